@@ -1,0 +1,23 @@
+/*
+ * audit.h - who did what to which tenant, and when.
+ *
+ * Each change made through the API or tenantctl appends a row to audit_log
+ * inside the same transaction as the change, so the log never claims
+ * something that was rolled back.
+ */
+#ifndef TENANTD_AUDIT_H
+#define TENANTD_AUDIT_H
+
+#include <stdint.h>
+
+struct db;
+
+/*
+ * Records `action` ("tenant.create", "tenant.module", ...) by `user_id` (0 for
+ * tenantctl run without a user) on `tenant_id` (0 for none), with an optional
+ * short detail text.  Returns 0 or -1.
+ */
+int	audit_record(struct db *db, int64_t user_id, int64_t tenant_id,
+	    const char *action, const char *detail);
+
+#endif

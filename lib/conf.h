@@ -1,0 +1,87 @@
+/*
+ * conf.h - tenantd.conf, the one configuration file of tenantd and tenantctl.
+ *
+ * The file is a list of "key = value" lines; '#' starts a comment, blank
+ * lines are ignored, values run to the end of the line with surrounding
+ * spaces trimmed.  Unknown keys and malformed values are errors, reported with
+ * the file name and line number, so a typo never silently falls back to a
+ * default.  Every key, its default and its meaning is listed in README.md and
+ * in etc/tenantd.conf.
+ *
+ * Ownership: struct conf owns every string in it; conf_release() frees them.
+ */
+#ifndef TENANTD_CONF_H
+#define TENANTD_CONF_H
+
+#include <stddef.h>
+
+#define CONF_MAX_RESERVED	64
+
+struct conf {
+	char	*listen;		/* "unix:/path", "/path" or "127.0.0.1:9000" */
+	int	 workers;		/* FastCGI worker processes */
+	int	 job_runners;		/* job runner processes */
+	char	*user;			/* drop privileges to this user when root */
+
+	char	*db_host;		/* NULL: use db_socket */
+	int	 db_port;
+	char	*db_socket;
+	char	*db_name;
+	char	*db_user;
+	char	*db_password;
+	char	*db_password_file;	/* read at load time if set */
+
+	char	*tenants_dir;		/* tenants/<sub>/ live here */
+	char	*archive_dir;		/* archived tenant folders */
+	char	*template_dir;		/* the tenant site template */
+	char	*modules_file;		/* etc/modules.json */
+	char	*migrations_dir;	/* numbered *.sql files */
+
+	char	*base_domain;		/* tenants are <sub>.<base_domain> */
+	char	*tenant_url_format;	/* "{subdomain}" is replaced */
+	char	*api_url;		/* "api_url" in config.json */
+	char	*reserved_subdomains[CONF_MAX_RESERVED];
+	size_t	 reserved_count;
+
+	size_t	 max_body_bytes;	/* request bodies past this get 413 */
+	size_t	 max_logo_bytes;	/* logos past this get 400 */
+	size_t	 max_bulk_items;	/* bulk requests past this get 413 */
+
+	int	 session_ttl;		/* seconds a login session lives */
+	int	 cookie_secure;		/* add "Secure" to the session cookie */
+	int	 login_max_failures;	/* failed logins allowed per window */
+	int	 login_window;		/* seconds of that window */
+
+	int	 log_level;		/* enum log_level */
+};
+
+/* Fills `c` with the built-in defaults.  Returns 0, or -1 if out of memory. */
+int	conf_init(struct conf *c);
+
+/*
+ * Reads `path` on top of what `c` holds.  Returns 0, or -1 with a message
+ * naming the file and line in `err` (of `errlen` bytes).
+ */
+int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Sets one key from its text form, as a line of the file would.  Used for
+ * command-line overrides.  Returns 0, or -1 with a message in `err`.
+ */
+int	conf_set(struct conf *c, const char *key, const char *value,
+	    char *err, size_t errlen);
+
+/*
+ * Writes the public URL of tenant `subdomain` (tenant_url_format with
+ * "{subdomain}" replaced) into `out`.  Returns 0, or -1 if it does not fit.
+ */
+int	conf_tenant_url(const struct conf *c, const char *subdomain, char *out,
+	    size_t outlen);
+
+/* Is `subdomain` in the reserved list?  1 or 0. */
+int	conf_is_reserved(const struct conf *c, const char *subdomain);
+
+/* Frees every string `c` owns. */
+void	conf_release(struct conf *c);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * db.h - the MariaDB/MySQL connection, prepared statements only.
+ *
+ * Every statement that carries a value goes through db_exec() or db_query()
+ * with typed parameters; SQL text is always a constant of the program.
+ * Statements are prepared once per connection and cached (keyed by the SQL
+ * text), so a hot query costs one round trip.
+ *
+ * Results are fetched whole into a struct db_result of text cells, which is
+ * what the JSON layer needs anyway; helpers convert cells to integers.
+ *
+ * Connection loss: when the server goes away, the call fails, db_unavailable()
+ * becomes true and the next db_ensure() reconnects (at most once per
+ * second, so a dead server is not hammered).  Callers answer 503 while it is
+ * down.  Nothing reconnects silently in the middle of a transaction.
+ *
+ * Return convention: 0 on success, -1 on failure with db_error() describing
+ * it and db_errno() holding the server's error number (e.g. 1062 for a
+ * duplicate key, see db_is_duplicate()).
+ */
+#ifndef TENANTD_DB_H
+#define TENANTD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct db;
+
+enum db_param_type {
+	DB_PARAM_NULL,
+	DB_PARAM_INT,
+	DB_PARAM_TEXT
+};
+
+struct db_param {
+	enum db_param_type type;
+	int64_t		 i;
+	const char	*s;
+	size_t		 len;
+};
+
+/* Parameter constructors: DB_TEXT(NULL) is SQL NULL. */
+struct db_param	db_int(int64_t v);
+struct db_param	db_text(const char *s);
+struct db_param	db_textn(const char *s, size_t len);
+struct db_param	db_null(void);
+
+struct db_result {
+	size_t	  rows;
+	size_t	  cols;
+	char	**cells;	/* rows * cols; NULL for SQL NULL */
+	size_t	 *lengths;	/* rows * cols */
+};
+
+/*
+ * Allocates a handle for the server described by `c` (db_host/db_port or
+ * db_socket, db_name, db_user, db_password) and connects.  Returns the
+ * handle even when the connection failed (check db_unavailable()), or NULL
+ * if out of memory.  The handle copies what it needs from `c`.
+ */
+struct db *db_open(const struct conf *c);
+
+/* Closes the connection and frees the handle; accepts NULL. */
+void	db_close(struct db *db);
+
+/*
+ * Makes sure the connection is up, reconnecting if it was lost (rate
+ * limited to once per second).  Returns 0, or -1 if the server is
+ * unreachable.
+ */
+int	db_ensure(struct db *db);
+
+/* True while the connection is known to be down. */
+int	db_unavailable(const struct db *db);
+
+/* Number of successful reconnects since db_open() (for metrics and tests). */
+unsigned long db_reconnects(const struct db *db);
+
+const char *db_error(const struct db *db);
+unsigned int db_errno(const struct db *db);
+int	db_is_duplicate(const struct db *db);	/* last error was ER_DUP_ENTRY */
+
+/*
+ * Runs a statement that returns no rows.  `affected` and `insert_id` may be
+ * NULL.  Returns 0 or -1.
+ */
+int	db_exec(struct db *db, const char *sql, const struct db_param *params,
+	    size_t nparams, uint64_t *affected, uint64_t *insert_id);
+
+/*
+ * Runs a query and fetches every row into `out`, which the caller releases
+ * with db_result_release() (also after a failure).  Returns 0 or -1.
+ */
+int	db_query(struct db *db, const char *sql, const struct db_param *params,
+	    size_t nparams, struct db_result *out);
+
+/*
+ * Runs SQL text without parameters, for schema migrations only (the text
+ * comes from the migration files shipped with tenantd, never from a client).
+ */
+int	db_exec_script_statement(struct db *db, const char *sql, size_t len);
+
+/* Transactions: 0 or -1.  db_rollback() is safe to call when none is open. */
+int	db_begin(struct db *db);
+int	db_commit(struct db *db);
+int	db_rollback(struct db *db);
+
+/* Cell text (NULL for SQL NULL) and conversions of a result. */
+const char *db_cell(const struct db_result *r, size_t row, size_t col);
+int64_t	db_cell_int(const struct db_result *r, size_t row, size_t col,
+	    int64_t fallback);
+
+void	db_result_init(struct db_result *r);
+void	db_result_release(struct db_result *r);
+
+#endif

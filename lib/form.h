@@ -1,0 +1,118 @@
+/*
+ * form.h - request fields, whatever the body's encoding.
+ *
+ * The admin UI posts HTML forms (urlencoded or multipart), scripts post
+ * JSON, and options also arrive in the query string.  All of them become a
+ * struct form: a list of named fields, each with one or more values.  A value
+ * remembers what it was (a string, a JSON boolean or number, an uploaded
+ * file ...) so validators can refuse `"name": 123` while still accepting
+ * `name=123` from a form, where everything is text.
+ *
+ * JSON bodies must be one object.  Its members become fields; a member that
+ * is an array becomes one value per element (so `"module_keys": ["a","b"]`
+ * reads like `module_keys=a&module_keys=b`).  Nested objects and arrays
+ * inside arrays become FORM_VALUE_JSON values that point into the tree kept
+ * in form->json, for the few endpoints that take structured input (bulk).
+ *
+ * Parsers never trust lengths from the client: every count and size is
+ * bounded by struct form_limits and checked before allocation.
+ *
+ * Ownership: a struct form owns all its fields, values and the JSON tree;
+ * form_release() frees them.  form_init() allocates nothing.
+ */
+#ifndef TENANTD_FORM_H
+#define TENANTD_FORM_H
+
+#include <stddef.h>
+
+struct json_value;
+
+enum form_value_kind {
+	FORM_VALUE_STRING,	/* form text or a JSON string */
+	FORM_VALUE_BOOL,	/* JSON true/false; data is "true"/"false" */
+	FORM_VALUE_NUMBER,	/* JSON number; data is its source text */
+	FORM_VALUE_NULL,	/* JSON null; data is "" */
+	FORM_VALUE_FILE,	/* multipart part with a filename */
+	FORM_VALUE_JSON		/* JSON object/array; see `json` */
+};
+
+struct form_value {
+	enum form_value_kind kind;
+	char		*data;		/* NUL-terminated copy (files may hold NULs) */
+	size_t		 len;
+	char		*filename;	/* FORM_VALUE_FILE: the client's name, or NULL */
+	char		*content_type;	/* FORM_VALUE_FILE: the client's claim, or NULL */
+	const struct json_value *json;	/* FORM_VALUE_JSON: node in form->json */
+};
+
+struct form_field {
+	char		*name;
+	struct form_value *values;
+	size_t		 count;
+	int		 from_array;	/* JSON array (possibly empty) */
+};
+
+struct form {
+	struct form_field *fields;
+	size_t		 count;
+	struct json_value *json;	/* the parsed JSON body, or NULL */
+};
+
+struct form_limits {
+	size_t	max_fields;		/* distinct names plus repeats */
+	size_t	max_name_bytes;		/* per field name */
+	size_t	max_value_bytes;	/* per non-file value */
+	size_t	max_file_bytes;		/* per file part */
+};
+
+/* Sensible limits for API requests (256 fields, 256 B names, 64 KiB values). */
+extern const struct form_limits form_default_limits;
+
+enum form_status {
+	FORM_OK = 0,
+	FORM_MALFORMED,		/* 400: the message says where */
+	FORM_UNSUPPORTED,	/* 415: content type not understood */
+	FORM_TOO_LARGE,		/* 413: a limit was passed */
+	FORM_NO_MEMORY		/* 500 */
+};
+
+void	form_init(struct form *f);
+void	form_release(struct form *f);
+
+/*
+ * Parses a request body according to its Content-Type header value (NULL or
+ * empty with an empty body is an empty form).  Accepts application/json,
+ * application/x-www-form-urlencoded and multipart/form-data (boundary taken
+ * from the header).  On failure, `err` holds a message for the client.
+ */
+enum form_status form_parse_body(struct form *f, const char *content_type,
+	    const char *body, size_t len, const struct form_limits *limits,
+	    char *err, size_t errlen);
+
+/* The individual parsers, also used by the fuzz targets. */
+enum form_status form_parse_urlencoded(struct form *f, const char *text,
+	    size_t len, const struct form_limits *limits, char *err,
+	    size_t errlen);
+enum form_status form_parse_multipart(struct form *f, const char *boundary,
+	    const char *body, size_t len, const struct form_limits *limits,
+	    char *err, size_t errlen);
+enum form_status form_parse_json(struct form *f, const char *body,
+	    size_t len, const struct form_limits *limits, char *err,
+	    size_t errlen);
+
+/* The field called `name`, or NULL. */
+const struct form_field *form_get(const struct form *f, const char *name);
+
+/* The first value of field `name`, or NULL. */
+const struct form_value *form_first(const struct form *f, const char *name);
+
+/*
+ * Decodes %XX escapes and '+' (when `plus_is_space`) of `len` bytes into
+ * `out`, which must hold len + 1 bytes.  Returns the decoded length, or -1
+ * on a malformed escape.  The result may contain NUL bytes; callers that need
+ * text must check.
+ */
+long	form_percent_decode(const char *in, size_t len, char *out,
+	    int plus_is_space);
+
+#endif

@@ -1,0 +1,729 @@
+/*
+ * json.c - reading untrusted JSON into a tree with yajl's event parser, and
+ * small helpers for writing JSON with yajl_gen (see json.h).
+ *
+ * yajl does the lexing, UTF-8 validation and grammar; this file turns its
+ * events into struct json_value nodes and adds the checks yajl_tree lacks:
+ * a depth limit, duplicate keys and keys holding U+0000 (which C string
+ * lookups would silently truncate).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+#include "buf.h"
+#include "json.h"
+#include "validate.h"
+
+/* Objects up to this size are checked for duplicates without allocating. */
+#define JSON_SMALL_OBJECT	16
+
+/* Longest part of a key quoted in a "duplicate key" message. */
+#define JSON_KEY_QUOTE_MAX	64
+
+/* The state shared by the yajl callbacks while one document is parsed. */
+struct json_parser {
+	struct json_value	*root;
+	struct json_value	*stack[JSON_MAX_DEPTH];	/* open containers */
+	size_t			 depth;
+	char			*pending_key;	/* key awaiting its value */
+	char			 message[160];	/* our own error, if any */
+	int			 out_of_memory;
+};
+
+/*
+ * Allocates an empty node of `type`.  Returns it, or NULL if out of memory.
+ */
+static struct json_value *
+json_node_new(enum json_type type)
+{
+	struct json_value	*v;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return NULL;
+	v->type = type;
+	return v;
+}
+
+/*
+ * Allocates a node holding a NUL-terminated copy of `len` bytes of `text`.
+ * Used for strings and numbers.  Returns the node, or NULL if out of memory.
+ */
+static struct json_value *
+json_node_text(enum json_type type, const char *text, size_t len)
+{
+	struct json_value	*v;
+
+	if (len == SIZE_MAX)
+		return NULL;
+	if ((v = json_node_new(type)) == NULL)
+		return NULL;
+	if ((v->text = malloc(len + 1)) == NULL) {
+		free(v);
+		return NULL;
+	}
+	if (len != 0)
+		memcpy(v->text, text, len);
+	v->text[len] = '\0';
+	v->len = len;
+	return v;
+}
+
+/* Frees a tree; accepts NULL.  Recursion is bounded by JSON_MAX_DEPTH. */
+void
+json_free(struct json_value *v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->count; i++) {
+		json_free(v->items[i]);
+		if (v->keys != NULL)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->text);
+	free(v);
+}
+
+/*
+ * The number of slots allocated for a container of `count` items: none when
+ * empty, else the next power of two from 4 up.  Storing it would need a
+ * field in the public struct; recomputing it is cheap.
+ */
+static size_t
+json_capacity(size_t count)
+{
+	size_t	cap = 4;
+
+	if (count == 0)
+		return 0;
+	while (cap < count)
+		cap *= 2;
+	return cap;
+}
+
+/*
+ * Appends `item` (and, for objects, `key`) to container `c`, doubling the
+ * arrays when full.  On success the container owns both; on failure the
+ * caller still does.  Returns 0 or -1.
+ */
+static int
+json_container_add(struct json_value *c, struct json_value *item, char *key)
+{
+	struct json_value	**items;
+	char			**keys;
+	size_t			  new_cap;
+
+	if (c->count == json_capacity(c->count)) {
+		if (c->count > SIZE_MAX / 2 / sizeof(*items))
+			return -1;
+		new_cap = c->count == 0 ? 4 : c->count * 2;
+		items = reallocarray(c->items, new_cap, sizeof(*items));
+		if (items == NULL)
+			return -1;
+		c->items = items;
+		if (c->type == JSON_OBJECT) {
+			keys = reallocarray(c->keys, new_cap, sizeof(*keys));
+			if (keys == NULL)
+				return -1;
+			c->keys = keys;
+		}
+	}
+	c->items[c->count] = item;
+	if (c->type == JSON_OBJECT)
+		c->keys[c->count] = key;
+	c->count++;
+	return 0;
+}
+
+/* Records that memory ran out, which is no fault of the client's. */
+static void
+json_parser_no_memory(struct json_parser *p)
+{
+	p->out_of_memory = 1;
+	snprintf(p->message, sizeof(p->message), "out of memory");
+}
+
+/*
+ * Attaches a finished or just-opened node to the document: as the root, as
+ * the next array element, or as the value of the pending key.  Takes
+ * ownership of `v` in every case.  Returns 1 to let yajl continue or 0 to
+ * stop it.
+ */
+static int
+json_parser_attach(struct json_parser *p, struct json_value *v)
+{
+	struct json_value	*parent;
+
+	if (v == NULL) {
+		json_parser_no_memory(p);
+		return 0;
+	}
+	if (p->depth == 0) {
+		p->root = v;
+		return 1;
+	}
+	parent = p->stack[p->depth - 1];
+	if (json_container_add(parent, v, p->pending_key) == -1) {
+		json_free(v);
+		json_parser_no_memory(p);
+		return 0;
+	}
+	p->pending_key = NULL;
+	return 1;
+}
+
+/* yajl callback for null. */
+static int
+json_on_null(void *ctx)
+{
+	return json_parser_attach(ctx, json_node_new(JSON_NULL));
+}
+
+/* yajl callback for true and false. */
+static int
+json_on_boolean(void *ctx, int value)
+{
+	struct json_value	*v;
+
+	if ((v = json_node_new(JSON_BOOL)) != NULL)
+		v->boolean = value != 0;
+	return json_parser_attach(ctx, v);
+}
+
+/* yajl callback for numbers, which keep their source text. */
+static int
+json_on_number(void *ctx, const char *text, size_t len)
+{
+	return json_parser_attach(ctx, json_node_text(JSON_NUMBER, text, len));
+}
+
+/*
+ * Is `len` bytes of `text` strict UTF-8, U+0000 allowed?  yajl's own check
+ * lets overlong forms, surrogates and code points past U+10FFFF through, so
+ * every string and key is checked again here, segment by segment between
+ * NUL bytes (which utf8_length() refuses).  Returns 1 if valid.
+ */
+static int
+json_utf8_valid(const unsigned char *text, size_t len)
+{
+	const unsigned char	*nul;
+	size_t			 segment;
+
+	while (len > 0) {
+		nul = memchr(text, '\0', len);
+		segment = nul == NULL ? len : (size_t)(nul - text);
+		if (utf8_length((const char *)text, segment) < 0)
+			return 0;
+		if (nul == NULL)
+			break;
+		len -= segment + 1;
+		text = nul + 1;
+	}
+	return 1;
+}
+
+/* yajl callback for strings (already unescaped). */
+static int
+json_on_string(void *ctx, const unsigned char *text, size_t len)
+{
+	struct json_parser	*p = ctx;
+
+	if (!json_utf8_valid(text, len)) {
+		snprintf(p->message, sizeof(p->message),
+		    "invalid UTF-8 in string");
+		return 0;
+	}
+	return json_parser_attach(ctx,
+	    json_node_text(JSON_STRING, (const char *)text, len));
+}
+
+/*
+ * Opens a container: attaches it and pushes it, refusing to go deeper than
+ * JSON_MAX_DEPTH.  Returns 1 to continue or 0 to stop.
+ */
+static int
+json_parser_open(struct json_parser *p, enum json_type type)
+{
+	struct json_value	*v;
+
+	if (p->depth == JSON_MAX_DEPTH) {
+		snprintf(p->message, sizeof(p->message),
+		    "nested deeper than %d levels", JSON_MAX_DEPTH);
+		return 0;
+	}
+	v = json_node_new(type);
+	if (!json_parser_attach(p, v))
+		return 0;
+	p->stack[p->depth++] = v;
+	return 1;
+}
+
+/* yajl callback for '{'. */
+static int
+json_on_start_map(void *ctx)
+{
+	return json_parser_open(ctx, JSON_OBJECT);
+}
+
+/* yajl callback for '['. */
+static int
+json_on_start_array(void *ctx)
+{
+	return json_parser_open(ctx, JSON_ARRAY);
+}
+
+/*
+ * yajl callback for an object key: keeps a copy until its value arrives.
+ * Keys containing U+0000 are refused, since every lookup compares C strings.
+ */
+static int
+json_on_map_key(void *ctx, const unsigned char *key, size_t len)
+{
+	struct json_parser	*p = ctx;
+
+	if (memchr(key, '\0', len) != NULL) {
+		snprintf(p->message, sizeof(p->message),
+		    "object key contains U+0000");
+		return 0;
+	}
+	if (!json_utf8_valid(key, len)) {
+		snprintf(p->message, sizeof(p->message),
+		    "invalid UTF-8 in object key");
+		return 0;
+	}
+	free(p->pending_key);
+	if ((p->pending_key = strndup((const char *)key, len)) == NULL) {
+		json_parser_no_memory(p);
+		return 0;
+	}
+	return 1;
+}
+
+/* qsort comparison of two key pointers. */
+static int
+json_key_compare(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Writes the "duplicate key" message, quoting at most JSON_KEY_QUOTE_MAX
+ * bytes of the key, cut at a character boundary and with control characters
+ * and quotes replaced, so the message is always printable UTF-8.
+ */
+static void
+json_parser_duplicate(struct json_parser *p, const char *key)
+{
+	char	quoted[JSON_KEY_QUOTE_MAX + 4];
+	size_t	i, len = strlen(key);
+
+	if (len > JSON_KEY_QUOTE_MAX) {
+		len = JSON_KEY_QUOTE_MAX;
+		while (len > 0 && ((unsigned char)key[len] & 0xc0) == 0x80)
+			len--;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		quoted[i] = c < 0x20 || c == 0x7f || c == '"' ? '?' : key[i];
+	}
+	if (len < strlen(key)) {
+		memcpy(quoted + len, "...", 3);
+		len += 3;
+	}
+	quoted[len] = '\0';
+	snprintf(p->message, sizeof(p->message), "duplicate key \"%s\"",
+	    quoted);
+}
+
+/*
+ * Looks for a key that occurs twice in object `obj`.  Small objects are
+ * compared pairwise; large ones through a sorted copy of the key pointers,
+ * so a hostile object of many keys costs O(n log n), not O(n^2).  Returns 1
+ * if the object is fine, 0 (with the message set) if not.
+ */
+static int
+json_parser_check_keys(struct json_parser *p, const struct json_value *obj)
+{
+	char	**sorted;
+	size_t	  i, j;
+
+	if (obj->count <= JSON_SMALL_OBJECT) {
+		for (i = 1; i < obj->count; i++)
+			for (j = 0; j < i; j++)
+				if (strcmp(obj->keys[i], obj->keys[j]) == 0) {
+					json_parser_duplicate(p, obj->keys[i]);
+					return 0;
+				}
+		return 1;
+	}
+	if ((sorted = reallocarray(NULL, obj->count, sizeof(*sorted))) ==
+	    NULL) {
+		json_parser_no_memory(p);
+		return 0;
+	}
+	memcpy(sorted, obj->keys, obj->count * sizeof(*sorted));
+	qsort(sorted, obj->count, sizeof(*sorted), json_key_compare);
+	for (i = 1; i < obj->count; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0) {
+			json_parser_duplicate(p, sorted[i]);
+			free(sorted);
+			return 0;
+		}
+	free(sorted);
+	return 1;
+}
+
+/* yajl callback for '}': checks the keys and closes the object. */
+static int
+json_on_end_map(void *ctx)
+{
+	struct json_parser	*p = ctx;
+
+	if (!json_parser_check_keys(p, p->stack[p->depth - 1]))
+		return 0;
+	p->depth--;
+	return 1;
+}
+
+/* yajl callback for ']'. */
+static int
+json_on_end_array(void *ctx)
+{
+	struct json_parser	*p = ctx;
+
+	p->depth--;
+	return 1;
+}
+
+static const yajl_callbacks json_callbacks = {
+	json_on_null,
+	json_on_boolean,
+	NULL,			/* integers arrive through yajl_number */
+	NULL,			/* doubles too */
+	json_on_number,
+	json_on_string,
+	json_on_start_map,
+	json_on_map_key,
+	json_on_end_map,
+	json_on_start_array,
+	json_on_end_array
+};
+
+/* The value of the four hex digits at `s`, or -1. */
+static long
+json_hex4(const char *s)
+{
+	long	value = 0;
+	int	i;
+
+	for (i = 0; i < 4; i++) {
+		value *= 16;
+		if (s[i] >= '0' && s[i] <= '9')
+			value += s[i] - '0';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			value += s[i] - 'a' + 10;
+		else if (s[i] >= 'A' && s[i] <= 'F')
+			value += s[i] - 'A' + 10;
+		else
+			return -1;
+	}
+	return value;
+}
+
+/*
+ * Looks for \u escapes of UTF-16 surrogates that do not form a pair.  yajl
+ * turns a lone high surrogate into '?' and merges a high surrogate with any
+ * following escape, silently changing the text, so such documents are
+ * refused before yajl sees them.  Backslashes are only legal inside strings,
+ * so the scan needs no knowledge of string boundaries: anything else yajl
+ * refuses anyway.  Returns the offset of the first bad escape, or `len`.
+ */
+static size_t
+json_check_surrogates(const char *text, size_t len)
+{
+	size_t	i;
+	long	unit, low;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (text[i] != '\\')
+			continue;
+		if (text[i + 1] != 'u' || len - i < 6 ||
+		    (unit = json_hex4(text + i + 2)) < 0) {
+			i++;	/* skip the escaped character */
+			continue;
+		}
+		if (unit >= 0xdc00 && unit <= 0xdfff)
+			return i;
+		if (unit >= 0xd800 && unit <= 0xdbff) {
+			if (len - i < 12 || text[i + 6] != '\\' ||
+			    text[i + 7] != 'u' ||
+			    (low = json_hex4(text + i + 8)) < 0xdc00 ||
+			    low > 0xdfff)
+				return i;
+			i += 6;
+		}
+		i += 5;
+	}
+	return len;
+}
+
+/*
+ * Formats yajl's error as "malformed JSON at byte N: <message>", keeping only
+ * the short message (without its "parse error: " prefix and final period).
+ */
+static void
+json_yajl_error(yajl_handle h, const char *text, size_t len, size_t offset,
+    char *err, size_t errlen)
+{
+	unsigned char	*raw;
+	const char	*message = "invalid JSON", *colon;
+	size_t		 message_len;
+
+	raw = yajl_get_error(h, 0, (const unsigned char *)text, len);
+	if (raw != NULL) {
+		message = (const char *)raw;
+		if ((colon = strstr(message, "error: ")) != NULL)
+			message = colon + strlen("error: ");
+	}
+	message_len = strlen(message);
+	while (message_len > 0 && (message[message_len - 1] == '\n' ||
+	    message[message_len - 1] == ' ' || message[message_len - 1] == '.'))
+		message_len--;
+	if (errlen > 0)
+		snprintf(err, errlen, "malformed JSON at byte %zu: %.*s",
+		    offset, (int)message_len, message);
+	if (raw != NULL)
+		yajl_free_error(h, raw);
+}
+
+/*
+ * Parses `len` bytes of untrusted JSON into a tree.  Called by the form
+ * parser and tenantctl's bulk import.  Returns the tree (free it with
+ * json_free()), or NULL with a message in `err`.
+ */
+struct json_value *
+json_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct json_parser	 parser;
+	struct json_value	*result = NULL;
+	yajl_handle		 h = NULL;
+	yajl_status		 status;
+	size_t			 offset;
+
+	memset(&parser, 0, sizeof(parser));
+	if (errlen > 0)
+		err[0] = '\0';
+	if (text == NULL)
+		text = "";
+
+	if ((offset = json_check_surrogates(text, len)) != len) {
+		if (errlen > 0)
+			snprintf(err, errlen, "malformed JSON at byte %zu: "
+			    "unpaired UTF-16 surrogate escape", offset);
+		goto out;
+	}
+	if ((h = yajl_alloc(&json_callbacks, NULL, &parser)) == NULL) {
+		parser.out_of_memory = 1;
+		if (errlen > 0)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	status = yajl_parse(h, (const unsigned char *)text, len);
+	if (status == yajl_status_ok) {
+		status = yajl_complete_parse(h);
+		offset = len;
+	} else
+		offset = yajl_get_bytes_consumed(h);
+
+	if (status == yajl_status_client_canceled) {
+		if (errlen > 0 && parser.out_of_memory)
+			snprintf(err, errlen, "out of memory");
+		else if (errlen > 0)
+			snprintf(err, errlen, "malformed JSON at byte %zu: %s",
+			    offset, parser.message);
+		goto out;
+	}
+	if (status != yajl_status_ok) {
+		json_yajl_error(h, text, len, offset, err, errlen);
+		goto out;
+	}
+	result = parser.root;
+	parser.root = NULL;
+out:
+	json_free(parser.root);
+	free(parser.pending_key);
+	if (h != NULL)
+		yajl_free(h);
+	if (result == NULL)
+		errno = parser.out_of_memory ? ENOMEM : EINVAL;
+	return result;
+}
+
+/*
+ * Finds member `key` of an object.  Returns its value, or NULL if `obj` is
+ * not an object or has no such member.
+ */
+const struct json_value *
+json_object_get(const struct json_value *obj, const char *key)
+{
+	size_t	i;
+
+	if (obj == NULL || obj->type != JSON_OBJECT || key == NULL)
+		return NULL;
+	for (i = 0; i < obj->count; i++)
+		if (strcmp(obj->keys[i], key) == 0)
+			return obj->items[i];
+	return NULL;
+}
+
+/* The JSON name of a type, for messages such as "must be a string". */
+const char *
+json_type_name(enum json_type type)
+{
+	switch (type) {
+	case JSON_NULL:
+		return "null";
+	case JSON_BOOL:
+		return "boolean";
+	case JSON_NUMBER:
+		return "number";
+	case JSON_STRING:
+		return "string";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_OBJECT:
+		return "object";
+	}
+	return "unknown";
+}
+
+/*
+ * Converts a JSON number without fraction or exponent to an integer in
+ * [min, max].  "-0" is zero.  Returns 0, or -1 if `v` is no such number.
+ */
+int
+json_number_int64(const struct json_value *v, int64_t min, int64_t max,
+    int64_t *out)
+{
+	const char	*errstr;
+	int64_t		 value;
+
+	if (v == NULL || v->type != JSON_NUMBER || v->text == NULL)
+		return -1;
+	if (strpbrk(v->text, ".eE") != NULL)
+		return -1;
+	if (strcmp(v->text, "-0") == 0) {
+		if (min > 0 || max < 0)
+			return -1;
+		*out = 0;
+		return 0;
+	}
+	if (parse_int64(v->text, min, max, &value, &errstr) == -1)
+		return -1;
+	*out = value;
+	return 0;
+}
+
+/*
+ * Allocates a generator for compact output that refuses invalid UTF-8.
+ * Returns it (free with yajl_gen_free()), or NULL if out of memory.
+ */
+yajl_gen
+json_gen_new(void)
+{
+	yajl_gen	g;
+
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		return NULL;
+	if (!yajl_gen_config(g, yajl_gen_beautify, 0) ||
+	    !yajl_gen_config(g, yajl_gen_validate_utf8, 1)) {
+		yajl_gen_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/* Writes a string value, or null for NULL.  Returns the yajl status. */
+int
+json_gen_string(yajl_gen g, const char *s)
+{
+	if (s == NULL)
+		return yajl_gen_null(g);
+	return yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+/* Writes an object key.  Returns the yajl status. */
+int
+json_gen_key(yajl_gen g, const char *key)
+{
+	return yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+}
+
+/* Writes `key` and a string value (null for NULL).  Returns the status. */
+int
+json_gen_kv_string(yajl_gen g, const char *key, const char *value)
+{
+	int	status;
+
+	if ((status = json_gen_key(g, key)) != yajl_gen_status_ok)
+		return status;
+	return json_gen_string(g, value);
+}
+
+/* Writes `key` and an integer value.  Returns the yajl status. */
+int
+json_gen_kv_int(yajl_gen g, const char *key, long long value)
+{
+	int	status;
+
+	if ((status = json_gen_key(g, key)) != yajl_gen_status_ok)
+		return status;
+	return yajl_gen_integer(g, value);
+}
+
+/* Writes `key` and true or false.  Returns the yajl status. */
+int
+json_gen_kv_bool(yajl_gen g, const char *key, int value)
+{
+	int	status;
+
+	if ((status = json_gen_key(g, key)) != yajl_gen_status_ok)
+		return status;
+	return yajl_gen_bool(g, value != 0);
+}
+
+/* Writes `key` and null.  Returns the yajl status. */
+int
+json_gen_kv_null(yajl_gen g, const char *key)
+{
+	int	status;
+
+	if ((status = json_gen_key(g, key)) != yajl_gen_status_ok)
+		return status;
+	return yajl_gen_null(g);
+}
+
+/*
+ * Appends everything `g` has generated so far to `out`; the generator keeps
+ * its output.  Returns 0, or -1 if `out` would pass its limit.
+ */
+int
+json_gen_to_buf(yajl_gen g, struct buf *out)
+{
+	const unsigned char	*data;
+	size_t			 len;
+
+	if (yajl_gen_get_buf(g, &data, &len) != yajl_gen_status_ok)
+		return -1;
+	return buf_append(out, data, len);
+}

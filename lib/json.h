@@ -1,0 +1,94 @@
+/*
+ * json.h - reading untrusted JSON into a tree, and writing JSON with yajl.
+ *
+ * The reader is built on yajl's event parser rather than yajl_tree so that
+ * it can refuse what a hostile client might send: nesting deeper than
+ * JSON_MAX_DEPTH, duplicate keys in one object, invalid UTF-8 and anything
+ * after the top-level value.  On error it reports the byte offset where
+ * parsing stopped, which the API returns in its 400 message.
+ *
+ * Numbers are kept as their source text; json_number_int64() converts with a
+ * range check, so a huge number is an error, never a silent wrap.
+ *
+ * Ownership: json_parse() returns a tree the caller frees with json_free().
+ * Strings in the tree are NUL-terminated copies (a string containing U+0000
+ * is accepted by the parser but its `len` tells the truth; validators reject
+ * embedded NULs).
+ */
+#ifndef TENANTD_JSON_H
+#define TENANTD_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <yajl/yajl_gen.h>
+
+#define JSON_MAX_DEPTH	32
+
+enum json_type {
+	JSON_NULL,
+	JSON_BOOL,
+	JSON_NUMBER,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT
+};
+
+struct json_value {
+	enum json_type	 type;
+	int		 boolean;	/* JSON_BOOL */
+	char		*text;		/* JSON_STRING, JSON_NUMBER: NUL-terminated */
+	size_t		 len;		/* length of text */
+	struct json_value **items;	/* JSON_ARRAY values, JSON_OBJECT values */
+	char		**keys;		/* JSON_OBJECT keys, parallel to items */
+	size_t		 count;		/* number of items */
+};
+
+/*
+ * Parses `len` bytes of JSON.  Returns the tree, or NULL with a message such
+ * as "malformed JSON at byte 17: invalid object key" in `err`; errno is then
+ * ENOMEM if memory ran out and EINVAL if the text is at fault.
+ */
+struct json_value *json_parse(const char *text, size_t len,
+	    char *err, size_t errlen);
+
+/* Frees a tree; accepts NULL. */
+void	json_free(struct json_value *v);
+
+/* The value of `key` in object `obj`, or NULL if absent or obj is no object. */
+const struct json_value *json_object_get(const struct json_value *obj,
+	    const char *key);
+
+/* The JSON name of a type ("string", "object", ...), for error messages. */
+const char *json_type_name(enum json_type type);
+
+/*
+ * Converts a JSON_NUMBER that is an integer in [min, max].  Returns 0, or -1
+ * if it has a fraction or exponent or lies outside the range.
+ */
+int	json_number_int64(const struct json_value *v, int64_t min, int64_t max,
+	    int64_t *out);
+
+/*
+ * Writer helpers.  json_gen_new() returns a generator configured for
+ * compact, UTF-8-validated output (NULL if out of memory); the caller frees it
+ * with yajl_gen_free().  The helpers write one key and its value into the
+ * object being generated; a NULL string is written as null.  Each returns the
+ * yajl_gen_status of the last call.
+ */
+yajl_gen json_gen_new(void);
+int	json_gen_string(yajl_gen g, const char *s);
+int	json_gen_key(yajl_gen g, const char *key);
+int	json_gen_kv_string(yajl_gen g, const char *key, const char *value);
+int	json_gen_kv_int(yajl_gen g, const char *key, long long value);
+int	json_gen_kv_bool(yajl_gen g, const char *key, int value);
+int	json_gen_kv_null(yajl_gen g, const char *key);
+
+/*
+ * Copies what `g` generated so far into `out` (appending).  Returns 0, or -1
+ * if `out` would pass its limit.
+ */
+struct buf;
+int	json_gen_to_buf(yajl_gen g, struct buf *out);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * log.c - one line per event, to standard error (see log.h).
+ *
+ * Each line is assembled in a fixed buffer and written with a single
+ * write(2), so lines from the master, workers and job runners sharing one
+ * stderr never interleave.  Control characters in messages are replaced so a
+ * client-supplied value cannot forge extra log lines.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Longest line written; longer messages are cut and end in "...". */
+#define LOG_LINE_MAX	4096
+#define LOG_PROGRAM_MAX	64
+
+static char		program_name[LOG_PROGRAM_MAX] = "tenantd";
+static enum log_level	current_level = LOG_LEVEL_INFO;
+
+static void	log_vwrite(enum log_level, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
+static const char *const level_names[] = {
+	"error",
+	"warning",
+	"info",
+	"debug"
+};
+
+/* Sets the name shown before the pid; longer names are cut. */
+void
+log_set_program(const char *name)
+{
+	if (name == NULL || *name == '\0')
+		name = "tenantd";
+	snprintf(program_name, sizeof(program_name), "%s", name);
+}
+
+/* Drops messages less severe than `level` from now on. */
+void
+log_set_level(enum log_level level)
+{
+	if (level < LOG_LEVEL_ERROR || level > LOG_LEVEL_DEBUG)
+		level = LOG_LEVEL_DEBUG;
+	current_level = level;
+}
+
+/*
+ * Parses a level name as found in tenantd.conf.  Returns 0 with *level set,
+ * or -1 if the name is unknown.
+ */
+int
+log_level_parse(const char *text, enum log_level *level)
+{
+	size_t	i;
+
+	if (text == NULL)
+		return -1;
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcmp(text, level_names[i]) == 0) {
+			*level = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Formats and writes one line at `level`, if the filter lets it through.
+ * Called by the public log_* functions; keeps errno as it found it so a
+ * caller may log and then still report errno.
+ */
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap)
+{
+	char		 line[LOG_LINE_MAX];
+	char		 stamp[32];
+	struct tm	 tm;
+	time_t		 now;
+	size_t		 used, start, i;
+	ssize_t		 written;
+	int		 n, saved_errno;
+
+	if (level > current_level)
+		return;
+	saved_errno = errno;
+
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "-");
+
+	n = snprintf(line, sizeof(line), "%s %s[%ld] %s: ", stamp,
+	    program_name, (long)getpid(), level_names[level]);
+	if (n < 0)
+		goto out;
+	used = (size_t)n;
+	if (used > sizeof(line) - 1)
+		used = sizeof(line) - 1;
+	start = used;
+
+	/* The message proper, leaving room for the newline. */
+	errno = saved_errno;	/* for %m */
+	n = vsnprintf(line + used, sizeof(line) - used, fmt, ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(line) - 1 - used) {
+		/* Cut: end with "..." and keep the last byte for '\n'. */
+		used = sizeof(line) - 4;
+		memcpy(line + used, "...", 3);
+		used += 3;
+	} else
+		used += (size_t)n;
+
+	for (i = start; i < used; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			line[i] = '?';
+	}
+	line[used++] = '\n';
+
+	do
+		written = write(STDERR_FILENO, line, used);
+	while (written == -1 && errno == EINTR);
+out:
+	errno = saved_errno;
+}
+
+/* Logs a failure that needs an operator's attention. */
+void
+log_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs something unusual that tenantd survived. */
+void
+log_warning(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs a normal event worth keeping (start, stop, tenant created). */
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_INFO, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs detail for debugging; dropped unless log_level is debug. */
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_DEBUG, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,1195 @@
+/*
+ * provision.c - creating, changing and removing tenants: the database rows
+ * and the tenant folder kept in agreement (see provision.h for the order of
+ * operations).
+ *
+ * A tenant folder is tenants/<sub>/ with config.json and public/ (holding
+ * logo.<ext> when there is a logo).  Every path is one name relative to a
+ * directory descriptor: the tenants directory opened at service start, or a
+ * folder opened below it with O_NOFOLLOW, so a symlink planted in the tree
+ * never redirects a write or a removal.  Subdomains arrive validated, and
+ * are checked again here before they become a name.
+ *
+ * Changes of one tenant are serialised by locking its row (SELECT ... FOR
+ * UPDATE) for the whole transaction, which also orders the config.json
+ * writes the same way as the commits.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "audit.h"
+#include "buf.h"
+#include "conf.h"
+#include "config_render.h"
+#include "db.h"
+#include "log.h"
+#include "module.h"
+#include "provision.h"
+#include "service.h"
+#include "tenant.h"
+#include "tenant_input.h"
+#include "validate.h"
+
+#define CONFIG_FILE		"config.json"
+#define PUBLIC_DIR		"public"
+#define FILE_MODE		0644
+#define DIR_MODE		0755
+#define CONFIG_MAX_BYTES	(1024 * 1024)
+#define RANDOM_HEX_LEN		16
+#define REMOVE_MAX_DEPTH	64	/* deeper trees are refused */
+#define REMOVE_MAX_PASSES	8	/* rescans of a filling directory */
+#define LOGO_NAME_MAX		32	/* the tenants.logo column */
+#define AUDIT_DETAIL_MAX	128
+
+static void	set_error(char *err, size_t errlen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	remove_entry(int parentfd, const char *name,
+		    unsigned char type, int depth);
+
+/* Writes an administrator's message into `err`, if there is room for one. */
+static void
+set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Fills `out` with RANDOM_HEX_LEN random lowercase hex digits for staging,
+ * trash and temporary names.  Returns 0, or -1 if libsodium cannot start.
+ */
+static int
+random_hex(char out[RANDOM_HEX_LEN + 1])
+{
+	unsigned char	bytes[RANDOM_HEX_LEN / 2];
+
+	if (sodium_init() < 0) {
+		errno = EIO;
+		return -1;
+	}
+	randombytes_buf(bytes, sizeof(bytes));
+	sodium_bin2hex(out, RANDOM_HEX_LEN + 1, bytes, sizeof(bytes));
+	return 0;
+}
+
+/*
+ * Writes "<prefix><sub>-<random hex>" into `out`: the name of a staging or
+ * trash folder next to the tenant folders.  Such names start with a dot, so
+ * they can never be a subdomain.  Returns 0 or -1.
+ */
+static int
+hidden_name(char *out, size_t outlen, const char *prefix, const char *sub)
+{
+	char	hex[RANDOM_HEX_LEN + 1];
+	int	written;
+
+	if (random_hex(hex) == -1)
+		return -1;
+	written = snprintf(out, outlen, "%s%s-%s", prefix, sub, hex);
+	if (written < 0 || (size_t)written >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Is `sub` shaped like a subdomain, so it is safe as one path name? */
+static int
+subdomain_valid(const char *sub)
+{
+	return validate_subdomain(sub, strlen(sub)) == NULL;
+}
+
+/*
+ * Is `name` a logo file name as this file makes them: "logo." and a short
+ * extension of [a-z0-9]?  Checked before a name read from the database is
+ * used as a path.
+ */
+static int
+logo_name_valid(const char *name)
+{
+	size_t	i, len;
+
+	if (strncmp(name, "logo.", 5) != 0)
+		return 0;
+	len = strlen(name + 5);
+	if (len == 0 || len > 8)
+		return 0;
+	for (i = 5; name[i] != '\0'; i++)
+		if ((name[i] < 'a' || name[i] > 'z') &&
+		    (name[i] < '0' || name[i] > '9'))
+			return 0;
+	return 1;
+}
+
+/* Opens directory `name` under `dirfd` without following a symlink. */
+static int
+open_directory(int dirfd, const char *name)
+{
+	return openat(dirfd, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/*
+ * Writes `len` bytes to `name` in `dirfd` atomically (see provision.h):
+ * temporary file, fsync, rename, fsync of the directory.  Used for
+ * config.json and logos.  Returns 0, or -1 with errno set.
+ */
+int
+file_write_atomic(int dirfd, const char *name, const void *data,
+    size_t len, int mode)
+{
+	char		 temp[NAME_MAX + 1], hex[RANDOM_HEX_LEN + 1];
+	const char	*bytes = data;
+	size_t		 done = 0;
+	ssize_t		 n;
+	int		 fd = -1, created = 0, rc = -1, saved, written;
+
+	if (name[0] == '\0' || strchr(name, '/') != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (random_hex(hex) == -1)
+		return -1;
+	written = snprintf(temp, sizeof(temp), "%s.tmp-%ld-%s", name,
+	    (long)getpid(), hex);
+	if (written < 0 || (size_t)written >= sizeof(temp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+
+	fd = openat(dirfd, temp,
+	    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1)
+		goto out;
+	created = 1;
+	/* The umask must not decide whether the web server can read it. */
+	if (fchmod(fd, mode) == -1)
+		goto out;
+	while (done < len) {
+		n = write(fd, bytes + done, len - done);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		if (n == 0) {
+			errno = EIO;
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto out;
+	n = close(fd);
+	fd = -1;
+	if (n == -1)
+		goto out;
+	if (renameat(dirfd, temp, dirfd, name) == -1)
+		goto out;
+	created = 0;
+	if (fsync(dirfd) == -1)
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	if (created)
+		unlinkat(dirfd, temp, 0);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Empties the directory open on `fd` (which this function takes over and
+ * closes).  Entries that appear while it works are picked up by a rescan, a
+ * bounded number of times.  Returns 0 or -1.
+ */
+static int
+remove_directory_contents(int fd, int depth)
+{
+	DIR		*dir;
+	struct dirent	*entry;
+	int		 pass, seen, rc = -1, saved;
+
+	if ((dir = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	for (pass = 0; pass < REMOVE_MAX_PASSES; pass++) {
+		seen = 0;
+		errno = 0;
+		while ((entry = readdir(dir)) != NULL) {
+			if (strcmp(entry->d_name, ".") == 0 ||
+			    strcmp(entry->d_name, "..") == 0)
+				continue;
+			seen = 1;
+			if (remove_entry(dirfd(dir), entry->d_name,
+			    entry->d_type, depth) == -1)
+				goto out;
+			errno = 0;
+		}
+		if (errno != 0)
+			goto out;
+		if (!seen)
+			break;
+		rewinddir(dir);
+	}
+	rc = 0;
+out:
+	saved = errno;
+	closedir(dir);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Removes entry `name` of `parentfd`: a directory with everything in it,
+ * anything else (a symlink included) by unlinking the entry itself.  `type`
+ * is readdir's d_type, DT_UNKNOWN when not known.  Returns 0 or -1.
+ */
+static int
+remove_entry(int parentfd, const char *name, unsigned char type, int depth)
+{
+	int	fd;
+
+	if (type == DT_DIR || type == DT_UNKNOWN) {
+		fd = open_directory(parentfd, name);
+		if (fd != -1) {
+			if (depth >= REMOVE_MAX_DEPTH) {
+				close(fd);
+				errno = ELOOP;
+				return -1;
+			}
+			if (remove_directory_contents(fd, depth + 1) == -1)
+				return -1;
+			return unlinkat(parentfd, name, AT_REMOVEDIR);
+		}
+		/* Not a directory after all, or a symlink: unlink it. */
+		if (errno != ENOTDIR && errno != ELOOP)
+			return -1;
+	}
+	return unlinkat(parentfd, name, 0);
+}
+
+/*
+ * Removes directory `name` under `dirfd` and everything in it, never
+ * following a symlink (see provision.h).  Used for staging and trash
+ * folders and by tenantctl fsck.  Returns 0, or -1 with errno set (ENOENT
+ * when there is nothing called `name`).
+ */
+int
+dir_remove_tree(int dirfd, const char *name)
+{
+	if (name[0] == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return remove_entry(dirfd, name, DT_UNKNOWN, 0);
+}
+
+/*
+ * Renders `t`'s config.json and writes it into the tenant folder open on
+ * `folder`.  Returns 0, or -1 with errno set (ENOMEM when rendering failed).
+ */
+static int
+write_config(struct service *svc, int folder, const struct tenant *t,
+    const struct module_catalog *cat)
+{
+	struct buf	document;
+	int		rc = -1, saved;
+
+	buf_init(&document, CONFIG_MAX_BYTES);
+	if (config_render(t, cat, svc->conf->api_url, time(NULL),
+	    &document) == -1) {
+		errno = ENOMEM;
+		goto out;
+	}
+	rc = file_write_atomic(folder, CONFIG_FILE, document.data,
+	    document.len, FILE_MODE);
+out:
+	saved = errno;
+	buf_release(&document);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Writes `t`'s config.json into tenants/<sub>/ atomically, using the module
+ * catalog `cat`.  For callers that already hold the catalog (tenantctl,
+ * bulk changes).  Returns 0 or -1 (errno set).
+ */
+int
+config_write_atomic_with(struct service *svc, const struct tenant *t,
+    const struct module_catalog *cat)
+{
+	int	folder = -1, rc = -1, saved;
+
+	if (!subdomain_valid(t->subdomain)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((folder = open_directory(svc->tenants_dirfd, t->subdomain)) == -1)
+		return -1;
+	rc = write_config(svc, folder, t, cat);
+	saved = errno;
+	close(folder);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Writes `t`'s config.json into its folder, loading the module catalog from
+ * the database first.  Returns 0 or -1 (errno set; EIO for a database
+ * error).
+ */
+int
+config_write_atomic(struct service *svc, const struct tenant *t)
+{
+	struct module_catalog	cat;
+	int			rc = -1, saved;
+
+	module_catalog_init(&cat);
+	if (module_catalog_load(&cat, svc->db) == -1) {
+		errno = EIO;
+		goto out;
+	}
+	rc = config_write_atomic_with(svc, t, &cat);
+out:
+	saved = errno;
+	module_catalog_release(&cat);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Moves tenants/<sub> out of sight (to .trash-<sub>-<random>) and removes
+ * it.  A missing folder is not an error.  A trash folder that cannot be
+ * removed is logged and left for tenantctl fsck: it is no longer visible
+ * under the tenant's name.  Returns 0, or -1 with errno set if the folder is
+ * still there under its name.
+ */
+static int
+remove_tenant_folder(struct service *svc, const char *sub)
+{
+	char	trash[NAME_MAX + 1];
+
+	if (hidden_name(trash, sizeof(trash), ".trash-", sub) == -1)
+		return -1;
+	if (renameat(svc->tenants_dirfd, sub, svc->tenants_dirfd,
+	    trash) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (dir_remove_tree(svc->tenants_dirfd, trash) == -1)
+		log_error("could not remove %s: %s", trash, strerror(errno));
+	return 0;
+}
+
+/*
+ * Turns a failed database call into a status and message: DB_DOWN when the
+ * connection was lost, else FAILED with `what` (the server's own message
+ * goes to the log only).
+ */
+static enum provision_status
+database_failure(struct service *svc, const char *what, char *err,
+    size_t errlen)
+{
+	if (db_unavailable(svc->db)) {
+		set_error(err, errlen, "the database is unavailable");
+		return PROVISION_DB_DOWN;
+	}
+	log_error("%s: %s", what, db_error(svc->db));
+	set_error(err, errlen, "%s", what);
+	return PROVISION_FAILED;
+}
+
+/* A folder operation failed: log it and tell the administrator why. */
+static enum provision_status
+folder_failure(const char *sub, char *err, size_t errlen)
+{
+	const char	*reason = strerror(errno);
+
+	log_error("tenant folder %s: %s", sub, reason);
+	set_error(err, errlen, "could not write the tenant folder: %s", reason);
+	return PROVISION_FAILED;
+}
+
+/*
+ * Makes sure the database is reachable and loads the module catalog, the
+ * first steps of every operation.  Returns PROVISION_OK or the failure.
+ */
+static enum provision_status
+prepare(struct service *svc, struct module_catalog *cat, char *err,
+    size_t errlen)
+{
+	if (db_ensure(svc->db) == -1) {
+		set_error(err, errlen, "the database is unavailable");
+		return PROVISION_DB_DOWN;
+	}
+	if (module_catalog_load(cat, svc->db) == -1)
+		return database_failure(svc, "could not load the modules",
+		    err, errlen);
+	return PROVISION_OK;
+}
+
+/*
+ * Locks tenant `id`'s row until the transaction ends, so that changes of
+ * one tenant, and their config.json writes, happen one after the other.
+ * Copies its subdomain into `subdomain` when that is not NULL.  Returns 1,
+ * 0 if there is no such tenant, or -1.
+ */
+static int
+lock_tenant(struct db *db, int64_t id, char subdomain[SUBDOMAIN_MAX + 1])
+{
+	struct db_result	 result;
+	struct db_param		 param = db_int(id);
+	const char		*cell;
+	int			 rc = -1;
+
+	db_result_init(&result);
+	if (db_query(db, "SELECT subdomain FROM tenants WHERE id = ? "
+	    "FOR UPDATE", &param, 1, &result) == -1)
+		goto out;
+	if (result.rows == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (subdomain != NULL) {
+		cell = db_cell(&result, 0, 0);
+		if (cell == NULL || strlen(cell) > SUBDOMAIN_MAX)
+			goto out;
+		memcpy(subdomain, cell, strlen(cell) + 1);
+	}
+	rc = 1;
+out:
+	db_result_release(&result);
+	return rc;
+}
+
+/*
+ * Locks and loads tenant `id` inside the caller's transaction.  Returns
+ * PROVISION_OK, NOT_FOUND or the database failure.
+ */
+static enum provision_status
+lock_and_load(struct service *svc, int64_t id, struct tenant *t, char *err,
+    size_t errlen)
+{
+	int	found;
+
+	if ((found = lock_tenant(svc->db, id, NULL)) == 1)
+		found = tenant_find_by_id(svc->db, id, t);
+	if (found == 0) {
+		set_error(err, errlen, "tenant not found");
+		return PROVISION_NOT_FOUND;
+	}
+	if (found == -1)
+		return database_failure(svc, "could not load the tenant",
+		    err, errlen);
+	if (!subdomain_valid(t->subdomain)) {
+		set_error(err, errlen, "the stored subdomain is not valid");
+		return PROVISION_FAILED;
+	}
+	return PROVISION_OK;
+}
+
+/*
+ * Reloads tenant `id` (inside the transaction) into `out` for rendering and
+ * for the response.  Returns PROVISION_OK or the failure.
+ */
+static enum provision_status
+reload(struct service *svc, int64_t id, struct tenant *out, char *err,
+    size_t errlen)
+{
+	int	found;
+
+	tenant_release(out);
+	tenant_init(out);
+	if ((found = tenant_find_by_id(svc->db, id, out)) == 1)
+		return PROVISION_OK;
+	if (found == 0) {
+		set_error(err, errlen, "tenant not found");
+		return PROVISION_NOT_FOUND;
+	}
+	return database_failure(svc, "could not load the tenant", err, errlen);
+}
+
+/*
+ * Writes the file name "logo.<ext>" for an uploaded logo into `out`.
+ * Returns 0, or -1 for an extension that would not make a valid name.
+ */
+static int
+logo_file_name(const char *extension, char out[LOGO_NAME_MAX + 1])
+{
+	int	written;
+
+	if (extension == NULL)
+		return -1;
+	written = snprintf(out, LOGO_NAME_MAX + 1, "logo.%s", extension);
+	if (written < 0 || written > LOGO_NAME_MAX || !logo_name_valid(out))
+		return -1;
+	return 0;
+}
+
+/* Duplicates `s` (NULL stays NULL) into *dst.  Returns 0, or -1. */
+static int
+copy_string(char **dst, const char *s)
+{
+	*dst = NULL;
+	if (s != NULL && (*dst = strdup(s)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * Fills `t` (initialised) with the tenant a CREATE input describes,
+ * created by `user_id`; its modules are the input's list, all enabled.
+ * Returns 0, or -1 if out of memory or the logo type has no valid name.
+ */
+static int
+tenant_from_input(struct tenant *t, const struct tenant_input *in,
+    int64_t user_id)
+{
+	char	logo[LOGO_NAME_MAX + 1];
+	size_t	i;
+
+	snprintf(t->subdomain, sizeof(t->subdomain), "%s", in->subdomain);
+	snprintf(t->primary_color, sizeof(t->primary_color), "%s",
+	    in->primary_color);
+	snprintf(t->secondary_color, sizeof(t->secondary_color), "%s",
+	    in->secondary_color);
+	if (copy_string(&t->name, in->name) == -1 ||
+	    copy_string(&t->contact_email, in->contact_email) == -1)
+		return -1;
+	if (in->logo_data != NULL) {
+		if (logo_file_name(in->logo_extension, logo) == -1 ||
+		    copy_string(&t->logo, logo) == -1)
+			return -1;
+	}
+	t->is_active = 1;
+	t->created_by = user_id;
+	if (in->module_count > 0) {
+		t->modules = calloc(in->module_count, sizeof(t->modules[0]));
+		if (t->modules == NULL)
+			return -1;
+		for (i = 0; i < in->module_count; i++) {
+			snprintf(t->modules[i].key, sizeof(t->modules[i].key),
+			    "%s", in->module_keys[i]);
+			t->modules[i].enabled = 1;
+		}
+		t->module_count = in->module_count;
+	}
+	return 0;
+}
+
+/*
+ * Fills the folder `name` (a fresh staging directory) with public/, the
+ * logo and config.json for `t`.  Returns 0, or -1 with errno set.
+ */
+static int
+build_folder(struct service *svc, const char *name, const struct tenant *t,
+    const struct tenant_input *in, const struct module_catalog *cat)
+{
+	int	folder = -1, public = -1, rc = -1, saved;
+
+	if ((folder = open_directory(svc->tenants_dirfd, name)) == -1)
+		goto out;
+	if (fchmod(folder, DIR_MODE) == -1 ||
+	    mkdirat(folder, PUBLIC_DIR, DIR_MODE) == -1)
+		goto out;
+	if ((public = open_directory(folder, PUBLIC_DIR)) == -1)
+		goto out;
+	if (fchmod(public, DIR_MODE) == -1)
+		goto out;
+	if (in->logo_data != NULL && t->logo != NULL &&
+	    file_write_atomic(public, t->logo, in->logo_data, in->logo_len,
+	    FILE_MODE) == -1)
+		goto out;
+	if (write_config(svc, folder, t, cat) == -1)
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	if (public != -1)
+		close(public);
+	if (folder != -1)
+		close(folder);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Renames the staging folder to tenants/<sub>, never over an existing
+ * entry: renameat2(RENAME_NOREPLACE), or where the filesystem lacks it a
+ * check for the name followed by a plain rename.  Returns 0, or -1 with
+ * errno set (EEXIST when the name is taken).
+ */
+static int
+place_folder(struct service *svc, const char *staging, const char *sub)
+{
+	struct stat	st;
+	int		dirfd = svc->tenants_dirfd;
+
+	if (renameat2(dirfd, staging, dirfd, sub, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (fstatat(dirfd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (errno != ENOENT)
+		return -1;
+	return renameat(dirfd, staging, dirfd, sub);
+}
+
+/*
+ * Creates a tenant from a validated input (see provision.h): rows and
+ * folder, or neither.  Called by the create handler, bulk create and
+ * tenantctl.  On success `out` holds the stored tenant.
+ */
+enum provision_status
+provision_create(struct service *svc, const struct tenant_input *in,
+    int64_t user_id, struct tenant *out, char *err, size_t errlen)
+{
+	struct module_catalog	 cat;
+	struct tenant		 t;
+	char			 staging[NAME_MAX + 1];
+	int			 in_transaction = 0, staged = 0, placed = 0;
+	enum provision_status	 status;
+
+	module_catalog_init(&cat);
+	tenant_init(&t);
+
+	if (!subdomain_valid(in->subdomain)) {
+		set_error(err, errlen, "invalid subdomain");
+		status = PROVISION_INVALID;
+		goto out;
+	}
+	if ((status = prepare(svc, &cat, err, errlen)) != PROVISION_OK)
+		goto out;
+	status = PROVISION_FAILED;
+	if (tenant_from_input(&t, in, user_id) == -1) {
+		set_error(err, errlen, "could not prepare the tenant");
+		goto out;
+	}
+
+	if (db_begin(svc->db) == -1) {
+		status = database_failure(svc, "could not start a transaction",
+		    err, errlen);
+		goto out;
+	}
+	in_transaction = 1;
+	if (tenant_insert(svc->db, &t, &cat) == -1) {
+		if (db_is_duplicate(svc->db)) {
+			set_error(err, errlen,
+			    "subdomain \"%s\" is already taken", t.subdomain);
+			status = PROVISION_CONFLICT;
+		} else
+			status = database_failure(svc,
+			    "could not save the tenant", err, errlen);
+		goto out;
+	}
+	if (audit_record(svc->db, user_id, t.id, "tenant.create",
+	    t.subdomain) == -1) {
+		status = database_failure(svc, "could not record the change",
+		    err, errlen);
+		goto out;
+	}
+	if ((status = reload(svc, t.id, out, err, errlen)) != PROVISION_OK)
+		goto out;
+	status = PROVISION_FAILED;
+
+	if (hidden_name(staging, sizeof(staging), ".staging-",
+	    t.subdomain) == -1 ||
+	    mkdirat(svc->tenants_dirfd, staging, DIR_MODE) == -1) {
+		status = folder_failure(t.subdomain, err, errlen);
+		goto out;
+	}
+	staged = 1;
+	if (build_folder(svc, staging, out, in, &cat) == -1) {
+		status = folder_failure(t.subdomain, err, errlen);
+		goto out;
+	}
+	if (place_folder(svc, staging, t.subdomain) == -1) {
+		if (errno == EEXIST || errno == ENOTEMPTY) {
+			set_error(err, errlen, "a folder for this subdomain "
+			    "already exists; run tenantctl fsck");
+			status = PROVISION_CONFLICT;
+		} else
+			status = folder_failure(t.subdomain, err, errlen);
+		goto out;
+	}
+	staged = 0;
+	placed = 1;
+	if (fsync(svc->tenants_dirfd) == -1) {
+		status = folder_failure(t.subdomain, err, errlen);
+		goto out;
+	}
+
+	if (db_commit(svc->db) == -1) {
+		status = database_failure(svc, "could not commit the tenant",
+		    err, errlen);
+		goto out;
+	}
+	in_transaction = 0;
+	placed = 0;
+	status = PROVISION_OK;
+out:
+	if (in_transaction)
+		db_rollback(svc->db);
+	if (staged && dir_remove_tree(svc->tenants_dirfd, staging) == -1)
+		log_error("could not remove %s: %s", staging, strerror(errno));
+	if (placed && remove_tenant_folder(svc, t.subdomain) == -1)
+		log_error("could not remove the folder of %s: %s",
+		    t.subdomain, strerror(errno));
+	if (status != PROVISION_OK) {
+		tenant_release(out);
+		tenant_init(out);
+	}
+	tenant_release(&t);
+	module_catalog_release(&cat);
+	return status;
+}
+
+/*
+ * Fills `changes` (initialised) with the fields tenant_update_fields()
+ * writes: those of `before`, replaced by what `in` sends.  Returns 0, or -1
+ * if out of memory or the logo type has no valid name.
+ */
+static int
+apply_input(struct tenant *changes, const struct tenant *before,
+    const struct tenant_input *in)
+{
+	char	logo[LOGO_NAME_MAX + 1];
+
+	changes->id = before->id;
+	snprintf(changes->subdomain, sizeof(changes->subdomain), "%s",
+	    before->subdomain);
+	snprintf(changes->primary_color, sizeof(changes->primary_color), "%s",
+	    (in->present & TENANT_FIELD_PRIMARY_COLOR) ?
+	    in->primary_color : before->primary_color);
+	snprintf(changes->secondary_color, sizeof(changes->secondary_color),
+	    "%s", (in->present & TENANT_FIELD_SECONDARY_COLOR) ?
+	    in->secondary_color : before->secondary_color);
+	if (copy_string(&changes->name, (in->present & TENANT_FIELD_NAME) ?
+	    in->name : before->name) == -1)
+		return -1;
+	if (copy_string(&changes->contact_email,
+	    (in->present & TENANT_FIELD_EMAIL) ? in->contact_email :
+	    before->contact_email != NULL ? before->contact_email : "") == -1)
+		return -1;
+	if (!(in->present & TENANT_FIELD_LOGO))
+		return copy_string(&changes->logo, before->logo);
+	if (in->logo_data == NULL)
+		return 0;
+	if (logo_file_name(in->logo_extension, logo) == -1)
+		return -1;
+	return copy_string(&changes->logo, logo);
+}
+
+/* Is `key` in the input's module list? */
+static int
+input_lists_module(const struct tenant_input *in, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < in->module_count; i++)
+		if (strcmp(in->module_keys[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Writes the names of the fields `in` changes, for the audit log. */
+static void
+describe_input(const struct tenant_input *in, char *out, size_t outlen)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} names[] = {
+		{ TENANT_FIELD_NAME, "name" },
+		{ TENANT_FIELD_EMAIL, "contact_email" },
+		{ TENANT_FIELD_PRIMARY_COLOR, "primary_color" },
+		{ TENANT_FIELD_SECONDARY_COLOR, "secondary_color" },
+		{ TENANT_FIELD_LOGO, "logo" },
+		{ TENANT_FIELD_MODULES, "modules" },
+	};
+	size_t	i, used = 0;
+	int	written;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(in->present & names[i].bit))
+			continue;
+		written = snprintf(out + used, outlen - used, "%s%s",
+		    used > 0 ? "," : "", names[i].name);
+		if (written < 0 || (size_t)written >= outlen - used)
+			return;
+		used += (size_t)written;
+	}
+}
+
+/*
+ * Writes `after`'s config.json into `folder` and commits.  When the commit
+ * fails, config.json is written again from `before`, the state the rollback
+ * returns to, so folder and rows still agree.  Returns the status.
+ */
+static enum provision_status
+commit_with_config(struct service *svc, int folder, const struct tenant *before,
+    const struct tenant *after, const struct module_catalog *cat, char *err,
+    size_t errlen)
+{
+	enum provision_status	status;
+
+	if (write_config(svc, folder, after, cat) == -1)
+		return folder_failure(after->subdomain, err, errlen);
+	if (db_commit(svc->db) == 0)
+		return PROVISION_OK;
+	status = database_failure(svc, "could not commit the change", err,
+	    errlen);
+	if (write_config(svc, folder, before, cat) == -1)
+		log_error("could not restore config.json of %s: %s",
+		    before->subdomain, strerror(errno));
+	return status;
+}
+
+/*
+ * Opens tenants/<sub>/ for a change.  A missing folder is reported, not
+ * recreated: an archived or broken tenant is fsck's business.  Returns the
+ * descriptor, or -1 with `err` and `*status` set.
+ */
+static int
+open_tenant_folder(struct service *svc, const char *sub,
+    enum provision_status *status, char *err, size_t errlen)
+{
+	int	folder;
+
+	if ((folder = open_directory(svc->tenants_dirfd, sub)) != -1)
+		return folder;
+	if (errno == ENOENT) {
+		set_error(err, errlen,
+		    "the tenant folder is missing; run tenantctl fsck");
+		*status = PROVISION_FAILED;
+	} else
+		*status = folder_failure(sub, err, errlen);
+	return -1;
+}
+
+/*
+ * Applies a validated PATCH input to tenant `id` (see provision.h).  A new
+ * logo under a new name is written before config.json refers to it; one
+ * under the name already in use goes to a pending file that replaces the
+ * old logo only after COMMIT, so a rollback never leaves the new picture
+ * behind.  An old logo no longer referred to is unlinked after COMMIT.
+ * Called by the PATCH handler.
+ */
+enum provision_status
+provision_update(struct service *svc, int64_t id,
+    const struct tenant_input *in, int64_t user_id, struct tenant *out,
+    char *err, size_t errlen)
+{
+	struct module_catalog	 cat;
+	struct tenant		 before, changes;
+	const struct module_def	*def;
+	char			 detail[AUDIT_DETAIL_MAX];
+	char			 pending[NAME_MAX + 1] = "";
+	char			 new_logo[LOGO_NAME_MAX + 1] = "";
+	int			 folder = -1, public = -1;
+	int			 in_transaction = 0, logo_written = 0;
+	size_t			 i;
+	enum provision_status	 status;
+
+	module_catalog_init(&cat);
+	tenant_init(&before);
+	tenant_init(&changes);
+
+	if ((status = prepare(svc, &cat, err, errlen)) != PROVISION_OK)
+		goto out;
+	if (db_begin(svc->db) == -1) {
+		status = database_failure(svc, "could not start a transaction",
+		    err, errlen);
+		goto out;
+	}
+	in_transaction = 1;
+	if ((status = lock_and_load(svc, id, &before, err, errlen)) !=
+	    PROVISION_OK)
+		goto out;
+	status = PROVISION_FAILED;
+	if (apply_input(&changes, &before, in) == -1) {
+		set_error(err, errlen, "could not prepare the change");
+		goto out;
+	}
+
+	if (tenant_update_fields(svc->db, &changes) == -1) {
+		status = database_failure(svc, "could not save the tenant",
+		    err, errlen);
+		goto out;
+	}
+	for (i = 0; (in->present & TENANT_FIELD_MODULES) && i < cat.count;
+	    i++) {
+		def = &cat.modules[i];
+		if (tenant_set_module(svc->db, id, def->key, def->is_core ||
+		    input_lists_module(in, def->key)) == -1) {
+			status = database_failure(svc,
+			    "could not save the modules", err, errlen);
+			goto out;
+		}
+	}
+	describe_input(in, detail, sizeof(detail));
+	if (audit_record(svc->db, user_id, id, "tenant.update",
+	    detail) == -1) {
+		status = database_failure(svc, "could not record the change",
+		    err, errlen);
+		goto out;
+	}
+	if ((status = reload(svc, id, out, err, errlen)) != PROVISION_OK)
+		goto out;
+	status = PROVISION_FAILED;
+
+	if ((folder = open_tenant_folder(svc, before.subdomain, &status, err,
+	    errlen)) == -1)
+		goto out;
+	if (changes.logo != NULL || before.logo != NULL) {
+		if ((public = open_directory(folder, PUBLIC_DIR)) == -1) {
+			status = folder_failure(before.subdomain, err, errlen);
+			goto out;
+		}
+	}
+	if ((in->present & TENANT_FIELD_LOGO) && in->logo_data != NULL &&
+	    changes.logo != NULL) {
+		snprintf(new_logo, sizeof(new_logo), "%s", changes.logo);
+		if (before.logo != NULL && strcmp(before.logo, new_logo) == 0) {
+			if (hidden_name(pending, sizeof(pending), ".pending-",
+			    new_logo) == -1 ||
+			    file_write_atomic(public, pending, in->logo_data,
+			    in->logo_len, FILE_MODE) == -1) {
+				pending[0] = '\0';
+				status = folder_failure(before.subdomain, err,
+				    errlen);
+				goto out;
+			}
+		} else {
+			if (file_write_atomic(public, new_logo, in->logo_data,
+			    in->logo_len, FILE_MODE) == -1) {
+				status = folder_failure(before.subdomain, err,
+				    errlen);
+				goto out;
+			}
+			logo_written = 1;
+		}
+	}
+
+	status = commit_with_config(svc, folder, &before, out, &cat, err,
+	    errlen);
+	if (status != PROVISION_OK)
+		goto out;
+	in_transaction = 0;
+	logo_written = 0;
+
+	if (pending[0] != '\0') {
+		if (renameat(public, pending, public, new_logo) == -1)
+			log_error("could not put the new logo of %s in place: "
+			    "%s", before.subdomain, strerror(errno));
+		else {
+			pending[0] = '\0';
+			if (fsync(public) == -1)
+				log_error("could not sync the logo of %s: %s",
+				    before.subdomain, strerror(errno));
+		}
+	}
+	if (before.logo != NULL && logo_name_valid(before.logo) &&
+	    (changes.logo == NULL || strcmp(before.logo, changes.logo) != 0) &&
+	    unlinkat(public, before.logo, 0) == -1 && errno != ENOENT)
+		log_error("could not remove the old logo of %s: %s",
+		    before.subdomain, strerror(errno));
+out:
+	if (in_transaction)
+		db_rollback(svc->db);
+	if (logo_written && unlinkat(public, new_logo, 0) == -1)
+		log_error("could not remove the new logo of %s: %s",
+		    before.subdomain, strerror(errno));
+	if (pending[0] != '\0' && unlinkat(public, pending, 0) == -1)
+		log_error("could not remove %s of %s: %s", pending,
+		    before.subdomain, strerror(errno));
+	if (status != PROVISION_OK) {
+		tenant_release(out);
+		tenant_init(out);
+	}
+	if (public != -1)
+		close(public);
+	if (folder != -1)
+		close(folder);
+	tenant_release(&changes);
+	tenant_release(&before);
+	module_catalog_release(&cat);
+	return status;
+}
+
+/*
+ * Enables or disables module `module_key` of tenant `id` and rewrites its
+ * config.json, in one transaction.  Called by the update_module handler.
+ * Core modules cannot be disabled.
+ */
+enum provision_status
+provision_set_module(struct service *svc, int64_t id, const char *module_key,
+    int enabled, int64_t user_id, struct tenant *out, char *err,
+    size_t errlen)
+{
+	struct module_catalog	 cat;
+	struct tenant		 before;
+	const struct module_def	*def;
+	char			 detail[AUDIT_DETAIL_MAX];
+	int			 folder = -1, in_transaction = 0;
+	enum provision_status	 status;
+
+	module_catalog_init(&cat);
+	tenant_init(&before);
+	enabled = enabled != 0;
+
+	if ((status = prepare(svc, &cat, err, errlen)) != PROVISION_OK)
+		goto out;
+	status = PROVISION_INVALID;
+	if (validate_module_key(module_key, strlen(module_key)) != NULL) {
+		set_error(err, errlen, "unknown module");
+		goto out;
+	}
+	if ((def = module_catalog_find(&cat, module_key)) == NULL) {
+		set_error(err, errlen, "unknown module \"%s\"", module_key);
+		goto out;
+	}
+	if (def->is_core && !enabled) {
+		set_error(err, errlen, "core module \"%s\" cannot be disabled",
+		    def->key);
+		goto out;
+	}
+
+	if (db_begin(svc->db) == -1) {
+		status = database_failure(svc, "could not start a transaction",
+		    err, errlen);
+		goto out;
+	}
+	in_transaction = 1;
+	if ((status = lock_and_load(svc, id, &before, err, errlen)) !=
+	    PROVISION_OK)
+		goto out;
+	if (tenant_set_module(svc->db, id, def->key, enabled) == -1) {
+		status = database_failure(svc, "could not save the module",
+		    err, errlen);
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "%s=%s", def->key,
+	    enabled ? "on" : "off");
+	if (audit_record(svc->db, user_id, id, "tenant.module",
+	    detail) == -1) {
+		status = database_failure(svc, "could not record the change",
+		    err, errlen);
+		goto out;
+	}
+	if ((status = reload(svc, id, out, err, errlen)) != PROVISION_OK)
+		goto out;
+	if ((folder = open_tenant_folder(svc, before.subdomain, &status, err,
+	    errlen)) == -1)
+		goto out;
+	status = commit_with_config(svc, folder, &before, out, &cat, err,
+	    errlen);
+	if (status == PROVISION_OK)
+		in_transaction = 0;
+out:
+	if (in_transaction)
+		db_rollback(svc->db);
+	if (status != PROVISION_OK) {
+		tenant_release(out);
+		tenant_init(out);
+	}
+	if (folder != -1)
+		close(folder);
+	tenant_release(&before);
+	module_catalog_release(&cat);
+	return status;
+}
+
+/*
+ * Deletes tenant `id`: rows (with an audit entry) in one transaction, then
+ * the folder, moved out of sight before it is removed.  Called by the
+ * DELETE handler and tenantctl.  A folder that cannot be moved after the
+ * rows are gone is reported as FAILED with a message saying so.
+ */
+enum provision_status
+provision_delete(struct service *svc, int64_t id, int64_t user_id,
+    char *err, size_t errlen)
+{
+	char			 sub[SUBDOMAIN_MAX + 1];
+	int			 in_transaction = 0, found;
+	enum provision_status	 status = PROVISION_FAILED;
+
+	if (db_ensure(svc->db) == -1) {
+		set_error(err, errlen, "the database is unavailable");
+		return PROVISION_DB_DOWN;
+	}
+	if (db_begin(svc->db) == -1) {
+		status = database_failure(svc, "could not start a transaction",
+		    err, errlen);
+		goto out;
+	}
+	in_transaction = 1;
+	found = lock_tenant(svc->db, id, sub);
+	if (found == 1 && audit_record(svc->db, user_id, id, "tenant.delete",
+	    sub) == -1)
+		found = -1;
+	if (found == 1)
+		found = tenant_delete(svc->db, id);
+	if (found == 0) {
+		set_error(err, errlen, "tenant not found");
+		status = PROVISION_NOT_FOUND;
+		goto out;
+	}
+	if (found == -1) {
+		status = database_failure(svc, "could not delete the tenant",
+		    err, errlen);
+		goto out;
+	}
+	if (db_commit(svc->db) == -1) {
+		status = database_failure(svc, "could not commit the deletion",
+		    err, errlen);
+		goto out;
+	}
+	in_transaction = 0;
+
+	if (!subdomain_valid(sub)) {
+		log_error("tenant %lld had an invalid subdomain; its folder "
+		    "was left alone", (long long)id);
+		status = PROVISION_OK;
+		goto out;
+	}
+	if (remove_tenant_folder(svc, sub) == -1) {
+		log_error("tenant folder %s: %s", sub, strerror(errno));
+		set_error(err, errlen, "the tenant was deleted, but its folder "
+		    "could not be removed: %s", strerror(errno));
+		goto out;
+	}
+	status = PROVISION_OK;
+out:
+	if (in_transaction)
+		db_rollback(svc->db);
+	return status;
+}

@@ -1,0 +1,100 @@
+/*
+ * provision.h - creating, changing and removing tenants: database rows and
+ * the tenant folder together.
+ *
+ * A tenant is its row in `tenants` plus its folder tenants/<sub>/ holding
+ * config.json and public/.  The functions here keep the two in agreement:
+ *
+ * Create:  validate; BEGIN; insert rows; build the folder in a staging
+ *          directory (tenants/.staging-<sub>-<random>) with config.json and
+ *          the logo; rename it into place (never over an existing folder);
+ *          COMMIT.  Any failure before COMMIT rolls back the rows and
+ *          removes whatever was written.  A crash between the rename and
+ *          COMMIT leaves a folder without a row, which `tenantctl fsck`
+ *          reports and removes.
+ * Update:  BEGIN; update rows; write the new logo (if any) and config.json
+ *          atomically (temp file, fsync, rename); COMMIT.  If the folder
+ *          cannot be written the transaction is rolled back and the old
+ *          config.json is untouched.
+ * Delete:  BEGIN; delete rows; COMMIT; then rename the folder to
+ *          tenants/.trash-<sub>-<random> and remove it, so a half-removed
+ *          folder is never visible under the tenant's name.
+ *
+ * Paths are always built from a validated subdomain under the directory
+ * opened at service start, with openat() and O_NOFOLLOW.
+ *
+ * Return convention: enum provision_status; on failure `err` holds a message
+ * safe to show to an administrator (no secrets, no full paths).
+ */
+#ifndef TENANTD_PROVISION_H
+#define TENANTD_PROVISION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct module_catalog;
+struct service;
+struct tenant;
+struct tenant_input;
+
+enum provision_status {
+	PROVISION_OK = 0,
+	PROVISION_NOT_FOUND,	/* 404 */
+	PROVISION_CONFLICT,	/* 409: subdomain taken */
+	PROVISION_INVALID,	/* 400: e.g. disabling a core module */
+	PROVISION_DB_DOWN,	/* 503 */
+	PROVISION_FAILED	/* 500: disk or database error, rolled back */
+};
+
+/*
+ * Creates a tenant from a validated input, recording `user_id` as its
+ * creator.  On success `out` holds the stored tenant.
+ */
+enum provision_status provision_create(struct service *svc,
+	    const struct tenant_input *in, int64_t user_id, struct tenant *out,
+	    char *err, size_t errlen);
+
+/* Applies a validated PATCH input to tenant `id`; `out` gets the result. */
+enum provision_status provision_update(struct service *svc, int64_t id,
+	    const struct tenant_input *in, int64_t user_id, struct tenant *out,
+	    char *err, size_t errlen);
+
+/* Enables or disables one module and rewrites config.json. */
+enum provision_status provision_set_module(struct service *svc, int64_t id,
+	    const char *module_key, int enabled, int64_t user_id,
+	    struct tenant *out, char *err, size_t errlen);
+
+/* Deletes tenant `id`: rows first, then the folder. */
+enum provision_status provision_delete(struct service *svc, int64_t id,
+	    int64_t user_id, char *err, size_t errlen);
+
+/*
+ * Writes `len` bytes to `name` in directory `dirfd` atomically: a temporary
+ * file in the same directory, fsync, rename over `name`, fsync of the
+ * directory.  Readers see the old content or the new, never a mix.
+ * Returns 0, or -1 with errno set; the temporary file is removed on failure.
+ */
+int	file_write_atomic(int dirfd, const char *name, const void *data,
+	    size_t len, int mode);
+
+/*
+ * Renders `t`'s config.json and writes it into its folder atomically.
+ * Returns 0 or -1 (errno set).
+ */
+int	config_write_atomic(struct service *svc, const struct tenant *t);
+
+/*
+ * The same with a module catalog the caller already holds, so a change of
+ * many tenants loads it once.  Returns 0 or -1 (errno set).
+ */
+int	config_write_atomic_with(struct service *svc, const struct tenant *t,
+	    const struct module_catalog *cat);
+
+/*
+ * Removes directory `name` under `dirfd` and everything in it, without
+ * following symlinks.  Returns 0 or -1.
+ */
+int	dir_remove_tree(int dirfd, const char *name);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * service.h - what a request or a tenantctl command works with.
+ *
+ * One struct service per process: the configuration, the database
+ * connection, the libmagic handle and the tenants directory opened once.
+ * Workers build it after fork (connections and magic handles are not shared
+ * between processes).
+ *
+ * Ownership: service_open() takes a pointer to a conf the caller keeps alive
+ * and owns everything else it opens; service_close() releases it.
+ */
+#ifndef TENANTD_SERVICE_H
+#define TENANTD_SERVICE_H
+
+#include <stddef.h>
+
+struct conf;
+struct db;
+struct mime;
+
+struct service {
+	const struct conf *conf;
+	struct db	*db;		/* never NULL once open; may be down */
+	struct mime	*mime;
+	int		 tenants_dirfd;	/* O_DIRECTORY of conf->tenants_dir */
+};
+
+/*
+ * Opens the service described by `c`: creates the tenants directory if
+ * needed, opens it, loads libmagic and connects to the database (a down
+ * database is not an error here; callers check db_ensure()).  Returns 0, or
+ * -1 with a message in `err`.
+ */
+int	service_open(struct service *svc, const struct conf *c, char *err,
+	    size_t errlen);
+void	service_close(struct service *svc);
+
+#endif

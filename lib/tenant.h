@@ -1,0 +1,139 @@
+/*
+ * tenant.h - tenants and their modules in the database.
+ *
+ * This file knows the tables tenants and tenant_modules and nothing of
+ * folders or HTTP: provision.h combines it with the tenant folder, and the
+ * handlers turn its structs into JSON (tenant_to_json()).
+ *
+ * Ownership: struct tenant owns its strings and module list;
+ * tenant_release() frees them.  Functions that fill a struct tenant expect
+ * one initialised with tenant_init() or released.
+ */
+#ifndef TENANTD_TENANT_H
+#define TENANTD_TENANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "validate.h"
+
+struct db;
+struct module_catalog;
+
+struct tenant_module {
+	char	key[MODULE_KEY_MAX + 1];
+	int	enabled;
+};
+
+struct tenant {
+	int64_t	 id;
+	char	*name;
+	char	 subdomain[SUBDOMAIN_MAX + 1];
+	char	*contact_email;		/* "" when none */
+	char	 primary_color[8];
+	char	 secondary_color[8];
+	char	*logo;			/* "logo.png" under public/, or NULL */
+	int	 is_active;
+	char	*archived_at;		/* "YYYY-MM-DDTHH:MM:SSZ" or NULL */
+	char	*created_at;
+	char	*updated_at;
+	int64_t	 created_by;		/* user id, 0 when unknown */
+	struct tenant_module *modules;	/* as stored; sorted like the catalog */
+	size_t	 module_count;
+};
+
+void	tenant_init(struct tenant *t);
+void	tenant_release(struct tenant *t);
+
+/*
+ * Loads tenant `id` with its modules.  Returns 1 if found, 0 if not, -1 on a
+ * database error.
+ */
+int	tenant_find_by_id(struct db *db, int64_t id, struct tenant *t);
+int	tenant_find_by_subdomain(struct db *db, const char *subdomain,
+	    struct tenant *t);
+
+/*
+ * Inserts the row and one tenant_modules row per catalog module (enabled
+ * when listed in `t->modules` or core).  Must run inside a transaction the
+ * caller owns.  Sets t->id, created_at and updated_at.  Returns 0, or -1
+ * (db_is_duplicate() tells a taken subdomain).
+ */
+int	tenant_insert(struct db *db, struct tenant *t,
+	    const struct module_catalog *cat);
+
+/* Writes name, contact_email, colors, logo and updated_at of `t`.  0 or -1. */
+int	tenant_update_fields(struct db *db, struct tenant *t);
+
+/*
+ * Enables or disables one module of a tenant (inserting the row if the
+ * module was added to the catalog after the tenant was created).  0 or -1.
+ */
+int	tenant_set_module(struct db *db, int64_t tenant_id, const char *key,
+	    int enabled);
+
+/* Deletes the tenant and its module rows.  Returns 1, 0 if absent, or -1. */
+int	tenant_delete(struct db *db, int64_t id);
+
+/* Listing with the API's filters. */
+enum tenant_order {
+	TENANT_ORDER_CREATED_DESC = 0,	/* default: newest first */
+	TENANT_ORDER_CREATED_ASC,
+	TENANT_ORDER_NAME_ASC,
+	TENANT_ORDER_NAME_DESC,
+	TENANT_ORDER_SUBDOMAIN_ASC,
+	TENANT_ORDER_SUBDOMAIN_DESC
+};
+
+struct tenant_query {
+	const char	*search;	/* substring of name or subdomain, or NULL */
+	int		 is_active;	/* -1: any, 0 or 1 */
+	enum tenant_order order;
+	int64_t		 offset;
+	int64_t		 limit;
+};
+
+struct tenant_list {
+	struct tenant	*items;
+	size_t		 count;
+	int64_t		 total;		/* rows matching, ignoring offset/limit */
+};
+
+/* Parses "name", "-created_at", ... into `order`: 0, or -1 if unknown. */
+int	tenant_order_parse(const char *text, enum tenant_order *order);
+
+/* Fills `list` (with modules) for `q`.  0 or -1. */
+int	tenant_list_query(struct db *db, const struct tenant_query *q,
+	    struct tenant_list *list);
+void	tenant_list_release(struct tenant_list *list);
+
+struct tenant_statistics {
+	int64_t	total;
+	int64_t	active;
+	int64_t	archived;
+	int64_t	created_last_30_days;
+	struct {
+		char	key[MODULE_KEY_MAX + 1];
+		int64_t	enabled;
+	} *modules;
+	size_t	module_count;
+};
+
+/* Counts for GET /api/tenants/statistics/.  0 or -1; release after. */
+int	tenant_statistics_load(struct db *db, const struct module_catalog *cat,
+	    struct tenant_statistics *st);
+void	tenant_statistics_release(struct tenant_statistics *st);
+
+/* Is module `key` enabled for `t`?  Core modules always are. */
+int	tenant_module_enabled(const struct tenant *t, const char *key);
+
+/*
+ * Writes `t` as the API's JSON object.  `tenant_url_format` turns the
+ * subdomain into the tenant's URL; `cat` supplies module names.
+ */
+int	tenant_to_json(yajl_gen g, const struct tenant *t,
+	    const struct module_catalog *cat, const char *tenant_url_format);
+
+#endif
