@@ -29,7 +29,8 @@
 #define SECRET_BYTES		(AUTH_SECRET_HEX / 2)
 #define THROTTLE_KEY_MAX	80	/* "user#" + 64 hex digits fits */
 #define ADDRESS_PLAIN_MAX	64	/* longer addresses are hashed */
-#define PURGE_BATCH		100	/* rows removed per opportunistic purge */
+#define PURGE_BATCH		100	/* rows removed per cleanup */
+#define ADDRESS_FAILURE_FACTOR	4	/* an address may fail 4x a user name */
 
 /*
  * The hash checked when a login names a user who does not exist, so that
@@ -174,6 +175,10 @@ password_matches(const char *stored, const char *password)
 	    strlen(password)) == 0;
 }
 
+/*
+ * A fresh secret for a session id, CSRF token or API token: 32 bytes from
+ * the kernel's generator, in lowercase hex.
+ */
 void
 auth_random_hex(char out[AUTH_SECRET_HEX + 1])
 {
@@ -184,6 +189,11 @@ auth_random_hex(char out[AUTH_SECRET_HEX + 1])
 	sodium_memzero(bytes, sizeof(bytes));
 }
 
+/*
+ * The form in which a secret is stored and looked up: SHA-256 in lowercase
+ * hex.  A fast hash is right here because the secrets are random 256-bit
+ * values, not passwords a person chose.
+ */
 void
 auth_hash_secret(const char *secret, size_t len, char out[AUTH_HASH_HEX + 1])
 {
@@ -193,6 +203,12 @@ auth_hash_secret(const char *secret, size_t len, char out[AUTH_HASH_HEX + 1])
 	sodium_bin2hex(out, AUTH_HASH_HEX + 1, digest, sizeof(digest));
 }
 
+/*
+ * Adds a user with an Argon2id hash of `password`; *id (may be NULL) gets
+ * the new id.  Used by `tenantctl user add`.  Returns 0, or -1 with errno
+ * EINVAL (bad name or password), EEXIST (name taken), ENOMEM (hashing), or
+ * a database error.
+ */
 int
 auth_user_add(struct db *db, const char *username, const char *password,
     int64_t *id)
@@ -230,6 +246,11 @@ out:
 	return rc;
 }
 
+/*
+ * Replaces the password of `username` and ends the user's sessions.  Used
+ * by `tenantctl user passwd`.  Returns 1, 0 when there is no such user, or
+ * -1 (errno EINVAL for a bad password).
+ */
 int
 auth_user_set_password(struct db *db, const char *username,
     const char *password)
@@ -264,6 +285,10 @@ out:
 	return rc;
 }
 
+/*
+ * Loads the user called `username` into `out` (may be NULL).  A name that
+ * could not be valid is simply not found.  Returns 1, 0 or -1.
+ */
 int
 auth_user_find(struct db *db, const char *username, struct auth_user *out)
 {
@@ -297,6 +322,11 @@ out:
 	return rc;
 }
 
+/*
+ * Checks a login.  The dummy hash stands in for a missing user, so the
+ * answer takes one Argon2id verification either way.  Returns 1 with the
+ * user in `out`, 0 for a wrong name or password, -1 on a database error.
+ */
 int
 auth_check_password(struct db *db, const char *username,
     const char *password, struct auth_user *out)
@@ -342,6 +372,11 @@ out:
 	return rc;
 }
 
+/*
+ * Starts a session of `ttl` seconds for the login handler; the secrets go
+ * to the client, their hashes to the table.  Returns 0, or -1 with `sid`
+ * and `csrf` wiped.
+ */
 int
 auth_session_create(struct db *db, int64_t user_id, int ttl,
     char sid[AUTH_SECRET_HEX + 1], char csrf[AUTH_SECRET_HEX + 1])
@@ -387,6 +422,11 @@ auth_session_create(struct db *db, int64_t user_id, int ttl,
 	return 0;
 }
 
+/*
+ * Finds the live session `sid` for the request router.  A value that is not
+ * 64 lowercase hex digits is not looked up.  Returns 1 with the user and
+ * CSRF hash, 0 if unknown or expired, -1 on a database error.
+ */
 int
 auth_session_lookup(struct db *db, const char *sid, struct auth_user *user,
     char csrf_hash[AUTH_HASH_HEX + 1])
@@ -429,6 +469,11 @@ out:
 	return rc;
 }
 
+/*
+ * Compares the hash of the presented CSRF token with the session's in
+ * constant time.  Returns 1 on a match, 0 otherwise (also for NULL, empty
+ * or wrongly sized input).
+ */
 int
 auth_csrf_matches(const char *token, const char *csrf_hash)
 {
@@ -443,6 +488,10 @@ auth_csrf_matches(const char *token, const char *csrf_hash)
 	return sodium_memcmp(token_hash, csrf_hash, AUTH_HASH_HEX) == 0;
 }
 
+/*
+ * Ends session `sid` (logout).  Deleting an unknown or malformed id is not
+ * an error.  Returns 0 or -1.
+ */
 int
 auth_session_delete(struct db *db, const char *sid)
 {
@@ -481,6 +530,11 @@ label_acceptable(const char *label)
 	return 1;
 }
 
+/*
+ * Creates an API token for `user_id` with an optional `label`, for
+ * `tenantctl token create`.  The token text is written to `token` and never
+ * stored.  Returns 0, or -1 (errno EINVAL for a bad label or user id).
+ */
 int
 auth_token_create(struct db *db, int64_t user_id, const char *label,
     char token[AUTH_TOKEN_LEN + 1], int64_t *id)
@@ -522,6 +576,10 @@ out:
 	return rc;
 }
 
+/*
+ * Finds the user of a live (not revoked) API token for the router and notes
+ * its use.  Returns 1 with the user, 0 if unknown or revoked, -1 on error.
+ */
 int
 auth_token_lookup(struct db *db, const char *token, struct auth_user *user)
 {
@@ -572,6 +630,10 @@ out:
 	return rc;
 }
 
+/*
+ * Revokes API token `id` for `tenantctl token revoke`.  Returns 1 (also
+ * when it was revoked already), 0 if there is no such token, -1 on error.
+ */
 int
 auth_token_revoke(struct db *db, int64_t id)
 {
@@ -614,6 +676,10 @@ auth_user_list_release(struct auth_user_list *list)
 	list->count = 0;
 }
 
+/*
+ * Loads every user, ordered by id, for `tenantctl user list`.  Returns 0, or
+ * -1 with `list` empty.
+ */
 int
 auth_user_list_load(struct db *db, struct auth_user_list *list)
 {
@@ -647,6 +713,7 @@ out:
 	return rc;
 }
 
+/* Frees the rows of a token list; the list is empty again.  Accepts NULL. */
 void
 auth_token_list_release(struct auth_token_list *list)
 {
@@ -657,6 +724,10 @@ auth_token_list_release(struct auth_token_list *list)
 	list->count = 0;
 }
 
+/*
+ * Loads every API token without its secret, ordered by id, for
+ * `tenantctl token list`.  Returns 0, or -1 with `list` empty.
+ */
 int
 auth_token_list_load(struct db *db, struct auth_token_list *list)
 {
@@ -764,12 +835,19 @@ throttle_key(char out[THROTTLE_KEY_MAX], const char *kind, int is_user,
 	return 1;
 }
 
+/*
+ * Asked by the login handler before checking a password: how many seconds
+ * the user name or the address must still wait, after login_max_failures
+ * failures of the name (or ADDRESS_FAILURE_FACTOR times as many from the
+ * address) within login_window seconds.  Returns that number, 0 to go
+ * ahead, or -1 on a database error.
+ */
 int
 auth_login_throttled(struct db *db, const struct conf *c,
     const char *username, const char *address)
 {
 	struct db_result r;
-	struct db_param	 params[5];
+	struct db_param	 params[6];
 	char		 user_key[THROTTLE_KEY_MAX];
 	char		 address_key[THROTTLE_KEY_MAX];
 	int		 have_user, have_address;
@@ -785,16 +863,24 @@ auth_login_throttled(struct db *db, const struct conf *c,
 		goto out;
 	}
 
+	/*
+	 * An address is shared by everyone behind one NAT or proxy, so it may
+	 * fail ADDRESS_FAILURE_FACTOR times as often as one user name before
+	 * it is held back.
+	 */
 	params[0] = db_int(c->login_window);
 	params[1] = have_user ? db_text(user_key) : db_null();
-	params[2] = have_address ? db_text(address_key) : db_null();
-	params[3] = db_int(c->login_max_failures);
-	params[4] = db_int(c->login_window);
+	params[2] = db_int(c->login_max_failures);
+	params[3] = have_address ? db_text(address_key) : db_null();
+	params[4] = db_int((int64_t)c->login_max_failures *
+	    ADDRESS_FAILURE_FACTOR);
+	params[5] = db_int(c->login_window);
 	if (db_query(db, "SELECT MAX(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), "
 	    "window_start + INTERVAL ? SECOND)) FROM login_throttle "
-	    "WHERE throttle_key IN (?, ?) AND failures >= ? "
+	    "WHERE ((throttle_key = ? AND failures >= ?) "
+	    "OR (throttle_key = ? AND failures >= ?)) "
 	    "AND window_start >= UTC_TIMESTAMP() - INTERVAL ? SECOND",
-	    params, 5, &r) == -1)
+	    params, 6, &r) == -1)
 		goto out;
 	if (r.rows == 0 || db_cell(&r, 0, 0) == NULL) {
 		rc = 0;
@@ -841,6 +927,10 @@ throttle_count_failure(struct db *db, const char *key, int window)
 	    params, 3, NULL, NULL);
 }
 
+/*
+ * Records a failed login against the user name and the address (either may
+ * be NULL), for the login handler.  Returns 0 or -1.
+ */
 int
 auth_login_failed(struct db *db, const struct conf *c, const char *username,
     const char *address)
@@ -871,6 +961,10 @@ auth_login_failed(struct db *db, const struct conf *c, const char *username,
 	return 0;
 }
 
+/*
+ * Clears the failures of the user name after a successful login, so its
+ * owner is not locked out by earlier typos.  Returns 0 or -1.
+ */
 int
 auth_login_succeeded(struct db *db, const char *username, const char *address)
 {

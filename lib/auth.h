@@ -8,8 +8,9 @@
  * prefix "tnd_" so they are recognisable in a leaked file.
  *
  * Failed logins are counted per user name and per client address in
- * login_throttle; past conf->login_max_failures within conf->login_window
- * seconds, auth_login_throttled() says how long to wait.
+ * login_throttle; past conf->login_max_failures failures of one name (four
+ * times as many from one address, which a whole office may share) within
+ * conf->login_window seconds, auth_login_throttled() says how long to wait.
  *
  * Return convention: 0 / -1 for database errors; lookups return 1 found,
  * 0 not found, -1 error.

@@ -6,7 +6,7 @@
  * spaces trimmed.  Unknown keys and malformed values are errors, reported with
  * the file name and line number, so a typo never silently falls back to a
  * default.  Every key, its default and its meaning is listed in README.md and
- * in etc/tenantd.conf.
+ * in etc/tenantd.conf.example.
  *
  * Ownership: struct conf owns every string in it; conf_release() frees them.
  */

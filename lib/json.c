@@ -2,10 +2,11 @@
  * json.c - reading untrusted JSON into a tree with yajl's event parser, and
  * small helpers for writing JSON with yajl_gen (see json.h).
  *
- * yajl does the lexing, UTF-8 validation and grammar; this file turns its
- * events into struct json_value nodes and adds the checks yajl_tree lacks:
- * a depth limit, duplicate keys and keys holding U+0000 (which C string
- * lookups would silently truncate).
+ * yajl does the lexing and grammar; this file turns its events into struct
+ * json_value nodes and adds the checks yajl lacks: a depth limit, duplicate
+ * keys, keys holding U+0000 (which C string lookups would silently
+ * truncate), strict UTF-8 (yajl lets overlong forms and surrogates through)
+ * and unpaired surrogate escapes (which yajl silently rewrites).
  */
 #include <errno.h>
 #include <stdint.h>

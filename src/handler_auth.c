@@ -1,0 +1,175 @@
+/*
+ * handler_auth.c - session login for the admin UI: POST /api/auth/login,
+ * POST /api/auth/logout, GET /api/auth/me.
+ *
+ * A login sets the session cookie (HttpOnly, SameSite=Strict, Secure when
+ * configured) and returns the CSRF token the UI must send with every unsafe
+ * request.  Scripts use API tokens (Authorization: Bearer) instead and never
+ * come here.  Failed logins are throttled per user name and per address.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "conf.h"
+#include "db.h"
+#include "handler.h"
+#include "http.h"
+#include "json.h"
+#include "service.h"
+#include "tenant_input.h"
+#include "validate.h"
+
+#define SESSION_COOKIE	"tenantd_session"
+
+/* Writes {"id", "username", "created_at"} for `user` under key "user". */
+static void
+user_to_json(yajl_gen g, const struct auth_user *user)
+{
+	json_gen_key(g, "user");
+	yajl_gen_map_open(g);
+	json_gen_kv_int(g, "id", user->id);
+	json_gen_kv_string(g, "username", user->username);
+	json_gen_kv_string(g, "created_at",
+	    user->created_at[0] != '\0' ? user->created_at : NULL);
+	yajl_gen_map_close(g);
+}
+
+/*
+ * Adds the Set-Cookie header for session `sid` (or, with sid NULL, one that
+ * makes the browser forget the cookie).
+ */
+static int
+set_session_cookie(struct http_response *res, const struct conf *c,
+    const char *sid)
+{
+	return http_header_add(res, "Set-Cookie",
+	    "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+	    SESSION_COOKIE, sid != NULL ? sid : "",
+	    sid != NULL ? c->session_ttl : 0,
+	    c->cookie_secure ? "; Secure" : "");
+}
+
+/*
+ * POST /api/auth/login {username, password}: 200 {"user", "csrf_token"}
+ * with the session cookie; 400 when a field is missing, 401 on wrong
+ * credentials, 429 with Retry-After once the attempts of this user name or
+ * address passed the limit (even with the right password, so guessing
+ * cannot continue).
+ */
+HANDLER(handle_auth_login)
+{
+	struct field_errors errors;
+	struct auth_user user;
+	const char *username = NULL, *password = NULL;
+	size_t username_len = 0, password_len = 0;
+	char sid[AUTH_SECRET_HEX + 1], csrf[AUTH_SECRET_HEX + 1];
+	struct db *db = ctx->svc->db;
+	const struct conf *c = ctx->svc->conf;
+	yajl_gen g = NULL;
+	int status, rc, wait, plausible;
+
+	memset(&errors, 0, sizeof(errors));
+	if ((status = http_request_form(req, res, c->max_logo_bytes)) != 0)
+		return status;
+	rc = handler_string_field(&req->form, "username", &username,
+	    &username_len, &errors);
+	if (rc == 0)
+		field_errors_add(&errors, "username", "this field is required");
+	rc = handler_string_field(&req->form, "password", &password,
+	    &password_len, &errors);
+	if (rc == 0)
+		field_errors_add(&errors, "password", "this field is required");
+	if (errors.count > 0)
+		return http_reply_error(res, 400, "validation_failed",
+		    "invalid login request", &errors);
+
+	if ((wait = auth_login_throttled(db, c, username,
+	    req->remote_addr)) < 0)
+		return handler_db_error(res, db);
+	if (wait > 0) {
+		http_header_add(res, "Retry-After", "%d", wait);
+		return http_reply_error(res, 429, "too_many_attempts",
+		    "too many failed logins; try again later", NULL);
+	}
+
+	/*
+	 * A name that cannot exist still costs a full password check, so timing
+	 * does not tell which names exist.
+	 */
+	plausible = validate_username(username, username_len) == NULL &&
+	    strlen(password) == password_len;
+	if (!plausible)
+		rc = auth_check_password(db, "", "", &user) < 0 ? -1 : 0;
+	else
+		rc = auth_check_password(db, username, password, &user);
+	if (rc < 0)
+		return handler_db_error(res, db);
+	if (rc == 0) {
+		if (auth_login_failed(db, c, username, req->remote_addr) < 0)
+			return handler_db_error(res, db);
+		return http_reply_error(res, 401, "invalid_credentials",
+		    "wrong user name or password", NULL);
+	}
+
+	if (auth_login_succeeded(db, username, req->remote_addr) < 0 ||
+	    auth_session_create(db, user.id, c->session_ttl, sid, csrf) < 0)
+		return handler_db_error(res, db);
+	if (set_session_cookie(res, c, sid) < 0 ||
+	    (g = json_gen_new()) == NULL) {
+		status = http_reply_error(res, 500, "internal_error",
+		    "could not build the response", NULL);
+		goto out;
+	}
+	yajl_gen_map_open(g);
+	user_to_json(g, &user);
+	json_gen_kv_string(g, "csrf_token", csrf);
+	yajl_gen_map_close(g);
+	status = http_reply_json(res, 200, g);
+out:
+	sodium_memzero(sid, sizeof(sid));
+	sodium_memzero(csrf, sizeof(csrf));
+	if (g != NULL)
+		yajl_gen_free(g);
+	return status;
+}
+
+/*
+ * POST /api/auth/logout: ends the session of the cookie (a token-holder has
+ * nothing to end) and tells the browser to drop the cookie.  204.
+ */
+HANDLER(handle_auth_logout)
+{
+	char sid[AUTH_SECRET_HEX + 1];
+
+	if (ctx->via_session &&
+	    http_cookie_get(req, SESSION_COOKIE, sid, sizeof(sid)) == 1 &&
+	    auth_session_delete(ctx->svc->db, sid) < 0)
+		return handler_db_error(res, ctx->svc->db);
+	if (ctx->via_session)
+		set_session_cookie(res, ctx->svc->conf, NULL);
+	return http_reply_no_content(res);
+}
+
+/*
+ * GET /api/auth/me: {"user": {...}, "auth": "session" | "token"} for the
+ * caller, so the admin UI can tell whether its session is still alive.
+ */
+HANDLER(handle_auth_me)
+{
+	yajl_gen g;
+	int status;
+
+	if ((g = json_gen_new()) == NULL)
+		return http_reply_error(res, 500, "internal_error",
+		    "out of memory", NULL);
+	yajl_gen_map_open(g);
+	user_to_json(g, &ctx->user);
+	json_gen_kv_string(g, "auth", ctx->via_session ? "session" : "token");
+	yajl_gen_map_close(g);
+	status = http_reply_json(res, 200, g);
+	yajl_gen_free(g);
+	return status;
+}

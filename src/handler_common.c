@@ -1,0 +1,119 @@
+/*
+ * handler_common.c - responses shared by several handlers.
+ *
+ * Handlers map the status codes of lib/ onto HTTP in one place, so the same
+ * failure always produces the same status and error code.
+ */
+#include <stdio.h>
+
+#include "db.h"
+#include "handler.h"
+#include "http.h"
+#include "provision.h"
+#include "tenant_input.h"
+#include "validate.h"
+
+/*
+ * Answers a failed provisioning call: 404, 409, 400, 503 or 500 with the
+ * error document of SPEC section 4.  `message` is the explanation provision.c
+ * wrote.  Returns the status.
+ */
+int
+handler_provision_error(struct http_response *res, enum provision_status status,
+    const char *message)
+{
+	switch (status) {
+	case PROVISION_NOT_FOUND:
+		return http_reply_error(res, 404, "not_found",
+		    "tenant not found", NULL);
+	case PROVISION_CONFLICT:
+		return http_reply_error(res, 409, "subdomain_taken", message,
+		    NULL);
+	case PROVISION_INVALID:
+		return http_reply_error(res, 400, "validation_failed", message,
+		    NULL);
+	case PROVISION_DB_DOWN:
+		return handler_db_unavailable(res);
+	case PROVISION_OK:
+	case PROVISION_FAILED:
+		break;
+	}
+	return http_reply_error(res, 500, "internal_error", message, NULL);
+}
+
+/*
+ * Answers 503 while the database cannot be reached.  Retry-After tells
+ * clients and load balancers when to come back; the worker reconnects by
+ * itself.  Returns 503.
+ */
+int
+handler_db_unavailable(struct http_response *res)
+{
+	http_header_add(res, "Retry-After", "2");
+	return http_reply_error(res, 503, "database_unavailable",
+	    "the database is unavailable; try again shortly", NULL);
+}
+
+/*
+ * Answers a database error met in the middle of a handler: 503 when the
+ * connection was lost, else 500.  Returns the status.
+ */
+int
+handler_db_error(struct http_response *res, struct db *db)
+{
+	if (db_unavailable(db))
+		return handler_db_unavailable(res);
+	return http_reply_error(res, 500, "internal_error",
+	    "database error", NULL);
+}
+
+/*
+ * Reads field `name` of a request form as one string.  Returns 1 with
+ * *value set, 0 when the field is absent, or -1 when it is not a single
+ * string (a JSON number, an array, a file ...), after recording why in
+ * `errors`.
+ */
+int
+handler_string_field(const struct form *form, const char *name,
+    const char **value, size_t *len, struct field_errors *errors)
+{
+	const struct form_field *field;
+
+	if ((field = form_get(form, name)) == NULL || field->count == 0)
+		return 0;
+	if (field->count > 1 || field->from_array) {
+		field_errors_add(errors, name, "must be given once");
+		return -1;
+	}
+	if (field->values[0].kind != FORM_VALUE_STRING) {
+		field_errors_add(errors, name, "must be a string");
+		return -1;
+	}
+	*value = field->values[0].data;
+	*len = field->values[0].len;
+	return 1;
+}
+
+/*
+ * Reads field `name` as one boolean: a JSON true/false, or form text that
+ * parse_bool() accepts.  Returns 1 with *value set, 0 when absent, -1 (with
+ * `errors` filled) when it is something else.
+ */
+int
+handler_bool_field(const struct form *form, const char *name, int *value,
+    struct field_errors *errors)
+{
+	const struct form_field *field;
+	const struct form_value *v;
+
+	if ((field = form_get(form, name)) == NULL || field->count == 0)
+		return 0;
+	v = &field->values[0];
+	if (field->count > 1 || field->from_array ||
+	    (v->kind != FORM_VALUE_BOOL && v->kind != FORM_VALUE_STRING) ||
+	    parse_bool(v->data, value) < 0) {
+		field_errors_add(errors, name, "must be true or false");
+		return -1;
+	}
+	return 1;
+}

@@ -1,0 +1,489 @@
+/*
+ * http.c - the request and response structs that handlers work on.
+ *
+ * Nothing here knows about FastCGI: worker.c fills a struct http_request and
+ * sends a struct http_response.  This file parses what handlers ask for
+ * lazily (the body as a form, the query string, cookies), maps parser
+ * failures onto HTTP statuses once, and builds the JSON error document of
+ * SPEC section 4 so every error looks the same.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "form.h"
+#include "http.h"
+#include "json.h"
+#include "tenant_input.h"
+#include "validate.h"
+
+/* Header lines a response may carry, in bytes. */
+#define HTTP_HEADERS_MAX_BYTES	(16 * 1024)
+
+/* The largest response body (tenant assets are served through it). */
+#define HTTP_BODY_MAX_BYTES	(64 * 1024 * 1024)
+
+/* The longest single header value a handler may format. */
+#define HTTP_HEADER_VALUE_MAX	4096
+
+/* Room for a parser's error message. */
+#define HTTP_PARSE_ERROR_MAX	256
+
+static const struct {
+	const char	*name;
+	enum http_method method;
+} http_methods[] = {
+	{ "GET", HTTP_GET },
+	{ "HEAD", HTTP_HEAD },
+	{ "POST", HTTP_POST },
+	{ "PATCH", HTTP_PATCH },
+	{ "PUT", HTTP_PUT },
+	{ "DELETE", HTTP_DELETE },
+	{ "OPTIONS", HTTP_OPTIONS }
+};
+
+static const struct {
+	int		 status;
+	const char	*text;
+} http_statuses[] = {
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 301, "Moved Permanently" },
+	{ 302, "Found" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 409, "Conflict" },
+	{ 411, "Length Required" },
+	{ 413, "Content Too Large" },
+	{ 415, "Unsupported Media Type" },
+	{ 422, "Unprocessable Content" },
+	{ 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 503, "Service Unavailable" }
+};
+
+/*
+ * Prepares an empty request: no body, every optional header absent, the
+ * lazily parsed forms not yet parsed.  Called by the worker before filling
+ * it and by tests.
+ */
+void
+http_request_init(struct http_request *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->method_name = "";
+	r->path = "/";
+	r->path_len = 1;
+	r->query = "";
+	r->remote_addr = "";
+	r->body = "";
+	form_init(&r->form);
+	form_init(&r->query_form);
+}
+
+/*
+ * Frees what the request parsed on demand.  The strings it points at belong
+ * to the worker and are left alone.
+ */
+void
+http_request_release(struct http_request *r)
+{
+	form_release(&r->form);
+	form_release(&r->query_form);
+	r->form_parsed = 0;
+	r->query_parsed = 0;
+}
+
+/* Prepares an empty response with bounded header and body buffers. */
+void
+http_response_init(struct http_response *res)
+{
+	res->status = 0;
+	buf_init(&res->headers, HTTP_HEADERS_MAX_BYTES);
+	buf_init(&res->body, HTTP_BODY_MAX_BYTES);
+	res->head_only = 0;
+}
+
+/* Frees the header lines and body; the response may be initialised again. */
+void
+http_response_release(struct http_response *res)
+{
+	buf_release(&res->headers);
+	buf_release(&res->body);
+}
+
+/*
+ * Maps REQUEST_METHOD onto the enum.  Method names are case-sensitive
+ * (RFC 9110), so "get" is HTTP_OTHER and ends in 405 or 404.
+ */
+enum http_method
+http_method_parse(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return HTTP_OTHER;
+	for (i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++)
+		if (strcmp(name, http_methods[i].name) == 0)
+			return http_methods[i].method;
+	return HTTP_OTHER;
+}
+
+/*
+ * The reason phrase the worker puts after the status code.  Unknown codes
+ * get a generic phrase rather than nothing, since the Status line needs one.
+ */
+const char *
+http_status_text(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(http_statuses) / sizeof(http_statuses[0]); i++)
+		if (http_statuses[i].status == status)
+			return http_statuses[i].text;
+	if (status >= 500)
+		return "Server Error";
+	if (status >= 400)
+		return "Client Error";
+	return "Unknown";
+}
+
+/*
+ * Turns a parser's verdict into the client's status and error document.
+ * Returns 0 for FORM_OK, else the status written to `res`.
+ */
+static int
+form_status_reply(struct http_response *res, enum form_status status,
+    const char *message)
+{
+	switch (status) {
+	case FORM_OK:
+		return 0;
+	case FORM_MALFORMED:
+		return http_reply_error(res, 400, "malformed_body",
+		    message[0] != '\0' ? message : "malformed request body",
+		    NULL);
+	case FORM_UNSUPPORTED:
+		return http_reply_error(res, 415, "unsupported_media_type",
+		    message[0] != '\0' ? message : "unsupported content type",
+		    NULL);
+	case FORM_TOO_LARGE:
+		return http_reply_error(res, 413, "body_too_large",
+		    message[0] != '\0' ? message :
+		    "a request field is too large", NULL);
+	case FORM_NO_MEMORY:
+		break;
+	}
+	return http_reply_error(res, 500, "internal_error", "out of memory",
+	    NULL);
+}
+
+/*
+ * Parses the request body into r->form the first time a handler (or the
+ * router's CSRF check) asks, and answers from that parse afterwards, so the
+ * limits of the first call hold for the request.  `max_file_bytes` is the
+ * largest file the caller accepts; file parts up to twice that size are
+ * still read, so an oversized logo reaches the validator and gets a field
+ * error instead of a bare 413.  Returns 0, or the status written to `res`.
+ */
+int
+http_request_form(struct http_request *r, struct http_response *res,
+    size_t max_file_bytes)
+{
+	struct form_limits limits;
+	char err[HTTP_PARSE_ERROR_MAX];
+	enum form_status status;
+
+	if (r->form_parsed == 1)
+		return 0;
+	if (r->body_too_large)
+		return http_reply_error(res, 413, "body_too_large",
+		    "request body too large", NULL);
+	limits = form_default_limits;
+	limits.max_file_bytes = max_file_bytes > BUF_NO_LIMIT / 2 ?
+	    BUF_NO_LIMIT : max_file_bytes * 2;
+	err[0] = '\0';
+	form_release(&r->form);
+	form_init(&r->form);
+	status = form_parse_body(&r->form, r->content_type, r->body,
+	    r->body_len, &limits, err, sizeof(err));
+	if (status != FORM_OK) {
+		form_release(&r->form);
+		form_init(&r->form);
+		return form_status_reply(res, status, err);
+	}
+	r->form_parsed = 1;
+	return 0;
+}
+
+/*
+ * Parses the query string into r->query_form on first use.  Returns 0, or
+ * 400 (413 when a field passes the limits) written to `res`.
+ */
+int
+http_request_query(struct http_request *r, struct http_response *res)
+{
+	char err[HTTP_PARSE_ERROR_MAX];
+	enum form_status status;
+
+	if (r->query_parsed == 1)
+		return 0;
+	err[0] = '\0';
+	form_release(&r->query_form);
+	form_init(&r->query_form);
+	status = form_parse_urlencoded(&r->query_form, r->query,
+	    strlen(r->query), &form_default_limits, err, sizeof(err));
+	if (status == FORM_OK) {
+		r->query_parsed = 1;
+		return 0;
+	}
+	form_release(&r->query_form);
+	form_init(&r->query_form);
+	if (status == FORM_MALFORMED)
+		return http_reply_error(res, 400, "malformed_query",
+		    err[0] != '\0' ? err : "malformed query string", NULL);
+	return form_status_reply(res, status, err);
+}
+
+/*
+ * Reads one boolean option from `form`: 1 with *value set, 0 absent, -1
+ * present but not a single boolean.
+ */
+static int
+form_option_bool(const struct form *form, const char *name, int *value)
+{
+	const struct form_field *field;
+	const struct form_value *v;
+
+	if ((field = form_get(form, name)) == NULL || field->count == 0)
+		return 0;
+	v = &field->values[0];
+	if (field->count > 1 || field->from_array)
+		return -1;
+	if (v->kind != FORM_VALUE_BOOL && v->kind != FORM_VALUE_STRING)
+		return -1;
+	if (strlen(v->data) != v->len || parse_bool(v->data, value) < 0)
+		return -1;
+	return 1;
+}
+
+/*
+ * Looks up option `name` (deploy, async, force ...) in the body first and
+ * the query string second (SPEC section 9).  A body that was not parsed yet
+ * is parsed here with the default file limit.  Returns 1 with *value set, 0
+ * when absent, or the 4xx status written to `res` when the option is not a
+ * boolean or a body or query cannot be parsed.
+ */
+int
+http_option_bool(struct http_request *r, struct http_response *res,
+    const char *name, int *value)
+{
+	struct field_errors errors;
+	int status, rc;
+
+	/* Halved because http_request_form() doubles it. */
+	if ((status = http_request_form(r, res,
+	    form_default_limits.max_file_bytes / 2)) != 0)
+		return status;
+	rc = form_option_bool(&r->form, name, value);
+	if (rc == 0) {
+		if ((status = http_request_query(r, res)) != 0)
+			return status;
+		rc = form_option_bool(&r->query_form, name, value);
+	}
+	if (rc >= 0)
+		return rc;
+	memset(&errors, 0, sizeof(errors));
+	field_errors_add(&errors, name, "must be true or false");
+	return http_reply_error(res, 400, "validation_failed",
+	    "invalid request", &errors);
+}
+
+/*
+ * Finds cookie `name` in the Cookie header ("a=b; c=d") and copies its value,
+ * spaces trimmed, into `out`.  Names match whole; a value that does not fit
+ * in `outlen` bytes counts as absent, as no cookie of ours is that long.
+ * Returns 1 found, 0 not.
+ */
+int
+http_cookie_get(const struct http_request *r, const char *name, char *out,
+    size_t outlen)
+{
+	const char *p, *end, *eq, *value, *value_end;
+	size_t name_len;
+
+	if (r->cookie == NULL || outlen == 0)
+		return 0;
+	name_len = strlen(name);
+	p = r->cookie;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((end = strchr(p, ';')) == NULL)
+			end = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq != NULL) {
+			value_end = eq;
+			while (value_end > p &&
+			    (value_end[-1] == ' ' || value_end[-1] == '\t'))
+				value_end--;
+			if ((size_t)(value_end - p) == name_len &&
+			    memcmp(p, name, name_len) == 0) {
+				value = eq + 1;
+				while (value < end && (*value == ' ' ||
+				    *value == '\t'))
+					value++;
+				value_end = end;
+				while (value_end > value && (value_end[-1] ==
+				    ' ' || value_end[-1] == '\t'))
+					value_end--;
+				if ((size_t)(value_end - value) > outlen - 1)
+					return 0;
+				memcpy(out, value, (size_t)(value_end - value));
+				out[value_end - value] = '\0';
+				return 1;
+			}
+		}
+		if (*end == '\0')
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* Is `name` a header field name (RFC 9110 token characters)? */
+static int
+header_name_valid(const char *name)
+{
+	const char *p;
+
+	if (name[0] == '\0')
+		return 0;
+	for (p = name; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9'))
+			continue;
+		if (strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Appends the header line "name: value" formatted from `fmt`.  A value
+ * with CR, LF or NUL, a bad name, too many headers or one too long is
+ * refused, so no input can split a response.  Returns 0 or -1.
+ */
+int
+http_header_add(struct http_response *res, const char *name,
+    const char *fmt, ...)
+{
+	char value[HTTP_HEADER_VALUE_MAX];
+	size_t i, lines = 0;
+	va_list ap;
+	int n;
+
+	if (!header_name_valid(name))
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(value))
+		return -1;
+	if (strpbrk(value, "\r\n") != NULL)
+		return -1;
+	for (i = 0; i < res->headers.len; i++)
+		if (res->headers.data[i] == '\n')
+			lines++;
+	if (lines >= HTTP_MAX_HEADERS)
+		return -1;
+	return buf_printf(&res->headers, "%s: %s\r\n", name, value);
+}
+
+/*
+ * Replaces the body with what `g` generated and sets `status`.  If the
+ * document does not fit the body limit the client gets a 500 instead of a
+ * truncated document.  Returns the status sent.
+ */
+int
+http_reply_json(struct http_response *res, int status, yajl_gen g)
+{
+	buf_reset(&res->body);
+	if (json_gen_to_buf(g, &res->body) < 0) {
+		buf_reset(&res->body);
+		return http_reply_error(res, 500, "internal_error",
+		    "response too large", NULL);
+	}
+	res->status = status;
+	return status;
+}
+
+/*
+ * Writes the fixed document used when even the error document could not be
+ * generated (out of memory).  Returns 500.
+ */
+static int
+reply_bare_500(struct http_response *res)
+{
+	static const char doc[] =
+	    "{\"error\":\"internal error\",\"code\":\"internal_error\"}";
+
+	buf_reset(&res->body);
+	res->status = 500;
+	if (buf_append(&res->body, doc, sizeof(doc) - 1) < 0)
+		buf_release(&res->body);
+	return 500;
+}
+
+/*
+ * Writes {"error": message, "code": code, "fields": {...}} with `status`;
+ * "fields" is left out when there are none.  Returns `status`.
+ */
+int
+http_reply_error(struct http_response *res, int status, const char *code,
+    const char *message, const struct field_errors *fields)
+{
+	yajl_gen g;
+	size_t i;
+	int failed = 0;
+
+	if ((g = json_gen_new()) == NULL)
+		return reply_bare_500(res);
+	failed |= yajl_gen_map_open(g) != yajl_gen_status_ok;
+	failed |= json_gen_kv_string(g, "error", message) != yajl_gen_status_ok;
+	failed |= json_gen_kv_string(g, "code", code) != yajl_gen_status_ok;
+	if (fields != NULL && fields->count > 0) {
+		failed |= json_gen_key(g, "fields") != yajl_gen_status_ok;
+		failed |= yajl_gen_map_open(g) != yajl_gen_status_ok;
+		for (i = 0; i < fields->count && i < FIELD_ERRORS_MAX; i++)
+			failed |= json_gen_kv_string(g, fields->items[i].field,
+			    fields->items[i].message) != yajl_gen_status_ok;
+		failed |= yajl_gen_map_close(g) != yajl_gen_status_ok;
+	}
+	failed |= yajl_gen_map_close(g) != yajl_gen_status_ok;
+	buf_reset(&res->body);
+	if (failed || json_gen_to_buf(g, &res->body) < 0) {
+		yajl_gen_free(g);
+		return reply_bare_500(res);
+	}
+	yajl_gen_free(g);
+	res->status = status;
+	return status;
+}
+
+/* Empties the body and sets 204.  Returns 204. */
+int
+http_reply_no_content(struct http_response *res)
+{
+	buf_reset(&res->body);
+	res->status = 204;
+	return 204;
+}

@@ -1,0 +1,130 @@
+/*
+ * http.h - one HTTP request and its response, as handlers see them.
+ *
+ * worker.c fills a struct http_request from the FastCGI parameters and body
+ * and sends the struct http_response back; handlers and the router work on
+ * these plain structs only, so they know nothing of the FastCGI library.
+ *
+ * Ownership: the request's strings point into the FastCGI parameter block
+ * or into buffers the worker owns for the duration of the request.  The
+ * response owns its header lines and body; http_response_release() frees
+ * them.
+ */
+#ifndef TENANTD_HTTP_H
+#define TENANTD_HTTP_H
+
+#include <stddef.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "buf.h"
+#include "form.h"
+
+struct field_errors;
+
+enum http_method {
+	HTTP_OTHER = 0,
+	HTTP_GET = 1 << 0,
+	HTTP_HEAD = 1 << 1,
+	HTTP_POST = 1 << 2,
+	HTTP_PATCH = 1 << 3,
+	HTTP_PUT = 1 << 4,
+	HTTP_DELETE = 1 << 5,
+	HTTP_OPTIONS = 1 << 6
+};
+
+#define HTTP_MAX_HEADERS	16
+
+struct http_request {
+	enum http_method method;
+	const char	*method_name;	/* REQUEST_METHOD as sent */
+	const char	*path;		/* raw path of REQUEST_URI, no query */
+	size_t		 path_len;
+	const char	*query;		/* raw query string, "" if none */
+	const char	*content_type;	/* CONTENT_TYPE or NULL */
+	const char	*cookie;	/* HTTP_COOKIE or NULL */
+	const char	*authorization;	/* HTTP_AUTHORIZATION or NULL */
+	const char	*csrf_header;	/* HTTP_X_CSRF_TOKEN or NULL */
+	const char	*if_none_match;	/* HTTP_IF_NONE_MATCH or NULL */
+	const char	*if_modified_since;
+	const char	*host;		/* HTTP_HOST or NULL */
+	const char	*tenant_subdomain; /* TENANT_SUBDOMAIN param from the
+					      front end, or NULL */
+	const char	*remote_addr;	/* REMOTE_ADDR or "" */
+	int		 https;		/* HTTPS param was "on" */
+	const char	*body;		/* request body (NUL-terminated) */
+	size_t		 body_len;
+	int		 body_too_large;/* CONTENT_LENGTH passed the limit */
+
+	/* Parsed lazily by http_request_form() / http_request_query(). */
+	struct form	 form;
+	int		 form_parsed;
+	struct form	 query_form;
+	int		 query_parsed;
+};
+
+struct http_response {
+	int		 status;
+	struct buf	 headers;	/* "Name: value\r\n" lines */
+	struct buf	 body;
+	int		 head_only;	/* HEAD: send headers, drop body */
+};
+
+void	http_request_init(struct http_request *r);
+void	http_request_release(struct http_request *r);
+
+void	http_response_init(struct http_response *res);
+void	http_response_release(struct http_response *res);
+
+/* Parses "GET", "POST", ... into an enum http_method. */
+enum http_method http_method_parse(const char *name);
+
+/* The reason phrase of a status code ("Not Found"). */
+const char *http_status_text(int status);
+
+/*
+ * The request body as a form (parsed once).  Returns 0, or the HTTP status
+ * the client gets (400, 413, 415, 500) with the error already written to
+ * `res`.
+ */
+int	http_request_form(struct http_request *r, struct http_response *res,
+	    size_t max_file_bytes);
+
+/* The query string as a form (parsed once): 0, or 400 written to `res`. */
+int	http_request_query(struct http_request *r, struct http_response *res);
+
+/*
+ * An option that may come from the query string or the body (SPEC section
+ * 9), such as deploy=false or async=true.  Body wins.  Returns 1 and sets
+ * *value, 0 when absent, or 400 written to `res` when not a boolean.
+ */
+int	http_option_bool(struct http_request *r, struct http_response *res,
+	    const char *name, int *value);
+
+/* The value of cookie `name`, copied into `out`; 1 found, 0 not. */
+int	http_cookie_get(const struct http_request *r, const char *name,
+	    char *out, size_t outlen);
+
+/* Adds a header line; the value must not contain CR or LF.  0 or -1. */
+int	http_header_add(struct http_response *res, const char *name,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Sets status and a JSON body from what `g` generated.  Returns `status`
+ * (so handlers can `return http_reply_json(...)`).
+ */
+int	http_reply_json(struct http_response *res, int status, yajl_gen g);
+
+/*
+ * The error document of SPEC section 4:
+ * {"error": message, "code": code, "fields": {...}}.  `fields` may be NULL.
+ * Returns `status`.
+ */
+int	http_reply_error(struct http_response *res, int status,
+	    const char *code, const char *message,
+	    const struct field_errors *fields);
+
+/* 204 No Content.  Returns 204. */
+int	http_reply_no_content(struct http_response *res);
+
+#endif

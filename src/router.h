@@ -1,0 +1,67 @@
+/*
+ * router.h - from a URL to its handler.
+ *
+ * The route table in router.c is the map of the API: every endpoint is one
+ * line giving its path pattern, methods, whether it needs an administrator,
+ * and its handler.  The auth matrix test is generated from the same table
+ * (tenantd --list-routes), so a new endpoint cannot escape it.
+ *
+ * Patterns are literal segments and placeholders: {id} (a positive decimal
+ * integer), {sub} (a subdomain-shaped segment) and {path*} (the rest of the
+ * path, still percent-encoded).  A trailing slash is optional on every
+ * route.  A path that matches a pattern with another method gets 405 with
+ * an Allow header.
+ */
+#ifndef TENANTD_ROUTER_H
+#define TENANTD_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+
+struct http_request;
+struct http_response;
+struct service;
+
+/* What a handler gets besides the request and the response. */
+struct request_context {
+	struct service	*svc;
+	struct auth_user user;		/* valid when authenticated */
+	int		 authenticated;	/* 1 after a session or token check */
+	int		 via_session;	/* authenticated by cookie */
+	int64_t		 id;		/* {id} of the route, if any */
+	char		 sub[64];	/* {sub} of the route, if any */
+	const char	*rest;		/* {path*} of the route, if any */
+	size_t		 rest_len;
+	const char	*route;		/* the matched pattern, for logs */
+};
+
+typedef int (*handler_fn)(struct request_context *ctx,
+    struct http_request *req, struct http_response *res);
+
+enum route_access {
+	ROUTE_PUBLIC,		/* anyone */
+	ROUTE_ADMIN		/* session (+CSRF when unsafe) or Bearer token */
+};
+
+struct route {
+	const char	*pattern;	/* "/api/tenants/{id}/" */
+	unsigned	 methods;	/* HTTP_GET | HTTP_POST ... */
+	enum route_access access;
+	int		 needs_db;	/* answer 503 while the DB is down */
+	handler_fn	 handler;
+};
+
+/*
+ * Finds the route for `req`, enforces its access rule and runs its handler.
+ * Always leaves a complete response in `res` (404, 405, 401, 403, 503 ...).
+ * Returns the status.
+ */
+int	router_dispatch(struct service *svc, struct http_request *req,
+	    struct http_response *res);
+
+/* The route table, for --list-routes and the auth matrix test. */
+const struct route *router_routes(size_t *count);
+
+#endif
