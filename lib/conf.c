@@ -45,7 +45,8 @@ enum conf_kind {
 	CONF_LOG_LEVEL,		/* error/warning/info/debug */
 	CONF_RESERVED,		/* list of subdomains */
 	CONF_URL_FORMAT,	/* text with "{subdomain}" exactly once */
-	CONF_PASSWORD_FILE	/* a path whose first line is db_password */
+	CONF_PASSWORD_FILE,	/* a path whose first line is db_password */
+	CONF_ASSET_OFFLOAD	/* none, nginx or lighttpd */
 };
 
 struct conf_key {
@@ -80,6 +81,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0 },
 	{ "template_dir", CONF_STRING, offsetof(struct conf, template_dir),
 	    0, 0 },
+	{ "template_manifest", CONF_STRING,
+	    offsetof(struct conf, template_manifest), 0, 0 },
 	{ "modules_file", CONF_STRING, offsetof(struct conf, modules_file),
 	    0, 0 },
 	{ "migrations_dir", CONF_STRING,
@@ -106,7 +109,17 @@ static const struct conf_key conf_keys[] = {
 	{ "login_window", CONF_INT, offsetof(struct conf, login_window),
 	    1, 86400 },
 	{ "log_level", CONF_LOG_LEVEL, offsetof(struct conf, log_level),
-	    0, 0 }
+	    0, 0 },
+	{ "asset_offload", CONF_ASSET_OFFLOAD,
+	    offsetof(struct conf, asset_offload), 0, 0 },
+	{ "asset_offload_prefix", CONF_STRING,
+	    offsetof(struct conf, asset_offload_prefix), 0, 0 },
+	{ "job_max_attempts", CONF_INT, offsetof(struct conf, job_max_attempts),
+	    1, 100 },
+	{ "job_heartbeat_timeout", CONF_INT,
+	    offsetof(struct conf, job_heartbeat_timeout), 5, 3600 },
+	{ "job_poll_ms", CONF_INT, offsetof(struct conf, job_poll_ms),
+	    50, 60000 }
 };
 
 /* The built-in defaults, as text, applied through conf_set(). */
@@ -125,6 +138,7 @@ static const struct {
 	{ "tenants_dir", LOCALSTATEDIR "/lib/tenantd/tenants" },
 	{ "archive_dir", LOCALSTATEDIR "/lib/tenantd/archive" },
 	{ "template_dir", PKGDATADIR "/template" },
+	{ "template_manifest", PKGDATADIR "/template.manifest" },
 	{ "modules_file", PKGDATADIR "/modules.json" },
 	{ "migrations_dir", PKGDATADIR "/migrations" },
 	{ "base_domain", "localhost" },
@@ -140,7 +154,12 @@ static const struct {
 	{ "cookie_secure", "no" },
 	{ "login_max_failures", "5" },
 	{ "login_window", "900" },
-	{ "log_level", "info" }
+	{ "log_level", "info" },
+	{ "asset_offload", "none" },
+	{ "asset_offload_prefix", "/_tenantd_files" },
+	{ "job_max_attempts", "3" },
+	{ "job_heartbeat_timeout", "30" },
+	{ "job_poll_ms", "500" }
 };
 
 /*
@@ -420,6 +439,17 @@ conf_set(struct conf *c, const char *key, const char *value, char *err,
 		return conf_set_reserved(c, value, err, errlen);
 	case CONF_PASSWORD_FILE:
 		return conf_set_password_file(c, value, err, errlen);
+	case CONF_ASSET_OFFLOAD:
+		if (strcmp(value, "none") == 0)
+			*(int *)(void *)field = CONF_ASSET_OFFLOAD_NONE;
+		else if (strcmp(value, "nginx") == 0)
+			*(int *)(void *)field = CONF_ASSET_OFFLOAD_NGINX;
+		else if (strcmp(value, "lighttpd") == 0)
+			*(int *)(void *)field = CONF_ASSET_OFFLOAD_LIGHTTPD;
+		else
+			return conf_error(err, errlen,
+			    "%s: must be none, nginx or lighttpd", k->name);
+		return 0;
 	}
 	if (conf_replace_string((char **)(void *)field, value) == -1)
 		return conf_error(err, errlen, "out of memory");

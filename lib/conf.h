@@ -34,6 +34,7 @@ struct conf {
 	char	*tenants_dir;		/* tenants/<sub>/ live here */
 	char	*archive_dir;		/* archived tenant folders */
 	char	*template_dir;		/* the tenant site template */
+	char	*template_manifest;	/* its manifest (tenantctl manifest) */
 	char	*modules_file;		/* etc/modules.json */
 	char	*migrations_dir;	/* numbered *.sql files */
 
@@ -53,6 +54,20 @@ struct conf {
 	int	 login_window;		/* seconds of that window */
 
 	int	 log_level;		/* enum log_level */
+
+	int	 asset_offload;		/* enum conf_asset_offload */
+	char	*asset_offload_prefix;	/* nginx: internal location of tenants_dir */
+
+	int	 job_max_attempts;	/* runs of a job before it fails */
+	int	 job_heartbeat_timeout;	/* seconds without a sign of life */
+	int	 job_poll_ms;		/* idle runners look for work this often */
+};
+
+/* How asset responses hand the file to the web server. */
+enum conf_asset_offload {
+	CONF_ASSET_OFFLOAD_NONE = 0,	/* tenantd sends the bytes */
+	CONF_ASSET_OFFLOAD_NGINX,	/* X-Accel-Redirect to the prefix */
+	CONF_ASSET_OFFLOAD_LIGHTTPD	/* X-Sendfile with the full path */
 };
 
 /* Fills `c` with the built-in defaults.  Returns 0, or -1 if out of memory. */

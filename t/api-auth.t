@@ -1,0 +1,273 @@
+# api-auth.t - sessions, CSRF, API tokens, the login rate limit, and the
+# matrix: every admin route refuses anonymous callers.
+use strict;
+use warnings;
+
+use Test::More;
+
+use TenantdStack;
+
+my $s = TenantdStack->new(workers => 2);
+$s->start;
+
+my $password = $s->admin_password;
+
+# The session cookie ("tenantd_session=<hex>") of a login response.
+sub session_cookie {
+	my ($r) = @_;
+	my ($cookie) = map { /^(tenantd_session=[0-9a-f]+)/ ? $1 : () }
+	    TenantdStack->header_values($r, 'Set-Cookie');
+	return $cookie;
+}
+
+sub login {
+	my (%o) = @_;
+	return $s->post('/api/auth/login', token => undef, %o);
+}
+
+sub tenant_count {
+	my ($count) = $s->sql('SELECT COUNT(*) FROM tenants');
+	return $count->[0];
+}
+
+# --- login ----------------------------------------------------------------
+
+my $r = login(json => { username => 'admin', password => $password });
+is($r->{status}, 200, 'JSON login answers 200') or diag $r->{content};
+is($r->{json}{user}{username}, 'admin', 'login returns the user name');
+like($r->{json}{user}{id} // '', qr/^\d+$/, 'login returns the user id');
+like($r->{json}{csrf_token} // '', qr/^[0-9A-Za-z_-]{32,}$/,
+    'login returns a CSRF token');
+my $set_cookie = join "\n", TenantdStack->header_values($r, 'Set-Cookie');
+like($set_cookie, qr/^tenantd_session=[0-9a-f]{64};/m,
+    'Set-Cookie carries tenantd_session');
+like($set_cookie, qr/;\s*HttpOnly\b/i, 'session cookie is HttpOnly');
+like($set_cookie, qr/;\s*SameSite=Strict\b/i, 'session cookie is SameSite=Strict');
+like($set_cookie, qr/;\s*Path=\//i, 'session cookie is for the whole site');
+unlike($set_cookie, qr/;\s*Secure\b/i,
+    'no Secure flag unless cookie_secure is set');
+my $cookie = session_cookie($r);
+my $csrf = $r->{json}{csrf_token};
+isnt($r->{json}{csrf_token}, ($cookie =~ /=(.*)/)[0],
+    'the CSRF token is not the session id');
+
+$r = login(form => [username => 'admin', password => $password]);
+is($r->{status}, 200, 'form (urlencoded) login answers 200') or diag $r->{content};
+ok(session_cookie($r), 'form login sets the session cookie');
+isnt(session_cookie($r), $cookie, 'every login gets a new session');
+my $other_csrf = $r->{json}{csrf_token};
+
+$r = login(multipart => [username => 'admin', password => $password]);
+is($r->{status}, 200, 'multipart login answers 200') or diag $r->{content};
+
+$r = login(json => { username => 'admin', password => "$password-wrong" });
+$s->is_error($r, 401, 'invalid_credentials', 'wrong password');
+ok(!session_cookie($r), 'no session cookie for a wrong password');
+my $wrong_password_message = $r->{json}{error};
+
+$r = login(json => { username => 'nobody', password => $password });
+$s->is_error($r, 401, 'invalid_credentials', 'unknown user');
+is($r->{json}{error}, $wrong_password_message,
+    'unknown user and wrong password read the same');
+
+$r = login(json => { username => 'admin' });
+$s->is_error($r, 400, 'validation_failed', 'login without a password', 'password');
+$r = login(json => {});
+$s->is_error($r, 400, 'validation_failed', 'login without a user name', 'username');
+$r = login(json => { username => ['admin'], password => $password });
+is($r->{status}, 400, 'a user name that is not a string is 400');
+
+# --- the session ----------------------------------------------------------
+
+$r = $s->get('/api/auth/me', token => undef, cookie => $cookie);
+is($r->{status}, 200, '/api/auth/me with the session cookie') or diag $r->{content};
+is($r->{json}{user}{username}, 'admin', 'me names the logged-in user');
+
+$r = $s->get('/api/auth/me', token => undef);
+$s->is_error($r, 401, 'unauthenticated', '/api/auth/me without credentials');
+like($r->{headers}{'www-authenticate'} // '', qr/^Bearer\b/,
+    '401 carries WWW-Authenticate: Bearer');
+
+$r = $s->get('/api/auth/me', token => undef,
+    cookie => 'tenantd_session=' . ('0' x 64));
+is($r->{status}, 401, 'an unknown session id is 401');
+
+$r = $s->get('/api/tenants/', token => undef, cookie => $cookie);
+is($r->{status}, 200, 'GET with the cookie needs no CSRF token');
+
+# --- CSRF -----------------------------------------------------------------
+
+my %tenant = (name => 'Csrf One', subdomain => 'csrf-one');
+my $before = tenant_count();
+$r = $s->post('/api/tenants/', token => undef, cookie => $cookie,
+    json => \%tenant);
+$s->is_error($r, 403, 'csrf_failed', 'POST with cookie but no CSRF token');
+is(tenant_count(), $before, 'the refused POST created nothing');
+
+$r = $s->post('/api/tenants/', token => undef, cookie => $cookie,
+    json => \%tenant, headers => { 'X-CSRF-Token' => 'f' x 64 });
+$s->is_error($r, 403, 'csrf_failed', 'POST with a wrong CSRF token');
+
+$r = $s->post('/api/tenants/', token => undef, cookie => $cookie,
+    json => \%tenant, headers => { 'X-CSRF-Token' => $other_csrf });
+$s->is_error($r, 403, 'csrf_failed',
+    "POST with the CSRF token of another session");
+
+$r = $s->post('/api/tenants/', token => undef, cookie => $cookie,
+    json => \%tenant, headers => { 'X-CSRF-Token' => $csrf });
+is($r->{status}, 201, 'POST with cookie and X-CSRF-Token creates')
+    or diag $r->{content};
+my $csrf_tenant = $r->{json}{id};
+
+$r = $s->post('/api/tenants/', token => undef, cookie => $cookie,
+    form => [name => 'Csrf Two', subdomain => 'csrf-two', csrf_token => $csrf]);
+is($r->{status}, 201, 'POST with cookie and a csrf_token form field creates')
+    or diag $r->{content};
+
+$r = $s->post('/api/tenants/', token => undef, cookie => $cookie,
+    multipart => [name => 'Csrf Three', subdomain => 'csrf-three',
+    csrf_token => $csrf]);
+is($r->{status}, 201, 'multipart POST with a csrf_token field creates')
+    or diag $r->{content};
+
+$r = $s->patch("/api/tenants/$csrf_tenant/", token => undef, cookie => $cookie,
+    json => { name => 'Csrf Renamed' });
+$s->is_error($r, 403, 'csrf_failed', 'PATCH with cookie but no CSRF token');
+$r = $s->delete("/api/tenants/$csrf_tenant/", token => undef, cookie => $cookie);
+$s->is_error($r, 403, 'csrf_failed', 'DELETE with cookie but no CSRF token');
+$r = $s->get("/api/tenants/$csrf_tenant/");
+is($r->{json}{name}, 'Csrf One', 'the refused PATCH changed nothing');
+
+$r = $s->patch("/api/tenants/$csrf_tenant/", token => undef, cookie => $cookie,
+    json => { name => 'Csrf Renamed' }, headers => { 'X-CSRF-Token' => $csrf });
+is($r->{status}, 200, 'PATCH with cookie and CSRF token') or diag $r->{content};
+
+# --- logout ---------------------------------------------------------------
+
+$r = $s->post('/api/auth/logout', token => undef, cookie => $cookie);
+$s->is_error($r, 403, 'csrf_failed', 'logout needs the CSRF token too');
+
+$r = $s->post('/api/auth/logout', token => undef, cookie => $cookie,
+    headers => { 'X-CSRF-Token' => $csrf });
+is($r->{status}, 204, 'logout answers 204') or diag $r->{content};
+is($r->{content}, '', 'logout has no body');
+like(join("\n", TenantdStack->header_values($r, 'Set-Cookie')),
+    qr/^tenantd_session=;.*Max-Age=0/mi, 'logout tells the browser to drop the cookie');
+
+$r = $s->get('/api/auth/me', token => undef, cookie => $cookie);
+is($r->{status}, 401, 'the session is dead after logout');
+is($r->{json}{code}, 'session_expired', 'a dead session is session_expired')
+    or diag $r->{content};
+
+# An expired session is refused even though its row still exists.
+$r = login(json => { username => 'admin', password => $password });
+my $expiring = session_cookie($r);
+$s->sql('UPDATE sessions SET expires_at = UTC_TIMESTAMP() - INTERVAL 1 SECOND');
+$r = $s->get('/api/auth/me', token => undef, cookie => $expiring);
+$s->is_error($r, 401, 'session_expired', 'an expired session');
+
+# --- API tokens -----------------------------------------------------------
+
+$r = $s->get('/api/auth/me');
+is($r->{status}, 200, 'Bearer token authenticates') or diag $r->{content};
+is($r->{json}{user}{username}, 'admin', 'the token belongs to admin');
+
+$r = $s->post('/api/tenants/', json => { name => 'Token', subdomain => 'token-made' });
+is($r->{status}, 201, 'a Bearer token needs no CSRF token for POST')
+    or diag $r->{content};
+
+$r = $s->get('/api/auth/me', token => 'tnd_' . ('0' x 64));
+$s->is_error($r, 401, 'invalid_token', 'an unknown token');
+
+$r = $s->get('/api/auth/me', token => undef,
+    headers => { Authorization => 'Basic YWRtaW46YWRtaW4=' });
+is($r->{status}, 401, 'Basic authorization is not accepted');
+
+my ($exit, $out, $err) = $s->tenantctl('token', 'create', 'admin',
+    '--label', 'revoke-me');
+is($exit, 0, 'tenantctl token create') or diag $err;
+chomp(my $revocable = $out);
+$r = $s->get('/api/auth/me', token => $revocable);
+is($r->{status}, 200, 'a freshly created token works');
+my ($row) = $s->sql("SELECT id FROM api_tokens WHERE label = 'revoke-me'");
+($exit, $out, $err) = $s->tenantctl('token', 'revoke', $row->[0]);
+is($exit, 0, 'tenantctl token revoke') or diag $err;
+$r = $s->get('/api/auth/me', token => $revocable);
+$s->is_error($r, 401, 'invalid_token', 'a revoked token');
+$r = $s->get('/api/auth/me');
+is($r->{status}, 200, 'revoking one token leaves the others working');
+
+# --- every admin route refuses anonymous callers ----------------------------
+
+my ($id_row) = $s->sql('SELECT id, subdomain FROM tenants ORDER BY id LIMIT 1');
+my ($some_id, $some_sub) = @$id_row;
+open(my $list, '-|', $s->tenantd_binary, '--list-routes')
+    or die 'tenantd --list-routes: ' . $!;
+my @routes = map { chomp; [split /\t/] } <$list>;
+close $list;
+is($?, 0, 'tenantd --list-routes exits 0');
+cmp_ok(scalar @routes, '>=', 12, 'tenantd --list-routes lists the API');
+my %public;
+for my $route (@routes) {
+	my ($methods, $pattern, $access) = @$route;
+	(my $path = $pattern) =~ s/\{id\}/$some_id/g;
+	$path =~ s/\{sub\}/$some_sub/g;
+	$path =~ s/\{path\*\}/logo.png/g;
+	if ($access eq 'public') {
+		$public{"$methods $pattern"} = 1;
+		next;
+	}
+	is($access, 'admin', "$pattern is public or admin");
+	for my $method (split /,/, $methods) {
+		my %body = $method =~ /^(?:POST|PATCH|PUT)$/
+		    ? (json => { name => 'Anonymous', subdomain => 'anonymous',
+		    module_key => 'wallet', is_enabled => JSON::PP::false() })
+		    : ();
+		$r = $s->request($method, $path, token => undef, %body);
+		is($r->{status}, 401, "anonymous $method $path is 401");
+		next if $method eq 'HEAD';
+		is($r->{json} && $r->{json}{code}, 'unauthenticated',
+		    "anonymous $method $path says unauthenticated");
+		$r = $s->request($method, $path, token => 'tnd_' . ('1' x 64), %body);
+		is($r->{status}, 401, "$method $path with a bad token is 401");
+		$r = $s->request($method, $path, token => undef,
+		    cookie => 'tenantd_session=' . ('2' x 64), %body);
+		is($r->{status}, 401, "$method $path with a bad session is 401");
+	}
+}
+is_deeply([sort keys %public],
+    ['GET,HEAD /api/healthz', 'POST /api/auth/login'],
+    'only healthz and login are public (a new public route must be added here on purpose)')
+    or diag explain [sort keys %public];
+$r = $s->get("/api/tenants/$some_id/");
+is($r->{status}, 200, 'the tenant the matrix used still exists')
+    or diag $r->{content};
+my ($anonymous) = $s->sql("SELECT COUNT(*) FROM tenants WHERE subdomain = 'anonymous'");
+is($anonymous->[0], 0, 'no anonymous request created anything');
+
+# --- login rate limit -------------------------------------------------------
+# Last, because failures also count against the client address.
+
+$s->sql('DELETE FROM login_throttle');
+($exit, $out, $err) = $s->tenantctl({ stdin => "victim-password-1\n" },
+    'user', 'add', 'victim');
+is($exit, 0, 'tenantctl user add victim') or diag $err;
+for my $attempt (1 .. 5) {
+	$r = login(json => { username => 'victim', password => "guess-$attempt" });
+	is($r->{status}, 401, "failed login $attempt of 5 is 401");
+}
+$r = login(json => { username => 'victim', password => 'victim-password-1' });
+$s->is_error($r, 429, 'too_many_attempts',
+    'after 5 failures even the right password is refused');
+like($r->{headers}{'retry-after'} // '', qr/^[1-9]\d*$/,
+    '429 carries Retry-After in seconds');
+cmp_ok($r->{headers}{'retry-after'} // 0, '<=', 900,
+    'Retry-After is within the login window');
+ok(!session_cookie($r), 'a throttled login sets no cookie');
+
+$s->sql('DELETE FROM login_throttle');
+$r = login(json => { username => 'victim', password => 'victim-password-1' });
+is($r->{status}, 200, 'once the window is over the right password works')
+    or diag $r->{content};
+
+done_testing;

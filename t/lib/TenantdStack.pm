@@ -1,0 +1,1298 @@
+package TenantdStack;
+
+# TenantdStack - a private, throw-away tenantd installation for one test.
+#
+# start() builds (once per build tree) a MariaDB datadir template, copies it
+# into a run directory of its own under $BUILDDIR/t/var, starts a private
+# mariadbd on a unix socket, creates the tenantd database and user, writes a
+# tenantd.conf, runs `tenantctl migrate` and `init-modules`, creates an admin
+# user with an API token, starts tenantd and (by default) nginx in front of it
+# on a free loopback port.  stop() takes it all down again.  Every wait is
+# bounded, nothing listens beyond loopback and unix sockets, and the servers
+# die with the test process even when it is killed.
+#
+#   my $s = TenantdStack->new(workers => 2, nginx => 1, admin => 1,
+#       conf => { max_body_bytes => '64K' });
+#   $s->start;
+#   my $r = $s->get('/api/tenants/');          # Bearer admin token
+#   is $r->{status}, 200;
+#
+# Options of new(): workers (2), nginx (1: requests go through nginx; 0:
+# straight to the FastCGI socket), admin (1: user "admin" with a random
+# password and an API token), tenantd (1; 0 stops after the database and
+# the configuration, for CLI tests), conf => {key => value} (extra or
+# replaced tenantd.conf keys), nginx_max_body ('64m').
+#
+# Binaries come from $TENANTD_BUILDDIR/src, data (etc/, www/) from
+# $TENANTD_SRCDIR; both default to the tree this file lives in.  Set
+# TENANTD_KEEP_TEST_DIRS=1 to keep the run directory for a look after the
+# test; TENANTD_TEST_TIMEOUT bounds a whole test file (default 900 s).
+#
+# Only core Perl modules are used.
+
+use strict;
+use warnings;
+
+use Carp qw(croak);
+use Config;
+use Cwd qw(abs_path);
+use Errno qw(EINTR EAGAIN);
+use Fcntl qw(:flock);
+use File::Basename qw(dirname);
+use File::Path qw(make_path remove_tree);
+use File::Spec;
+use File::Temp qw(tempdir tempfile);
+use IO::Select;
+use IO::Socket::INET;
+use IO::Socket::UNIX;
+use JSON::PP ();
+use POSIX qw(WNOHANG _exit setpgid);
+use Scalar::Util qw(weaken);
+use Socket qw(SOCK_STREAM);
+use Time::HiRes qw(time sleep);
+
+our $VERSION = '1';
+
+my $MARIADB_START_TIMEOUT = 30;
+my $PROCESS_STOP_TIMEOUT = 40;
+my $TENANTD_START_TIMEOUT = 20;
+my $NGINX_START_TIMEOUT = 10;
+my $REQUEST_TIMEOUT = 60;
+my $TENANTCTL_TIMEOUT = 120;
+my $TEMPLATE_LOCK_TIMEOUT = 180;
+
+# Options given to both mariadb-install-db and mariadbd, so the InnoDB
+# files of the template match what the server expects.  The sizes keep
+# every copy small; durability does not matter for a test database.
+my @MARIADB_COMMON_OPTIONS = (
+	'--innodb-buffer-pool-size=16M',
+	'--innodb-log-file-size=8M',
+	'--innodb-data-file-path=ibdata1:10M:autoextend',
+);
+my @MARIADB_SERVER_OPTIONS = (
+	'--innodb-flush-log-at-trx-commit=2',
+	'--innodb-doublewrite=0',
+	'--character-set-server=utf8mb4',
+	'--collation-server=utf8mb4_unicode_ci',
+	'--max-connections=200',
+);
+
+my $JSON = JSON::PP->new->utf8->canonical;
+
+# File::Temp replaces this many trailing X characters with random ones.
+my $RANDOM_SUFFIX = 'X' x 6;
+
+# Live stacks, weakly held, so END can stop whatever a test left running.
+my @LIVE;
+
+# --- construction and paths ----------------------------------------------
+
+sub new {
+	my ($class, %opt) = @_;
+	my $module_dir = dirname(abs_path(__FILE__));
+	my $tree = abs_path("$module_dir/../..");
+	my $self = bless {
+		workers => 2,
+		nginx => 1,
+		admin => 1,
+		tenantd => 1,
+		conf => {},
+		%opt,
+		owner_pid => $$,
+		srcdir => abs_path($ENV{TENANTD_SRCDIR} // $tree),
+		builddir => abs_path($ENV{TENANTD_BUILDDIR} // $tree),
+		started => 0,
+		pids => {},
+	}, $class;
+	push @LIVE, $self;
+	weaken($LIVE[-1]);
+	return $self;
+}
+
+sub srcdir { $_[0]{srcdir} }
+sub builddir { $_[0]{builddir} }
+sub run_dir { $_[0]{run} }
+sub conf_path { "$_[0]{run}/tenantd.conf" }
+sub tenants_dir { "$_[0]{run}/tenants" }
+sub archive_dir { "$_[0]{run}/archive" }
+sub fastcgi_socket { "$_[0]{sockdir}/tenantd.sock" }
+sub mariadb_socket { "$_[0]{sockdir}/mysqld.sock" }
+sub port { $_[0]{port} }
+sub base_url { "http://127.0.0.1:$_[0]{port}" }
+sub admin_token { $_[0]{admin_token} }
+sub admin_password { $_[0]{admin_password} }
+sub db_password { $_[0]{db_password} }
+sub tenantd_pid { $_[0]{pids}{tenantd} }
+sub nginx_pid { $_[0]{pids}{nginx} }
+sub mariadb_pid { $_[0]{pids}{mariadb} }
+
+# The path of one of the logs: 'tenantd', 'nginx', 'nginx-access' or
+# 'mariadb'.
+sub log_path {
+	my ($self, $which) = @_;
+	my %logs = (
+		tenantd => 'tenantd.log',
+		nginx => 'nginx-error.log',
+		'nginx-access' => 'nginx-access.log',
+		mariadb => 'mariadb.err',
+	);
+	croak "unknown log '$which'" unless $logs{$which};
+	return "$self->{run}/$logs{$which}";
+}
+
+sub tenantd_binary { "$_[0]{builddir}/src/tenantd" }
+sub tenantctl_binary { "$_[0]{builddir}/src/tenantctl" }
+
+# --- start ----------------------------------------------------------------
+
+# Brings the whole stack up.  Dies with a message that names the step and
+# quotes the relevant log when anything fails; what was already started is
+# stopped again first.
+sub start {
+	my ($self) = @_;
+	croak 'stack already started' if $self->{started};
+	$self->{started} = 1;
+	_install_signal_handlers();
+	_start_watchdog();
+	my $ok = eval {
+		for my $binary ($self->tenantctl_binary,
+		    $self->{tenantd} ? $self->tenantd_binary : ()) {
+			die "$binary is missing or not executable; "
+			    . "build first (make)\n" unless -x $binary;
+		}
+		$self->_start_database;
+		$self->_write_conf;
+		$self->_tenantctl_or_die('migrate');
+		$self->_tenantctl_or_die('init-modules');
+		$self->_create_admin if $self->{admin};
+		if ($self->{tenantd}) {
+			$self->start_tenantd;
+			$self->start_nginx if $self->{nginx};
+		}
+		1;
+	};
+	unless ($ok) {
+		my $error = $@ || 'unknown error';
+		$self->{failed_start} = 1;
+		$self->stop;
+		die "TenantdStack: $error";
+	}
+	return $self;
+}
+
+# The database half of start(): run directory, datadir copied from the
+# template, mariadbd, the tenantd database and user, and the HTTP port the
+# configuration will name.
+sub _start_database {
+	my ($self) = @_;
+	$self->_prepare_run_dir;
+	$self->_ensure_mariadb_template;
+	$self->_copy_template;
+	$self->start_mariadb;
+	$self->_create_database;
+	$self->{port} = _free_port();
+}
+
+# Starts only the private MariaDB (no tenantd, no configuration); stop()
+# takes it down.  For tests of the stack itself.
+sub start_database_only {
+	my ($self) = @_;
+	croak 'stack already started' if $self->{started};
+	$self->{started} = 1;
+	_install_signal_handlers();
+	eval { $self->_start_database; 1 } or do {
+		my $error = $@ || 'unknown error';
+		$self->{failed_start} = 1;
+		$self->stop;
+		die "TenantdStack: $error";
+	};
+	return $self;
+}
+
+sub _prepare_run_dir {
+	my ($self) = @_;
+	my $var = "$self->{builddir}/t/var";
+	make_path($var);
+	$self->{var} = $var;
+	$self->{run} = tempdir('run-' . $RANDOM_SUFFIX, DIR => $var);
+	chmod 0755, $self->{run};
+	# A unix socket path must fit in sun_path (108 bytes).
+	if (length("$self->{run}/tenantd.sock") > 100) {
+		$self->{sockdir} = tempdir('tenantd-' . $RANDOM_SUFFIX,
+		    DIR => File::Spec->tmpdir);
+		$self->{own_sockdir} = 1;
+	} else {
+		$self->{sockdir} = $self->{run};
+	}
+	make_path($self->tenants_dir, $self->archive_dir, "$self->{run}/tmp",
+	    "$self->{run}/nginx");
+}
+
+# Builds $BUILDDIR/t/var/mariadb-template once.  An exclusive flock makes
+# parallel tests wait for the one that builds it; the template is built under
+# a temporary name and renamed into place, so a crash never leaves a half
+# template behind.  A template made by another server version is rebuilt.
+sub _ensure_mariadb_template {
+	my ($self) = @_;
+	my $template = "$self->{var}/mariadb-template";
+	my $version = _mariadbd_version();
+	my $lock = _lock("$self->{var}/mariadb-template.lock", LOCK_EX);
+	my $stamp = "$template/.tenantd-template";
+	if (-d $template && -f $stamp && _slurp($stamp) eq $version) {
+		close $lock;
+		return;
+	}
+	remove_tree($template);
+	my $building = "$template.building-$$";
+	remove_tree($building);
+	my @command = ('mariadb-install-db', '--no-defaults',
+	    '--auth-root-authentication-method=normal', '--skip-test-db',
+	    "--datadir=$building", "--tmpdir=$self->{var}", @MARIADB_COMMON_OPTIONS,
+	    ($> == 0 ? '--user=root' : ()));
+	my $log = "$self->{var}/mariadb-template.log";
+	my ($status) = _run_captured(\@command, stdout => $log, stderr => $log,
+	    timeout => 120);
+	if ($status != 0) {
+		remove_tree($building);
+		close $lock;
+		die "mariadb-install-db failed (exit $status):\n" . _tail($log, 30);
+	}
+	_spew($stamp =~ s/^\Q$template\E/$building/r, $version);
+	rename $building, $template
+	    or die "rename $building -> $template: $!\n";
+	close $lock;
+}
+
+sub _copy_template {
+	my ($self) = @_;
+	my $template = "$self->{var}/mariadb-template";
+	my $lock = _lock("$self->{var}/mariadb-template.lock", LOCK_SH);
+	my ($status) = _run_captured(['cp', '-a', $template,
+	    "$self->{run}/mysql"], timeout => 120);
+	close $lock;
+	die "cp -a $template failed (exit $status)\n" if $status != 0;
+}
+
+# Starts the private mariadbd on the run directory's datadir and waits until
+# it answers a ping.  Also used to bring it back after stop_mariadb.
+sub start_mariadb {
+	my ($self) = @_;
+	die "mariadb already running\n" if $self->{pids}{mariadb};
+	my $mariadbd = _find_program('mariadbd', '/usr/sbin/mariadbd',
+	    '/usr/libexec/mariadbd', '/usr/sbin/mysqld');
+	my $run = $self->{run};
+	my @command = ($mariadbd, '--no-defaults',
+	    "--datadir=$run/mysql",
+	    '--socket=' . $self->mariadb_socket,
+	    '--skip-networking',
+	    "--pid-file=$run/mysqld.pid",
+	    '--log-error=' . $self->log_path('mariadb'),
+	    "--tmpdir=$run/tmp",
+	    @MARIADB_COMMON_OPTIONS, @MARIADB_SERVER_OPTIONS,
+	    ($> == 0 ? '--user=root' : ()));
+	$self->{pids}{mariadb} = _spawn(\@command,
+	    stdout => "$run/mariadb.out", stderr => "$run/mariadb.out");
+	my $deadline = time + $MARIADB_START_TIMEOUT;
+	while (1) {
+		if (!$self->_alive('mariadb')) {
+			die "mariadbd exited while starting:\n"
+			    . _tail($self->log_path('mariadb'), 30);
+		}
+		my ($status) = _run_captured(['mariadb-admin', '--no-defaults',
+		    '--user=root', '--socket=' . $self->mariadb_socket,
+		    '--connect-timeout=2', 'ping'], timeout => 10);
+		last if $status == 0;
+		if (time > $deadline) {
+			die "mariadbd did not answer within "
+			    . "${MARIADB_START_TIMEOUT}s:\n"
+			    . _tail($self->log_path('mariadb'), 30);
+		}
+		sleep 0.1;
+	}
+	return 1;
+}
+
+# Stops the private mariadbd (SIGTERM, bounded wait, then SIGKILL).
+sub stop_mariadb {
+	my ($self) = @_;
+	$self->_stop_process('mariadb', 'TERM');
+	return 1;
+}
+
+sub restart_mariadb {
+	my ($self) = @_;
+	$self->stop_mariadb;
+	$self->start_mariadb;
+	return 1;
+}
+
+sub _create_database {
+	my ($self) = @_;
+	$self->{db_password} = _random_hex(16);
+	$self->_mariadb_root(join "\n",
+	    'CREATE DATABASE tenantd CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;',
+	    "CREATE USER 'tenantd'\@'localhost' IDENTIFIED BY '$self->{db_password}';",
+	    "GRANT ALL PRIVILEGES ON tenantd.* TO 'tenantd'\@'localhost';",
+	    '');
+}
+
+# Runs SQL as the MariaDB root user (socket, no password) and returns the
+# output (tab separated, no column names).  Dies on an error.
+sub _mariadb_root {
+	my ($self, $sql, $database) = @_;
+	my ($status, $out, $err) = _run_captured(['mariadb', '--no-defaults',
+	    '--user=root', '--socket=' . $self->mariadb_socket,
+	    '--batch', '--skip-column-names', '--default-character-set=utf8mb4',
+	    (defined $database ? ($database) : ())],
+	    stdin => $sql, timeout => 60);
+	die "mariadb client failed (exit $status): $err\nSQL: $sql\n"
+	    if $status != 0;
+	return $out;
+}
+
+# Runs one or more SQL statements in the tenantd database.  In list context
+# returns the rows as array references (NULL comes back as undef); in scalar
+# context the raw tab-separated output.
+sub sql {
+	my ($self, $statement) = @_;
+	my $out = $self->_mariadb_root($statement, 'tenantd');
+	return $out unless wantarray;
+	my @rows;
+	for my $line (split /\n/, $out) {
+		push @rows, [map { $_ eq 'NULL' ? undef : _unescape_batch($_) }
+		    split /\t/, $line, -1];
+	}
+	return @rows;
+}
+
+sub _unescape_batch {
+	my ($value) = @_;
+	my %map = (n => "\n", t => "\t", 0 => "\0", '\\' => '\\');
+	$value =~ s/\\([nt0\\])/$map{$1}/g;
+	return $value;
+}
+
+sub _write_conf {
+	my ($self) = @_;
+	my $src = $self->{srcdir};
+	my %conf = (
+		listen => 'unix:' . $self->fastcgi_socket,
+		workers => $self->{workers},
+		db_socket => $self->mariadb_socket,
+		db_name => 'tenantd',
+		db_user => 'tenantd',
+		db_password => $self->{db_password},
+		tenants_dir => $self->tenants_dir,
+		archive_dir => $self->archive_dir,
+		template_dir => "$src/www/template",
+		modules_file => "$src/etc/modules.json",
+		migrations_dir => "$src/etc/migrations",
+		base_domain => 'localhost',
+		tenant_url_format => "http://{subdomain}.localhost:$self->{port}",
+		log_level => 'info',
+		%{$self->{conf}},
+	);
+	my $text = "# written by t/lib/TenantdStack.pm for one test run\n";
+	for my $key (sort keys %conf) {
+		next unless defined $conf{$key};
+		$text .= "$key = $conf{$key}\n";
+	}
+	_spew($self->conf_path, $text);
+	chmod 0600, $self->conf_path;
+}
+
+sub _create_admin {
+	my ($self) = @_;
+	$self->{admin_password} = _random_hex(12);
+	$self->_tenantctl_or_die({ stdin => "$self->{admin_password}\n" },
+	    'user', 'add', 'admin');
+	my $out = $self->_tenantctl_or_die('token', 'create', 'admin',
+	    '--label', 'test');
+	my ($token) = $out =~ /^\s*(\S+)\s*$/;
+	die "tenantctl token create printed no token: '$out'\n"
+	    unless defined $token;
+	$self->{admin_token} = $token;
+}
+
+# Starts the tenantd master and waits until its socket exists and
+# /api/healthz answers 200 over FastCGI.
+sub start_tenantd {
+	my ($self, @extra) = @_;
+	die "tenantd already running\n" if $self->{pids}{tenantd};
+	my $run = $self->{run};
+	$self->{pids}{tenantd} = _spawn([$self->tenantd_binary,
+	    '-c', $self->conf_path, '-p', "$run/tenantd.pid", @extra],
+	    stdout => $self->log_path('tenantd'),
+	    stderr => $self->log_path('tenantd'), append => 1);
+	my $deadline = time + $TENANTD_START_TIMEOUT;
+	my $last = 'no answer';
+	while (1) {
+		if (!$self->_alive('tenantd')) {
+			die "tenantd exited while starting:\n"
+			    . _tail($self->log_path('tenantd'), 40);
+		}
+		if (-S $self->fastcgi_socket) {
+			my $r = eval { $self->_fastcgi_request('GET',
+			    '/api/healthz', {}, '', 5) };
+			if ($r && $r->{status} == 200) {
+				last;
+			}
+			$last = $r ? "status $r->{status}: $r->{content}" : $@;
+		}
+		if (time > $deadline) {
+			die "tenantd did not answer /api/healthz with 200 "
+			    . "within ${TENANTD_START_TIMEOUT}s (last: $last):\n"
+			    . _tail($self->log_path('tenantd'), 40);
+		}
+		sleep 0.05;
+	}
+	return $self->{pids}{tenantd};
+}
+
+# Stops tenantd with `signal` (TERM by default) and waits for it.  Returns
+# the exit status as from waitpid ($?).
+sub stop_tenantd {
+	my ($self, $signal) = @_;
+	return $self->_stop_process('tenantd', $signal // 'TERM');
+}
+
+# Renders etc/nginx/tenantd.conf.in and the global wrapper into the run
+# directory, starts nginx in the foreground (so it stays our child) and
+# waits until /api/healthz answers 200 through it.
+sub start_nginx {
+	my ($self) = @_;
+	die "nginx already running\n" if $self->{pids}{nginx};
+	my $run = $self->{run};
+	my $template = _slurp("$self->{srcdir}/etc/nginx/tenantd.conf.in");
+	my %values = (
+		HTTP_LISTEN => "127.0.0.1:$self->{port}",
+		BASE_DOMAIN_REGEX => 'localhost',
+		FASTCGI_PASS => 'unix:' . $self->fastcgi_socket,
+		ADMIN_ROOT => "$self->{srcdir}/www/admin",
+		TENANTS_DIR => $self->tenants_dir,
+		MAX_BODY => $self->{nginx_max_body} // '64m',
+	);
+	$template =~ s/\@([A-Z_]+)\@/$values{$1} \/\/ "\@$1\@"/ge;
+	for my $line (split /\n/, $template) {
+		die "unknown placeholder in tenantd.conf.in: $line\n"
+		    if $line !~ /^\s*#/ && $line =~ /\@[A-Z_]+\@/;
+	}
+	_spew("$run/tenantd-servers.conf", $template);
+	my $user = $> == 0 ? "user root;\n" : '';
+	_spew("$run/nginx.conf", <<"EOF");
+# written by t/lib/TenantdStack.pm: the global part around etc/nginx/tenantd.conf.in
+daemon off;
+${user}worker_processes 1;
+pid $run/nginx/nginx.pid;
+error_log $run/nginx-error.log info;
+events {
+	worker_connections 512;
+}
+http {
+	include $self->{srcdir}/etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log $run/nginx-access.log;
+	client_body_temp_path $run/nginx/client_body;
+	fastcgi_temp_path $run/nginx/fastcgi;
+	proxy_temp_path $run/nginx/proxy;
+	uwsgi_temp_path $run/nginx/uwsgi;
+	scgi_temp_path $run/nginx/scgi;
+	server_tokens off;
+	include $run/tenantd-servers.conf;
+}
+EOF
+	my ($status, undef, $err) = _run_captured(['nginx', '-t', '-q', '-p',
+	    "$run/nginx", '-c', "$run/nginx.conf", '-e',
+	    "$run/nginx-error.log"], timeout => 30);
+	die "nginx -t rejected the configuration:\n$err"
+	    . _tail("$run/nginx-error.log", 20) if $status != 0;
+	$self->{pids}{nginx} = _spawn(['nginx', '-p', "$run/nginx", '-c',
+	    "$run/nginx.conf", '-e', "$run/nginx-error.log"],
+	    stdout => "$run/nginx.out", stderr => "$run/nginx.out");
+	my $deadline = time + $NGINX_START_TIMEOUT;
+	my $last = 'no answer';
+	while (1) {
+		if (!$self->_alive('nginx')) {
+			die "nginx exited while starting:\n"
+			    . _tail("$run/nginx.out", 20)
+			    . _tail("$run/nginx-error.log", 20);
+		}
+		my $r = eval { $self->_http_request('GET', '/api/healthz',
+		    { Host => "127.0.0.1:$self->{port}" }, undef, 5) };
+		last if $r && $r->{status} == 200;
+		$last = $r ? "status $r->{status}" : $@;
+		if (time > $deadline) {
+			die "nginx did not pass /api/healthz through within "
+			    . "${NGINX_START_TIMEOUT}s (last: $last):\n"
+			    . _tail("$run/nginx-error.log", 20);
+		}
+		sleep 0.05;
+	}
+	return $self->{pids}{nginx};
+}
+
+sub stop_nginx {
+	my ($self) = @_;
+	return $self->_stop_process('nginx', 'QUIT');
+}
+
+# The worker processes of the tenantd master: every process whose parent
+# is the master, read from /proc/*/stat.  Sorted by pid.
+sub worker_pids {
+	my ($self) = @_;
+	my $master = $self->{pids}{tenantd} or return ();
+	my @children;
+	opendir(my $proc, '/proc') or return ();
+	for my $entry (readdir $proc) {
+		next unless $entry =~ /^\d+$/;
+		open(my $fh, '<', "/proc/$entry/stat") or next;
+		my $stat = <$fh>;
+		close $fh;
+		next unless defined $stat;
+		# The command name is in parentheses and may itself hold ')'.
+		my $tail = substr($stat, rindex($stat, ')') + 2);
+		my ($state, $ppid) = split / /, $tail;
+		push @children, $entry if $ppid == $master && $state ne 'Z';
+	}
+	closedir $proc;
+	return sort { $a <=> $b } @children;
+}
+
+# --- tenantctl ------------------------------------------------------------
+
+# Runs src/tenantctl --config <our conf> @args.  A leading hash reference
+# may give {stdin => "text"}.  Returns ($exit, $stdout, $stderr); $exit is
+# 128 + signal for a process killed by a signal.
+sub tenantctl {
+	my ($self, @args) = @_;
+	my %o = ref $args[0] eq 'HASH' ? %{shift @args} : ();
+	my ($status, $out, $err) = _run_captured([$self->tenantctl_binary,
+	    '--config', $self->conf_path, @args], stdin => $o{stdin} // '',
+	    timeout => $o{timeout} // $TENANTCTL_TIMEOUT);
+	return ($status, $out, $err);
+}
+
+sub _tenantctl_or_die {
+	my ($self, @args) = @_;
+	my ($status, $out, $err) = $self->tenantctl(@args);
+	my @shown = grep { !ref } @args;
+	die "tenantctl @shown failed (exit $status):\n$out$err" if $status != 0;
+	return $out;
+}
+
+# --- HTTP -----------------------------------------------------------------
+
+# request($method, $path, %o) sends one request through nginx (or straight
+# to the FastCGI socket when the stack has no nginx) and returns
+# {status, headers => {lower-case name => value}, header_list => [[n, v]...],
+# content, json}.  Options:
+#   json => $ref | form => [k => v, ...] | multipart => [name => value or
+#   {filename, content, type}, ...] | body => $bytes (+ content_type)
+#   headers => {...}, host => 'acme.localhost', cookie => 'a=b'
+#   token => $token (default: the admin token; token => undef sends none)
+#   timeout => seconds
+sub request {
+	my ($self, $method, $path, %o) = @_;
+	my %headers = %{$o{headers} // {}};
+	my $token = exists $o{token} ? $o{token} : $self->{admin_token};
+	$headers{Authorization} = "Bearer $token" if defined $token;
+	$headers{Cookie} = $o{cookie} if defined $o{cookie};
+	my $body;
+	if (exists $o{json}) {
+		$body = ref $o{json} ? $JSON->encode($o{json}) : $o{json};
+		$headers{'Content-Type'} //= 'application/json';
+	} elsif ($o{form}) {
+		$body = _urlencode(@{$o{form}});
+		$headers{'Content-Type'} //= 'application/x-www-form-urlencoded';
+	} elsif ($o{multipart}) {
+		my $boundary = 'tenantdstack' . _random_hex(12);
+		$body = _multipart($boundary, @{$o{multipart}});
+		$headers{'Content-Type'} //=
+		    "multipart/form-data; boundary=$boundary";
+	} elsif (defined $o{body}) {
+		$body = $o{body};
+		$headers{'Content-Type'} //= $o{content_type}
+		    if defined $o{content_type};
+	}
+	my $host = $o{host} // "127.0.0.1:$self->{port}";
+	my $timeout = $o{timeout} // $REQUEST_TIMEOUT;
+	my $response;
+	if ($self->{nginx}) {
+		$headers{Host} = $host =~ /:\d+$/ ? $host : "$host:$self->{port}";
+		$response = $self->_http_request($method, $path, \%headers,
+		    $body, $timeout);
+	} else {
+		$headers{Host} = $host;
+		$response = $self->_fastcgi_request($method, $path, \%headers,
+		    $body // '', $timeout);
+	}
+	$response->{json} = undef;
+	if (($response->{headers}{'content-type'} // '') =~ m{[/+]json\b}
+	    && length $response->{content}) {
+		$response->{json} = eval { $JSON->decode($response->{content}) };
+	}
+	return $response;
+}
+
+sub get { my ($self, $path, %o) = @_; $self->request('GET', $path, %o) }
+sub head { my ($self, $path, %o) = @_; $self->request('HEAD', $path, %o) }
+sub post { my ($self, $path, %o) = @_; $self->request('POST', $path, %o) }
+sub patch { my ($self, $path, %o) = @_; $self->request('PATCH', $path, %o) }
+sub put { my ($self, $path, %o) = @_; $self->request('PUT', $path, %o) }
+sub delete { my ($self, $path, %o) = @_; $self->request('DELETE', $path, %o) }
+
+sub _urlencode {
+	my @pairs = @_;
+	my @out;
+	while (my ($name, $value) = splice @pairs, 0, 2) {
+		push @out, _percent($name) . '=' . _percent($value // '');
+	}
+	return join '&', @out;
+}
+
+sub _percent {
+	my ($text) = @_;
+	utf8::encode($text) if utf8::is_utf8($text);
+	$text =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge;
+	return $text;
+}
+
+sub _multipart {
+	my ($boundary, @parts) = @_;
+	my $body = '';
+	while (my ($name, $value) = splice @parts, 0, 2) {
+		$body .= "--$boundary\r\n";
+		if (ref $value eq 'HASH') {
+			my $filename = $value->{filename} // 'upload';
+			my $type = $value->{type} // 'application/octet-stream';
+			$body .= "Content-Disposition: form-data; name=\"$name\"; "
+			    . "filename=\"$filename\"\r\n"
+			    . "Content-Type: $type\r\n\r\n"
+			    . $value->{content} . "\r\n";
+		} else {
+			my $text = $value // '';
+			utf8::encode($text) if utf8::is_utf8($text);
+			$body .= "Content-Disposition: form-data; name=\"$name\"\r\n"
+			    . "\r\n$text\r\n";
+		}
+	}
+	return $body . "--$boundary--\r\n";
+}
+
+# A plain HTTP/1.1 client (HTTP::Tiny cannot send our own Host header).
+sub _http_request {
+	my ($self, $method, $path, $headers, $body, $timeout) = @_;
+	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $self->{port}, Proto => 'tcp', Timeout => 5)
+	    or die "connect 127.0.0.1:$self->{port}: $@\n";
+	my $request = "$method $path HTTP/1.1\r\n";
+	my %sent;
+	for my $name (sort keys %$headers) {
+		my $value = $headers->{$name};
+		die "header $name holds CR or LF\n" if $value =~ /[\r\n]/;
+		$request .= "$name: $value\r\n";
+		$sent{lc $name} = 1;
+	}
+	$request .= "Connection: close\r\n";
+	if (defined $body) {
+		$request .= 'Content-Length: ' . length($body) . "\r\n"
+		    unless $sent{'content-length'};
+	} elsif ($method =~ /^(?:POST|PUT|PATCH)$/) {
+		$request .= "Content-Length: 0\r\n";
+	}
+	$request .= "\r\n";
+	$request .= $body if defined $body;
+	my $deadline = time + $timeout;
+	_write_all($socket, $request, $deadline);
+	my $raw = _read_all($socket, $deadline);
+	close $socket;
+	return _parse_http_response($raw, $method);
+}
+
+sub _write_all {
+	my ($socket, $data, $deadline) = @_;
+	my $select = IO::Select->new($socket);
+	my $offset = 0;
+	while ($offset < length $data) {
+		my $left = $deadline - time;
+		die "timed out sending the request\n" if $left <= 0;
+		next unless $select->can_write($left);
+		my $n = syswrite($socket, $data, length($data) - $offset, $offset);
+		if (!defined $n) {
+			next if $! == EINTR || $! == EAGAIN;
+			# The server may answer early (413) and close; keep what
+			# it said.
+			last;
+		}
+		$offset += $n;
+	}
+}
+
+sub _read_all {
+	my ($socket, $deadline) = @_;
+	my $select = IO::Select->new($socket);
+	my $raw = '';
+	while (1) {
+		my $left = $deadline - time;
+		die "timed out waiting for the response (got "
+		    . length($raw) . " bytes)\n" if $left <= 0;
+		next unless $select->can_read($left);
+		my $n = sysread($socket, my $chunk, 65536);
+		if (!defined $n) {
+			next if $! == EINTR || $! == EAGAIN;
+			last if length $raw;
+			die "read: $!\n";
+		}
+		last if $n == 0;
+		$raw .= $chunk;
+	}
+	return $raw;
+}
+
+sub _parse_http_response {
+	my ($raw, $method) = @_;
+	my $end = index($raw, "\r\n\r\n");
+	die "malformed HTTP response: '" . substr($raw, 0, 200) . "'\n"
+	    if $end < 0;
+	my ($status_line, @lines) = split /\r\n/, substr($raw, 0, $end);
+	my ($status) = $status_line =~ m{^HTTP/\d\.\d (\d{3})}
+	    or die "malformed status line '$status_line'\n";
+	my $response = _headers_into({ status => $status + 0 }, @lines);
+	my $content = substr($raw, $end + 4);
+	if (($response->{headers}{'transfer-encoding'} // '') =~ /chunked/i) {
+		$content = _dechunk($content);
+	}
+	$content = '' if $method eq 'HEAD';
+	$response->{content} = $content;
+	return $response;
+}
+
+sub _headers_into {
+	my ($response, @lines) = @_;
+	$response->{headers} = {};
+	$response->{header_list} = [];
+	for my $line (@lines) {
+		my ($name, $value) = $line =~ /^([^:]+):\s*(.*?)\s*$/ or next;
+		push @{$response->{header_list}}, [$name, $value];
+		my $key = lc $name;
+		if (exists $response->{headers}{$key}) {
+			$response->{headers}{$key} .= ", $value";
+		} else {
+			$response->{headers}{$key} = $value;
+		}
+	}
+	return $response;
+}
+
+sub _dechunk {
+	my ($data) = @_;
+	my $out = '';
+	while ($data =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+		my $size = hex $1;
+		last if $size == 0;
+		$out .= substr($data, 0, $size);
+		substr($data, 0, $size + 2) = '';
+	}
+	return $out;
+}
+
+# All values of header `name` in a response, in order.
+sub header_values {
+	my ($class_or_self, $response, $name) = @_;
+	return map { $_->[1] } grep { lc $_->[0] eq lc $name }
+	    @{$response->{header_list}};
+}
+
+# --- a minimal FastCGI client (used when there is no nginx) ----------------
+
+my $FCGI_BEGIN_REQUEST = 1;
+my $FCGI_END_REQUEST = 3;
+my $FCGI_PARAMS = 4;
+my $FCGI_STDIN = 5;
+my $FCGI_STDOUT = 6;
+my $FCGI_STDERR = 7;
+
+sub _fcgi_record {
+	my ($type, $content) = @_;
+	my $out = '';
+	my $offset = 0;
+	do {
+		my $chunk = substr($content, $offset, 65535);
+		$offset += length $chunk;
+		my $padding = (8 - length($chunk) % 8) % 8;
+		$out .= pack('CCnnCC', 1, $type, 1, length $chunk, $padding, 0)
+		    . $chunk . ("\0" x $padding);
+	} while ($offset < length $content);
+	return $out;
+}
+
+sub _fcgi_length {
+	my ($n) = @_;
+	return $n < 128 ? pack('C', $n) : pack('N', $n | 0x80000000);
+}
+
+sub _fastcgi_request {
+	my ($self, $method, $path, $headers, $body, $timeout) = @_;
+	my ($uri_path, $query) = split /\?/, $path, 2;
+	my %params = (
+		REQUEST_METHOD => $method,
+		REQUEST_URI => $path,
+		DOCUMENT_URI => $uri_path,
+		SCRIPT_NAME => $uri_path,
+		QUERY_STRING => $query // '',
+		CONTENT_LENGTH => length $body,
+		SERVER_PROTOCOL => 'HTTP/1.1',
+		GATEWAY_INTERFACE => 'CGI/1.1',
+		REMOTE_ADDR => '127.0.0.1',
+		REMOTE_PORT => '40000',
+		SERVER_ADDR => '127.0.0.1',
+		SERVER_PORT => $self->{port} // 80,
+	);
+	my $host = $headers->{Host} // '127.0.0.1';
+	($params{SERVER_NAME} = $host) =~ s/:\d+$//;
+	$params{TENANT_SUBDOMAIN} =
+	    $params{SERVER_NAME} =~ /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.localhost$/
+	    ? $1 : '';
+	for my $name (keys %$headers) {
+		if (lc $name eq 'content-type') {
+			$params{CONTENT_TYPE} = $headers->{$name};
+			next;
+		}
+		next if lc $name eq 'content-length';
+		(my $key = uc "HTTP_$name") =~ s/-/_/g;
+		$params{$key} = $headers->{$name};
+	}
+	my $encoded = '';
+	for my $name (sort keys %params) {
+		my $value = "$params{$name}";
+		$encoded .= _fcgi_length(length $name) . _fcgi_length(length $value)
+		    . $name . $value;
+	}
+	my $request = _fcgi_record($FCGI_BEGIN_REQUEST, pack('nCx5', 1, 0))
+	    . _fcgi_record($FCGI_PARAMS, $encoded) . _fcgi_record($FCGI_PARAMS, '');
+	$request .= _fcgi_record($FCGI_STDIN, $body) if length $body;
+	$request .= _fcgi_record($FCGI_STDIN, '');
+	my $socket = IO::Socket::UNIX->new(Type => SOCK_STREAM,
+	    Peer => $self->fastcgi_socket)
+	    or die "connect " . $self->fastcgi_socket . ": $!\n";
+	my $deadline = time + $timeout;
+	_write_all($socket, $request, $deadline);
+	my $raw = _read_all($socket, $deadline);
+	close $socket;
+	my ($stdout, $stderr, $ended) = ('', '', 0);
+	while (length($raw) >= 8) {
+		my (undef, $type, undef, $length, $padding) =
+		    unpack('CCnnC', $raw);
+		last if length($raw) < 8 + $length + $padding;
+		my $content = substr($raw, 8, $length);
+		substr($raw, 0, 8 + $length + $padding) = '';
+		$stdout .= $content if $type == $FCGI_STDOUT;
+		$stderr .= $content if $type == $FCGI_STDERR;
+		$ended = 1 if $type == $FCGI_END_REQUEST;
+	}
+	die "FastCGI response without END_REQUEST\n" unless $ended;
+	my $end = index($stdout, "\r\n\r\n");
+	my $split = 4;
+	if ($end < 0) {
+		$end = index($stdout, "\n\n");
+		$split = 2;
+	}
+	die "FastCGI response without a header block: '"
+	    . substr($stdout, 0, 200) . "'\n" if $end < 0;
+	my @lines = split /\r?\n/, substr($stdout, 0, $end);
+	my $response = _headers_into({}, @lines);
+	my ($status) = ($response->{headers}{status} // '200') =~ /^(\d{3})/;
+	$response->{status} = $status + 0;
+	$response->{content} = $method eq 'HEAD' ? ''
+	    : substr($stdout, $end + $split);
+	$response->{stderr} = $stderr;
+	return $response;
+}
+
+# --- assertions for the API tests ------------------------------------------
+
+# Checks that response `r` is the error document of SPEC section 4 with
+# `status` and `code`: {"error": non-empty text, "code": code, ...}.  With
+# `field`, also that {"fields": {field: message}} names it.  Prints the
+# response when anything differs.  Returns true when all of it holds.
+sub is_error {
+	my ($self, $r, $status, $code, $name, $field) = @_;
+	require Test::More;
+	my $builder = Test::More->builder;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my $json = ref $r->{json} eq 'HASH' ? $r->{json} : {};
+	my $ok = 1;
+	$ok &&= Test::More::is($r->{status}, $status, "$name: status $status");
+	$ok &&= Test::More::is($json->{code}, $code, "$name: code $code");
+	$ok &&= Test::More::ok(defined $json->{error} && !ref $json->{error}
+	    && length $json->{error}, "$name: has an error message");
+	if (defined $field) {
+		my $fields = ref $json->{fields} eq 'HASH' ? $json->{fields} : {};
+		$ok &&= Test::More::ok(defined $fields->{$field}
+		    && length $fields->{$field},
+		    "$name: fields names '$field'");
+	}
+	$builder->diag("response: $r->{status} $r->{content}") unless $ok;
+	return $ok;
+}
+
+# Decodes the JSON file at `path` (undef when missing or invalid).
+sub read_json_file {
+	my ($class_or_self, $path) = @_;
+	return undef unless -f $path;
+	return eval { $JSON->decode(_slurp($path)) };
+}
+
+# --- stop -----------------------------------------------------------------
+
+# Takes everything down (tenantd, nginx, mariadbd), prints the logs as TAP
+# diagnostics when the test is failing, and removes the run directory
+# unless TENANTD_KEEP_TEST_DIRS is set.  Safe to call more than once; a
+# forked child never stops its parent's stack.
+sub stop {
+	my ($self) = @_;
+	return unless $self->{started};
+	return if $$ != $self->{owner_pid};
+	local ($?, $!, $@);
+	# A signal that arrives now must not cut the clean-up short.
+	local @SIG{qw(INT TERM HUP)} = ('IGNORE') x 3;
+	$self->{started} = 0;
+	$self->_stop_process('tenantd', 'TERM');
+	$self->_stop_process('nginx', 'QUIT');
+	$self->_stop_process('mariadb', 'TERM');
+	$self->_check_sanitizer_reports;
+	$self->_diag_logs if $self->_failing;
+	return unless $self->{run};
+	if ($ENV{TENANTD_KEEP_TEST_DIRS} || $self->{keep}) {
+		_diag("kept test directory $self->{run}");
+	} else {
+		_clear_immutable($self->{run});
+		remove_tree($self->{run});
+		remove_tree($self->{sockdir}) if $self->{own_sockdir};
+	}
+	CORE::delete $self->{run};
+}
+
+# Sanitizer builds (--enable-sanitizers) report into tenantd's stderr, which
+# is the log; a report there fails the test file even when every response
+# looked right (a leak, or an error in a worker that was then respawned).
+my $SANITIZER_REPORTS = 0;
+
+sub _check_sanitizer_reports {
+	my ($self) = @_;
+	return unless $self->{run};
+	my $log = _slurp($self->log_path('tenantd'));
+	my @reports = $log =~ /^(.*(?:==\d+==ERROR: \w+Sanitizer|runtime error: ).*)$/mg;
+	return unless @reports;
+	$SANITIZER_REPORTS += @reports;
+	$self->{exit_failing} = 1;
+	_diag("sanitizer report in tenantd's log: $_") for @reports;
+}
+
+sub _failing {
+	my ($self) = @_;
+	return 1 if $self->{failed_start} || $self->{exit_failing};
+	return 0 unless $INC{'Test/Builder.pm'};
+	return !Test::Builder->new->is_passing;
+}
+
+sub _diag_logs {
+	my ($self) = @_;
+	return unless $self->{run};
+	for my $which (qw(tenantd nginx mariadb)) {
+		my $path = $self->log_path($which);
+		next unless -s $path;
+		_diag("---- $which log ($path), last lines ----");
+		_diag($_) for split /\n/, _tail($path, 60);
+	}
+}
+
+sub _diag {
+	my ($message) = @_;
+	if ($INC{'Test/Builder.pm'}) {
+		Test::Builder->new->diag($message);
+	} else {
+		print STDERR "# $message\n";
+	}
+}
+
+# chattr +i left on by a test would make the run directory undeletable.
+sub _clear_immutable {
+	my ($dir) = @_;
+	return unless -d $dir;
+	_run_captured(['chattr', '-R', '-i', $dir], timeout => 30)
+	    if _find_program_quiet('chattr');
+}
+
+sub DESTROY {
+	my ($self) = @_;
+	$self->stop if $self->{started};
+}
+
+END {
+	_stop_all($? != 0);
+	$? = 1 if $SANITIZER_REPORTS && $? == 0;
+}
+
+# Signals sent to a test (make being interrupted, a timeout) still stop
+# the servers: the handler stops every live stack and then dies of the same
+# signal.  It does not die with an exception, because Perl may deliver the
+# signal inside a destructor, where an exception is swallowed.
+sub _install_signal_handlers {
+	for my $signal (qw(INT TERM HUP)) {
+		next if defined $SIG{$signal} && $SIG{$signal} ne 'DEFAULT';
+		$SIG{$signal} = sub {
+			_stop_all(1);
+			$SIG{$signal} = 'DEFAULT';
+			kill $signal, $$;
+			_exit(128 + 15);
+		};
+	}
+}
+
+# A test that hangs must not hang `make check`: after TENANTD_TEST_TIMEOUT
+# seconds (default 900; 0 turns it off) the stacks are stopped and the test
+# exits with status 124, as timeout(1) would.  Only set when the test has
+# no SIGALRM handler of its own.
+my $WATCHDOG_STARTED = 0;
+
+sub _start_watchdog {
+	return if $WATCHDOG_STARTED++;
+	my $seconds = $ENV{TENANTD_TEST_TIMEOUT} // 900;
+	return unless $seconds =~ /^\d+$/ && $seconds > 0;
+	return if defined $SIG{ALRM} && $SIG{ALRM} ne 'DEFAULT';
+	$SIG{ALRM} = sub {
+		_diag("TenantdStack: the test ran longer than ${seconds}s "
+		    . '(TENANTD_TEST_TIMEOUT); stopping it');
+		_stop_all(1);
+		_exit(124);
+	};
+	alarm $seconds;
+}
+
+sub _stop_all {
+	my ($failing) = @_;
+	for my $stack (grep { defined } @LIVE) {
+		$stack->{exit_failing} = 1 if $failing;
+		$stack->stop;
+	}
+}
+
+# --- processes ------------------------------------------------------------
+
+sub _alive {
+	my ($self, $name) = @_;
+	my $pid = $self->{pids}{$name} or return 0;
+	my $result = waitpid($pid, WNOHANG);
+	if ($result == $pid) {
+		$self->{exit_status}{$name} = $?;
+		CORE::delete $self->{pids}{$name};
+		return 0;
+	}
+	return 1;
+}
+
+# Sends `signal` to process `name`, waits up to $PROCESS_STOP_TIMEOUT
+# seconds, then SIGKILLs it.  Returns its wait status, or undef when it was
+# not running.
+sub _stop_process {
+	my ($self, $name, $signal) = @_;
+	my $pid = $self->{pids}{$name};
+	return $self->{exit_status}{$name} unless $pid;
+	kill $signal, $pid;
+	my $status = _wait_pid($pid, $PROCESS_STOP_TIMEOUT);
+	if (!defined $status) {
+		_diag("$name (pid $pid) ignored SIG$signal for "
+		    . "${PROCESS_STOP_TIMEOUT}s; killing it");
+		kill 'KILL', $pid;
+		$status = _wait_pid($pid, 10);
+	}
+	CORE::delete $self->{pids}{$name};
+	$self->{exit_status}{$name} = $status;
+	return $status;
+}
+
+# The wait status ($?) of the last time process `name` ended.
+sub exit_status {
+	my ($self, $name) = @_;
+	return $self->{exit_status}{$name};
+}
+
+sub _wait_pid {
+	my ($pid, $timeout) = @_;
+	my $deadline = time + $timeout;
+	while (1) {
+		my $result = waitpid($pid, WNOHANG);
+		return $? if $result == $pid;
+		return 0 if $result < 0;
+		return undef if time > $deadline;
+		sleep 0.02;
+	}
+}
+
+# prctl(2) numbers for PR_SET_PDEATHSIG: the kernel sends the child SIGTERM
+# when the test process dies, however it dies.
+my %PRCTL_SYSCALL = (x86_64 => 157, aarch64 => 167, riscv64 => 167);
+my ($ARCH) = $Config{archname} =~ /^([^-]+)/;
+
+sub _spawn {
+	my ($command, %o) = @_;
+	my $parent = $$;
+	my $pid = fork;
+	die "fork: $!\n" unless defined $pid;
+	if ($pid == 0) {
+		eval {
+			setpgid(0, 0);
+			if (my $number = $PRCTL_SYSCALL{$ARCH // ''}) {
+				syscall($number, 1, 15, 0, 0, 0);
+			}
+			_exit(1) if getppid() != $parent;
+			_redirect(\*STDIN, '<', $o{stdin} // '/dev/null');
+			_redirect(\*STDOUT, $o{append} ? '>>' : '>',
+			    $o{stdout} // '/dev/null');
+			if (defined $o{stderr} && defined $o{stdout}
+			    && $o{stderr} eq $o{stdout}) {
+				open(STDERR, '>&', \*STDOUT) or die "dup: $!";
+			} else {
+				_redirect(\*STDERR, $o{append} ? '>>' : '>',
+				    $o{stderr} // '/dev/null');
+			}
+			{
+				no warnings q(exec);
+				exec { $command->[0] } @$command;
+			}
+			print STDERR "exec $command->[0]: $!\n";
+		};
+		print STDERR $@ if $@;
+		_exit(127);
+	}
+	return $pid;
+}
+
+sub _redirect {
+	my ($handle, $mode, $path) = @_;
+	open($handle, $mode, $path) or die "open $path: $!";
+}
+
+# Runs a command to completion with stdin from a string and stdout/stderr
+# captured (or sent to files).  Kills it after `timeout` seconds.  Returns
+# ($exit, $stdout, $stderr); $exit is 128 + signal when it was killed.
+sub _run_captured {
+	my ($command, %o) = @_;
+	my ($in_fh, $in_path) = tempfile('tenantd-stdin-' . $RANDOM_SUFFIX,
+	    TMPDIR => 1, UNLINK => 1);
+	print {$in_fh} $o{stdin} // '';
+	close $in_fh;
+	my ($out_path, $err_path) = ($o{stdout}, $o{stderr});
+	my ($out_fh, $err_fh);
+	($out_fh, $out_path) = tempfile('tenantd-out-' . $RANDOM_SUFFIX, TMPDIR => 1,
+	    UNLINK => 1) unless defined $out_path;
+	($err_fh, $err_path) = tempfile('tenantd-err-' . $RANDOM_SUFFIX, TMPDIR => 1,
+	    UNLINK => 1) unless defined $err_path;
+	my $pid = _spawn($command, stdin => $in_path, stdout => $out_path,
+	    stderr => $err_path, append => defined $o{stdout});
+	my $status = _wait_pid($pid, $o{timeout} // 60);
+	if (!defined $status) {
+		kill 'KILL', -$pid;
+		kill 'KILL', $pid;
+		$status = _wait_pid($pid, 10) // 9;
+	}
+	my $exit = $status & 127 ? 128 + ($status & 127) : $status >> 8;
+	my $out = defined $out_fh ? _slurp($out_path) : '';
+	my $err = defined $err_fh ? _slurp($err_path) : '';
+	unlink $in_path;
+	unlink $out_path if defined $out_fh;
+	unlink $err_path if defined $err_fh;
+	return ($exit, $out, $err);
+}
+
+# --- small helpers ----------------------------------------------------------
+
+sub _lock {
+	my ($path, $mode) = @_;
+	open(my $fh, '>>', $path) or die "open $path: $!\n";
+	my $deadline = time + $TEMPLATE_LOCK_TIMEOUT;
+	until (flock($fh, $mode | LOCK_NB)) {
+		die "could not lock $path within ${TEMPLATE_LOCK_TIMEOUT}s\n"
+		    if time > $deadline;
+		sleep 0.1;
+	}
+	return $fh;
+}
+
+sub _mariadbd_version {
+	my $mariadbd = _find_program('mariadbd', '/usr/sbin/mariadbd',
+	    '/usr/libexec/mariadbd', '/usr/sbin/mysqld');
+	my (undef, $out) = _run_captured([$mariadbd, '--no-defaults',
+	    '--version'], timeout => 30);
+	chomp $out;
+	return $out;
+}
+
+sub _find_program_quiet {
+	my (@candidates) = @_;
+	for my $candidate (@candidates) {
+		if ($candidate =~ m{/}) {
+			return $candidate if -x $candidate;
+			next;
+		}
+		for my $dir (split(/:/, $ENV{PATH} // ''), '/usr/sbin', '/sbin') {
+			return "$dir/$candidate" if -x "$dir/$candidate";
+		}
+	}
+	return undef;
+}
+
+sub _find_program {
+	my (@candidates) = @_;
+	return _find_program_quiet(@candidates)
+	    // die "none of @candidates found (install mariadb-server)\n";
+}
+
+sub _free_port {
+	my $socket = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+	    LocalPort => 0, Proto => 'tcp', Listen => 1, ReuseAddr => 1)
+	    or die "cannot bind 127.0.0.1:0: $@\n";
+	my $port = $socket->sockport;
+	close $socket;
+	return $port;
+}
+
+sub _random_hex {
+	my ($bytes) = @_;
+	open(my $fh, '<:raw', '/dev/urandom') or die "/dev/urandom: $!\n";
+	my $got = read($fh, my $data, $bytes);
+	close $fh;
+	die "short read from /dev/urandom\n" unless $got && $got == $bytes;
+	return unpack('H*', $data);
+}
+
+sub _slurp {
+	my ($path) = @_;
+	open(my $fh, '<:raw', $path) or return '';
+	local $/;
+	my $data = <$fh>;
+	close $fh;
+	return $data // '';
+}
+
+sub _spew {
+	my ($path, $data) = @_;
+	open(my $fh, '>:raw', $path) or die "write $path: $!\n";
+	print {$fh} $data or die "write $path: $!\n";
+	close $fh or die "close $path: $!\n";
+}
+
+sub _tail {
+	my ($path, $lines) = @_;
+	my @all = split /\n/, _slurp($path);
+	splice @all, 0, @all - $lines if @all > $lines;
+	return join('', map { "  $_\n" } @all);
+}
+
+# Public so tests can read files the stack wrote (config.json ...).
+sub slurp { my ($class_or_self, $path) = @_; _slurp($path) }
+
+sub json { $JSON }
+
+1;
