@@ -403,7 +403,10 @@ auth_session_create(struct db *db, int64_t user_id, int ttl,
 		return -1;
 
 	auth_random_hex(sid);
-	auth_random_hex(csrf);
+	if (auth_session_csrf(sid, csrf) == -1) {
+		sodium_memzero(sid, AUTH_SECRET_HEX + 1);
+		return -1;
+	}
 	auth_hash_secret(sid, AUTH_SECRET_HEX, sid_hash);
 	auth_hash_secret(csrf, AUTH_SECRET_HEX, csrf_hash);
 
@@ -419,6 +422,36 @@ auth_session_create(struct db *db, int64_t user_id, int ttl,
 		sodium_memzero(csrf, AUTH_SECRET_HEX + 1);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Derives the CSRF token of session `sid`: HMAC-SHA-256 keyed with the
+ * session id's 32 bytes.  Only a holder of the session id (the browser,
+ * which keeps it in an HttpOnly cookie, and tenantd) can compute it, and
+ * tenantd can give it again to a page reloaded in the same session
+ * (GET /api/auth/me).  Returns 0, or -1 with errno EINVAL when `sid` is
+ * not 64 hex digits.
+ */
+int
+auth_session_csrf(const char *sid, char csrf[AUTH_SECRET_HEX + 1])
+{
+	static const char label[] = "tenantd csrf token v1";
+	unsigned char key[AUTH_SECRET_HEX / 2];
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	size_t key_len = 0;
+
+	csrf[0] = '\0';
+	if (sid == NULL || strlen(sid) != AUTH_SECRET_HEX ||
+	    sodium_hex2bin(key, sizeof(key), sid, AUTH_SECRET_HEX, NULL,
+	    &key_len, NULL) != 0 || key_len != sizeof(key)) {
+		errno = EINVAL;
+		return -1;
+	}
+	crypto_auth_hmacsha256(mac, (const unsigned char *)label,
+	    sizeof(label) - 1, key);
+	sodium_bin2hex(csrf, AUTH_SECRET_HEX + 1, mac, sizeof(mac));
+	sodium_memzero(key, sizeof(key));
 	return 0;
 }
 

@@ -90,6 +90,13 @@ int	auth_session_create(struct db *db, int64_t user_id, int ttl,
 int	auth_session_lookup(struct db *db, const char *sid,
 	    struct auth_user *user, char csrf_hash[AUTH_HASH_HEX + 1]);
 
+/*
+ * The CSRF token of session `sid`, derived from it (HMAC), so a reloaded
+ * admin page can get it again from GET /api/auth/me.  0, or -1 (EINVAL)
+ * when `sid` is malformed.
+ */
+int	auth_session_csrf(const char *sid, char csrf[AUTH_SECRET_HEX + 1]);
+
 /* Is `token` the CSRF token whose hash is `csrf_hash`?  Constant time. */
 int	auth_csrf_matches(const char *token, const char *csrf_hash);
 

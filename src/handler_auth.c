@@ -155,21 +155,34 @@ HANDLER(handle_auth_logout)
 
 /*
  * GET /api/auth/me: {"user": {...}, "auth": "session" | "token"} for the
- * caller, so the admin UI can tell whether its session is still alive.
+ * caller, so the admin UI can tell whether its session is still alive.  A
+ * session caller also gets its "csrf_token" again, for a reloaded page.
  */
 HANDLER(handle_auth_me)
 {
+	char sid[AUTH_SECRET_HEX + 1], csrf[AUTH_SECRET_HEX + 1];
 	yajl_gen g;
-	int status;
+	int status, have_csrf = 0;
 
-	if ((g = json_gen_new()) == NULL)
-		return http_reply_error(res, 500, "internal_error",
+	if (ctx->via_session &&
+	    http_cookie_get(req, SESSION_COOKIE, sid, sizeof(sid)) == 1 &&
+	    auth_session_csrf(sid, csrf) == 0)
+		have_csrf = 1;
+	if ((g = json_gen_new()) == NULL) {
+		status = http_reply_error(res, 500, "internal_error",
 		    "out of memory", NULL);
+		goto out;
+	}
 	yajl_gen_map_open(g);
 	user_to_json(g, &ctx->user);
 	json_gen_kv_string(g, "auth", ctx->via_session ? "session" : "token");
+	if (have_csrf)
+		json_gen_kv_string(g, "csrf_token", csrf);
 	yajl_gen_map_close(g);
 	status = http_reply_json(res, 200, g);
 	yajl_gen_free(g);
+out:
+	sodium_memzero(sid, sizeof(sid));
+	sodium_memzero(csrf, sizeof(csrf));
 	return status;
 }

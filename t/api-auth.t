@@ -82,6 +82,9 @@ is($r->{status}, 400, 'a user name that is not a string is 400');
 $r = $s->get('/api/auth/me', token => undef, cookie => $cookie);
 is($r->{status}, 200, '/api/auth/me with the session cookie') or diag $r->{content};
 is($r->{json}{user}{username}, 'admin', 'me names the logged-in user');
+is($r->{json}{auth}, 'session', 'me says the caller came with a session');
+is($r->{json}{csrf_token}, $csrf,
+    'me gives a reloaded page the same CSRF token the login returned');
 
 $r = $s->get('/api/auth/me', token => undef);
 $s->is_error($r, 401, 'unauthenticated', '/api/auth/me without credentials');
@@ -170,6 +173,7 @@ $s->is_error($r, 401, 'session_expired', 'an expired session');
 
 $r = $s->get('/api/auth/me');
 is($r->{status}, 200, 'Bearer token authenticates') or diag $r->{content};
+ok(!exists $r->{json}{csrf_token}, 'a token caller gets no CSRF token');
 is($r->{json}{user}{username}, 'admin', 'the token belongs to admin');
 
 $r = $s->post('/api/tenants/', json => { name => 'Token', subdomain => 'token-made' });
