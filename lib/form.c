@@ -705,16 +705,17 @@ form_add_json_value(struct form *f, const char *name,
 }
 
 /*
- * Parses a JSON body, which must be one object, into `f`.  Each member
- * becomes a field; an array member becomes one value per element (and marks
- * the field from_array, even when empty).  The tree is kept in f->json.
- * Returns FORM_OK or another status with a message.
+ * Adds the members of JSON object `obj` to `f` (see form.h): each member
+ * becomes a field; an array member becomes one value per element (and
+ * marks the field from_array, even when empty).  Nested objects and arrays
+ * point into `obj`.  Used by form_parse_json() for a whole body and by bulk
+ * create for each item of its list.  Returns FORM_OK or another status with
+ * a message.
  */
 enum form_status
-form_parse_json(struct form *f, const char *body, size_t len,
+form_from_json_object(struct form *f, const struct json_value *obj,
     const struct form_limits *limits, char *err, size_t errlen)
 {
-	struct json_value	*root;
 	const struct json_value	*member;
 	struct form_field	*field;
 	enum form_status	 status;
@@ -722,6 +723,47 @@ form_parse_json(struct form *f, const char *body, size_t len,
 
 	if (limits == NULL)
 		limits = &form_default_limits;
+	if (obj == NULL || obj->type != JSON_OBJECT)
+		return form_fail(err, errlen, FORM_MALFORMED,
+		    "must be a JSON object");
+	for (i = 0; i < obj->count; i++) {
+		member = obj->items[i];
+		if (member->type != JSON_ARRAY) {
+			status = form_add_json_value(f, obj->keys[i], member,
+			    limits, err, errlen);
+			if (status != FORM_OK)
+				return status;
+			continue;
+		}
+		if (form_total(f) >= limits->max_fields)
+			return form_fail(err, errlen, FORM_TOO_LARGE,
+			    "more than %zu fields", limits->max_fields);
+		status = form_field_for(f, obj->keys[i],
+		    strlen(obj->keys[i]), limits, &field, err, errlen);
+		if (status != FORM_OK)
+			return status;
+		field->from_array = 1;
+		for (j = 0; j < member->count; j++) {
+			status = form_add_json_value(f, obj->keys[i],
+			    member->items[j], limits, err, errlen);
+			if (status != FORM_OK)
+				return status;
+		}
+	}
+	return FORM_OK;
+}
+
+/*
+ * Parses a JSON body, which must be one object, into `f` with
+ * form_from_json_object().  The tree is kept in f->json.  Returns FORM_OK
+ * or another status with a message.
+ */
+enum form_status
+form_parse_json(struct form *f, const char *body, size_t len,
+    const struct form_limits *limits, char *err, size_t errlen)
+{
+	struct json_value	*root;
+
 	if (f->json != NULL)
 		return form_fail(err, errlen, FORM_MALFORMED,
 		    "more than one JSON body");
@@ -731,32 +773,7 @@ form_parse_json(struct form *f, const char *body, size_t len,
 	if (root->type != JSON_OBJECT)
 		return form_fail(err, errlen, FORM_MALFORMED,
 		    "request body must be a JSON object");
-
-	for (i = 0; i < root->count; i++) {
-		member = root->items[i];
-		if (member->type != JSON_ARRAY) {
-			status = form_add_json_value(f, root->keys[i], member,
-			    limits, err, errlen);
-			if (status != FORM_OK)
-				return status;
-			continue;
-		}
-		if (form_total(f) >= limits->max_fields)
-			return form_fail(err, errlen, FORM_TOO_LARGE,
-			    "more than %zu fields", limits->max_fields);
-		status = form_field_for(f, root->keys[i],
-		    strlen(root->keys[i]), limits, &field, err, errlen);
-		if (status != FORM_OK)
-			return status;
-		field->from_array = 1;
-		for (j = 0; j < member->count; j++) {
-			status = form_add_json_value(f, root->keys[i],
-			    member->items[j], limits, err, errlen);
-			if (status != FORM_OK)
-				return status;
-		}
-	}
-	return FORM_OK;
+	return form_from_json_object(f, root, limits, err, errlen);
 }
 
 /*

@@ -100,6 +100,18 @@ enum form_status form_parse_json(struct form *f, const char *body,
 	    size_t len, const struct form_limits *limits, char *err,
 	    size_t errlen);
 
+/*
+ * Adds the members of JSON object `obj` to `f` the way form_parse_json()
+ * adds a body's: one field per member, one value per array element.  The
+ * tree stays the caller's (f->json is not set): it must outlive `f`, whose
+ * FORM_VALUE_JSON values point into it.  Bulk create reads each item of its
+ * list this way.  Returns FORM_OK, FORM_MALFORMED when `obj` is no object,
+ * or another status with a message.
+ */
+enum form_status form_from_json_object(struct form *f,
+	    const struct json_value *obj, const struct form_limits *limits,
+	    char *err, size_t errlen);
+
 /* The field called `name`, or NULL. */
 const struct form_field *form_get(const struct form *f, const char *name);
 

@@ -34,12 +34,14 @@
 #include "conf.h"
 #include "config_render.h"
 #include "db.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "module.h"
 #include "provision.h"
 #include "service.h"
 #include "tenant.h"
 #include "tenant_input.h"
+#include "tenant_lock.h"
 #include "validate.h"
 
 #define CONFIG_FILE		"config.json"
@@ -52,6 +54,7 @@
 #define REMOVE_MAX_PASSES	8	/* rescans of a filling directory */
 #define LOGO_NAME_MAX		32	/* the tenants.logo column */
 #define AUDIT_DETAIL_MAX	128
+#define LOGO_LOCK_WAIT_MS	10000	/* how long a logo change waits */
 
 static void	set_error(char *err, size_t errlen, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -403,6 +406,44 @@ remove_tenant_folder(struct service *svc, const char *sub)
 	if (dir_remove_tree(svc->tenants_dirfd, trash) == -1)
 		log_error("could not remove %s: %s", trash, strerror(errno));
 	return 0;
+}
+
+/*
+ * Removes the folder of a deleted tenant from whichever place holds it:
+ * tenants_dir, else archive_dir (an archived tenant), moved out of sight
+ * first as remove_tenant_folder() does.  A folder in archive_dir next to
+ * one in tenants_dir is not this tenant's (an older tenant of the same
+ * subdomain left it) and stays for tenantctl fsck.  Returns 0, or -1 with
+ * errno set if the folder is still there under its name.
+ */
+static int
+remove_deleted_folder(struct service *svc, const char *sub)
+{
+	struct stat	st;
+	char		trash[NAME_MAX + 1];
+	int		archive = -1, rc = -1, saved;
+
+	if (fstatat(svc->tenants_dirfd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
+		return remove_tenant_folder(svc, sub);
+	if ((archive = lifecycle_open_archive_dir(svc->conf, 0)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (hidden_name(trash, sizeof(trash), ".trash-", sub) == -1)
+		goto out;
+	if (renameat(archive, sub, archive, trash) == -1) {
+		if (errno == ENOENT)
+			rc = 0;
+		goto out;
+	}
+	if (dir_remove_tree(archive, trash) == -1)
+		log_error("could not remove archived %s: %s", trash,
+		    strerror(errno));
+	rc = 0;
+out:
+	saved = errno;
+	close(archive);
+	errno = saved;
+	return rc;
 }
 
 /*
@@ -896,12 +937,58 @@ open_tenant_folder(struct service *svc, const char *sub,
 }
 
 /*
+ * Takes tenant `id`'s lock for a change of its logo: the logo lives in
+ * public/, which a concurrent deploy rebuilds and swaps, so the change
+ * waits up to LOGO_LOCK_WAIT_MS for a running deploy to finish.  An
+ * unknown tenant is reported at once rather than waited for.  Returns
+ * PROVISION_OK with `lock` held, or the failure.
+ */
+static enum provision_status
+lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
+    char *err, size_t errlen)
+{
+	struct db_param		param;
+	struct db_result	result;
+	int			rc;
+
+	if ((rc = tenant_lock_acquire(svc->db, svc->conf, id, "update",
+	    lock)) == 1)
+		return PROVISION_OK;
+	if (rc == -1)
+		return database_failure(svc, "could not lock the tenant", err,
+		    errlen);
+	db_result_init(&result);
+	param = db_int(id);
+	rc = db_query(svc->db, "SELECT 1 FROM tenants WHERE id = ?", &param,
+	    1, &result);
+	if (rc == 0)
+		rc = result.rows > 0 ? 1 : 0;
+	db_result_release(&result);
+	if (rc == 0) {
+		set_error(err, errlen, "tenant not found");
+		return PROVISION_NOT_FOUND;
+	}
+	if (rc == 1)
+		rc = tenant_lock_acquire_wait(svc->db, svc->conf, id, "update",
+		    lock, LOGO_LOCK_WAIT_MS);
+	if (rc == 1)
+		return PROVISION_OK;
+	if (rc == -1)
+		return database_failure(svc, "could not lock the tenant", err,
+		    errlen);
+	set_error(err, errlen, "a deploy, archive or restore is running for "
+	    "this tenant; try again when it has finished");
+	return PROVISION_BUSY;
+}
+
+/*
  * Applies a validated PATCH input to tenant `id` (see provision.h).  A new
  * logo under a new name is written before config.json refers to it; one
  * under the name already in use goes to a pending file that replaces the
  * old logo only after COMMIT, so a rollback never leaves the new picture
  * behind.  An old logo no longer referred to is unlinked after COMMIT.
- * Called by the PATCH handler.
+ * All of it runs under the tenant's lock when the logo changes.  Called by
+ * the PATCH handler.
  */
 enum provision_status
 provision_update(struct service *svc, int64_t id,
@@ -910,6 +997,7 @@ provision_update(struct service *svc, int64_t id,
 {
 	struct module_catalog	 cat;
 	struct tenant		 before, changes;
+	struct tenant_lock	 lock;
 	const struct module_def	*def;
 	char			 detail[AUDIT_DETAIL_MAX];
 	char			 pending[NAME_MAX + 1] = "";
@@ -922,8 +1010,12 @@ provision_update(struct service *svc, int64_t id,
 	module_catalog_init(&cat);
 	tenant_init(&before);
 	tenant_init(&changes);
+	memset(&lock, 0, sizeof(lock));
 
 	if ((status = prepare(svc, &cat, err, errlen)) != PROVISION_OK)
+		goto out;
+	if ((in->present & TENANT_FIELD_LOGO) && (status = lock_for_logo(svc,
+	    id, &lock, err, errlen)) != PROVISION_OK)
 		goto out;
 	if (db_begin(svc->db) == -1) {
 		status = database_failure(svc, "could not start a transaction",
@@ -1031,6 +1123,9 @@ out:
 	if (pending[0] != '\0' && unlinkat(public, pending, 0) == -1)
 		log_error("could not remove %s of %s: %s", pending,
 		    before.subdomain, strerror(errno));
+	if (tenant_lock_release(svc->db, &lock) == -1)
+		log_error("could not release the lock of tenant %lld: %s",
+		    (long long)id, db_error(svc->db));
 	if (status != PROVISION_OK) {
 		tenant_release(out);
 		tenant_init(out);
@@ -1181,7 +1276,7 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 		status = PROVISION_OK;
 		goto out;
 	}
-	if (remove_tenant_folder(svc, sub) == -1) {
+	if (remove_deleted_folder(svc, sub) == -1) {
 		log_error("tenant folder %s: %s", sub, strerror(errno));
 		set_error(err, errlen, "the tenant was deleted, but its folder "
 		    "could not be removed: %s", strerror(errno));

@@ -15,10 +15,13 @@
  * Update:  BEGIN; update rows; write the new logo (if any) and config.json
  *          atomically (temp file, fsync, rename); COMMIT.  If the folder
  *          cannot be written the transaction is rolled back and the old
- *          config.json is untouched.
+ *          config.json is untouched.  A change of the logo first takes the
+ *          tenant's lock (tenant_lock.h), waiting up to 10 s for a running
+ *          deploy, which would otherwise swap the new logo away.
  * Delete:  BEGIN; delete rows; COMMIT; then rename the folder to
  *          tenants/.trash-<sub>-<random> and remove it, so a half-removed
- *          folder is never visible under the tenant's name.
+ *          folder is never visible under the tenant's name.  An archived
+ *          tenant's folder is removed from archive_dir the same way.
  *
  * Paths are always built from a validated subdomain under the directory
  * opened at service start, with openat() and O_NOFOLLOW.
@@ -44,6 +47,7 @@ enum provision_status {
 	PROVISION_CONFLICT,	/* 409: subdomain taken */
 	PROVISION_INVALID,	/* 400: e.g. disabling a core module */
 	PROVISION_DB_DOWN,	/* 503 */
+	PROVISION_BUSY,		/* 409: a deploy, archive or restore runs */
 	PROVISION_FAILED	/* 500: disk or database error, rolled back */
 };
 

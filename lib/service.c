@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "conf.h"
 #include "db.h"
 #include "log.h"
+#include "manifest.h"
 #include "mime.h"
 #include "service.h"
 
@@ -109,9 +111,9 @@ fail:
 }
 
 /*
- * Closes the connection, the magic handle and the directory.  Accepts a
- * service that failed to open or was closed already; the conf stays the
- * caller's.
+ * Closes the connection, the magic handle and the directory, and frees the
+ * cached template manifest.  Accepts a service that failed to open or was
+ * closed already; the conf stays the caller's.
  */
 void
 service_close(struct service *svc)
@@ -125,4 +127,7 @@ service_close(struct service *svc)
 	if (svc->tenants_dirfd != -1)
 		close(svc->tenants_dirfd);
 	svc->tenants_dirfd = -1;
+	manifest_release(svc->manifest);
+	free(svc->manifest);
+	svc->manifest = NULL;
 }

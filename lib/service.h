@@ -13,9 +13,11 @@
 #define TENANTD_SERVICE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf;
 struct db;
+struct manifest;
 struct mime;
 
 struct service {
@@ -23,6 +25,16 @@ struct service {
 	struct db	*db;		/* never NULL once open; may be down */
 	struct mime	*mime;
 	int		 tenants_dirfd;	/* O_DIRECTORY of conf->tenants_dir */
+
+	/*
+	 * deploy_manifest()'s copy of conf->template_manifest (NULL until
+	 * first read) and the identity of the file it was read from.
+	 */
+	struct manifest	*manifest;
+	uint64_t	 manifest_dev;
+	uint64_t	 manifest_inode;
+	int64_t		 manifest_size;
+	int64_t		 manifest_mtime_ns;
 };
 
 /*

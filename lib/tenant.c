@@ -106,32 +106,54 @@ static const char *const tenant_where[8] = {
 /*
  * ORDER BY for each enum tenant_order, with id as the tiebreaker: once for
  * the page of ids (which an index covers) and once for the rows joined to
- * it.
+ * it.  For keyset paging, the ordering's key as the rows query returns it
+ * (created_at with its microseconds, so no two places collapse) and the
+ * condition "after (key, id)" that the same index serves as a range.
  */
+#define TENANT_CREATED_KEY 	"DATE_FORMAT(t.created_at, '%Y-%m-%d %H:%i:%s.%f')"
+
 static const struct {
 	const char		*text;
 	enum tenant_order	 order;
 	const char		*ids_sql;
 	const char		*rows_sql;
+	const char		*key_sql;
+	const char		*after_sql;
 } tenant_orders[] = {
 	{ "-created_at", TENANT_ORDER_CREATED_DESC,
 	    " ORDER BY created_at DESC, id DESC",
-	    " ORDER BY t.created_at DESC, t.id DESC" },
+	    " ORDER BY t.created_at DESC, t.id DESC",
+	    TENANT_CREATED_KEY,
+	    "(created_at < ? OR (created_at = ? AND id < ?))" },
 	{ "created_at", TENANT_ORDER_CREATED_ASC,
 	    " ORDER BY created_at ASC, id ASC",
-	    " ORDER BY t.created_at ASC, t.id ASC" },
+	    " ORDER BY t.created_at ASC, t.id ASC",
+	    TENANT_CREATED_KEY,
+	    "(created_at > ? OR (created_at = ? AND id > ?))" },
 	{ "name", TENANT_ORDER_NAME_ASC,
 	    " ORDER BY name ASC, id ASC",
-	    " ORDER BY t.name ASC, t.id ASC" },
+	    " ORDER BY t.name ASC, t.id ASC",
+	    "t.name",
+	    "(name > ? OR (name = ? AND id > ?))" },
 	{ "-name", TENANT_ORDER_NAME_DESC,
 	    " ORDER BY name DESC, id DESC",
-	    " ORDER BY t.name DESC, t.id DESC" },
+	    " ORDER BY t.name DESC, t.id DESC",
+	    "t.name",
+	    "(name < ? OR (name = ? AND id < ?))" },
+	/*
+	 * Subdomains are unique: no tiebreaker, which would make MariaDB
+	 * sort the rows instead of reading uq_tenants_subdomain in order.
+	 */
 	{ "subdomain", TENANT_ORDER_SUBDOMAIN_ASC,
-	    " ORDER BY subdomain ASC, id ASC",
-	    " ORDER BY t.subdomain ASC, t.id ASC" },
+	    " ORDER BY subdomain ASC",
+	    " ORDER BY t.subdomain ASC",
+	    "t.subdomain",
+	    "(subdomain > ? OR (subdomain = ? AND id > ?))" },
 	{ "-subdomain", TENANT_ORDER_SUBDOMAIN_DESC,
-	    " ORDER BY subdomain DESC, id DESC",
-	    " ORDER BY t.subdomain DESC, t.id DESC" },
+	    " ORDER BY subdomain DESC",
+	    " ORDER BY t.subdomain DESC",
+	    "t.subdomain",
+	    "(subdomain < ? OR (subdomain = ? AND id < ?))" },
 };
 
 #define TENANT_ORDER_COUNT (sizeof(tenant_orders) / sizeof(tenant_orders[0]))
@@ -630,6 +652,21 @@ tenant_order_parse(const char *text, enum tenant_order *order)
 	return -1;
 }
 
+/*
+ * The API spelling of `order`, for cursors and links; the default's for
+ * a value out of range.
+ */
+const char *
+tenant_order_name(enum tenant_order order)
+{
+	size_t i;
+
+	for (i = 0; i < TENANT_ORDER_COUNT; i++)
+		if (tenant_orders[i].order == order)
+			return tenant_orders[i].text;
+	return tenant_orders[0].text;
+}
+
 /* The index of `order` in tenant_orders; unknown values get the default. */
 static size_t
 order_index(enum tenant_order order)
@@ -754,27 +791,65 @@ join_sql(char *out, size_t size, const char *const parts[], size_t count)
 }
 
 /*
+ * Checks the key of a keyset place against the shape ordering `order`
+ * gives it (see tenant.h).  Returns 1 when valid, 0 when not.
+ */
+int
+tenant_position_key_valid(enum tenant_order order, const char *key)
+{
+	static const char shape[] = "dddd-dd-dd dd:dd:dd.dddddd";
+	size_t len, i;
+
+	if (key == NULL)
+		return 0;
+	len = strlen(key);
+	switch (order) {
+	case TENANT_ORDER_NAME_ASC:
+	case TENANT_ORDER_NAME_DESC:
+		return len > 0 && len <= TENANT_POSITION_KEY_MAX &&
+		    utf8_length(key, len) > 0;
+	case TENANT_ORDER_SUBDOMAIN_ASC:
+	case TENANT_ORDER_SUBDOMAIN_DESC:
+		return validate_subdomain(key, len) == NULL;
+	case TENANT_ORDER_CREATED_ASC:
+	case TENANT_ORDER_CREATED_DESC:
+		if (len != sizeof(shape) - 1)
+			return 0;
+		for (i = 0; i < len; i++) {
+			if (shape[i] == 'd' ? key[i] < '0' || key[i] > '9' :
+			    key[i] != shape[i])
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Fills `list` with one page of tenants matching `q`, each with its
- * modules, and the number of all matching tenants.  The limit is clamped
- * to 1..100 and a negative offset taken as 0.
+ * modules: the page at q->offset with the number of all matching tenants,
+ * or with q->after the page after that place, uncounted.  The limit is
+ * clamped to 1..100 and a negative offset taken as 0.
  *
  * The page is chosen as ids first ("deferred join"): an index on the sort
  * column holds the id, so skipping a deep offset walks the index instead
- * of sorting whole rows, and only the page's rows are read.  The COUNT(*)
- * query is skipped when the page itself shows the total (a short page).
- * Returns 0 or -1 (`list` is then empty).
+ * of sorting whole rows, and only the page's rows are read.  A keyset page
+ * starts with a range of that index and skips nothing.  One row more than
+ * the page is asked for, to know whether more follow.  The COUNT(*) query
+ * is skipped when the page itself shows the total (a last page).  Returns
+ * 0 or -1 (`list` is then empty).
  */
 int
 tenant_list_query(struct db *db, const struct tenant_query *q,
     struct tenant_list *list)
 {
 	char sql[2048], count_sql[512];
-	const char *parts[5];
-	struct db_param p[5];
+	const char *parts[8];
+	struct db_param p[8];
 	struct db_result r;
 	char *pattern = NULL;
-	const char *where;
-	size_t nfilter = 0, row, order;
+	const char *where, *key;
+	size_t nfilter = 0, nparams, row, rows, order, nparts = 0;
 	int64_t limit, offset;
 	int which = 0, rc = -1;
 
@@ -784,7 +859,7 @@ tenant_list_query(struct db *db, const struct tenant_query *q,
 	limit = q->limit;
 	if (limit <= 0 || limit > TENANT_LIST_MAX)
 		limit = TENANT_LIST_MAX;
-	offset = q->offset > 0 ? q->offset : 0;
+	offset = q->offset > 0 && q->after == NULL ? q->offset : 0;
 
 	if (q->is_active == 0 || q->is_active == 1) {
 		which |= TENANT_FILTER_ACTIVE;
@@ -793,6 +868,7 @@ tenant_list_query(struct db *db, const struct tenant_query *q,
 	if (q->search != NULL && q->search[0] != '\0') {
 		/* Longer than any name or subdomain: nothing can match. */
 		if (strlen(q->search) > TENANT_SEARCH_MAX) {
+			list->total = q->after != NULL ? -1 : 0;
 			rc = 0;
 			goto out;
 		}
@@ -806,44 +882,68 @@ tenant_list_query(struct db *db, const struct tenant_query *q,
 			which |= TENANT_FILTER_NAME_ONLY;
 	}
 	where = tenant_where[which];
-
 	order = order_index(q->order);
-	parts[0] = "SELECT " TENANT_COLUMNS " FROM tenants t "
-	    "JOIN (SELECT id FROM tenants";
-	parts[1] = where;
-	parts[2] = tenant_orders[order].ids_sql;
-	parts[3] = " LIMIT ? OFFSET ?) page ON page.id = t.id";
-	parts[4] = tenant_orders[order].rows_sql;
-	if (join_sql(sql, sizeof(sql), parts, 5) == -1)
+	nparams = nfilter;
+
+	parts[nparts++] = "SELECT " TENANT_COLUMNS ", ";
+	parts[nparts++] = tenant_orders[order].key_sql;
+	parts[nparts++] = " FROM tenants t JOIN (SELECT id FROM tenants";
+	parts[nparts++] = where;
+	if (q->after != NULL) {
+		if (!tenant_position_key_valid(q->order, q->after->key))
+			goto out;
+		parts[nparts++] = where[0] == '\0' ? " WHERE " : " AND ";
+		parts[nparts++] = tenant_orders[order].after_sql;
+		p[nparams++] = db_text(q->after->key);
+		p[nparams++] = db_text(q->after->key);
+		p[nparams++] = db_int(q->after->id);
+	}
+	parts[nparts++] = tenant_orders[order].ids_sql;
+	if (join_sql(sql, sizeof(sql), parts, nparts) == -1)
+		goto out;
+	parts[0] = sql;
+	parts[1] = " LIMIT ? OFFSET ?) page ON page.id = t.id";
+	parts[2] = tenant_orders[order].rows_sql;
+	if (join_sql(sql, sizeof(sql), parts, 3) == -1)
 		goto out;
 	parts[0] = "SELECT COUNT(*) FROM tenants";
 	parts[1] = where;
 	if (join_sql(count_sql, sizeof(count_sql), parts, 2) == -1)
 		goto out;
 
-	p[nfilter] = db_int(limit);
-	p[nfilter + 1] = db_int(offset);
-	if (db_query(db, sql, p, nfilter + 2, &r) == -1)
+	p[nparams++] = db_int(limit + 1);
+	p[nparams++] = db_int(offset);
+	if (db_query(db, sql, p, nparams, &r) == -1)
 		goto out;
 
-	if (r.rows > 0) {
-		list->items = calloc(r.rows, sizeof(*list->items));
+	rows = r.rows;
+	if (rows > (size_t)limit) {
+		list->more = 1;
+		rows = (size_t)limit;
+	}
+	if (rows > 0) {
+		list->items = calloc(rows, sizeof(*list->items));
 		if (list->items == NULL)
 			goto out;
-		for (row = 0; row < r.rows; row++)
+		for (row = 0; row < rows; row++)
 			tenant_init(&list->items[row]);
-		list->count = r.rows;
-		for (row = 0; row < r.rows; row++)
+		list->count = rows;
+		for (row = 0; row < rows; row++)
 			if (tenant_from_row(&list->items[row], &r, row) == -1)
 				goto out;
+		key = db_cell(&r, rows - 1, COL_COUNT);
+		if (key == NULL || strlen(key) > TENANT_POSITION_KEY_MAX)
+			goto out;
+		memcpy(list->last.key, key, strlen(key) + 1);
+		list->last.id = list->items[rows - 1].id;
 	}
 	db_result_release(&r);
 
-	/* A short page shows the total; otherwise count. */
-	if (list->count > 0 && list->count < (size_t)limit)
+	/* A keyset page is not counted; a last page shows the total. */
+	if (q->after != NULL)
+		list->total = -1;
+	else if (!list->more && (list->count > 0 || offset == 0))
 		list->total = offset + (int64_t)list->count;
-	else if (list->count == 0 && offset == 0)
-		list->total = 0;
 	else {
 		if (db_query(db, count_sql, p, nfilter, &r) == -1)
 			goto out;
@@ -876,20 +976,180 @@ tenant_list_release(struct tenant_list *list)
 }
 
 /*
+ * Writes `head`, `slots` parameter markers separated by commas, and `tail`
+ * into `sql` of `size` bytes.  Returns 0, or -1 if it does not fit.
+ */
+static int
+in_list_sql(char *sql, size_t size, const char *head, size_t slots,
+    const char *tail)
+{
+	size_t used, i, head_len = strlen(head), tail_len = strlen(tail);
+
+	if (slots == 0 || head_len >= size || slots > (size - head_len) / 2)
+		return -1;
+	memcpy(sql, head, head_len);
+	used = head_len;
+	for (i = 0; i < slots; i++) {
+		sql[used++] = '?';
+		sql[used++] = ',';
+	}
+	used--;			/* the last comma */
+	if (tail_len >= size - used)
+		return -1;
+	memcpy(sql + used, tail, tail_len + 1);
+	return 0;
+}
+
+/*
+ * Loads the tenants among `ids` with their modules (see tenant.h): two
+ * queries with "IN (?,...)" whose number of markers is rounded up to a few
+ * fixed sizes (the extra ones repeat the last id), so the statement cache
+ * holds a handful of variants.  Returns 0 or -1 (`list` is then empty).
+ */
+int
+tenant_list_by_ids(struct db *db, const int64_t *ids, size_t count,
+    struct tenant_list *list)
+{
+	static const char rows_head[] = "SELECT " TENANT_COLUMNS
+	    " FROM tenants t WHERE t.id IN (";
+	static const char rows_tail[] = ") ORDER BY t.id";
+	static const char modules_head[] =
+	    TENANT_MODULE_SELECT "WHERE tm.tenant_id IN (";
+	static const size_t sizes[] = { 10, 50, 100, 200, TENANT_BY_IDS_MAX };
+	char sql[sizeof(rows_head) + TENANT_BY_IDS_MAX * 2 +
+	    sizeof(TENANT_MODULE_ORDER) + 16];
+	struct db_param *p = NULL;
+	struct db_result r;
+	size_t slots = 0, i, row;
+	int rc = -1;
+
+	memset(list, 0, sizeof(*list));
+	db_result_init(&r);
+	if (count == 0)
+		return 0;
+	if (count > TENANT_BY_IDS_MAX)
+		goto out;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (count <= sizes[i]) {
+			slots = sizes[i];
+			break;
+		}
+	}
+	if ((p = calloc(slots, sizeof(*p))) == NULL)
+		goto out;
+	for (i = 0; i < slots; i++)
+		p[i] = db_int(ids[i < count ? i : count - 1]);
+
+	if (in_list_sql(sql, sizeof(sql), rows_head, slots, rows_tail) == -1 ||
+	    db_query(db, sql, p, slots, &r) == -1)
+		goto out;
+	if (r.rows == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((list->items = calloc(r.rows, sizeof(*list->items))) == NULL)
+		goto out;
+	for (row = 0; row < r.rows; row++)
+		tenant_init(&list->items[row]);
+	list->count = r.rows;
+	list->total = (int64_t)r.rows;
+	for (row = 0; row < r.rows; row++)
+		if (tenant_from_row(&list->items[row], &r, row) == -1)
+			goto out;
+	db_result_release(&r);
+
+	if (in_list_sql(sql, sizeof(sql), modules_head, slots,
+	    ")" TENANT_MODULE_ORDER) == -1 ||
+	    db_query(db, sql, p, slots, &r) == -1)
+		goto out;
+	if (attach_modules(list->items, list->count, &r) == -1)
+		goto out;
+	rc = 0;
+out:
+	db_result_release(&r);
+	free(p);
+	if (rc == -1)
+		tenant_list_release(list);
+	return rc;
+}
+
+/*
+ * Fills `list` with the next page of a walk over all tenants by id (see
+ * tenant.h).  Two queries whatever the page size: the rows, then the
+ * module rows of the page's id range, which the primary key of
+ * tenant_modules serves.  Returns 0 or -1 (`list` is then empty).
+ */
+int
+tenant_list_after(struct db *db, int64_t after_id, int64_t limit,
+    struct tenant_list *list)
+{
+	static const char rows_sql[] = "SELECT " TENANT_COLUMNS
+	    " FROM tenants t WHERE t.id > ? ORDER BY t.id LIMIT ?";
+	static const char modules_sql[] = TENANT_MODULE_SELECT
+	    "WHERE tm.tenant_id > ? AND tm.tenant_id <= ?" TENANT_MODULE_ORDER;
+	struct db_param p[2];
+	struct db_result r;
+	size_t row;
+	int rc = -1;
+
+	memset(list, 0, sizeof(*list));
+	db_result_init(&r);
+	if (limit <= 0 || limit > TENANT_PAGE_AFTER_MAX)
+		limit = TENANT_PAGE_AFTER_MAX;
+	p[0] = db_int(after_id);
+	p[1] = db_int(limit);
+	if (db_query(db, rows_sql, p, 2, &r) == -1)
+		goto out;
+	if (r.rows == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((list->items = calloc(r.rows, sizeof(*list->items))) == NULL)
+		goto out;
+	for (row = 0; row < r.rows; row++)
+		tenant_init(&list->items[row]);
+	list->count = r.rows;
+	list->total = (int64_t)r.rows;
+	for (row = 0; row < r.rows; row++)
+		if (tenant_from_row(&list->items[row], &r, row) == -1)
+			goto out;
+	db_result_release(&r);
+
+	p[1] = db_int(list->items[list->count - 1].id);
+	if (db_query(db, modules_sql, p, 2, &r) == -1)
+		goto out;
+	if (attach_modules(list->items, list->count, &r) == -1)
+		goto out;
+	rc = 0;
+out:
+	db_result_release(&r);
+	if (rc == -1)
+		tenant_list_release(list);
+	return rc;
+}
+
+/*
  * Counts tenants (all, active, archived, created in the last 30 days) and,
  * for every catalog module in catalog order, the tenants that have it
- * enabled.  Two queries.  Returns 0 or -1 (`st` is then empty).
+ * enabled.  Two queries, each answered from indexes alone (EXPLAIN: ref
+ * and range on idx_tenants_active_created and idx_tenants_created, one
+ * ref on idx_tenant_modules_key per module, all "Using index"), so no
+ * row is read and only enabled module rows are counted.  Returns 0 or -1
+ * (`st` is then empty).
  */
 int
 tenant_statistics_load(struct db *db, const struct module_catalog *cat,
     struct tenant_statistics *st)
 {
-	static const char counts_sql[] = "SELECT COUNT(*), "
-	    "SUM(is_active = 1), SUM(is_active = 0), "
-	    "SUM(created_at >= UTC_TIMESTAMP(6) - INTERVAL 30 DAY) "
-	    "FROM tenants";
-	static const char modules_sql[] = "SELECT module_key, COUNT(*) "
-	    "FROM tenant_modules WHERE is_enabled = 1 GROUP BY module_key";
+	static const char counts_sql[] = "SELECT "
+	    "(SELECT COUNT(*) FROM tenants WHERE is_active = 1), "
+	    "(SELECT COUNT(*) FROM tenants WHERE is_active = 0), "
+	    "(SELECT COUNT(*) FROM tenants WHERE "
+	    "created_at >= UTC_TIMESTAMP(6) - INTERVAL 30 DAY)";
+	static const char modules_sql[] = "SELECT md.module_key, "
+	    "(SELECT COUNT(*) FROM tenant_modules tm WHERE "
+	    "tm.module_key = md.module_key AND tm.is_enabled = 1) "
+	    "FROM module_definitions md";
 	struct db_result r;
 	size_t i, row, count;
 	int rc = -1;
@@ -898,10 +1158,10 @@ tenant_statistics_load(struct db *db, const struct module_catalog *cat,
 	db_result_init(&r);
 	if (db_query(db, counts_sql, NULL, 0, &r) == -1 || r.rows != 1)
 		goto out;
-	st->total = db_cell_int(&r, 0, 0, 0);
-	st->active = db_cell_int(&r, 0, 1, 0);
-	st->archived = db_cell_int(&r, 0, 2, 0);
-	st->created_last_30_days = db_cell_int(&r, 0, 3, 0);
+	st->active = db_cell_int(&r, 0, 0, 0);
+	st->archived = db_cell_int(&r, 0, 1, 0);
+	st->total = st->active + st->archived;
+	st->created_last_30_days = db_cell_int(&r, 0, 2, 0);
 
 	count = cat != NULL ? cat->count : 0;
 	if (count > 0) {

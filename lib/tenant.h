@@ -87,27 +87,81 @@ enum tenant_order {
 	TENANT_ORDER_SUBDOMAIN_DESC
 };
 
+/*
+ * A place in a listing, for keyset paging: the ordering's key of one row
+ * as text (its name, its subdomain, or its created_at as
+ * "YYYY-MM-DD HH:MM:SS.ffffff") and its id, the tiebreaker.  The rows
+ * after it in the ordering are found through the ordering's index, however
+ * deep the place is.
+ */
+#define TENANT_POSITION_KEY_MAX	(NAME_MAX_CHARS * 4)
+struct tenant_position {
+	char	key[TENANT_POSITION_KEY_MAX + 1];
+	int64_t	id;
+};
+
 struct tenant_query {
 	const char	*search;	/* substring of name or subdomain, or NULL */
 	int		 is_active;	/* -1: any, 0 or 1 */
 	enum tenant_order order;
 	int64_t		 offset;
 	int64_t		 limit;
+	const struct tenant_position *after; /* keyset: rows after this
+					      one (offset ignored), or NULL */
 };
 
 struct tenant_list {
 	struct tenant	*items;
 	size_t		 count;
-	int64_t		 total;		/* rows matching, ignoring offset/limit */
+	int64_t		 total;		/* rows matching, ignoring offset/limit;
+					   -1 for a keyset page (not counted) */
+	struct tenant_position last;	/* of items[count - 1], if any */
+	int		 more;		/* rows follow this page */
 };
 
 /* Parses "name", "-created_at", ... into `order`: 0, or -1 if unknown. */
 int	tenant_order_parse(const char *text, enum tenant_order *order);
 
-/* Fills `list` (with modules) for `q`.  0 or -1. */
+/* The API spelling of `order` ("-created_at" for an unknown value). */
+const char *tenant_order_name(enum tenant_order order);
+
+/*
+ * Fills `list` (with modules) for `q`: a page by offset (list->total
+ * counted), or with q->after the page after that place (keyset: no count,
+ * list->total -1).  Either way list->last is the place of the page's last
+ * row and list->more says whether rows follow.  0 or -1.
+ */
 int	tenant_list_query(struct db *db, const struct tenant_query *q,
 	    struct tenant_list *list);
 void	tenant_list_release(struct tenant_list *list);
+
+/*
+ * Checks the key of a keyset place for ordering `order`: a name (valid
+ * UTF-8, at most TENANT_POSITION_KEY_MAX bytes), a subdomain-shaped text,
+ * or a created_at of the form "YYYY-MM-DD HH:MM:SS.ffffff".  1 valid, 0
+ * not.  Used on cursors that come back from clients.
+ */
+int	tenant_position_key_valid(enum tenant_order order, const char *key);
+
+/*
+ * Loads the tenants whose ids are among the `count` of `ids` (any order,
+ * repeats allowed), with their modules, into `list` in id order.  Ids
+ * without a tenant are left out; list->total is the number found.  For
+ * bulk changes; runs in the caller's transaction, if any.  0 or -1.
+ */
+#define TENANT_BY_IDS_MAX	500
+int	tenant_list_by_ids(struct db *db, const int64_t *ids, size_t count,
+	    struct tenant_list *list);
+
+/*
+ * Keyset paging by id, for walks over every tenant (tenantctl fsck):
+ * fills `list` (with modules) with up to `limit` tenants whose id is
+ * greater than `after_id`, in id order; list->total is the page's count.
+ * `limit` is clamped to 1..TENANT_PAGE_AFTER_MAX.  0 or -1.
+ */
+#define TENANT_PAGE_AFTER_MAX	500
+int	tenant_list_after(struct db *db, int64_t after_id, int64_t limit,
+	    struct tenant_list *list);
 
 struct tenant_statistics {
 	int64_t	total;

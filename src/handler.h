@@ -40,6 +40,67 @@ HANDLER(handle_tenant_delete);
 HANDLER(handle_tenant_update_module);
 
 /*
+ * handler_tenants.c - answers `status` with tenant `t` as the API's JSON
+ * object (the shape of GET /api/tenants/{id}/).  Returns the status.
+ */
+struct tenant;
+int	handler_reply_tenant(struct request_context *ctx,
+	    struct http_response *res, int status, const struct tenant *t);
+
+/* handler_lifecycle.c - POST /api/tenants/{id}/archive/ and /restore/ */
+HANDLER(handle_tenant_archive);
+HANDLER(handle_tenant_restore);
+
+/*
+ * handler_lifecycle.c - for handlers that change a tenant's folder (PATCH,
+ * update_module, deploy_frontend): answers 409 {"code": "archived"} when
+ * tenant ctx->id is archived, 503/500 when it cannot be looked up.
+ * Returns 0 when the handler may go on (the tenant is active, or unknown,
+ * which the handler's own call answers with 404), else the status written
+ * to `res`.
+ */
+int	handler_tenant_archived(struct request_context *ctx,
+	    struct http_response *res);
+
+/* handler_deploy.c - POST /api/tenants/{id}/deploy_frontend/ */
+HANDLER(handle_tenant_deploy_frontend);
+
+/* handler_subdomain.c - GET /api/tenants/check-subdomain/ */
+HANDLER(handle_check_subdomain);
+
+/* handler_public.c - /api/tenants/by-subdomain/{sub}/config/ and assets/ */
+HANDLER(handle_public_config);
+HANDLER(handle_public_asset);
+
+/*
+ * handler_public.c - this worker's config cache (config_cache.h), made on
+ * first use and shared by the config endpoint and the module gate.
+ * Returns NULL when it cannot be made (out of memory).
+ */
+struct config_cache;
+struct config_cache *handler_config_cache(void);
+
+/*
+ * handler_gate.c - GET /api/gate?module=<key>, and every FastCGI
+ * Authorizer request (router.c sends them there, whatever their path).
+ */
+HANDLER(handle_gate);
+HANDLER(handle_gate_authorizer);
+
+/* handler_tenant_health.c - GET /api/tenants/{id}/health/ */
+HANDLER(handle_tenant_health);
+
+/* handler_jobs.c - GET /api/jobs/{id}/ */
+HANDLER(handle_job_show);
+
+/*
+ * handler_bulk.c - POST /api/tenants/bulk-create/ and
+ * POST /api/tenants/bulk-update-modules/
+ */
+HANDLER(handle_tenants_bulk_create);
+HANDLER(handle_tenants_bulk_update_modules);
+
+/*
  * handler_common.c - shared by handlers: answers a provision_status with the matching error
  * response (404, 409, 400, 503, 500).  Returns the status.
  */

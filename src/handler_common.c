@@ -34,6 +34,8 @@ handler_provision_error(struct http_response *res, enum provision_status status,
 		    NULL);
 	case PROVISION_DB_DOWN:
 		return handler_db_unavailable(res);
+	case PROVISION_BUSY:
+		return http_reply_error(res, 409, "busy", message, NULL);
 	case PROVISION_OK:
 	case PROVISION_FAILED:
 		break;

@@ -16,11 +16,14 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "cursor.h"
 #include "db.h"
 #include "form.h"
 #include "handler.h"
 #include "http.h"
+#include "job.h"
 #include "json.h"
+#include "log.h"
 #include "module.h"
 #include "provision.h"
 #include "service.h"
@@ -40,14 +43,17 @@ struct list_params {
 	int		 is_active;	/* -1: any */
 	const char	*ordering;	/* as given, NULL when absent */
 	enum tenant_order order;
+	const char	*cursor;	/* keyset paging: as given, or NULL */
+	struct tenant_position after;	/* the place the cursor names */
 };
 
 /*
  * Answers with tenant `t` as JSON (the shape of tenant_to_json()), loading
- * the module catalog for the module names.  Returns the status.
+ * the module catalog for the module names.  Shared with the other tenant
+ * handlers through handler.h.  Returns the status.
  */
-static int
-reply_tenant(struct request_context *ctx, struct http_response *res,
+int
+handler_reply_tenant(struct request_context *ctx, struct http_response *res,
     int status, const struct tenant *t)
 {
 	struct module_catalog catalog;
@@ -123,6 +129,13 @@ list_params_read(struct list_params *p, const struct form *query,
 		else
 			p->ordering = v->data;
 	}
+	if ((v = form_first(query, "cursor")) != NULL && v->len > 0) {
+		if (form_first(query, "page") != NULL)
+			field_errors_add(errors, "cursor",
+			    "cannot be combined with page");
+		else
+			p->cursor = v->data;
+	}
 	return errors->count > 0 ? -1 : 0;
 }
 
@@ -148,13 +161,19 @@ append_query_value(struct buf *b, const char *s)
 }
 
 /*
- * Writes the "next" or "previous" link for `page`: an absolute path that
- * repeats the validated filters (never the raw query string).
+ * Writes the "next" or "previous" link for `page`, or with `cursor` for
+ * the keyset page after it: an absolute path that repeats the validated
+ * filters (never the raw query string).
  */
 static int
-append_page_link(struct buf *b, const struct list_params *p, int64_t page)
+append_page_link(struct buf *b, const struct list_params *p, int64_t page,
+    const char *cursor)
 {
-	if (buf_printf(b, "/api/tenants/?page=%lld&page_size=%lld",
+	if (cursor != NULL) {
+		if (buf_printf(b, "/api/tenants/?cursor=%s&page_size=%lld",
+		    cursor, (long long)p->page_size) < 0)
+			return -1;
+	} else if (buf_printf(b, "/api/tenants/?page=%lld&page_size=%lld",
 	    (long long)page, (long long)p->page_size) < 0)
 		return -1;
 	if (p->search != NULL && (buf_append_str(b, "&search=") < 0 ||
@@ -169,18 +188,21 @@ append_page_link(struct buf *b, const struct list_params *p, int64_t page)
 	return 0;
 }
 
-/* Writes key `key` with the link to `page`, or null when `page` is 0. */
+/*
+ * Writes key `key` with the link to `page` (or, with `cursor`, to the
+ * keyset page it names), or null when `page` is 0 and `cursor` NULL.
+ */
 static int
 gen_page_link(yajl_gen g, const char *key, const struct list_params *p,
-    int64_t page)
+    int64_t page, const char *cursor)
 {
 	struct buf link;
 	int rc;
 
-	if (page == 0)
+	if (page == 0 && cursor == NULL)
 		return json_gen_kv_null(g, key);
-	buf_init(&link, 4096);
-	if (append_page_link(&link, p, page) < 0) {
+	buf_init(&link, 4096 + CURSOR_TEXT_MAX);
+	if (append_page_link(&link, p, page, cursor) < 0) {
 		buf_release(&link);
 		return -1;
 	}
@@ -191,8 +213,13 @@ gen_page_link(yajl_gen g, const char *key, const struct list_params *p,
 
 /*
  * GET /api/tenants/?page=&page_size=&search=&is_active=&ordering=
- * -> {"count", "next", "previous", "results": [tenant, ...]}.  A page past
- * the last one is 404, as clients of paged APIs expect.
+ * -> {"count", "next", "previous", "next_cursor", "results": [tenant,
+ * ...]}.  A page past the last one is 404, as clients of paged APIs
+ * expect.  With cursor=<next_cursor of a previous answer> instead of page
+ * (keyset paging), the page after that place comes from an index range
+ * however deep it is; such a page is not counted ("count" and "previous"
+ * are null) and "next" carries the cursor.  A cursor that is malformed or
+ * was made for another ordering is 400 invalid_cursor.
  */
 HANDLER(handle_tenants_list)
 {
@@ -202,9 +229,10 @@ HANDLER(handle_tenants_list)
 	struct tenant_list list;
 	struct module_catalog catalog;
 	yajl_gen g = NULL;
+	char next_cursor[CURSOR_TEXT_MAX + 1];
 	int64_t last_page;
 	size_t i;
-	int status;
+	int status, keyset;
 
 	memset(&errors, 0, sizeof(errors));
 	memset(&list, 0, sizeof(list));
@@ -215,11 +243,21 @@ HANDLER(handle_tenants_list)
 		return http_reply_error(res, 400, "validation_failed",
 		    "invalid list parameters", &errors);
 
+	keyset = params.cursor != NULL;
+	if (keyset && cursor_decode(params.cursor, params.order,
+	    &params.after) < 0) {
+		field_errors_add(&errors, "cursor", "is malformed or was made "
+		    "for another ordering");
+		return http_reply_error(res, 400, "invalid_cursor",
+		    "invalid cursor", &errors);
+	}
+
 	memset(&query, 0, sizeof(query));
 	query.search = params.search;
 	query.is_active = params.is_active;
 	query.order = params.order;
 	query.limit = params.page_size;
+	query.after = keyset ? &params.after : NULL;
 	if (params.page - 1 > INT64_MAX / params.page_size) {
 		status = http_reply_error(res, 404, "invalid_page",
 		    "page out of range", NULL);
@@ -231,22 +269,36 @@ HANDLER(handle_tenants_list)
 		status = handler_db_error(res, ctx->svc->db);
 		goto out;
 	}
-	last_page = list.total == 0 ? 1 :
+	last_page = list.total <= 0 ? 1 :
 	    (list.total + params.page_size - 1) / params.page_size;
-	if (params.page > last_page) {
+	if (!keyset && params.page > last_page) {
 		status = http_reply_error(res, 404, "invalid_page",
 		    "page out of range", NULL);
 		goto out;
 	}
+	if (list.more && cursor_encode(params.order, &list.last, next_cursor,
+	    sizeof(next_cursor)) < 0)
+		goto oom;
 
 	if ((g = json_gen_new()) == NULL)
 		goto oom;
 	yajl_gen_map_open(g);
-	json_gen_kv_int(g, "count", list.total);
-	if (gen_page_link(g, "next", &params,
-	    params.page < last_page ? params.page + 1 : 0) < 0 ||
-	    gen_page_link(g, "previous", &params,
-	    params.page > 1 ? params.page - 1 : 0) < 0)
+	if (keyset) {
+		json_gen_kv_null(g, "count");
+		if (gen_page_link(g, "next", &params, 0,
+		    list.more ? next_cursor : NULL) < 0 ||
+		    json_gen_kv_null(g, "previous") != yajl_gen_status_ok)
+			goto oom;
+	} else {
+		json_gen_kv_int(g, "count", list.total);
+		if (gen_page_link(g, "next", &params, params.page < last_page ?
+		    params.page + 1 : 0, NULL) < 0 ||
+		    gen_page_link(g, "previous", &params, params.page > 1 ?
+		    params.page - 1 : 0, NULL) < 0)
+			goto oom;
+	}
+	if ((list.more ? json_gen_kv_string(g, "next_cursor", next_cursor) :
+	    json_gen_kv_null(g, "next_cursor")) != yajl_gen_status_ok)
 		goto oom;
 	json_gen_key(g, "results");
 	yajl_gen_array_open(g);
@@ -304,9 +356,38 @@ out:
 }
 
 /*
+ * Adds "deploy_job_id" (null when `job_id` is 0) to the tenant object the
+ * body holds.  tenant_to_json() writes one complete compact object, so the
+ * key goes in front of its closing brace.  Returns the response status.
+ */
+static int
+add_deploy_job_id(struct http_response *res, int64_t job_id)
+{
+	struct buf *body = &res->body;
+	int rc;
+
+	if (body->len < 2 || body->data[body->len - 1] != '}')
+		return http_reply_error(res, 500, "internal_error",
+		    "could not build the response", NULL);
+	body->data[--body->len] = '\0';
+	if (job_id > 0)
+		rc = buf_printf(body, ",\"deploy_job_id\":%lld}",
+		    (long long)job_id);
+	else
+		rc = buf_append_str(body, ",\"deploy_job_id\":null}");
+	if (rc < 0)
+		return http_reply_error(res, 500, "internal_error",
+		    "could not build the response", NULL);
+	return res->status;
+}
+
+/*
  * POST /api/tenants/ -> 201 with the tenant and a Location header.  Takes
  * JSON, urlencoded or multipart bodies (the logo must be a file part).
- * `deploy=false` may be given in the body or the query string.
+ * `deploy=false` may be given in the body or the query string; otherwise
+ * a deploy job is queued and its id answered as "deploy_job_id" (null if
+ * it could not be queued: the tenant exists all the same, and tenantctl
+ * fsck reports its undeployed frontend).
  */
 HANDLER(handle_tenants_create)
 {
@@ -314,6 +395,7 @@ HANDLER(handle_tenants_create)
 	struct tenant tenant;
 	enum provision_status ps;
 	char err[256];
+	int64_t job_id = 0;
 	int status, deploy;
 
 	tenant_init(&tenant);
@@ -331,9 +413,17 @@ HANDLER(handle_tenants_create)
 		status = handler_provision_error(res, ps, err);
 		goto out;
 	}
+	if (in.deploy && job_enqueue(ctx->svc->db, "deploy", tenant.id,
+	    "{\"force\":false}", ctx->user.id, &job_id) == -1) {
+		log_warning("tenant %s was created, but its deploy could not "
+		    "be queued: %s", tenant.subdomain, db_error(ctx->svc->db));
+		job_id = 0;
+	}
 	http_header_add(res, "Location", "/api/tenants/%lld/",
 	    (long long)tenant.id);
-	status = reply_tenant(ctx, res, 201, &tenant);
+	status = handler_reply_tenant(ctx, res, 201, &tenant);
+	if (status == 201 && in.deploy)
+		status = add_deploy_job_id(res, job_id);
 out:
 	tenant_release(&tenant);
 	return status;
@@ -353,7 +443,7 @@ HANDLER(handle_tenant_show)
 		status = http_reply_error(res, 404, "not_found",
 		    "tenant not found", NULL);
 	else
-		status = reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant);
 	tenant_release(&tenant);
 	return status;
 }
@@ -375,12 +465,14 @@ HANDLER(handle_tenant_update)
 	if ((status = read_tenant_input(ctx, req, res, TENANT_INPUT_PATCH,
 	    &in)) != 0)
 		goto out;
+	if ((status = handler_tenant_archived(ctx, res)) != 0)
+		goto out;
 	ps = provision_update(ctx->svc, ctx->id, &in, ctx->user.id, &tenant,
 	    err, sizeof(err));
 	if (ps != PROVISION_OK)
 		status = handler_provision_error(res, ps, err);
 	else
-		status = reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant);
 out:
 	tenant_release(&tenant);
 	return status;
@@ -451,12 +543,14 @@ HANDLER(handle_tenant_update_module)
 		    "a core module cannot be disabled", &errors);
 		goto out;
 	}
+	if ((status = handler_tenant_archived(ctx, res)) != 0)
+		goto out;
 	ps = provision_set_module(ctx->svc, ctx->id, key, enabled,
 	    ctx->user.id, &tenant, err, sizeof(err));
 	if (ps != PROVISION_OK)
 		status = handler_provision_error(res, ps, err);
 	else
-		status = reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant);
 out:
 	tenant_release(&tenant);
 	module_catalog_release(&catalog);

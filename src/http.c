@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "form.h"
@@ -110,14 +111,23 @@ http_response_init(struct http_response *res)
 	buf_init(&res->headers, HTTP_HEADERS_MAX_BYTES);
 	buf_init(&res->body, HTTP_BODY_MAX_BYTES);
 	res->head_only = 0;
+	res->body_fd = -1;
+	res->body_size = 0;
 }
 
-/* Frees the header lines and body; the response may be initialised again. */
+/*
+ * Frees the header lines and body and closes the body file; the response
+ * may be initialised again.
+ */
 void
 http_response_release(struct http_response *res)
 {
 	buf_release(&res->headers);
 	buf_release(&res->body);
+	if (res->body_fd != -1)
+		close(res->body_fd);
+	res->body_fd = -1;
+	res->body_size = 0;
 }
 
 /*

@@ -7,11 +7,14 @@
  *
  * Ownership: the request's strings point into the FastCGI parameter block
  * or into buffers the worker owns for the duration of the request.  The
- * response owns its header lines and body; http_response_release() frees
- * them.
+ * response owns its header lines and body, and body_fd when a handler
+ * answers with a file (the worker streams body_size bytes of it instead of
+ * `body`); http_response_release() frees them and closes the file.
  */
 #ifndef TENANTD_HTTP_H
 #define TENANTD_HTTP_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 
@@ -51,6 +54,9 @@ struct http_request {
 	const char	*tenant_subdomain; /* TENANT_SUBDOMAIN param from the
 					      front end, or NULL */
 	const char	*remote_addr;	/* REMOTE_ADDR or "" */
+	int		 authorizer;	/* FCGI_ROLE is AUTHORIZER: the web
+					   server asks whether to let the
+					   request through (handler_gate.c) */
 	int		 https;		/* HTTPS param was "on" */
 	const char	*body;		/* request body (NUL-terminated) */
 	size_t		 body_len;
@@ -68,6 +74,8 @@ struct http_response {
 	struct buf	 headers;	/* "Name: value\r\n" lines */
 	struct buf	 body;
 	int		 head_only;	/* HEAD: send headers, drop body */
+	int		 body_fd;	/* -1, or a file sent as the body */
+	off_t		 body_size;	/* bytes of body_fd to send */
 };
 
 void	http_request_init(struct http_request *r);

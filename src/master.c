@@ -1,6 +1,6 @@
 /*
- * master.c - the tenantd master: forks the workers, keeps their number up,
- * reloads on SIGHUP and drains on SIGTERM.
+ * master.c - the tenantd master: forks the workers and job runners, keeps
+ * their number up, reloads on SIGHUP and drains on SIGTERM.
  *
  * The master never touches the database or a request; it only watches its
  * children.  Signal handlers set a flag and write a byte to a self-pipe;
@@ -8,13 +8,19 @@
  * respawn is pending) and does the real work outside signal context.
  *
  * Every child has an entry in a table: its pid (0 while waiting to be
- * restarted), its kind (only workers for now; job runners will join), the
- * generation it belongs to, when it started and its back-off.  A reload
- * marks the current entries as retiring and starts a fresh generation.
- * The retiring processes are asked to stop only once every new worker has
- * reported through the readiness pipe that it can serve, so a
- * configuration that loads but cannot run (an unusable directory, say)
- * leaves the old workers serving while the new ones crash and back off.
+ * restarted), its kind (a FastCGI worker or a job runner), the generation
+ * it belongs to, when it started and its back-off.  Both kinds are
+ * respawned, reloaded and drained alike: a runner, like a worker, finishes
+ * what it is doing (its current job) before it obeys SIGTERM; one still
+ * busy after the drain timeout is killed and its job is taken over by
+ * another runner once its heartbeat times out (job.h).  Runners rename
+ * themselves "tenantd-runner" (runner.h), so ps and /proc tell them
+ * apart.  A reload marks the current entries as retiring and starts a
+ * fresh generation.  The retiring processes are asked to stop only once
+ * every new child has reported through the readiness pipe that it can
+ * serve (a runner: that it opened its service), so a configuration that
+ * loads but cannot run (an unusable directory, say) leaves the old workers
+ * serving while the new ones crash and back off.
  * Retiring entries are dropped when their process exits instead of being
  * respawned.
  */
@@ -34,9 +40,10 @@
 #include "conf.h"
 #include "log.h"
 #include "master.h"
+#include "runner.h"
 #include "worker.h"
 
-/* Seconds a stopping master waits for in-flight requests. */
+/* Seconds a stopping master waits for in-flight requests and jobs. */
 #define MASTER_DRAIN_SECONDS		30
 
 /* A child that dies sooner than this after starting is crash-looping. */
@@ -52,7 +59,8 @@
 #define MASTER_CHILDREN_MAX		4096
 
 enum child_kind {
-	CHILD_WORKER
+	CHILD_WORKER,
+	CHILD_JOB_RUNNER
 };
 
 struct child {
@@ -175,6 +183,8 @@ kind_name(enum child_kind kind)
 	switch (kind) {
 	case CHILD_WORKER:
 		break;
+	case CHILD_JOB_RUNNER:
+		return "job runner";
 	}
 	return "worker";
 }
@@ -219,9 +229,10 @@ child_remove(struct master *m, size_t i)
 }
 
 /*
- * The code a new child runs.  Restores default signal handling (the
- * worker installs its own), lets go of the master's self-pipe, keeps only
- * the write end of the readiness pipe and never returns.
+ * The code a new child runs.  Restores default signal handling (workers
+ * and runners install their own), lets go of the master's self-pipe, keeps
+ * only the write end of the readiness pipe and never returns.  A runner
+ * has no use for the listening socket and closes it.
  */
 static void
 child_main(struct master *m, enum child_kind kind)
@@ -245,6 +256,12 @@ child_main(struct master *m, enum child_kind kind)
 	case CHILD_WORKER:
 		worker_set_ready_fd(ready_pipe[1]);
 		status = worker_run(m->conf, m->listen_fd);
+		break;
+	case CHILD_JOB_RUNNER:
+		if (m->listen_fd != -1)
+			close(m->listen_fd);
+		m->listen_fd = -1;
+		status = runner_run(m->conf, ready_pipe[1]);
 		break;
 	}
 	exit(status);
@@ -412,7 +429,7 @@ apply_overrides(const struct master_options *opts, struct conf *c,
 	return 0;
 }
 
-/* Adds the entries of a new generation of workers. */
+/* Adds the entries of a new generation of workers and job runners. */
 static void
 generation_add(struct master *m)
 {
@@ -422,7 +439,13 @@ generation_add(struct master *m)
 		if (child_add(m, CHILD_WORKER) == -1) {
 			log_error("too many child processes; not starting "
 			    "more workers");
-			break;
+			return;
+		}
+	for (i = 0; i < m->conf->job_runners; i++)
+		if (child_add(m, CHILD_JOB_RUNNER) == -1) {
+			log_error("too many child processes; not starting "
+			    "more job runners");
+			return;
 		}
 }
 
@@ -668,8 +691,8 @@ master_run(const struct master_options *opts, struct conf *c, int listen_fd)
 			goto out;
 		pid_file_written = 1;
 	}
-	log_info("tenantd master %ld: starting %d workers", (long)getpid(),
-	    c->workers);
+	log_info("tenantd master %ld: starting %d workers and %d job runners",
+	    (long)getpid(), c->workers, c->job_runners);
 	generation_add(&m);
 
 	for (;;) {

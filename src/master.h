@@ -2,15 +2,16 @@
  * master.h - the tenantd master process and its pool of workers.
  *
  * The master owns the listening socket and forks `workers` FastCGI workers
- * (and `job_runners` job runners once jobs exist).  It:
+ * and `job_runners` job runners (runner.h).  It:
  *   - respawns a process that dies, waiting longer each time one dies
  *     within a second of starting (1 s, 2 s, 4 s ... up to 30 s) so a
  *     crash loop cannot eat the machine;
  *   - on SIGHUP re-reads the configuration, starts a new generation of
- *     workers and then asks the old ones to finish their current request
- *     and exit, so no request is refused during a reload;
- *   - on SIGTERM or SIGINT stops accepting, lets in-flight requests finish
- *     (up to a drain timeout) and exits 0.
+ *     workers and runners and then asks the old ones to finish their
+ *     current request or job and exit, so no request is refused during a
+ *     reload;
+ *   - on SIGTERM or SIGINT stops accepting, lets in-flight requests and
+ *     jobs finish (up to a drain timeout) and exits 0.
  */
 #ifndef TENANTD_MASTER_H
 #define TENANTD_MASTER_H

@@ -30,6 +30,7 @@
 
 static const struct route routes[] = {
 	{ "/api/healthz", HTTP_GET, ROUTE_PUBLIC, 0, handle_healthz },
+	{ "/api/gate", HTTP_GET, ROUTE_PUBLIC, 0, handle_gate },
 	{ "/api/auth/login", HTTP_POST, ROUTE_PUBLIC, 1, handle_auth_login },
 	{ "/api/auth/logout", HTTP_POST, ROUTE_ADMIN, 1, handle_auth_logout },
 	{ "/api/auth/me", HTTP_GET, ROUTE_ADMIN, 1, handle_auth_me },
@@ -38,13 +39,32 @@ static const struct route routes[] = {
 	{ "/api/tenants/", HTTP_POST, ROUTE_ADMIN, 1, handle_tenants_create },
 	{ "/api/tenants/statistics/", HTTP_GET, ROUTE_ADMIN, 1,
 	    handle_tenants_statistics },
+	{ "/api/tenants/bulk-create/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_tenants_bulk_create },
+	{ "/api/tenants/bulk-update-modules/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_tenants_bulk_update_modules },
+	{ "/api/tenants/check-subdomain/", HTTP_GET, ROUTE_ADMIN, 1,
+	    handle_check_subdomain },
 	{ "/api/tenants/{id}/", HTTP_GET, ROUTE_ADMIN, 1, handle_tenant_show },
 	{ "/api/tenants/{id}/", HTTP_PATCH, ROUTE_ADMIN, 1,
 	    handle_tenant_update },
 	{ "/api/tenants/{id}/", HTTP_DELETE, ROUTE_ADMIN, 1,
 	    handle_tenant_delete },
+	{ "/api/tenants/{id}/health/", HTTP_GET, ROUTE_ADMIN, 1,
+	    handle_tenant_health },
+	{ "/api/tenants/by-subdomain/{sub}/config/", HTTP_GET, ROUTE_PUBLIC, 0,
+	    handle_public_config },
+	{ "/api/tenants/by-subdomain/{sub}/assets/{path*}", HTTP_GET,
+	    ROUTE_PUBLIC, 0, handle_public_asset },
 	{ "/api/tenants/{id}/update_module/", HTTP_POST, ROUTE_ADMIN, 1,
-	    handle_tenant_update_module }
+	    handle_tenant_update_module },
+	{ "/api/tenants/{id}/archive/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_tenant_archive },
+	{ "/api/tenants/{id}/restore/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_tenant_restore },
+	{ "/api/tenants/{id}/deploy_frontend/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_tenant_deploy_frontend },
+	{ "/api/jobs/{id}/", HTTP_GET, ROUTE_ADMIN, 1, handle_job_show }
 };
 
 /* Method names in the order the Allow header lists them (alphabetical). */
@@ -389,6 +409,15 @@ router_dispatch(struct service *svc, struct http_request *req,
 	ctx.rest = "";
 	if (req->method == HTTP_HEAD)
 		res->head_only = 1;
+	/*
+	 * A FastCGI Authorizer request is the web server asking whether to
+	 * let the client's request (any path, any method) through: only the
+	 * module gate answers those.
+	 */
+	if (req->authorizer) {
+		ctx.route = "authorizer";
+		return handle_gate_authorizer(&ctx, req, res);
+	}
 
 	if (path_is_clean(req->path, req->path_len)) {
 		for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {

@@ -31,18 +31,26 @@
 #include <sodium.h>
 #include <yajl/yajl_gen.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "conf.h"
+#include "ctl_bulk.h"
 #include "db.h"
+#include "deploy.h"
 #include "form.h"
+#include "fsck.h"
+#include "job.h"
 #include "json.h"
+#include "lifecycle.h"
 #include "log.h"
+#include "manifest.h"
 #include "migrate.h"
 #include "module.h"
 #include "provision.h"
 #include "service.h"
 #include "tenant.h"
 #include "tenant_input.h"
+#include "tenant_lock.h"
 #include "validate.h"
 
 #ifndef SYSCONFDIR
@@ -75,7 +83,18 @@ enum option_bit {
 	OPTION_SECONDARY_COLOR	= 1u << 13,
 	OPTION_MODULE		= 1u << 14,
 	OPTION_LOGO		= 1u << 15,
-	OPTION_YES		= 1u << 16
+	OPTION_YES		= 1u << 16,
+	OPTION_ONCE		= 1u << 17,
+	OPTION_FORCE		= 1u << 18,
+	OPTION_REPAIR		= 1u << 19,
+	OPTION_ATOMIC		= 1u << 20,
+	OPTION_DRY_RUN		= 1u << 21,
+	OPTION_REPORT		= 1u << 22,
+	OPTION_NO_DEPLOY	= 1u << 23,
+	OPTION_CHUNK_SIZE	= 1u << 24,
+	OPTION_ENABLE		= 1u << 25,
+	OPTION_DISABLE		= 1u << 26,
+	OPTION_ALL		= 1u << 27
 };
 
 static const struct option long_options[] = {
@@ -97,6 +116,17 @@ static const struct option long_options[] = {
 	{ "module",		required_argument, NULL, OPTION_MODULE },
 	{ "logo",		required_argument, NULL, OPTION_LOGO },
 	{ "yes",		no_argument,	   NULL, OPTION_YES },
+	{ "once",		no_argument,	   NULL, OPTION_ONCE },
+	{ "force",		no_argument,	   NULL, OPTION_FORCE },
+	{ "repair",		no_argument,	   NULL, OPTION_REPAIR },
+	{ "atomic",		no_argument,	   NULL, OPTION_ATOMIC },
+	{ "dry-run",		no_argument,	   NULL, OPTION_DRY_RUN },
+	{ "report",		required_argument, NULL, OPTION_REPORT },
+	{ "no-deploy",		no_argument,	   NULL, OPTION_NO_DEPLOY },
+	{ "chunk-size",		required_argument, NULL, OPTION_CHUNK_SIZE },
+	{ "enable",		no_argument,	   NULL, OPTION_ENABLE },
+	{ "disable",		no_argument,	   NULL, OPTION_DISABLE },
+	{ "all",		no_argument,	   NULL, OPTION_ALL },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -113,6 +143,8 @@ struct cli_options {
 	const char	*primary_color;
 	const char	*secondary_color;
 	const char	*logo_path;
+	const char	*report_path;
+	const char	*chunk_size;
 	const char	*modules[TENANT_INPUT_MAX_MODULES];
 	size_t		 module_count;
 	char		**words;	/* command, subcommand, arguments */
@@ -142,6 +174,7 @@ struct command {
 };
 
 static int	cmd_help(struct cli *, const struct cli_options *);
+static int	cmd_manifest(struct cli *, const struct cli_options *);
 static int	cmd_migrate(struct cli *, const struct cli_options *);
 static int	cmd_init_modules(struct cli *, const struct cli_options *);
 static int	cmd_user_add(struct cli *, const struct cli_options *);
@@ -154,11 +187,22 @@ static int	cmd_tenant_create(struct cli *, const struct cli_options *);
 static int	cmd_tenant_list(struct cli *, const struct cli_options *);
 static int	cmd_tenant_show(struct cli *, const struct cli_options *);
 static int	cmd_tenant_delete(struct cli *, const struct cli_options *);
+static int	cmd_tenant_deploy(struct cli *, const struct cli_options *);
+static int	cmd_tenant_archive(struct cli *, const struct cli_options *);
+static int	cmd_tenant_restore(struct cli *, const struct cli_options *);
+static int	cmd_fsck(struct cli *, const struct cli_options *);
+static int	cmd_worker(struct cli *, const struct cli_options *);
+static int	cmd_bulk_create(struct cli *, const struct cli_options *);
+static int	cmd_bulk_modules(struct cli *, const struct cli_options *);
 
 static const struct command commands[] = {
 	{ "help", NULL, "",
 	  "show this help",
 	  cmd_help, 0, 0, 0, 0 },
+	{ "manifest", NULL, "DIR",
+	  "print the manifest (sha256, size, path per file) of the template\n"
+	  "        in DIR; needs no configuration or database",
+	  cmd_manifest, 0, 0, 1, 1 },
 	{ "migrate", NULL, "",
 	  "apply pending schema migrations; prints \"applied N\"",
 	  cmd_migrate, 1, 0, 0, 0 },
@@ -205,7 +249,44 @@ static const struct command commands[] = {
 	{ "tenant", "delete", "ID|SUBDOMAIN [--yes]",
 	  "delete a tenant and its folder; asks for the subdomain on a\n"
 	  "        terminal, needs --yes otherwise",
-	  cmd_tenant_delete, 1, OPTION_YES, 1, 1 }
+	  cmd_tenant_delete, 1, OPTION_YES, 1, 1 },
+	{ "tenant", "deploy", "ID|SUBDOMAIN [--force]",
+	  "copy the site template into the tenant's folder now; files the\n"
+	  "        tenant changed are kept and listed, unless --force",
+	  cmd_tenant_deploy, 1, OPTION_FORCE, 1, 1 },
+	{ "tenant", "archive", "ID|SUBDOMAIN",
+	  "deactivate a tenant and move its folder to archive_dir; also\n"
+	  "        completes an interrupted archive",
+	  cmd_tenant_archive, 1, 0, 1, 1 },
+	{ "tenant", "restore", "ID|SUBDOMAIN",
+	  "bring an archived tenant back (folder, config.json, active);\n"
+	  "        also completes an interrupted restore",
+	  cmd_tenant_restore, 1, 0, 1, 1 },
+	{ "fsck", NULL, "[--repair] [--json]",
+	  "check that tenant rows and folders agree, one line per problem;\n"
+	  "        --repair fixes what is safe (nothing is deleted); exit 0\n"
+	  "        when clean or all repaired, 1 when problems remain",
+	  cmd_fsck, 1, OPTION_REPAIR | OPTION_JSON, 0, 0 },
+	{ "worker", NULL, "[--once]",
+	  "run queued jobs (deploys) in the foreground, as tenantd's job\n"
+	  "        runners do; SIGTERM or SIGINT finishes the current job, then\n"
+	  "        exits 0; --once exits when no job is left to claim; waits\n"
+	  "        out a database outage",
+	  cmd_worker, 0, OPTION_ONCE, 0, 0 },
+	{ "bulk-create", NULL, "FILE [--atomic] [--dry-run] [--report FILE]\n"
+	  "        [--no-deploy]",
+	  "create the tenants of FILE (JSON as POST /api/tenants/bulk-create/\n"
+	  "        takes, or CSV with a header row) in chunks with progress;\n"
+	  "        subdomains already present with the same data are skipped,\n"
+	  "        so an interrupted run (Ctrl-C: exit 130) can be repeated;\n"
+	  "        --report writes the JSON report; exit 1 on any error",
+	  cmd_bulk_create, 1, OPTION_ATOMIC | OPTION_DRY_RUN | OPTION_REPORT |
+	  OPTION_NO_DEPLOY | OPTION_CHUNK_SIZE, 1, 1 },
+	{ "bulk-modules", NULL, "--module KEY --enable|--disable (--all | ID...)",
+	  "enable or disable one module of many tenants, rewriting their\n"
+	  "        config.json; exit 1 when an id has no tenant",
+	  cmd_bulk_modules, 1, OPTION_MODULE | OPTION_ENABLE | OPTION_DISABLE |
+	  OPTION_ALL, 0, 1 << 20 }
 };
 
 #define COMMAND_COUNT	(sizeof(commands) / sizeof(commands[0]))
@@ -256,7 +337,8 @@ usage(FILE *out)
 	}
 	fputs("\n--config FILE defaults to $TENANTD_CONFIG, else "
 	    SYSCONFDIR "/tenantd.conf;\nthe last --config given counts.\n"
-	    "Exit status: 0 success, 1 failure, 2 usage error.\n", out);
+	    "Exit status: 0 success, 1 failure, 2 usage error, 130 bulk-create\n"
+	    "or bulk-modules interrupted.\n", out);
 }
 
 /* The long name of option `bit`, for messages. */
@@ -358,6 +440,12 @@ options_parse(int argc, char **argv, struct cli_options *o)
 			break;
 		case OPTION_LOGO:
 			slot = &o->logo_path;
+			break;
+		case OPTION_REPORT:
+			slot = &o->report_path;
+			break;
+		case OPTION_CHUNK_SIZE:
+			slot = &o->chunk_size;
 			break;
 		default:
 			slot = NULL;
@@ -774,6 +862,33 @@ cmd_help(struct cli *cli, const struct cli_options *o)
 {
 	usage(stdout);
 	return CLI_OK;
+}
+
+/*
+ * manifest DIR: builds the template manifest of DIR and prints it, for
+ * `make` to store as www/template.manifest.  A name, symlink or special
+ * file the manifest cannot hold is an error naming the file.
+ */
+static int
+cmd_manifest(struct cli *cli, const struct cli_options *o)
+{
+	struct manifest	m;
+	char		err[512];
+	int		rc = CLI_FAILED;
+
+	manifest_init(&m);
+	if (manifest_build(&m, o->args[0], err, sizeof(err)) == -1) {
+		complain("%s", err);
+		goto out;
+	}
+	if (manifest_write(&m, stdout) == -1) {
+		complain("cannot write the manifest: %s", strerror(errno));
+		goto out;
+	}
+	rc = CLI_OK;
+out:
+	manifest_release(&m);
+	return rc;
 }
 
 /* migrate: applies pending migrations from conf->migrations_dir. */
@@ -1622,6 +1737,351 @@ cmd_tenant_delete(struct cli *cli, const struct cli_options *o)
 out:
 	tenant_release(&t);
 	return rc;
+}
+
+/*
+ * tenant deploy ID|SUBDOMAIN [--force]: deploys the template now, under
+ * the tenant lock, as a synchronous deploy_frontend does.  An archived
+ * tenant has no folder to deploy into and is refused.
+ */
+static int
+cmd_tenant_deploy(struct cli *cli, const struct cli_options *o)
+{
+	struct tenant		 t;
+	struct tenant_lock	 lock;
+	struct deploy_report	*report = NULL;
+	const struct manifest	*m;
+	char			 err[512], url[512];
+	int			 force = (o->given & OPTION_FORCE) != 0;
+	int			 rc = CLI_FAILED, taken;
+	size_t			 i;
+
+	tenant_init(&t);
+	memset(&lock, 0, sizeof(lock));
+	if (tenant_lookup(cli, o->args[0], &t) != 1)
+		goto out;
+	if ((m = deploy_manifest(&cli->svc, err, sizeof(err))) == NULL) {
+		complain("%s", err);
+		goto out;
+	}
+	if ((report = calloc(1, sizeof(*report))) == NULL) {
+		complain("out of memory");
+		goto out;
+	}
+	taken = tenant_lock_acquire(cli->svc.db, &cli->conf, t.id, "deploy",
+	    &lock);
+	if (taken == 0) {
+		complain("tenant %s is busy: another deploy, archive or "
+		    "restore is running", t.subdomain);
+		goto out;
+	}
+	if (taken == -1) {
+		complain("cannot lock the tenant: %s", db_error(cli->svc.db));
+		goto out;
+	}
+	/* Read again under the lock: an archive may have finished since. */
+	if ((taken = tenant_find_by_id(cli->svc.db, t.id, &t)) != 1) {
+		complain(taken == 0 ? "tenant \"%s\" was deleted" :
+		    "cannot load tenant \"%s\"", o->args[0]);
+		goto out;
+	}
+	if (!t.is_active) {
+		complain("tenant %s is archived; restore the tenant first",
+		    t.subdomain);
+		goto out;
+	}
+
+	err[0] = '\0';
+	if (deploy_tenant(&cli->svc, &t, m, force, NULL, NULL, report, err,
+	    sizeof(err)) == -1) {
+		complain("deploy of %s failed: %s", t.subdomain,
+		    err[0] != '\0' ? err : "unknown error");
+		goto out;
+	}
+	if (audit_record(cli->svc.db, 0, t.id, "tenant.deploy",
+	    force ? "force" : "") == -1)
+		complain("warning: the deploy was not recorded in the audit "
+		    "log: %s", db_error(cli->svc.db));
+	printf("deployed tenant %" PRId64 " %s %s: %zu files copied, %zu "
+	    "kept, %zu replaced\n", t.id, t.subdomain,
+	    tenant_url(cli, &t, url, sizeof(url)), report->files_copied,
+	    report->files_kept, report->files_replaced);
+	for (i = 0; i < report->files_kept && i < DEPLOY_REPORT_MAX_KEPT; i++)
+		printf("kept (changed by the tenant): %s\n", report->kept[i]);
+	rc = CLI_OK;
+out:
+	if (tenant_lock_release(cli->svc.db, &lock) == -1)
+		complain("cannot release the lock of tenant %s: %s",
+		    t.subdomain, db_error(cli->svc.db));
+	free(report);
+	tenant_release(&t);
+	return rc;
+}
+
+/*
+ * tenant archive and tenant restore: runs `operation`
+ * (lifecycle_archive() or lifecycle_restore()) on the tenant `ref` names
+ * and prints its state afterwards.  Doing it twice is not an error.
+ */
+static int
+tenant_lifecycle(struct cli *cli, const char *ref, lifecycle_fn operation)
+{
+	struct tenant		t, after;
+	enum lifecycle_status	status;
+	char			err[512];
+	int			rc = CLI_FAILED;
+
+	tenant_init(&t);
+	tenant_init(&after);
+	if (tenant_lookup(cli, ref, &t) != 1)
+		goto out;
+	err[0] = '\0';
+	status = operation(&cli->svc, t.id, 0, &after, err, sizeof(err));
+	if (status == LIFECYCLE_NOT_FOUND) {
+		complain("no such tenant \"%s\"", ref);
+		goto out;
+	}
+	if (status == LIFECYCLE_BUSY) {
+		complain("tenant %s is busy: %s", t.subdomain, err);
+		goto out;
+	}
+	if (status != LIFECYCLE_OK) {
+		complain("%s", err[0] != '\0' ? err : "the operation failed");
+		goto out;
+	}
+	if (after.is_active)
+		printf("tenant %" PRId64 " %s: active\n", after.id,
+		    after.subdomain);
+	else
+		printf("tenant %" PRId64 " %s: archived since %s\n", after.id,
+		    after.subdomain, after.archived_at != NULL ?
+		    after.archived_at : "-");
+	rc = CLI_OK;
+out:
+	tenant_release(&after);
+	tenant_release(&t);
+	return rc;
+}
+
+/* tenant archive ID|SUBDOMAIN. */
+static int
+cmd_tenant_archive(struct cli *cli, const struct cli_options *o)
+{
+	return tenant_lifecycle(cli, o->args[0], lifecycle_archive);
+}
+
+/* tenant restore ID|SUBDOMAIN. */
+static int
+cmd_tenant_restore(struct cli *cli, const struct cli_options *o)
+{
+	return tenant_lifecycle(cli, o->args[0], lifecycle_restore);
+}
+
+/* How fsck prints: lines, or the pieces of one JSON document. */
+struct fsck_output {
+	int		repair;
+	yajl_gen	g;		/* NULL: text */
+};
+
+/*
+ * Prints one problem fsck found: a line "WHO: PROBLEM: DETAIL" (WHO is
+ * "tenant ID SUB" or a folder name), with "[repaired]" or "[not
+ * repaired]" when repairing; or one object of the JSON "problems" array.
+ * Returns 0, or -1 to stop fsck when output fails.
+ */
+static int
+fsck_print(void *arg, const struct fsck_problem *p)
+{
+	struct fsck_output	*out = arg;
+	yajl_gen		 g = out->g;
+
+	if (g == NULL) {
+		if (p->tenant_id > 0)
+			printf("tenant %" PRId64 " %s", p->tenant_id, p->name);
+		else
+			printf("%s", p->name);
+		printf(": %s", p->problem);
+		if (p->detail[0] != '\0')
+			printf(": %s", p->detail);
+		if (out->repair)
+			printf(" [%s]", p->repaired ? "repaired" :
+			    "not repaired");
+		putchar('\n');
+		return ferror(stdout) ? -1 : 0;
+	}
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    (p->tenant_id > 0 ? json_gen_kv_int(g, "tenant_id",
+	    p->tenant_id) : json_gen_kv_null(g, "tenant_id")) !=
+	    yajl_gen_status_ok ||
+	    json_gen_kv_string(g, "subdomain", p->name) != yajl_gen_status_ok ||
+	    json_gen_kv_string(g, "problem", p->problem) !=
+	    yajl_gen_status_ok ||
+	    json_gen_kv_string(g, "detail", p->detail) != yajl_gen_status_ok ||
+	    json_gen_kv_bool(g, "repaired", p->repaired) !=
+	    yajl_gen_status_ok ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
+	    json_flush(g, 0) == -1)
+		return -1;
+	return ferror(stdout) ? -1 : 0;
+}
+
+/*
+ * fsck [--repair] [--json]: reconciles tenant rows and folders (fsck.h).
+ * Text ends with "checked N tenants: clean" or the counts; JSON is
+ * {"problems": [{tenant_id, subdomain, problem, detail, repaired}],
+ * "checked": N, "repaired": M} (plus "error" when the run stopped).
+ * Exit 0 when nothing is left unrepaired, else 1.
+ */
+static int
+cmd_fsck(struct cli *cli, const struct cli_options *o)
+{
+	struct fsck_output	out;
+	struct fsck_summary	summary;
+	char			err[512];
+	int			run, rc = CLI_FAILED;
+
+	memset(&out, 0, sizeof(out));
+	out.repair = (o->given & OPTION_REPAIR) != 0;
+	if ((o->given & OPTION_JSON) && ((out.g = json_gen_new()) == NULL ||
+	    yajl_gen_map_open(out.g) != yajl_gen_status_ok ||
+	    json_gen_key(out.g, "problems") != yajl_gen_status_ok ||
+	    yajl_gen_array_open(out.g) != yajl_gen_status_ok)) {
+		complain("cannot write JSON");
+		goto out;
+	}
+	err[0] = '\0';
+	run = fsck_run(&cli->svc, out.repair, fsck_print, &out, &summary,
+	    err, sizeof(err));
+	if (run == -1)
+		complain("fsck did not finish: %s", err);
+	if (out.g != NULL) {
+		if (yajl_gen_array_close(out.g) != yajl_gen_status_ok ||
+		    json_gen_kv_int(out.g, "checked", summary.checked) !=
+		    yajl_gen_status_ok ||
+		    json_gen_kv_int(out.g, "repaired", summary.repaired) !=
+		    yajl_gen_status_ok ||
+		    (run == -1 && json_gen_kv_string(out.g, "error", err) !=
+		    yajl_gen_status_ok) ||
+		    yajl_gen_map_close(out.g) != yajl_gen_status_ok ||
+		    json_flush(out.g, 1) == -1) {
+			complain("cannot write JSON");
+			goto out;
+		}
+	} else if (summary.problems == 0)
+		printf("checked %" PRId64 " tenants: clean\n", summary.checked);
+	else
+		printf("checked %" PRId64 " tenants: %" PRId64 " problems, %"
+		    PRId64 " repaired\n", summary.checked, summary.problems,
+		    summary.repaired);
+	if (run == 0 && summary.problems == summary.repaired)
+		rc = CLI_OK;
+out:
+	if (out.g != NULL)
+		yajl_gen_free(out.g);
+	return rc;
+}
+
+/* Set by SIGTERM or SIGINT while `worker` runs. */
+static volatile sig_atomic_t	worker_stop;
+
+/* `worker`'s SIGTERM and SIGINT: finish the current job, then stop. */
+static void
+worker_on_signal(int signo)
+{
+	worker_stop = 1;
+}
+
+/*
+ * worker [--once]: a job runner in the foreground, the same loop as
+ * tenantd's runners (job_runner_loop()).  Unlike the other database
+ * commands it starts while the database is down and waits for it, as a
+ * runner under a service manager should.  A signal lets the job in
+ * progress finish; the exit status is then 0.
+ */
+static int
+cmd_worker(struct cli *cli, const struct cli_options *o)
+{
+	struct sigaction	sa;
+	char			err[512], runner_id[128];
+
+	if (config_load(cli, o->config_path) == -1)
+		return CLI_FAILED;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1) {
+		complain("cannot set up signals: %s", strerror(errno));
+		return CLI_FAILED;
+	}
+	sa.sa_handler = worker_on_signal;
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1) {
+		complain("cannot set up signals: %s", strerror(errno));
+		return CLI_FAILED;
+	}
+	if (service_open(&cli->svc, &cli->conf, err, sizeof(err)) == -1) {
+		complain("%s", err);
+		return CLI_FAILED;
+	}
+	cli->service_is_open = 1;
+	job_runner_id(runner_id, sizeof(runner_id));
+	log_info("job runner %s started", runner_id);
+	if (job_runner_loop(&cli->svc, runner_id, &worker_stop,
+	    (o->given & OPTION_ONCE) != 0) == -1) {
+		complain("the job runner could not run");
+		return CLI_FAILED;
+	}
+	log_info("job runner %s stopped", runner_id);
+	return CLI_OK;
+}
+
+/*
+ * bulk-create FILE: the options for ctl_bulk.c, which reads the file,
+ * shows progress and prints the summary.
+ */
+static int
+cmd_bulk_create(struct cli *cli, const struct cli_options *o)
+{
+	struct ctl_bulk_create_args	a;
+
+	memset(&a, 0, sizeof(a));
+	a.path = o->args[0];
+	a.atomic = (o->given & OPTION_ATOMIC) != 0;
+	a.dry_run = (o->given & OPTION_DRY_RUN) != 0;
+	a.no_deploy = (o->given & OPTION_NO_DEPLOY) != 0;
+	a.report_path = o->report_path;
+	a.chunk_size = o->chunk_size;
+	return ctl_bulk_create(&cli->svc, &a);
+}
+
+/*
+ * bulk-modules --module KEY --enable|--disable (--all | ID...): checks
+ * that the options make one change, then runs it through ctl_bulk.c.
+ */
+static int
+cmd_bulk_modules(struct cli *cli, const struct cli_options *o)
+{
+	struct ctl_bulk_modules_args	a;
+	int				enable, disable;
+
+	enable = (o->given & OPTION_ENABLE) != 0;
+	disable = (o->given & OPTION_DISABLE) != 0;
+	if (o->module_count != 1) {
+		complain("give exactly one --module KEY");
+		return CLI_USAGE;
+	}
+	if (enable == disable) {
+		complain("give either --enable or --disable");
+		return CLI_USAGE;
+	}
+	memset(&a, 0, sizeof(a));
+	a.module_key = o->modules[0];
+	a.enabled = enable;
+	a.all = (o->given & OPTION_ALL) != 0;
+	a.ids = o->args;
+	a.id_count = o->arg_count;
+	return ctl_bulk_modules(&cli->svc, &a);
 }
 
 /*

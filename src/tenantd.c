@@ -21,6 +21,7 @@
 #include "listen.h"
 #include "log.h"
 #include "master.h"
+#include "privilege.h"
 #include "router.h"
 #include "validate.h"
 
@@ -280,6 +281,15 @@ main(int argc, char *argv[])
 			goto out;
 		}
 		opts.unlink_path = socket_path;
+	}
+
+	if (c.user != NULL && geteuid() == 0) {
+		if (privilege_drop(c.user, socket_path, err, sizeof(err)) == -1) {
+			log_error("%s", err);
+			close(listen_fd);
+			goto out;
+		}
+		log_info("running as user %s", c.user);
 	}
 
 	/* From here the master owns the configuration. */

@@ -162,7 +162,7 @@ static int
 request_read(FCGX_Request *request, const struct conf *c,
     struct http_request *req, struct buf *body, struct http_response *res)
 {
-	const char *length_text, *https, *remote_addr, *errstr;
+	const char *length_text, *https, *remote_addr, *role, *errstr;
 	int64_t length = 0;
 	size_t want;
 	int got;
@@ -186,6 +186,9 @@ request_read(FCGX_Request *request, const struct conf *c,
 	req->remote_addr = remote_addr != NULL ? remote_addr : "";
 	https = param(request, "HTTPS");
 	req->https = https != NULL && strcasecmp(https, "on") == 0;
+	/* libfcgi sets FCGI_ROLE from the record that began the request. */
+	role = param(request, "FCGI_ROLE");
+	req->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 
 	/* nginx sends an empty CONTENT_LENGTH for requests without a body. */
 	length_text = param(request, "CONTENT_LENGTH");
@@ -242,10 +245,43 @@ has_header(const struct buf *headers, const char *name)
 }
 
 /*
+ * Streams `size` bytes of the file `fd` (a handler's body_fd) to the
+ * FastCGI output in WORKER_READ_CHUNK pieces, so a large file never sits
+ * in memory.  Returns 0, or -1 when reading fails, the file turns out
+ * shorter than announced, or the front end went away.
+ */
+static int
+body_file_write(FCGX_Request *request, int fd, off_t size)
+{
+	static char chunk[WORKER_READ_CHUNK];
+	off_t offset = 0;
+	size_t want;
+	ssize_t got;
+
+	while (offset < size) {
+		want = size - offset > (off_t)sizeof(chunk) ? sizeof(chunk) :
+		    (size_t)(size - offset);
+		got = pread(fd, chunk, want, offset);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			log_warning("could not read a file being sent: %s",
+			    got == 0 ? "it became shorter" : strerror(errno));
+			return -1;
+		}
+		if (FCGX_PutStr(chunk, (int)got, request->out) != (int)got)
+			return -1;
+		offset += got;
+	}
+	return 0;
+}
+
+/*
  * Writes `res` to the FastCGI output stream: Status, the default JSON
  * headers unless the handler chose its own, Content-Length, the handler's
- * headers and the body (left out for HEAD, 204 and 304).  Returns 0, or -1
- * when the front end went away.
+ * headers and the body (left out for HEAD, 204 and 304): the body buffer,
+ * or the file body_fd when the handler set one.  Returns 0, or -1 when the
+ * front end went away.
  */
 static int
 response_write(FCGX_Request *request, struct http_response *res)
@@ -266,7 +302,9 @@ response_write(FCGX_Request *request, struct http_response *res)
 	    buf_append_str(&head, "Cache-Control: no-store\r\n") == -1)
 		goto out;
 	if (!no_body && !has_header(&res->headers, "Content-Length") &&
-	    buf_printf(&head, "Content-Length: %zu\r\n", res->body.len) == -1)
+	    (res->body_fd != -1 ? buf_printf(&head, "Content-Length: %jd\r\n",
+	    (intmax_t)res->body_size) : buf_printf(&head,
+	    "Content-Length: %zu\r\n", res->body.len)) == -1)
 		goto out;
 	if (buf_append(&head, res->headers.data, res->headers.len) == -1 ||
 	    buf_append_str(&head, "\r\n") == -1)
@@ -274,7 +312,10 @@ response_write(FCGX_Request *request, struct http_response *res)
 	if (head.len > INT_MAX || FCGX_PutStr(head.data, (int)head.len,
 	    request->out) != (int)head.len)
 		goto out;
-	if (!no_body && !res->head_only && res->body.len > 0) {
+	if (!no_body && !res->head_only && res->body_fd != -1) {
+		if (body_file_write(request, res->body_fd, res->body_size) == -1)
+			goto out;
+	} else if (!no_body && !res->head_only && res->body.len > 0) {
 		if (res->body.len > INT_MAX ||
 		    FCGX_PutStr(res->body.data, (int)res->body.len,
 		    request->out) != (int)res->body.len)

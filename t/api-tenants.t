@@ -54,6 +54,15 @@ sub tenant_shape_ok {
 	return $ok;
 }
 
+# A create answer also carries the id of the deploy job queued for the new
+# tenant: checks it and removes it, leaving the tenant object.
+sub take_deploy_job_id {
+	my ($t, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	return like(ref $t eq 'HASH' ? delete $t->{deploy_job_id} // '' : '',
+	    qr/^[1-9]\d*$/, "$name: deploy_job_id of the queued deploy");
+}
+
 sub config_of {
 	my ($sub) = @_;
 	return TenantdStack->read_json_file("$TENANTS/$sub/config.json");
@@ -110,6 +119,7 @@ my $r = create(json => { name => 'Acme Corp', subdomain => 'acme',
     secondary_color => '#445566', module_keys => ['wallet', 'tasks'] });
 is($r->{status}, 201, 'JSON create answers 201') or diag $r->{content};
 my $acme = $r->{json};
+take_deploy_job_id($acme, 'JSON create');
 tenant_shape_ok($acme, 'JSON create');
 is($acme->{name}, 'Acme Corp', 'name stored');
 is($acme->{subdomain}, 'acme', 'subdomain stored');
@@ -143,6 +153,7 @@ $r = create(form => [name => 'Beta Ltd', subdomain => 'beta',
     module_keys => 'wallet', module_keys => 'reports']);
 is($r->{status}, 201, 'urlencoded create answers 201') or diag $r->{content};
 my $beta = $r->{json};
+take_deploy_job_id($beta, 'urlencoded create');
 tenant_shape_ok($beta, 'urlencoded create');
 is_deeply([sort @{$beta->{enabled_modules}}], [sort qw(employees wallet reports)],
     'repeated module_keys fields all count');
@@ -163,6 +174,7 @@ $r = create(multipart => [name => 'Gamma GmbH', subdomain => 'gamma',
     logo => { filename => 'brand.png', content => $PNG, type => 'image/png' }]);
 is($r->{status}, 201, 'multipart create with a logo answers 201') or diag $r->{content};
 my $gamma = $r->{json};
+take_deploy_job_id($gamma, 'multipart create');
 tenant_shape_ok($gamma, 'multipart create');
 ok(-f "$TENANTS/gamma/public/logo.png", 'logo stored as tenants/gamma/public/logo.png');
 is(TenantdStack->slurp("$TENANTS/gamma/public/logo.png"), $PNG,
@@ -305,8 +317,9 @@ for my $n (@order) {
 
 $r = $s->get('/api/tenants/?search=paged-&page_size=10');
 is($r->{status}, 200, 'list page 1') or diag $r->{content};
-is_deeply([sort keys %{$r->{json} // {}}], [qw(count next previous results)],
-    'a list answer has count, next, previous, results');
+is_deeply([sort keys %{$r->{json} // {}}],
+    [qw(count next next_cursor previous results)],
+    'a list answer has count, next, next_cursor, previous, results');
 is($r->{json}{count}, 25, 'count is the total of all pages');
 is(scalar @{$r->{json}{results}}, 10, 'page 1 has 10 results');
 is($r->{json}{previous}, undef, 'page 1 has no previous');

@@ -75,7 +75,10 @@ sub healthz {
 	return $r ? $r->{status} : "error: $@";
 }
 
-my $stack = TenantdStack->new(workers => 2, nginx => 0);
+# Job runners are children of the master too; t/api-jobs.t covers them, so
+# the counts here are of FastCGI workers alone.
+my $stack = TenantdStack->new(workers => 2, nginx => 0,
+    conf => { job_runners => 0 });
 $stack->start;
 my $client = FastCGIClient->new(socket => $stack->fastcgi_socket);
 my $master = $stack->tenantd_pid;

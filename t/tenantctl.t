@@ -105,16 +105,19 @@ is $rc, 2, '--active with --archived: exit 2';
 ($rc, $out, $err) = ctl('migrate');
 is $rc, 0, 'migrate again: exit 0';
 is $out, "applied 0\n", '... applies nothing (the stack migrated already)';
-is sql_value('SELECT COUNT(*) FROM schema_migrations'), 1,
-    'one migration recorded';
+my @shipped = glob($s->srcdir . '/etc/migrations/[0-9][0-9][0-9][0-9]_*.sql');
+is sql_value('SELECT COUNT(*) FROM schema_migrations'), scalar(@shipped),
+    'one row per shipped migration recorded';
 
 {
 	# A second migration directory with one more file: it is applied once.
 	my $dir = $s->run_dir . '/migrations-extra';
 	make_path($dir);
-	copy($s->srcdir . '/etc/migrations/0001_initial.sql',
-	    "$dir/0001_initial.sql") or die "copy: $!";
-	spew("$dir/0002_tenantctl_probe.sql",
+	for my $file (@shipped) {
+		my ($name) = $file =~ m{([^/]+)\z};
+		copy($file, "$dir/$name") or die "copy $file: $!";
+	}
+	spew("$dir/9999_tenantctl_probe.sql",
 	    "CREATE TABLE tenantctl_probe (id INT NOT NULL);\n");
 	my $conf = slurp($s->conf_path);
 	$conf =~ s/^migrations_dir\s*=.*$/migrations_dir = $dir/m

@@ -21,7 +21,11 @@ package TenantdStack;
 # straight to the FastCGI socket), admin (1: user "admin" with a random
 # password and an API token), tenantd (1; 0 stops after the database and
 # the configuration, for CLI tests), conf => {key => value} (extra or
-# replaced tenantd.conf keys), nginx_max_body ('64m').
+# replaced tenantd.conf keys), nginx_max_body ('64m'), frontend ('nginx'
+# or 'lighttpd': the web server the `nginx` option starts, from
+# etc/nginx/ or etc/lighttpd/tenantd.conf.in), module_backend (0; 1 starts
+# t/lib/module-backend.pl, the module API backend the front end passes
+# /api/m/<module>/... to once the gate allows it; see module_backend_hits).
 #
 # Binaries come from $TENANTD_BUILDDIR/src, data (etc/, www/) from
 # $TENANTD_SRCDIR; both default to the tree this file lives in.  Set
@@ -94,6 +98,8 @@ sub new {
 	my $self = bless {
 		workers => 2,
 		nginx => 1,
+		frontend => 'nginx',
+		module_backend => 0,
 		admin => 1,
 		tenantd => 1,
 		conf => {},
@@ -124,16 +130,20 @@ sub admin_password { $_[0]{admin_password} }
 sub db_password { $_[0]{db_password} }
 sub tenantd_pid { $_[0]{pids}{tenantd} }
 sub nginx_pid { $_[0]{pids}{nginx} }
+sub lighttpd_pid { $_[0]{pids}{lighttpd} }
 sub mariadb_pid { $_[0]{pids}{mariadb} }
+sub frontend { $_[0]{frontend} }
 
-# The path of one of the logs: 'tenantd', 'nginx', 'nginx-access' or
-# 'mariadb'.
+# The path of one of the logs: 'tenantd', 'nginx', 'nginx-access',
+# 'lighttpd', 'module-backend' or 'mariadb'.
 sub log_path {
 	my ($self, $which) = @_;
 	my %logs = (
 		tenantd => 'tenantd.log',
 		nginx => 'nginx-error.log',
 		'nginx-access' => 'nginx-access.log',
+		lighttpd => 'lighttpd-error.log',
+		'module-backend' => 'module-backend.log',
 		mariadb => 'mariadb.err',
 	);
 	croak "unknown log '$which'" unless $logs{$which};
@@ -167,7 +177,8 @@ sub start {
 		$self->_create_admin if $self->{admin};
 		if ($self->{tenantd}) {
 			$self->start_tenantd;
-			$self->start_nginx if $self->{nginx};
+			$self->start_module_backend if $self->{module_backend};
+			$self->start_frontend if $self->{nginx};
 		}
 		1;
 	};
@@ -385,6 +396,7 @@ sub _write_conf {
 		tenants_dir => $self->tenants_dir,
 		archive_dir => $self->archive_dir,
 		template_dir => "$src/www/template",
+		template_manifest => "$self->{builddir}/www/template.manifest",
 		modules_file => "$src/etc/modules.json",
 		migrations_dir => "$src/etc/migrations",
 		base_domain => 'localhost',
@@ -463,20 +475,16 @@ sub start_nginx {
 	my ($self) = @_;
 	die "nginx already running\n" if $self->{pids}{nginx};
 	my $run = $self->{run};
-	my $template = _slurp("$self->{srcdir}/etc/nginx/tenantd.conf.in");
-	my %values = (
-		HTTP_LISTEN => "127.0.0.1:$self->{port}",
-		BASE_DOMAIN_REGEX => 'localhost',
-		FASTCGI_PASS => 'unix:' . $self->fastcgi_socket,
-		ADMIN_ROOT => "$self->{srcdir}/www/admin",
-		TENANTS_DIR => $self->tenants_dir,
-		MAX_BODY => $self->{nginx_max_body} // '64m',
-	);
-	$template =~ s/\@([A-Z_]+)\@/$values{$1} \/\/ "\@$1\@"/ge;
-	for my $line (split /\n/, $template) {
-		die "unknown placeholder in tenantd.conf.in: $line\n"
-		    if $line !~ /^\s*#/ && $line =~ /\@[A-Z_]+\@/;
-	}
+	my $template = _render_template(
+	    "$self->{srcdir}/etc/nginx/tenantd.conf.in",
+	    HTTP_LISTEN => "127.0.0.1:$self->{port}",
+	    BASE_DOMAIN_REGEX => 'localhost',
+	    FASTCGI_PASS => 'unix:' . $self->fastcgi_socket,
+	    ADMIN_ROOT => "$self->{srcdir}/www/admin",
+	    TENANTS_DIR => $self->tenants_dir,
+	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
+	    MODULE_BACKEND => 'http://127.0.0.1:' . $self->module_backend_port,
+	    MAX_BODY => $self->{nginx_max_body} // '64m');
 	_spew("$run/tenantd-servers.conf", $template);
 	my $user = $> == 0 ? "user root;\n" : '';
 	_spew("$run/nginx.conf", <<"EOF");
@@ -536,9 +544,175 @@ sub stop_nginx {
 	return $self->_stop_process('nginx', 'QUIT');
 }
 
-# The worker processes of the tenantd master: every process whose parent
-# is the master, read from /proc/*/stat.  Sorted by pid.
+# Starts the web server the stack was made with (frontend => 'nginx' or
+# 'lighttpd') and waits until /api/healthz answers 200 through it.
+sub start_frontend {
+	my ($self) = @_;
+	return $self->start_lighttpd if $self->{frontend} eq 'lighttpd';
+	croak "unknown frontend '$self->{frontend}'"
+	    unless $self->{frontend} eq 'nginx';
+	return $self->start_nginx;
+}
+
+sub stop_frontend {
+	my ($self) = @_;
+	return $self->stop_lighttpd if $self->{frontend} eq 'lighttpd';
+	return $self->stop_nginx;
+}
+
+# Reads front end template `path`, fills in its @NAME@ fields from
+# `values` and dies when one is left over outside a comment.
+sub _render_template {
+	my ($path, %values) = @_;
+	my $text = _slurp($path);
+	$text =~ s/\@([A-Z_]+)\@/$values{$1} \/\/ "\@$1\@"/ge;
+	for my $line (split /\n/, $text) {
+		die "unknown placeholder in $path: $line\n"
+		    if $line !~ /^\s*#/ && $line =~ /\@[A-Z_]+\@/;
+	}
+	return $text;
+}
+
+# Renders etc/lighttpd/tenantd.conf.in and a global wrapper into the run
+# directory, starts lighttpd in the foreground (so it stays our child) and
+# waits until /api/healthz answers 200 through it.  It listens on the
+# stack's port, like nginx would.
+sub start_lighttpd {
+	my ($self) = @_;
+	die "lighttpd already running\n" if $self->{pids}{lighttpd};
+	my $run = $self->{run};
+	my $max_body = $self->{nginx_max_body} // '64m';
+	my ($number, $unit) = $max_body =~ /^(\d+)([kKmM]?)$/
+	    or die "nginx_max_body '$max_body' is no size\n";
+	my $kbytes = lc $unit eq 'm' ? $number * 1024
+	    : lc $unit eq 'k' ? $number : int(($number + 1023) / 1024);
+	my $template = _render_template(
+	    "$self->{srcdir}/etc/lighttpd/tenantd.conf.in",
+	    HTTP_BIND => '127.0.0.1',
+	    HTTP_PORT => $self->{port},
+	    BASE_DOMAIN_REGEX => 'localhost',
+	    EVHOST_SUBDOMAIN => '%2',
+	    FASTCGI_SOCKET => $self->fastcgi_socket,
+	    ADMIN_ROOT => "$self->{srcdir}/www/admin",
+	    TENANTS_DIR => $self->tenants_dir,
+	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
+	    MAX_BODY_KBYTES => $kbytes,
+	    MODULE_BACKEND_HOST => '127.0.0.1',
+	    MODULE_BACKEND_PORT => $self->module_backend_port);
+	_spew("$run/tenantd-lighttpd.conf", $template);
+	make_path("$run/lighttpd");
+	_spew("$run/lighttpd.conf", <<"EOF");
+# written by t/lib/TenantdStack.pm: the global part around etc/lighttpd/tenantd.conf.in
+server.errorlog = "$run/lighttpd-error.log"
+server.upload-dirs = ( "$run/lighttpd" )
+server.tag = "lighttpd"
+include "$run/tenantd-lighttpd.conf"
+EOF
+	my ($status, $out, $err) = _run_captured(['lighttpd', '-tt', '-f',
+	    "$run/lighttpd.conf"], timeout => 30);
+	die "lighttpd -tt rejected the configuration:\n$out$err"
+	    . _tail("$run/lighttpd-error.log", 20) if $status != 0;
+	$self->{pids}{lighttpd} = _spawn(['lighttpd', '-D', '-f',
+	    "$run/lighttpd.conf"], stdout => "$run/lighttpd.out",
+	    stderr => "$run/lighttpd.out");
+	my $deadline = time + $NGINX_START_TIMEOUT;
+	my $last = 'no answer';
+	while (1) {
+		if (!$self->_alive('lighttpd')) {
+			die "lighttpd exited while starting:\n"
+			    . _tail("$run/lighttpd.out", 20)
+			    . _tail("$run/lighttpd-error.log", 20);
+		}
+		my $r = eval { $self->_http_request('GET', '/api/healthz',
+		    { Host => "127.0.0.1:$self->{port}" }, undef, 5) };
+		last if $r && $r->{status} == 200;
+		$last = $r ? "status $r->{status}" : $@;
+		if (time > $deadline) {
+			die "lighttpd did not pass /api/healthz through within "
+			    . "${NGINX_START_TIMEOUT}s (last: $last):\n"
+			    . _tail("$run/lighttpd-error.log", 20);
+		}
+		sleep 0.05;
+	}
+	return $self->{pids}{lighttpd};
+}
+
+sub stop_lighttpd {
+	my ($self) = @_;
+	return $self->_stop_process('lighttpd', 'TERM');
+}
+
+# The port the front end passes module APIs to: the module backend's when
+# the stack has one, else a free port nothing listens on (the front end
+# then answers 503 module_unavailable).
+sub module_backend_port {
+	my ($self) = @_;
+	$self->{module_backend_port} //= _free_port();
+	return $self->{module_backend_port};
+}
+
+# Starts t/lib/module-backend.pl on module_backend_port and waits until it
+# accepts connections.  It answers every request with JSON naming what it
+# saw and logs the same as one line (module_backend_hits).
+sub start_module_backend {
+	my ($self) = @_;
+	die "module backend already running\n" if $self->{pids}{module_backend};
+	my $port = $self->module_backend_port;
+	my $log = $self->log_path('module-backend');
+	_spew($log, '');
+	$self->{pids}{module_backend} = _spawn([$^X,
+	    "$self->{srcdir}/t/lib/module-backend.pl", $port, $log],
+	    stdout => "$self->{run}/module-backend.out",
+	    stderr => "$self->{run}/module-backend.out");
+	my $deadline = time + $NGINX_START_TIMEOUT;
+	until (IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+	    Proto => 'tcp', Timeout => 2)) {
+		if (!$self->_alive('module_backend')) {
+			die "the module backend exited while starting:\n"
+			    . _tail("$self->{run}/module-backend.out", 20);
+		}
+		die "the module backend did not listen on port $port within "
+		    . "${NGINX_START_TIMEOUT}s\n" if time > $deadline;
+		sleep 0.05;
+	}
+	return $self->{pids}{module_backend};
+}
+
+# The requests the module backend has answered so far, oldest first, as
+# hashes {method, path, module, host, tenant, body} (see
+# t/lib/module-backend.pl).
+sub module_backend_hits {
+	my ($self) = @_;
+	my @hits;
+	for my $line (split /\n/, _slurp($self->log_path('module-backend'))) {
+		my $hit = eval { $JSON->decode($line) } or next;
+		push @hits, $hit;
+	}
+	return @hits;
+}
+
+# The FastCGI worker processes of the tenantd master: every process whose
+# parent is the master, read from /proc/*/stat, except the job runners
+# (named "tenantd-runner", see runner_pids).  Sorted by pid.
 sub worker_pids {
+	my ($self) = @_;
+	my %runner = map { $_ => 1 } $self->runner_pids;
+	return grep { !$runner{$_} } $self->_master_children;
+}
+
+# The job runner processes of the tenantd master, which rename themselves
+# "tenantd-runner" (src/runner.h).  Sorted by pid.
+sub runner_pids {
+	my ($self) = @_;
+	return grep {
+		my $comm = _slurp("/proc/$_/comm");
+		chomp $comm;
+		$comm eq 'tenantd-runner';
+	} $self->_master_children;
+}
+
+# Every live child of the tenantd master.  Sorted by pid.
+sub _master_children {
 	my ($self) = @_;
 	my $master = $self->{pids}{tenantd} or return ();
 	my @children;
@@ -811,6 +985,8 @@ my $FCGI_PARAMS = 4;
 my $FCGI_STDIN = 5;
 my $FCGI_STDOUT = 6;
 my $FCGI_STDERR = 7;
+my $FCGI_RESPONDER = 1;
+my $FCGI_AUTHORIZER = 2;
 
 sub _fcgi_record {
 	my ($type, $content) = @_;
@@ -831,8 +1007,19 @@ sub _fcgi_length {
 	return $n < 128 ? pack('C', $n) : pack('N', $n | 0x80000000);
 }
 
+# Sends one FastCGI request in the Authorizer role straight to tenantd's
+# socket, the way lighttpd's mod_fastcgi "mode" => "authorizer" does: no
+# body, no CONTENT_LENGTH and no TENANT_SUBDOMAIN.  `headers` become HTTP_*
+# parameters (Host among them).  Returns {status, headers, content}.
+sub fastcgi_authorizer {
+	my ($self, $method, $path, $headers) = @_;
+	return $self->_fastcgi_request($method, $path, $headers // {}, '',
+	    $REQUEST_TIMEOUT, 'authorizer');
+}
+
 sub _fastcgi_request {
-	my ($self, $method, $path, $headers, $body, $timeout) = @_;
+	my ($self, $method, $path, $headers, $body, $timeout, $role) = @_;
+	my $authorizer = ($role // '') eq 'authorizer';
 	my ($uri_path, $query) = split /\?/, $path, 2;
 	my %params = (
 		REQUEST_METHOD => $method,
@@ -853,6 +1040,7 @@ sub _fastcgi_request {
 	$params{TENANT_SUBDOMAIN} =
 	    $params{SERVER_NAME} =~ /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.localhost$/
 	    ? $1 : '';
+	delete @params{qw(TENANT_SUBDOMAIN CONTENT_LENGTH)} if $authorizer;
 	for my $name (keys %$headers) {
 		if (lc $name eq 'content-type') {
 			$params{CONTENT_TYPE} = $headers->{$name};
@@ -868,7 +1056,8 @@ sub _fastcgi_request {
 		$encoded .= _fcgi_length(length $name) . _fcgi_length(length $value)
 		    . $name . $value;
 	}
-	my $request = _fcgi_record($FCGI_BEGIN_REQUEST, pack('nCx5', 1, 0))
+	my $request = _fcgi_record($FCGI_BEGIN_REQUEST,
+	    pack('nCx5', $authorizer ? $FCGI_AUTHORIZER : $FCGI_RESPONDER, 0))
 	    . _fcgi_record($FCGI_PARAMS, $encoded) . _fcgi_record($FCGI_PARAMS, '');
 	$request .= _fcgi_record($FCGI_STDIN, $body) if length $body;
 	$request .= _fcgi_record($FCGI_STDIN, '');
@@ -959,6 +1148,8 @@ sub stop {
 	$self->{started} = 0;
 	$self->_stop_process('tenantd', 'TERM');
 	$self->_stop_process('nginx', 'QUIT');
+	$self->_stop_process('lighttpd', 'TERM');
+	$self->_stop_process('module_backend', 'TERM');
 	$self->_stop_process('mariadb', 'TERM');
 	$self->_check_sanitizer_reports;
 	$self->_diag_logs if $self->_failing;
@@ -999,7 +1190,7 @@ sub _failing {
 sub _diag_logs {
 	my ($self) = @_;
 	return unless $self->{run};
-	for my $which (qw(tenantd nginx mariadb)) {
+	for my $which (qw(tenantd nginx lighttpd module-backend mariadb)) {
 		my $path = $self->log_path($which);
 		next unless -s $path;
 		_diag("---- $which log ($path), last lines ----");

@@ -1,0 +1,92 @@
+/*
+ * deploy.h - copying the tenant site template into a tenant's folder.
+ *
+ * A deploy makes tenants/<sub>/public/ hold every file of the template
+ * manifest, plus the files that are the tenant's own (its logo, anything
+ * not in the template), and writes tenants/<sub>/package.json (name
+ * "<sub>-app") and tenants/<sub>/.env.local (the NEXT_PUBLIC_* values of
+ * the original plan).  Nothing outside public/ is ever served.
+ *
+ * Order of operations, so a tenant site is never seen half deployed:
+ *   1. build tenants/<sub>/.public.staging-<hex>/: template files copied
+ *      with copy_file_range() (a reflink where the filesystem allows), the
+ *      tenant's own files hard-linked (copied if links are refused);
+ *   2. a file the tenant changed (its bytes differ from the manifest) is
+ *      kept and reported, unless `force`, in which case it is replaced;
+ *   3. renameat2(RENAME_EXCHANGE) swaps staging and public/ in one step,
+ *      then the old tree (now under the staging name) is removed;
+ *   4. package.json and .env.local are written atomically.
+ * A failure before step 3 removes the staging directory and leaves
+ * public/ exactly as it was.
+ *
+ * The caller must hold the tenant's lock (tenant_lock.h).
+ */
+#ifndef TENANTD_DEPLOY_H
+#define TENANTD_DEPLOY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct manifest;
+struct service;
+struct tenant;
+
+#define DEPLOY_REPORT_MAX_KEPT	100
+
+struct deploy_report {
+	size_t	files_copied;		/* template files written */
+	size_t	files_kept;		/* changed by the tenant, kept */
+	size_t	files_replaced;		/* changed by the tenant, replaced */
+	size_t	files_carried;		/* the tenant's own files carried over */
+	uint64_t bytes_copied;
+	char	kept[DEPLOY_REPORT_MAX_KEPT][256];	/* first kept paths */
+};
+
+/*
+ * Called after each file with the number done and the total, so a job can
+ * record progress.  Returning non-zero cancels the deploy (it is rolled
+ * back as a failure).
+ */
+typedef int (*deploy_progress_fn)(void *arg, size_t done, size_t total);
+
+/*
+ * Deploys the template described by `m` (files under conf->template_dir)
+ * into tenant `t`'s folder.  `progress` may be NULL.  Returns 0 with
+ * `report` filled, or -1 with a message for administrators in `err` (no
+ * absolute paths).
+ */
+int	deploy_tenant(struct service *svc, const struct tenant *t,
+	    const struct manifest *m, int force, deploy_progress_fn progress,
+	    void *progress_arg, struct deploy_report *report, char *err,
+	    size_t errlen);
+
+/* What deploy_enqueue() did. */
+enum deploy_queue_status {
+	DEPLOY_QUEUED = 0,
+	DEPLOY_BUSY,		/* a deploy, archive or restore is pending */
+	DEPLOY_NOT_FOUND,
+	DEPLOY_ARCHIVED,	/* restore the tenant first */
+	DEPLOY_DB_ERROR
+};
+
+/*
+ * Queues a "deploy" job ({"force": bool}) for tenant `tenant_id`, recorded
+ * in the audit log as requested by `user_id`, unless a deploy, archive or
+ * restore job is queued or running or another operation holds the
+ * tenant's lock.  The checks and the insert run in one transaction that
+ * locks the tenant row, so two requests never queue two deploys.  Returns
+ * the status, with *job_id set when queued.
+ */
+enum deploy_queue_status deploy_enqueue(struct service *svc,
+	    int64_t tenant_id, int force, int64_t user_id, int64_t *job_id);
+
+/*
+ * The template manifest of conf->template_manifest, read once per process
+ * and read again only when the file changes (size, mtime, inode).  Returns
+ * a pointer the service keeps (valid until the next call), or NULL with a
+ * message in `err`.
+ */
+const struct manifest *deploy_manifest(struct service *svc, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * fsck.h - reconciling the tenants table with the tenant folders.
+ *
+ * `tenantctl fsck [--repair]` walks every tenant row (keyset pages of
+ * TENANT_PAGE_AFTER_MAX by id, so 100,000 tenants cost bounded memory)
+ * and every entry of tenants_dir and archive_dir, and reports each
+ * disagreement as one problem:
+ *
+ *   "missing folder": an active tenant whose folder is nowhere.
+ *       Repair: a new folder with config.json and public/, then a deploy.
+ *   "interrupted archive": active, the folder in archive_dir.
+ *       Repair: the archive is completed (lifecycle_archive()).
+ *   "interrupted restore": archived, the folder in tenants_dir.
+ *       Repair: the restore is completed (lifecycle_restore()).
+ *   "missing archived folder": archived, the folder nowhere.  Report only.
+ *   "conflicting folder": archived, a folder in both places.
+ *       Repair: the tenants_dir copy goes to archive_dir/.orphan-<sub>-<hex>.
+ *   "orphan folder": a folder no tenant owns, in either directory (also
+ *       the archive_dir copy of an active tenant whose folder is in place).
+ *       Repair: it goes to archive_dir/.orphan-<name>-<hex>.
+ *   "stale config": config.json missing, unparsable, or not what the row
+ *       renders for its generated_at (health.h).  Repair: rewritten.
+ *   "undeployed frontend": a template manifest file missing under public/.
+ *       Repair: a deploy without force.
+ *   "leftover staging folder": .staging-* or .trash-* in either directory,
+ *       .public.staging-* in a tenant folder, unchanged for 10 minutes.
+ *       Repair: removed.
+ *   "template manifest unreadable": no frontend can be judged.  Report only.
+ *   "check failed": an I/O or database error judging one tenant.  Report
+ *       only.
+ *
+ * An orphan folder changed in the last FSCK_GRACE_SECONDS is reported but
+ * not moved, and younger staging folders are not reported at all: they
+ * may belong to a create, deploy or delete still in progress.
+ * Data is never deleted, only moved aside; only staging and trash folders
+ * (which hold copies) are removed.  Each repair of a tenant runs under
+ * its tenant lock and re-examines the tenant first; a tenant busy with a
+ * deploy, archive or restore is skipped with a note.
+ */
+#ifndef TENANTD_FSCK_H
+#define TENANTD_FSCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct service;
+
+#define FSCK_GRACE_SECONDS	600
+
+struct fsck_problem {
+	int64_t		 tenant_id;	/* 0 for a folder without a tenant */
+	const char	*name;		/* the subdomain or folder name */
+	const char	*problem;	/* one of the names above */
+	const char	*detail;	/* for a person; "" when none */
+	int		 repaired;
+};
+
+/*
+ * Called once per problem as it is found (and, with repair, after the
+ * attempt).  Returning non-zero stops the run.
+ */
+typedef int (*fsck_report_fn)(void *arg, const struct fsck_problem *p);
+
+struct fsck_summary {
+	int64_t	checked;	/* tenant rows examined */
+	int64_t	problems;	/* problems reported */
+	int64_t	repaired;	/* of those, repaired */
+};
+
+/*
+ * Runs the check, repairing when `repair` is set, and reports every
+ * problem through `report`.  Returns 0 when the run went through (with or
+ * without problems; see `summary`), or -1 with a message in `err` when it
+ * could not (database down, directory unreadable, stopped by `report`).
+ */
+int	fsck_run(struct service *svc, int repair, fsck_report_fn report,
+	    void *report_arg, struct fsck_summary *summary, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * health.c - judging a tenant folder against the database and the template
+ * manifest (see health.h), for the health endpoint and `tenantctl fsck`.
+ *
+ * Nothing here writes: the check opens the folder read-only, one name at a
+ * time with O_NOFOLLOW (asset_open_at()), so a symlink planted in a tenant
+ * folder is reported as a missing file instead of being followed.  Files
+ * are hashed only when their size matches the manifest, so a healthy
+ * folder costs one hash per template file and a damaged one less.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "asset.h"
+#include "buf.h"
+#include "conf.h"
+#include "config_render.h"
+#include "health.h"
+#include "json.h"
+#include "manifest.h"
+#include "module.h"
+#include "service.h"
+#include "tenant.h"
+#include "validate.h"
+
+#define CONFIG_FILE	"config.json"
+#define PUBLIC_DIR	"public"
+#define READ_CHUNK	(64 * 1024)
+
+/* Names of enum health_config_state, for reports. */
+const char *
+health_config_state_name(enum health_config_state state)
+{
+	switch (state) {
+	case HEALTH_CONFIG_OK:
+		return "ok";
+	case HEALTH_CONFIG_NO_FOLDER:
+		return "no folder";
+	case HEALTH_CONFIG_MISSING:
+		return "missing";
+	case HEALTH_CONFIG_UNREADABLE:
+		return "unreadable";
+	case HEALTH_CONFIG_MALFORMED:
+		return "malformed";
+	case HEALTH_CONFIG_STALE:
+		return "stale";
+	}
+	return "unknown";
+}
+
+/* Is errno after a failed openat() "not there" rather than a fault? */
+static int
+errno_is_absent(int error)
+{
+	return error == ENOENT || error == ENOTDIR || error == ELOOP ||
+	    error == EACCES;
+}
+
+/* Records manifest path `path` in one of the bounded lists. */
+static void
+list_add(char list[][MANIFEST_PATH_MAX + 1], size_t *count,
+    const char *path)
+{
+	if (*count < HEALTH_MAX_LISTED)
+		snprintf(list[*count], MANIFEST_PATH_MAX + 1, "%s", path);
+	(*count)++;
+}
+
+/* Starts a report for `t`: nothing found yet, module counts filled. */
+static void
+health_start(const struct tenant *t, const struct manifest *m,
+    struct tenant_health *out)
+{
+	size_t i;
+
+	out->archived = 0;
+	out->folder_exists = 0;
+	out->config_exists = 0;
+	out->config_valid = 0;
+	out->config_state = HEALTH_CONFIG_NO_FOLDER;
+	out->public_exists = 0;
+	out->frontend_deployed = 0;
+	out->manifest_files = m->count;
+	out->missing_count = 0;
+	out->modified_count = 0;
+	out->modules_count = (int64_t)t->module_count;
+	out->enabled_modules_count = 0;
+	for (i = 0; i < t->module_count; i++)
+		if (t->modules[i].enabled)
+			out->enabled_modules_count++;
+}
+
+/* Lists every manifest file as missing: there is no public/ to look in. */
+static void
+all_missing(const struct manifest *m, struct tenant_health *out)
+{
+	size_t i;
+
+	for (i = 0; i < m->count; i++)
+		list_add(out->missing_files, &out->missing_count,
+		    m->entries[i].path);
+	out->frontend_deployed = m->count == 0;
+}
+
+/*
+ * Reads config.json of the folder `folderfd` (at most HEALTH_CONFIG_MAX
+ * bytes) into `out`, whose limit leaves room for one READ_CHUNK more.
+ * Returns 1 read, 0 not there (or not a regular file), -1 unreadable
+ * (errno set; ENOMEM is the caller's error).
+ */
+static int
+read_config(int folderfd, struct buf *out)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = -1, rc = -1;
+
+	rc = asset_open_at(folderfd, CONFIG_FILE, &fd, &st);
+	if (rc != 1)
+		goto out;
+	rc = -1;
+	if (st.st_size > HEALTH_CONFIG_MAX) {
+		errno = EFBIG;
+		goto out;
+	}
+	for (;;) {
+		if (buf_grow(out, READ_CHUNK) == -1)
+			goto out;
+		n = read(fd, out->data + out->len, out->cap - out->len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto out;
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+	}
+	if (out->len > HEALTH_CONFIG_MAX) {
+		errno = EFBIG;
+		goto out;
+	}
+	rc = 1;
+out:
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/*
+ * The generated_at of a parsed config.json, exactly as config_render()
+ * writes it ("2026-11-26T12:00:00Z").  Returns 0 with *when, or -1.
+ */
+static int
+config_generated_at(const struct json_value *doc, time_t *when)
+{
+	const struct json_value *stamp;
+	const char *end;
+	struct tm tm;
+
+	stamp = json_object_get(doc, "generated_at");
+	if (stamp == NULL || stamp->type != JSON_STRING || stamp->len != 20)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(stamp->text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	if ((*when = timegm(&tm)) == (time_t)-1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Judges config.json of `folderfd`: present, parses, and equal to what
+ * config_render() makes of the database state at the file's own
+ * generated_at.  Returns 0 with the findings in `out`, or -1 when memory
+ * ran out.
+ */
+static int
+check_config(int folderfd, const struct tenant *t,
+    const struct module_catalog *cat, const char *api_url,
+    struct tenant_health *out)
+{
+	struct buf file, rendered;
+	struct json_value *doc = NULL;
+	char err[128];
+	time_t when;
+	int rc = -1, read_rc;
+
+	buf_init(&file, HEALTH_CONFIG_MAX + READ_CHUNK);
+	buf_init(&rendered, HEALTH_CONFIG_MAX * 2);
+	read_rc = read_config(folderfd, &file);
+	if (read_rc == 0) {
+		out->config_state = HEALTH_CONFIG_MISSING;
+		rc = 0;
+		goto out;
+	}
+	out->config_exists = 1;
+	if (read_rc == -1) {
+		if (errno == ENOMEM)
+			goto out;
+		out->config_state = HEALTH_CONFIG_UNREADABLE;
+		rc = 0;
+		goto out;
+	}
+	doc = json_parse(file.data, file.len, err, sizeof(err));
+	if (doc == NULL && errno == ENOMEM)
+		goto out;
+	if (doc == NULL || doc->type != JSON_OBJECT ||
+	    config_generated_at(doc, &when) == -1) {
+		out->config_state = HEALTH_CONFIG_MALFORMED;
+		rc = 0;
+		goto out;
+	}
+	if (config_render(t, cat, api_url, when, &rendered) == -1)
+		goto out;
+	if (rendered.len == file.len &&
+	    memcmp(rendered.data, file.data, file.len) == 0) {
+		out->config_valid = 1;
+		out->config_state = HEALTH_CONFIG_OK;
+	} else
+		out->config_state = HEALTH_CONFIG_STALE;
+	rc = 0;
+out:
+	json_free(doc);
+	buf_release(&file);
+	buf_release(&rendered);
+	return rc;
+}
+
+/*
+ * Compares public/ (`publicfd`) with every manifest entry: missing, or
+ * modified (size first, SHA-256 only for equal sizes).  Returns 0, or -1
+ * on an I/O error (errno set).
+ */
+static int
+check_frontend(int publicfd, const struct manifest *m,
+    struct tenant_health *out)
+{
+	const struct manifest_entry *entry;
+	unsigned char digest[32];
+	struct stat st;
+	uint64_t size;
+	size_t i;
+	int fd = -1, rc;
+
+	for (i = 0; i < m->count; i++) {
+		entry = &m->entries[i];
+		rc = asset_open_at(publicfd, entry->path, &fd, &st);
+		if (rc == -1)
+			return -1;
+		if (rc == 0) {
+			list_add(out->missing_files, &out->missing_count,
+			    entry->path);
+			continue;
+		}
+		close(fd);
+		fd = -1;
+		if ((uint64_t)st.st_size != entry->size) {
+			list_add(out->modified_files, &out->modified_count,
+			    entry->path);
+			continue;
+		}
+		rc = file_sha256_at(publicfd, entry->path, digest, &size);
+		if (rc == -1)
+			return -1;
+		if (rc == 1)
+			list_add(out->missing_files, &out->missing_count,
+			    entry->path);
+		else if (size != entry->size ||
+		    memcmp(digest, entry->sha256, sizeof(digest)) != 0)
+			list_add(out->modified_files, &out->modified_count,
+			    entry->path);
+	}
+	out->frontend_deployed = out->missing_count == 0;
+	return 0;
+}
+
+/*
+ * Judges folder `t->subdomain` below `parent_dirfd` (see health.h).
+ * Called by tenant_health_check() and by fsck.  Returns 0 or -1.
+ */
+int
+tenant_health_check_in(int parent_dirfd, const struct tenant *t,
+    const struct module_catalog *cat, const char *api_url,
+    const struct manifest *m, struct tenant_health *out)
+{
+	int folderfd = -1, publicfd = -1, rc = -1;
+
+	health_start(t, m, out);
+	if (validate_subdomain(t->subdomain, strlen(t->subdomain)) != NULL) {
+		errno = EINVAL;
+		goto out;
+	}
+	folderfd = openat(parent_dirfd, t->subdomain,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (folderfd == -1) {
+		if (!errno_is_absent(errno))
+			goto out;
+		all_missing(m, out);
+		rc = 0;
+		goto out;
+	}
+	out->folder_exists = 1;
+	if (check_config(folderfd, t, cat, api_url, out) == -1)
+		goto out;
+	publicfd = openat(folderfd, PUBLIC_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (publicfd == -1) {
+		if (!errno_is_absent(errno))
+			goto out;
+		all_missing(m, out);
+		rc = 0;
+		goto out;
+	}
+	out->public_exists = 1;
+	rc = check_frontend(publicfd, m, out);
+out:
+	if (publicfd != -1)
+		close(publicfd);
+	if (folderfd != -1)
+		close(folderfd);
+	return rc;
+}
+
+/*
+ * Judges the tenant's own folder: under tenants_dir while active, under
+ * archive_dir once archived.  Called by the health handler.  Returns 0 or
+ * -1.
+ */
+int
+tenant_health_check(struct service *svc, const struct tenant *t,
+    const struct module_catalog *cat, const struct manifest *m,
+    struct tenant_health *out)
+{
+	const struct conf *c = svc->conf;
+	int archivefd = -1, rc = -1;
+
+	if (t->archived_at == NULL)
+		return tenant_health_check_in(svc->tenants_dirfd, t, cat,
+		    c->api_url, m, out);
+	archivefd = open(c->archive_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (archivefd == -1) {
+		if (!errno_is_absent(errno))
+			return -1;
+		health_start(t, m, out);
+		all_missing(m, out);
+		rc = 0;
+	} else
+		rc = tenant_health_check_in(archivefd, t, cat, c->api_url, m,
+		    out);
+	out->archived = 1;
+	if (archivefd != -1)
+		close(archivefd);
+	return rc;
+}
+
+/* All green: folder, valid config.json and every template file there. */
+int
+tenant_health_ok(const struct tenant_health *h)
+{
+	return h->folder_exists && h->config_valid && h->frontend_deployed;
+}

@@ -1,0 +1,102 @@
+/*
+ * health.h - is a tenant's folder what the database and the template say
+ * it should be?
+ *
+ * A health check looks at one tenant folder (tenants/<sub>/, or
+ * archive/<sub>/ for an archived tenant) and answers, without changing
+ * anything:
+ *   - does the folder exist, does it hold config.json;
+ *   - is config.json valid: it parses, and its bytes equal what
+ *     config_render() produces from the tenant's database state for the
+ *     generated_at the file itself carries, so a stale or hand-edited
+ *     config.json is caught;
+ *   - is the frontend deployed: every file of the template manifest is
+ *     present under public/ (a file the tenant changed counts as present,
+ *     and is listed as modified: sizes are compared first, SHA-256 only
+ *     when the sizes match);
+ *   - how many module rows the tenant has and how many are enabled.
+ * GET /api/tenants/{id}/health/ formats the result as JSON; `tenantctl
+ * fsck` runs it over every tenant with one module catalog and one manifest.
+ *
+ * Ownership: struct tenant_health holds no pointers; it is filled in
+ * place and needs no release.  It is large (the path lists), so callers
+ * keep it on the heap or in a static.
+ */
+#ifndef TENANTD_HEALTH_H
+#define TENANTD_HEALTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manifest.h"
+
+struct manifest;
+struct module_catalog;
+struct service;
+struct tenant;
+
+/* How many missing and how many modified paths are listed. */
+#define HEALTH_MAX_LISTED	100
+
+/* Largest config.json a health check (and the config endpoint) reads. */
+#define HEALTH_CONFIG_MAX	(1024 * 1024)
+
+/* Why config_valid is 0 (or HEALTH_CONFIG_OK when it is 1). */
+enum health_config_state {
+	HEALTH_CONFIG_OK = 0,
+	HEALTH_CONFIG_NO_FOLDER,	/* the folder itself is missing */
+	HEALTH_CONFIG_MISSING,		/* no config.json */
+	HEALTH_CONFIG_UNREADABLE,	/* not a regular file, too large, I/O */
+	HEALTH_CONFIG_MALFORMED,	/* not JSON, or no usable generated_at */
+	HEALTH_CONFIG_STALE		/* parses, but differs from the DB */
+};
+
+struct tenant_health {
+	int	archived;		/* judged in archive_dir */
+	int	folder_exists;
+	int	config_exists;
+	int	config_valid;
+	enum health_config_state config_state;
+	int	public_exists;		/* public/ is a directory */
+	int	frontend_deployed;	/* every manifest file present */
+	int64_t	modules_count;		/* the tenant's module rows */
+	int64_t	enabled_modules_count;	/* of those, enabled */
+	size_t	manifest_files;		/* files the manifest lists */
+	size_t	missing_count;		/* all missing files ... */
+	size_t	modified_count;		/* ... and all modified ones */
+	/* The first HEALTH_MAX_LISTED of each, in manifest order. */
+	char	missing_files[HEALTH_MAX_LISTED][MANIFEST_PATH_MAX + 1];
+	char	modified_files[HEALTH_MAX_LISTED][MANIFEST_PATH_MAX + 1];
+};
+
+/* Human-readable name of a config state ("stale", "missing", ...). */
+const char *health_config_state_name(enum health_config_state state);
+
+/*
+ * Judges the folder `t->subdomain` under the directory `parent_dirfd`
+ * against the tenant's database state `t` (with its module rows, as
+ * tenant_find_by_id() loads them), the module catalog `cat`, the api_url
+ * config.json carries and the template manifest `m`.  For callers that
+ * already know where the folder is (fsck judges a folder found in either
+ * place).  Sets out->archived to 0; the caller may set it.  Returns 0 with
+ * `out` filled (a missing folder or file is a finding, not an error), or
+ * -1 on an I/O error other than "not there" (errno set).
+ */
+int	tenant_health_check_in(int parent_dirfd, const struct tenant *t,
+	    const struct module_catalog *cat, const char *api_url,
+	    const struct manifest *m, struct tenant_health *out);
+
+/*
+ * The check of the tenant's own folder: tenants_dir/<sub> for an active
+ * tenant, archive_dir/<sub> (and out->archived = 1) for an archived one
+ * (t->archived_at set).  `cat` and `m` as above.  Returns 0 or -1 (errno
+ * set).
+ */
+int	tenant_health_check(struct service *svc, const struct tenant *t,
+	    const struct module_catalog *cat, const struct manifest *m,
+	    struct tenant_health *out);
+
+/* Is everything green (folder, config valid, frontend deployed)?  1 or 0. */
+int	tenant_health_ok(const struct tenant_health *h);
+
+#endif

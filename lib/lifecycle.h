@@ -1,0 +1,137 @@
+/*
+ * lifecycle.h - archiving a tenant and bringing it back.
+ *
+ * Archiving deactivates a tenant and moves its folder from tenants_dir to
+ * archive_dir, where neither the web server nor the config and asset
+ * endpoints look; restoring reverses both.  The two directories must be
+ * on one filesystem: the move is a rename(), which is atomic, and is
+ * refused with EXDEV otherwise.
+ *
+ * Order of operations.  Both run under the tenant lock (tenant_lock.h),
+ * so no deploy, archive or restore of the same tenant runs at the same
+ * time, and hold the tenant row (SELECT ... FOR UPDATE) from step 1 to
+ * COMMIT, so a PATCH or module change waits for them.
+ *
+ *   archive (lock "archive"; 409 busy while a deploy job is queued or
+ *   running for the tenant):
+ *     1. BEGIN; lock and load the row;
+ *     2. if archive_dir/<sub> exists as well, it is left from an older
+ *        tenant of that subdomain: rename it to archive_dir/.old-<sub>-<hex>;
+ *     3. rename tenants_dir/<sub> to archive_dir/<sub>; fsync both
+ *        directories;
+ *     4. UPDATE is_active = 0, archived_at = UTC_TIMESTAMP(); audit
+ *        "tenant.archive"; COMMIT.
+ *   restore (lock "restore"):
+ *     1. BEGIN; lock and load the row;
+ *     2. a folder already at tenants_dir/<sub> is a conflict (409, to be
+ *        sorted out with tenantctl fsck), never overwritten;
+ *     3. rename archive_dir/<sub> to tenants_dir/<sub>; fsync both;
+ *     4. write config.json from the row (it may have changed while the
+ *        tenant was archived, e.g. by bulk-update-modules);
+ *     5. UPDATE is_active = 1, archived_at = NULL; audit "tenant.restore";
+ *        COMMIT.
+ *   A failure after the rename moves the folder back before returning.
+ *
+ * Crash safety: every state between the steps is recognisable from the
+ * row and the folder's place, and running the same operation again (or
+ * `tenantctl fsck --repair`) completes it:
+ *
+ *   row        folder in        meaning               completed by
+ *   active     tenants_dir      normal                -
+ *   active     archive_dir      archive after step 3  archive, fsck
+ *   archived   archive_dir      normal                -
+ *   archived   tenants_dir      restore after step 3  restore, fsck
+ *
+ * Both operations are idempotent: archiving an archived tenant (or
+ * restoring an active one) whose folder is in its place changes nothing
+ * and succeeds.
+ *
+ * Return convention: enum lifecycle_status; on failure `err` holds a
+ * message safe to show to an administrator (no absolute paths).
+ */
+#ifndef TENANTD_LIFECYCLE_H
+#define TENANTD_LIFECYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct service;
+struct tenant;
+
+enum lifecycle_status {
+	LIFECYCLE_OK = 0,
+	LIFECYCLE_NOT_FOUND,	/* 404 */
+	LIFECYCLE_BUSY,		/* 409 busy: another operation, a deploy job */
+	LIFECYCLE_CONFLICT,	/* 409 conflict: a folder in the way, or gone */
+	LIFECYCLE_DB_DOWN,	/* 503 */
+	LIFECYCLE_FAILED	/* 500: disk or database error */
+};
+
+/* Where a tenant's folder is: bits of lifecycle_locate(). */
+#define LIFECYCLE_IN_TENANTS	0x1
+#define LIFECYCLE_IN_ARCHIVE	0x2
+
+/*
+ * Archives tenant `id` for user `user_id` (0 for tenantctl).  `out` (may
+ * be NULL; initialised by the caller) receives the tenant as it is
+ * afterwards.
+ */
+enum lifecycle_status lifecycle_archive(struct service *svc, int64_t id,
+	    int64_t user_id, struct tenant *out, char *err, size_t errlen);
+
+/* Restores tenant `id`; the same conventions as lifecycle_archive(). */
+enum lifecycle_status lifecycle_restore(struct service *svc, int64_t id,
+	    int64_t user_id, struct tenant *out, char *err, size_t errlen);
+
+/* Either of the two, for callers that treat them alike. */
+typedef enum lifecycle_status (*lifecycle_fn)(struct service *svc,
+	    int64_t id, int64_t user_id, struct tenant *out, char *err,
+	    size_t errlen);
+
+/*
+ * Opens conf->archive_dir (the configured path may be a symlink).  With
+ * `create`, a missing directory is made with mode 0755 (its parent must
+ * exist).  Returns the descriptor, or -1 with errno set (ENOENT when it
+ * does not exist and `create` is 0).
+ */
+int	lifecycle_open_archive_dir(const struct conf *c, int create);
+
+/*
+ * Where the folder `subdomain` is: LIFECYCLE_IN_TENANTS and/or
+ * LIFECYCLE_IN_ARCHIVE in *where (0: nowhere).  Only directories count;
+ * symlinks are not followed.  `archive_dirfd` may be -1 (no archive
+ * directory).  Returns 0, or -1 on an error other than "not there".
+ */
+int	lifecycle_locate(int tenants_dirfd, int archive_dirfd,
+	    const char *subdomain, unsigned *where);
+
+/*
+ * Writes "<prefix><name>-<16 random hex digits>" into `out` (of `len`
+ * bytes): the name of a folder put aside or being built, which starts
+ * with a dot so it can never be a subdomain.  Returns 0, or -1 with errno
+ * set (ENAMETOOLONG when it would not fit or pass NAME_MAX).
+ */
+int	lifecycle_hidden_name(char *out, size_t len, const char *prefix,
+	    const char *name);
+
+/*
+ * Renames `from` in `from_dirfd` to `to` in `to_dirfd`, failing with
+ * EEXIST (or ENOTEMPTY) when `to` exists, even as an empty directory,
+ * which rename() would replace.  Returns 0, or -1 with errno set (EXDEV
+ * across filesystems).
+ */
+int	lifecycle_rename_noreplace(int from_dirfd, const char *from,
+	    int to_dirfd, const char *to);
+
+/*
+ * Renames entry `name` of `from_dirfd` to "<prefix><name>-<16 hex>" in
+ * `to_dirfd` (the same filesystem), never over an existing entry, and
+ * syncs both directories.  The new name goes to `moved_to` (of `len`
+ * bytes).  Used to put a folder aside instead of deleting it (archive:
+ * ".old-", fsck: ".orphan-").  Returns 0, or -1 with errno set.
+ */
+int	lifecycle_move_aside(int from_dirfd, const char *name, int to_dirfd,
+	    const char *prefix, char *moved_to, size_t len);
+
+#endif

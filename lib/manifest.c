@@ -1,0 +1,621 @@
+/*
+ * manifest.c - the template manifest: building it from a directory,
+ * writing and reading its text form, and hashing files against it.
+ *
+ * `tenantctl manifest` builds and writes it once at `make` time; deploys,
+ * health checks and fsck read it and hash only the tenant's files.  The
+ * reader trusts nothing: every line is checked as strictly as the builder
+ * checks the template, so a damaged or hand-edited manifest can never name
+ * a path outside the template's shape.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "manifest.h"
+#include "validate.h"
+
+#define MANIFEST_HEADER		"# tenantd template manifest 1"
+#define MANIFEST_MAX_DEPTH	32
+#define HASH_CHUNK_BYTES	(64 * 1024)
+#define SHA256_HEX_LEN		64
+/* Digest, space, up to 20 digits, space, path, newline and NUL. */
+#define MANIFEST_LINE_MAX	(SHA256_HEX_LEN + 1 + 20 + 1 + \
+				    MANIFEST_PATH_MAX + 2)
+
+/* What a walk of the template carries from directory to directory. */
+struct manifest_walk {
+	struct manifest	*m;
+	size_t		 capacity;
+	char		*err;
+	size_t		 errlen;
+};
+
+static void	set_error(char *err, size_t errlen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Writes a message into `err`, if there is room for one. */
+static void
+set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Sets up an empty manifest; allocates nothing. */
+void
+manifest_init(struct manifest *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+/* Frees the entries of `m` and leaves it empty; accepts NULL. */
+void
+manifest_release(struct manifest *m)
+{
+	if (m == NULL)
+		return;
+	free(m->entries);
+	manifest_init(m);
+}
+
+/* Is `c` allowed in a path segment: [A-Za-z0-9._-]? */
+static int
+segment_char_valid(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/*
+ * Is `name` (of `len` bytes) one valid segment: not empty, not starting
+ * with '.', only [A-Za-z0-9._-]?  Returns 1 or 0.
+ */
+static int
+segment_valid(const char *name, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || name[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!segment_char_valid(name[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Is `path` a valid manifest path: 1 to MANIFEST_PATH_MAX bytes of valid
+ * segments separated by single '/'?  Returns 1 or 0.
+ */
+static int
+path_valid(const char *path)
+{
+	size_t	len, start, i;
+
+	len = strlen(path);
+	if (len == 0 || len > MANIFEST_PATH_MAX)
+		return 0;
+	start = 0;
+	for (i = 0; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		if (!segment_valid(path + start, i - start))
+			return 0;
+		start = i + 1;
+	}
+	return 1;
+}
+
+/*
+ * Hashes what is left to read on `fd` in 64 KiB reads.  Returns 0 with
+ * the digest and the number of bytes read, or -1 with errno set.
+ */
+static int
+hash_fd(int fd, unsigned char out[32], uint64_t *size)
+{
+	crypto_hash_sha256_state	state;
+	unsigned char			chunk[HASH_CHUNK_BYTES];
+	uint64_t			total = 0;
+	ssize_t				n;
+
+	if (sodium_init() < 0) {
+		errno = EIO;
+		return -1;
+	}
+	crypto_hash_sha256_init(&state);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		crypto_hash_sha256_update(&state, chunk, (unsigned long long)n);
+		total += (uint64_t)n;
+	}
+	crypto_hash_sha256_final(&state, out);
+	*size = total;
+	return 0;
+}
+
+/*
+ * Adds an entry for `path` with its digest and size, growing the array
+ * within MANIFEST_MAX_FILES.  Returns 0, or -1 with `err` set.
+ */
+static int
+walk_add(struct manifest_walk *w, const char *path,
+    const unsigned char digest[32], uint64_t size)
+{
+	struct manifest_entry	*grown, *e;
+	size_t			 capacity;
+
+	if (w->m->count >= MANIFEST_MAX_FILES) {
+		set_error(w->err, w->errlen, "%s: the template has more than "
+		    "%d files", path, MANIFEST_MAX_FILES);
+		return -1;
+	}
+	if (w->m->count == w->capacity) {
+		capacity = w->capacity == 0 ? 64 : w->capacity * 2;
+		if (capacity > MANIFEST_MAX_FILES)
+			capacity = MANIFEST_MAX_FILES;
+		grown = reallocarray(w->m->entries, capacity, sizeof(*grown));
+		if (grown == NULL) {
+			set_error(w->err, w->errlen, "out of memory");
+			return -1;
+		}
+		w->m->entries = grown;
+		w->capacity = capacity;
+	}
+	if (size > UINT64_MAX - w->m->total_bytes) {
+		set_error(w->err, w->errlen, "%s: the template is too large",
+		    path);
+		return -1;
+	}
+	e = &w->m->entries[w->m->count++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->path, path, strlen(path) + 1);
+	memcpy(e->sha256, digest, sizeof(e->sha256));
+	e->size = size;
+	w->m->total_bytes += size;
+	return 0;
+}
+
+/*
+ * Hashes regular file `name` of directory `dirfd` (known as `path` in the
+ * manifest) and adds it.  The file is opened without following a symlink
+ * and checked again after opening, so a file swapped for something else
+ * while the walk runs is refused too.  Returns 0, or -1 with `err` set.
+ */
+static int
+walk_file(struct manifest_walk *w, int dirfd, const char *name,
+    const char *path)
+{
+	unsigned char	digest[32];
+	struct stat	st;
+	uint64_t	size;
+	int		fd = -1, rc = -1;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		set_error(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		set_error(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_error(w->err, w->errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (hash_fd(fd, digest, &size) == -1) {
+		set_error(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = walk_add(w, path, digest, size);
+out:
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Walks the directory open on `fd` (taken over and closed), whose entries
+ * have paths starting with `prefix` ("" at the top).  Directories are
+ * descended, regular files hashed; any other kind of entry, and any name
+ * outside the manifest rules, fails the build.  Returns 0, or -1 with
+ * `err` naming the offending path.
+ */
+static int
+walk_directory(struct manifest_walk *w, int fd, const char *prefix,
+    int depth)
+{
+	char		 path[MANIFEST_PATH_MAX + 1];
+	struct dirent	*entry;
+	struct stat	 st;
+	DIR		*dir;
+	size_t		 prefix_len, name_len;
+	int		 child, rc = -1;
+
+	if ((dir = fdopendir(fd)) == NULL) {
+		set_error(w->err, w->errlen, "%s: %s",
+		    prefix[0] != '\0' ? prefix : ".", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	prefix_len = strlen(prefix);
+	for (;;) {
+		errno = 0;
+		if ((entry = readdir(dir)) == NULL) {
+			if (errno != 0) {
+				set_error(w->err, w->errlen, "%s: %s",
+				    prefix[0] != '\0' ? prefix : ".",
+				    strerror(errno));
+				goto out;
+			}
+			break;
+		}
+		if (strcmp(entry->d_name, ".") == 0 ||
+		    strcmp(entry->d_name, "..") == 0)
+			continue;
+		name_len = strlen(entry->d_name);
+		if (name_len > MANIFEST_PATH_MAX - prefix_len) {
+			set_error(w->err, w->errlen, "%s%s: path longer than "
+			    "%d bytes", prefix, entry->d_name,
+			    MANIFEST_PATH_MAX);
+			goto out;
+		}
+		memcpy(path, prefix, prefix_len);
+		memcpy(path + prefix_len, entry->d_name, name_len + 1);
+		if (!segment_valid(entry->d_name, name_len)) {
+			set_error(w->err, w->errlen, "%s: names must be made "
+			    "of A-Z a-z 0-9 . _ - and not start with '.'",
+			    path);
+			goto out;
+		}
+		if (fstatat(dirfd(dir), entry->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
+			set_error(w->err, w->errlen, "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (S_ISREG(st.st_mode)) {
+			if (walk_file(w, dirfd(dir), entry->d_name, path) == -1)
+				goto out;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			set_error(w->err, w->errlen, "%s: %s are not allowed "
+			    "in the template", path, S_ISLNK(st.st_mode) ?
+			    "symbolic links" : "special files");
+			goto out;
+		}
+		if (depth >= MANIFEST_MAX_DEPTH) {
+			set_error(w->err, w->errlen, "%s: nested deeper than "
+			    "%d directories", path, MANIFEST_MAX_DEPTH);
+			goto out;
+		}
+		if (name_len + 1 > MANIFEST_PATH_MAX - prefix_len) {
+			set_error(w->err, w->errlen, "%s: path longer than "
+			    "%d bytes", path, MANIFEST_PATH_MAX);
+			goto out;
+		}
+		path[prefix_len + name_len] = '/';
+		path[prefix_len + name_len + 1] = '\0';
+		child = openat(dirfd(dir), entry->d_name, O_RDONLY |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child == -1) {
+			set_error(w->err, w->errlen, "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (walk_directory(w, child, path, depth + 1) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	closedir(dir);
+	return rc;
+}
+
+/* qsort() order of entries: strcmp of their paths. */
+static int
+entry_compare(const void *a, const void *b)
+{
+	const struct manifest_entry	*x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * Builds the manifest of directory `dir` (see manifest.h).  `dir` itself
+ * may be reached through a symlink; nothing below it is.  Called by
+ * `tenantctl manifest` and tests.  Returns 0, or -1 with `err` set and `m`
+ * empty.
+ */
+int
+manifest_build(struct manifest *m, const char *dir, char *err, size_t errlen)
+{
+	struct manifest_walk	w;
+	int			fd;
+
+	manifest_release(m);
+	memset(&w, 0, sizeof(w));
+	w.m = m;
+	w.err = err;
+	w.errlen = errlen;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		set_error(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (walk_directory(&w, fd, "", 0) == -1) {
+		manifest_release(m);
+		return -1;
+	}
+	if (m->count > 1)
+		qsort(m->entries, m->count, sizeof(m->entries[0]),
+		    entry_compare);
+	return 0;
+}
+
+/* Writes the 64-character lowercase hex form of `digest` into `out`. */
+void
+sha256_hex(const unsigned char digest[32], char out[65])
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < 32; i++) {
+		out[i * 2] = hex[digest[i] >> 4];
+		out[i * 2 + 1] = hex[digest[i] & 0x0f];
+	}
+	out[64] = '\0';
+}
+
+/*
+ * Writes `m` in the format of manifest.h to `out`.  Called by `tenantctl
+ * manifest`.  Returns 0, or -1 with errno set when a write failed.
+ */
+int
+manifest_write(const struct manifest *m, FILE *out)
+{
+	char	hex[SHA256_HEX_LEN + 1];
+	size_t	i;
+
+	if (fprintf(out, "%s\n", MANIFEST_HEADER) < 0)
+		return -1;
+	for (i = 0; i < m->count; i++) {
+		sha256_hex(m->entries[i].sha256, hex);
+		if (fprintf(out, "%s %llu %s\n", hex,
+		    (unsigned long long)m->entries[i].size,
+		    m->entries[i].path) < 0)
+			return -1;
+	}
+	return fflush(out) == EOF ? -1 : 0;
+}
+
+/* The value of hex digit `c` (lowercase only), or -1. */
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Parses one manifest line (without its newline) into `e`.  Returns NULL,
+ * or a message saying what is wrong with it.
+ */
+static const char *
+parse_line(char *line, struct manifest_entry *e)
+{
+	const char	*errstr;
+	char		*size_text, *path;
+	int64_t		 size;
+	size_t		 i;
+	int		 high, low;
+
+	for (i = 0; i < 32; i++) {
+		high = hex_value(line[i * 2]);
+		low = high == -1 ? -1 : hex_value(line[i * 2 + 1]);
+		if (low == -1)
+			return "the digest must be 64 lowercase hex digits";
+		e->sha256[i] = (unsigned char)(high << 4 | low);
+	}
+	if (line[SHA256_HEX_LEN] != ' ')
+		return "the digest must be 64 lowercase hex digits";
+	size_text = line + SHA256_HEX_LEN + 1;
+	if ((path = strchr(size_text, ' ')) == NULL)
+		return "expected \"<sha256> <size> <path>\"";
+	*path++ = '\0';
+	if (parse_int64(size_text, 0, INT64_MAX, &size, &errstr) == -1)
+		return "the size must be a whole number";
+	if (!path_valid(path))
+		return "invalid path";
+	e->size = (uint64_t)size;
+	memcpy(e->path, path, strlen(path) + 1);
+	return NULL;
+}
+
+/*
+ * Reads and validates manifest file `path` (see manifest.h).  Called by
+ * deploy_manifest() and tests.  Returns 0, or -1 with `err` naming the
+ * line and `m` empty.
+ */
+int
+manifest_read(struct manifest *m, const char *path, char *err, size_t errlen)
+{
+	struct manifest_walk	 w;
+	struct manifest_entry	 entry;
+	const char		*problem;
+	char			 line[MANIFEST_LINE_MAX + 1];
+	FILE			*in = NULL;
+	size_t			 len, line_number = 0;
+	int			 rc = -1;
+
+	manifest_release(m);
+	memset(&w, 0, sizeof(w));
+	w.m = m;
+	w.err = err;
+	w.errlen = errlen;
+	if ((in = fopen(path, "re")) == NULL) {
+		set_error(err, errlen, "cannot open the template manifest: %s",
+		    strerror(errno));
+		goto out;
+	}
+	while (fgets(line, sizeof(line), in) != NULL) {
+		line_number++;
+		len = strlen(line);
+		if (len == 0 || line[len - 1] != '\n') {
+			set_error(err, errlen, "template manifest line %zu: %s",
+			    line_number, len + 1 == sizeof(line) ?
+			    "too long" : "truncated (no newline)");
+			goto out;
+		}
+		line[--len] = '\0';
+		if (line_number == 1) {
+			if (strcmp(line, MANIFEST_HEADER) != 0) {
+				set_error(err, errlen, "template manifest line "
+				    "1: expected \"%s\"", MANIFEST_HEADER);
+				goto out;
+			}
+			continue;
+		}
+		if (len <= SHA256_HEX_LEN) {
+			set_error(err, errlen, "template manifest line %zu: "
+			    "expected \"<sha256> <size> <path>\"", line_number);
+			goto out;
+		}
+		memset(&entry, 0, sizeof(entry));
+		if ((problem = parse_line(line, &entry)) != NULL) {
+			set_error(err, errlen, "template manifest line %zu: %s",
+			    line_number, problem);
+			goto out;
+		}
+		if (m->count > 0 &&
+		    strcmp(m->entries[m->count - 1].path, entry.path) >= 0) {
+			set_error(err, errlen, "template manifest line %zu: "
+			    "%s", line_number, strcmp(m->entries[m->count -
+			    1].path, entry.path) == 0 ? "duplicate path" :
+			    "paths are not sorted");
+			goto out;
+		}
+		if (walk_add(&w, entry.path, entry.sha256, entry.size) == -1) {
+			set_error(err, errlen, "template manifest line %zu: "
+			    "too many files or bytes", line_number);
+			goto out;
+		}
+	}
+	if (ferror(in)) {
+		set_error(err, errlen, "cannot read the template manifest: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (line_number == 0) {
+		set_error(err, errlen, "the template manifest is empty");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (in != NULL)
+		fclose(in);
+	if (rc == -1)
+		manifest_release(m);
+	return rc;
+}
+
+/* bsearch() order: a path against an entry. */
+static int
+path_compare(const void *key, const void *member)
+{
+	const struct manifest_entry	*e = member;
+
+	return strcmp(key, e->path);
+}
+
+/* The entry for `path` in `m`, or NULL. */
+const struct manifest_entry *
+manifest_find(const struct manifest *m, const char *path)
+{
+	if (m->count == 0)
+		return NULL;
+	return bsearch(path, m->entries, m->count, sizeof(m->entries[0]),
+	    path_compare);
+}
+
+/*
+ * Hashes regular file `path` below `dirfd` (see manifest.h), opening every
+ * segment without following a symlink.  Used by deploys and health checks
+ * on tenant folders.  Returns 0 with digest and size, 1 when there is no
+ * regular file at `path`, -1 on an I/O error (errno set).
+ */
+int
+file_sha256_at(int dirfd, const char *path, unsigned char out[32],
+    uint64_t *size)
+{
+	char		 segment[MANIFEST_PATH_MAX + 1];
+	struct stat	 st;
+	const char	*p, *slash;
+	size_t		 len;
+	int		 fd = -1, next, rc = -1, saved;
+
+	if (!path_valid(path))
+		return 1;
+	p = path;
+	for (;;) {
+		slash = strchr(p, '/');
+		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		memcpy(segment, p, len);
+		segment[len] = '\0';
+		next = openat(fd == -1 ? dirfd : fd, segment, slash != NULL ?
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC :
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (next == -1) {
+			/* Gone, a symlink, or no directory on the way. */
+			if (errno == ENOENT || errno == ELOOP ||
+			    errno == ENOTDIR)
+				rc = 1;
+			goto out;
+		}
+		if (fd != -1)
+			close(fd);
+		fd = next;
+		if (slash == NULL)
+			break;
+		p = slash + 1;
+	}
+	if (fstat(fd, &st) == -1)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		rc = 1;
+		goto out;
+	}
+	rc = hash_fd(fd, out, size);
+out:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	errno = saved;
+	return rc;
+}

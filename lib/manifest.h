@@ -1,0 +1,77 @@
+/*
+ * manifest.h - the list of files that make up the tenant site template.
+ *
+ * `make` runs `tenantctl manifest www/template` to write
+ * www/template.manifest: one line per regular file, sorted by path,
+ *
+ *     # tenantd template manifest 1
+ *     <sha256 in hex> <size in bytes> <relative/path>
+ *
+ * Deploys copy exactly these files and health checks judge a tenant folder
+ * against them, so neither has to walk or hash the template again.  Paths
+ * are '/'-separated segments of [A-Za-z0-9._-], none starting with '.';
+ * building a manifest of a template with any other name, a symlink or a
+ * special file fails, so nothing unexpected can reach a tenant folder.
+ *
+ * Ownership: a struct manifest owns its entries; manifest_release() frees
+ * them.
+ */
+#ifndef TENANTD_MANIFEST_H
+#define TENANTD_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MANIFEST_PATH_MAX	255
+#define MANIFEST_MAX_FILES	10000
+
+struct manifest_entry {
+	char		path[MANIFEST_PATH_MAX + 1];
+	uint64_t	size;
+	unsigned char	sha256[32];
+};
+
+struct manifest {
+	struct manifest_entry *entries;	/* sorted by path (strcmp) */
+	size_t		 count;
+	uint64_t	 total_bytes;
+};
+
+void	manifest_init(struct manifest *m);
+void	manifest_release(struct manifest *m);
+
+/*
+ * Walks directory `dir` (without following symlinks) and hashes every file.
+ * Returns 0, or -1 with a message naming the offending file in `err`.
+ */
+int	manifest_build(struct manifest *m, const char *dir, char *err,
+	    size_t errlen);
+
+/* Writes `m` in the format above.  Returns 0 or -1 (errno set). */
+int	manifest_write(const struct manifest *m, FILE *out);
+
+/*
+ * Reads a manifest file, validating every line (hex digest, size, path
+ * rules, sort order, no duplicates).  Returns 0, or -1 with a message
+ * naming the line in `err`.
+ */
+int	manifest_read(struct manifest *m, const char *path, char *err,
+	    size_t errlen);
+
+/* The entry for `path`, or NULL (binary search). */
+const struct manifest_entry *manifest_find(const struct manifest *m,
+	    const char *path);
+
+/*
+ * Hashes the regular file `path` under directory `dirfd` (each segment
+ * opened with O_NOFOLLOW).  Returns 0 with the digest and size, 1 if the
+ * file does not exist (or is not a regular file), -1 on an I/O error.
+ */
+int	file_sha256_at(int dirfd, const char *path, unsigned char out[32],
+	    uint64_t *size);
+
+/* Writes the 64-character lowercase hex form of a digest plus a NUL. */
+void	sha256_hex(const unsigned char digest[32], char out[65]);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * tenant_lock.h - one long operation per tenant at a time.
+ *
+ * Deploy, archive and restore rebuild or move a tenant's folder; two of them
+ * at once would trample each other.  The lock lives in the tenants row
+ * (columns busy_operation, busy_token, busy_since) so it holds across
+ * workers, job runners and hosts: taking it is one conditional UPDATE.  A
+ * lock older than conf->job_heartbeat_timeout * 4 seconds is presumed to
+ * belong to a process that died and may be taken over, so a crash never
+ * leaves a tenant locked for good.
+ *
+ * Asked for while another operation holds it, the API answers 409
+ * {"code": "busy"} (SPEC section 9).
+ */
+#ifndef TENANTD_TENANT_LOCK_H
+#define TENANTD_TENANT_LOCK_H
+
+#include <stdint.h>
+
+struct conf;
+struct db;
+
+#define TENANT_LOCK_TOKEN_HEX	32
+
+struct tenant_lock {
+	int64_t	tenant_id;
+	char	token[TENANT_LOCK_TOKEN_HEX + 1];
+	int	held;
+};
+
+/*
+ * Takes the lock of tenant `tenant_id` for `operation` ("deploy",
+ * "archive", "restore").  Returns 1 when taken, 0 when another operation
+ * holds it (or the tenant does not exist), -1 on a database error.  Runs
+ * outside any transaction of the caller (it commits by itself).
+ */
+int	tenant_lock_acquire(struct db *db, const struct conf *c,
+	    int64_t tenant_id, const char *operation, struct tenant_lock *lock);
+
+/*
+ * The same, retrying every 50 ms for up to `timeout_ms` while another
+ * operation holds the lock.  For short changes that must not run during a
+ * deploy (a new logo is written into public/, which a deploy swaps away).
+ * Returns 1, 0 when still held by another after the wait, or -1.
+ */
+int	tenant_lock_acquire_wait(struct db *db, const struct conf *c,
+	    int64_t tenant_id, const char *operation, struct tenant_lock *lock,
+	    int timeout_ms);
+
+/*
+ * Does another operation hold the lock of tenant `tenant_id` now (one not
+ * yet old enough to be taken over)?  For answering 409 busy before work is
+ * queued rather than run.  Returns 1, 0, or -1 on a database error.
+ */
+int	tenant_lock_held(struct db *db, const struct conf *c,
+	    int64_t tenant_id);
+
+/*
+ * Proves the lock is still ours and pushes busy_since forward, for
+ * operations longer than the takeover age.  Returns 1, 0 if it was taken
+ * over, -1 on error.
+ */
+int	tenant_lock_refresh(struct db *db, struct tenant_lock *lock);
+
+/* Releases the lock if held (only ours: matched by token).  0 or -1. */
+int	tenant_lock_release(struct db *db, struct tenant_lock *lock);
+
+#endif

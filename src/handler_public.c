@@ -1,0 +1,244 @@
+/*
+ * handler_public.c - what tenant sites fetch without logging in:
+ *   GET/HEAD /api/tenants/by-subdomain/{sub}/config/         config.json
+ *   GET/HEAD /api/tenants/by-subdomain/{sub}/assets/{path*}  public/ files
+ *
+ * Neither touches the database: the file system is the truth for what a
+ * tenant site shows.  An archived or deleted tenant has no folder under
+ * tenants_dir, so it is a 404 with no lookup beyond one fstatat(); a
+ * subdomain that cannot exist (invalid or reserved) is a 404 before any
+ * system call at all.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "asset.h"
+#include "conf.h"
+#include "config_cache.h"
+#include "handler.h"
+#include "http.h"
+#include "log.h"
+#include "mime.h"
+#include "service.h"
+#include "validate.h"
+
+/* Bytes libmagic sees to judge a file. */
+#define SNIFF_BYTES	8192
+
+/* Longest offload header value: prefix or tenants_dir + sub + path. */
+#define OFFLOAD_PATH_MAX	8192
+
+#define ASSET_CACHE_CONTROL	"public, max-age=300"
+#define CONFIG_CACHE_CONTROL	"no-cache"
+
+/*
+ * This worker's config cache, made on its first config or gate request
+ * (workers are forked before any request, so no two processes ever share
+ * it).
+ */
+static struct config_cache *worker_config_cache;
+
+/*
+ * The worker's config cache, made on first use (see handler.h).  Called by
+ * the config endpoint and the module gate.  Returns it, or NULL if out of
+ * memory.
+ */
+struct config_cache *
+handler_config_cache(void)
+{
+	if (worker_config_cache == NULL)
+		worker_config_cache = config_cache_new(
+		    CONFIG_CACHE_DEFAULT_ENTRIES, CONFIG_CACHE_DEFAULT_BYTES);
+	return worker_config_cache;
+}
+
+/*
+ * Can {sub} be a tenant at all: a valid subdomain that is not reserved?
+ * Decided from the text alone.
+ */
+static int
+subdomain_servable(const struct request_context *ctx)
+{
+	return validate_subdomain(ctx->sub, strlen(ctx->sub)) == NULL &&
+	    !conf_is_reserved(ctx->svc->conf, ctx->sub);
+}
+
+/* The 404 of both endpoints.  Returns 404. */
+static int
+reply_not_found(struct http_response *res, const char *message)
+{
+	return http_reply_error(res, 404, "not_found", message, NULL);
+}
+
+/*
+ * GET /api/tenants/by-subdomain/{sub}/config/: the tenant's config.json
+ * byte for byte, from this worker's cache when the file is unchanged, with
+ * a strong ETag; If-None-Match answers 304.  Clients must revalidate
+ * (no-cache), so an update is seen at the next request.
+ */
+HANDLER(handle_public_config)
+{
+	struct config_cache *cache;
+	struct config_view view;
+	int rc;
+
+	if (!subdomain_servable(ctx))
+		return reply_not_found(res, "no such tenant");
+	if ((cache = handler_config_cache()) == NULL)
+		return http_reply_error(res, 500, "internal_error",
+		    "out of memory", NULL);
+	rc = config_cache_get(cache, ctx->svc->tenants_dirfd, ctx->sub, &view);
+	if (rc == 0)
+		return reply_not_found(res, "no such tenant");
+	if (rc == -1) {
+		log_error("config of %s: %s", ctx->sub, strerror(errno));
+		return http_reply_error(res, 500, "internal_error",
+		    "could not read the tenant configuration", NULL);
+	}
+	if (http_header_add(res, "ETag", "%s", view.etag) == -1 ||
+	    http_header_add(res, "Cache-Control", CONFIG_CACHE_CONTROL) == -1 ||
+	    http_header_add(res, "X-Content-Type-Options", "nosniff") == -1)
+		return http_reply_error(res, 500, "internal_error",
+		    "could not build the response", NULL);
+	if (http_not_modified(req->if_none_match, NULL, view.etag, -1)) {
+		res->status = 304;
+		return 304;
+	}
+	if (http_header_add(res, "Content-Type",
+	    "application/json; charset=utf-8") == -1 ||
+	    buf_append(&res->body, view.data, view.len) == -1)
+		return http_reply_error(res, 500, "internal_error",
+		    "could not build the response", NULL);
+	res->status = 200;
+	return 200;
+}
+
+/*
+ * The Content-Type of the open file `fd` called `path`: libmagic on its
+ * first bytes, refined by extension for text (mime_for_file()).
+ */
+static const char *
+asset_content_type(struct service *svc, int fd, const char *path)
+{
+	char sniff[SNIFF_BYTES], detected[128];
+	ssize_t got;
+
+	do
+		got = pread(fd, sniff, sizeof(sniff), 0);
+	while (got == -1 && errno == EINTR);
+	if (got < 0 || mime_detect(svc->mime, sniff, (size_t)got, detected,
+	    sizeof(detected)) == -1)
+		return mime_for_file(path, NULL);
+	return mime_for_file(path, detected);
+}
+
+/*
+ * Hands the file to the web server instead of sending it: nginx gets
+ * X-Accel-Redirect to its internal location of tenants_dir, lighttpd
+ * X-Sendfile with the full path (both percent-encoded; each decodes once).
+ * Returns 0 or -1.
+ */
+static int
+asset_offload(struct request_context *ctx, struct http_response *res,
+    const char *path)
+{
+	const struct conf *c = ctx->svc->conf;
+	char plain[OFFLOAD_PATH_MAX], encoded[OFFLOAD_PATH_MAX * 3];
+	int written;
+
+	if (c->asset_offload == CONF_ASSET_OFFLOAD_NGINX) {
+		written = snprintf(plain, sizeof(plain), "/%s/public/%s",
+		    ctx->sub, path);
+		if (written < 0 || (size_t)written >= sizeof(plain) ||
+		    asset_path_encode(plain, encoded, sizeof(encoded)) == -1)
+			return -1;
+		return http_header_add(res, "X-Accel-Redirect", "%s%s",
+		    c->asset_offload_prefix, encoded);
+	}
+	written = snprintf(plain, sizeof(plain), "%s/%s/public/%s",
+	    c->tenants_dir, ctx->sub, path);
+	if (written < 0 || (size_t)written >= sizeof(plain) ||
+	    asset_path_encode(plain, encoded, sizeof(encoded)) == -1)
+		return -1;
+	return http_header_add(res, "X-Sendfile", "%s", encoded);
+}
+
+/*
+ * GET/HEAD /api/tenants/by-subdomain/{sub}/assets/{path*}: a file of the
+ * tenant's public/ folder, found by asset_open() (never outside it), with
+ * its type, ETag and Last-Modified; conditional requests answer 304.  The
+ * bytes are streamed by the worker, or left to the web server when
+ * asset_offload is configured.
+ */
+HANDLER(handle_public_asset)
+{
+	char path[ASSET_PATH_MAX + 1], etag[ASSET_ETAG_MAX];
+	char modified[HTTP_DATE_MAX];
+	const char *reason;
+	struct stat st;
+	int fd = -1, rc, status;
+
+	if (!subdomain_servable(ctx)) {
+		status = reply_not_found(res, "no such tenant");
+		goto out;
+	}
+	if ((reason = asset_path_decode(ctx->rest, ctx->rest_len, path)) !=
+	    NULL) {
+		log_debug("asset path of %s refused: %s", ctx->sub, reason);
+		status = reply_not_found(res, "no such file");
+		goto out;
+	}
+	rc = asset_open(ctx->svc->tenants_dirfd, ctx->sub, path, &fd, &st);
+	if (rc == 0) {
+		status = reply_not_found(res, "no such file");
+		goto out;
+	}
+	if (rc == -1) {
+		log_error("asset of %s: %s", ctx->sub, strerror(errno));
+		status = http_reply_error(res, 500, "internal_error",
+		    "could not open the file", NULL);
+		goto out;
+	}
+
+	asset_etag(&st, etag);
+	if (http_date_format(st.st_mtim.tv_sec, modified) == -1)
+		modified[0] = '\0';
+	if (http_header_add(res, "ETag", "%s", etag) == -1 ||
+	    (modified[0] != '\0' &&
+	    http_header_add(res, "Last-Modified", "%s", modified) == -1) ||
+	    http_header_add(res, "Cache-Control", ASSET_CACHE_CONTROL) == -1 ||
+	    http_header_add(res, "X-Content-Type-Options", "nosniff") == -1)
+		goto build_failed;
+	if (http_not_modified(req->if_none_match, req->if_modified_since, etag,
+	    modified[0] != '\0' ? st.st_mtim.tv_sec : -1)) {
+		res->status = status = 304;
+		goto out;
+	}
+	if (http_header_add(res, "Content-Type", "%s",
+	    asset_content_type(ctx->svc, fd, path)) == -1)
+		goto build_failed;
+
+	if (ctx->svc->conf->asset_offload != CONF_ASSET_OFFLOAD_NONE) {
+		if (asset_offload(ctx, res, path) == -1)
+			goto build_failed;
+		res->status = status = 200;
+		goto out;
+	}
+	res->body_fd = fd;
+	res->body_size = st.st_size;
+	fd = -1;
+	res->status = status = 200;
+	goto out;
+build_failed:
+	buf_reset(&res->headers);
+	status = http_reply_error(res, 500, "internal_error",
+	    "could not build the response", NULL);
+out:
+	if (fd != -1)
+		close(fd);
+	return status;
+}

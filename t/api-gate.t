@@ -1,0 +1,263 @@
+# api-gate.t - the module gate, through nginx (auth_request to GET
+# /api/gate) and through lighttpd (FastCGI Authorizer role), each with a
+# real module backend (t/lib/module-backend.pl) behind /api/m/<module>/:
+# an enabled module's API reaches the backend with its path, method and
+# body; a disabled one answers 403 JSON and the backend never sees it;
+# toggling a module through the API takes effect on the next request; an
+# archived tenant is 403, an unknown one 404; a host only ever gets its
+# own tenant's answer; paths whose normal form names another module never
+# reach the backend as that module; /api/gate answers directly (204, 403,
+# 404, 400) for the tenant of the request's host, and 404 on the admin
+# host.  Finally the Authorizer role is asked straight over tenantd's
+# socket, without a web server.
+use strict;
+use warnings;
+
+use Test::More;
+
+use TenantdStack;
+
+my $TIMEOUT = 30;
+
+# Creates tenant `sub` with `modules` (core ones are added) and no
+# deploy; returns its id.
+sub make_tenant {
+	my ($s, $sub, @modules) = @_;
+	my $r = $s->post('/api/tenants/?deploy=false', json => {
+	    name => "Tenant $sub", subdomain => $sub, module_keys => \@modules });
+	is($r->{status}, 201, "tenant $sub is created") or diag $r->{content};
+	return $r->{json}{id};
+}
+
+# Enables or disables module `key` of tenant `id` through the admin API.
+sub set_module {
+	my ($s, $id, $key, $enabled) = @_;
+	my $r = $s->post("/api/tenants/$id/update_module/", json => {
+	    module_key => $key,
+	    is_enabled => $enabled ? JSON::PP::true() : JSON::PP::false() });
+	is($r->{status}, 200, ($enabled ? 'enable' : 'disable') . " $key")
+	    or diag $r->{content};
+}
+
+# The number of requests the module backend has answered.
+sub hits { scalar(my @hits = $_[0]->module_backend_hits) }
+
+for my $frontend (qw(nginx lighttpd)) {
+	subtest "through $frontend" => sub {
+		my $s = TenantdStack->new(workers => 2, frontend => $frontend,
+		    module_backend => 1);
+		$s->start;
+		my $on = sub {
+			my ($host, $method, $path, %o) = @_;
+			return $s->request($method, $path, token => undef,
+			    host => "$host.localhost", timeout => $TIMEOUT, %o);
+		};
+
+		my $acme = make_tenant($s, 'acme', 'wallet');
+		my $globex = make_tenant($s, 'globex', 'tasks', 'wallet');
+
+		# --- enabled modules reach the backend -----------------------
+		my $r = $on->('acme', 'GET', '/api/m/wallet/balance?month=11&x=a%20b');
+		is($r->{status}, 200, 'an enabled module answers 200')
+		    or diag $r->{content};
+		is($r->{json}{backend}, 'module', '  from the module backend');
+		is($r->{json}{module}, 'wallet', '  which saw the module');
+		is($r->{json}{path}, '/api/m/wallet/balance?month=11&x=a%20b',
+		    '  the path and query');
+		is($r->{json}{method}, 'GET', '  and the method');
+		like($r->{json}{host} // '', qr/^acme\.localhost(:\d+)?$/,
+		    '  and the tenant\'s host');
+		$r = $on->('acme', 'POST', '/api/m/wallet/payments',
+		    json => { amount => 42 });
+		is($r->{status}, 200, 'a POST to an enabled module answers 200');
+		is($r->{json}{method}, 'POST', '  the backend saw a POST');
+		is($r->{json}{body}, '{"amount":42}', '  with its body');
+		$r = $on->('acme', 'GET', '/api/m/employees');
+		is($r->{status}, 200, 'a core module is enabled');
+		is($r->{json}{path}, '/api/m/employees', '  path without a slash');
+
+		# --- disabled modules never do --------------------------------
+		my $before = hits($s);
+		$r = $on->('acme', 'GET', '/api/m/tasks/list');
+		$s->is_error($r, 403, 'module_disabled', 'a disabled module');
+		like($r->{content}, qr/tasks/, '  the message names the module');
+		$r = $on->('acme', 'POST', '/api/m/tasks/new', json => { a => 1 });
+		$s->is_error($r, 403, 'module_disabled', 'a POST to it');
+		$r = $on->('acme', 'DELETE', '/api/m/reports/');
+		$s->is_error($r, 403, 'module_disabled', 'a DELETE to another');
+		is(hits($s), $before, 'the backend was not called for any of them');
+
+		# --- one host, one tenant --------------------------------------
+		$r = $on->('globex', 'GET', '/api/m/tasks/list');
+		is($r->{status}, 200, 'globex has tasks');
+		$r = $on->('acme', 'GET', '/api/m/tasks/list',
+		    headers => { 'X-Tenant-Subdomain' => 'globex',
+		    'Tenant-Subdomain' => 'globex' });
+		$s->is_error($r, 403, 'module_disabled',
+		    'acme\'s host does not get globex\'s answer, whatever it sends');
+		$r = $on->('acme', 'GET', '/api/gate?module=tasks&tenant=globex'
+		    . '&subdomain=globex');
+		$s->is_error($r, 403, 'module_disabled',
+		    'nor by naming globex in the gate\'s query');
+		$r = $on->('ACME', 'GET', '/api/m/wallet/x');
+		is($r->{status}, 200, 'the host is case-insensitive');
+
+		# --- toggling takes effect on the next request --------------
+		for my $round (1 .. 3) {
+			set_module($s, $acme, 'tasks', 1);
+			$r = $on->('acme', 'GET', '/api/m/tasks/list');
+			is($r->{status}, 200, "round $round: enabled at once");
+			is($r->{json}{module}, 'tasks', '  and the backend saw it');
+			set_module($s, $acme, 'tasks', 0);
+			$before = hits($s);
+			$r = $on->('acme', 'GET', '/api/m/tasks/list');
+			$s->is_error($r, 403, 'module_disabled',
+			    "round $round: disabled at once");
+			is(hits($s), $before, '  and the backend not called');
+		}
+
+		# --- paths that could name another module --------------------
+		$before = hits($s);
+		for my $path ('/api/m/wallet/../tasks/list',
+		    '/api/m/wallet/%2e%2e/tasks/list',
+		    '/api/m/wallet/%2E%2E/tasks/list',
+		    '/api/m/wallet/..%2ftasks/list') {
+			$r = $on->('acme', 'GET', $path);
+			ok($r->{status} == 403 || $r->{status} == 400,
+			    "$path is refused ($r->{status})")
+			    or diag $r->{content};
+		}
+		my @tasks_hits = grep { ($_->{module} // '') eq 'tasks' }
+		    $s->module_backend_hits;
+		my @new = $s->module_backend_hits;
+		splice @new, 0, $before;
+		is_deeply([grep { ($_->{module} // '') eq 'tasks'
+		    || ($_->{path} // '') =~ /tasks/ } @new], [],
+		    'none of them reached the backend naming tasks');
+		$r = $on->('acme', 'GET', '/api/m/tasks/../wallet/x');
+		if ($frontend eq 'nginx') {
+			is($r->{status}, 200, 'nginx: a path normalised to wallet '
+			    . 'is wallet\'s');
+			is($r->{json}{path}, '/api/m/wallet/x',
+			    '  and the backend gets the normalised path');
+		} else {
+			$s->is_error($r, 400, 'malformed_path',
+			    'lighttpd: a path with .. is refused by the authorizer');
+		}
+		$r = $on->('acme', 'GET', '/api/m/Wallet/x');
+		is($r->{status}, 404, 'a module key in upper case is 404');
+		$r = $on->('acme', 'GET', '/api/m/nosuch/x');
+		$s->is_error($r, 404, 'unknown_module', 'an unknown module');
+
+		# --- archived and unknown tenants --------------------------------
+		$r = $s->post("/api/tenants/$globex/archive/");
+		is($r->{status}, 200, 'globex is archived') or diag $r->{content};
+		$before = hits($s);
+		$r = $on->('globex', 'GET', '/api/m/tasks/list');
+		$s->is_error($r, 403, 'tenant_archived', 'an archived tenant');
+		$r = $on->('globex', 'GET', '/api/gate?module=employees');
+		$s->is_error($r, 403, 'tenant_archived', '  also at /api/gate');
+		$r = $on->('nosuch', 'GET', '/api/m/wallet/x');
+		$s->is_error($r, 404, 'not_found', 'an unknown tenant');
+		$r = $on->('www', 'GET', '/api/m/wallet/x');
+		$s->is_error($r, 404, 'not_found', 'a reserved subdomain');
+		is(hits($s), $before, 'the backend was not called for them');
+		$r = $s->post("/api/tenants/$globex/restore/");
+		is($r->{status}, 200, 'globex is restored') or diag $r->{content};
+		$r = $on->('globex', 'GET', '/api/m/tasks/list');
+		is($r->{status}, 200, 'a restored tenant is allowed again');
+
+		# --- /api/gate itself --------------------------------------------
+		$r = $on->('acme', 'GET', '/api/gate?module=wallet');
+		is($r->{status}, 204, 'GET /api/gate: 204 for an enabled module');
+		is($r->{content}, '', '  with no body');
+		$r = $on->('acme', 'HEAD', '/api/gate?module=wallet');
+		is($r->{status}, 204, 'HEAD /api/gate: 204 as well');
+		$r = $on->('acme', 'GET', '/api/gate/?module=tasks');
+		$s->is_error($r, 403, 'module_disabled', '/api/gate/: 403');
+		$r = $on->('acme', 'GET', '/api/gate?module=nosuch');
+		$s->is_error($r, 404, 'unknown_module', '/api/gate: unknown module');
+		$r = $on->('acme', 'GET', '/api/gate?module=Wallet');
+		$s->is_error($r, 400, 'validation_failed', '/api/gate: bad key',
+		    'module');
+		$r = $on->('acme', 'GET', '/api/gate');
+		$s->is_error($r, 400, 'validation_failed', '/api/gate: no key',
+		    'module');
+		$r = $on->('acme', 'GET', '/api/gate?module=wallet&module=tasks');
+		$s->is_error($r, 400, 'validation_failed',
+		    '/api/gate: a repeated key', 'module');
+		$r = $on->('acme', 'POST', '/api/gate?module=wallet');
+		is($r->{status}, 405, '/api/gate: POST is 405');
+		$r = $on->('nosuch', 'GET', '/api/gate?module=wallet');
+		$s->is_error($r, 404, 'not_found', '/api/gate: unknown tenant');
+		$r = $s->get('/api/gate?module=wallet', token => undef);
+		$s->is_error($r, 404, 'not_found', 'the admin host gets 404');
+		$r = $s->get('/api/m/wallet/x', token => undef);
+		is($r->{status}, 404, 'and no module API');
+		$r = $s->get('/api/gate?module=wallet');
+		$s->is_error($r, 404, 'not_found',
+		    '  not even with the admin\'s token');
+
+		# --- tenantd down: the gate fails closed ----------------------------
+		$s->stop_tenantd;
+		$before = hits($s);
+		$r = $on->('acme', 'GET', '/api/m/wallet/x');
+		is($r->{status}, 503, 'without tenantd a module API is 503')
+		    or diag "$r->{status} $r->{content}";
+		is(hits($s), $before, '  and the backend is not called');
+		$s->start_tenantd;
+		# lighttpd tries a backend that failed again after disable-time.
+		my $deadline = time + 10;
+		do {
+			$r = $on->('acme', 'GET', '/api/m/wallet/x');
+		} while ($r->{status} == 503 && time < $deadline
+		    && select(undef, undef, undef, 0.2) == 0);
+		is($r->{status}, 200, 'with tenantd back it is allowed again');
+
+		# --- the backend down ---------------------------------------------
+		$s->_stop_process('module_backend', 'TERM');
+		$r = $on->('acme', 'GET', '/api/m/wallet/x');
+		is($r->{status}, 503, 'a module backend that is down is 503')
+		    or diag "$r->{status} $r->{content}";
+		$r = $on->('acme', 'GET', '/api/m/tasks/x');
+		$s->is_error($r, 403, 'module_disabled',
+		    '  while a disabled module is still 403');
+		$s->stop;
+	};
+}
+
+# --- the Authorizer role without a web server -------------------------------
+
+subtest 'FastCGI Authorizer role, straight to the socket' => sub {
+	my $s = TenantdStack->new(workers => 1, nginx => 0);
+	$s->start;
+	make_tenant($s, 'acme', 'wallet');
+	my $ask = sub {
+		my ($method, $path, %params) = @_;
+		return $s->fastcgi_authorizer($method, $path,
+		    { Host => 'acme.localhost:8080', %params });
+	};
+	my $r = $ask->('POST', '/api/m/wallet/pay?x=1');
+	is($r->{status}, 200, 'an enabled module: 200');
+	is($r->{content}, '', '  with no body');
+	$r = $ask->('GET', '/api/m/tasks/list');
+	is($r->{status}, 403, 'a disabled module: 403');
+	like($r->{content}, qr/"code":"module_disabled"/, '  module_disabled');
+	$r = $ask->('GET', '/api/m/wallet/../tasks');
+	is($r->{status}, 400, 'a path with ..: 400');
+	like($r->{content}, qr/"code":"malformed_path"/, '  malformed_path');
+	$r = $ask->('GET', '/api/m/wallet//x');
+	is($r->{status}, 400, 'an empty segment: 400');
+	$r = $ask->('GET', '/api/tenants/');
+	is($r->{status}, 404, 'no module API path: 404');
+	unlike($r->{content}, qr/"results"/, '  and never the route behind it');
+	$r = $s->fastcgi_authorizer('GET', '/api/m/wallet/x',
+	    { Host => 'globex.localhost' });
+	is($r->{status}, 404, 'an unknown tenant\'s host: 404');
+	$r = $s->fastcgi_authorizer('GET', '/api/m/wallet/x',
+	    { Host => '127.0.0.1' });
+	is($r->{status}, 404, 'no tenant host: 404');
+	$s->stop;
+};
+
+done_testing();

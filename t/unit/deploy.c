@@ -1,0 +1,367 @@
+/*
+ * deploy.c - unit tests for lib/deploy.c without a database, on a private
+ * temporary directory: progress is reported per file up to the total; a
+ * cancelled deploy, a template that no longer matches its manifest and a
+ * missing tenant folder all leave public/ as it was with no staging
+ * directory; symlinks in public/ are never followed; leftovers of a killed
+ * deploy are removed; deploy_manifest() reads the manifest once and again
+ * only after the file changed.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "deploy.h"
+#include "log.h"
+#include "manifest.h"
+#include "provision.h"
+#include "service.h"
+#include "tap.h"
+#include "tenant.h"
+
+static char	root[64];	/* the mkdtemp() directory */
+
+/* Progress calls seen, and the call that cancels (0: none). */
+struct progress_log {
+	size_t	calls;
+	size_t	last_done;
+	size_t	last_total;
+	int	monotonic;
+	size_t	cancel_at;
+};
+
+/* Writes `text` into `name` below the root (a relative path). */
+static int
+write_file(const char *name, const char *text)
+{
+	char	path[PATH_MAX];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* Reads `name` below the root into `out`; "" if it cannot be read. */
+static const char *
+read_file(const char *name, char *out, size_t outlen)
+{
+	char	path[PATH_MAX];
+	FILE	*f;
+	size_t	n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	if ((f = fopen(path, "r")) != NULL) {
+		n = fread(out, 1, outlen - 1, f);
+		fclose(f);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Makes directory `name` below the root. */
+static int
+make_dir(const char *name)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return mkdir(path, 0755);
+}
+
+/* lstat() of `name` below the root: 0, or -1. */
+static int
+stat_of(const char *name, struct stat *st)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return lstat(path, st);
+}
+
+/* Number of entries of tenants/acme whose name starts with `prefix`. */
+static int
+count_prefixed(const char *prefix)
+{
+	char		 path[PATH_MAX];
+	struct dirent	*entry;
+	DIR		*dir;
+	int		 count = 0;
+
+	snprintf(path, sizeof(path), "%s/tenants/acme", root);
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((entry = readdir(dir)) != NULL)
+		if (strncmp(entry->d_name, prefix, strlen(prefix)) == 0)
+			count++;
+	closedir(dir);
+	return count;
+}
+
+/* deploy_progress_fn: records the calls; cancels at cancel_at. */
+static int
+record_progress(void *arg, size_t done, size_t total)
+{
+	struct progress_log	*log = arg;
+
+	if (done != log->last_done + 1)
+		log->monotonic = 0;
+	log->calls++;
+	log->last_done = done;
+	log->last_total = total;
+	return log->cancel_at != 0 && done == log->cancel_at;
+}
+
+/* Writes the manifest of template/ to template.manifest.  0 or -1. */
+static int
+write_manifest(struct manifest *m)
+{
+	char	path[PATH_MAX], final[PATH_MAX], err[256];
+	FILE	*f;
+	int	rc;
+
+	snprintf(path, sizeof(path), "%s/template", root);
+	if (manifest_build(m, path, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/template.manifest.new", root);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	rc = manifest_write(m, f);
+	if (fclose(f) != 0)
+		rc = -1;
+	snprintf(final, sizeof(final), "%s/template.manifest", root);
+	if (rc == 0)
+		rc = rename(path, final);
+	return rc;
+}
+
+/* A deploy with progress, symlinks in public/ and leftovers. */
+static void
+test_deploy(struct service *svc, struct tenant *t, struct manifest *m)
+{
+	struct deploy_report	 report;
+	struct progress_log	 progress;
+	struct stat		 st;
+	char			 err[256], text[256];
+	char			 from[PATH_MAX], to[PATH_MAX];
+
+	memset(&progress, 0, sizeof(progress));
+	progress.monotonic = 1;
+	is_int(deploy_tenant(svc, t, m, 0, record_progress, &progress,
+	    &report, err, sizeof(err)), 0, "deploy succeeds");
+	is_int((long long)report.files_copied, (long long)m->count,
+	    "every template file copied");
+	is_int((long long)report.files_carried, 3,
+	    "logo, outside link and its own directory's file carried");
+	is_int((long long)progress.calls, (long long)m->count + 3,
+	    "progress called once per file");
+	is_int((long long)progress.last_done, (long long)progress.last_total,
+	    "progress ends at the total");
+	ok(progress.monotonic, "progress counts up by one");
+	is_string(read_file("tenants/acme/public/css/site.css", text,
+	    sizeof(text)), "body{}\n", "a nested template file is in place");
+	ok(stat_of("tenants/acme/public/link-out", &st) == 0 &&
+	    S_ISLNK(st.st_mode), "a symlink of the tenant stays a symlink");
+	ok(stat_of("tenants/acme/public/app.js", &st) == 0 &&
+	    S_ISREG(st.st_mode), "a symlink at a template path is replaced");
+	is_string(read_file("outside/secret.txt", text, sizeof(text)),
+	    "secret\n", "nothing was written through a symlink");
+	is_string(read_file("tenants/acme/public/own/deep.txt", text,
+	    sizeof(text)), "deep\n", "a file in the tenant's directory stays");
+	is_string(read_file("tenants/acme/.env.local", text, sizeof(text)),
+	    "NEXT_PUBLIC_TENANT_NAME=\"Acme\"\n"
+	    "NEXT_PUBLIC_TENANT_SUBDOMAIN=\"acme\"\n"
+	    "NEXT_PUBLIC_API_URL=\"/api\"\n"
+	    "NEXT_PUBLIC_PRIMARY_COLOR=\"#3498db\"\n"
+	    "NEXT_PUBLIC_SECONDARY_COLOR=\"#2ecc71\"\n", ".env.local");
+	is_int(count_prefixed(".public."), 0, "no staging directory left");
+	ok(stat_of("tenants/acme/.deployed", &st) == 0, "a record is written");
+
+	/* A killed deploy left these; the next deploy clears them. */
+	make_dir("tenants/acme/.public.staging-0123456789abcdef");
+	write_file("tenants/acme/.public.staging-0123456789abcdef/x", "x");
+	make_dir("tenants/acme/.public.old-0123456789abcdef");
+	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	    sizeof(err)), 0, "deploy without a progress callback");
+	is_int(count_prefixed(".public."), 0,
+	    "leftovers of a killed deploy are removed");
+	is_int((long long)report.files_kept, 0, "nothing counts as changed");
+
+	/* Killed between the two renames of a swap without RENAME_EXCHANGE. */
+	snprintf(from, sizeof(from), "%s/tenants/acme/public", root);
+	snprintf(to, sizeof(to), "%s/tenants/acme/.public.old-fedcba9876543210",
+	    root);
+	ok(rename(from, to) == 0, "public/ moved aside as a killed swap would");
+	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	    sizeof(err)), 0, "deploy after the killed swap");
+	is_string(read_file("tenants/acme/public/own/deep.txt", text,
+	    sizeof(text)), "deep\n", "the old public/ was put back, not lost");
+	is_int((long long)report.files_carried, 3, "its own files carried");
+	is_int(count_prefixed(".public."), 0, "nothing left aside");
+}
+
+/* Failures leave public/ as it was and no staging directory. */
+static void
+test_failures(struct service *svc, struct tenant *t, struct manifest *m)
+{
+	struct deploy_report	 report;
+	struct progress_log	 progress;
+	struct stat		 before, after;
+	char			 err[256], text[256];
+
+	write_file("tenants/acme/public/index.html", "tenant's own index\n");
+	stat_of("tenants/acme/public/index.html", &before);
+
+	memset(&progress, 0, sizeof(progress));
+	progress.monotonic = 1;
+	progress.cancel_at = 2;
+	err[0] = '\0';
+	is_int(deploy_tenant(svc, t, m, 1, record_progress, &progress,
+	    &report, err, sizeof(err)), -1, "a cancelled deploy fails");
+	ok(strstr(err, "cancelled") != NULL, "... saying it was cancelled");
+	is_int(count_prefixed(".public."), 0, "... and leaves no staging");
+	is_string(read_file("tenants/acme/public/index.html", text,
+	    sizeof(text)), "tenant's own index\n", "... nor a changed public/");
+	stat_of("tenants/acme/public/index.html", &after);
+	ok(before.st_ino == after.st_ino, "... the very same file");
+
+	write_file("template/app.js", "export const changed = true;\n");
+	err[0] = '\0';
+	is_int(deploy_tenant(svc, t, m, 1, NULL, NULL, &report, err,
+	    sizeof(err)), -1, "a template that left its manifest fails");
+	ok(strstr(err, "app.js") != NULL && strstr(err, "manifest") != NULL,
+	    "... naming the file (%s)", err);
+	ok(strstr(err, root) == NULL, "... without an absolute path");
+	is_int(count_prefixed(".public."), 0, "... leaving no staging");
+	is_string(read_file("tenants/acme/public/index.html", text,
+	    sizeof(text)), "tenant's own index\n", "... nor a changed public/");
+	write_file("template/app.js", "export {};\n");
+
+	snprintf(t->subdomain, sizeof(t->subdomain), "ghost");
+	err[0] = '\0';
+	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	    sizeof(err)), -1, "a missing tenant folder fails");
+	ok(strstr(err, "missing") != NULL, "... saying so (%s)", err);
+	snprintf(t->subdomain, sizeof(t->subdomain), "../x");
+	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	    sizeof(err)), -1, "an invalid subdomain is refused");
+	snprintf(t->subdomain, sizeof(t->subdomain), "acme");
+
+	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	    sizeof(err)), 0, "the same deploy works once the template is back");
+	is_int((long long)report.files_kept, 1, "the changed index.html kept");
+	is_string(report.kept[0], "index.html", "kept names it");
+}
+
+/* deploy_manifest() caches and notices a replaced file. */
+static void
+test_manifest_cache(struct service *svc, struct manifest *m)
+{
+	const struct manifest	*first, *again, *fresh;
+	char			 err[256];
+
+	first = deploy_manifest(svc, err, sizeof(err));
+	ok(first != NULL && first->count == m->count, "manifest read");
+	again = deploy_manifest(svc, err, sizeof(err));
+	ok(again == first, "read once: the same copy again");
+	write_file("template/added.txt", "new file\n");
+	write_manifest(m);
+	fresh = deploy_manifest(svc, err, sizeof(err));
+	ok(fresh != NULL && fresh->count == m->count &&
+	    manifest_find(fresh, "added.txt") != NULL,
+	    "a replaced manifest is read again");
+	write_file("template.manifest", "garbage\n");
+	err[0] = '\0';
+	ok(deploy_manifest(svc, err, sizeof(err)) == NULL &&
+	    strstr(err, "line 1") != NULL, "a broken manifest is an error");
+	ok(strstr(err, root) == NULL, "... without an absolute path");
+}
+
+/* Builds a template, a manifest and a tenant folder, then runs the tests. */
+int
+main(void)
+{
+	char		template[] = "/tmp/tenantd-deploy-XXXXXX";
+	char		path[PATH_MAX], link[PATH_MAX];
+	struct conf	conf;
+	struct service	svc;
+	struct manifest	m;
+	struct tenant	t;
+	int		fd;
+
+	log_set_level(LOG_LEVEL_ERROR);
+	if (mkdtemp(template) == NULL || conf_init(&conf) == -1) {
+		printf("Bail out! cannot set up\n");
+		return 1;
+	}
+	snprintf(root, sizeof(root), "%s", template);
+	make_dir("template");
+	make_dir("template/css");
+	write_file("template/index.html", "<h1>template</h1>\n");
+	write_file("template/app.js", "export {};\n");
+	write_file("template/css/site.css", "body{}\n");
+	make_dir("outside");
+	write_file("outside/secret.txt", "secret\n");
+	make_dir("tenants");
+	make_dir("tenants/acme");
+	make_dir("tenants/acme/public");
+	make_dir("tenants/acme/public/own");
+	write_file("tenants/acme/public/logo.png", "png");
+	write_file("tenants/acme/public/own/deep.txt", "deep\n");
+	/* Symlinks out of public/: at a template path and of its own. */
+	snprintf(path, sizeof(path), "%s/outside/secret.txt", root);
+	snprintf(link, sizeof(link), "%s/tenants/acme/public/app.js", root);
+	symlink(path, link);
+	snprintf(link, sizeof(link), "%s/tenants/acme/public/link-out", root);
+	symlink(path, link);
+
+	manifest_init(&m);
+	if (write_manifest(&m) == -1) {
+		printf("Bail out! cannot write the manifest\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/template", root);
+	conf_set(&conf, "template_dir", path, NULL, 0);
+	snprintf(path, sizeof(path), "%s/template.manifest", root);
+	conf_set(&conf, "template_manifest", path, NULL, 0);
+	memset(&svc, 0, sizeof(svc));
+	svc.conf = &conf;
+	snprintf(path, sizeof(path), "%s/tenants", root);
+	svc.tenants_dirfd = open(path, O_RDONLY | O_DIRECTORY);
+
+	tenant_init(&t);
+	t.id = 1;
+	t.name = strdup("Acme");
+	snprintf(t.subdomain, sizeof(t.subdomain), "acme");
+	snprintf(t.primary_color, sizeof(t.primary_color), "#3498db");
+	snprintf(t.secondary_color, sizeof(t.secondary_color), "#2ecc71");
+	t.logo = strdup("logo.png");
+
+	test_deploy(&svc, &t, &m);
+	test_failures(&svc, &t, &m);
+	test_manifest_cache(&svc, &m);
+
+	tenant_release(&t);
+	manifest_release(&m);
+	service_close(&svc);
+	conf_release(&conf);
+	if ((fd = open("/tmp", O_RDONLY | O_DIRECTORY)) != -1) {
+		if (dir_remove_tree(fd, template + strlen("/tmp/")) == -1)
+			diag("could not remove %s: %s", root, strerror(errno));
+		close(fd);
+	}
+	done_testing();
+	return exit_status();
+}

@@ -1,0 +1,386 @@
+/*
+ * manifest.c - unit tests for lib/manifest.c on a private temporary
+ * directory: a manifest built from a template tree is sorted and hashes
+ * every file, survives a write/read round trip byte for byte, refuses
+ * names, symlinks and special files outside its rules, and the reader
+ * rejects every kind of malformed line.  file_sha256_at() hashes regular
+ * files only and never follows a symlink.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "manifest.h"
+#include "provision.h"
+#include "tap.h"
+
+#define HEADER	"# tenantd template manifest 1\n"
+#define DIGEST	"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+
+static char	root[64];	/* the mkdtemp() directory */
+
+/* Writes `text` into file `name` below the test root. */
+static int
+write_file(const char *name, const char *text)
+{
+	char	path[PATH_MAX];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* Makes directory `name` below the test root. */
+static int
+make_dir(const char *name)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return mkdir(path, 0755);
+}
+
+/* The hex SHA-256 of `text`, for comparing with the manifest. */
+static void
+hex_of(const char *text, char out[65])
+{
+	unsigned char	digest[32];
+
+	crypto_hash_sha256(digest, (const unsigned char *)text, strlen(text));
+	sha256_hex(digest, out);
+}
+
+/* Builds the manifest of directory `name` below the root. */
+static int
+build(struct manifest *m, const char *name, char *err, size_t errlen)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return manifest_build(m, path, err, errlen);
+}
+
+/* Reads manifest text `text` through a file: manifest_read()'s result. */
+static int
+read_text(struct manifest *m, const char *text, char *err, size_t errlen)
+{
+	char	path[PATH_MAX];
+
+	if (write_file("input.manifest", text) == -1)
+		return -2;
+	snprintf(path, sizeof(path), "%s/input.manifest", root);
+	return manifest_read(m, path, err, errlen);
+}
+
+/* A template tree is walked, hashed and sorted. */
+static void
+test_build(void)
+{
+	struct manifest			 m;
+	const struct manifest_entry	*e;
+	char				 err[256] = "", hex[65], expected[65];
+
+	make_dir("template");
+	make_dir("template/css");
+	make_dir("template/css/deep");
+	make_dir("template/empty");
+	write_file("template/index.html", "<h1>hi</h1>\n");
+	write_file("template/app.js", "export {};\n");
+	write_file("template/css/site.css", "body {}\n");
+	write_file("template/css/deep/a-b_c.1.css", "");
+	write_file("template/css.min", "x");
+
+	manifest_init(&m);
+	is_int(build(&m, "template", err, sizeof(err)), 0, "build: succeeds");
+	if (err[0] != '\0')
+		diag("%s", err);
+	is_int((long long)m.count, 5, "build: five files (empty dir ignored)");
+	if (m.count == 5) {
+		is_string(m.entries[0].path, "app.js", "build: sorted 1");
+		is_string(m.entries[1].path, "css.min", "build: sorted 2");
+		is_string(m.entries[2].path, "css/deep/a-b_c.1.css",
+		    "build: sorted 3 (strcmp order, nested path)");
+		is_string(m.entries[3].path, "css/site.css", "build: sorted 4");
+		is_string(m.entries[4].path, "index.html", "build: sorted 5");
+	}
+	is_int((long long)m.total_bytes, 12 + 11 + 8 + 0 + 1,
+	    "build: total bytes");
+	e = manifest_find(&m, "index.html");
+	ok(e != NULL && e->size == 12, "find: index.html with its size");
+	if (e != NULL) {
+		sha256_hex(e->sha256, hex);
+		hex_of("<h1>hi</h1>\n", expected);
+		is_string(hex, expected, "build: digest of index.html");
+	}
+	ok(manifest_find(&m, "css/site.css") != NULL, "find: nested path");
+	ok(manifest_find(&m, "missing.js") == NULL, "find: absent path");
+	ok(manifest_find(&m, "css") == NULL, "find: a directory is no entry");
+	manifest_release(&m);
+	is_int((long long)m.count, 0, "release: empties");
+	manifest_release(NULL);
+	ok(1, "release: accepts NULL");
+}
+
+/* write then read gives the same manifest, and the text is canonical. */
+static void
+test_round_trip(void)
+{
+	struct manifest	 built, loaded;
+	char		 err[256] = "", path[PATH_MAX], text[4096];
+	FILE		*f;
+	size_t		 i, n;
+	int		 same = 1;
+
+	manifest_init(&built);
+	manifest_init(&loaded);
+	build(&built, "template", err, sizeof(err));
+	snprintf(path, sizeof(path), "%s/template.manifest", root);
+	f = fopen(path, "w");
+	ok(f != NULL && manifest_write(&built, f) == 0, "write: succeeds");
+	if (f != NULL)
+		fclose(f);
+	is_int(manifest_read(&loaded, path, err, sizeof(err)), 0,
+	    "read: accepts what write wrote");
+	if (err[0] != '\0')
+		diag("%s", err);
+	is_int((long long)loaded.count, (long long)built.count,
+	    "read: same count");
+	is_int((long long)loaded.total_bytes, (long long)built.total_bytes,
+	    "read: same total");
+	for (i = 0; i < built.count && i < loaded.count; i++)
+		if (strcmp(built.entries[i].path, loaded.entries[i].path) != 0 ||
+		    built.entries[i].size != loaded.entries[i].size ||
+		    memcmp(built.entries[i].sha256, loaded.entries[i].sha256,
+		    32) != 0)
+			same = 0;
+	ok(same, "read: every entry equal");
+
+	f = fopen(path, "r");
+	n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	text[n] = '\0';
+	if (f != NULL)
+		fclose(f);
+	ok(strncmp(text, HEADER, strlen(HEADER)) == 0, "write: header line");
+	ok(strstr(text, " 1 css.min\n") != NULL, "write: <sha> <size> <path>");
+	manifest_release(&built);
+	manifest_release(&loaded);
+}
+
+/* Names, symlinks and special files outside the rules fail the build. */
+static void
+test_build_refusals(void)
+{
+	struct manifest	m;
+	char		err[256], path[PATH_MAX];
+	char		long_name[300];
+
+	manifest_init(&m);
+
+	make_dir("hidden");
+	write_file("hidden/ok.txt", "ok");
+	write_file("hidden/.secret", "x");
+	err[0] = '\0';
+	is_int(build(&m, "hidden", err, sizeof(err)), -1,
+	    "build: a name starting with '.' fails");
+	ok(strstr(err, ".secret") != NULL, "build: message names the file");
+	is_int((long long)m.count, 0, "build: failure leaves it empty");
+
+	make_dir("space");
+	write_file("space/bad name.txt", "x");
+	is_int(build(&m, "space", err, sizeof(err)), -1,
+	    "build: a space in a name fails");
+
+	make_dir("utf8");
+	write_file("utf8/caf\xc3\xa9.txt", "x");
+	is_int(build(&m, "utf8", err, sizeof(err)), -1,
+	    "build: a non-ASCII name fails");
+
+	make_dir("link");
+	write_file("link/real.txt", "x");
+	snprintf(path, sizeof(path), "%s/link/alias.txt", root);
+	symlink("real.txt", path);
+	err[0] = '\0';
+	is_int(build(&m, "link", err, sizeof(err)), -1,
+	    "build: a symlink to a file fails");
+	ok(strstr(err, "alias.txt") != NULL && strstr(err, "symbolic") != NULL,
+	    "build: message names the symlink");
+
+	make_dir("dirlink");
+	make_dir("dirlink/real");
+	snprintf(path, sizeof(path), "%s/dirlink/other", root);
+	symlink("/etc", path);
+	is_int(build(&m, "dirlink", err, sizeof(err)), -1,
+	    "build: a symlink to a directory fails");
+
+	make_dir("fifo");
+	snprintf(path, sizeof(path), "%s/fifo/pipe", root);
+	mkfifo(path, 0644);
+	err[0] = '\0';
+	is_int(build(&m, "fifo", err, sizeof(err)), -1,
+	    "build: a fifo fails");
+	ok(strstr(err, "special") != NULL, "build: message says special file");
+
+	make_dir("long");
+	memset(long_name, 'a', 250);
+	snprintf(long_name + 250, sizeof(long_name) - 250, ".txt");
+	make_dir("long/dir1");
+	snprintf(path, sizeof(path), "long/dir1/%s", long_name);
+	write_file(path, "x");
+	is_int(build(&m, "long", err, sizeof(err)), -1,
+	    "build: a path over 255 bytes fails");
+
+	is_int(build(&m, "does-not-exist", err, sizeof(err)), -1,
+	    "build: a missing directory fails");
+	manifest_release(&m);
+}
+
+/* The reader accepts exactly the format and rejects the rest. */
+static void
+test_read_rejects(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*name;
+		const char	*message;
+	} bad[] = {
+		{ "", "empty file", "empty" },
+		{ "# tenantd template manifest 2\n", "wrong header",
+		  "line 1" },
+		{ HEADER DIGEST " 5 a.txt", "no final newline", "truncated" },
+		{ HEADER "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E"
+		  "73043362938B9824 5 a.txt\n", "upper-case digest", "digest" },
+		{ HEADER "2cf24dba 5 a.txt\n", "short digest", "line 2" },
+		{ HEADER DIGEST "5 a.txt\n", "no space after the digest",
+		  "line 2" },
+		{ HEADER DIGEST " -1 a.txt\n", "negative size", "size" },
+		{ HEADER DIGEST " 12a a.txt\n", "size with letters", "size" },
+		{ HEADER DIGEST " 99999999999999999999 a.txt\n",
+		  "size too large", "size" },
+		{ HEADER DIGEST " 5\n", "no path", "line 2" },
+		{ HEADER DIGEST " 5 ../a.txt\n", "dot-dot path", "path" },
+		{ HEADER DIGEST " 5 /etc/passwd\n", "absolute path", "path" },
+		{ HEADER DIGEST " 5 a//b.txt\n", "empty segment", "path" },
+		{ HEADER DIGEST " 5 .env\n", "hidden name", "path" },
+		{ HEADER DIGEST " 5 a b.txt\n", "space in path", "path" },
+		{ HEADER DIGEST " 5 a/\n", "trailing slash", "path" },
+		{ HEADER DIGEST " 5 b.txt\n" DIGEST " 5 a.txt\n", "unsorted",
+		  "sorted" },
+		{ HEADER DIGEST " 5 a.txt\n" DIGEST " 5 a.txt\n", "duplicate",
+		  "duplicate" },
+		{ HEADER DIGEST " 5 a.txt\n\n", "blank line", "line 3" },
+	};
+	struct manifest	m;
+	char		err[256];
+	size_t		i;
+
+	manifest_init(&m);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		is_int(read_text(&m, bad[i].text, err, sizeof(err)), -1,
+		    bad[i].name);
+		ok(strstr(err, bad[i].message) != NULL && m.count == 0,
+		    "%s: message mentions \"%s\" (%s)", bad[i].name,
+		    bad[i].message, err);
+	}
+
+	is_int(read_text(&m, HEADER, err, sizeof(err)), 0,
+	    "read: a header alone is an empty manifest");
+	is_int((long long)m.count, 0, "read: no entries");
+	is_int(read_text(&m, HEADER DIGEST " 5 a.txt\n" DIGEST " 5 a/b.txt\n"
+	    DIGEST " 5 a0.txt\n", err, sizeof(err)), 0,
+	    "read: strcmp order with a nested path");
+	is_int((long long)m.count, 3, "read: three entries");
+	is_int((long long)m.total_bytes, 15, "read: total bytes");
+	ok(manifest_find(&m, "a/b.txt") != NULL, "read: find nested");
+	is_int(manifest_read(&m, "/nonexistent/manifest", err, sizeof(err)),
+	    -1, "read: a missing file fails");
+	ok(strstr(err, "/nonexistent") == NULL,
+	    "read: message names no absolute path");
+	manifest_release(&m);
+}
+
+/* file_sha256_at() hashes regular files only, never through a symlink. */
+static void
+test_file_sha256_at(void)
+{
+	unsigned char	digest[32];
+	char		hex[65], expected[65], path[PATH_MAX];
+	uint64_t	size = 0;
+	int		dirfd;
+
+	make_dir("hash");
+	make_dir("hash/sub");
+	make_dir("hash/real");
+	write_file("hash/sub/file.txt", "hello");
+	write_file("hash/real/inner.txt", "inner");
+	snprintf(path, sizeof(path), "%s/hash/link.txt", root);
+	symlink("sub/file.txt", path);
+	snprintf(path, sizeof(path), "%s/hash/linkdir", root);
+	symlink("real", path);
+
+	snprintf(path, sizeof(path), "%s/hash", root);
+	dirfd = open(path, O_RDONLY | O_DIRECTORY);
+	is_int(file_sha256_at(dirfd, "sub/file.txt", digest, &size), 0,
+	    "sha256_at: regular file");
+	sha256_hex(digest, hex);
+	is_string(hex, DIGEST, "sha256_at: digest of \"hello\"");
+	hex_of("hello", expected);
+	is_string(hex, expected, "sha256_at: agrees with libsodium");
+	is_int((long long)size, 5, "sha256_at: size");
+	is_int(file_sha256_at(dirfd, "sub/missing.txt", digest, &size), 1,
+	    "sha256_at: missing file is 1");
+	is_int(file_sha256_at(dirfd, "nodir/file.txt", digest, &size), 1,
+	    "sha256_at: missing directory is 1");
+	is_int(file_sha256_at(dirfd, "sub", digest, &size), 1,
+	    "sha256_at: a directory is 1");
+	is_int(file_sha256_at(dirfd, "link.txt", digest, &size), 1,
+	    "sha256_at: a symlinked file is 1");
+	is_int(file_sha256_at(dirfd, "linkdir/inner.txt", digest, &size), 1,
+	    "sha256_at: a path through a symlinked directory is 1");
+	is_int(file_sha256_at(dirfd, "real/inner.txt", digest, &size), 0,
+	    "sha256_at: the same file by its real path is 0");
+	is_int(file_sha256_at(dirfd, "../hash/sub/file.txt", digest, &size), 1,
+	    "sha256_at: a dot-dot path is refused");
+	is_int(file_sha256_at(dirfd, "sub/file.txt/x", digest, &size), 1,
+	    "sha256_at: a file used as a directory is 1");
+	close(dirfd);
+}
+
+/* Runs every test on a fresh temporary directory, removed at the end. */
+int
+main(void)
+{
+	char	template[] = "/tmp/tenantd-manifest-XXXXXX";
+	int	fd;
+
+	if (sodium_init() < 0 || mkdtemp(template) == NULL) {
+		printf("Bail out! cannot set up\n");
+		return 1;
+	}
+	snprintf(root, sizeof(root), "%s", template);
+
+	test_build();
+	test_round_trip();
+	test_build_refusals();
+	test_read_rejects();
+	test_file_sha256_at();
+
+	if ((fd = open("/tmp", O_RDONLY | O_DIRECTORY)) != -1) {
+		if (dir_remove_tree(fd, template + strlen("/tmp/")) == -1)
+			diag("could not remove %s: %s", root, strerror(errno));
+		close(fd);
+	}
+	done_testing();
+	return exit_status();
+}
