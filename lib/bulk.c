@@ -35,6 +35,7 @@
 #include "bulk.h"
 #include "conf.h"
 #include "config_render.h"
+#include "crash.h"
 #include "csv.h"
 #include "db.h"
 #include "form.h"
@@ -281,7 +282,8 @@ item_keep_input(struct bulk_item *item, const struct tenant_input *in,
 		return -1;
 	for (i = 0; i < in->module_count; i++)
 		for (j = 0; j < cat->count; j++)
-			if (strcmp(in->module_keys[i], cat->modules[j].key) == 0)
+			if (strcmp(in->module_keys[i],
+			    cat->modules[j].key) == 0)
 				module_bit_set(item->modules, j);
 	item->deploy = in->deploy;
 	return 0;
@@ -622,7 +624,8 @@ select_ids(struct bulk_run *run, const size_t *members, size_t count)
 			continue;
 		for (i = 0; i < count; i++) {
 			item = &run->r->items[members[i]];
-			if (item->id == 0 && strcmp(item->subdomain, sub) == 0) {
+			if (item->id == 0 &&
+			    strcmp(item->subdomain, sub) == 0) {
 				item->id = db_cell_int(&res, row, 0, 0);
 				found++;
 				break;
@@ -876,10 +879,12 @@ place_folder(struct bulk_run *run, const struct bulk_item *item,
 	if (write_new_file(folder, CONFIG_FILE, document->data,
 	    document->len) == -1)
 		goto out;
+	crash_point("bulk.after_staging");
 	if (lifecycle_rename_noreplace(dirfd, staging, dirfd,
 	    item->subdomain) == -1)
 		goto out;
 	staged = 0;
+	crash_point("bulk.after_rename");
 	rc = 0;
 out:
 	saved = errno;
@@ -1062,6 +1067,7 @@ create_chunk(struct bulk_run *run, const size_t *waiting, size_t n)
 		    ": the database is unavailable" : "");
 		goto fail;
 	}
+	crash_point("bulk.after_insert");
 	for (i = 0; i < count; i++) {
 		item = &run->r->items[members[i]];
 		if (place_folder(run, item, &document) == 0) {
@@ -1099,6 +1105,7 @@ create_chunk(struct bulk_run *run, const size_t *waiting, size_t n)
 		    "folders: %s", strerror(errno));
 		goto fail;
 	}
+	crash_point("bulk.before_commit");
 	if (db_commit(db) == -1) {
 		snprintf(message, sizeof(message), "could not commit the "
 		    "tenants%s", db_unavailable(db) ?
@@ -1227,6 +1234,7 @@ create_all(struct bulk_run *run)
 		}
 	}
 	if (atomic && run->in_transaction) {
+		crash_point("bulk.atomic_before_commit");
 		if (r->stopped)
 			undo_atomic(run);
 		else if (syncfs(run->svc->tenants_dirfd) == -1) {
@@ -1699,8 +1707,8 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 	struct tenant		**tenants = NULL;
 	unsigned char		*changed = NULL;
 	int64_t			*sorted = NULL;
-	size_t			 unique = 0, nlists, found = 0, i, j, k, start;
-	size_t			 written = 0;
+	size_t			 unique = 0, nlists = 0, found = 0, written = 0;
+	size_t			 i, j, k, start;
 	int			 in_transaction = 0;
 	enum bulk_status	 status;
 
@@ -1791,8 +1799,8 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 			    t->subdomain, strerror(errno));
 			set_error(err, errlen, "could not write config.json of "
 			    "tenant \"%s\": %s%s", t->subdomain,
-			    strerror(errno), errno == ENOENT ?
-			    " (its folder is missing; run tenantctl fsck)" : "");
+			    strerror(errno), errno == ENOENT ? " (its folder "
+			    "is missing; run tenantctl fsck)" : "");
 			goto out;
 		}
 		changed[written] = 1;

@@ -71,7 +71,7 @@ struct service;
 #define BULK_CHUNK_DEFAULT	200	/* tenants per INSERT and transaction */
 #define BULK_CHUNK_MAX		500
 #define BULK_LOOKUP_CHUNK	200	/* subdomains per existence query */
-#define BULK_IDS_CHUNK		500	/* ids per statement of a module change */
+#define BULK_IDS_CHUNK		500	/* ids per statement, module changes */
 #define BULK_MODULE_WORDS	4	/* catalogs of up to 256 modules */
 
 enum bulk_status {
@@ -94,7 +94,7 @@ struct bulk_item {
 	enum bulk_item_state state;
 	int64_t		 id;		/* created or skipped: the tenant */
 	int		 deploy;	/* the item's own "deploy" option */
-	int		 placed;	/* its folder is in place, uncommitted */
+	int		 placed;	/* folder in place, rows uncommitted */
 	char		 subdomain[SUBDOMAIN_MAX + 1]; /* "" if not valid */
 	char		*name;
 	char		*contact_email;
@@ -116,7 +116,7 @@ struct bulk_report {
 	size_t		 errors;
 	size_t		 pending;	/* valid but not created */
 	int		 dry_run;
-	int		 stopped;	/* the progress callback asked to stop */
+	int		 stopped;	/* the progress callback said stop */
 	int		 rolled_back;	/* atomic: a failure undid everything */
 	int64_t		 deploy_job_id;	/* 0 when none was queued */
 };
@@ -132,7 +132,7 @@ struct bulk_create_options {
 	int		 atomic;
 	int		 deploy;	/* queue a bulk_deploy job */
 	int		 dry_run;	/* validate only */
-	int		 skip_present;	/* identical existing tenants: skipped */
+	int		 skip_present;	/* identical present tenants: skip */
 	size_t		 chunk_size;	/* 0: BULK_CHUNK_DEFAULT */
 	int64_t		 user_id;	/* creator, 0 for tenantctl */
 	bulk_progress_fn progress;	/* may be NULL */
@@ -150,8 +150,9 @@ void	bulk_report_release(struct bulk_report *r);
  * could be done at all.
  */
 enum bulk_status bulk_create(struct service *svc,
-	    const struct json_value *tenants, const struct bulk_create_options *o,
-	    struct bulk_report *report, char *err, size_t errlen);
+	    const struct json_value *tenants,
+	    const struct bulk_create_options *o, struct bulk_report *report,
+	    char *err, size_t errlen);
 
 /*
  * Writes `r` as the API's report object: {success, created_count,

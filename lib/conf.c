@@ -43,6 +43,7 @@ enum conf_kind {
 	CONF_COUNT,		/* size_t in [min, max], plain integer */
 	CONF_BOOL,		/* yes/no/true/false/on/off/1/0 */
 	CONF_LOG_LEVEL,		/* error/warning/info/debug */
+	CONF_LOG_TARGET,	/* stderr/syslog */
 	CONF_RESERVED,		/* list of subdomains */
 	CONF_URL_FORMAT,	/* text with "{subdomain}" exactly once */
 	CONF_PASSWORD_FILE,	/* a path whose first line is db_password */
@@ -110,6 +111,8 @@ static const struct conf_key conf_keys[] = {
 	    1, 86400 },
 	{ "log_level", CONF_LOG_LEVEL, offsetof(struct conf, log_level),
 	    0, 0 },
+	{ "log_target", CONF_LOG_TARGET, offsetof(struct conf, log_target),
+	    0, 0 },
 	{ "asset_offload", CONF_ASSET_OFFLOAD,
 	    offsetof(struct conf, asset_offload), 0, 0 },
 	{ "asset_offload_prefix", CONF_STRING,
@@ -155,6 +158,7 @@ static const struct {
 	{ "login_max_failures", "5" },
 	{ "login_window", "900" },
 	{ "log_level", "info" },
+	{ "log_target", "stderr" },
 	{ "asset_offload", "none" },
 	{ "asset_offload_prefix", "/_tenantd_files" },
 	{ "job_max_attempts", "3" },
@@ -365,6 +369,7 @@ conf_set(struct conf *c, const char *key, const char *value, char *err,
 	const char		*errstr, *token;
 	char			*field;
 	enum log_level		 level;
+	enum log_target		 target;
 	int64_t			 number;
 	size_t			 i;
 	int			 flag;
@@ -434,6 +439,12 @@ conf_set(struct conf *c, const char *key, const char *value, char *err,
 			    "%s: must be error, warning, info or debug",
 			    k->name);
 		*(int *)(void *)field = (int)level;
+		return 0;
+	case CONF_LOG_TARGET:
+		if (log_target_parse(value, &target) == -1)
+			return conf_error(err, errlen,
+			    "%s: must be stderr or syslog", k->name);
+		*(int *)(void *)field = (int)target;
 		return 0;
 	case CONF_RESERVED:
 		return conf_set_reserved(c, value, err, errlen);

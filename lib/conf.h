@@ -54,6 +54,7 @@ struct conf {
 	int	 login_window;		/* seconds of that window */
 
 	int	 log_level;		/* enum log_level */
+	int	 log_target;		/* enum log_target: stderr or syslog */
 
 	int	 asset_offload;		/* enum conf_asset_offload */
 	char	*asset_offload_prefix;	/* nginx: internal location of tenants_dir */

@@ -72,6 +72,8 @@ struct config_cache {
 	size_t		 oldest;
 	size_t		 bytes;
 	size_t		 max_bytes;
+	uint64_t	 lookups;	/* of a valid subdomain, for metrics */
+	uint64_t	 hits;		/* of them answered without a read */
 };
 
 /* FNV-1a of a subdomain: enough spread for names that are all distinct. */
@@ -404,6 +406,18 @@ out:
 }
 
 /*
+ * Reports the lookups answered from memory and those that had to look
+ * further (a read, or no file), for the worker's metrics.
+ */
+void
+config_cache_stats(const struct config_cache *cache, uint64_t *hits,
+    uint64_t *misses)
+{
+	*hits = cache != NULL ? cache->hits : 0;
+	*misses = cache != NULL ? cache->lookups - cache->hits : 0;
+}
+
+/*
  * Finds tenant `subdomain`'s current config.json in the cache, reading it
  * (and parsing its module map) when the file changed.  The shared part of
  * config_cache_get() and config_cache_module().  Returns 1 with the slot
@@ -426,6 +440,7 @@ cache_lookup(struct config_cache *cache, int tenants_dirfd,
 	*from_cache = 0;
 	if (validate_subdomain(subdomain, strlen(subdomain)) != NULL)
 		return 0;
+	cache->lookups++;
 	snprintf(relative, sizeof(relative), "%s/%s", subdomain, CONFIG_FILE);
 	index = cache_find(cache, subdomain);
 
@@ -448,6 +463,7 @@ cache_lookup(struct config_cache *cache, int tenants_dirfd,
 		lru_push_newest(cache, index);
 		*found = index;
 		*from_cache = 1;
+		cache->hits++;
 		return 1;
 	}
 

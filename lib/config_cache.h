@@ -86,4 +86,12 @@ int	config_cache_module(struct config_cache *cache, int tenants_dirfd,
 /* Number of entries held, for tests. */
 size_t	config_cache_count(const struct config_cache *cache);
 
+/*
+ * Lookups since config_cache_new() answered from memory (*hits) and those
+ * that were not (*misses: read again, or no such file), for metrics.
+ * Accepts NULL (both 0).
+ */
+void	config_cache_stats(const struct config_cache *cache, uint64_t *hits,
+	    uint64_t *misses);
+
 #endif

@@ -24,8 +24,8 @@
  * `outlen` bytes, CURSOR_TEXT_MAX + 1 always suffice).  Returns 0, or -1
  * if the key is not valid for the ordering or the text does not fit.
  */
-int	cursor_encode(enum tenant_order order, const struct tenant_position *pos,
-	    char *out, size_t outlen);
+int	cursor_encode(enum tenant_order order,
+	    const struct tenant_position *pos, char *out, size_t outlen);
 
 /*
  * Reads cursor `text` for a request in ordering `order` into `pos`.

@@ -47,6 +47,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "conf.h"
+#include "crash.h"
 #include "db.h"
 #include "deploy.h"
 #include "job.h"
@@ -1298,6 +1299,7 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 		    strerror(errno));
 		goto out;
 	}
+	crash_point("deploy.after_staging");
 	/* The old record describes files about to go away. */
 	if (unlinkat(run.folder, RECORD_FILE, 0) == -1 && errno != ENOENT) {
 		run_error(&run, "could not remove %s: %s", RECORD_FILE,
@@ -1310,6 +1312,7 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 		goto out;
 	}
 	run.staging[0] = '\0';
+	crash_point("deploy.after_swap");
 	if (old_name[0] != '\0' && dir_remove_tree(run.folder,
 	    old_name) == -1)
 		log_error("deploy of %s: could not remove the old public/ (%s):"
@@ -1317,6 +1320,7 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 	if (fsync(run.folder) == -1)
 		log_warning("deploy of %s: could not sync the tenant folder: "
 		    "%s", t->subdomain, strerror(errno));
+	crash_point("deploy.before_record");
 	record_write(&run);
 	if (write_project_files(&run) == -1) {
 		run_error(&run, "public/ was deployed, but package.json or "

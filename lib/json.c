@@ -654,20 +654,34 @@ json_gen_new(void)
 	return g;
 }
 
-/* Writes a string value, or null for NULL.  Returns the yajl status. */
+/*
+ * Writes a string value, or null for NULL.  Returns the yajl status.
+ * yajl's own UTF-8 check lets overlong forms and surrogates through, which
+ * json_parse() (and browsers) refuse, so the strict check runs first: a
+ * document we write must always read back.
+ */
 int
 json_gen_string(yajl_gen g, const char *s)
 {
+	size_t len;
+
 	if (s == NULL)
 		return yajl_gen_null(g);
-	return yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+	len = strlen(s);
+	if (utf8_length(s, len) < 0)
+		return yajl_gen_invalid_string;
+	return yajl_gen_string(g, (const unsigned char *)s, len);
 }
 
-/* Writes an object key.  Returns the yajl status. */
+/* Writes an object key, checked like json_gen_string().  Returns the status. */
 int
 json_gen_key(yajl_gen g, const char *key)
 {
-	return yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	size_t len = strlen(key);
+
+	if (utf8_length(key, len) < 0)
+		return yajl_gen_invalid_string;
+	return yajl_gen_string(g, (const unsigned char *)key, len);
 }
 
 /* Writes `key` and a string value (null for NULL).  Returns the status. */

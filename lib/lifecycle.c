@@ -24,6 +24,7 @@
 
 #include "audit.h"
 #include "conf.h"
+#include "crash.h"
 #include "db.h"
 #include "job.h"
 #include "lifecycle.h"
@@ -420,6 +421,8 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 		if (status != LIFECYCLE_OK)
 			return status;
 		moved = 1;
+		crash_point(op->target_active ? "restore.after_rename" :
+		    "archive.after_rename");
 	}
 
 	if (op->write_config && (status = rewrite_config(svc, t, err,
@@ -436,6 +439,8 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 		    err, errlen);
 		goto fail;
 	}
+	crash_point(op->target_active ? "restore.before_commit" :
+	    "archive.before_commit");
 	if (db_commit(svc->db) == -1) {
 		status = database_failure(svc, "could not commit the change",
 		    err, errlen);

@@ -1,5 +1,5 @@
 /*
- * log.c - one line per event, to standard error (see log.h).
+ * log.c - one line per event, to standard error or syslog (see log.h).
  *
  * Each line is assembled in a fixed buffer and written with a single
  * write(2), so lines from the master, workers and job runners sharing one
@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 
 static char		program_name[LOG_PROGRAM_MAX] = "tenantd";
 static enum log_level	current_level = LOG_LEVEL_INFO;
+static enum log_target	current_target = LOG_TARGET_STDERR;
 
 static void	log_vwrite(enum log_level, const char *, va_list)
 		    __attribute__((format(printf, 2, 0)));
@@ -32,6 +34,14 @@ static const char *const level_names[] = {
 	"debug"
 };
 
+/* The syslog priority of each level, in the order of level_names. */
+static const int level_priorities[] = {
+	LOG_ERR,
+	LOG_WARNING,
+	LOG_INFO,
+	LOG_DEBUG
+};
+
 /* Sets the name shown before the pid; longer names are cut. */
 void
 log_set_program(const char *name)
@@ -39,6 +49,40 @@ log_set_program(const char *name)
 	if (name == NULL || *name == '\0')
 		name = "tenantd";
 	snprintf(program_name, sizeof(program_name), "%s", name);
+	if (current_target == LOG_TARGET_SYSLOG)
+		openlog(program_name, LOG_PID, LOG_DAEMON);
+}
+
+/*
+ * Switches between standard error and syslog.  Called by tenantd after
+ * reading the configuration and on reload; children inherit the choice.
+ */
+void
+log_set_target(enum log_target target)
+{
+	if (target == LOG_TARGET_SYSLOG && current_target != LOG_TARGET_SYSLOG)
+		openlog(program_name, LOG_PID, LOG_DAEMON);
+	else if (target != LOG_TARGET_SYSLOG &&
+	    current_target == LOG_TARGET_SYSLOG)
+		closelog();
+	current_target = target == LOG_TARGET_SYSLOG ? LOG_TARGET_SYSLOG :
+	    LOG_TARGET_STDERR;
+}
+
+/*
+ * Parses a log target name as found in tenantd.conf.  Returns 0 with
+ * *target set, or -1 if the name is unknown.
+ */
+int
+log_target_parse(const char *text, enum log_target *target)
+{
+	if (text != NULL && strcmp(text, "stderr") == 0)
+		*target = LOG_TARGET_STDERR;
+	else if (text != NULL && strcmp(text, "syslog") == 0)
+		*target = LOG_TARGET_SYSLOG;
+	else
+		return -1;
+	return 0;
 }
 
 /* Drops messages less severe than `level` from now on. */
@@ -122,6 +166,11 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			line[i] = '?';
+	}
+	if (current_target == LOG_TARGET_SYSLOG) {
+		line[used] = '\0';
+		syslog(level_priorities[level], "%s", line + start);
+		goto out;
 	}
 	line[used++] = '\n';
 

@@ -33,6 +33,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "config_render.h"
+#include "crash.h"
 #include "db.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -759,6 +760,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	if ((status = reload(svc, t.id, out, err, errlen)) != PROVISION_OK)
 		goto out;
 	status = PROVISION_FAILED;
+	crash_point("create.after_insert");
 
 	if (hidden_name(staging, sizeof(staging), ".staging-",
 	    t.subdomain) == -1 ||
@@ -771,6 +773,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 		status = folder_failure(t.subdomain, err, errlen);
 		goto out;
 	}
+	crash_point("create.after_staging");
 	if (place_folder(svc, staging, t.subdomain) == -1) {
 		if (errno == EEXIST || errno == ENOTEMPTY) {
 			set_error(err, errlen, "a folder for this subdomain "
@@ -782,10 +785,12 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	}
 	staged = 0;
 	placed = 1;
+	crash_point("create.after_rename");
 	if (fsync(svc->tenants_dirfd) == -1) {
 		status = folder_failure(t.subdomain, err, errlen);
 		goto out;
 	}
+	crash_point("create.before_commit");
 
 	if (db_commit(svc->db) == -1) {
 		status = database_failure(svc, "could not commit the tenant",
@@ -904,6 +909,7 @@ commit_with_config(struct service *svc, int folder, const struct tenant *before,
 
 	if (write_config(svc, folder, after, cat) == -1)
 		return folder_failure(after->subdomain, err, errlen);
+	crash_point("update.before_commit");
 	if (db_commit(svc->db) == 0)
 		return PROVISION_OK;
 	status = database_failure(svc, "could not commit the change", err,
@@ -1090,6 +1096,7 @@ provision_update(struct service *svc, int64_t id,
 			logo_written = 1;
 		}
 	}
+	crash_point("update.after_logo");
 
 	status = commit_with_config(svc, folder, &before, out, &cat, err,
 	    errlen);
@@ -1097,6 +1104,7 @@ provision_update(struct service *svc, int64_t id,
 		goto out;
 	in_transaction = 0;
 	logo_written = 0;
+	crash_point("update.after_commit");
 
 	if (pending[0] != '\0') {
 		if (renameat(public, pending, public, new_logo) == -1)
@@ -1263,12 +1271,14 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 		    err, errlen);
 		goto out;
 	}
+	crash_point("delete.before_commit");
 	if (db_commit(svc->db) == -1) {
 		status = database_failure(svc, "could not commit the deletion",
 		    err, errlen);
 		goto out;
 	}
 	in_transaction = 0;
+	crash_point("delete.after_commit");
 
 	if (!subdomain_valid(sub)) {
 		log_error("tenant %lld had an invalid subdomain; its folder "

@@ -1254,13 +1254,30 @@ module_enabled_for(const struct tenant *t, const struct module_def *m)
 }
 
 /*
- * Writes `t` as the API's tenant object: its fields, its URL, every
- * catalog module (in catalog order) with its enabled flag, and the keys of
- * the enabled ones.  Called by the tenant handlers and tenantctl.  Returns
- * 0, or -1 if the generator failed.
+ * Writes `t` as the API's tenant object (see tenant_to_json_members()).
+ * Called by the tenant handlers and tenantctl.  Returns 0, or -1 if the
+ * generator failed.
  */
 int
 tenant_to_json(yajl_gen g, const struct tenant *t,
+    const struct module_catalog *cat, const char *tenant_url_format)
+{
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    tenant_to_json_members(g, t, cat, tenant_url_format) == -1 ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+		return -1;
+	return 0;
+}
+
+/*
+ * Writes the members of the API's tenant object into the object the caller
+ * opened: its fields, its URL, every catalog module (in catalog order) with
+ * its enabled flag, and the keys of the enabled ones.  Callers that answer
+ * with more than the tenant (create adds "deploy_job_id") add their keys
+ * before closing the object.  Returns 0, or -1 if the generator failed.
+ */
+int
+tenant_to_json_members(yajl_gen g, const struct tenant *t,
     const struct module_catalog *cat, const char *tenant_url_format)
 {
 	struct buf scratch;
@@ -1270,8 +1287,7 @@ tenant_to_json(yajl_gen g, const struct tenant *t,
 	buf_init(&scratch, TENANT_URL_MAX);
 	count = cat != NULL ? cat->count : 0;
 
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "id", (long long)t->id) != yajl_gen_status_ok ||
+	if (json_gen_kv_int(g, "id", (long long)t->id) != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "name", t->name) != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "subdomain", t->subdomain) !=
 	    yajl_gen_status_ok ||
@@ -1353,8 +1369,7 @@ tenant_to_json(yajl_gen g, const struct tenant *t,
 		    yajl_gen_status_ok)
 			goto out;
 	}
-	if (yajl_gen_array_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+	if (yajl_gen_array_close(g) != yajl_gen_status_ok)
 		goto out;
 	rc = 0;
 out:

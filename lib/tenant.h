@@ -190,4 +190,8 @@ int	tenant_module_enabled(const struct tenant *t, const char *key);
 int	tenant_to_json(yajl_gen g, const struct tenant *t,
 	    const struct module_catalog *cat, const char *tenant_url_format);
 
+/* The same members, into an object the caller opened and will close. */
+int	tenant_to_json_members(yajl_gen g, const struct tenant *t,
+	    const struct module_catalog *cat, const char *tenant_url_format);
+
 #endif

@@ -518,7 +518,8 @@ modules_chunk(struct service *svc, const struct ctl_bulk_modules_args *a,
 		*updated += res.updated_count;
 		*missing += res.not_found_count;
 		for (i = 0; i < res.not_found_count; i++)
-			complain("no tenant with id %" PRId64, res.not_found[i]);
+			complain("no tenant with id %" PRId64,
+			    res.not_found[i]);
 	} else if (status == BULK_UNKNOWN_MODULE)
 		complain("unknown module \"%s\"", a->module_key);
 	else if (status == BULK_CORE_MODULE)

@@ -80,6 +80,12 @@ HANDLER(handle_public_asset);
 struct config_cache;
 struct config_cache *handler_config_cache(void);
 
+/* handler_public.c - the same cache without making it: NULL until used. */
+struct config_cache *handler_config_cache_if_made(void);
+
+/* handler_metrics.c - GET /api/metrics (Prometheus text format) */
+HANDLER(handle_metrics);
+
 /*
  * handler_gate.c - GET /api/gate?module=<key>, and every FastCGI
  * Authorizer request (router.c sends them there, whatever their path).

@@ -211,7 +211,8 @@ read_tenant_ids(struct request_context *ctx, struct http_response *res,
 	*ids = NULL;
 	*count = 0;
 	if ((list = json_object_get(root, "tenant_ids")) == NULL) {
-		field_errors_add(errors, "tenant_ids", "this field is required");
+		field_errors_add(errors, "tenant_ids",
+		    "this field is required");
 		return -1;
 	}
 	if (list->type != JSON_ARRAY) {

@@ -5,6 +5,7 @@
  * failure always produces the same status and error code.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "db.h"
 #include "handler.h"
@@ -113,7 +114,7 @@ handler_bool_field(const struct form *form, const char *name, int *value,
 	v = &field->values[0];
 	if (field->count > 1 || field->from_array ||
 	    (v->kind != FORM_VALUE_BOOL && v->kind != FORM_VALUE_STRING) ||
-	    parse_bool(v->data, value) < 0) {
+	    strlen(v->data) != v->len || parse_bool(v->data, value) < 0) {
 		field_errors_add(errors, name, "must be true or false");
 		return -1;
 	}

@@ -57,6 +57,16 @@ handler_config_cache(void)
 }
 
 /*
+ * The worker's config cache if a request made it, else NULL (see
+ * handler.h).  Called by the worker for its metrics after each request.
+ */
+struct config_cache *
+handler_config_cache_if_made(void)
+{
+	return worker_config_cache;
+}
+
+/*
  * Can {sub} be a tenant at all: a valid subdomain that is not reserved?
  * Decided from the text alone.
  */

@@ -49,12 +49,13 @@ struct list_params {
 
 /*
  * Answers with tenant `t` as JSON (the shape of tenant_to_json()), loading
- * the module catalog for the module names.  Shared with the other tenant
- * handlers through handler.h.  Returns the status.
+ * the module catalog for the module names; with `deploy_job_id` non-NULL
+ * the object also carries "deploy_job_id" (null when 0).  Returns the
+ * status.
  */
-int
-handler_reply_tenant(struct request_context *ctx, struct http_response *res,
-    int status, const struct tenant *t)
+static int
+reply_tenant_object(struct request_context *ctx, struct http_response *res,
+    int status, const struct tenant *t, const int64_t *deploy_job_id)
 {
 	struct module_catalog catalog;
 	yajl_gen g = NULL;
@@ -65,8 +66,13 @@ handler_reply_tenant(struct request_context *ctx, struct http_response *res,
 		goto out;
 	}
 	if ((g = json_gen_new()) == NULL ||
-	    tenant_to_json(g, t, &catalog,
-	    ctx->svc->conf->tenant_url_format) != yajl_gen_status_ok) {
+	    yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    tenant_to_json_members(g, t, &catalog,
+	    ctx->svc->conf->tenant_url_format) == -1 ||
+	    (deploy_job_id != NULL && (*deploy_job_id > 0 ?
+	    json_gen_kv_int(g, "deploy_job_id", *deploy_job_id) :
+	    json_gen_kv_null(g, "deploy_job_id")) != yajl_gen_status_ok) ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
 		status = http_reply_error(res, 500, "internal_error",
 		    "could not build the response", NULL);
 		goto out;
@@ -77,6 +83,17 @@ out:
 		yajl_gen_free(g);
 	module_catalog_release(&catalog);
 	return status;
+}
+
+/*
+ * Answers with tenant `t` as JSON.  Shared with the other tenant handlers
+ * through handler.h.  Returns the status.
+ */
+int
+handler_reply_tenant(struct request_context *ctx, struct http_response *res,
+    int status, const struct tenant *t)
+{
+	return reply_tenant_object(ctx, res, status, t, NULL);
 }
 
 /*
@@ -99,11 +116,15 @@ list_params_read(struct list_params *p, const struct form *query,
 	p->order = TENANT_ORDER_CREATED_DESC;
 
 	if ((v = form_first(query, "page")) != NULL &&
-	    parse_int64(v->data, 1, INT32_MAX, &p->page, &errstr) < 0)
+	    (strlen(v->data) != v->len ||
+	    parse_int64(v->data, 1, INT32_MAX, &p->page, &errstr) < 0))
 		field_errors_add(errors, "page", "must be a whole number of 1 or more");
 	if ((v = form_first(query, "page_size")) != NULL) {
 		/* Too large is clamped, not refused (SPEC section 9). */
-		if (parse_int64(v->data, 1, PAGE_SIZE_MAX, &p->page_size,
+		if (strlen(v->data) != v->len)
+			field_errors_add(errors, "page_size",
+			    "must be a whole number of 1 or more");
+		else if (parse_int64(v->data, 1, PAGE_SIZE_MAX, &p->page_size,
 		    &errstr) < 0) {
 			if (strcmp(errstr, "too large") == 0)
 				p->page_size = PAGE_SIZE_MAX;
@@ -120,10 +141,12 @@ list_params_read(struct list_params *p, const struct form *query,
 			p->search = v->data;
 	}
 	if ((v = form_first(query, "is_active")) != NULL && v->len > 0 &&
-	    parse_bool(v->data, &p->is_active) < 0)
+	    (strlen(v->data) != v->len ||
+	    parse_bool(v->data, &p->is_active) < 0))
 		field_errors_add(errors, "is_active", "must be true or false");
 	if ((v = form_first(query, "ordering")) != NULL && v->len > 0) {
-		if (tenant_order_parse(v->data, &p->order) < 0)
+		if (strlen(v->data) != v->len ||
+		    tenant_order_parse(v->data, &p->order) < 0)
 			field_errors_add(errors, "ordering", "must be one of "
 			    "name, subdomain, created_at, optionally with '-'");
 		else
@@ -304,7 +327,7 @@ HANDLER(handle_tenants_list)
 	yajl_gen_array_open(g);
 	for (i = 0; i < list.count; i++)
 		if (tenant_to_json(g, &list.items[i], &catalog,
-		    ctx->svc->conf->tenant_url_format) != yajl_gen_status_ok)
+		    ctx->svc->conf->tenant_url_format) == -1)
 			goto oom;
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
@@ -356,32 +379,6 @@ out:
 }
 
 /*
- * Adds "deploy_job_id" (null when `job_id` is 0) to the tenant object the
- * body holds.  tenant_to_json() writes one complete compact object, so the
- * key goes in front of its closing brace.  Returns the response status.
- */
-static int
-add_deploy_job_id(struct http_response *res, int64_t job_id)
-{
-	struct buf *body = &res->body;
-	int rc;
-
-	if (body->len < 2 || body->data[body->len - 1] != '}')
-		return http_reply_error(res, 500, "internal_error",
-		    "could not build the response", NULL);
-	body->data[--body->len] = '\0';
-	if (job_id > 0)
-		rc = buf_printf(body, ",\"deploy_job_id\":%lld}",
-		    (long long)job_id);
-	else
-		rc = buf_append_str(body, ",\"deploy_job_id\":null}");
-	if (rc < 0)
-		return http_reply_error(res, 500, "internal_error",
-		    "could not build the response", NULL);
-	return res->status;
-}
-
-/*
  * POST /api/tenants/ -> 201 with the tenant and a Location header.  Takes
  * JSON, urlencoded or multipart bodies (the logo must be a file part).
  * `deploy=false` may be given in the body or the query string; otherwise
@@ -421,9 +418,8 @@ HANDLER(handle_tenants_create)
 	}
 	http_header_add(res, "Location", "/api/tenants/%lld/",
 	    (long long)tenant.id);
-	status = handler_reply_tenant(ctx, res, 201, &tenant);
-	if (status == 201 && in.deploy)
-		status = add_deploy_job_id(res, job_id);
+	status = reply_tenant_object(ctx, res, 201, &tenant,
+	    in.deploy ? &job_id : NULL);
 out:
 	tenant_release(&tenant);
 	return status;

@@ -62,6 +62,10 @@ struct http_request {
 	size_t		 body_len;
 	int		 body_too_large;/* CONTENT_LENGTH passed the limit */
 
+	/* Set by router_dispatch() for the request log and the metrics. */
+	const char	*route;		/* the matched pattern, or NULL */
+	char		 route_sub[64];	/* {sub} of that route, or "" */
+
 	/* Parsed lazily by http_request_form() / http_request_query(). */
 	struct form	 form;
 	int		 form_parsed;

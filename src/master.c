@@ -40,6 +40,7 @@
 #include "conf.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 #include "runner.h"
 #include "worker.h"
 
@@ -73,6 +74,8 @@ struct child {
 	int		 ready;		/* reported that it can serve */
 	int		 retiring;	/* replaced by a reload */
 	int		 stop_sent;	/* SIGTERM sent */
+	int		 metrics_slot;	/* metrics.h slot, -1 before the
+					   first start */
 };
 
 struct master {
@@ -216,14 +219,16 @@ child_add(struct master *m, enum child_kind kind)
 	m->children[m->count].generation = m->generation;
 	m->children[m->count].backoff = 1;
 	m->children[m->count].respawn_at = now_monotonic();
+	m->children[m->count].metrics_slot = -1;
 	m->count++;
 	return 0;
 }
 
-/* Removes entry `i` (the table is unordered). */
+/* Removes entry `i` (the table is unordered) and frees its metrics slot. */
 static void
 child_remove(struct master *m, size_t i)
 {
+	metrics_slot_release(m->children[i].metrics_slot);
 	m->children[i] = m->children[m->count - 1];
 	m->count--;
 }
@@ -235,7 +240,7 @@ child_remove(struct master *m, size_t i)
  * has no use for the listening socket and closes it.
  */
 static void
-child_main(struct master *m, enum child_kind kind)
+child_main(struct master *m, enum child_kind kind, int metrics_slot)
 {
 	struct sigaction sa;
 	int status = 1;
@@ -252,6 +257,7 @@ child_main(struct master *m, enum child_kind kind)
 	signal_pipe[0] = signal_pipe[1] = -1;
 	close(ready_pipe[0]);
 	ready_pipe[0] = -1;
+	metrics_slot_use(metrics_slot);
 	switch (kind) {
 	case CHILD_WORKER:
 		worker_set_ready_fd(ready_pipe[1]);
@@ -282,10 +288,13 @@ child_spawn(struct master *m, struct child *c)
 	sigfillset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, &saved) == -1)
 		return -1;
+	/* A respawned child keeps adding to its predecessor's counters. */
+	if (c->metrics_slot == -1)
+		c->metrics_slot = metrics_slot_take();
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)
-		child_main(m, c->kind);
+		child_main(m, c->kind, c->metrics_slot);
 	if (pid == -1) {
 		log_error("fork: %s", strerror(errno));
 		c->respawn_at = now_monotonic();
@@ -401,6 +410,7 @@ children_reap(struct master *m)
 		now = now_monotonic();
 		lived = ms_between(&m->children[i].started_at, &now);
 		delay = child_schedule_respawn(&m->children[i], lived);
+		metrics_count_respawn();
 		if (delay > 0)
 			log_warning("%s %ld %s; respawning in %d s",
 			    kind_name(m->children[i].kind), (long)pid, how,
@@ -485,6 +495,7 @@ master_reload(struct master *m)
 	conf_release(m->conf);
 	*m->conf = fresh;
 	log_set_level((enum log_level)m->conf->log_level);
+	log_set_target((enum log_target)m->conf->log_target);
 
 	for (i = 0; i < m->count; ) {
 		if (m->children[i].pid == 0) {
@@ -664,6 +675,28 @@ master_stop(struct master *m)
 }
 
 /*
+ * Publishes how many workers and job runners are running now, for the
+ * metrics.  Called by the main loop after every round of reaping and
+ * starting.
+ */
+static void
+metrics_alive_update(const struct master *m)
+{
+	unsigned workers = 0, job_runners = 0;
+	size_t i;
+
+	for (i = 0; i < m->count; i++) {
+		if (m->children[i].pid == 0)
+			continue;
+		if (m->children[i].kind == CHILD_WORKER)
+			workers++;
+		else
+			job_runners++;
+	}
+	metrics_set_alive(workers, job_runners);
+}
+
+/*
  * Runs the master: writes the pid file, starts the first generation of
  * workers, then reaps, respawns and reloads until SIGTERM or SIGINT.
  * Called by main() with the loaded configuration, which the master owns
@@ -693,6 +726,9 @@ master_run(const struct master_options *opts, struct conf *c, int listen_fd)
 	}
 	log_info("tenantd master %ld: starting %d workers and %d job runners",
 	    (long)getpid(), c->workers, c->job_runners);
+	if (metrics_init() == -1)
+		log_warning("metrics: shared memory: %s; /api/metrics will "
+		    "show no counters", strerror(errno));
 	generation_add(&m);
 
 	for (;;) {
@@ -708,6 +744,7 @@ master_run(const struct master_options *opts, struct conf *c, int listen_fd)
 		}
 		timeout = children_start_due(&m);
 		generation_retire_old(&m);
+		metrics_alive_update(&m);
 		pfd[0].fd = signal_pipe[0];
 		pfd[0].events = POLLIN;
 		pfd[1].fd = ready_pipe[0];

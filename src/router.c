@@ -64,7 +64,8 @@ static const struct route routes[] = {
 	    handle_tenant_restore },
 	{ "/api/tenants/{id}/deploy_frontend/", HTTP_POST, ROUTE_ADMIN, 1,
 	    handle_tenant_deploy_frontend },
-	{ "/api/jobs/{id}/", HTTP_GET, ROUTE_ADMIN, 1, handle_job_show }
+	{ "/api/jobs/{id}/", HTTP_GET, ROUTE_ADMIN, 1, handle_job_show },
+	{ "/api/metrics", HTTP_GET, ROUTE_ADMIN, 0, handle_metrics }
 };
 
 /* Method names in the order the Allow header lists them (alphabetical). */
@@ -219,6 +220,43 @@ route_match(const char *pattern, const char *path, size_t len,
 			pi++;
 	}
 	return xi >= len;
+}
+
+/*
+ * Matches a raw path against the route table for router_dispatch() and the
+ * fuzz target.  Returns the first route answering `method` with its
+ * captures copied into `ctx`, or NULL; *allowed collects the methods of
+ * every matching pattern.
+ */
+const struct route *
+router_match(const char *path, size_t len, unsigned method, unsigned *allowed,
+    struct request_context *ctx)
+{
+	struct route_match m, found_match;
+	const struct route *found = NULL;
+	size_t i;
+
+	*allowed = 0;
+	if (!path_is_clean(path, len))
+		return NULL;
+	memset(&found_match, 0, sizeof(found_match));
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!route_match(routes[i].pattern, path, len, &m))
+			continue;
+		*allowed |= route_methods(&routes[i]);
+		if (found == NULL && (route_methods(&routes[i]) & method)) {
+			found = &routes[i];
+			found_match = m;
+		}
+	}
+	if (found == NULL)
+		return NULL;
+	ctx->route = found->pattern;
+	ctx->id = found_match.id;
+	memcpy(ctx->sub, found_match.sub, sizeof(ctx->sub));
+	ctx->rest = found_match.rest;
+	ctx->rest_len = found_match.rest_len;
+	return found;
 }
 
 /*
@@ -397,14 +435,11 @@ router_dispatch(struct service *svc, struct http_request *req,
     struct http_response *res)
 {
 	struct request_context ctx;
-	struct route_match m, found_match;
-	const struct route *found = NULL;
+	const struct route *found;
 	unsigned allowed = 0;
-	size_t i;
 	int status;
 
 	memset(&ctx, 0, sizeof(ctx));
-	memset(&found_match, 0, sizeof(found_match));
 	ctx.svc = svc;
 	ctx.rest = "";
 	if (req->method == HTTP_HEAD)
@@ -416,21 +451,15 @@ router_dispatch(struct service *svc, struct http_request *req,
 	 */
 	if (req->authorizer) {
 		ctx.route = "authorizer";
+		req->route = ctx.route;
 		return handle_gate_authorizer(&ctx, req, res);
 	}
 
-	if (path_is_clean(req->path, req->path_len)) {
-		for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-			if (!route_match(routes[i].pattern, req->path,
-			    req->path_len, &m))
-				continue;
-			allowed |= route_methods(&routes[i]);
-			if (found == NULL &&
-			    (route_methods(&routes[i]) & req->method)) {
-				found = &routes[i];
-				found_match = m;
-			}
-		}
+	found = router_match(req->path, req->path_len, req->method, &allowed,
+	    &ctx);
+	if (found != NULL) {
+		req->route = found->pattern;
+		memcpy(req->route_sub, ctx.sub, sizeof(req->route_sub));
 	}
 	if (found == NULL && allowed == 0)
 		return http_reply_error(res, 404, "not_found",
@@ -444,12 +473,6 @@ router_dispatch(struct service *svc, struct http_request *req,
 		return http_reply_error(res, 405, "method_not_allowed",
 		    "method not allowed for this endpoint", NULL);
 	}
-
-	ctx.route = found->pattern;
-	ctx.id = found_match.id;
-	memcpy(ctx.sub, found_match.sub, sizeof(ctx.sub));
-	ctx.rest = found_match.rest;
-	ctx.rest_len = found_match.rest_len;
 
 	if (found->needs_db && db_ensure(svc->db) < 0)
 		return handler_db_unavailable(res);

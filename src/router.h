@@ -64,4 +64,14 @@ int	router_dispatch(struct service *svc, struct http_request *req,
 /* The route table, for --list-routes and the auth matrix test. */
 const struct route *router_routes(size_t *count);
 
+/*
+ * The pure part of dispatching, also used by the fuzz target: matches the
+ * raw `path` of `len` bytes against the table.  Returns the first route
+ * answering `method` (with its captures in ctx->id, sub, rest, rest_len
+ * and route), or NULL.  *allowed gets the methods of every route whose
+ * pattern matches, for 404 (none) versus 405 (some).
+ */
+const struct route *router_match(const char *path, size_t len,
+	    unsigned method, unsigned *allowed, struct request_context *ctx);
+
 #endif

@@ -256,6 +256,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	log_set_level((enum log_level)c.log_level);
+	log_set_target((enum log_target)c.log_target);
 	if (path_given || access(path, F_OK) == 0)
 		opts.config_path = path;
 

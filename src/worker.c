@@ -27,8 +27,12 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "config_cache.h"
+#include "db.h"
+#include "handler.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "router.h"
 #include "service.h"
 #include "validate.h"
@@ -42,6 +46,9 @@
 
 /* How much of the method name a log line shows. */
 #define LOG_METHOD_MAX		16
+
+/* How much of the tenant's subdomain a log line shows (a label's limit). */
+#define LOG_TENANT_MAX		63
 
 static volatile sig_atomic_t worker_stop;
 
@@ -339,6 +346,10 @@ request_handle(FCGX_Request *request, struct service *svc)
 	struct buf body;
 	struct timespec start;
 	char method[LOG_METHOD_MAX + 1], path[LOG_PATH_MAX + 1];
+	char tenant[LOG_TENANT_MAX + 1];
+	const char *tenant_source;
+	uint64_t cache_hits, cache_misses;
+	double duration;
 	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -355,11 +366,30 @@ request_handle(FCGX_Request *request, struct service *svc)
 		log_warning("could not send the response: the front end "
 		    "closed the connection");
 
+	duration = elapsed_ms(&start);
+	metrics_count_request(req.route, res.status, duration);
+	config_cache_stats(handler_config_cache_if_made(), &cache_hits,
+	    &cache_misses);
+	metrics_set_worker_totals(db_reconnects(svc->db), cache_hits,
+	    cache_misses);
+
+	/*
+	 * The tenant is the {sub} of a by-subdomain route, else the one the
+	 * front end named for a tenant site's request.  The query string,
+	 * headers and body are never logged: they carry passwords and tokens.
+	 */
+	tenant_source = req.route_sub[0] != '\0' ? req.route_sub :
+	    req.tenant_subdomain;
+	if (tenant_source == NULL || tenant_source[0] == '\0')
+		tenant_source = "-";
+	log_sanitize(tenant_source, strlen(tenant_source), tenant,
+	    sizeof(tenant));
 	log_sanitize(req.method_name, strlen(req.method_name), method,
 	    sizeof(method));
 	log_sanitize(req.path, req.path_len, path, sizeof(path));
-	log_info("%s %s %d %.1fms", method[0] != '\0' ? method : "-", path,
-	    res.status, elapsed_ms(&start));
+	log_info("%s %s %d %.1fms route=%s tenant=%s",
+	    method[0] != '\0' ? method : "-", path, res.status, duration,
+	    req.route != NULL ? req.route : "-", tenant);
 
 	http_request_release(&req);
 	http_response_release(&res);

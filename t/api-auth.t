@@ -1,5 +1,6 @@
-# api-auth.t - sessions, CSRF, API tokens, the login rate limit, and the
-# matrix: every admin route refuses anonymous callers.
+# api-auth.t - sessions, CSRF, API tokens and the login rate limit.  The
+# matrix of every admin route against every kind of caller, and the list of
+# public routes, are in api-auth-matrix.t.
 use strict;
 use warnings;
 
@@ -200,58 +201,6 @@ $r = $s->get('/api/auth/me', token => $revocable);
 $s->is_error($r, 401, 'invalid_token', 'a revoked token');
 $r = $s->get('/api/auth/me');
 is($r->{status}, 200, 'revoking one token leaves the others working');
-
-# --- every admin route refuses anonymous callers ----------------------------
-
-my ($id_row) = $s->sql('SELECT id, subdomain FROM tenants ORDER BY id LIMIT 1');
-my ($some_id, $some_sub) = @$id_row;
-open(my $list, '-|', $s->tenantd_binary, '--list-routes')
-    or die 'tenantd --list-routes: ' . $!;
-my @routes = map { chomp; [split /\t/] } <$list>;
-close $list;
-is($?, 0, 'tenantd --list-routes exits 0');
-cmp_ok(scalar @routes, '>=', 12, 'tenantd --list-routes lists the API');
-my %public;
-for my $route (@routes) {
-	my ($methods, $pattern, $access) = @$route;
-	(my $path = $pattern) =~ s/\{id\}/$some_id/g;
-	$path =~ s/\{sub\}/$some_sub/g;
-	$path =~ s/\{path\*\}/logo.png/g;
-	if ($access eq 'public') {
-		$public{"$methods $pattern"} = 1;
-		next;
-	}
-	is($access, 'admin', "$pattern is public or admin");
-	for my $method (split /,/, $methods) {
-		my %body = $method =~ /^(?:POST|PATCH|PUT)$/
-		    ? (json => { name => 'Anonymous', subdomain => 'anonymous',
-		    module_key => 'wallet', is_enabled => JSON::PP::false() })
-		    : ();
-		$r = $s->request($method, $path, token => undef, %body);
-		is($r->{status}, 401, "anonymous $method $path is 401");
-		next if $method eq 'HEAD';
-		is($r->{json} && $r->{json}{code}, 'unauthenticated',
-		    "anonymous $method $path says unauthenticated");
-		$r = $s->request($method, $path, token => 'tnd_' . ('1' x 64), %body);
-		is($r->{status}, 401, "$method $path with a bad token is 401");
-		$r = $s->request($method, $path, token => undef,
-		    cookie => 'tenantd_session=' . ('2' x 64), %body);
-		is($r->{status}, 401, "$method $path with a bad session is 401");
-	}
-}
-is_deeply([sort keys %public],
-    ['GET,HEAD /api/gate',
-     'GET,HEAD /api/healthz',
-     'GET,HEAD /api/tenants/by-subdomain/{sub}/assets/{path*}',
-     'GET,HEAD /api/tenants/by-subdomain/{sub}/config/',
-     'POST /api/auth/login'],
-    'only healthz, login, the module gate and the tenant sites\' config and assets are public (a new public route must be added here on purpose)')
-    or diag explain [sort keys %public];
-$r = $s->get("/api/tenants/$some_id/");
-is($r->{status}, 200, 'the tenant the matrix used still exists')
-    or diag $r->{content};
-my ($anonymous) = $s->sql("SELECT COUNT(*) FROM tenants WHERE subdomain = 'anonymous'");
-is($anonymous->[0], 0, 'no anonymous request created anything');
 
 # --- login rate limit -------------------------------------------------------
 # Last, because failures also count against the client address.

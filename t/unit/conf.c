@@ -109,6 +109,7 @@ test_defaults(void)
 	is_int(c.login_max_failures, 5, "default login_max_failures");
 	is_int(c.login_window, 900, "default login_window");
 	is_int(c.log_level, LOG_LEVEL_INFO, "default log_level");
+	is_int(c.log_target, LOG_TARGET_STDERR, "default log_target");
 
 	is_int(conf_tenant_url(&c, "acme", url, sizeof(url)), 0, "tenant url");
 	is_string(url, "http://acme.localhost", "tenant url text");
@@ -215,6 +216,7 @@ test_every_key(void)
 	conf_init(&c);
 	is_int(load(&c, "db_password = pa#ss\nmax_logo_bytes = 3K\n"
 	    "max_body_bytes = 1G\nuser =\ndb_host=\nlog_level = error\n"
+	    "log_target = syslog\n"
 	    "reserved_subdomains =\n", err, sizeof(err)), 0,
 	    "second file loads");
 	is_string(c.db_password, "pa#ss", "'#' inside a value is kept");
@@ -222,6 +224,7 @@ test_every_key(void)
 	is_int(c.max_body_bytes, 1024 * 1024 * 1024, "G suffix");
 	ok(c.user == NULL && c.db_host == NULL, "empty value unsets user");
 	is_int(c.log_level, LOG_LEVEL_ERROR, "log_level error");
+	is_int(c.log_target, LOG_TARGET_SYSLOG, "log_target syslog");
 	is_int(c.reserved_count, 0, "empty reserved list");
 	conf_release(&c);
 
@@ -320,6 +323,8 @@ test_refusals(void)
 	    "space before the suffix");
 	load_fails("log_level = verbose\n", "1: log_level: must be error, "
 	    "warning, info or debug", "unknown log level");
+	load_fails("log_target = journal\n", "1: log_target: must be stderr "
+	    "or syslog", "unknown log target");
 	load_fails("listen =\n", "1: listen: must not be empty",
 	    "empty listen");
 	load_fails("db_name =  # nothing\n", "1: db_name: must not be empty",

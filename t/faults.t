@@ -1,0 +1,391 @@
+#!/usr/bin/env perl
+# t/faults.t - tenantd under faults and concurrency, through nginx.
+#
+# A small load generator (forked HTTP::Tiny clients doing GETs of a
+# tenant's public config and of the admin tenant list for a few seconds)
+# runs while a worker is killed with SIGKILL, while MariaDB restarts, across
+# a SIGHUP and across a SIGTERM.  Besides: config.json and public/ made
+# immutable under a PATCH and a deploy, 50 concurrent creates of one
+# subdomain, and 20 concurrent update_module calls on one tenant.  The
+# requests sent and failed during each fault are printed as diag lines.
+# Everything is bounded and loopback only.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use File::Find qw(find);
+use HTTP::Tiny;
+use POSIX qw(_exit);
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+use TenantdStack;
+
+my $WORKERS = 4;
+my $CLIENTS = 6;
+my $WAIT = 20;
+
+my $s = TenantdStack->new(workers => $WORKERS);
+$s->start;
+my $TENANTS = $s->tenants_dir;
+my @frozen;
+END { system('chattr', '-i', $_) for @frozen }
+
+# Polls `check` until it returns true or `seconds` pass; returns its last
+# value.
+sub wait_until {
+	my ($check, $seconds) = @_;
+	my $deadline = time + ($seconds // $WAIT);
+	while (1) {
+		my $result = $check->();
+		return $result if $result || time > $deadline;
+		sleep 0.05;
+	}
+}
+
+sub slurp {
+	my ($path) = @_;
+	open(my $fh, '<:raw', $path) or return undef;
+	local $/;
+	return scalar <$fh>;
+}
+
+# Every file under `dir` with its bytes, for before/after comparisons.
+sub snapshot {
+	my ($dir) = @_;
+	my %files;
+	find({ no_chdir => 1, wanted => sub {
+		return unless -f $_;
+		$files{substr($_, length $dir)} = slurp($_);
+	} }, $dir) if -d $dir;
+	return \%files;
+}
+
+# `tenantctl fsck`: returns (exit status, output).
+sub fsck {
+	my ($status, $out, $err) = $s->tenantctl('fsck');
+	return ($status, "$out$err");
+}
+
+# One load client: GETs alternately the public config of `sub` and the
+# admin tenant list until `deadline`, then prints its tally as JSON.
+# A failure is any answer but 200; connection refusals are counted apart,
+# and for failures the status, whether Retry-After came, and the JSON code
+# are kept, as is the time.
+sub load_client {
+	my ($writer, $sub, $deadline) = @_;
+	my $http = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
+	my $base = $s->base_url;
+	my %tally = (sent => 0, ok => 0, failed => 0, refused => 0,
+	    failures => [], by => {});
+	my @paths = ("/api/tenants/by-subdomain/$sub/config/", '/api/tenants/');
+	my $i = 0;
+	while (time < $deadline) {
+		my $path = $paths[$i++ % 2];
+		my $r = $http->get("$base$path", { headers => {
+		    Authorization => 'Bearer ' . $s->admin_token } });
+		$tally{sent}++;
+		if ($r->{status} == 200) {
+			$tally{ok}++;
+			next;
+		}
+		if ($r->{status} == 599 && $r->{content} =~ /refused|No such file/i) {
+			$tally{refused}++;
+			sleep 0.02;
+			next;
+		}
+		$tally{failed}++;
+		my $code = eval { JSON::PP->new->decode($r->{content})->{code} };
+		$tally{by}{"$r->{status} " . ($code // '-')}++;
+		push @{$tally{failures}}, { status => $r->{status},
+		    path => $path, time => time, code => $code,
+		    retry_after => $r->{headers}{'retry-after'},
+		    type => $r->{headers}{'content-type'} }
+		    if @{$tally{failures}} < 2000;
+		sleep 0.02 if $r->{status} == 599;
+	}
+	print {$writer} JSON::PP->new->encode(\%tally);
+	close $writer;
+}
+
+# Runs the load for `seconds` with `clients` clients; `action` runs in the
+# test process `delay` seconds in.  Returns the summed tally (sent, ok,
+# failed, refused, failures => [...]) and the action's return value.
+sub under_load {
+	my (%o) = @_;
+	my $deadline = time + $o{seconds};
+	my @children;
+	for (1 .. ($o{clients} // $CLIENTS)) {
+		pipe(my $reader, my $writer) or die "pipe: $!";
+		my $pid = fork;
+		die "fork: $!" unless defined $pid;
+		if ($pid == 0) {
+			close $reader;
+			eval { load_client($writer, $o{sub}, $deadline) };
+			_exit(0);
+		}
+		close $writer;
+		push @children, [$pid, $reader];
+	}
+	sleep $o{delay} // 1;
+	my $result = $o{action} ? $o{action}->() : undef;
+	my %sum = (sent => 0, ok => 0, failed => 0, refused => 0,
+	    failures => [], by => {});
+	for my $child (@children) {
+		my ($pid, $reader) = @$child;
+		local $/;
+		my $text = <$reader>;
+		close $reader;
+		waitpid($pid, 0);
+		my $tally = eval { JSON::PP->new->decode($text // '') };
+		if (!$tally) {
+			$sum{lost_clients}++;
+			next;
+		}
+		$sum{$_} += $tally->{$_} for qw(sent ok failed refused);
+		$sum{by}{$_} += $tally->{by}{$_} for keys %{$tally->{by}};
+		push @{$sum{failures}}, @{$tally->{failures}};
+	}
+	return (\%sum, $result);
+}
+
+sub figures {
+	my ($fault, $load) = @_;
+	diag(sprintf('figures: %s: %d requests sent, %d failed, '
+	    . '%d connection refused', $fault, $load->{sent}, $load->{failed},
+	    $load->{refused}));
+}
+
+sub failure_summary {
+	my ($load) = @_;
+	my $by = $load->{by};
+	return join(', ', map { "$by->{$_} x $_" } sort keys %$by) || 'none';
+}
+
+# --- a tenant to load -----------------------------------------------------
+
+my $r = $s->post('/api/tenants/', json => { name => 'Load Co',
+    subdomain => 'loadco', module_keys => ['wallet'] });
+is($r->{status}, 201, 'create the tenant the load reads') or diag $r->{content};
+my $load_id = $r->{json}{id};
+$r = $s->get('/api/tenants/by-subdomain/loadco/config/', token => undef);
+is($r->{status}, 200, 'its public config answers');
+
+# --- kill -9 a worker under load -------------------------------------------
+
+my @workers = @{ wait_until(sub {
+	my @p = $s->worker_pids;
+	@p == $WORKERS ? \@p : undef
+}) // [] };
+is(scalar @workers, $WORKERS, "$WORKERS workers run");
+my $victim = $workers[0];
+my ($load) = under_load(sub => 'loadco', seconds => 4, action => sub {
+	kill 'KILL', $victim;
+});
+figures('kill -9 of a worker', $load);
+ok($load->{sent} > 50, "the load ran ($load->{sent} requests)");
+ok($load->{failed} <= $WORKERS,
+    "at most $WORKERS failures (in flight on the killed worker): $load->{failed}")
+    or diag failure_summary($load);
+is($load->{refused}, 0, 'no connection refused');
+ok(wait_until(sub {
+	my @p = $s->worker_pids;
+	@p == $WORKERS && !grep { $_ == $victim } @p;
+}), 'the master replaced the killed worker');
+my ($fsck_status, $fsck_out) = fsck();
+is($fsck_status, 0, 'fsck is clean afterwards') or diag $fsck_out;
+
+# --- restart MariaDB under load --------------------------------------------
+
+my @before = $s->worker_pids;
+my $outage_start;
+my $outage_end;
+($load) = under_load(sub => 'loadco', seconds => 7, action => sub {
+	$outage_start = time;
+	$s->stop_mariadb;
+	sleep 2;
+	$s->start_mariadb;
+	$outage_end = time;
+});
+figures('MariaDB restart', $load);
+my @not_503 = grep {
+	!($_->{status} == 503 && defined $_->{retry_after}
+	    && ($_->{type} // '') =~ /json/
+	    && ($_->{code} // '') eq 'database_unavailable')
+} @{$load->{failures}};
+is(scalar @not_503, 0,
+    'every failure during the outage is a JSON 503 database_unavailable with Retry-After')
+    or diag explain [@not_503[0 .. ($#not_503 < 4 ? $#not_503 : 4)]];
+is(scalar(grep { $_->{path} =~ /by-subdomain/ } @{$load->{failures}}), 0,
+    'the public config kept answering 200 (it needs no database)');
+ok($load->{failed} > 0, "requests did meet the outage ($load->{failed} answered 503)");
+is($load->{refused}, 0, 'no connection refused');
+ok(wait_until(sub { $s->get('/api/tenants/')->{status} == 200 }),
+    'the admin API answers 200 again without a tenantd restart');
+is_deeply([$s->worker_pids], \@before, 'no worker died (same pids)');
+
+# --- config.json that cannot be written --------------------------------------
+
+SKIP: {
+	my $folder = "$TENANTS/loadco";
+	skip 'chattr +i needs root and a filesystem that supports it', 10
+	    unless $> == 0 && system('chattr', '+i', $folder) == 0;
+	push @frozen, $folder;
+	my $config_before = slurp("$folder/config.json");
+	my ($row_before) = $s->sql("SELECT name, updated_at FROM tenants WHERE id = $load_id");
+	$r = $s->patch("/api/tenants/$load_id/", json => { name => 'Renamed Co' });
+	is($r->{status}, 500, 'PATCH while the tenant folder is immutable answers 500')
+	    or diag $r->{content};
+	like($r->{headers}{'content-type'} // '', qr/json/, 'as JSON');
+	ok(length($r->{json}{error} // ''), "with a message: @{[$r->{json}{error} // '']}");
+	is(slurp("$folder/config.json"), $config_before, 'config.json is exactly as it was');
+	my ($row_after) = $s->sql("SELECT name, updated_at FROM tenants WHERE id = $load_id");
+	is_deeply($row_after, $row_before, 'the tenant row is unchanged');
+	system('chattr', '-i', $folder);
+	@frozen = ();
+
+	$r = $s->post("/api/tenants/$load_id/deploy_frontend/?force=true");
+	is($r->{status}, 200, 'deploy the tenant site') or diag $r->{content};
+	my $public = "$folder/public";
+	my $public_before = snapshot($public);
+	system('chattr', '+i', $public);
+	push @frozen, $public;
+	$r = $s->post("/api/tenants/$load_id/deploy_frontend/?force=true");
+	ok($r->{status} >= 500 && $r->{json} && length($r->{json}{error} // ''),
+	    "deploy onto an immutable public/ fails with a JSON error ($r->{status})")
+	    or diag $r->{content};
+	is_deeply(snapshot($public), $public_before, 'public/ is exactly as it was');
+	system('chattr', '-i', $public);
+	@frozen = ();
+	$r = $s->patch("/api/tenants/$load_id/", json => { name => 'Renamed Co' });
+	is($r->{status}, 200, 'PATCH works once the folder is writable again');
+	($fsck_status, $fsck_out) = fsck();
+	is($fsck_status, 0, 'fsck is clean') or diag $fsck_out;
+}
+
+# --- 50 concurrent creates of one subdomain ----------------------------------
+
+# Runs `count` requests at once from forked processes; `request` gets the
+# index and returns a short answer string.  Returns the answers.
+sub concurrently {
+	my ($count, $request) = @_;
+	my $start_at = time + 1;
+	my @children;
+	for my $i (1 .. $count) {
+		pipe(my $reader, my $writer) or die "pipe: $!";
+		my $pid = fork;
+		die "fork: $!" unless defined $pid;
+		if ($pid == 0) {
+			close $reader;
+			sleep($start_at - time) if $start_at > time;
+			my $answer = eval { $request->($i) } // "error $@";
+			print {$writer} $answer;
+			close $writer;
+			_exit(0);
+		}
+		close $writer;
+		push @children, [$pid, $reader];
+	}
+	my @answers;
+	for my $child (@children) {
+		my ($pid, $reader) = @$child;
+		local $/;
+		push @answers, scalar(<$reader>) // 'no answer';
+		close $reader;
+		waitpid($pid, 0);
+	}
+	return @answers;
+}
+
+my @answers = concurrently(50, sub {
+	my ($i) = @_;
+	my $res = $s->post('/api/tenants/', json => {
+	    name => "Racer $i", subdomain => 'racer' });
+	return "$res->{status} " . ($res->{json} ? $res->{json}{code} // '-' : '-');
+});
+diag(sprintf('figures: 50 concurrent creates: %d x 201, %d x 409',
+    scalar(grep { /^201\b/ } @answers), scalar(grep { /^409\b/ } @answers)));
+is(scalar(grep { /^201\b/ } @answers), 1, 'exactly one of 50 concurrent creates wins')
+    or diag explain \@answers;
+is(scalar(grep { /^409\b/ } @answers), 49, 'the other 49 get 409')
+    or diag explain \@answers;
+my ($rows) = $s->sql("SELECT COUNT(*) FROM tenants WHERE subdomain = 'racer'");
+is($rows->[0], 1, 'one row for the raced subdomain');
+ok(-f "$TENANTS/racer/config.json", 'and one folder with its config.json');
+
+# --- 20 concurrent update_module calls ------------------------------------------
+
+my @modules = map { $_->{module_key} } grep { !$_->{is_core} }
+    @{$s->get('/api/modules/')->{json} // []};
+ok(@modules >= 2, "optional modules to toggle: @modules");
+@answers = concurrently(20, sub {
+	my ($i) = @_;
+	my $res = $s->post("/api/tenants/$load_id/update_module/", json => {
+	    module_key => $modules[$i % @modules],
+	    is_enabled => ($i % 3 ? JSON::PP::true() : JSON::PP::false()) });
+	return "$res->{status}";
+});
+is(scalar(grep { $_ eq '200' } @answers), 20, 'all 20 update_module calls answer 200')
+    or diag explain \@answers;
+$r = $s->get("/api/tenants/$load_id/health/");
+is($r->{json}{config_valid}, JSON::PP::true(),
+    'health: config.json is exactly what the DB renders (config_valid)')
+    or diag $r->{content};
+my %enabled_in_db = map { $_->[0] => 1 } $s->sql(
+    "SELECT module_key FROM tenant_modules "
+    . "WHERE tenant_id = $load_id AND is_enabled = 1");
+my $config = TenantdStack->read_json_file("$TENANTS/loadco/config.json") // {};
+my %enabled_in_file = map { $_ => 1 }
+    grep { $config->{modules}{$_} } keys %{$config->{modules} // {}};
+is_deeply(\%enabled_in_file, \%enabled_in_db,
+    'the enabled modules of config.json are those of the DB');
+
+# --- SIGHUP under load ----------------------------------------------------------
+
+my $master = $s->tenantd_pid;
+@before = $s->worker_pids;
+($load) = under_load(sub => 'loadco', seconds => 5, action => sub {
+	kill 'HUP', $master;
+});
+figures('SIGHUP', $load);
+is($load->{failed} + $load->{refused}, 0, 'zero failed requests across a SIGHUP')
+    or diag failure_summary($load);
+ok(wait_until(sub {
+	my %old = map { $_ => 1 } @before;
+	my @p = $s->worker_pids;
+	@p == $WORKERS && !grep { $old{$_} } @p;
+}), 'every worker was replaced');
+
+# --- SIGTERM under load ---------------------------------------------------------
+# Through nginx a request that meets the closed socket gets nginx's JSON 503
+# service_unavailable, and nginx logs each connect() that failed; a request
+# cut off in flight would show as the upstream closing early instead.  So
+# the 503s up to the number of failed connects are the refused ones.
+
+my $nginx_log = $s->log_path('nginx');
+my $log_before = length(slurp($nginx_log) // '');
+my $exit_status;
+($load) = under_load(sub => 'loadco', seconds => 4, action => sub {
+	$exit_status = $s->stop_tenantd('TERM');
+});
+my $nginx_new = substr(slurp($nginx_log) // '', $log_before);
+my $connect_failed = () = $nginx_new =~ /connect\(\) to unix:\S+ failed/g;
+my $cut_off = () = $nginx_new =~ /prematurely closed|reset by peer/g;
+my $unavailable = delete $load->{by}{'503 service_unavailable'} // 0;
+my $refused = $unavailable > $connect_failed ? $connect_failed : $unavailable;
+$load->{refused} += $refused;
+$load->{failed} -= $refused;
+figures('SIGTERM', $load);
+is($exit_status, 0, 'tenantd exits 0 on SIGTERM');
+is($cut_off, 0, 'nginx saw no request cut off in flight');
+is($unavailable, $refused,
+    "every 503 from nginx is a connect() to the closed socket ($connect_failed logged)");
+is($load->{failed}, 0, 'no failures but requests after the socket closed')
+    or diag failure_summary($load);
+$s->start_tenantd;
+is($s->get('/api/tenants/')->{status}, 200, 'tenantd starts again');
+
+done_testing;
