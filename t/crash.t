@@ -22,6 +22,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use File::Find qw(find);
+use JSON::PP ();
 use MIME::Base64 qw(decode_base64);
 use Test::More;
 

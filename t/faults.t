@@ -18,6 +18,7 @@ use lib "$FindBin::Bin/lib";
 
 use File::Find qw(find);
 use HTTP::Tiny;
+use JSON::PP ();
 use POSIX qw(_exit);
 use Test::More;
 use Time::HiRes qw(sleep time);
