@@ -1376,48 +1376,6 @@ out:
 
 /* --- the report ---------------------------------------------------------- */
 
-/*
- * Writes JSON value `v` (a tree the parser built, so at most
- * JSON_MAX_DEPTH deep) with `g`.  Returns the yajl status.
- */
-static yajl_gen_status
-gen_json_value(yajl_gen g, const struct json_value *v)
-{
-	yajl_gen_status	status;
-	size_t		i;
-
-	switch (v->type) {
-	case JSON_NULL:
-		return yajl_gen_null(g);
-	case JSON_BOOL:
-		return yajl_gen_bool(g, v->boolean);
-	case JSON_NUMBER:
-		return yajl_gen_number(g, v->text, v->len);
-	case JSON_STRING:
-		return yajl_gen_string(g, (const unsigned char *)v->text,
-		    v->len);
-	case JSON_ARRAY:
-		if ((status = yajl_gen_array_open(g)) != yajl_gen_status_ok)
-			return status;
-		for (i = 0; i < v->count; i++)
-			if ((status = gen_json_value(g, v->items[i])) !=
-			    yajl_gen_status_ok)
-				return status;
-		return yajl_gen_array_close(g);
-	case JSON_OBJECT:
-		if ((status = yajl_gen_map_open(g)) != yajl_gen_status_ok)
-			return status;
-		for (i = 0; i < v->count; i++)
-			if ((status = json_gen_key(g, v->keys[i])) !=
-			    yajl_gen_status_ok ||
-			    (status = gen_json_value(g, v->items[i])) !=
-			    yajl_gen_status_ok)
-				return status;
-		return yajl_gen_map_close(g);
-	}
-	return yajl_gen_invalid_string;
-}
-
 /* Writes one entry of "errors": {index, data, code, error, fields}. */
 static int
 gen_item_error(yajl_gen g, const struct bulk_item *item, size_t index)
@@ -1428,7 +1386,7 @@ gen_item_error(yajl_gen g, const struct bulk_item *item, size_t index)
 	    json_gen_kv_int(g, "index", (long long)index) !=
 	    yajl_gen_status_ok ||
 	    json_gen_key(g, "data") != yajl_gen_status_ok ||
-	    (item->data != NULL ? gen_json_value(g, item->data) :
+	    (item->data != NULL ? json_gen_value(g, item->data) :
 	    yajl_gen_null(g)) != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "code", item->code != NULL ? item->code :
 	    "failed") != yajl_gen_status_ok ||

@@ -742,3 +742,46 @@ json_gen_to_buf(yajl_gen g, struct buf *out)
 		return -1;
 	return buf_append(out, data, len);
 }
+
+/*
+ * Writes JSON value `v` (a tree json_parse() built, so at most
+ * JSON_MAX_DEPTH deep and with validated strings) with `g`, e.g. to
+ * re-emit a stored document inside a response.  Returns the yajl status.
+ */
+yajl_gen_status
+json_gen_value(yajl_gen g, const struct json_value *v)
+{
+	yajl_gen_status	status;
+	size_t		i;
+
+	switch (v->type) {
+	case JSON_NULL:
+		return yajl_gen_null(g);
+	case JSON_BOOL:
+		return yajl_gen_bool(g, v->boolean);
+	case JSON_NUMBER:
+		return yajl_gen_number(g, v->text, v->len);
+	case JSON_STRING:
+		return yajl_gen_string(g, (const unsigned char *)v->text,
+		    v->len);
+	case JSON_ARRAY:
+		if ((status = yajl_gen_array_open(g)) != yajl_gen_status_ok)
+			return status;
+		for (i = 0; i < v->count; i++)
+			if ((status = json_gen_value(g, v->items[i])) !=
+			    yajl_gen_status_ok)
+				return status;
+		return yajl_gen_array_close(g);
+	case JSON_OBJECT:
+		if ((status = yajl_gen_map_open(g)) != yajl_gen_status_ok)
+			return status;
+		for (i = 0; i < v->count; i++)
+			if ((status = json_gen_key(g, v->keys[i])) !=
+			    yajl_gen_status_ok ||
+			    (status = json_gen_value(g, v->items[i])) !=
+			    yajl_gen_status_ok)
+				return status;
+		return yajl_gen_map_close(g);
+	}
+	return yajl_gen_invalid_string;
+}

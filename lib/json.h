@@ -85,6 +85,12 @@ int	json_gen_kv_bool(yajl_gen g, const char *key, int value);
 int	json_gen_kv_null(yajl_gen g, const char *key);
 
 /*
+ * Writes a parsed tree `v` (from json_parse()) with `g`.  Returns the
+ * yajl_gen_status of the first failure, or yajl_gen_status_ok.
+ */
+yajl_gen_status json_gen_value(yajl_gen g, const struct json_value *v);
+
+/*
  * Copies what `g` generated so far into `out` (appending).  Returns 0, or -1
  * if `out` would pass its limit.
  */

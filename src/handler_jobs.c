@@ -20,52 +20,6 @@
 #include "service.h"
 
 /*
- * Writes the parsed JSON value `v` with `g`.  The tree comes from
- * json_parse(), which bounds its depth, so the recursion is bounded too;
- * numbers are re-emitted from the text the parser validated.  Returns the
- * yajl status of the first failure, or yajl_gen_status_ok.
- */
-static int
-emit_value(yajl_gen g, const struct json_value *v)
-{
-	size_t i;
-	int rc;
-
-	switch (v->type) {
-	case JSON_NULL:
-		return yajl_gen_null(g);
-	case JSON_BOOL:
-		return yajl_gen_bool(g, v->boolean);
-	case JSON_NUMBER:
-		return yajl_gen_number(g, v->text, v->len);
-	case JSON_STRING:
-		return yajl_gen_string(g, (const unsigned char *)v->text,
-		    v->len);
-	case JSON_ARRAY:
-		if ((rc = yajl_gen_array_open(g)) != yajl_gen_status_ok)
-			return rc;
-		for (i = 0; i < v->count; i++)
-			if ((rc = emit_value(g, v->items[i])) !=
-			    yajl_gen_status_ok)
-				return rc;
-		return yajl_gen_array_close(g);
-	case JSON_OBJECT:
-		if ((rc = yajl_gen_map_open(g)) != yajl_gen_status_ok)
-			return rc;
-		for (i = 0; i < v->count; i++) {
-			if ((rc = yajl_gen_string(g,
-			    (const unsigned char *)v->keys[i],
-			    strlen(v->keys[i]))) != yajl_gen_status_ok ||
-			    (rc = emit_value(g, v->items[i])) !=
-			    yajl_gen_status_ok)
-				return rc;
-		}
-		return yajl_gen_map_close(g);
-	}
-	return yajl_gen_invalid_string;
-}
-
-/*
  * Writes the "result" key of job `j`: the stored document, or null when
  * there is none.  A stored text that does not parse is logged and shown
  * as null.  Returns the yajl status.
@@ -87,7 +41,7 @@ emit_result(yajl_gen g, const struct job *j)
 		    (long long)j->id, err);
 		return yajl_gen_null(g);
 	}
-	rc = emit_value(g, v);
+	rc = json_gen_value(g, v);
 	json_free(v);
 	return rc;
 }
