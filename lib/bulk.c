@@ -38,6 +38,7 @@
 #include "crash.h"
 #include "csv.h"
 #include "db.h"
+#include "error.h"
 #include "form.h"
 #include "job.h"
 #include "json.h"
@@ -83,25 +84,10 @@ struct bulk_run {
 /* The padded sizes of "IN (?,...)" lists. */
 static const size_t in_list_sizes[] = { 10, 50, 200, BULK_CHUNK_MAX };
 
-static void	set_error(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
 static void	item_fail(struct bulk_item *item, const char *code,
 		    const char *field, const char *field_message,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 5, 6)));
-
-/* Writes an administrator's message into `err`, if there is room. */
-static void
-set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Sets up an empty report; allocates nothing. */
 void
@@ -177,13 +163,8 @@ static enum bulk_status
 database_failure(struct service *svc, const char *what, char *err,
     size_t errlen)
 {
-	if (db_unavailable(svc->db)) {
-		set_error(err, errlen, "the database is unavailable");
-		return BULK_DB_DOWN;
-	}
-	log_error("%s: %s", what, db_error(svc->db));
-	set_error(err, errlen, "%s", what);
-	return BULK_FAILED;
+	return db_failure_describe(svc->db, what, err, errlen) ?
+	    BULK_DB_DOWN : BULK_FAILED;
 }
 
 /*
@@ -195,14 +176,14 @@ prepare(struct service *svc, struct module_catalog *cat, char *err,
     size_t errlen)
 {
 	if (db_ensure(svc->db) == -1) {
-		set_error(err, errlen, "the database is unavailable");
+		error_set(err, errlen, "the database is unavailable");
 		return BULK_DB_DOWN;
 	}
 	if (module_catalog_load(cat, svc->db) == -1)
 		return database_failure(svc, "could not load the modules", err,
 		    errlen);
 	if (cat->count > BULK_MODULE_BITS) {
-		set_error(err, errlen, "the module catalog has more than %d "
+		error_set(err, errlen, "the module catalog has more than %d "
 		    "modules", BULK_MODULE_BITS);
 		return BULK_FAILED;
 	}
@@ -475,14 +456,14 @@ check_taken(struct bulk_run *run, const size_t *members, size_t count,
 		return BULK_OK;
 	slots = in_list_slots(count);
 	if ((params = calloc(slots, sizeof(*params))) == NULL) {
-		set_error(run->err, run->errlen, "out of memory");
+		error_set(run->err, run->errlen, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < slots; i++)
 		params[i] = db_text(run->r->items[members[i < count ? i :
 		    count - 1]].subdomain);
 	if (multirow_sql(&sql, head, "?", slots, tail) == -1) {
-		set_error(run->err, run->errlen, "out of memory");
+		error_set(run->err, run->errlen, "out of memory");
 		goto out;
 	}
 	if (db_query(run->svc->db, sql.data, params, slots, &res) == -1) {
@@ -1125,7 +1106,7 @@ fail:
 	log_error("bulk create: %s", message);
 	if (atomic) {
 		undo_atomic(run);
-		set_error(run->err, run->errlen, "%s", message);
+		error_set(run->err, run->errlen, "%s", message);
 	} else
 		undo(run, members, count, message);
 out:
@@ -1202,7 +1183,7 @@ create_all(struct bulk_run *run)
 
 	if ((waiting = calloc(r->count > 0 ? r->count : 1,
 	    sizeof(*waiting))) == NULL) {
-		set_error(run->err, run->errlen, "out of memory");
+		error_set(run->err, run->errlen, "out of memory");
 		return BULK_FAILED;
 	}
 	for (i = 0; i < r->count; i++)
@@ -1238,11 +1219,11 @@ create_all(struct bulk_run *run)
 		if (r->stopped)
 			undo_atomic(run);
 		else if (syncfs(run->svc->tenants_dirfd) == -1) {
-			set_error(run->err, run->errlen, "could not write the "
+			error_set(run->err, run->errlen, "could not write the "
 			    "tenant folders: %s", strerror(errno));
 			undo_atomic(run);
 		} else if (db_commit(run->svc->db) == -1) {
-			set_error(run->err, run->errlen, "could not commit the "
+			error_set(run->err, run->errlen, "could not commit the "
 			    "tenants");
 			undo_atomic(run);
 		} else {
@@ -1320,7 +1301,7 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 	report->dry_run = o->dry_run;
 
 	if (tenants == NULL || tenants->type != JSON_ARRAY) {
-		set_error(err, errlen, "tenants must be a JSON array");
+		error_set(err, errlen, "tenants must be a JSON array");
 		status = BULK_FAILED;
 		goto out;
 	}
@@ -1330,24 +1311,24 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 	if ((in = malloc(sizeof(*in))) == NULL ||
 	    (run.scratch_modules = calloc(run.cat.count + 1,
 	    sizeof(*run.scratch_modules))) == NULL) {
-		set_error(err, errlen, "out of memory");
+		error_set(err, errlen, "out of memory");
 		goto out;
 	}
 	if (tenants->count > 0 && (report->items = calloc(tenants->count,
 	    sizeof(*report->items))) == NULL) {
-		set_error(err, errlen, "out of memory");
+		error_set(err, errlen, "out of memory");
 		goto out;
 	}
 	report->count = tenants->count;
 	for (i = 0; i < report->count; i++) {
 		report->items[i].data = tenants->items[i];
 		if (validate_item(&run, &report->items[i], in) == -1) {
-			set_error(err, errlen, "out of memory");
+			error_set(err, errlen, "out of memory");
 			goto out;
 		}
 	}
 	if (mark_duplicates(report) == -1) {
-		set_error(err, errlen, "out of memory");
+		error_set(err, errlen, "out of memory");
 		goto out;
 	}
 	if ((status = check_existing(&run)) != BULK_OK)
@@ -1361,7 +1342,7 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 		queue_deploy(&run);
 	if (status == BULK_OK && report->created == 0 &&
 	    db_unavailable(svc->db)) {
-		set_error(err, errlen, "the database is unavailable");
+		error_set(err, errlen, "the database is unavailable");
 		status = BULK_DB_DOWN;
 	}
 out:
@@ -1676,12 +1657,12 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 		goto out;
 	if (validate_module_key(module_key, strlen(module_key)) != NULL ||
 	    (def = module_catalog_find(&cat, module_key)) == NULL) {
-		set_error(err, errlen, "unknown module");
+		error_set(err, errlen, "unknown module");
 		status = BULK_UNKNOWN_MODULE;
 		goto out;
 	}
 	if (def->is_core && !enabled) {
-		set_error(err, errlen, "a core module cannot be disabled");
+		error_set(err, errlen, "a core module cannot be disabled");
 		status = BULK_CORE_MODULE;
 		goto out;
 	}
@@ -1697,7 +1678,7 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 	    (changed = calloc(count, 1)) == NULL ||
 	    (res->updated_ids = calloc(count, sizeof(int64_t))) == NULL ||
 	    (res->not_found = calloc(count, sizeof(int64_t))) == NULL) {
-		set_error(err, errlen, "out of memory");
+		error_set(err, errlen, "out of memory");
 		goto out;
 	}
 	memcpy(sorted, ids, count * sizeof(*sorted));
@@ -1749,13 +1730,13 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 		    tenant_module_enabled(t, def->key) == enabled)
 			continue;
 		if (set_module_flag(t, def->key, enabled) == -1) {
-			set_error(err, errlen, "out of memory");
+			error_set(err, errlen, "out of memory");
 			goto out;
 		}
 		if (config_write_atomic_with(svc, t, &cat) == -1) {
 			log_error("bulk modules: config.json of %s: %s",
 			    t->subdomain, strerror(errno));
-			set_error(err, errlen, "could not write config.json of "
+			error_set(err, errlen, "could not write config.json of "
 			    "tenant \"%s\": %s%s", t->subdomain,
 			    strerror(errno), errno == ENOENT ? " (its folder "
 			    "is missing; run tenantctl fsck)" : "");
@@ -1877,14 +1858,14 @@ csv_header(const struct csv_record *rec, size_t map[CSV_MAX_FIELDS],
 			if (strcmp(rec->fields[i], csv_columns[c]) == 0)
 				break;
 		if (c == CSV_COLUMN_COUNT) {
-			set_error(err, errlen, "line %zu: unknown column "
+			error_set(err, errlen, "line %zu: unknown column "
 			    "\"%.64s\" (known: name, subdomain, contact_email, "
 			    "primary_color, secondary_color, module_keys)",
 			    rec->line, rec->fields[i]);
 			return -1;
 		}
 		if (seen[c]) {
-			set_error(err, errlen, "line %zu: column \"%s\" given "
+			error_set(err, errlen, "line %zu: column \"%s\" given "
 			    "twice", rec->line, csv_columns[c]);
 			return -1;
 		}
@@ -1892,7 +1873,7 @@ csv_header(const struct csv_record *rec, size_t map[CSV_MAX_FIELDS],
 		map[i] = c;
 	}
 	if (!seen[0] || !seen[1]) {
-		set_error(err, errlen, "line %zu: the header must name the "
+		error_set(err, errlen, "line %zu: the header must name the "
 		    "columns name and subdomain", rec->line);
 		return -1;
 	}
@@ -1945,7 +1926,7 @@ bulk_csv_to_json(const char *data, size_t len, struct buf *out, char *err,
 	csv_reader_init(&reader, data, len);
 	csv_record_init(&rec);
 	if ((g = json_gen_new()) == NULL) {
-		set_error(err, errlen, "out of memory");
+		error_set(err, errlen, "out of memory");
 		goto out;
 	}
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
@@ -1961,7 +1942,7 @@ bulk_csv_to_json(const char *data, size_t len, struct buf *out, char *err,
 			continue;
 		}
 		if (rec.count != columns) {
-			set_error(err, errlen, "line %zu: %zu fields, the "
+			error_set(err, errlen, "line %zu: %zu fields, the "
 			    "header has %zu", rec.line, rec.count, columns);
 			goto out;
 		}
@@ -1979,7 +1960,7 @@ bulk_csv_to_json(const char *data, size_t len, struct buf *out, char *err,
 			} else if (yajl_gen_string(g,
 			    (const unsigned char *)rec.fields[i],
 			    rec.lengths[i]) != yajl_gen_status_ok) {
-				set_error(err, errlen, "line %zu: not valid "
+				error_set(err, errlen, "line %zu: not valid "
 				    "UTF-8", rec.line);
 				goto out;
 			}
@@ -1987,7 +1968,7 @@ bulk_csv_to_json(const char *data, size_t len, struct buf *out, char *err,
 		if (yajl_gen_map_close(g) != yajl_gen_status_ok)
 			goto gen_fail;
 		if (json_gen_to_buf(g, out) == -1) {
-			set_error(err, errlen, "the file is too large");
+			error_set(err, errlen, "the file is too large");
 			goto out;
 		}
 		yajl_gen_clear(g);
@@ -1995,20 +1976,20 @@ bulk_csv_to_json(const char *data, size_t len, struct buf *out, char *err,
 	if (got == -1)
 		goto out;
 	if (header) {
-		set_error(err, errlen, "the file has no header row");
+		error_set(err, errlen, "the file has no header row");
 		goto out;
 	}
 	if (yajl_gen_array_close(g) != yajl_gen_status_ok ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto gen_fail;
 	if (json_gen_to_buf(g, out) == -1) {
-		set_error(err, errlen, "the file is too large");
+		error_set(err, errlen, "the file is too large");
 		goto out;
 	}
 	rc = 0;
 	goto out;
 gen_fail:
-	set_error(err, errlen, "line %zu: could not convert the record "
+	error_set(err, errlen, "line %zu: could not convert the record "
 	    "(not valid UTF-8?)", rec.line);
 out:
 	if (g != NULL)

@@ -27,6 +27,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "error.h"
 #include "log.h"
 #include "validate.h"
 
@@ -971,4 +972,21 @@ db_result_release(struct db_result *r)
 	free(r->cells);
 	free(r->lengths);
 	db_result_init(r);
+}
+
+/*
+ * Turns a failed call into a message for an administrator (see db.h).
+ * Used by provisioning, lifecycle and bulk work.  Returns 1 when the
+ * connection is lost, else 0.
+ */
+int
+db_failure_describe(struct db *db, const char *what, char *err, size_t errlen)
+{
+	if (db_unavailable(db)) {
+		error_set(err, errlen, "the database is unavailable");
+		return 1;
+	}
+	log_error("%s: %s", what, db_error(db));
+	error_set(err, errlen, "%s", what);
+	return 0;
 }

@@ -82,6 +82,15 @@ unsigned int db_errno(const struct db *db);
 int	db_is_duplicate(const struct db *db);	/* last error was ER_DUP_ENTRY */
 
 /*
+ * Explains a failed call to an administrator: "the database is
+ * unavailable" when the connection is lost (returns 1), else `what` with
+ * the server's own message going to the log only (returns 0).  Callers map
+ * the answer onto their status (DB_DOWN or FAILED).
+ */
+int	db_failure_describe(struct db *db, const char *what, char *err,
+	    size_t errlen);
+
+/*
  * Runs a statement that returns no rows.  `affected` and `insert_id` may be
  * NULL.  Returns 0 or -1.
  */

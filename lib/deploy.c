@@ -49,6 +49,7 @@
 #include "conf.h"
 #include "crash.h"
 #include "db.h"
+#include "error.h"
 #include "deploy.h"
 #include "job.h"
 #include "json.h"
@@ -151,23 +152,8 @@ struct deploy_run {
 	size_t			 total;
 };
 
-static void	set_error(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	run_error(struct deploy_run *run, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
-
-/* Writes a message into `err`, if there is room for one. */
-static void
-set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Records the deploy's failure message, also in the log with the tenant's
@@ -1354,11 +1340,11 @@ deploy_manifest(struct service *svc, char *err, size_t errlen)
 	struct stat	 st;
 
 	if (path == NULL) {
-		set_error(err, errlen, "template_manifest is not set");
+		error_set(err, errlen, "template_manifest is not set");
 		return NULL;
 	}
 	if (stat(path, &st) == -1) {
-		set_error(err, errlen, "cannot read the template manifest: %s",
+		error_set(err, errlen, "cannot read the template manifest: %s",
 		    strerror(errno));
 		return NULL;
 	}
@@ -1369,7 +1355,7 @@ deploy_manifest(struct service *svc, char *err, size_t errlen)
 	    svc->manifest_mtime_ns == mtime_ns(&st))
 		return svc->manifest;
 	if ((fresh = malloc(sizeof(*fresh))) == NULL) {
-		set_error(err, errlen, "out of memory");
+		error_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	manifest_init(fresh);

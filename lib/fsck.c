@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "config_render.h"
 #include "db.h"
+#include "error.h"
 #include "deploy.h"
 #include "fsck.h"
 #include "health.h"
@@ -133,21 +134,6 @@ struct fsck {
 
 static void	note(struct findings *f, enum problem p, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
-static void	set_error(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/* Writes a message into `err`, if there is room. */
-static void
-set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Records problem `p` in `f` with a detail for the report. */
 static void
@@ -826,7 +812,7 @@ check_orphans(struct fsck *ctx, struct listing *l, int dirfd,
 		found = tenant_find_by_subdomain(ctx->svc->db, name, &t);
 		tenant_release(&t);
 		if (found == -1) {
-			set_error(err, errlen, "cannot look up tenant %s: %s",
+			error_set(err, errlen, "cannot look up tenant %s: %s",
 			    name, db_error(ctx->svc->db));
 			return -1;
 		}
@@ -868,7 +854,7 @@ check_all_tenants(struct fsck *ctx, char *err, size_t errlen)
 	for (;;) {
 		if (tenant_list_after(ctx->svc->db, after,
 		    TENANT_PAGE_AFTER_MAX, &list) == -1) {
-			set_error(err, errlen, "cannot list tenants: %s",
+			error_set(err, errlen, "cannot list tenants: %s",
 			    db_error(ctx->svc->db));
 			goto out;
 		}
@@ -883,7 +869,7 @@ check_all_tenants(struct fsck *ctx, char *err, size_t errlen)
 	rc = 0;
 	goto out;
 stopped:
-	set_error(err, errlen, "stopped");
+	error_set(err, errlen, "stopped");
 out:
 	tenant_list_release(&list);
 	return rc;
@@ -902,30 +888,30 @@ prepare(struct fsck *ctx, char *err, size_t errlen)
 	ctx->archive_fd = lifecycle_open_archive_dir(ctx->svc->conf,
 	    ctx->repair);
 	if (ctx->archive_fd == -1 && errno != ENOENT) {
-		set_error(err, errlen, "cannot open archive_dir: %s",
+		error_set(err, errlen, "cannot open archive_dir: %s",
 		    strerror(errno));
 		return -1;
 	}
 	if (ctx->archive_fd == -1 && ctx->repair) {
-		set_error(err, errlen, "cannot create archive_dir: %s",
+		error_set(err, errlen, "cannot create archive_dir: %s",
 		    strerror(errno));
 		return -1;
 	}
 	if (db_ensure(ctx->svc->db) == -1 ||
 	    module_catalog_load(&ctx->catalog, ctx->svc->db) == -1) {
-		set_error(err, errlen, "cannot load the module catalog: %s",
+		error_set(err, errlen, "cannot load the module catalog: %s",
 		    db_error(ctx->svc->db));
 		return -1;
 	}
 	if ((ctx->health = calloc(1, sizeof(*ctx->health))) == NULL ||
 	    (ctx->deploy_report = calloc(1,
 	    sizeof(*ctx->deploy_report))) == NULL) {
-		set_error(err, errlen, "out of memory");
+		error_set(err, errlen, "out of memory");
 		return -1;
 	}
 	if (listing_read(&ctx->tenants_listing, ctx->svc->tenants_dirfd) ==
 	    -1 || listing_read(&ctx->archive_listing, ctx->archive_fd) == -1) {
-		set_error(err, errlen, "cannot list the tenant folders: %s",
+		error_set(err, errlen, "cannot list the tenant folders: %s",
 		    strerror(errno));
 		return -1;
 	}
@@ -938,7 +924,7 @@ prepare(struct fsck *ctx, char *err, size_t errlen)
 		ctx->manifest = &ctx->empty_manifest;
 		if (emit(ctx, 0, "template", PROBLEM_MANIFEST, manifest_err,
 		    0) == -1) {
-			set_error(err, errlen, "stopped");
+			error_set(err, errlen, "stopped");
 			return -1;
 		}
 	}
@@ -974,7 +960,7 @@ fsck_run(struct service *svc, int repair, fsck_report_fn report,
 	if (check_leftovers(&ctx, &ctx.tenants_listing, svc->tenants_dirfd,
 	    "tenants_dir") == -1 || check_leftovers(&ctx,
 	    &ctx.archive_listing, ctx.archive_fd, "archive_dir") == -1) {
-		set_error(err, errlen, "stopped");
+		error_set(err, errlen, "stopped");
 		goto out;
 	}
 	if (check_all_tenants(&ctx, err, errlen) == -1)
@@ -984,7 +970,7 @@ fsck_run(struct service *svc, int repair, fsck_report_fn report,
 	    check_orphans(&ctx, &ctx.archive_listing, ctx.archive_fd,
 	    "archive_dir", err, errlen) == -1) {
 		if (ctx.stopped)
-			set_error(err, errlen, "stopped");
+			error_set(err, errlen, "stopped");
 		goto out;
 	}
 	rc = 0;

@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "crash.h"
 #include "db.h"
+#include "error.h"
 #include "job.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -68,21 +69,6 @@ static const struct operation restore_operation = {
 /* The job kinds that make an archive wait (job.h). */
 static const char *const deploy_job_kinds[] = { "deploy", NULL };
 
-static void	set_error(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/* Writes an administrator's message into `err`, if there is room. */
-static void
-set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Renames `from` in `from_dirfd` to `to` in `to_dirfd`, never over an
@@ -231,13 +217,8 @@ static enum lifecycle_status
 database_failure(struct service *svc, const char *what, char *err,
     size_t errlen)
 {
-	if (db_unavailable(svc->db)) {
-		set_error(err, errlen, "the database is unavailable");
-		return LIFECYCLE_DB_DOWN;
-	}
-	log_error("%s: %s", what, db_error(svc->db));
-	set_error(err, errlen, "%s", what);
-	return LIFECYCLE_FAILED;
+	return db_failure_describe(svc->db, what, err, errlen) ?
+	    LIFECYCLE_DB_DOWN : LIFECYCLE_FAILED;
 }
 
 /* A folder operation failed: log it with errno and say so.  FAILED. */
@@ -247,7 +228,7 @@ folder_failure(const char *sub, const char *what, char *err, size_t errlen)
 	const char	*reason = strerror(errno);
 
 	log_error("tenant folder %s: %s: %s", sub, what, reason);
-	set_error(err, errlen, "%s: %s", what, reason);
+	error_set(err, errlen, "%s: %s", what, reason);
 	return LIFECYCLE_FAILED;
 }
 
@@ -296,7 +277,7 @@ move_folder(struct service *svc, int archive_fd, const struct operation *op,
 
 	if (lifecycle_rename_noreplace(from, sub, to, sub) == -1) {
 		if (errno == EEXIST || errno == ENOTEMPTY) {
-			set_error(err, errlen, "a folder named %s is already "
+			error_set(err, errlen, "a folder named %s is already "
 			    "in the %s directory; run tenantctl fsck", sub,
 			    op->target == LIFECYCLE_IN_TENANTS ? "tenants" :
 			    "archive");
@@ -305,7 +286,7 @@ move_folder(struct service *svc, int archive_fd, const struct operation *op,
 		if (errno == EXDEV) {
 			log_error("archive_dir and tenants_dir are on "
 			    "different filesystems");
-			set_error(err, errlen, "archive_dir and tenants_dir "
+			error_set(err, errlen, "archive_dir and tenants_dir "
 			    "are on different filesystems; the folder is "
 			    "moved with rename(), so they must share one");
 			return LIFECYCLE_FAILED;
@@ -395,14 +376,14 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 	if (done && (at_target || !at_source))
 		return LIFECYCLE_OK;
 	if (!done && !at_source && !at_target) {
-		set_error(err, errlen, "the tenant folder is missing from "
+		error_set(err, errlen, "the tenant folder is missing from "
 		    "both the tenants and the archive directory; run "
 		    "tenantctl fsck");
 		return LIFECYCLE_CONFLICT;
 	}
 	if (!done && at_source && at_target) {
 		if (op->target != LIFECYCLE_IN_ARCHIVE) {
-			set_error(err, errlen, "a folder named %s is already "
+			error_set(err, errlen, "a folder named %s is already "
 			    "in the tenants directory; run tenantctl fsck",
 			    t->subdomain);
 			return LIFECYCLE_CONFLICT;
@@ -472,11 +453,11 @@ run(struct service *svc, const struct operation *op, int64_t id,
 	memset(&lock, 0, sizeof(lock));
 	tenant_init(&t);
 	if (db_ensure(svc->db) == -1) {
-		set_error(err, errlen, "the database is unavailable");
+		error_set(err, errlen, "the database is unavailable");
 		return LIFECYCLE_DB_DOWN;
 	}
 	if ((found = tenant_find_by_id(svc->db, id, &t)) == 0) {
-		set_error(err, errlen, "tenant not found");
+		error_set(err, errlen, "tenant not found");
 		status = LIFECYCLE_NOT_FOUND;
 		goto out;
 	}
@@ -489,7 +470,7 @@ run(struct service *svc, const struct operation *op, int64_t id,
 	found = tenant_lock_acquire(svc->db, svc->conf, id, op->lock_name,
 	    &lock);
 	if (found == 0) {
-		set_error(err, errlen, "another deploy, archive or restore of "
+		error_set(err, errlen, "another deploy, archive or restore of "
 		    "this tenant is running");
 		status = LIFECYCLE_BUSY;
 		goto out;
@@ -502,7 +483,7 @@ run(struct service *svc, const struct operation *op, int64_t id,
 	if (op->check_jobs) {
 		active = job_active_for_tenant(svc->db, id, deploy_job_kinds);
 		if (active == 1) {
-			set_error(err, errlen, "a deploy of this tenant is "
+			error_set(err, errlen, "a deploy of this tenant is "
 			    "queued or running");
 			status = LIFECYCLE_BUSY;
 			goto out;
@@ -526,7 +507,7 @@ run(struct service *svc, const struct operation *op, int64_t id,
 	}
 	in_transaction = 1;
 	if ((found = lock_and_load(svc->db, id, &t)) == 0) {
-		set_error(err, errlen, "tenant not found");
+		error_set(err, errlen, "tenant not found");
 		status = LIFECYCLE_NOT_FOUND;
 		goto out;
 	}
@@ -536,7 +517,7 @@ run(struct service *svc, const struct operation *op, int64_t id,
 		goto out;
 	}
 	if (validate_subdomain(t.subdomain, strlen(t.subdomain)) != NULL) {
-		set_error(err, errlen, "the stored subdomain is not valid");
+		error_set(err, errlen, "the stored subdomain is not valid");
 		goto out;
 	}
 	status = apply(svc, archive_fd, op, &t, user_id, &committed, err,
@@ -561,7 +542,7 @@ out:
 			    database_failure(svc, "could not load the tenant",
 			    err, errlen);
 			if (found == 0)
-				set_error(err, errlen, "tenant not found");
+				error_set(err, errlen, "tenant not found");
 		}
 	}
 	if (archive_fd != -1)

@@ -21,6 +21,7 @@
 
 #include <sodium.h>
 
+#include "error.h"
 #include "manifest.h"
 #include "validate.h"
 
@@ -40,21 +41,6 @@ struct manifest_walk {
 	size_t		 errlen;
 };
 
-static void	set_error(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/* Writes a message into `err`, if there is room for one. */
-static void
-set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Sets up an empty manifest; allocates nothing. */
 void
@@ -167,7 +153,7 @@ walk_add(struct manifest_walk *w, const char *path,
 	size_t			 capacity;
 
 	if (w->m->count >= MANIFEST_MAX_FILES) {
-		set_error(w->err, w->errlen, "%s: the template has more than "
+		error_set(w->err, w->errlen, "%s: the template has more than "
 		    "%d files", path, MANIFEST_MAX_FILES);
 		return -1;
 	}
@@ -177,14 +163,14 @@ walk_add(struct manifest_walk *w, const char *path,
 			capacity = MANIFEST_MAX_FILES;
 		grown = reallocarray(w->m->entries, capacity, sizeof(*grown));
 		if (grown == NULL) {
-			set_error(w->err, w->errlen, "out of memory");
+			error_set(w->err, w->errlen, "out of memory");
 			return -1;
 		}
 		w->m->entries = grown;
 		w->capacity = capacity;
 	}
 	if (size > UINT64_MAX - w->m->total_bytes) {
-		set_error(w->err, w->errlen, "%s: the template is too large",
+		error_set(w->err, w->errlen, "%s: the template is too large",
 		    path);
 		return -1;
 	}
@@ -215,19 +201,19 @@ walk_file(struct manifest_walk *w, int dirfd, const char *name,
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd == -1) {
-		set_error(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		error_set(w->err, w->errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
-		set_error(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		error_set(w->err, w->errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_error(w->err, w->errlen, "%s: not a regular file", path);
+		error_set(w->err, w->errlen, "%s: not a regular file", path);
 		goto out;
 	}
 	if (hash_fd(fd, digest, &size) == -1) {
-		set_error(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		error_set(w->err, w->errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = walk_add(w, path, digest, size);
@@ -256,7 +242,7 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 	int		 child, rc = -1;
 
 	if ((dir = fdopendir(fd)) == NULL) {
-		set_error(w->err, w->errlen, "%s: %s",
+		error_set(w->err, w->errlen, "%s: %s",
 		    prefix[0] != '\0' ? prefix : ".", strerror(errno));
 		close(fd);
 		return -1;
@@ -266,7 +252,7 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 		errno = 0;
 		if ((entry = readdir(dir)) == NULL) {
 			if (errno != 0) {
-				set_error(w->err, w->errlen, "%s: %s",
+				error_set(w->err, w->errlen, "%s: %s",
 				    prefix[0] != '\0' ? prefix : ".",
 				    strerror(errno));
 				goto out;
@@ -278,7 +264,7 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 			continue;
 		name_len = strlen(entry->d_name);
 		if (name_len > MANIFEST_PATH_MAX - prefix_len) {
-			set_error(w->err, w->errlen, "%s%s: path longer than "
+			error_set(w->err, w->errlen, "%s%s: path longer than "
 			    "%d bytes", prefix, entry->d_name,
 			    MANIFEST_PATH_MAX);
 			goto out;
@@ -286,14 +272,14 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 		memcpy(path, prefix, prefix_len);
 		memcpy(path + prefix_len, entry->d_name, name_len + 1);
 		if (!segment_valid(entry->d_name, name_len)) {
-			set_error(w->err, w->errlen, "%s: names must be made "
+			error_set(w->err, w->errlen, "%s: names must be made "
 			    "of A-Z a-z 0-9 . _ - and not start with '.'",
 			    path);
 			goto out;
 		}
 		if (fstatat(dirfd(dir), entry->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
-			set_error(w->err, w->errlen, "%s: %s", path,
+			error_set(w->err, w->errlen, "%s: %s", path,
 			    strerror(errno));
 			goto out;
 		}
@@ -303,18 +289,18 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			set_error(w->err, w->errlen, "%s: %s are not allowed "
+			error_set(w->err, w->errlen, "%s: %s are not allowed "
 			    "in the template", path, S_ISLNK(st.st_mode) ?
 			    "symbolic links" : "special files");
 			goto out;
 		}
 		if (depth >= MANIFEST_MAX_DEPTH) {
-			set_error(w->err, w->errlen, "%s: nested deeper than "
+			error_set(w->err, w->errlen, "%s: nested deeper than "
 			    "%d directories", path, MANIFEST_MAX_DEPTH);
 			goto out;
 		}
 		if (name_len + 1 > MANIFEST_PATH_MAX - prefix_len) {
-			set_error(w->err, w->errlen, "%s: path longer than "
+			error_set(w->err, w->errlen, "%s: path longer than "
 			    "%d bytes", path, MANIFEST_PATH_MAX);
 			goto out;
 		}
@@ -323,7 +309,7 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 		child = openat(dirfd(dir), entry->d_name, O_RDONLY |
 		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (child == -1) {
-			set_error(w->err, w->errlen, "%s: %s", path,
+			error_set(w->err, w->errlen, "%s: %s", path,
 			    strerror(errno));
 			goto out;
 		}
@@ -363,7 +349,7 @@ manifest_build(struct manifest *m, const char *dir, char *err, size_t errlen)
 	w.err = err;
 	w.errlen = errlen;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		set_error(err, errlen, "%s: %s", dir, strerror(errno));
+		error_set(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (walk_directory(&w, fd, "", 0) == -1) {
@@ -480,7 +466,7 @@ manifest_read(struct manifest *m, const char *path, char *err, size_t errlen)
 	w.err = err;
 	w.errlen = errlen;
 	if ((in = fopen(path, "re")) == NULL) {
-		set_error(err, errlen, "cannot open the template manifest: %s",
+		error_set(err, errlen, "cannot open the template manifest: %s",
 		    strerror(errno));
 		goto out;
 	}
@@ -488,7 +474,7 @@ manifest_read(struct manifest *m, const char *path, char *err, size_t errlen)
 		line_number++;
 		len = strlen(line);
 		if (len == 0 || line[len - 1] != '\n') {
-			set_error(err, errlen, "template manifest line %zu: %s",
+			error_set(err, errlen, "template manifest line %zu: %s",
 			    line_number, len + 1 == sizeof(line) ?
 			    "too long" : "truncated (no newline)");
 			goto out;
@@ -496,44 +482,44 @@ manifest_read(struct manifest *m, const char *path, char *err, size_t errlen)
 		line[--len] = '\0';
 		if (line_number == 1) {
 			if (strcmp(line, MANIFEST_HEADER) != 0) {
-				set_error(err, errlen, "template manifest line "
+				error_set(err, errlen, "template manifest line "
 				    "1: expected \"%s\"", MANIFEST_HEADER);
 				goto out;
 			}
 			continue;
 		}
 		if (len <= SHA256_HEX_LEN) {
-			set_error(err, errlen, "template manifest line %zu: "
+			error_set(err, errlen, "template manifest line %zu: "
 			    "expected \"<sha256> <size> <path>\"", line_number);
 			goto out;
 		}
 		memset(&entry, 0, sizeof(entry));
 		if ((problem = parse_line(line, &entry)) != NULL) {
-			set_error(err, errlen, "template manifest line %zu: %s",
+			error_set(err, errlen, "template manifest line %zu: %s",
 			    line_number, problem);
 			goto out;
 		}
 		if (m->count > 0 &&
 		    strcmp(m->entries[m->count - 1].path, entry.path) >= 0) {
-			set_error(err, errlen, "template manifest line %zu: "
+			error_set(err, errlen, "template manifest line %zu: "
 			    "%s", line_number, strcmp(m->entries[m->count -
 			    1].path, entry.path) == 0 ? "duplicate path" :
 			    "paths are not sorted");
 			goto out;
 		}
 		if (walk_add(&w, entry.path, entry.sha256, entry.size) == -1) {
-			set_error(err, errlen, "template manifest line %zu: "
+			error_set(err, errlen, "template manifest line %zu: "
 			    "too many files or bytes", line_number);
 			goto out;
 		}
 	}
 	if (ferror(in)) {
-		set_error(err, errlen, "cannot read the template manifest: %s",
+		error_set(err, errlen, "cannot read the template manifest: %s",
 		    strerror(errno));
 		goto out;
 	}
 	if (line_number == 0) {
-		set_error(err, errlen, "the template manifest is empty");
+		error_set(err, errlen, "the template manifest is empty");
 		goto out;
 	}
 	rc = 0;

@@ -35,6 +35,7 @@
 #include "config_render.h"
 #include "crash.h"
 #include "db.h"
+#include "error.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "module.h"
@@ -57,23 +58,8 @@
 #define AUDIT_DETAIL_MAX	128
 #define LOGO_LOCK_WAIT_MS	10000	/* how long a logo change waits */
 
-static void	set_error(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	remove_entry(int parentfd, const char *name,
 		    unsigned char type, int depth);
-
-/* Writes an administrator's message into `err`, if there is room for one. */
-static void
-set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Fills `out` with RANDOM_HEX_LEN random lowercase hex digits for staging,
@@ -456,13 +442,8 @@ static enum provision_status
 database_failure(struct service *svc, const char *what, char *err,
     size_t errlen)
 {
-	if (db_unavailable(svc->db)) {
-		set_error(err, errlen, "the database is unavailable");
-		return PROVISION_DB_DOWN;
-	}
-	log_error("%s: %s", what, db_error(svc->db));
-	set_error(err, errlen, "%s", what);
-	return PROVISION_FAILED;
+	return db_failure_describe(svc->db, what, err, errlen) ?
+	    PROVISION_DB_DOWN : PROVISION_FAILED;
 }
 
 /* A folder operation failed: log it and tell the administrator why. */
@@ -472,7 +453,7 @@ folder_failure(const char *sub, char *err, size_t errlen)
 	const char	*reason = strerror(errno);
 
 	log_error("tenant folder %s: %s", sub, reason);
-	set_error(err, errlen, "could not write the tenant folder: %s", reason);
+	error_set(err, errlen, "could not write the tenant folder: %s", reason);
 	return PROVISION_FAILED;
 }
 
@@ -485,7 +466,7 @@ prepare(struct service *svc, struct module_catalog *cat, char *err,
     size_t errlen)
 {
 	if (db_ensure(svc->db) == -1) {
-		set_error(err, errlen, "the database is unavailable");
+		error_set(err, errlen, "the database is unavailable");
 		return PROVISION_DB_DOWN;
 	}
 	if (module_catalog_load(cat, svc->db) == -1)
@@ -541,14 +522,14 @@ lock_and_load(struct service *svc, int64_t id, struct tenant *t, char *err,
 	if ((found = lock_tenant(svc->db, id, NULL)) == 1)
 		found = tenant_find_by_id(svc->db, id, t);
 	if (found == 0) {
-		set_error(err, errlen, "tenant not found");
+		error_set(err, errlen, "tenant not found");
 		return PROVISION_NOT_FOUND;
 	}
 	if (found == -1)
 		return database_failure(svc, "could not load the tenant",
 		    err, errlen);
 	if (!subdomain_valid(t->subdomain)) {
-		set_error(err, errlen, "the stored subdomain is not valid");
+		error_set(err, errlen, "the stored subdomain is not valid");
 		return PROVISION_FAILED;
 	}
 	return PROVISION_OK;
@@ -569,7 +550,7 @@ reload(struct service *svc, int64_t id, struct tenant *out, char *err,
 	if ((found = tenant_find_by_id(svc->db, id, out)) == 1)
 		return PROVISION_OK;
 	if (found == 0) {
-		set_error(err, errlen, "tenant not found");
+		error_set(err, errlen, "tenant not found");
 		return PROVISION_NOT_FOUND;
 	}
 	return database_failure(svc, "could not load the tenant", err, errlen);
@@ -723,7 +704,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	tenant_init(&t);
 
 	if (!subdomain_valid(in->subdomain)) {
-		set_error(err, errlen, "invalid subdomain");
+		error_set(err, errlen, "invalid subdomain");
 		status = PROVISION_INVALID;
 		goto out;
 	}
@@ -731,7 +712,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 		goto out;
 	status = PROVISION_FAILED;
 	if (tenant_from_input(&t, in, user_id) == -1) {
-		set_error(err, errlen, "could not prepare the tenant");
+		error_set(err, errlen, "could not prepare the tenant");
 		goto out;
 	}
 
@@ -743,7 +724,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	in_transaction = 1;
 	if (tenant_insert(svc->db, &t, &cat) == -1) {
 		if (db_is_duplicate(svc->db)) {
-			set_error(err, errlen,
+			error_set(err, errlen,
 			    "subdomain \"%s\" is already taken", t.subdomain);
 			status = PROVISION_CONFLICT;
 		} else
@@ -776,7 +757,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	crash_point("create.after_staging");
 	if (place_folder(svc, staging, t.subdomain) == -1) {
 		if (errno == EEXIST || errno == ENOTEMPTY) {
-			set_error(err, errlen, "a folder for this subdomain "
+			error_set(err, errlen, "a folder for this subdomain "
 			    "already exists; run tenantctl fsck");
 			status = PROVISION_CONFLICT;
 		} else
@@ -934,7 +915,7 @@ open_tenant_folder(struct service *svc, const char *sub,
 	if ((folder = open_directory(svc->tenants_dirfd, sub)) != -1)
 		return folder;
 	if (errno == ENOENT) {
-		set_error(err, errlen,
+		error_set(err, errlen,
 		    "the tenant folder is missing; run tenantctl fsck");
 		*status = PROVISION_FAILED;
 	} else
@@ -971,7 +952,7 @@ lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
 		rc = result.rows > 0 ? 1 : 0;
 	db_result_release(&result);
 	if (rc == 0) {
-		set_error(err, errlen, "tenant not found");
+		error_set(err, errlen, "tenant not found");
 		return PROVISION_NOT_FOUND;
 	}
 	if (rc == 1)
@@ -982,7 +963,7 @@ lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
 	if (rc == -1)
 		return database_failure(svc, "could not lock the tenant", err,
 		    errlen);
-	set_error(err, errlen, "a deploy, archive or restore is running for "
+	error_set(err, errlen, "a deploy, archive or restore is running for "
 	    "this tenant; try again when it has finished");
 	return PROVISION_BUSY;
 }
@@ -1034,7 +1015,7 @@ provision_update(struct service *svc, int64_t id,
 		goto out;
 	status = PROVISION_FAILED;
 	if (apply_input(&changes, &before, in) == -1) {
-		set_error(err, errlen, "could not prepare the change");
+		error_set(err, errlen, "could not prepare the change");
 		goto out;
 	}
 
@@ -1173,15 +1154,15 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
 		goto out;
 	status = PROVISION_INVALID;
 	if (validate_module_key(module_key, strlen(module_key)) != NULL) {
-		set_error(err, errlen, "unknown module");
+		error_set(err, errlen, "unknown module");
 		goto out;
 	}
 	if ((def = module_catalog_find(&cat, module_key)) == NULL) {
-		set_error(err, errlen, "unknown module \"%s\"", module_key);
+		error_set(err, errlen, "unknown module \"%s\"", module_key);
 		goto out;
 	}
 	if (def->is_core && !enabled) {
-		set_error(err, errlen, "core module \"%s\" cannot be disabled",
+		error_set(err, errlen, "core module \"%s\" cannot be disabled",
 		    def->key);
 		goto out;
 	}
@@ -1246,7 +1227,7 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 	enum provision_status	 status = PROVISION_FAILED;
 
 	if (db_ensure(svc->db) == -1) {
-		set_error(err, errlen, "the database is unavailable");
+		error_set(err, errlen, "the database is unavailable");
 		return PROVISION_DB_DOWN;
 	}
 	if (db_begin(svc->db) == -1) {
@@ -1262,7 +1243,7 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 	if (found == 1)
 		found = tenant_delete(svc->db, id);
 	if (found == 0) {
-		set_error(err, errlen, "tenant not found");
+		error_set(err, errlen, "tenant not found");
 		status = PROVISION_NOT_FOUND;
 		goto out;
 	}
@@ -1288,7 +1269,7 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 	}
 	if (remove_deleted_folder(svc, sub) == -1) {
 		log_error("tenant folder %s: %s", sub, strerror(errno));
-		set_error(err, errlen, "the tenant was deleted, but its folder "
+		error_set(err, errlen, "the tenant was deleted, but its folder "
 		    "could not be removed: %s", strerror(errno));
 		goto out;
 	}
