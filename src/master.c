@@ -460,6 +460,20 @@ generation_add(struct master *m)
 }
 
 /*
+ * Logs that setting `name` changed from `was` to `now` (either may be
+ * NULL) and that the change waits for a restart.
+ */
+static void
+warn_if_changed(const char *name, const char *was, const char *now)
+{
+	if (was == now || (was != NULL && now != NULL && strcmp(was, now) == 0))
+		return;
+	log_warning("reload: %s changed from %s to %s; it takes effect only "
+	    "after a restart", name, was != NULL ? was : "(none)",
+	    now != NULL ? now : "(none)");
+}
+
+/*
  * SIGHUP: loads the configuration file again and starts a generation of
  * workers running it.  The old ones are asked to stop only when all new
  * ones are ready (generation_retire_old()), and they finish the request
@@ -487,11 +501,14 @@ master_reload(struct master *m)
 		conf_release(&fresh);
 		return;
 	}
-	if (m->conf->listen != NULL && fresh.listen != NULL &&
-	    strcmp(m->conf->listen, fresh.listen) != 0)
-		log_warning("reload: listen changed from %s to %s; it takes "
-		    "effect only after a restart", m->conf->listen,
-		    fresh.listen);
+	/*
+	 * The socket was opened, the user taken and writes confined (see
+	 * sandbox.h) at start, so these settings cannot move on a reload.
+	 */
+	warn_if_changed("listen", m->conf->listen, fresh.listen);
+	warn_if_changed("user", m->conf->user, fresh.user);
+	warn_if_changed("tenants_dir", m->conf->tenants_dir, fresh.tenants_dir);
+	warn_if_changed("archive_dir", m->conf->archive_dir, fresh.archive_dir);
 	conf_release(m->conf);
 	*m->conf = fresh;
 	log_set_level((enum log_level)m->conf->log_level);

@@ -1,10 +1,11 @@
 /*
  * privilege.h - giving up root.
  *
- * Started as root with `user` set in tenantd.conf, tenantd opens its
+ * Started as root, tenantd requires `user` in tenantd.conf, opens its
  * listening socket as root and then becomes that user (its groups, group
  * and user id) before any worker or job runner exists, so no code that
- * touches a request or a tenant folder ever runs as root.
+ * touches a request or a tenant folder ever runs as root.  tenantctl run
+ * by root becomes the same user once it has read the configuration.
  */
 #ifndef TENANTD_PRIVILEGE_H
 #define TENANTD_PRIVILEGE_H

@@ -46,6 +46,7 @@
 #include "manifest.h"
 #include "migrate.h"
 #include "module.h"
+#include "privilege.h"
 #include "provision.h"
 #include "service.h"
 #include "tenant.h"
@@ -540,8 +541,9 @@ command_check(const struct command *c, const struct cli_options *o)
 /*
  * Loads the configuration: --config, else $TENANTD_CONFIG, else the
  * installed default.  Only the default may be missing, in which case the
- * built-in defaults apply, as they do for tenantd.  Returns 0, or -1 after
- * a message.
+ * built-in defaults apply, as they do for tenantd.  Run as root with
+ * `user` set, the process then becomes that user for good.  Returns 0, or
+ * -1 after a message.
  */
 static int
 config_load(struct cli *cli, const char *path)
@@ -563,6 +565,16 @@ config_load(struct cli *cli, const char *path)
 	}
 	cli->config_path = path;
 	log_set_level((enum log_level)cli->conf.log_level);
+	/*
+	 * As tenantd does: root becomes the service user, so the folders
+	 * and files this command writes belong to the user tenantd runs as
+	 * and it can go on changing them.
+	 */
+	if (geteuid() == 0 && cli->conf.user != NULL &&
+	    privilege_drop(cli->conf.user, NULL, err, sizeof(err)) == -1) {
+		complain("%s", err);
+		return -1;
+	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * in master.c and worker.c; this file only decides what to run with.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,10 +19,12 @@
 
 #include "conf.h"
 #include "http.h"
+#include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
 #include "master.h"
 #include "privilege.h"
+#include "sandbox.h"
 #include "router.h"
 #include "validate.h"
 
@@ -174,6 +177,83 @@ fail:
 }
 
 /*
+ * Copies the directory part of `path` ("." for a bare name) into `out`.
+ * Returns 0, or -1 when it does not fit.
+ */
+static int
+parent_directory(const char *path, char *out, size_t outlen)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	if (slash == NULL)
+		len = snprintf(out, outlen, ".");
+	else if (slash == path)
+		len = snprintf(out, outlen, "/");
+	else
+		len = snprintf(out, outlen, "%.*s", (int)(slash - path), path);
+	return len >= outlen ? -1 : 0;
+}
+
+/*
+ * Restricts this process and all it will fork to writing beneath the
+ * tenant folders, the archive and the directories of the pid file and
+ * of the unix socket (see sandbox.h).  The archive directory is created
+ * first if missing, as archiving would.  A kernel that cannot confine is
+ * logged and tolerated: the unprivileged user and file permissions (and
+ * under systemd, ProtectSystem=strict) still apply.  Returns 0, or -1
+ * after logging why tenantd must not start.
+ */
+static int
+confine_writes(const struct conf *c, const struct master_options *opts)
+{
+	char err[512], pid_dir[PATH_MAX], socket_dir[PATH_MAX];
+	const char *dirs[4];
+	size_t count = 0;
+	int archive_fd, confined;
+
+	if ((archive_fd = lifecycle_open_archive_dir(c, 1)) == -1) {
+		log_error("archive_dir %s: %s", c->archive_dir,
+		    strerror(errno));
+		return -1;
+	}
+	close(archive_fd);
+	dirs[count++] = c->tenants_dir;
+	dirs[count++] = c->archive_dir;
+	if (opts->pid_file != NULL) {
+		if (parent_directory(opts->pid_file, pid_dir,
+		    sizeof(pid_dir)) == -1) {
+			log_error("pid file path too long: %s", opts->pid_file);
+			return -1;
+		}
+		dirs[count++] = pid_dir;
+	}
+	if (opts->unlink_path != NULL) {
+		if (parent_directory(opts->unlink_path, socket_dir,
+		    sizeof(socket_dir)) == -1) {
+			log_error("socket path too long: %s", opts->unlink_path);
+			return -1;
+		}
+		if (count < 3 || strcmp(socket_dir, pid_dir) != 0)
+			dirs[count++] = socket_dir;
+	}
+	confined = sandbox_confine_writes(dirs, count, err, sizeof(err));
+	if (confined == -1) {
+		log_error("confining writes: %s", err);
+		return -1;
+	}
+	if (confined == 0)
+		log_warning("writes are not confined to tenants_dir and "
+		    "archive_dir: %s", err);
+	else
+		log_info("writes confined to %s, %s%s%s%s%s", c->tenants_dir,
+		    c->archive_dir, count > 2 ? ", " : "",
+		    count > 2 ? dirs[2] : "", count > 3 ? ", " : "",
+		    count > 3 ? dirs[3] : "");
+	return 0;
+}
+
+/*
  * Parses the options, loads the configuration, opens or inherits the
  * socket and hands over to the master.  Exit status: 0 after a clean stop,
  * 1 on a runtime failure, 2 for bad usage.
@@ -260,6 +340,13 @@ main(int argc, char *argv[])
 	if (path_given || access(path, F_OK) == 0)
 		opts.config_path = path;
 
+	if (geteuid() == 0 && c.user == NULL) {
+		log_error("started as root without `user` in the "
+		    "configuration; tenantd never runs as root: set `user` to "
+		    "an unprivileged account (see tenantd.conf(5))");
+		goto out;
+	}
+
 	if ((listen_fd = listen_inherited()) != -1)
 		log_info("using the inherited listening socket (fd %d)",
 		    listen_fd);
@@ -284,13 +371,22 @@ main(int argc, char *argv[])
 		opts.unlink_path = socket_path;
 	}
 
-	if (c.user != NULL && geteuid() == 0) {
+	if (geteuid() == 0) {
 		if (privilege_drop(c.user, socket_path, err, sizeof(err)) == -1) {
 			log_error("%s", err);
 			close(listen_fd);
 			goto out;
 		}
 		log_info("running as user %s", c.user);
+		if (opts.config_path != NULL &&
+		    access(opts.config_path, R_OK) == -1)
+			log_warning("%s: %s as user %s; SIGHUP cannot reload "
+			    "it (make it readable by the user's group, mode "
+			    "0640)", opts.config_path, strerror(errno), c.user);
+	}
+	if (confine_writes(&c, &opts) == -1) {
+		close(listen_fd);
+		goto out;
 	}
 
 	/* From here the master owns the configuration. */

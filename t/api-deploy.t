@@ -192,6 +192,9 @@ spew("$public/app.js", $template_app . "\n// changed by the tenant\n");
 mkdir "$public/custom";
 spew("$public/custom/extra.txt", "the tenant's own file\n");
 spew("$public/notes.txt", "notes\n");
+# Made by root when the suite runs as root; the tenant's own files belong
+# to tenantd's user in real life.
+$s->give_to_service("$public/custom", "$public/notes.txt");
 my $extra_inode = (stat "$public/custom/extra.txt")[1];
 # Same bytes, new mtime: must not count as changed.
 utime(time + 5, time + 5, "$public/index.html");

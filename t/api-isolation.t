@@ -7,7 +7,8 @@
 # serves beta's files, not even through symlinks planted in alpha's
 # folder.  Then the admin password, API tokens, session id and CSRF token
 # used during the test must not appear in tenantd.log or the nginx access
-# log, and the credential files of the test stack and ./dev are 0600.
+# log, and the credential files of the test stack and ./dev are 0600 (or
+# 0640 with tenantd's group, to be re-read on SIGHUP).
 use strict;
 use warnings;
 
@@ -148,10 +149,19 @@ unlike($out . $err, qr/\Q${\ $s->admin_token }\E/, 'token list does not print to
 ($exit, $out, $err) = $s->tenantctl('user', 'list');
 unlike($out . $err, qr/\Q$password\E/, 'user list does not print passwords');
 
-# --- credential files are 0600 -------------------------------------------------------
+# --- credential files are 0600 (0640, root's, the service group's) ----------------
 
-is(sprintf('%04o', (stat $s->conf_path)[2] & 07777), '0600',
-    'the test stack\'s tenantd.conf (database password) is 0600');
+my @conf_stat = stat $s->conf_path;
+if ($> == 0) {
+	my $gid = (getpwnam($s->{conf}{user}))[3];
+	ok(sprintf('%04o', $conf_stat[2] & 07777) eq '0640' && $conf_stat[4] == 0
+	    && $conf_stat[5] == $gid,
+	    'the test stack\'s tenantd.conf (database password) is root\'s, 0640, '
+	    . 'readable by tenantd\'s group only');
+} else {
+	is(sprintf('%04o', $conf_stat[2] & 07777), '0600',
+	    'the test stack\'s tenantd.conf (database password) is 0600');
+}
 my $dev = $s->srcdir . '/dev';
 open(my $dev_fh, '<', $dev) or die "$dev: $!";
 my $dev_text = do { local $/; <$dev_fh> };

@@ -21,6 +21,8 @@ $s->start;
 
 my $TENANTS = $s->tenants_dir;
 my $dir = tempdir('bulk-cli-' . ('X' x 6), DIR => $s->run_dir, CLEANUP => 1);
+# tenantctl run by root reads and writes these as tenantd's user.
+$s->give_to_service($dir);
 
 sub spew {
 	my ($path, $data) = @_;

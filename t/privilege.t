@@ -1,80 +1,101 @@
 #!/usr/bin/perl
-# Started as root with `user` set, tenantd gives up root before any worker
-# or job runner exists: every child runs as that user, and the service
-# still works (database, tenant folders) with what that user may do.
+# tenantd never runs as root.  Started as root it refuses to go on without
+# `user`; with it, it gives up root before any worker or job runner exists,
+# so every child runs as that user, and the service still works (database,
+# tenant folders) with what that user may do.  Its writes are confined to
+# the tenant folders, the archive and the directories of its pid file and
+# socket (Landlock, where the kernel has it).  tenantctl run by root
+# becomes the same user, so what it writes stays tenantd's to change.
 
 use strict;
 use warnings;
 
-use File::Basename qw(dirname);
-use File::Find qw(find);
-use POSIX qw(_exit setgid setuid);
 use Test::More;
 
 use TenantdStack;
 
 plan skip_all => 'dropping privileges needs root' if $> != 0;
-my @nobody = getpwnam('nobody')
-    or plan skip_all => 'no user "nobody" on this system';
-my ($uid, $gid) = @nobody[2, 3];
+my $user = $ENV{TENANTD_TEST_USER} // 'nobody';
+my ($uid, $gid) = (getpwnam($user))[2, 3];
+plan skip_all => "no user \"$user\" on this system" unless defined $uid;
 
 my $s = TenantdStack->new(nginx => 0, tenantd => 0,
-    conf => { user => 'nobody', job_runners => 1 });
+    conf => { job_runners => 1 });
 $s->start;
 
-# Can `nobody` reach the run directory at all?  A build tree under a
-# private home directory (mode 0700) cannot be made reachable without
-# changing directories this test does not own.
-chmod 0755, $s->run_dir or die "chmod: $!";
-my $pid = fork // die "fork: $!";
-if ($pid == 0) {
-	setgid($gid);
-	setuid($uid);
-	_exit(-x $s->run_dir ? 0 : 1);
-}
-waitpid($pid, 0);
-if ($? != 0) {
-	$s->stop;
-	plan skip_all => 'the build tree is not reachable by "nobody"';
+sub slurp {
+	my ($path) = @_;
+	open(my $fh, '<', $path) or return '';
+	local $/;
+	return <$fh>;
 }
 
-# The user needs the tenant folders, and the directory of its socket and
-# pid file (as under systemd's RuntimeDirectory=).
-find(sub { chown $uid, $gid, $_ }, $s->tenants_dir);
-chown $uid, $gid, $s->run_dir, dirname($s->fastcgi_socket)
-    or die "chown: $!";
+sub status_field {
+	my ($pid, $field) = @_;
+	return ((slurp("/proc/$pid/status") =~ /^\Q$field\E:\s*(\S+)/m)[0]) // '';
+}
 
+# --- root without `user` ---------------------------------------------------
+
+my $conf = slurp($s->conf_path);
+my $rootish = $s->run_dir . '/root.conf';
+open(my $fh, '>', $rootish) or die "$rootish: $!";
+print $fh $conf =~ s/^user = .*\n//mr;
+close $fh or die "$rootish: $!";
+my ($rc, $out, $err) = TenantdStack::_run_captured([$s->tenantd_binary,
+    '-c', $rootish, '-w', '1', '--job-runners', '0'], timeout => 10);
+isnt($rc, 0, 'started as root without `user`, tenantd exits');
+like($err, qr/started as root without `user`.*never runs as root/,
+    '... saying why and what to set') or diag $err;
+ok(!-e $s->fastcgi_socket, '... before serving anything');
+
+# --- with `user` -------------------------------------------------------------
+
+is($s->{conf}{user}, $user, "the stack names $user as tenantd's user");
 $s->start_tenantd;
 my $master = $s->tenantd_pid;
 
-sub uid_of {
-	my ($p) = @_;
-	open(my $fh, '<', "/proc/$p/status") or return -1;
-	while (my $line = <$fh>) {
-		return (split ' ', $line)[1] if $line =~ /^Uid:/;
-	}
-	return -1;
-}
-
-is(uid_of($master), $uid, 'the master runs as nobody');
+is(status_field($master, 'Uid'), $uid, "the master runs as $user");
 my @children = ($s->worker_pids, $s->runner_pids);
 ok(@children >= 3, 'workers and a job runner are running')
     or diag "children: @children";
 for my $child (@children) {
-	is(uid_of($child), $uid, "child $child runs as nobody");
+	is(status_field($child, 'Uid'), $uid, "child $child runs as $user");
 }
+is(status_field($master, 'NoNewPrivs'), '1',
+    'no_new_privs is set: nothing it runs can regain privileges');
+
+my $log = slurp($s->log_path('tenantd'));
+SKIP: {
+	skip 'this kernel cannot confine writes (Landlock)', 1
+	    if $log =~ /writes are not confined/;
+	like($log, qr/writes confined to \Q${\ $s->tenants_dir }\E, \Q${\ $s->archive_dir }\E/,
+	    'writes are confined to tenants_dir, archive_dir and the run directories');
+}
+unlike($log, qr/SIGHUP cannot reload/, 'the configuration stays readable for reloads');
 
 my $r = $s->get('/api/healthz');
-is($r->{status}, 200, 'the service answers as nobody') or diag $r->{content};
+is($r->{status}, 200, "the service answers as $user") or diag $r->{content};
 
 $r = $s->post('/api/tenants/', json => { name => 'Unprivileged',
     subdomain => 'unprivileged', deploy => JSON::PP::false });
-is($r->{status}, 201, 'a tenant can be created as nobody')
+is($r->{status}, 201, "a tenant can be created as $user")
     or diag $r->{content};
-my @st = stat($s->tenants_dir . '/unprivileged/config.json');
-is($st[4], $uid, 'its folder belongs to nobody');
+is((stat($s->tenants_dir . '/unprivileged/config.json'))[4], $uid,
+    "its folder belongs to $user");
+
+($rc, $out, $err) = $s->tenantctl('tenant', 'create', '--name', 'From CLI',
+    '--subdomain', 'fromcli');
+is($rc, 0, 'tenantctl run by root creates a tenant') or diag $out, $err;
+is((stat($s->tenants_dir . '/fromcli/config.json'))[4], $uid,
+    "... whose folder belongs to $user, not root");
+$r = $s->patch('/api/tenants/' . ($s->sql(
+    "SELECT id FROM tenants WHERE subdomain = 'fromcli'"))[0][0] . '/',
+    json => { primary_color => '#123456' });
+is($r->{status}, 200, '... so tenantd can change it afterwards')
+    or diag $r->{content};
 
 is($s->stop_tenantd >> 8, 0, 'tenantd stops cleanly');
-ok(!-e $s->fastcgi_socket, 'the master removed its socket as nobody');
+ok(!-e $s->fastcgi_socket, "the master removed its socket as $user");
 
 done_testing;

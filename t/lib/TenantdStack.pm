@@ -43,6 +43,7 @@ use Cwd qw(abs_path);
 use Errno qw(EINTR EAGAIN);
 use Fcntl qw(:flock);
 use File::Basename qw(dirname);
+use File::Find ();
 use File::Path qw(make_path remove_tree);
 use File::Spec;
 use File::Temp qw(tempdir tempfile);
@@ -171,6 +172,7 @@ sub start {
 			    . "build first (make)\n" unless -x $binary;
 		}
 		$self->_start_database;
+		$self->_prepare_service_user;
 		$self->_write_conf;
 		$self->_tenantctl_or_die('migrate');
 		$self->_tenantctl_or_die('init-modules');
@@ -237,6 +239,64 @@ sub _prepare_run_dir {
 	}
 	make_path($self->tenants_dir, $self->archive_dir, "$self->{run}/tmp",
 	    "$self->{run}/nginx");
+}
+
+# tenantd refuses to run as root, so a suite run by root names an
+# unprivileged user for it (TENANTD_TEST_USER, default "nobody") and hands
+# that user what tenantd writes: the tenant folders, the archive, the
+# directories of its pid file and socket.  Everything else in the run
+# directory (MariaDB's files, logs) stays root's.  The sources and build
+# tree must be reachable by the user; ./dev test sees to that.
+sub _prepare_service_user {
+	my ($self) = @_;
+	return if $> != 0;
+	$self->{conf}{user} //= $ENV{TENANTD_TEST_USER} // 'nobody';
+	my $user = $self->{conf}{user};
+	my ($uid, $gid) = (getpwnam($user))[2, 3];
+	die "no user \"$user\" for tenantd (set TENANTD_TEST_USER)\n"
+	    unless defined $uid;
+	$self->{service_uid} = $uid;
+	$self->{service_gid} = $gid;
+	for my $dir ($self->tenants_dir, $self->archive_dir, $self->{run},
+	    $self->{sockdir}) {
+		chown $uid, $gid, $dir or die "chown $dir: $!\n";
+	}
+	my @needed = ("$self->{srcdir}/www/template",
+	    "$self->{srcdir}/etc/modules.json",
+	    "$self->{builddir}/www/template.manifest", $self->tenants_dir,
+	    $self->mariadb_socket);
+	my @unreachable = grep { !_reachable_as($uid, $gid, $_) } @needed;
+	die "user \"$user\" (tenantd's user in tests run as root) cannot "
+	    . "reach @unreachable; give it search permission on the parent "
+	    . "directories (./dev test does: setfacl -m u:$user:x DIR)\n"
+	    if @unreachable;
+}
+
+# Whether uid/gid can reach `path` (search permission on every parent).
+sub _reachable_as {
+	my ($uid, $gid, $path) = @_;
+	my $pid = fork // die "fork: $!\n";
+	if ($pid == 0) {
+		POSIX::setgid($gid);
+		POSIX::setuid($uid);
+		POSIX::_exit(-e $path ? 0 : 1);
+	}
+	waitpid($pid, 0);
+	return $? == 0;
+}
+
+# Hands `paths` and everything below them (files and directories a test
+# made as root, e.g. inside tenant folders) to tenantd's user, so tenantd
+# and tenantctl can change them later, as they could their own.  A no-op
+# when the suite does not run as root.
+sub give_to_service {
+	my ($self, @paths) = @_;
+	return unless defined $self->{service_uid};
+	my ($uid, $gid) = @$self{qw(service_uid service_gid)};
+	File::Find::find({ no_chdir => 1, wanted => sub {
+		POSIX::lchown($uid, $gid, $File::Find::name)
+		    or die "lchown $File::Find::name: $!\n";
+	} }, grep { -e $_ || -l $_ } @paths);
 }
 
 # Builds $BUILDDIR/t/var/mariadb-template once.  An exclusive flock makes
@@ -410,7 +470,15 @@ sub _write_conf {
 		$text .= "$key = $conf{$key}\n";
 	}
 	_spew($self->conf_path, $text);
-	chmod 0600, $self->conf_path;
+	# As installed: root's, readable by the service user's group so
+	# that SIGHUP can re-read it.
+	if (defined $self->{service_gid}) {
+		chown 0, $self->{service_gid}, $self->conf_path
+		    or die 'chown ' . $self->conf_path . ": $!\n";
+		chmod 0640, $self->conf_path;
+	} else {
+		chmod 0600, $self->conf_path;
+	}
 }
 
 sub _create_admin {
