@@ -48,6 +48,7 @@
 #include "module.h"
 #include "privilege.h"
 #include "provision.h"
+#include "sandbox.h"
 #include "service.h"
 #include "tenant.h"
 #include "tenant_input.h"
@@ -2004,6 +2005,38 @@ worker_on_signal(int signo)
 }
 
 /*
+ * Confines a job runner's writes to tenants_dir and archive_dir, as
+ * tenantd confines its own runners (see sandbox.h); the archive is made
+ * first if missing.  A kernel that cannot is reported and tolerated.
+ * Returns 0, or -1 after a message.
+ */
+static int
+worker_confine(struct cli *cli)
+{
+	const char	*dirs[2];
+	char		 err[512];
+	int		 archive_fd, confined;
+
+	if ((archive_fd = lifecycle_open_archive_dir(&cli->conf, 1)) == -1) {
+		complain("archive_dir %s: %s", cli->conf.archive_dir,
+		    strerror(errno));
+		return -1;
+	}
+	close(archive_fd);
+	dirs[0] = cli->conf.tenants_dir;
+	dirs[1] = cli->conf.archive_dir;
+	if ((confined = sandbox_confine_writes(dirs, 2, err,
+	    sizeof(err))) == -1) {
+		complain("confining writes: %s", err);
+		return -1;
+	}
+	if (confined == 0)
+		log_warning("writes are not confined to tenants_dir and "
+		    "archive_dir: %s", err);
+	return 0;
+}
+
+/*
  * worker [--once]: a job runner in the foreground, the same loop as
  * tenantd's runners (job_runner_loop()).  Unlike the other database
  * commands it starts while the database is down and waits for it, as a
@@ -2016,7 +2049,7 @@ cmd_worker(struct cli *cli, const struct cli_options *o)
 	struct sigaction	sa;
 	char			err[512], runner_id[128];
 
-	if (config_load(cli, o->config_path) == -1)
+	if (config_load(cli, o->config_path) == -1 || worker_confine(cli) == -1)
 		return CLI_FAILED;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
