@@ -754,6 +754,29 @@ complete_operation(struct fsck *ctx, int64_t id, enum problem p,
 		redetail(f, p, 0, "could not complete it: %s", err);
 }
 
+/*
+ * A completed restore puts the folder back as it was archived, so what
+ * was wrong with it then (a frontend never deployed, say) shows only now:
+ * examines and repairs the restored tenant in the same run and adds those
+ * findings to `f`.
+ */
+static void
+repair_after_restore(struct fsck *ctx, int64_t id, struct findings *f)
+{
+	struct findings	after;
+	size_t		p;
+
+	memset(&after, 0, sizeof(after));
+	repair_locked(ctx, id, &after);
+	for (p = 0; p < PROBLEM_COUNT; p++) {
+		if (!after.found[p] || p == PROBLEM_INTERRUPTED_RESTORE)
+			continue;
+		f->found[p] = 1;
+		f->repaired[p] = after.repaired[p];
+		memcpy(f->detail[p], after.detail[p], sizeof(f->detail[p]));
+	}
+}
+
 /* Examines one tenant row, repairs when asked, and reports. */
 static int
 check_tenant(struct fsck *ctx, const struct tenant *t)
@@ -778,10 +801,12 @@ check_tenant(struct fsck *ctx, const struct tenant *t)
 		if (f.found[PROBLEM_INTERRUPTED_ARCHIVE])
 			complete_operation(ctx, t->id,
 			    PROBLEM_INTERRUPTED_ARCHIVE, &f);
-		else if (f.found[PROBLEM_INTERRUPTED_RESTORE])
+		else if (f.found[PROBLEM_INTERRUPTED_RESTORE]) {
 			complete_operation(ctx, t->id,
 			    PROBLEM_INTERRUPTED_RESTORE, &f);
-		else if (fixable)
+			if (f.repaired[PROBLEM_INTERRUPTED_RESTORE])
+				repair_after_restore(ctx, t->id, &f);
+		} else if (fixable)
 			repair_locked(ctx, t->id, &f);
 	}
 	return emit_findings(ctx, t, &f);

@@ -138,11 +138,12 @@ sub settle {
 # A fresh tenant made and deployed without crash points (no job runner
 # deploys it here); returns its subdomain.
 sub new_tenant {
-	my ($prefix) = @_;
+	my ($prefix, %o) = @_;
 	my $sub = sprintf('%s%d', $prefix, ++$serial);
 	ctl_ok("make tenant $sub", 'tenant', 'create', '--name', "Crash $sub",
 	    '--subdomain', $sub);
-	ctl_ok("deploy tenant $sub", 'tenant', 'deploy', $sub);
+	ctl_ok("deploy tenant $sub", 'tenant', 'deploy', $sub)
+	    unless defined $o{deploy} && !$o{deploy};
 	return $sub;
 }
 
@@ -171,17 +172,20 @@ for my $point (points_of('deploy')) {
 	ok(-f "$TENANTS/$sub/public/index.html", "$point: public/ holds the site");
 }
 
-for my $point (points_of('archive')) {
-	my $sub = new_tenant('archive');
-	ctl_crash($point, 'tenant', 'archive', $sub);
-	settle($point);
-}
-
-for my $point (points_of('restore')) {
-	my $sub = new_tenant('restore');
-	ctl_ok("archive $sub", 'tenant', 'archive', $sub);
-	ctl_crash($point, 'tenant', 'restore', $sub);
-	settle($point);
+# Archive and restore, of a deployed tenant and of one never deployed
+# (no public/ yet).
+for my $deployed (1, 0) {
+	for my $point (points_of('archive')) {
+		my $sub = new_tenant('archive', deploy => $deployed);
+		ctl_crash($point, 'tenant', 'archive', $sub);
+		settle($point);
+	}
+	for my $point (points_of('restore')) {
+		my $sub = new_tenant('restore', deploy => $deployed);
+		ctl_ok("archive $sub", 'tenant', 'archive', $sub);
+		ctl_crash($point, 'tenant', 'restore', $sub);
+		settle($point);
+	}
 }
 
 # Bulk points: a batch of three, in chunks (the default) and with
