@@ -52,6 +52,7 @@
 #define CONFIG_FILE		"config.json"
 #define PUBLIC_DIR		"public"
 #define PUBLIC_STAGING_PREFIX	".public.staging-"
+#define PENDING_LOGO_PREFIX	".pending-logo."
 #define LOCK_OPERATION		"fsck"
 
 enum problem {
@@ -64,6 +65,7 @@ enum problem {
 	PROBLEM_STALE_CONFIG,
 	PROBLEM_UNDEPLOYED_FRONTEND,
 	PROBLEM_LEFTOVER,
+	PROBLEM_STRAY_LOGO,
 	PROBLEM_CHECK_FAILED,
 	PROBLEM_MANIFEST,
 	PROBLEM_COUNT
@@ -80,6 +82,7 @@ static const char *const problem_names[PROBLEM_COUNT] = {
 	"stale config",
 	"undeployed frontend",
 	"leftover staging folder",
+	"stray logo",
 	"check failed",
 	"template manifest unreadable"
 };
@@ -412,27 +415,29 @@ check_leftovers(struct fsck *ctx, struct listing *l, int dirfd,
 }
 
 /*
- * Counts the .public.staging-* folders in tenants_dir/<sub> older than
- * the grace period, removing them when `remove` is set.  Returns the
+ * Counts the entries of the directory open on `dir_fd` (which this
+ * closes) that `match` picks for tenant `t` and that are unchanged for the
+ * grace period, removing them (whole trees) when `remove` is set.  The
+ * first one's name goes to `first` (`firstlen` bytes).  Returns the
  * count, or -1 with errno set.
  */
 static ssize_t
-tenant_leftovers(struct fsck *ctx, const char *sub, int remove)
+sweep_old_entries(struct fsck *ctx, int dir_fd,
+    int (*match)(const struct tenant *, const char *),
+    const struct tenant *t, int remove, char *first, size_t firstlen)
 {
 	struct listing	 names;
-	DIR		*dir = NULL;
+	DIR		*dir;
 	struct dirent	*entry;
-	int		 folder = -1, saved;
+	int		 saved;
 	size_t		 i;
 	ssize_t		 count = -1;
 
 	memset(&names, 0, sizeof(names));
-	if ((folder = openat(ctx->svc->tenants_dirfd, sub,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return -1;
-	if ((dir = fdopendir(folder)) == NULL) {
+	first[0] = '\0';
+	if ((dir = fdopendir(dir_fd)) == NULL) {
 		saved = errno;
-		close(folder);
+		close(dir_fd);
 		errno = saved;
 		return -1;
 	}
@@ -443,21 +448,21 @@ tenant_leftovers(struct fsck *ctx, const char *sub, int remove)
 				goto out;
 			break;
 		}
-		if (strncmp(entry->d_name, PUBLIC_STAGING_PREFIX,
-		    strlen(PUBLIC_STAGING_PREFIX)) != 0)
-			continue;
-		if (entry_age(ctx, dirfd(dir), entry->d_name) <
-		    FSCK_GRACE_SECONDS)
+		if (!match(t, entry->d_name) || entry_age(ctx, dirfd(dir),
+		    entry->d_name) < FSCK_GRACE_SECONDS)
 			continue;
 		if (listing_add(&names, entry->d_name, 1) == -1) {
 			errno = ENOMEM;
 			goto out;
 		}
 	}
+	/* Removed after the listing: a directory is not changed mid-read. */
 	for (i = 0; remove && i < names.count; i++)
 		if (dir_remove_tree(dirfd(dir), names.items[i].name) == -1 &&
 		    errno != ENOENT)
 			goto out;
+	if (names.count > 0)
+		snprintf(first, firstlen, "%s", names.items[0].name);
 	count = (ssize_t)names.count;
 out:
 	saved = errno;
@@ -467,15 +472,85 @@ out:
 	return count;
 }
 
+/* A deploy's staging copy of public/ in a tenant folder. */
+static int
+public_staging_name(const struct tenant *t, const char *name)
+{
+	return strncmp(name, PUBLIC_STAGING_PREFIX,
+	    strlen(PUBLIC_STAGING_PREFIX)) == 0;
+}
+
+/*
+ * A logo an unfinished update left in tenant `t`'s public/: a logo file
+ * name other than the row's logo, or the hidden copy of a replacement
+ * (provision.c writes ".pending-logo.*").
+ */
+static int
+stray_logo_name(const struct tenant *t, const char *name)
+{
+	if (strncmp(name, PENDING_LOGO_PREFIX, strlen(PENDING_LOGO_PREFIX)) == 0)
+		return 1;
+	return provision_logo_name_valid(name) &&
+	    (t->logo == NULL || strcmp(name, t->logo) != 0);
+}
+
+/*
+ * Counts the old .public.staging-* folders in tenant `t`'s folder,
+ * removing them when `remove` is set.  Returns the count, or -1 with
+ * errno set.
+ */
+static ssize_t
+tenant_leftovers(struct fsck *ctx, const struct tenant *t, int remove)
+{
+	char	first[NAME_MAX + 1];
+	int	folder;
+
+	if ((folder = openat(ctx->svc->tenants_dirfd, t->subdomain,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	return sweep_old_entries(ctx, folder, public_staging_name, t, remove,
+	    first, sizeof(first));
+}
+
+/*
+ * Counts the old stray logos (stray_logo_name()) in tenant `t`'s public/,
+ * removing them when `remove` is set; the first one's name goes to
+ * `first`.  Returns the count (0 without a public/ folder), or -1 with
+ * errno set.
+ */
+static ssize_t
+stray_logos(struct fsck *ctx, const struct tenant *t, int remove,
+    char *first, size_t firstlen)
+{
+	int	folder, public, saved;
+
+	first[0] = '\0';
+	if ((folder = openat(ctx->svc->tenants_dirfd, t->subdomain,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	public = openat(folder, PUBLIC_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	saved = errno;
+	close(folder);
+	if (public == -1) {
+		errno = saved;
+		return errno == ENOENT ? 0 : -1;
+	}
+	return sweep_old_entries(ctx, public, stray_logo_name, t, remove,
+	    first, firstlen);
+}
+
 /*
  * Judges the folder of an active tenant that is in place: config.json,
- * the frontend against the manifest, and leftover deploy staging folders.
+ * the frontend against the manifest, leftover deploy staging folders and
+ * stray logos.
  */
 static void
 examine_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 {
 	const struct tenant_health	*h = ctx->health;
-	ssize_t				 leftovers;
+	char				 stray[NAME_MAX + 1];
+	ssize_t				 leftovers, strays;
 
 	if (tenant_health_check_in(ctx->svc->tenants_dirfd, t, &ctx->catalog,
 	    ctx->svc->conf->api_url, ctx->manifest, ctx->health) == -1) {
@@ -491,7 +566,7 @@ examine_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 		    "files missing under public/, e.g. %s", h->missing_count,
 		    h->manifest_files, h->missing_count > 0 ?
 		    h->missing_files[0] : "-");
-	if ((leftovers = tenant_leftovers(ctx, t->subdomain, 0)) == -1) {
+	if ((leftovers = tenant_leftovers(ctx, t, 0)) == -1) {
 		if (errno != ENOENT)
 			note(f, PROBLEM_CHECK_FAILED, "could not read the "
 			    "folder: %s", strerror(errno));
@@ -500,6 +575,13 @@ examine_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 	if (leftovers > 0)
 		note(f, PROBLEM_LEFTOVER, "%zd %s* folder(s) in the tenant "
 		    "folder", leftovers, PUBLIC_STAGING_PREFIX);
+	if ((strays = stray_logos(ctx, t, 0, stray, sizeof(stray))) == -1)
+		note(f, PROBLEM_CHECK_FAILED, "could not read public/: %s",
+		    strerror(errno));
+	else if (strays > 0)
+		note(f, PROBLEM_STRAY_LOGO, "%zd logo file(s) in public/ that "
+		    "are not the tenant's logo, e.g. %s (an update that did "
+		    "not finish)", strays, stray);
 }
 
 /*
@@ -695,12 +777,21 @@ repair_locked(struct fsck *ctx, int64_t id, struct findings *f)
 			    "rewrite config.json: %s", strerror(errno));
 	}
 	if (f->found[PROBLEM_LEFTOVER]) {
-		removed = tenant_leftovers(ctx, t.subdomain, 1);
+		removed = tenant_leftovers(ctx, &t, 1);
 		if (removed >= 0)
 			redetail(f, PROBLEM_LEFTOVER, 1, "%zd %s* folder(s) "
 			    "removed", removed, PUBLIC_STAGING_PREFIX);
 		else
 			redetail(f, PROBLEM_LEFTOVER, 0, "could not remove "
+			    "them: %s", strerror(errno));
+	}
+	if (f->found[PROBLEM_STRAY_LOGO]) {
+		removed = stray_logos(ctx, &t, 1, err, sizeof(err));
+		if (removed >= 0)
+			redetail(f, PROBLEM_STRAY_LOGO, 1, "%zd stray logo "
+			    "file(s) removed", removed);
+		else
+			redetail(f, PROBLEM_STRAY_LOGO, 0, "could not remove "
 			    "them: %s", strerror(errno));
 	}
 	if (f->found[PROBLEM_UNDEPLOYED_FRONTEND]) {
@@ -797,6 +888,7 @@ check_tenant(struct fsck *ctx, const struct tenant *t)
 		    f.found[PROBLEM_CONFLICTING_FOLDER] ||
 		    f.found[PROBLEM_STALE_CONFIG] ||
 		    f.found[PROBLEM_UNDEPLOYED_FRONTEND] ||
+		    f.found[PROBLEM_STRAY_LOGO] ||
 		    f.found[PROBLEM_LEFTOVER];
 		if (f.found[PROBLEM_INTERRUPTED_ARCHIVE])
 			complete_operation(ctx, t->id,

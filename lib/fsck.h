@@ -25,6 +25,10 @@
  *   "leftover staging folder": .staging-* or .trash-* in either directory,
  *       .public.staging-* in a tenant folder, unchanged for 10 minutes.
  *       Repair: removed.
+ *   "stray logo": a logo file in public/ that is not the row's logo, or
+ *       a .pending-logo.* copy, unchanged for 10 minutes: the upload of an
+ *       update that did not finish (it was never accepted).  Repair:
+ *       removed.
  *   "template manifest unreadable": no frontend can be judged.  Report only.
  *   "check failed": an I/O or database error judging one tenant.  Report
  *       only.
@@ -33,7 +37,8 @@
  * not moved, and younger staging folders are not reported at all: they
  * may belong to a create, deploy or delete still in progress.
  * Data is never deleted, only moved aside; only staging and trash folders
- * (which hold copies) are removed.  Each repair of a tenant runs under
+ * (which hold copies) and stray logos (uploads never accepted) are
+ * removed.  Each repair of a tenant runs under
  * its tenant lock and re-examines the tenant first; a tenant busy with a
  * deploy, archive or restore is skipped with a note.
  */

@@ -107,13 +107,9 @@ subdomain_valid(const char *sub)
 	return validate_subdomain(sub, strlen(sub)) == NULL;
 }
 
-/*
- * Is `name` a logo file name as this file makes them: "logo." and a short
- * extension of [a-z0-9]?  Checked before a name read from the database is
- * used as a path.
- */
-static int
-logo_name_valid(const char *name)
+/* See provision.h. */
+int
+provision_logo_name_valid(const char *name)
 {
 	size_t	i, len;
 
@@ -568,7 +564,7 @@ logo_file_name(const char *extension, char out[LOGO_NAME_MAX + 1])
 	if (extension == NULL)
 		return -1;
 	written = snprintf(out, LOGO_NAME_MAX + 1, "logo.%s", extension);
-	if (written < 0 || written > LOGO_NAME_MAX || !logo_name_valid(out))
+	if (written < 0 || written > LOGO_NAME_MAX || !provision_logo_name_valid(out))
 		return -1;
 	return 0;
 }
@@ -1098,7 +1094,7 @@ provision_update(struct service *svc, int64_t id,
 				    before.subdomain, strerror(errno));
 		}
 	}
-	if (before.logo != NULL && logo_name_valid(before.logo) &&
+	if (before.logo != NULL && provision_logo_name_valid(before.logo) &&
 	    (changes.logo == NULL || strcmp(before.logo, changes.logo) != 0) &&
 	    unlinkat(public, before.logo, 0) == -1 && errno != ENOENT)
 		log_error("could not remove the old logo of %s: %s",

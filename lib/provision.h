@@ -101,4 +101,11 @@ int	config_write_atomic_with(struct service *svc, const struct tenant *t,
  */
 int	dir_remove_tree(int dirfd, const char *name);
 
+/*
+ * Is `name` a logo file name as provisioning makes them: "logo." and an
+ * extension of 1 to 8 characters [a-z0-9]?  Checked before a name read
+ * from the database is used as a path.  Returns 1 or 0.
+ */
+int	provision_logo_name_valid(const char *name);
+
 #endif

@@ -232,6 +232,13 @@ for my $point (points_of('update')) {
 	my $config = TenantdStack->read_json_file("$TENANTS/$sub/config.json") // {};
 	is($config->{tenant}{name}, $name->[0],
 	    "$point: config.json has the name of the row ($name->[0])");
+	my ($logo) = $s->sql("SELECT COALESCE(logo, '') FROM tenants WHERE id = $id");
+	opendir(my $dh, "$TENANTS/$sub/public") or die "public/ of $sub: $!";
+	my @logos = sort grep { /^(\.pending-)?logo\./ } readdir $dh;
+	closedir $dh;
+	is_deeply(\@logos, [$logo->[0] eq '' ? () : $logo->[0]],
+	    "$point: public/ holds the row's logo and no other")
+	    or diag explain \@logos;
 }
 
 done_testing;

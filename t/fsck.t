@@ -357,4 +357,26 @@ is $out, "checked " . ($count - 1) . " tenants: clean\n", '... clean';
 ok -d "$TENANTS/.staging-young-0123456789abcdef",
     '(the young staging folder is still not reported)';
 
+# --- stray logos: uploads of an update that did not finish ---------------------
+
+my $public = "$TENANTS/undep/public";
+spew("$public/logo.gif", "GIF89a never accepted\n");
+spew("$public/.pending-logo.png", "half a replacement\n");
+spew("$public/logo.webp", "just written\n");
+spew("$public/logo-notes.txt", "the tenant's own file\n");
+backdate("$public/$_") for qw(logo.gif .pending-logo.png logo-notes.txt);
+$s->give_to_service($public);
+($rc, $out, $err) = ctl('fsck');
+is $rc, 1, 'stray logos: fsck exit 1' or diag $out, $err;
+like $out, qr/^tenant $id{undep} undep: stray logo: 2 logo file\(s\) in public\/ that are not the tenant's logo, e\.g\. \S+ \(an update that did not finish\)$/m,
+    '... both old ones are reported, the young one and the tenant\'s own file not';
+($rc, $out, $err) = ctl('fsck', '--repair');
+is $rc, 0, 'fsck --repair removes them: exit 0' or diag $out, $err;
+like $out, qr/^tenant $id{undep} undep: stray logo: 2 stray logo file\(s\) removed \[repaired\]$/m,
+    '... and says so';
+ok !-e "$public/logo.gif" && !-e "$public/.pending-logo.png",
+    '... they are gone';
+ok -e "$public/logo.webp" && -e "$public/logo-notes.txt",
+    '... the young one and the tenant\'s own file are not';
+
 done_testing;
