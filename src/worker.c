@@ -335,10 +335,35 @@ out:
 }
 
 /*
- * Answers one accepted request from start to finish and logs it.  All
- * memory the request used is released before returning.
+ * Has the front end sent the whole request?  Then the connection may be
+ * closed at once.  Otherwise libfcgi's lingering close stays: it shuts
+ * down the sending side and waits (up to 2 s) for the front end to hang
+ * up, so that unread input cannot make a TCP close reset the connection
+ * under the response.  That wait is a round trip through the front end
+ * before the worker can accept again, on every request, which is why it
+ * is skipped when nothing is left to read.  A responder request whose
+ * body was read (`body_read`) has one record left, the empty FCGI_STDIN
+ * that ends it, which the front end sends right behind the body, so
+ * reading it does not wait.  A body left unread (413, a bad
+ * Content-Length) keeps the lingering close, and so does an authorizer
+ * request, for which a front end need not send FCGI_STDIN at all.
  */
-static void
+static int
+request_input_ended(FCGX_Request *request, int body_read, int authorizer)
+{
+	if (body_read && !authorizer && FCGX_HasSeenEOF(request->in) == 0 &&
+	    FCGX_GetChar(request->in) != EOF)
+		return 0;
+	return FCGX_HasSeenEOF(request->in) == EOF &&
+	    FCGX_GetError(request->in) == 0;
+}
+
+/*
+ * Answers one accepted request from start to finish and logs it.  All
+ * memory the request used is released before returning.  Returns 1 when
+ * the front end sent the whole request (request_input_ended()), else 0.
+ */
+static int
 request_handle(FCGX_Request *request, struct service *svc)
 {
 	struct http_request req;
@@ -350,7 +375,7 @@ request_handle(FCGX_Request *request, struct service *svc)
 	const char *tenant_source;
 	uint64_t cache_hits, cache_misses;
 	double duration;
-	int status;
+	int status, body_read, input_ended;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	http_request_init(&req);
@@ -358,6 +383,7 @@ request_handle(FCGX_Request *request, struct service *svc)
 	buf_init(&body, svc->conf->max_body_bytes);
 
 	status = request_read(request, svc->conf, &req, &body, &res);
+	body_read = status == 0;
 	if (status == 0)
 		status = router_dispatch(svc, &req, &res);
 	if (res.status == 0)
@@ -365,6 +391,7 @@ request_handle(FCGX_Request *request, struct service *svc)
 	if (response_write(request, &res) == -1)
 		log_warning("could not send the response: the front end "
 		    "closed the connection");
+	input_ended = request_input_ended(request, body_read, req.authorizer);
 
 	duration = elapsed_ms(&start);
 	metrics_count_request(req.route, res.status, duration);
@@ -394,6 +421,7 @@ request_handle(FCGX_Request *request, struct service *svc)
 	http_request_release(&req);
 	http_response_release(&res);
 	buf_release(&body);
+	return input_ended;
 }
 
 /*
@@ -495,7 +523,8 @@ worker_run(const struct conf *c, int listen_fd)
 			    rc > -4096 ? strerror(-rc) : "libfcgi error");
 			goto out;
 		}
-		request_handle(&request, &svc);
+		if (request_handle(&request, &svc))
+			FCGX_Detach(&request);
 		FCGX_Finish_r(&request);
 		/*
 		 * A kept-alive connection would make the next accept block

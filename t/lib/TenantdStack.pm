@@ -1087,6 +1087,24 @@ sub fastcgi_authorizer {
 
 sub _fastcgi_request {
 	my ($self, $method, $path, $headers, $body, $timeout, $role) = @_;
+	my $request = $self->fastcgi_request_bytes($method, $path, $headers,
+	    $body, $role);
+	my $socket = IO::Socket::UNIX->new(Type => SOCK_STREAM,
+	    Peer => $self->fastcgi_socket)
+	    or die "connect " . $self->fastcgi_socket . ": $!\n";
+	my $deadline = time + $timeout;
+	_write_all($socket, $request, $deadline);
+	my $raw = _read_all($socket, $deadline);
+	close $socket;
+	return _fastcgi_parse_response($raw, $method);
+}
+
+# The bytes of one FastCGI request as a front end sends them: BEGIN_REQUEST
+# (responder, or authorizer when `role` says so), the CGI parameters of
+# `method` `path` with `headers`, then `body` on FCGI_STDIN and its empty
+# end record.
+sub fastcgi_request_bytes {
+	my ($self, $method, $path, $headers, $body, $role) = @_;
 	my $authorizer = ($role // '') eq 'authorizer';
 	my ($uri_path, $query) = split /\?/, $path, 2;
 	my %params = (
@@ -1129,13 +1147,14 @@ sub _fastcgi_request {
 	    . _fcgi_record($FCGI_PARAMS, $encoded) . _fcgi_record($FCGI_PARAMS, '');
 	$request .= _fcgi_record($FCGI_STDIN, $body) if length $body;
 	$request .= _fcgi_record($FCGI_STDIN, '');
-	my $socket = IO::Socket::UNIX->new(Type => SOCK_STREAM,
-	    Peer => $self->fastcgi_socket)
-	    or die "connect " . $self->fastcgi_socket . ": $!\n";
-	my $deadline = time + $timeout;
-	_write_all($socket, $request, $deadline);
-	my $raw = _read_all($socket, $deadline);
-	close $socket;
+	return $request;
+}
+
+# Parses what a FastCGI application answered to a `method` request (all
+# records up to the end of the connection) into the response hash of
+# request().
+sub _fastcgi_parse_response {
+	my ($raw, $method) = @_;
 	my ($stdout, $stderr, $ended) = ('', '', 0);
 	while (length($raw) >= 8) {
 		my (undef, $type, undef, $length, $padding) =
