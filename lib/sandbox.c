@@ -60,8 +60,8 @@ ruleset_allow(int ruleset_fd, const char *dir, unsigned long long rights,
 	struct landlock_path_beneath_attr rule;
 	int dir_fd, status = -1;
 
-	if ((dir_fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
+	/* A configured directory may be a symlink onto a data volume. */
+	if ((dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}

@@ -22,8 +22,9 @@
  * Restricts the calling process, and every process it later forks, so
  * that creating, writing, truncating, renaming, linking or removing
  * anything is refused with EACCES outside the directory trees named in
- * `dirs` (`count` absolute paths, each opened without following a final
- * symlink; the trees below them are writable as usual).  It cannot be
+ * `dirs` (`count` paths from the configuration; a symlink to a directory
+ * stands for that directory; the trees below them are writable as
+ * usual).  It cannot be
  * undone.  Also sets no_new_privs, which the kernel requires.
  *
  * Returns 1 when the restriction is in force; 0 when this kernel cannot

@@ -60,6 +60,30 @@ make_directories(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Creates tenants_dir and archive_dir (see service.h). */
+int
+service_make_directories(const struct conf *c, char *err, size_t errlen)
+{
+	const char	*dirs[2];
+	size_t		 i;
+
+	dirs[0] = c->tenants_dir;
+	dirs[1] = c->archive_dir;
+	for (i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || dirs[i][0] == '\0') {
+			snprintf(err, errlen, "%s is not set",
+			    i == 0 ? "tenants_dir" : "archive_dir");
+			return -1;
+		}
+		if (make_directories(dirs[i], 0755) == -1) {
+			snprintf(err, errlen, "cannot create %s: %s", dirs[i],
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Opens everything `c` describes into `svc`.  Called once per process,
  * after fork in the workers.  Returns 0, or -1 with a message in `err` and

@@ -47,4 +47,13 @@ int	service_open(struct service *svc, const struct conf *c, char *err,
 	    size_t errlen);
 void	service_close(struct service *svc);
 
+/*
+ * Creates tenants_dir and archive_dir of `c` with their missing parents
+ * (mode 0755) where they do not exist yet, as service_open() and the
+ * first archive would; tenantd calls it before it confines its writes to
+ * them (sandbox.h).  Returns 0, or -1 with a message in `err`.
+ */
+int	service_make_directories(const struct conf *c, char *err,
+	    size_t errlen);
+
 #endif

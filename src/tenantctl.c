@@ -2006,8 +2006,8 @@ worker_on_signal(int signo)
 
 /*
  * Confines a job runner's writes to tenants_dir and archive_dir, as
- * tenantd confines its own runners (see sandbox.h); the archive is made
- * first if missing.  A kernel that cannot is reported and tolerated.
+ * tenantd confines its own runners (see sandbox.h); both are made first
+ * if missing.  A kernel that cannot is reported and tolerated.
  * Returns 0, or -1 after a message.
  */
 static int
@@ -2015,14 +2015,12 @@ worker_confine(struct cli *cli)
 {
 	const char	*dirs[2];
 	char		 err[512];
-	int		 archive_fd, confined;
+	int		 confined;
 
-	if ((archive_fd = lifecycle_open_archive_dir(&cli->conf, 1)) == -1) {
-		complain("archive_dir %s: %s", cli->conf.archive_dir,
-		    strerror(errno));
+	if (service_make_directories(&cli->conf, err, sizeof(err)) == -1) {
+		complain("%s", err);
 		return -1;
 	}
-	close(archive_fd);
 	dirs[0] = cli->conf.tenants_dir;
 	dirs[1] = cli->conf.archive_dir;
 	if ((confined = sandbox_confine_writes(dirs, 2, err,

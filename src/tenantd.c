@@ -19,12 +19,12 @@
 
 #include "conf.h"
 #include "http.h"
-#include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
 #include "master.h"
 #include "privilege.h"
 #include "sandbox.h"
+#include "service.h"
 #include "router.h"
 #include "validate.h"
 
@@ -198,8 +198,8 @@ parent_directory(const char *path, char *out, size_t outlen)
 /*
  * Restricts this process and all it will fork to writing beneath the
  * tenant folders, the archive and the directories of the pid file and
- * of the unix socket (see sandbox.h).  The archive directory is created
- * first if missing, as archiving would.  A kernel that cannot confine is
+ * of the unix socket (see sandbox.h).  tenants_dir and archive_dir are
+ * created first if missing, as the workers and archiving would.  A kernel that cannot confine is
  * logged and tolerated: the unprivileged user and file permissions (and
  * under systemd, ProtectSystem=strict) still apply.  Returns 0, or -1
  * after logging why tenantd must not start.
@@ -210,14 +210,12 @@ confine_writes(const struct conf *c, const struct master_options *opts)
 	char err[512], pid_dir[PATH_MAX], socket_dir[PATH_MAX];
 	const char *dirs[4];
 	size_t count = 0;
-	int archive_fd, confined;
+	int confined;
 
-	if ((archive_fd = lifecycle_open_archive_dir(c, 1)) == -1) {
-		log_error("archive_dir %s: %s", c->archive_dir,
-		    strerror(errno));
+	if (service_make_directories(c, err, sizeof(err)) == -1) {
+		log_error("%s", err);
 		return -1;
 	}
-	close(archive_fd);
 	dirs[count++] = c->tenants_dir;
 	dirs[count++] = c->archive_dir;
 	if (opts->pid_file != NULL) {

@@ -3,7 +3,8 @@
  * (and its children) can create, change, rename and remove files beneath
  * the allowed directories only, still reads everywhere, and cannot escape
  * through a symlink.  The confinement cannot be undone, so the checks run
- * in a child process; the parent only cleans up the temporary tree.
+ * in a child process; the parent only cleans up the temporary tree.  An
+ * allowed directory may be named through a symlink (a data volume).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -51,8 +52,8 @@ error_of(int result)
 static int
 confined_checks(void)
 {
-	const char *dirs[1];
-	char err[1200], path[1024], other[1024], text[16];
+	const char *dirs[2];
+	char err[1200], path[1024], other[1024], volume_link[1024], text[16];
 	ssize_t got;
 	pid_t pid;
 	int fd, status, result;
@@ -70,8 +71,17 @@ confined_checks(void)
 	is_int(create_file(outside, "before", "x"), 0,
 	    "and writes are not confined after the error");
 
+	/* The second directory is named through a symlink onto a "volume". */
+	snprintf(volume_link, sizeof(volume_link), "%s/volume-link", root);
+	snprintf(other, sizeof(other), "%s/volume", root);
+	if (mkdir(other, 0755) == -1 || symlink(other, volume_link) == -1) {
+		ok(0, "setting up the volume symlink: %s", strerror(errno));
+		done_testing();
+		return exit_status();
+	}
 	dirs[0] = allowed;
-	result = sandbox_confine_writes(dirs, 1, err, sizeof(err));
+	dirs[1] = volume_link;
+	result = sandbox_confine_writes(dirs, 2, err, sizeof(err));
 	is_int(result, 1, "writes are confined");
 	if (result != 1) {
 		diag("%s", err);
@@ -81,6 +91,8 @@ confined_checks(void)
 
 	is_int(create_file(allowed, "new", "x"), 0,
 	    "a file can be created beneath the allowed directory");
+	is_int(create_file(volume_link, "on-volume", "x"), 0,
+	    "and beneath a directory named through a symlink");
 	snprintf(path, sizeof(path), "%s/sub", allowed);
 	is_int(error_of(mkdir(path, 0755)), 0,
 	    "a directory can be made there");
