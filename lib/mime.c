@@ -8,18 +8,38 @@
  * fixed table of static strings: an unknown type is served as
  * application/octet-stream, never echoed from libmagic.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <magic.h>
 
 #include "mime.h"
 
 #define MIME_OCTET_STREAM	"application/octet-stream"
+#define MIME_SNIFF_BYTES	8192
+/* Files whose type is remembered (a power of two): ~64 KiB per process. */
+#define MIME_CACHE_SLOTS	1024
+
+/* What identifies one version of one file, and the type it was served as. */
+struct mime_cache_entry {
+	dev_t		 device;
+	ino_t		 inode;
+	off_t		 size;
+	struct timespec	 modified;
+	struct timespec	 changed;
+	uint64_t	 name_hash;
+	const char	*type;		/* static; NULL: an empty slot */
+};
 
 struct mime {
-	magic_t	 cookie;
+	magic_t			 cookie;
+	struct mime_cache_entry	*cache;		/* MIME_CACHE_SLOTS */
 };
 
 /* Logo types and the extension their file gets. */
@@ -92,6 +112,8 @@ mime_open(void)
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		goto fail;
+	if ((m->cache = calloc(MIME_CACHE_SLOTS, sizeof(*m->cache))) == NULL)
+		goto fail;
 	if ((m->cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR)) == NULL)
 		goto fail;
 	if (magic_load(m->cookie, NULL) == -1)
@@ -110,6 +132,7 @@ mime_close(struct mime *m)
 		return;
 	if (m->cookie != NULL)
 		magic_close(m->cookie);
+	free(m->cache);
 	free(m);
 }
 
@@ -199,4 +222,71 @@ mime_for_file(const char *name, const char *detected)
 	if (strncmp(detected, "text/", 5) == 0)
 		return "text/plain; charset=utf-8";
 	return MIME_OCTET_STREAM;
+}
+
+/* FNV-1a over `len` bytes, continuing from `hash`. */
+static uint64_t
+hash_bytes(uint64_t hash, const void *data, size_t len)
+{
+	const unsigned char	*p = data;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		hash ^= p[i];
+		hash *= 0x100000001b3ULL;
+	}
+	return hash;
+}
+
+/* Does `e` describe the file `st` called `name_hash`? */
+static int
+cache_entry_matches(const struct mime_cache_entry *e, const struct stat *st,
+    uint64_t name_hash)
+{
+	return e->type != NULL && e->device == st->st_dev &&
+	    e->inode == st->st_ino && e->size == st->st_size &&
+	    e->modified.tv_sec == st->st_mtim.tv_sec &&
+	    e->modified.tv_nsec == st->st_mtim.tv_nsec &&
+	    e->changed.tv_sec == st->st_ctim.tv_sec &&
+	    e->changed.tv_nsec == st->st_ctim.tv_nsec &&
+	    e->name_hash == name_hash;
+}
+
+/*
+ * Types the open file by its first bytes (see mime.h); a slot of the
+ * table is chosen by device, inode and name, and a newer file simply
+ * takes its slot over.
+ */
+const char *
+mime_for_open_file(struct mime *m, int fd, const struct stat *st,
+    const char *name)
+{
+	struct mime_cache_entry	*e;
+	char			 sniff[MIME_SNIFF_BYTES], detected[128];
+	uint64_t		 name_hash, slot;
+	const char		*type;
+	ssize_t			 got;
+
+	name_hash = hash_bytes(0xcbf29ce484222325ULL, name, strlen(name));
+	slot = hash_bytes(name_hash, &st->st_dev, sizeof(st->st_dev));
+	slot = hash_bytes(slot, &st->st_ino, sizeof(st->st_ino));
+	e = &m->cache[slot & (MIME_CACHE_SLOTS - 1)];
+	if (cache_entry_matches(e, st, name_hash))
+		return e->type;
+
+	do
+		got = pread(fd, sniff, sizeof(sniff), 0);
+	while (got == -1 && errno == EINTR);
+	if (got < 0 || mime_detect(m, sniff, (size_t)got, detected,
+	    sizeof(detected)) == -1)
+		return mime_for_file(name, NULL);
+	type = mime_for_file(name, detected);
+	e->device = st->st_dev;
+	e->inode = st->st_ino;
+	e->size = st->st_size;
+	e->modified = st->st_mtim;
+	e->changed = st->st_ctim;
+	e->name_hash = name_hash;
+	e->type = type;
+	return type;
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+struct stat;
+
 struct mime;
 
 /* Loads the default magic database.  Returns NULL on failure. */
@@ -38,5 +40,18 @@ const char *mime_logo_extension(struct mime *m, const void *data, size_t len);
  * text.  Returns a static string.
  */
 const char *mime_for_file(const char *name, const char *detected);
+
+/*
+ * The type to serve for the open regular file `fd` called `name`, whose
+ * fstat() is `st`: mime_for_file() of libmagic's judgement of its first
+ * 8 KiB.  libmagic needs up to half a millisecond for a text file, so the
+ * answer is remembered in a bounded table of `m` keyed by device, inode,
+ * size, modification and change time and name: a file that did not
+ * change is typed once per process, and one that did is typed again.
+ * Returns a static string (application/octet-stream when the file cannot
+ * be read or judged).
+ */
+const char *mime_for_open_file(struct mime *m, int fd, const struct stat *st,
+	    const char *name);
 
 #endif

@@ -26,9 +26,6 @@
 #include "service.h"
 #include "validate.h"
 
-/* Bytes libmagic sees to judge a file. */
-#define SNIFF_BYTES	8192
-
 /* Longest offload header value: prefix or tenants_dir + sub + path. */
 #define OFFLOAD_PATH_MAX	8192
 
@@ -128,25 +125,6 @@ HANDLER(handle_public_config)
 }
 
 /*
- * The Content-Type of the open file `fd` called `path`: libmagic on its
- * first bytes, refined by extension for text (mime_for_file()).
- */
-static const char *
-asset_content_type(struct service *svc, int fd, const char *path)
-{
-	char sniff[SNIFF_BYTES], detected[128];
-	ssize_t got;
-
-	do
-		got = pread(fd, sniff, sizeof(sniff), 0);
-	while (got == -1 && errno == EINTR);
-	if (got < 0 || mime_detect(svc->mime, sniff, (size_t)got, detected,
-	    sizeof(detected)) == -1)
-		return mime_for_file(path, NULL);
-	return mime_for_file(path, detected);
-}
-
-/*
  * Hands the file to the web server instead of sending it: nginx gets
  * X-Accel-Redirect to its internal location of tenants_dir, lighttpd
  * X-Sendfile with the full path (both percent-encoded; each decodes once).
@@ -229,7 +207,7 @@ HANDLER(handle_public_asset)
 		goto out;
 	}
 	if (http_header_add(res, "Content-Type", "%s",
-	    asset_content_type(ctx->svc, fd, path)) == -1)
+	    mime_for_open_file(ctx->svc->mime, fd, &st, path)) == -1)
 		goto build_failed;
 
 	if (ctx->svc->conf->asset_offload != CONF_ASSET_OFFLOAD_NONE) {

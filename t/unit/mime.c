@@ -3,9 +3,14 @@
  * here (never from a name), SVG and text refused as logos, and the table
  * of served types, including text refined by extension.
  */
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mime.h"
 #include "tap.h"
@@ -169,6 +174,67 @@ test_detect_then_serve(struct mime *m)
 	    "an empty .txt is text/plain");
 }
 
+/* Writes `len` bytes to a new temporary file; returns it open, or -1. */
+static int
+temporary_file(const void *data, size_t len)
+{
+	char path[] = "/tmp/mime-test.XXXXXX";
+	int fd;
+
+	if ((fd = mkstemp(path)) == -1)
+		return -1;
+	unlink(path);
+	if (write(fd, data, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * mime_for_open_file() types a file once and then answers from its table
+ * while the file's identity (device, inode, size, times, name) stays; the
+ * table is seen at work by handing it a stat that no longer matches the
+ * bytes.
+ */
+static void
+test_for_open_file(struct mime *m)
+{
+	struct stat png_stat, css_stat, changed;
+	int png_fd, css_fd;
+
+	png_fd = temporary_file(png_bytes, sizeof(png_bytes));
+	css_fd = temporary_file(css_text, strlen(css_text));
+	if (png_fd == -1 || css_fd == -1 || fstat(png_fd, &png_stat) == -1 ||
+	    fstat(css_fd, &css_stat) == -1) {
+		ok(0, "temporary files for mime_for_open_file");
+		goto out;
+	}
+	is_string(mime_for_open_file(m, png_fd, &png_stat, "logo.png"),
+	    "image/png", "an open png file");
+	is_string(mime_for_open_file(m, css_fd, &css_stat, "site.css"),
+	    "text/css; charset=utf-8", "an open css file");
+	is_string(mime_for_open_file(m, css_fd, &png_stat, "logo.png"),
+	    "image/png", "the png's identity is answered from the table, "
+	    "whatever the bytes");
+	changed = png_stat;
+	changed.st_mtim.tv_nsec = (changed.st_mtim.tv_nsec + 1) % 1000000000;
+	is_string(mime_for_open_file(m, css_fd, &changed, "logo.png"),
+	    "text/plain; charset=utf-8", "a changed modification time types "
+	    "the bytes again (text named .png)");
+	changed = css_stat;
+	changed.st_size++;
+	is_string(mime_for_open_file(m, png_fd, &changed, "site.css"),
+	    "image/png", "so does a changed size");
+	is_string(mime_for_open_file(m, png_fd, &css_stat, "other.css"),
+	    "image/png", "and another name for the same file");
+out:
+	if (png_fd != -1)
+		close(png_fd);
+	if (css_fd != -1)
+		close(css_fd);
+}
+
 int
 main(void)
 {
@@ -184,6 +250,7 @@ main(void)
 	test_logo_extension(m);
 	test_for_file();
 	test_detect_then_serve(m);
+	test_for_open_file(m);
 	mime_close(m);
 	mime_close(NULL);
 	done_testing();
