@@ -7,8 +7,8 @@
  * in master.c and worker.c; this file only decides what to run with.
  */
 #include <errno.h>
-#include <limits.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,10 +199,11 @@ parent_directory(const char *path, char *out, size_t outlen)
  * Restricts this process and all it will fork to writing beneath the
  * tenant folders, the archive and the directories of the pid file and
  * of the unix socket (see sandbox.h).  tenants_dir and archive_dir are
- * created first if missing, as the workers and archiving would.  A kernel that cannot confine is
- * logged and tolerated: the unprivileged user and file permissions (and
- * under systemd, ProtectSystem=strict) still apply.  Returns 0, or -1
- * after logging why tenantd must not start.
+ * created first if missing, as the workers and archiving would.  A
+ * kernel that cannot confine is logged and tolerated: the unprivileged
+ * user and file permissions (and under systemd, ProtectSystem=strict)
+ * still apply.  Returns 0, or -1 after logging why tenantd must not
+ * start.
  */
 static int
 confine_writes(const struct conf *c, const struct master_options *opts)
@@ -372,8 +373,7 @@ main(int argc, char *argv[])
 	if (geteuid() == 0) {
 		if (privilege_drop(c.user, socket_path, err, sizeof(err)) == -1) {
 			log_error("%s", err);
-			close(listen_fd);
-			goto out;
+			goto close_socket;
 		}
 		log_info("running as user %s", c.user);
 		if (opts.config_path != NULL &&
@@ -382,14 +382,18 @@ main(int argc, char *argv[])
 			    "it (make it readable by the user's group, mode "
 			    "0640)", opts.config_path, strerror(errno), c.user);
 	}
-	if (confine_writes(&c, &opts) == -1) {
-		close(listen_fd);
-		goto out;
-	}
+	if (confine_writes(&c, &opts) == -1)
+		goto close_socket;
 
 	/* From here the master owns the configuration. */
 	conf_loaded = 0;
 	status = master_run(&opts, &c, listen_fd);
+	goto out;
+close_socket:
+	/* Not started: leave no socket behind for a front end to find. */
+	close(listen_fd);
+	if (socket_path != NULL && unlink(socket_path) == -1)
+		log_warning("%s: %s", socket_path, strerror(errno));
 out:
 	if (conf_loaded)
 		conf_release(&c);

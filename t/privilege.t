@@ -49,6 +49,17 @@ like($err, qr/started as root without `user`.*never runs as root/,
     '... saying why and what to set') or diag $err;
 ok(!-e $s->fastcgi_socket, '... before serving anything');
 
+# A user that does not exist: tenantd says so and leaves no socket behind.
+open($fh, '>', $rootish) or die "$rootish: $!";
+print $fh $conf =~ s/^user = .*$/user = no-such-user-for-tenantd/mr;
+close $fh or die "$rootish: $!";
+($rc, $out, $err) = TenantdStack::_run_captured([$s->tenantd_binary,
+    '-c', $rootish, '-w', '1', '--job-runners', '0'], timeout => 10);
+isnt($rc, 0, 'with a `user` that does not exist, tenantd exits');
+like($err, qr/user "no-such-user-for-tenantd": no such user/,
+    '... naming it') or diag $err;
+ok(!-e $s->fastcgi_socket, '... and removes the socket it had opened');
+
 # --- with `user` -------------------------------------------------------------
 
 is($s->{conf}{user}, $user, "the stack names $user as tenantd's user");
