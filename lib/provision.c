@@ -657,31 +657,6 @@ out:
 }
 
 /*
- * Renames the staging folder to tenants/<sub>, never over an existing
- * entry: renameat2(RENAME_NOREPLACE), or where the filesystem lacks it a
- * check for the name followed by a plain rename.  Returns 0, or -1 with
- * errno set (EEXIST when the name is taken).
- */
-static int
-place_folder(struct service *svc, const char *staging, const char *sub)
-{
-	struct stat	st;
-	int		dirfd = svc->tenants_dirfd;
-
-	if (renameat2(dirfd, staging, dirfd, sub, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	if (fstatat(dirfd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		errno = EEXIST;
-		return -1;
-	}
-	if (errno != ENOENT)
-		return -1;
-	return renameat(dirfd, staging, dirfd, sub);
-}
-
-/*
  * Creates a tenant from a validated input (see provision.h): rows and
  * folder, or neither.  Called by the create handler, bulk create and
  * tenantctl.  On success `out` holds the stored tenant.
@@ -751,7 +726,8 @@ provision_create(struct service *svc, const struct tenant_input *in,
 		goto out;
 	}
 	crash_point("create.after_staging");
-	if (place_folder(svc, staging, t.subdomain) == -1) {
+	if (lifecycle_rename_noreplace(svc->tenants_dirfd, staging,
+	    svc->tenants_dirfd, t.subdomain) == -1) {
 		if (errno == EEXIST || errno == ENOTEMPTY) {
 			error_set(err, errlen, "a folder for this subdomain "
 			    "already exists; run tenantctl fsck");

@@ -20,9 +20,12 @@
 #include "log.h"
 #include "manifest.h"
 #include "mime.h"
+#include "sandbox.h"
 #include "service.h"
 
 #define SERVICE_PATH_MAX	4096
+/* Directories besides tenants_dir and archive_dir a process may write. */
+#define SERVICE_EXTRA_DIRS_MAX	4
 
 /*
  * Creates directory `path` and its missing parents with `mode`, like
@@ -60,8 +63,11 @@ make_directories(const char *path, mode_t mode)
 	return 0;
 }
 
-/* Creates tenants_dir and archive_dir (see service.h). */
-int
+/*
+ * Creates tenants_dir and archive_dir with their missing parents where
+ * they do not exist.  Returns 0, or -1 with a message in `err`.
+ */
+static int
 service_make_directories(const struct conf *c, char *err, size_t errlen)
 {
 	const char	*dirs[2];
@@ -82,6 +88,27 @@ service_make_directories(const struct conf *c, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/* Confines writes to the service's directories (see service.h). */
+int
+service_confine_writes(const struct conf *c, const char *const *extra,
+    size_t extra_count, char *err, size_t errlen)
+{
+	const char	*dirs[2 + SERVICE_EXTRA_DIRS_MAX];
+	size_t		 i;
+
+	if (extra_count > SERVICE_EXTRA_DIRS_MAX) {
+		snprintf(err, errlen, "too many directories to allow");
+		return -1;
+	}
+	if (service_make_directories(c, err, errlen) == -1)
+		return -1;
+	dirs[0] = c->tenants_dir;
+	dirs[1] = c->archive_dir;
+	for (i = 0; i < extra_count; i++)
+		dirs[2 + i] = extra[i];
+	return sandbox_confine_writes(dirs, 2 + extra_count, err, errlen);
 }
 
 /*

@@ -48,12 +48,14 @@ int	service_open(struct service *svc, const struct conf *c, char *err,
 void	service_close(struct service *svc);
 
 /*
- * Creates tenants_dir and archive_dir of `c` with their missing parents
- * (mode 0755) where they do not exist yet, as service_open() and the
- * first archive would; tenantd calls it before it confines its writes to
- * them (sandbox.h).  Returns 0, or -1 with a message in `err`.
+ * Makes tenants_dir and archive_dir with their missing parents (mode
+ * 0755) where they do not exist yet, as service_open() and the first
+ * archive would, then confines writes of this process and all it forks
+ * to them and to the `extra_count` directories `extra` (sandbox.h).  Returns 1 when
+ * confined, 0 when the kernel cannot confine (the reason in `err`, to be
+ * logged), or -1 with a message in `err`.
  */
-int	service_make_directories(const struct conf *c, char *err,
-	    size_t errlen);
+int	service_confine_writes(const struct conf *c, const char *const *extra,
+	    size_t extra_count, char *err, size_t errlen);
 
 #endif

@@ -48,7 +48,6 @@
 #include "module.h"
 #include "privilege.h"
 #include "provision.h"
-#include "sandbox.h"
 #include "service.h"
 #include "tenant.h"
 #include "tenant_input.h"
@@ -2013,17 +2012,10 @@ worker_on_signal(int signo)
 static int
 worker_confine(struct cli *cli)
 {
-	const char	*dirs[2];
-	char		 err[512];
-	int		 confined;
+	char	err[512];
+	int	confined;
 
-	if (service_make_directories(&cli->conf, err, sizeof(err)) == -1) {
-		complain("%s", err);
-		return -1;
-	}
-	dirs[0] = cli->conf.tenants_dir;
-	dirs[1] = cli->conf.archive_dir;
-	if ((confined = sandbox_confine_writes(dirs, 2, err,
+	if ((confined = service_confine_writes(&cli->conf, NULL, 0, err,
 	    sizeof(err))) == -1) {
 		complain("confining writes: %s", err);
 		return -1;

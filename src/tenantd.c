@@ -23,7 +23,6 @@
 #include "log.h"
 #include "master.h"
 #include "privilege.h"
-#include "sandbox.h"
 #include "service.h"
 #include "router.h"
 #include "validate.h"
@@ -209,23 +208,17 @@ static int
 confine_writes(const struct conf *c, const struct master_options *opts)
 {
 	char err[512], pid_dir[PATH_MAX], socket_dir[PATH_MAX];
-	const char *dirs[4];
+	const char *extra[2];
 	size_t count = 0;
 	int confined;
 
-	if (service_make_directories(c, err, sizeof(err)) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	dirs[count++] = c->tenants_dir;
-	dirs[count++] = c->archive_dir;
 	if (opts->pid_file != NULL) {
 		if (parent_directory(opts->pid_file, pid_dir,
 		    sizeof(pid_dir)) == -1) {
 			log_error("pid file path too long: %s", opts->pid_file);
 			return -1;
 		}
-		dirs[count++] = pid_dir;
+		extra[count++] = pid_dir;
 	}
 	if (opts->unlink_path != NULL) {
 		if (parent_directory(opts->unlink_path, socket_dir,
@@ -233,10 +226,10 @@ confine_writes(const struct conf *c, const struct master_options *opts)
 			log_error("socket path too long: %s", opts->unlink_path);
 			return -1;
 		}
-		if (count < 3 || strcmp(socket_dir, pid_dir) != 0)
-			dirs[count++] = socket_dir;
+		if (count == 0 || strcmp(socket_dir, pid_dir) != 0)
+			extra[count++] = socket_dir;
 	}
-	confined = sandbox_confine_writes(dirs, count, err, sizeof(err));
+	confined = service_confine_writes(c, extra, count, err, sizeof(err));
 	if (confined == -1) {
 		log_error("confining writes: %s", err);
 		return -1;
@@ -246,9 +239,9 @@ confine_writes(const struct conf *c, const struct master_options *opts)
 		    "archive_dir: %s", err);
 	else
 		log_info("writes confined to %s, %s%s%s%s%s", c->tenants_dir,
-		    c->archive_dir, count > 2 ? ", " : "",
-		    count > 2 ? dirs[2] : "", count > 3 ? ", " : "",
-		    count > 3 ? dirs[3] : "");
+		    c->archive_dir, count > 0 ? ", " : "",
+		    count > 0 ? extra[0] : "", count > 1 ? ", " : "",
+		    count > 1 ? extra[1] : "");
 	return 0;
 }
 
