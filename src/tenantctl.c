@@ -205,11 +205,11 @@ static const struct command commands[] = {
 	  "        in DIR; needs no configuration or database",
 	  cmd_manifest, 0, 0, 1, 1 },
 	{ "migrate", NULL, "",
-	  "apply pending schema migrations; prints \"applied N\"",
+	  "apply pending schema migrations; says how many it applied",
 	  cmd_migrate, 1, 0, 0, 0 },
 	{ "init-modules", NULL, "[FILE]",
 	  "insert or update the module catalog from FILE (default: the\n"
-	  "        modules_file setting); prints \"upserted N\"",
+	  "        modules_file setting); says how many",
 	  cmd_init_modules, 1, 0, 0, 1 },
 	{ "user", "add", "NAME [--generate]",
 	  "add an administrator; the password is the first line of standard\n"
@@ -915,7 +915,8 @@ cmd_migrate(struct cli *cli, const struct cli_options *o)
 		complain("migrate: %s", err);
 		return CLI_FAILED;
 	}
-	printf("applied %d\n", applied);
+	printf("applied %d schema migration%s\n", applied,
+	    applied == 1 ? "" : "s");
 	return CLI_OK;
 }
 
@@ -939,7 +940,8 @@ cmd_init_modules(struct cli *cli, const struct cli_options *o)
 		    db_error(cli->svc.db));
 		goto out;
 	}
-	printf("upserted %zu\n", cat.count);
+	printf("inserted or updated %zu module definition%s\n", cat.count,
+	    cat.count == 1 ? "" : "s");
 	rc = CLI_OK;
 out:
 	module_catalog_release(&cat);

@@ -104,7 +104,7 @@ is $rc, 2, '--active with --archived: exit 2';
 
 ($rc, $out, $err) = ctl('migrate');
 is $rc, 0, 'migrate again: exit 0';
-is $out, "applied 0\n", '... applies nothing (the stack migrated already)';
+is $out, "applied 0 schema migrations\n", '... applies nothing (the stack migrated already)';
 my @shipped = glob($s->srcdir . '/etc/migrations/[0-9][0-9][0-9][0-9]_*.sql');
 is sql_value('SELECT COUNT(*) FROM schema_migrations'), scalar(@shipped),
     'one row per shipped migration recorded';
@@ -127,9 +127,9 @@ is sql_value('SELECT COUNT(*) FROM schema_migrations'), scalar(@shipped),
 
 	($rc, $out, $err) = $s->tenantctl('--config', $extra, 'migrate');
 	is $rc, 0, 'migrate with a new file: exit 0';
-	is $out, "applied 1\n", '... applies exactly the new one';
+	is $out, "applied 1 schema migration\n", '... applies exactly the new one';
 	($rc, $out, $err) = $s->tenantctl('--config', $extra, 'migrate');
-	is $out, "applied 0\n", '... and nothing the second time';
+	is $out, "applied 0 schema migrations\n", '... and nothing the second time';
 	is sql_value("SELECT COUNT(*) FROM tenantctl_probe"), 0,
 	    'the new table exists';
 }
@@ -139,7 +139,7 @@ is sql_value('SELECT COUNT(*) FROM schema_migrations'), scalar(@shipped),
 for my $round (1, 2) {
 	($rc, $out, $err) = ctl('init-modules');
 	is $rc, 0, "init-modules round $round: exit 0";
-	is $out, "upserted 8\n", '... upserted 8';
+	is $out, "inserted or updated 8 module definitions\n", '... says it inserted or updated 8 module definitions';
 	is sql_value('SELECT COUNT(*) FROM module_definitions'), 8,
 	    '... and there are 8 modules';
 }
