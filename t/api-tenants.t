@@ -78,8 +78,8 @@ sub config_ok {
 	like($config->{generated_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
 	    "$name: generated_at is UTC ISO 8601");
 	is_deeply($config->{tenant}, { id => $t->{id}, name => $t->{name},
-	    subdomain => $t->{subdomain}, contact_email => $t->{contact_email} },
-	    "$name: config.json tenant block");
+	    subdomain => $t->{subdomain} },
+	    "$name: config.json tenant block (no contact_email: it is public)");
 	is($config->{branding}{primary_color}, $t->{primary_color},
 	    "$name: config.json primary_color");
 	is($config->{branding}{secondary_color}, $t->{secondary_color},
@@ -138,6 +138,13 @@ ok(-d "$TENANTS/acme", 'tenants/acme exists');
 ok(-d "$TENANTS/acme/public", 'tenants/acme/public exists');
 ok(!-e "$TENANTS/acme/public/config.json", 'config.json is not under public/');
 config_ok($acme, 'JSON create');
+# The config endpoint is public: the contact email stays in the admin API.
+$r = $s->get('/api/tenants/by-subdomain/acme/config/', token => undef);
+is($r->{status}, 200, 'public config of acme answers 200') or diag $r->{content};
+unlike($r->{content}, qr/contact_email|admin\@acme\.example/,
+    'public config carries neither contact_email nor the address');
+is($s->get("/api/tenants/$acme->{id}/")->{json}{contact_email},
+    'admin@acme.example', 'the admin API still shows contact_email');
 opendir(my $dh, "$TENANTS/acme") or die "$TENANTS/acme: $!";
 my @leftovers = grep { /tmp|~$|^\.#/i } readdir $dh;
 closedir $dh;
