@@ -44,6 +44,7 @@ form_init(struct form *f)
 	f->fields = NULL;
 	f->count = 0;
 	f->json = NULL;
+	f->from_json = 0;
 }
 
 /*
@@ -726,6 +727,7 @@ form_from_json_object(struct form *f, const struct json_value *obj,
 	if (obj == NULL || obj->type != JSON_OBJECT)
 		return form_fail(err, errlen, FORM_MALFORMED,
 		    "must be a JSON object");
+	f->from_json = 1;
 	for (i = 0; i < obj->count; i++) {
 		member = obj->items[i];
 		if (member->type != JSON_ARRAY) {

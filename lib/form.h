@@ -13,6 +13,8 @@
  * reads like `module_keys=a&module_keys=b`).  Nested objects and arrays
  * inside arrays become FORM_VALUE_JSON values that point into the tree kept
  * in form->json, for the few endpoints that take structured input (bulk).
+ * form->from_json tells a JSON form from a text one, so a field that must
+ * be a list can insist on a JSON array while a form repeats the field.
  *
  * Parsers never trust lengths from the client: every count and size is
  * bounded by struct form_limits and checked before allocation.
@@ -56,6 +58,7 @@ struct form {
 	struct form_field *fields;
 	size_t		 count;
 	struct json_value *json;	/* the parsed JSON body, or NULL */
+	int		 from_json;	/* fields are members of a JSON object */
 };
 
 struct form_limits {

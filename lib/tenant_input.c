@@ -38,6 +38,7 @@ struct input_reader {
 	const struct module_catalog	*catalog;
 	struct mime			*mime;
 	struct field_errors		*errors;
+	int				 from_json;	/* the form is JSON */
 	int				 failed;
 };
 
@@ -304,7 +305,9 @@ module_listed(const struct tenant_input *in, const char *key)
  * Reads module keys from repeated form values or a JSON array of strings.
  * Each must be a catalog module; repeats collapse.  An empty value is
  * skipped, so an HTML form can send a lone "module_keys=" to mean "only the
- * core modules".  Core modules are added later by finish_modules().
+ * core modules".  JSON has arrays, so a lone JSON string is refused like any
+ * other JSON value of the wrong type.  Core modules are added later by
+ * finish_modules().
  */
 static int
 read_module_keys(struct input_reader *r, const struct tenant_field *tf,
@@ -314,6 +317,8 @@ read_module_keys(struct input_reader *r, const struct tenant_field *tf,
 	const char		*message;
 	size_t			 i;
 
+	if (r->from_json && !f->from_array)
+		return reject(r, tf->name, "must be a list of module keys");
 	for (i = 0; i < f->count; i++) {
 		v = &f->values[i];
 		if (v->kind != FORM_VALUE_STRING)
@@ -455,6 +460,7 @@ tenant_input_read(struct tenant_input *in, enum tenant_input_mode mode,
 	reader.catalog = cat;
 	reader.mime = mime;
 	reader.errors = errors;
+	reader.from_json = form->from_json;
 
 	for (i = 0; i < TENANT_FIELD_COUNT; i++) {
 		tf = &tenant_fields[i];

@@ -183,6 +183,7 @@ $r = bulk(json => { deploy => JSON::PP::false(), tenants => [
 	{ name => 'Logo', subdomain => 'logo1', logo => 'aGk=' },
 	{ name => 'Bad', subdomain => 'bad1', primary_color => 'red', module_keys => ['nope'] },
 	{ name => "Gamma", subdomain => 'gamma' },
+	{ name => 'One key', subdomain => 'onekey', module_keys => 'wallet' },
 ]});
 is($r->{status}, 200, 'odd items: 200');
 is(error_at($r->{json}, 0)->{code}, 'validation_failed', 'a string item is an error');
@@ -191,6 +192,11 @@ ok(defined error_at($r->{json}, 1)->{fields}{logo}, 'a logo key is a field error
 ok(defined error_at($r->{json}, 2)->{fields}{primary_color}
     && defined error_at($r->{json}, 2)->{fields}{module_keys},
     'every bad field of an item is reported');
+is(error_at($r->{json}, 4)->{code}, 'validation_failed',
+    'module_keys as a JSON string: the item is an error');
+like(error_at($r->{json}, 4)->{fields}{module_keys} // '', qr/list/,
+    '... naming module_keys');
+is(db_count("subdomain = 'onekey'"), 0, '... and it created nothing');
 is($r->{json}{created_count}, 1, 'odd items: the valid one was created');
 ok(!defined $r->{json}{deploy_job_id}, 'deploy false in the body: no deploy job');
 

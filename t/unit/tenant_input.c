@@ -427,8 +427,29 @@ test_modules(struct form *form)
 
 	parse_json(form, "{\"name\": \"A\", \"subdomain\": \"acme\", "
 	    "\"module_keys\": \"tasks\"}");
+	is_int(read_form(form, TENANT_INPUT_CREATE, &in, &errors), -1,
+	    "create: a JSON string instead of a list fails");
+	is_string(error_for(&errors, "module_keys"),
+	    "must be a list of module keys", "create: module_keys is named");
+
+	parse_json(form, "{\"module_keys\": \"tasks\"}");
+	is_int(read_form(form, TENANT_INPUT_PATCH, &in, &errors), -1,
+	    "patch: a JSON string instead of a list fails");
+	is_string(error_for(&errors, "module_keys"),
+	    "must be a list of module keys", "patch: module_keys is named");
+	ok(!(in.present & TENANT_FIELD_MODULES),
+	    "patch: the refused list is not taken");
+
+	parse_json(form, "{\"name\": \"A\", \"subdomain\": \"acme\", "
+	    "\"module_keys\": \"\"}");
+	is_int(read_form(form, TENANT_INPUT_CREATE, &in, &errors), -1,
+	    "an empty JSON string is no list either");
+	is_string(error_for(&errors, "module_keys"),
+	    "must be a list of module keys", "... and module_keys is named");
+
+	parse_urlencoded(form, "name=A&subdomain=acme&module_keys=tasks");
 	is_int(read_form(form, TENANT_INPUT_CREATE, &in, &errors), 0,
-	    "a single JSON string is one module");
+	    "a form may send one module_keys value");
 	is_string(module_list(&in), "employees,tasks", "single module");
 
 	parse_urlencoded(form, "name=A&subdomain=acme&module_keys%5B%5D=nope");
