@@ -214,8 +214,12 @@ $r = bulk(json => { atomic => JSON::PP::true(), tenants => [
 	{ name => 'Atom two', subdomain => 'atom2', contact_email => 'not an address' },
 	{ name => 'Atom three', subdomain => 'atom3' },
 ]});
-is($r->{status}, 400, 'atomic with an invalid item: 400');
+$s->is_error($r, 400, 'batch_failed', 'atomic with an invalid item');
+like($r->{json}{error} // '', qr/\b1 of 3 tenants failed\b/,
+    'atomic: the message counts the failed items');
 is($r->{json}{created_count}, 0, 'atomic: created_count 0');
+ok(JSON::PP::is_bool($r->{json}{success}) && !$r->{json}{success},
+    'atomic: the report is beside error and code (success false)');
 is_deeply([map { $_->{index} } @{$r->{json}{errors} // []}], [1],
     'atomic: the report names the invalid item');
 ok(defined error_at($r->{json}, 1)->{fields}{contact_email}, 'atomic: with its field');
@@ -229,7 +233,7 @@ $r = bulk(json => { atomic => JSON::PP::true(), tenants => [
 	{ name => 'Blocked', subdomain => 'blocked' },
 	{ name => 'Atom three', subdomain => 'atom3' },
 ]});
-is($r->{status}, 400, 'atomic with a folder in the way: 400') or diag $r->{content};
+$s->is_error($r, 400, 'batch_failed', 'atomic with a folder in the way');
 is(error_at($r->{json}, 1)->{code}, 'failed', 'atomic: the blocked item failed');
 like(error_at($r->{json}, 1)->{error} // '', qr/already exists/, '... because its folder exists');
 ok($r->{json}{rolled_back}, 'atomic: the report says it was rolled back');
