@@ -221,7 +221,8 @@ form_copy(const char *data, size_t len)
 /*
  * Adds one value to field `name`, creating the field on first use.  Checks
  * the field count, name and value size against `limits` before copying
- * anything.  `filename` and `content_type` (C strings or NULL) are copied for
+ * anything; a file past max_file_bytes is kept as FORM_VALUE_FILE_TOO_LARGE
+ * without its bytes.  `filename` and `content_type` (C strings or NULL) are copied for
  * FORM_VALUE_FILE; `json` is kept for FORM_VALUE_JSON.  Returns FORM_OK or
  * another status with a message; on failure the form may hold an empty new
  * field but no partial value.
@@ -239,11 +240,13 @@ form_add(struct form *f, const char *name, size_t name_len,
 	char			 what[FORM_NAME_QUOTE_MAX + 16];
 
 	form_describe(name, name_len, what, sizeof(what));
-	if (kind == FORM_VALUE_FILE && len > limits->max_file_bytes)
-		return form_fail(err, errlen, FORM_TOO_LARGE,
-		    "file in %s larger than %zu bytes", what,
-		    limits->max_file_bytes);
-	if (kind != FORM_VALUE_FILE && len > limits->max_value_bytes)
+	if (kind == FORM_VALUE_FILE && len > limits->max_file_bytes) {
+		kind = FORM_VALUE_FILE_TOO_LARGE;
+		data = "";
+		len = 0;
+	}
+	if (kind != FORM_VALUE_FILE && kind != FORM_VALUE_FILE_TOO_LARGE &&
+	    len > limits->max_value_bytes)
 		return form_fail(err, errlen, FORM_TOO_LARGE,
 		    "value of %s longer than %zu bytes", what,
 		    limits->max_value_bytes);

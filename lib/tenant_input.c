@@ -240,8 +240,9 @@ format_size(size_t bytes, char *out, size_t outlen)
 }
 
 /*
- * Reads the logo.  An uploaded file must be small enough and, judged by its
- * bytes alone, a PNG, JPEG, GIF or WebP image.  An empty file part, an empty
+ * Reads the logo.  An uploaded file must be small enough (one message for
+ * any size past the limit, whether or not the parser kept the bytes) and,
+ * judged by its bytes alone, a PNG, JPEG, GIF or WebP image.  An empty file part, an empty
  * string or JSON null mean "no logo" (on PATCH: remove it), which the caller
  * sees as TENANT_FIELD_LOGO with logo_data NULL.
  */
@@ -268,11 +269,13 @@ read_logo(struct input_reader *r, const struct tenant_field *tf,
 		r->in->logo_extension = NULL;
 		return 0;
 	}
-	if (v->kind != FORM_VALUE_FILE)
+	if (v->kind != FORM_VALUE_FILE && v->kind != FORM_VALUE_FILE_TOO_LARGE)
 		return reject(r, tf->name,
 		    "must be uploaded as a file (multipart/form-data)");
 
-	if (v->len > r->conf->max_logo_bytes) {
+	/* The parser kept no bytes of a file past its part limit. */
+	if (v->kind == FORM_VALUE_FILE_TOO_LARGE ||
+	    v->len > r->conf->max_logo_bytes) {
 		format_size(r->conf->max_logo_bytes, limit, sizeof(limit));
 		return reject(r, tf->name, "must be at most %s", limit);
 	}

@@ -221,6 +221,25 @@ $r = create(multipart => [name => 'Epsilon', subdomain => 'epsilon',
 is($r->{status}, 201, 'an empty logo part is accepted') or diag $r->{content};
 is($r->{json}{logo}, undef, 'and means no logo');
 
+# Any logo past max_logo_bytes (2 MiB) gets one answer, however large:
+# 400 with fields.logo naming the limit, never a bare 413 from the parser.
+for my $mib (3, 5) {
+	my $logo = $PNG . ("\0" x ($mib * 1024 * 1024));
+	$r = create(multipart => [name => "Big $mib", subdomain => "big$mib",
+	    logo => { filename => 'logo.png', content => $logo, type => 'image/png' }]);
+	$s->is_error($r, 400, 'validation_failed', "create with a $mib MiB logo", 'logo');
+	is($r->{json}{fields}{logo}, 'must be at most 2 MiB',
+	    "create with a $mib MiB logo: the field names the 2 MiB limit");
+	is(db_count("subdomain = 'big$mib'"), 0, "create with a $mib MiB logo: no row");
+	$r = $s->patch("/api/tenants/$gamma->{id}/", multipart => [
+	    logo => { filename => 'logo.png', content => $logo, type => 'image/png' }]);
+	$s->is_error($r, 400, 'validation_failed', "PATCH with a $mib MiB logo", 'logo');
+	is($r->{json}{fields}{logo}, 'must be at most 2 MiB',
+	    "PATCH with a $mib MiB logo: the field names the 2 MiB limit");
+}
+is(TenantdStack->slurp("$TENANTS/gamma/public/logo.png"), $PNG,
+    'the refused PATCHes left the logo alone');
+
 # --- duplicate subdomain ------------------------------------------------------
 
 $r = create(json => { name => 'Acme Again', subdomain => 'acme' });
