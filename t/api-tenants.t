@@ -279,6 +279,26 @@ is($config->{tenant}{name}, 'Acme Renamed', 'config.json has the new name');
 is($config->{branding}{secondary_color}, '#fedcba', 'config.json has the new color');
 $acme = $r->{json};
 
+# A config.json an older tenantd wrote still carries contact_email: health
+# calls it stale, and fsck --repair rewrites it without the address.
+my $config_path = "$TENANTS/acme/config.json";
+(my $old_config = TenantdStack->slurp($config_path)) =~
+    s/("subdomain": "acme")\n/$1,\n    "contact_email": "admin\@acme.example"\n/
+    or die "no subdomain line in $config_path";
+open(my $config_fh, '>:raw', $config_path) or die "$config_path: $!";
+print $config_fh $old_config;
+close $config_fh or die "$config_path: $!";
+$r = $s->get("/api/tenants/$acme->{id}/health/");
+ok($r->{json} && !$r->{json}{config_valid},
+    'health: a config.json with contact_email is not valid') or diag $r->{content};
+my ($fsck_exit, $fsck_out, $fsck_err) = $s->tenantctl('fsck', '--repair');
+like($fsck_out . $fsck_err, qr/acme\b.*config\.json/,
+    'fsck --repair reports the stale config.json of acme');
+unlike(TenantdStack->slurp($config_path), qr/contact_email/,
+    'fsck --repair rewrote it without contact_email');
+ok($s->get("/api/tenants/$acme->{id}/health/")->{json}{config_valid},
+    'health: the rewritten config.json is valid');
+
 $r = $s->patch("/api/tenants/$acme->{id}/", json => { subdomain => 'acme2' });
 $s->is_error($r, 400, 'validation_failed', 'PATCH subdomain', 'subdomain');
 ok(-d "$TENANTS/acme" && !-e "$TENANTS/acme2", 'the folder kept its name');
