@@ -222,8 +222,8 @@ form_copy(const char *data, size_t len)
  * Adds one value to field `name`, creating the field on first use.  Checks
  * the field count, name and value size against `limits` before copying
  * anything; a file past max_file_bytes is kept as FORM_VALUE_FILE_TOO_LARGE
- * without its bytes.  `filename` and `content_type` (C strings or NULL) are copied for
- * FORM_VALUE_FILE; `json` is kept for FORM_VALUE_JSON.  Returns FORM_OK or
+ * without its bytes.  `filename` and `content_type` (C strings or NULL) are
+ * copied for files; `json` is kept for FORM_VALUE_JSON.  Returns FORM_OK or
  * another status with a message; on failure the form may hold an empty new
  * field but no partial value.
  */

@@ -63,7 +63,7 @@ struct form {
 	struct form_field *fields;
 	size_t		 count;
 	struct json_value *json;	/* the parsed JSON body, or NULL */
-	int		 from_json;	/* fields are members of a JSON object */
+	int		 from_json;	/* members of a JSON object */
 };
 
 struct form_limits {

@@ -242,9 +242,9 @@ format_size(size_t bytes, char *out, size_t outlen)
 /*
  * Reads the logo.  An uploaded file must be small enough (one message for
  * any size past the limit, whether or not the parser kept the bytes) and,
- * judged by its bytes alone, a PNG, JPEG, GIF or WebP image.  An empty file part, an empty
- * string or JSON null mean "no logo" (on PATCH: remove it), which the caller
- * sees as TENANT_FIELD_LOGO with logo_data NULL.
+ * judged by its bytes alone, a PNG, JPEG, GIF or WebP image.  An empty file
+ * part, an empty string or JSON null mean "no logo" (on PATCH: remove it),
+ * which the caller sees as TENANT_FIELD_LOGO with logo_data NULL.
  */
 static int
 read_logo(struct input_reader *r, const struct tenant_field *tf,
