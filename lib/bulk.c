@@ -1397,15 +1397,24 @@ bulk_report_success(const struct bulk_report *r)
 	    !r->stopped && !r->rolled_back;
 }
 
-/* Writes the report object (see bulk.h).  Returns 0 or -1. */
+/*
+ * Writes the report object, headed by "error" and "code" when `code` is
+ * given (see bulk.h).  Returns 0 or -1.
+ */
 int
-bulk_report_to_json(yajl_gen g, const struct bulk_report *r)
+bulk_report_to_json(yajl_gen g, const struct bulk_report *r,
+    const char *code, const char *message)
 {
 	const struct bulk_item	*item;
 	size_t			 i;
 
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    json_gen_kv_bool(g, "success", bulk_report_success(r)) !=
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		return -1;
+	if (code != NULL &&
+	    (json_gen_kv_string(g, "error", message) != yajl_gen_status_ok ||
+	    json_gen_kv_string(g, "code", code) != yajl_gen_status_ok))
+		return -1;
+	if (json_gen_kv_bool(g, "success", bulk_report_success(r)) !=
 	    yajl_gen_status_ok ||
 	    json_gen_kv_int(g, "created_count", (long long)r->created) !=
 	    yajl_gen_status_ok ||

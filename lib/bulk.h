@@ -157,10 +157,14 @@ enum bulk_status bulk_create(struct service *svc,
 /*
  * Writes `r` as the API's report object: {success, created_count,
  * created_tenants: [{id, name, subdomain}], skipped_count,
- * not_created_count, errors: [{index, data, code, error, fields}],
- * deploy_job_id, dry_run}.  Returns 0, or -1 if the generator failed.
+ * not_created_count, error_count, errors: [{index, data, code, error,
+ * fields}], deploy_job_id, dry_run, rolled_back, interrupted}.  With a
+ * `code` (not NULL) the object is an error answer and starts with "error":
+ * `message` and "code": `code`, like every other one.  Returns 0, or -1 if
+ * the generator failed.
  */
-int	bulk_report_to_json(yajl_gen g, const struct bulk_report *r);
+int	bulk_report_to_json(yajl_gen g, const struct bulk_report *r,
+	    const char *code, const char *message);
 
 /* Does the report count as a success (no error, nothing left out)? */
 int	bulk_report_success(const struct bulk_report *r);

@@ -21,7 +21,12 @@
 
 #define CONFIG_VERSION	1
 
-/* Writes the "tenant" object.  Returns a yajl_gen_status. */
+/*
+ * Writes the "tenant" object: id, name and subdomain only.  config.json is
+ * public (anyone who knows the subdomain reads it), so the contact email,
+ * which the tenant site never shows, stays in the admin API.  Returns a
+ * yajl_gen_status.
+ */
 static int
 render_tenant(yajl_gen g, const struct tenant *t)
 {
@@ -33,10 +38,7 @@ render_tenant(yajl_gen g, const struct tenant *t)
 	    (status = json_gen_kv_string(g, "name",
 	    t->name != NULL ? t->name : "")) != yajl_gen_status_ok ||
 	    (status = json_gen_kv_string(g, "subdomain",
-	    t->subdomain)) != yajl_gen_status_ok ||
-	    (status = json_gen_kv_string(g, "contact_email",
-	    t->contact_email != NULL ? t->contact_email : "")) !=
-	    yajl_gen_status_ok)
+	    t->subdomain)) != yajl_gen_status_ok)
 		return status;
 	return yajl_gen_map_close(g);
 }

@@ -44,6 +44,7 @@ form_init(struct form *f)
 	f->fields = NULL;
 	f->count = 0;
 	f->json = NULL;
+	f->from_json = 0;
 }
 
 /*
@@ -220,8 +221,9 @@ form_copy(const char *data, size_t len)
 /*
  * Adds one value to field `name`, creating the field on first use.  Checks
  * the field count, name and value size against `limits` before copying
- * anything.  `filename` and `content_type` (C strings or NULL) are copied for
- * FORM_VALUE_FILE; `json` is kept for FORM_VALUE_JSON.  Returns FORM_OK or
+ * anything; a file past max_file_bytes is kept as FORM_VALUE_FILE_TOO_LARGE
+ * without its bytes.  `filename` and `content_type` (C strings or NULL) are
+ * copied for files; `json` is kept for FORM_VALUE_JSON.  Returns FORM_OK or
  * another status with a message; on failure the form may hold an empty new
  * field but no partial value.
  */
@@ -238,11 +240,13 @@ form_add(struct form *f, const char *name, size_t name_len,
 	char			 what[FORM_NAME_QUOTE_MAX + 16];
 
 	form_describe(name, name_len, what, sizeof(what));
-	if (kind == FORM_VALUE_FILE && len > limits->max_file_bytes)
-		return form_fail(err, errlen, FORM_TOO_LARGE,
-		    "file in %s larger than %zu bytes", what,
-		    limits->max_file_bytes);
-	if (kind != FORM_VALUE_FILE && len > limits->max_value_bytes)
+	if (kind == FORM_VALUE_FILE && len > limits->max_file_bytes) {
+		kind = FORM_VALUE_FILE_TOO_LARGE;
+		data = "";
+		len = 0;
+	}
+	if (kind != FORM_VALUE_FILE && kind != FORM_VALUE_FILE_TOO_LARGE &&
+	    len > limits->max_value_bytes)
 		return form_fail(err, errlen, FORM_TOO_LARGE,
 		    "value of %s longer than %zu bytes", what,
 		    limits->max_value_bytes);
@@ -726,6 +730,7 @@ form_from_json_object(struct form *f, const struct json_value *obj,
 	if (obj == NULL || obj->type != JSON_OBJECT)
 		return form_fail(err, errlen, FORM_MALFORMED,
 		    "must be a JSON object");
+	f->from_json = 1;
 	for (i = 0; i < obj->count; i++) {
 		member = obj->items[i];
 		if (member->type != JSON_ARRAY) {

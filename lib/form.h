@@ -13,9 +13,14 @@
  * reads like `module_keys=a&module_keys=b`).  Nested objects and arrays
  * inside arrays become FORM_VALUE_JSON values that point into the tree kept
  * in form->json, for the few endpoints that take structured input (bulk).
+ * form->from_json tells a JSON form from a text one, so a field that must
+ * be a list can insist on a JSON array while a form repeats the field.
  *
  * Parsers never trust lengths from the client: every count and size is
- * bounded by struct form_limits and checked before allocation.
+ * bounded by struct form_limits and checked before allocation.  A file part
+ * past max_file_bytes is not copied but recorded as FORM_VALUE_FILE_TOO_LARGE,
+ * so the field's own validator answers for it (a logo over the logo limit
+ * gets the same field error whatever its size) while memory stays bounded.
  *
  * Ownership: a struct form owns all its fields, values and the JSON tree;
  * form_release() frees them.  form_init() allocates nothing.
@@ -33,6 +38,8 @@ enum form_value_kind {
 	FORM_VALUE_NUMBER,	/* JSON number; data is its source text */
 	FORM_VALUE_NULL,	/* JSON null; data is "" */
 	FORM_VALUE_FILE,	/* multipart part with a filename */
+	FORM_VALUE_FILE_TOO_LARGE, /* such a part past max_file_bytes: its
+				   bytes are not kept (data is "") */
 	FORM_VALUE_JSON		/* JSON object/array; see `json` */
 };
 
@@ -56,13 +63,14 @@ struct form {
 	struct form_field *fields;
 	size_t		 count;
 	struct json_value *json;	/* the parsed JSON body, or NULL */
+	int		 from_json;	/* members of a JSON object */
 };
 
 struct form_limits {
 	size_t	max_fields;		/* distinct names plus repeats */
 	size_t	max_name_bytes;		/* per field name */
 	size_t	max_value_bytes;	/* per non-file value */
-	size_t	max_file_bytes;		/* per file part */
+	size_t	max_file_bytes;		/* per file part kept */
 };
 
 /* Sensible limits for API requests (256 fields, 256 B names, 64 KiB values). */

@@ -38,6 +38,7 @@ struct input_reader {
 	const struct module_catalog	*catalog;
 	struct mime			*mime;
 	struct field_errors		*errors;
+	int				 from_json;	/* the form is JSON */
 	int				 failed;
 };
 
@@ -239,10 +240,11 @@ format_size(size_t bytes, char *out, size_t outlen)
 }
 
 /*
- * Reads the logo.  An uploaded file must be small enough and, judged by its
- * bytes alone, a PNG, JPEG, GIF or WebP image.  An empty file part, an empty
- * string or JSON null mean "no logo" (on PATCH: remove it), which the caller
- * sees as TENANT_FIELD_LOGO with logo_data NULL.
+ * Reads the logo.  An uploaded file must be small enough (one message for
+ * any size past the limit, whether or not the parser kept the bytes) and,
+ * judged by its bytes alone, a PNG, JPEG, GIF or WebP image.  An empty file
+ * part, an empty string or JSON null mean "no logo" (on PATCH: remove it),
+ * which the caller sees as TENANT_FIELD_LOGO with logo_data NULL.
  */
 static int
 read_logo(struct input_reader *r, const struct tenant_field *tf,
@@ -267,11 +269,13 @@ read_logo(struct input_reader *r, const struct tenant_field *tf,
 		r->in->logo_extension = NULL;
 		return 0;
 	}
-	if (v->kind != FORM_VALUE_FILE)
+	if (v->kind != FORM_VALUE_FILE && v->kind != FORM_VALUE_FILE_TOO_LARGE)
 		return reject(r, tf->name,
 		    "must be uploaded as a file (multipart/form-data)");
 
-	if (v->len > r->conf->max_logo_bytes) {
+	/* The parser kept no bytes of a file past its part limit. */
+	if (v->kind == FORM_VALUE_FILE_TOO_LARGE ||
+	    v->len > r->conf->max_logo_bytes) {
 		format_size(r->conf->max_logo_bytes, limit, sizeof(limit));
 		return reject(r, tf->name, "must be at most %s", limit);
 	}
@@ -304,7 +308,9 @@ module_listed(const struct tenant_input *in, const char *key)
  * Reads module keys from repeated form values or a JSON array of strings.
  * Each must be a catalog module; repeats collapse.  An empty value is
  * skipped, so an HTML form can send a lone "module_keys=" to mean "only the
- * core modules".  Core modules are added later by finish_modules().
+ * core modules".  JSON has arrays, so a lone JSON string is refused like any
+ * other JSON value of the wrong type.  Core modules are added later by
+ * finish_modules().
  */
 static int
 read_module_keys(struct input_reader *r, const struct tenant_field *tf,
@@ -314,6 +320,8 @@ read_module_keys(struct input_reader *r, const struct tenant_field *tf,
 	const char		*message;
 	size_t			 i;
 
+	if (r->from_json && !f->from_array)
+		return reject(r, tf->name, "must be a list of module keys");
 	for (i = 0; i < f->count; i++) {
 		v = &f->values[i];
 		if (v->kind != FORM_VALUE_STRING)
@@ -455,6 +463,7 @@ tenant_input_read(struct tenant_input *in, enum tenant_input_mode mode,
 	reader.catalog = cat;
 	reader.mime = mime;
 	reader.errors = errors;
+	reader.from_json = form->from_json;
 
 	for (i = 0; i < TENANT_FIELD_COUNT; i++) {
 		tf = &tenant_fields[i];

@@ -322,7 +322,8 @@ write_report(const char *path, const struct bulk_report *r)
 	FILE			*fp = NULL;
 	int			 rc = -1;
 
-	if ((g = json_gen_new()) == NULL || bulk_report_to_json(g, r) == -1 ||
+	if ((g = json_gen_new()) == NULL ||
+	    bulk_report_to_json(g, r, NULL, NULL) == -1 ||
 	    yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok) {
 		complain("cannot build the report");
 		goto out;

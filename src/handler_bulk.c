@@ -125,7 +125,8 @@ reply_too_many(struct http_response *res, size_t max)
 /*
  * POST /api/tenants/bulk-create/ {"tenants": [...], "atomic": false,
  * "deploy": true} -> 200 with the report (success false when any item
- * failed), or 400 with the same report when atomic and anything failed.
+ * failed), or 400 "batch_failed" with the same report when atomic and
+ * anything failed.
  * "atomic" and "deploy" may also be query parameters.
  */
 HANDLER(handle_tenants_bulk_create)
@@ -136,8 +137,8 @@ HANDLER(handle_tenants_bulk_create)
 	struct json_value		*root = NULL;
 	const struct json_value		*tenants;
 	yajl_gen			 g = NULL;
-	char				 err[256];
-	int				 status;
+	char				 err[256], message[384];
+	int				 status, failed;
 	enum bulk_status		 bs;
 
 	bulk_report_init(&report);
@@ -179,14 +180,28 @@ HANDLER(handle_tenants_bulk_create)
 		    err[0] != '\0' ? err : "the batch failed", NULL);
 		goto out;
 	}
+	/*
+	 * A failed atomic batch is an error answer: error and code like every
+	 * other, the report beside them saying which items failed.
+	 */
+	message[0] = '\0';
+	failed = options.atomic && !bulk_report_success(&report);
+	if (failed && report.errors > 0)
+		snprintf(message, sizeof(message), "%zu of %zu tenants failed; "
+		    "an atomic batch creates all or none, so none was created",
+		    report.errors, report.count);
+	else if (failed)
+		snprintf(message, sizeof(message), "%s; the atomic batch was "
+		    "rolled back, none was created",
+		    err[0] != '\0' ? err : "the batch did not complete");
 	if ((g = json_gen_new()) == NULL ||
-	    bulk_report_to_json(g, &report) == -1) {
+	    bulk_report_to_json(g, &report, failed ? "batch_failed" : NULL,
+	    message) == -1) {
 		status = http_reply_error(res, 500, "internal_error",
 		    "could not build the response", NULL);
 		goto out;
 	}
-	status = http_reply_json(res, options.atomic &&
-	    !bulk_report_success(&report) ? 400 : 200, g);
+	status = http_reply_json(res, failed ? 400 : 200, g);
 out:
 	if (g != NULL)
 		yajl_gen_free(g);

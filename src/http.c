@@ -200,9 +200,9 @@ form_status_reply(struct http_response *res, enum form_status status,
  * Parses the request body into r->form the first time a handler (or the
  * router's CSRF check) asks, and answers from that parse afterwards, so the
  * limits of the first call hold for the request.  `max_file_bytes` is the
- * largest file the caller accepts; file parts up to twice that size are
- * still read, so an oversized logo reaches the validator and gets a field
- * error instead of a bare 413.  Returns 0, or the status written to `res`.
+ * largest file the caller accepts; a larger file part is not copied but
+ * still reaches the validator (FORM_VALUE_FILE_TOO_LARGE), which answers
+ * with a field error.  Returns 0, or the status written to `res`.
  */
 int
 http_request_form(struct http_request *r, struct http_response *res,
@@ -218,8 +218,7 @@ http_request_form(struct http_request *r, struct http_response *res,
 		return http_reply_error(res, 413, "body_too_large",
 		    "request body too large", NULL);
 	limits = form_default_limits;
-	limits.max_file_bytes = max_file_bytes > BUF_NO_LIMIT / 2 ?
-	    BUF_NO_LIMIT : max_file_bytes * 2;
+	limits.max_file_bytes = max_file_bytes;
 	err[0] = '\0';
 	form_release(&r->form);
 	form_init(&r->form);
@@ -299,9 +298,8 @@ http_option_bool(struct http_request *r, struct http_response *res,
 	struct field_errors errors;
 	int status, rc;
 
-	/* Halved because http_request_form() doubles it. */
 	if ((status = http_request_form(r, res,
-	    form_default_limits.max_file_bytes / 2)) != 0)
+	    form_default_limits.max_file_bytes)) != 0)
 		return status;
 	rc = form_option_bool(&r->form, name, value);
 	if (rc == 0) {

@@ -183,6 +183,7 @@ $r = bulk(json => { deploy => JSON::PP::false(), tenants => [
 	{ name => 'Logo', subdomain => 'logo1', logo => 'aGk=' },
 	{ name => 'Bad', subdomain => 'bad1', primary_color => 'red', module_keys => ['nope'] },
 	{ name => "Gamma", subdomain => 'gamma' },
+	{ name => 'One key', subdomain => 'onekey', module_keys => 'wallet' },
 ]});
 is($r->{status}, 200, 'odd items: 200');
 is(error_at($r->{json}, 0)->{code}, 'validation_failed', 'a string item is an error');
@@ -191,6 +192,11 @@ ok(defined error_at($r->{json}, 1)->{fields}{logo}, 'a logo key is a field error
 ok(defined error_at($r->{json}, 2)->{fields}{primary_color}
     && defined error_at($r->{json}, 2)->{fields}{module_keys},
     'every bad field of an item is reported');
+is(error_at($r->{json}, 4)->{code}, 'validation_failed',
+    'module_keys as a JSON string: the item is an error');
+like(error_at($r->{json}, 4)->{fields}{module_keys} // '', qr/list/,
+    '... naming module_keys');
+is(db_count("subdomain = 'onekey'"), 0, '... and it created nothing');
 is($r->{json}{created_count}, 1, 'odd items: the valid one was created');
 ok(!defined $r->{json}{deploy_job_id}, 'deploy false in the body: no deploy job');
 
@@ -208,8 +214,12 @@ $r = bulk(json => { atomic => JSON::PP::true(), tenants => [
 	{ name => 'Atom two', subdomain => 'atom2', contact_email => 'not an address' },
 	{ name => 'Atom three', subdomain => 'atom3' },
 ]});
-is($r->{status}, 400, 'atomic with an invalid item: 400');
+$s->is_error($r, 400, 'batch_failed', 'atomic with an invalid item');
+like($r->{json}{error} // '', qr/\b1 of 3 tenants failed\b/,
+    'atomic: the message counts the failed items');
 is($r->{json}{created_count}, 0, 'atomic: created_count 0');
+ok(JSON::PP::is_bool($r->{json}{success}) && !$r->{json}{success},
+    'atomic: the report is beside error and code (success false)');
 is_deeply([map { $_->{index} } @{$r->{json}{errors} // []}], [1],
     'atomic: the report names the invalid item');
 ok(defined error_at($r->{json}, 1)->{fields}{contact_email}, 'atomic: with its field');
@@ -223,7 +233,7 @@ $r = bulk(json => { atomic => JSON::PP::true(), tenants => [
 	{ name => 'Blocked', subdomain => 'blocked' },
 	{ name => 'Atom three', subdomain => 'atom3' },
 ]});
-is($r->{status}, 400, 'atomic with a folder in the way: 400') or diag $r->{content};
+$s->is_error($r, 400, 'batch_failed', 'atomic with a folder in the way');
 is(error_at($r->{json}, 1)->{code}, 'failed', 'atomic: the blocked item failed');
 like(error_at($r->{json}, 1)->{error} // '', qr/already exists/, '... because its folder exists');
 ok($r->{json}{rolled_back}, 'atomic: the report says it was rolled back');

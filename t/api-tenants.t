@@ -78,8 +78,8 @@ sub config_ok {
 	like($config->{generated_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
 	    "$name: generated_at is UTC ISO 8601");
 	is_deeply($config->{tenant}, { id => $t->{id}, name => $t->{name},
-	    subdomain => $t->{subdomain}, contact_email => $t->{contact_email} },
-	    "$name: config.json tenant block");
+	    subdomain => $t->{subdomain} },
+	    "$name: config.json tenant block (no contact_email: it is public)");
 	is($config->{branding}{primary_color}, $t->{primary_color},
 	    "$name: config.json primary_color");
 	is($config->{branding}{secondary_color}, $t->{secondary_color},
@@ -138,6 +138,13 @@ ok(-d "$TENANTS/acme", 'tenants/acme exists');
 ok(-d "$TENANTS/acme/public", 'tenants/acme/public exists');
 ok(!-e "$TENANTS/acme/public/config.json", 'config.json is not under public/');
 config_ok($acme, 'JSON create');
+# The config endpoint is public: the contact email stays in the admin API.
+$r = $s->get('/api/tenants/by-subdomain/acme/config/', token => undef);
+is($r->{status}, 200, 'public config of acme answers 200') or diag $r->{content};
+unlike($r->{content}, qr/contact_email|admin\@acme\.example/,
+    'public config carries neither contact_email nor the address');
+is($s->get("/api/tenants/$acme->{id}/")->{json}{contact_email},
+    'admin@acme.example', 'the admin API still shows contact_email');
 opendir(my $dh, "$TENANTS/acme") or die "$TENANTS/acme: $!";
 my @leftovers = grep { /tmp|~$|^\.#/i } readdir $dh;
 closedir $dh;
@@ -214,6 +221,25 @@ $r = create(multipart => [name => 'Epsilon', subdomain => 'epsilon',
 is($r->{status}, 201, 'an empty logo part is accepted') or diag $r->{content};
 is($r->{json}{logo}, undef, 'and means no logo');
 
+# Any logo past max_logo_bytes (2 MiB) gets one answer, however large:
+# 400 with fields.logo naming the limit, never a bare 413 from the parser.
+for my $mib (3, 5) {
+	my $logo = $PNG . ("\0" x ($mib * 1024 * 1024));
+	$r = create(multipart => [name => "Big $mib", subdomain => "big$mib",
+	    logo => { filename => 'logo.png', content => $logo, type => 'image/png' }]);
+	$s->is_error($r, 400, 'validation_failed', "create with a $mib MiB logo", 'logo');
+	is($r->{json}{fields}{logo}, 'must be at most 2 MiB',
+	    "create with a $mib MiB logo: the field names the 2 MiB limit");
+	is(db_count("subdomain = 'big$mib'"), 0, "create with a $mib MiB logo: no row");
+	$r = $s->patch("/api/tenants/$gamma->{id}/", multipart => [
+	    logo => { filename => 'logo.png', content => $logo, type => 'image/png' }]);
+	$s->is_error($r, 400, 'validation_failed', "PATCH with a $mib MiB logo", 'logo');
+	is($r->{json}{fields}{logo}, 'must be at most 2 MiB',
+	    "PATCH with a $mib MiB logo: the field names the 2 MiB limit");
+}
+is(TenantdStack->slurp("$TENANTS/gamma/public/logo.png"), $PNG,
+    'the refused PATCHes left the logo alone');
+
 # --- duplicate subdomain ------------------------------------------------------
 
 $r = create(json => { name => 'Acme Again', subdomain => 'acme' });
@@ -252,6 +278,26 @@ my $config = config_ok($r->{json}, 'PATCH');
 is($config->{tenant}{name}, 'Acme Renamed', 'config.json has the new name');
 is($config->{branding}{secondary_color}, '#fedcba', 'config.json has the new color');
 $acme = $r->{json};
+
+# A config.json an older tenantd wrote still carries contact_email: health
+# calls it stale, and fsck --repair rewrites it without the address.
+my $config_path = "$TENANTS/acme/config.json";
+(my $old_config = TenantdStack->slurp($config_path)) =~
+    s/("subdomain": "acme")\n/$1,\n    "contact_email": "admin\@acme.example"\n/
+    or die "no subdomain line in $config_path";
+open(my $config_fh, '>:raw', $config_path) or die "$config_path: $!";
+print $config_fh $old_config;
+close $config_fh or die "$config_path: $!";
+$r = $s->get("/api/tenants/$acme->{id}/health/");
+ok($r->{json} && !$r->{json}{config_valid},
+    'health: a config.json with contact_email is not valid') or diag $r->{content};
+my ($fsck_exit, $fsck_out, $fsck_err) = $s->tenantctl('fsck', '--repair');
+like($fsck_out . $fsck_err, qr/acme\b.*config\.json/,
+    'fsck --repair reports the stale config.json of acme');
+unlike(TenantdStack->slurp($config_path), qr/contact_email/,
+    'fsck --repair rewrote it without contact_email');
+ok($s->get("/api/tenants/$acme->{id}/health/")->{json}{config_valid},
+    'health: the rewritten config.json is valid');
 
 $r = $s->patch("/api/tenants/$acme->{id}/", json => { subdomain => 'acme2' });
 $s->is_error($r, 400, 'validation_failed', 'PATCH subdomain', 'subdomain');

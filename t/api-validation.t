@@ -101,10 +101,24 @@ $r = create_json(name => ['a', 'b']);
 $s->is_error($r, 400, 'validation_failed', 'name as an array', 'name');
 $r = create_json(subdomain => { nested => 'object' });
 $s->is_error($r, 400, 'validation_failed', 'subdomain as an object', 'subdomain');
+# JSON has arrays: a lone string is a wrong type like any other.  Forms
+# repeat the field instead, so one form value is a one-element list.
+$before = tenant_rows();
 $r = create_json(module_keys => 'wallet');
-ok($r->{status} == 201 || $r->{status} == 400,
-    'module_keys as a single string is accepted or refused cleanly')
+$s->is_error($r, 400, 'validation_failed', 'module_keys as a JSON string', 'module_keys');
+$r = create_json(module_keys => '');
+$s->is_error($r, 400, 'validation_failed', 'module_keys as an empty JSON string', 'module_keys');
+is(tenant_rows(), $before, 'a module_keys string created nothing');
+$r = $s->post('/api/tenants/', multipart => [%{tenant_body()}, module_keys => 'wallet']);
+is($r->{status}, 201, 'one multipart module_keys value is a one-element list')
     or diag $r->{content};
+my $single = $r->{json} // {};
+is_deeply([sort @{$single->{enabled_modules} // []}], [qw(employees wallet)],
+    '... with wallet enabled');
+$r = $s->patch("/api/tenants/$single->{id}/", json => { module_keys => 'tasks' });
+$s->is_error($r, 400, 'validation_failed', 'PATCH module_keys as a JSON string', 'module_keys');
+is_deeply([sort @{$s->get("/api/tenants/$single->{id}/")->{json}{enabled_modules} // []}],
+    [qw(employees wallet)], 'the refused PATCH left the modules alone');
 $r = create_json(module_keys => [1, 2]);
 $s->is_error($r, 400, 'validation_failed', 'module_keys of numbers', 'module_keys');
 

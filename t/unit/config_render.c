@@ -1,7 +1,8 @@
 /*
  * config_render.c - unit tests for lib/config_render.c: the exact bytes of
  * config.json (SPEC.md section 5) for a fixed tenant, time and catalog;
- * escaping of JSON special characters; core modules always enabled; output
+ * escaping of JSON special characters; core modules always enabled; no
+ * contact email in the public document; output
  * appended to what the buffer holds, and left alone on failure.
  */
 #include <stdio.h>
@@ -37,8 +38,7 @@ static const char expected_acme[] =
     "  \"tenant\": {\n"
     "    \"id\": 7,\n"
     "    \"name\": \"Acme\",\n"
-    "    \"subdomain\": \"acme\",\n"
-    "    \"contact_email\": \"a@acme.com\"\n"
+    "    \"subdomain\": \"acme\"\n"
     "  },\n"
     "  \"branding\": {\n"
     "    \"primary_color\": \"#3498db\",\n"
@@ -137,7 +137,6 @@ test_escaping_and_defaults(void)
 
 	make_acme(&t, modules);
 	t.name = "A \"quoted\" \\ name </script> \x01 \xc3\xa9";
-	t.contact_email = NULL;
 	t.logo = NULL;
 	t.module_count = 0;
 	buf_init(&out, BUF_NO_LIMIT);
@@ -146,8 +145,6 @@ test_escaping_and_defaults(void)
 	ok(contains(out.data, "\"name\": \"A \\\"quoted\\\" \\\\ name "
 	    "</script> \\u0001 \xc3\xa9\""),
 	    "quotes, backslash and controls escaped; UTF-8 kept");
-	ok(contains(out.data, "\"contact_email\": \"\""),
-	    "no email is written as \"\"");
 	ok(contains(out.data, "\"logo_url\": null"), "no logo: logo_url null");
 	ok(contains(out.data, "\"api_url\": \"/api\""), "api_url as given");
 	ok(contains(out.data, "\"employees\": true,\n"),
@@ -157,6 +154,23 @@ test_escaping_and_defaults(void)
 	if (!ok(out.len > 2 && out.data[out.len - 1] == '\n' &&
 	    out.data[out.len - 2] == '}', "ends with exactly one newline"))
 		diag("output: %s", out.data);
+	buf_release(&out);
+}
+
+/* The contact email is admin data: it never reaches the public document. */
+static void
+test_no_contact_email(void)
+{
+	struct tenant		t;
+	struct tenant_module	modules[3];
+	struct buf		out;
+
+	make_acme(&t, modules);
+	buf_init(&out, BUF_NO_LIMIT);
+	is_int(config_render(&t, &catalog, "/api", FIXED_TIME, &out), 0,
+	    "render of a tenant with a contact email succeeds");
+	ok(!contains(out.data, "contact_email"), "no contact_email member");
+	ok(!contains(out.data, t.contact_email), "the address is not written");
 	buf_release(&out);
 }
 
@@ -213,6 +227,7 @@ main(void)
 {
 	test_exact();
 	test_escaping_and_defaults();
+	test_no_contact_email();
 	test_buffer_handling();
 	test_time();
 	done_testing();

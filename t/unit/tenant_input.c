@@ -427,8 +427,29 @@ test_modules(struct form *form)
 
 	parse_json(form, "{\"name\": \"A\", \"subdomain\": \"acme\", "
 	    "\"module_keys\": \"tasks\"}");
+	is_int(read_form(form, TENANT_INPUT_CREATE, &in, &errors), -1,
+	    "create: a JSON string instead of a list fails");
+	is_string(error_for(&errors, "module_keys"),
+	    "must be a list of module keys", "create: module_keys is named");
+
+	parse_json(form, "{\"module_keys\": \"tasks\"}");
+	is_int(read_form(form, TENANT_INPUT_PATCH, &in, &errors), -1,
+	    "patch: a JSON string instead of a list fails");
+	is_string(error_for(&errors, "module_keys"),
+	    "must be a list of module keys", "patch: module_keys is named");
+	ok(!(in.present & TENANT_FIELD_MODULES),
+	    "patch: the refused list is not taken");
+
+	parse_json(form, "{\"name\": \"A\", \"subdomain\": \"acme\", "
+	    "\"module_keys\": \"\"}");
+	is_int(read_form(form, TENANT_INPUT_CREATE, &in, &errors), -1,
+	    "an empty JSON string is no list either");
+	is_string(error_for(&errors, "module_keys"),
+	    "must be a list of module keys", "... and module_keys is named");
+
+	parse_urlencoded(form, "name=A&subdomain=acme&module_keys=tasks");
 	is_int(read_form(form, TENANT_INPUT_CREATE, &in, &errors), 0,
-	    "a single JSON string is one module");
+	    "a form may send one module_keys value");
 	is_string(module_list(&in), "employees,tasks", "single module");
 
 	parse_urlencoded(form, "name=A&subdomain=acme&module_keys%5B%5D=nope");
@@ -489,6 +510,54 @@ read_logo(struct form *form, enum tenant_input_mode mode, const void *data,
 	parse_multipart(form, parts, mode == TENANT_INPUT_CREATE ? 3 : 1,
 	    8 * 1024 * 1024);
 	return read_form(form, mode, in, errors);
+}
+
+/*
+ * A logo past the parser's file part limit (which handlers set to
+ * max_logo_bytes) gets the same field error as one just over the limit,
+ * however large it is.
+ */
+static void
+test_logo_part_limit(struct form *form)
+{
+	struct tenant_input	 in;
+	struct field_errors	 errors;
+	struct part		 parts[3] = {
+		{ "logo", "logo.png", NULL, 0 },
+		{ "name", NULL, "Acme", 4 },
+		{ "subdomain", NULL, "acme", 4 },
+	};
+	const size_t		 sizes[] = { 2 * 1024 * 1024 + 1,
+				    3 * 1024 * 1024, 5 * 1024 * 1024 };
+	const size_t		 limit = 2 * 1024 * 1024;
+	char			*big, name[64];
+	size_t			 i;
+
+	if ((big = calloc(1, sizes[2])) == NULL) {
+		ok(0, "memory for a large logo");
+		return;
+	}
+	memcpy(big, png_image, sizeof(png_image));
+	conf.max_logo_bytes = limit;
+	parts[0].data = big;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		parts[0].len = sizes[i];
+		parse_multipart(form, parts, 3, limit);
+		snprintf(name, sizeof(name), "a %zu-byte logo past the part "
+		    "limit", sizes[i]);
+		is_int(read_form(form, TENANT_INPUT_CREATE, &in, &errors), -1,
+		    name);
+		is_string(error_for(&errors, "logo"), "must be at most 2 MiB",
+		    "... is refused naming the logo limit");
+		ok(error_for(&errors, "name") == NULL &&
+		    error_for(&errors, "subdomain") == NULL,
+		    "... and the other parts were read");
+	}
+	parts[0].len = limit;
+	parse_multipart(form, parts, 3, limit);
+	is_int(read_form(form, TENANT_INPUT_CREATE, &in, &errors), 0,
+	    "a logo of exactly the part limit is kept and accepted");
+	free(big);
 }
 
 /* Logos: accepted image types, removal, JSON strings, size limits. */
@@ -571,6 +640,7 @@ test_logo(struct form *form)
 	is_int(read_logo(form, TENANT_INPUT_CREATE, big, two_mib, &in,
 	    &errors), 0, "exactly 2 MiB of PNG is accepted");
 	free(big);
+	test_logo_part_limit(form);
 }
 
 /* field_errors keeps the first message per field and stops when full. */
