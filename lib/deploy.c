@@ -1327,6 +1327,41 @@ out:
 }
 
 /*
+ * Fills t->deployed from the deploy record in the tenant's folder (see
+ * deploy.h).  The folder is opened without following a symlink, like
+ * every other access to it.
+ */
+void
+deploy_state_load(const struct service *svc, struct tenant *t)
+{
+	struct stat	st;
+	int		folder = -1;
+
+	t->deployed = 0;
+	if (!t->is_active || validate_subdomain(t->subdomain,
+	    strlen(t->subdomain)) != NULL)
+		goto out;
+	folder = openat(svc->tenants_dirfd, t->subdomain, O_RDONLY |
+	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (folder == -1) {
+		if (errno != ENOENT)
+			log_warning("%s: cannot open the tenant folder: %s",
+			    t->subdomain, strerror(errno));
+		goto out;
+	}
+	if (fstatat(folder, RECORD_FILE, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT)
+			log_warning("%s: cannot examine %s: %s", t->subdomain,
+			    RECORD_FILE, strerror(errno));
+		goto out;
+	}
+	t->deployed = S_ISREG(st.st_mode);
+out:
+	if (folder != -1)
+		close(folder);
+}
+
+/*
  * The template manifest of conf->template_manifest, cached in `svc` and
  * read again when the file's size, mtime or inode change (see deploy.h).
  * Called before every deploy and health check; costs one stat() when

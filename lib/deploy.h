@@ -60,6 +60,16 @@ int	deploy_tenant(struct service *svc, const struct tenant *t,
 	    void *progress_arg, struct deploy_report *report, char *err,
 	    size_t errlen);
 
+/*
+ * Sets t->deployed, which the tenant JSON carries so a list can offer
+ * "Deploy" or "Redeploy" without a health check per tenant: 1 when `t` is
+ * active and its folder holds the record a finished deploy leaves
+ * (tenants/<sub>/.deployed), else 0.  An archived tenant's site is
+ * offline, so it counts as not deployed.  Costs two system calls; a folder
+ * that cannot be examined is logged and counts as not deployed.
+ */
+void	deploy_state_load(const struct service *svc, struct tenant *t);
+
 /* What deploy_enqueue() did. */
 enum deploy_queue_status {
 	DEPLOY_QUEUED = 0,

@@ -1312,6 +1312,8 @@ tenant_to_json_members(yajl_gen g, const struct tenant *t,
 
 	if (json_gen_kv_bool(g, "is_active", t->is_active) !=
 	    yajl_gen_status_ok ||
+	    json_gen_kv_bool(g, "deployed", t->deployed) !=
+	    yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "archived_at", t->archived_at) !=
 	    yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "created_at", t->created_at) !=

@@ -40,6 +40,8 @@ struct tenant {
 	char	*created_at;
 	char	*updated_at;
 	int64_t	 created_by;		/* user id, 0 when unknown */
+	int	 deployed;		/* not a column: deploy_state_load()
+					   fills it for the JSON */
 	struct tenant_module *modules;	/* as stored; sorted like the catalog */
 	size_t	 module_count;
 };

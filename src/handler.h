@@ -41,11 +41,12 @@ HANDLER(handle_tenant_update_module);
 
 /*
  * handler_tenants.c - answers `status` with tenant `t` as the API's JSON
- * object (the shape of GET /api/tenants/{id}/).  Returns the status.
+ * object (the shape of GET /api/tenants/{id}/), filling t->deployed.
+ * Returns the status.
  */
 struct tenant;
 int	handler_reply_tenant(struct request_context *ctx,
-	    struct http_response *res, int status, const struct tenant *t);
+	    struct http_response *res, int status, struct tenant *t);
 
 /* handler_lifecycle.c - POST /api/tenants/{id}/archive/ and /restore/ */
 HANDLER(handle_tenant_archive);

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "cursor.h"
 #include "db.h"
+#include "deploy.h"
 #include "form.h"
 #include "handler.h"
 #include "http.h"
@@ -49,13 +50,14 @@ struct list_params {
 
 /*
  * Answers with tenant `t` as JSON (the shape of tenant_to_json()), loading
- * the module catalog for the module names; with `deploy_job_id` non-NULL
+ * the module catalog for the module names and t->deployed from the tenant's
+ * folder; with `deploy_job_id` non-NULL
  * the object also carries "deploy_job_id" (null when 0).  Returns the
  * status.
  */
 static int
 reply_tenant_object(struct request_context *ctx, struct http_response *res,
-    int status, const struct tenant *t, const int64_t *deploy_job_id)
+    int status, struct tenant *t, const int64_t *deploy_job_id)
 {
 	struct module_catalog catalog;
 	yajl_gen g = NULL;
@@ -65,6 +67,7 @@ reply_tenant_object(struct request_context *ctx, struct http_response *res,
 		status = handler_db_error(res, ctx->svc->db);
 		goto out;
 	}
+	deploy_state_load(ctx->svc, t);
 	if ((g = json_gen_new()) == NULL ||
 	    yajl_gen_map_open(g) != yajl_gen_status_ok ||
 	    tenant_to_json_members(g, t, &catalog,
@@ -91,7 +94,7 @@ out:
  */
 int
 handler_reply_tenant(struct request_context *ctx, struct http_response *res,
-    int status, const struct tenant *t)
+    int status, struct tenant *t)
 {
 	return reply_tenant_object(ctx, res, status, t, NULL);
 }
@@ -325,10 +328,12 @@ HANDLER(handle_tenants_list)
 		goto oom;
 	json_gen_key(g, "results");
 	yajl_gen_array_open(g);
-	for (i = 0; i < list.count; i++)
+	for (i = 0; i < list.count; i++) {
+		deploy_state_load(ctx->svc, &list.items[i]);
 		if (tenant_to_json(g, &list.items[i], &catalog,
 		    ctx->svc->conf->tenant_url_format) == -1)
 			goto oom;
+	}
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	status = http_reply_json(res, 200, g);

@@ -1416,14 +1416,18 @@ out:
 	return rc;
 }
 
-/* Prints `t` as the API's JSON object, on one line.  0 or -1. */
+/*
+ * Prints `t` as the API's JSON object, on one line, filling t->deployed
+ * first.  0 or -1.
+ */
 static int
-tenant_print_json(struct cli *cli, const struct tenant *t,
+tenant_print_json(struct cli *cli, struct tenant *t,
     const struct module_catalog *cat)
 {
 	yajl_gen	g;
 	int		rc = -1;
 
+	deploy_state_load(&cli->svc, t);
 	if ((g = json_gen_new()) == NULL)
 		goto out;
 	if (tenant_to_json(g, t, cat, cli->conf.tenant_url_format) != 0 ||
@@ -1532,7 +1536,7 @@ cmd_tenant_list(struct cli *cli, const struct cli_options *o)
 	struct module_catalog	 cat;
 	struct tenant_query	 q;
 	struct tenant_list	 list;
-	const struct tenant	*t;
+	struct tenant		*t;
 	yajl_gen		 g = NULL;
 	int			 json = (o->given & OPTION_JSON) != 0;
 	int			 done = 0, rc = CLI_FAILED;
@@ -1572,6 +1576,7 @@ cmd_tenant_list(struct cli *cli, const struct cli_options *o)
 		for (i = 0; i < list.count; i++) {
 			t = &list.items[i];
 			if (json) {
+				deploy_state_load(&cli->svc, t);
 				if (tenant_to_json(g, t, &cat,
 				    cli->conf.tenant_url_format) != 0)
 					goto json_fail;

@@ -125,6 +125,8 @@ my $id = $tenant->{id};
 ok(!exists $tenant->{deploy_job_id}, 'deploy=false: no deploy_job_id in the answer');
 is(scalar(jobs_of($id)), 0, 'deploy=false: no job queued');
 is($tenant->{logo}, 'logo.png', 'the tenant has a logo');
+ok(JSON::PP::is_bool($tenant->{deployed}) && !$tenant->{deployed},
+    'deploy=false: the tenant JSON says deployed false');
 
 $r = $s->post('/api/tenants/', json => { name => 'Queued Co', subdomain => 'queuedco' });
 is($r->{status}, 201, 'create with the default deploy') or diag $r->{content};
@@ -138,6 +140,7 @@ is($jobs[0][1], 'deploy', 'job kind deploy');
 is($jobs[0][2], 'queued', 'job status queued');
 is_deeply(JSON::PP::decode_json($jobs[0][3]), { force => JSON::PP::false() },
     'job payload {"force": false}');
+ok(!$queued->{deployed}, 'a deploy only queued: deployed false');
 
 # --- synchronous deploy ---------------------------------------------------
 
@@ -184,6 +187,15 @@ is($env, join('', 'NEXT_PUBLIC_TENANT_NAME="Deploy Co"', "\n",
     '.env.local has the NEXT_PUBLIC_* values');
 my ($audit) = $s->sql("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id AND action = 'tenant.deploy'");
 is($audit->[0], 1, 'the deploy is in the audit log');
+
+# The list carries the deployed state, so the admin UI offers Deploy or
+# Redeploy without a health check per row.
+my %listed = map { $_->{subdomain} => $_ } @{$s->get('/api/tenants/?search=co&page_size=100')->{json}{results} // []};
+ok($listed{deployco} && JSON::PP::is_bool($listed{deployco}{deployed}) && $listed{deployco}{deployed},
+    'list: the deployed tenant says deployed true');
+ok($listed{queuedco} && !$listed{queuedco}{deployed},
+    'list: the tenant whose deploy is still queued says deployed false');
+ok($s->get("/api/tenants/$id/")->{json}{deployed}, 'show: deployed true');
 
 # --- files changed by the tenant, and its own files ------------------------
 

@@ -73,6 +73,7 @@ sub audit_count {
 my $acme = create_deployed('acme');
 my $id = $acme->{id};
 ok(-f "$TENANTS/acme/public/index.html", 'acme is deployed');
+ok($s->get("/api/tenants/$id/")->{json}{deployed}, '... and its JSON says deployed true');
 is($s->get("$CONFIG/acme/config/", token => undef)->{status}, 200,
     'config by subdomain answers while active');
 
@@ -86,6 +87,8 @@ ok(JSON::PP::is_bool($archived->{is_active}) && !$archived->{is_active},
     '... is_active false');
 like($archived->{archived_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
     '... archived_at set');
+ok(JSON::PP::is_bool($archived->{deployed}) && !$archived->{deployed},
+    '... deployed false: its site is offline');
 is_deeply([sort keys %$archived],
     [sort keys %{$s->get("/api/tenants/$id/")->{json}}],
     '... the same tenant object as GET answers');
@@ -144,6 +147,7 @@ $r = restore($id);
 is($r->{status}, 200, 'restore answers 200') or diag $r->{content};
 ok($r->{json}{is_active}, '... is_active true');
 is($r->{json}{archived_at}, undef, '... archived_at null');
+ok($r->{json}{deployed}, '... deployed true again');
 ok(-f "$TENANTS/acme/public/index.html", 'the folder is back in tenants_dir');
 ok(!-e "$ARCHIVE/acme", 'and gone from archive_dir');
 my $config = TenantdStack->read_json_file("$TENANTS/acme/config.json");

@@ -12,7 +12,9 @@
 //
 // Prints TAP.  Every check the issue asks for is here: login and the
 // redirect back, dashboard statistics, create with a logo and chosen
-// modules watching the deploy progress reach 100%, search, a module toggle,
+// modules watching the deploy progress reach 100% (the "correct the marked
+// fields" message going once they are corrected), search, every row's
+// deploy label, health and logo without scrolling, a module toggle,
 // colors edited, archive and restore, delete with the typed confirmation,
 // a tenant named like markup shown as text, and an expired session that
 // goes to the login page and back.  Along the way: no script errors, no
@@ -458,19 +460,29 @@ await group('create a tenant', async () => {
 	await page.getByRole('heading', { name: 'Create a tenant' }).click();
 	docShots.set('create-tenant', await screenshot('create-form'));
 
-	// A reserved subdomain: the server's field error lands next to the field
-	// and nothing typed is lost.
+	// A reserved subdomain and a malformed email: the server's field errors
+	// land next to the fields and nothing typed is lost.
+	const email = page.getByLabel('Contact email');
 	await subdomain.fill('admin');
+	await email.fill('not an address');
 	await page.getByRole('button', { name: 'Create tenant' }).click();
 	await page.locator('#subdomain-error:not([hidden])').waitFor();
 	await like(await page.locator('#subdomain-error').textContent(), /reserved/i,
 	    'the server\'s field error is shown next to the subdomain');
+	await ok(await page.locator('#contact_email-error').isVisible(), 'and next to the email');
 	await is(await page.getByLabel('Client name').inputValue(), CREATED.name, 'the name is kept after the error');
 	await ok(await page.locator('#module-wallet').isChecked(), 'the chosen modules are kept after the error');
 	await ok(await page.locator('.logo-preview img').isVisible(), 'the logo is kept after the error');
 	await is(await page.evaluate(() => document.activeElement?.id), 'subdomain', 'focus moves to the field in error');
+	const formMessage = page.locator('#form-message');
+	await like(await formMessage.textContent(), /not created; correct the marked fields/, 'the form says to correct the marked fields');
 
 	await subdomain.fill(CREATED.subdomain);
+	await ok(await page.locator('#subdomain-error').isHidden(), 'correcting the subdomain clears its error');
+	await ok(await formMessage.isVisible(), 'the form message stays while the email is still marked');
+	await email.fill('it@acme-widgets.example');
+	await ok(await page.locator('#contact_email-error').isHidden(), 'correcting the email clears its error');
+	await ok(await formMessage.isHidden(), 'with every marked field corrected, the form message is gone');
 	await page.locator('#subdomain-status[data-state="available"]').waitFor();
 
 	// Record every value the progress bar shows.
@@ -582,6 +594,51 @@ await group('tenant list', async () => {
 	await noSidewaysScroll(`/admin/tenants?search=${CREATED.subdomain}`, 'tenant list');
 });
 
+await group('every row shows its deploy label, health and logo without scrolling', async () => {
+	const fresh = await apiCall('POST', '/api/tenants/?deploy=false', { name: 'Undeployed Ltd', subdomain: 'undeployed-ltd' });
+	await is(fresh.status, 201, 'setup: a tenant created without deploying its site');
+	const firstPage = (await apiCall('GET', `/api/tenants/?page_size=20&ordering=-created_at`)).json.results;
+	await ok(firstPage.some((tenant) => tenant.deployed) && firstPage.some((tenant) => !tenant.deployed),
+	    'API: the first page holds deployed tenants and one that is not');
+	await page.goto('/admin/tenants');
+	await page.locator('li.tenant-row').first().waitFor();
+	// The page's rows are drawn together, so this is each row as first shown.
+	const drawn = await page.evaluate(() => [...document.querySelectorAll('li.tenant-row')].map((row) => {
+		const deploy = [...row.querySelectorAll('.tenant-actions button')].find((button) => /deploy/i.test(button.textContent));
+		return `${row.dataset.subdomain}: ${deploy?.textContent}`;
+	}));
+	await is(drawn.join(', '), firstPage.map((tenant) => `${tenant.subdomain}: ${tenant.deployed ? 'Redeploy' : 'Deploy'}`).join(', '),
+	    'from the moment they are drawn, rows offer Redeploy for a deployed site and Deploy otherwise');
+	const last = page.locator('li.tenant-row').last();
+	const lastTop = (await last.boundingBox())?.y ?? 0;
+	await ok(lastTop > DESKTOP.height, `the last row starts below the fold (${Math.round(lastTop)} px)`);
+	const verdicts = await page.waitForFunction(() => [...document.querySelectorAll('li.tenant-row .health-badge')]
+	    .every((badge) => /badge-(healthy|attention)/.test(badge.className)), null, { timeout: 30000 })
+	    .then(() => true, () => false);
+	await ok(verdicts, 'without scrolling, every row gets its health verdict');
+	await is(await page.evaluate(() => window.scrollY), 0, '  (the page was not scrolled)');
+	await is(await last.locator('.health-badge').count(), 1, '  the last row included');
+	await like(await last.locator('.health-badge').textContent(), /^(Healthy|Needs attention|Not deployed)$/,
+	    `  the last row says "${await last.locator('.health-badge').textContent()}"`);
+	const undeployed = rowOf('undeployed-ltd');
+	await is(await undeployed.locator('.health-badge').textContent(), 'Not deployed', 'the tenant without a site says Not deployed');
+	await is(await undeployed.getByRole('button', { name: /deploy/i }).textContent(), 'Deploy', '  and offers Deploy');
+
+	const logo = rowOf(CREATED.subdomain).locator('img.tenant-logo-image');
+	await is(await logo.count(), 1, 'a tenant with a logo shows it in its row');
+	await like(await logo.getAttribute('src') ?? '', new RegExp(`^/api/tenants/by-subdomain/${CREATED.subdomain}/assets/logo\\.png(\\?|$)`),
+	    '  from the asset route');
+	const loaded = await page.waitForFunction((sub) => {
+		const image = document.querySelector(`li.tenant-row[data-subdomain="${sub}"] img.tenant-logo-image`);
+		return image !== null && image.complete && image.naturalWidth === 96;
+	}, CREATED.subdomain).then(() => true, () => false);
+	await ok(loaded, '  and it loaded (96 px wide)');
+	await is(await undeployed.locator('img').count(), 0, 'a tenant without a logo has no image');
+	await is(await undeployed.locator('.tenant-monogram').textContent(), 'U', '  but its initial instead');
+	await screenshot('tenant-list-rows', { fullPage: false });
+	await is((await apiCall('DELETE', `/api/tenants/${fresh.json?.id}/`)).status, 204, 'cleanup: the undeployed tenant is deleted');
+});
+
 await group('toggle a module', async () => {
 	const row = await findInList(CREATED.subdomain);
 	await row.getByRole('button', { name: 'Modules' }).click();
@@ -640,6 +697,10 @@ await group('edit the colors', async () => {
 	await dialog.getByRole('button', { name: 'Save changes' }).click();
 	await dialog.locator('.field-error:not([hidden])').first().waitFor();
 	await ok(await dialog.isVisible(), 'a refused edit keeps the dialog open with the field error');
+	await like(await dialog.locator('p.message').textContent(), /correct the marked fields/, 'and says to correct it');
+	await dialog.getByLabel('Contact email').fill('it@acme-widgets.example');
+	await ok(await dialog.locator('.field-error:not([hidden])').count() === 0 && await dialog.locator('p.message').isHidden(),
+	    'correcting the email clears its error and the dialog\'s message');
 	await page.keyboard.press('Escape');
 	await dialog.waitFor({ state: 'detached' });
 });

@@ -14,7 +14,8 @@
 //
 // Prints TAP (tap.mjs).  Checked: all modules in order; locked ones dimmed
 // (computed filter and opacity) with a lock badge, a tooltip on hover and
-// on keyboard focus (role=tooltip, aria-describedby, Escape hides it),
+// on keyboard focus (role=tooltip, aria-describedby, Escape hides it)
+// inside its own card, covering no other card,
 // aria-disabled yet focusable, and Enter, Space or a click opening the
 // upgrade dialog with the module key in its contact link instead of
 // navigating; enabled ones navigating to their page; branding (the
@@ -164,6 +165,37 @@ function expectedEnabled(tenant) {
 	return new Set([...CORE, ...tenant.modules]);
 }
 
+// Where the (shown) tooltip of module `key` is: the other module cards it
+// overlaps, whether it lies within its own card, and whether it is what
+// shows at its own centre (nothing covers it).
+function tooltipPlacement(key) {
+	return page.evaluate((moduleKey) => {
+		const tip = document.getElementById(`tip-${moduleKey}`);
+		const box = tip.getBoundingClientRect();
+		const own = tip.closest('li.module').getBoundingClientRect();
+		const overlaps = (other) => box.left < other.right && other.left < box.right &&
+		    box.top < other.bottom && other.top < box.bottom;
+		// The tooltip lets the pointer through; hit-test it for a moment.
+		tip.style.pointerEvents = 'auto';
+		const atCentre = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+		tip.style.pointerEvents = '';
+		return {
+			covers: [...document.querySelectorAll('li.module')]
+			    .filter((item) => item.dataset.module !== moduleKey && overlaps(item.getBoundingClientRect()))
+			    .map((item) => item.dataset.module),
+			inside: box.left >= own.left && box.right <= own.right && box.top >= own.top && box.bottom <= own.bottom,
+			onTop: atCentre !== null && tip.contains(atCentre),
+		};
+	}, key);
+}
+
+async function tooltipPlacedWell(key, how) {
+	const placement = await tooltipPlacement(key);
+	await is(placement.covers.join(','), '', `${how}: the tooltip covers no other module card`);
+	await ok(placement.inside, `${how}: it lies within its own card`);
+	await ok(placement.onTop, `${how}: nothing covers the tooltip itself`);
+}
+
 // --- the tests -------------------------------------------------------------------------
 
 await group('the home page shows every module in order', async () => {
@@ -247,6 +279,7 @@ await group('the tooltip shows on hover', async () => {
 	await tooltipOf(key).waitFor({ state: 'visible' });
 	await ok(await tooltipOf(key).isVisible(), `hovering ${key} shows its tooltip`);
 	await page.waitForFunction((id) => getComputedStyle(document.getElementById(id)).opacity === '1', `tip-${key}`);
+	await tooltipPlacedWell(key, 'hover');
 	docShot = await screenshot('home-hover-tooltip', { fullPage: false });
 	await page.mouse.move(2, 2);
 	await tooltipOf(key).waitFor({ state: 'hidden' });
@@ -264,6 +297,7 @@ await group('the tooltip shows on keyboard focus; Enter opens the upgrade prompt
 	await is(focused, key, `Tab reaches the locked ${key} card`);
 	await tooltipOf(key).waitFor({ state: 'visible' });
 	await ok(await tooltipOf(key).isVisible(), 'keyboard focus shows its tooltip');
+	await tooltipPlacedWell(key, 'keyboard focus');
 	await screenshot('keyboard-focus-tooltip', { fullPage: false });
 	await page.keyboard.press('Escape');
 	await tooltipOf(key).waitFor({ state: 'hidden' });
@@ -415,6 +449,7 @@ await group('phones: 360 px wide', async () => {
 	await tooltipOf(key).waitFor({ state: 'visible' });
 	const box = await tooltipOf(key).boundingBox();
 	await ok(box !== null && box.x >= 0 && box.x + box.width <= PHONE.width, 'the tooltip fits the screen');
+	await tooltipPlacedWell(key, 'phone');
 	await screenshot('phone');
 	await page.setViewportSize(DESKTOP);
 });

@@ -71,10 +71,6 @@ fieldErrors.register('primary_color', primaryField);
 fieldErrors.register('secondary_color', secondaryField);
 fieldErrors.register('logo', logo);
 
-for (const field of [nameField, subdomainField, emailField]) {
-	field.input.addEventListener('input', () => setFieldError(field, ''));
-}
-
 // --- subdomain: Generate and the availability check --------------------------------
 
 const STATUS_LABEL = {
@@ -180,7 +176,10 @@ async function loadModules() {
 		const modules = await api('GET', '/api/modules/');
 		replaceContent(container, (Array.isArray(modules) ? modules : []).map(moduleCard));
 		if (moduleBoxes.length > 0) {
-			fieldErrors.register('module_keys', { input: moduleBoxes.find((box) => !box.disabled) ?? moduleBoxes[0], error: byId('module_keys-error') });
+			const moduleField = { input: moduleBoxes.find((box) => !box.disabled) ?? moduleBoxes[0], error: byId('module_keys-error') };
+			fieldErrors.register('module_keys', moduleField);
+			// Changing the choice is correcting it.
+			container.addEventListener('change', () => setFieldError(moduleField, ''));
 		}
 	} catch (error) {
 		if (!isQuiet(error)) {
@@ -292,16 +291,15 @@ async function submit(event) {
 			setFieldError(subdomainField, error.message);
 			setSubdomainStatus('taken', `${STATUS_LABEL.taken}: ${error.message}`);
 			subdomainField.input.focus();
-			showMessage(formMessage, 'The tenant was not created: the subdomain is taken.', 'error');
+			fieldErrors.keepUntilCorrected(formMessage, 'The tenant was not created: the subdomain is taken.');
+			return;
+		}
+		if (error instanceof ApiError && error.status === 400 && Object.keys(error.fields).length > 0) {
+			fieldErrors.report(error.fields, formMessage, 'The tenant was not created');
 			return;
 		}
 		if (error instanceof ApiError && error.status === 400) {
-			const unplaced = fieldErrors.show(error.fields);
-			const detail = unplaced.length > 0 ? ` ${unplaced.join('; ')}` : '';
-			showMessage(formMessage,
-			    Object.keys(error.fields).length > 0
-				? `The tenant was not created; correct the marked fields.${detail}`
-				: `The tenant was not created: ${error.message}`, 'error');
+			showMessage(formMessage, `The tenant was not created: ${error.message}`, 'error');
 			return;
 		}
 		showMessage(formMessage, `The tenant was not created: ${errorMessage(error)}`, 'error');

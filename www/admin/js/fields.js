@@ -2,14 +2,19 @@
 // labelled text fields with an error slot, a color chosen with a picker or
 // typed as #rrggbb (kept in sync), a logo upload with preview and
 // client-side checks, and the mapping of the API's `fields` errors onto
-// them.  Everything is built with h(); nothing is parsed as HTML.
+// them, with a form message that goes once the marked fields are
+// corrected.  Everything is built with h(); nothing is parsed as HTML.
 
 import { h, uniqueId } from './dom.js';
 import { icon } from './icons.js';
+import { showMessage } from './layout.js';
 
 export const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 export const LOGO_MAX_BYTES = 2 * 1024 * 1024;
 const COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/;
+// Fired (bubbling) by a field's error slot whenever its mark changes, so a
+// form can tell when the last marked field was corrected.
+const FIELD_ERROR_CHANGED = 'fielderrorchange';
 
 // The icon of a module (decorative: its name is always written next to it).
 export function moduleIcon(name) {
@@ -31,6 +36,7 @@ function errorSlot(id) {
 // Shows `message` in a field's error slot and marks its input invalid; an
 // empty message clears both.
 export function setFieldError(field, message) {
+	const wasMarked = !field.error.hidden;
 	field.error.textContent = message;
 	field.error.hidden = message === '';
 	if (message === '') {
@@ -38,10 +44,14 @@ export function setFieldError(field, message) {
 	} else {
 		field.input.setAttribute('aria-invalid', 'true');
 	}
+	if (wasMarked !== !field.error.hidden) {
+		field.error.dispatchEvent(new Event(FIELD_ERROR_CHANGED, { bubbles: true }));
+	}
 }
 
 // A labelled text input: returns {element, input, error}.  `extra` is
 // placed right after the input (the Generate button, a status line).
+// Typing in it clears its error: the user is correcting it.
 export function textField({ id, name, label, type = 'text', value = '',
     required = false, autocomplete, placeholder, hint, maxlength, extra }) {
 	const inputId = id ?? uniqueId(name);
@@ -52,6 +62,7 @@ export function textField({ id, name, label, type = 'text', value = '',
 	const hintElement = hint ? h('p', { id: `${inputId}-hint`, class: 'hint' }, hint) : null;
 	const error = errorSlot(inputId);
 	describe(input, hintElement, error);
+	input.addEventListener('input', () => setFieldError({ input, error }, ''));
 	const element = h('div', { class: 'field' },
 	    h('label', { for: inputId }, label, required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null),
 	    extra ? h('div', { class: 'field-row' }, input, extra) : input,
@@ -216,12 +227,14 @@ export function logoField({ id, label, currentUrl = null }) {
 	};
 }
 
-// Maps the API's {"fields": {name: message}} onto registered fields.
-// Returns the messages of fields the form does not show, for the general
-// message.
+// Maps the API's {"fields": {name: message}} onto registered fields, and
+// keeps the form's message ("correct the marked fields") only as long as
+// a field is still marked.
 export class FieldErrors {
 	constructor() {
 		this.fields = new Map();
+		this.pending = null;
+		this.watchedForm = null;
 	}
 
 	register(name, field) {
@@ -229,9 +242,52 @@ export class FieldErrors {
 	}
 
 	clear() {
+		this.pending = null;
 		for (const field of this.fields.values()) {
 			setFieldError(field, '');
 		}
+	}
+
+	// Does any registered field show an error?
+	marked() {
+		return [...this.fields.values()].some((field) => !field.error.hidden);
+	}
+
+	// Shows the API's field errors next to their fields and, in message
+	// element `message`, "<prefix>; correct the marked fields." with the
+	// problems no field shows.  Once every marked field is corrected, only
+	// those problems stay ("<prefix>: ..."), or the message goes.
+	report(fieldMessages, message, prefix) {
+		const unplaced = this.show(fieldMessages);
+		const rest = unplaced.length > 0 ? `${prefix}: ${unplaced.join('; ')}` : '';
+		if (!this.marked()) {
+			showMessage(message, rest, 'error');
+			return;
+		}
+		this.keepUntilCorrected(message,
+		    `${prefix}; correct the marked fields.${unplaced.length > 0 ? ` ${unplaced.join('; ')}` : ''}`, rest);
+	}
+
+	// Shows error `text` in `message` (inside the form of the fields) until
+	// no field is marked any more; then `rest` takes its place ('' hides
+	// the message).
+	keepUntilCorrected(message, text, rest = '') {
+		showMessage(message, text, 'error');
+		this.pending = { message, rest };
+		const form = message.closest('form');
+		if (form !== null && form !== this.watchedForm) {
+			form.addEventListener(FIELD_ERROR_CHANGED, () => this.dropWhenCorrected());
+			this.watchedForm = form;
+		}
+	}
+
+	dropWhenCorrected() {
+		if (this.pending === null || this.marked()) {
+			return;
+		}
+		const { message, rest } = this.pending;
+		this.pending = null;
+		showMessage(message, rest, 'error');
 	}
 
 	// Shows each message next to its field, focuses the first one, and

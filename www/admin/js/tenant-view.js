@@ -1,6 +1,6 @@
 // tenant-view.js - small pieces of a tenant's display shared by the
-// dashboard and the tenant list: the active/archived badge, dates, and the
-// two brand colors as swatches.
+// dashboard and the tenant list: the active/archived badge, dates, the
+// two brand colors as swatches, and the logo.
 
 import { h } from './dom.js';
 
@@ -47,3 +47,39 @@ export function colorSwatches(tenant) {
 	    h('span', { class: 'visually-hidden' },
 		`Colors ${tenant.primary_color ?? ''} and ${tenant.secondary_color ?? ''}`));
 }
+
+// Where the admin host serves the logo of `tenant` (the public asset
+// route), or null when it has none, or is archived (its folder, and with it
+// its assets, is offline).  updated_at rides along as a query, so a changed
+// logo is not taken from the browser's cache under the same name.
+export function logoUrl(tenant) {
+	if (typeof tenant?.logo !== 'string' || tenant.logo === '' || !tenant.is_active) {
+		return null;
+	}
+	const version = typeof tenant.updated_at === 'string' ? `?v=${encodeURIComponent(tenant.updated_at)}` : '';
+	return `/api/tenants/by-subdomain/${encodeURIComponent(tenant.subdomain)}/assets/${encodeURIComponent(tenant.logo)}${version}`;
+}
+
+// The first letter of a name, for a tenant without a logo.
+function initial(name) {
+	const first = Array.from(typeof name === 'string' ? name.trim() : '')[0];
+	return first === undefined ? '?' : first.toUpperCase();
+}
+
+// A small square with the tenant's logo, or its initial when there is no
+// logo or it does not load.  Decorative: the tenant's name is always
+// written next to it.
+export function logoThumbnail(tenant) {
+	const monogram = () => h('span', { class: 'tenant-logo tenant-monogram', 'aria-hidden': 'true' }, initial(tenant.name));
+	const url = logoUrl(tenant);
+	if (url === null) {
+		return monogram();
+	}
+	const image = h('img', {
+		class: 'tenant-logo-image', src: url, alt: '', width: '40', height: '40', decoding: 'async',
+	});
+	const frame = h('span', { class: 'tenant-logo' }, image);
+	image.addEventListener('error', () => frame.replaceWith(monogram()));
+	return frame;
+}
+

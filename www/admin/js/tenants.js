@@ -1,8 +1,9 @@
 // tenants.js - /admin/tenants: the tenant list with search (debounced),
 // active/archived filter, ordering and infinite scroll over the paged API
-// (GET /api/tenants/, following "next"), and per tenant: module chips, a
-// health badge loaded when the row scrolls into view, and the actions
-// edit, modules, deploy, health details, archive/restore and delete.
+// (GET /api/tenants/, following "next"), and per tenant: its logo, module
+// chips, a health badge checked as soon as the row is drawn, and the
+// actions edit, modules, deploy (labelled Deploy or Redeploy from the
+// tenant's "deployed"), health details, archive/restore and delete.
 // Search, filter and ordering live in the page URL, so a link such as
 // /admin/tenants?search=acme opens the list already filtered.
 
@@ -12,12 +13,15 @@ import { byId, debounce, h, replaceContent, safeHref, uniqueId } from './dom.js'
 import { colorField, FieldErrors, logoField, moduleIcon, textField } from './fields.js';
 import { createProgress, jobStatusText, waitForJob } from './jobs.js';
 import { showMessage, showPageError, showPageMessage, startPage } from './layout.js';
-import { colorSwatches, formatDate, statusBadge } from './tenant-view.js';
+import { colorSwatches, formatDate, logoThumbnail, logoUrl, statusBadge } from './tenant-view.js';
 
 const PAGE_SIZE = 20;
 const SEARCH_DELAY_MS = 300;
 // Start loading the next page this far before the end of the list shows.
 const SCROLL_MARGIN_PX = 300;
+// Health checks in flight at once: enough to fill a page quickly, few
+// enough to leave workers for everything else.
+const HEALTH_CHECKS_AT_ONCE = 4;
 const ORDERINGS = new Set(['-created_at', 'created_at', 'name', '-name', 'subdomain', '-subdomain']);
 
 const searchInput = byId('search');
@@ -163,6 +167,7 @@ function reload() {
 		row.dispose();
 	}
 	rows.clear();
+	healthQueue.length = 0;
 	list.replaceChildren();
 	nextUrl = null;
 	totalCount = 0;
@@ -191,15 +196,30 @@ function healthVerdict(health) {
 	return { label: 'Healthy', kind: 'healthy' };
 }
 
-// Rows ask for their health the first time they scroll into view.
-const healthObserver = new IntersectionObserver((entries) => {
-	for (const entry of entries) {
-		if (entry.isIntersecting) {
-			healthObserver.unobserve(entry.target);
-			rows.get(Number(entry.target.dataset.tenantId))?.loadHealth();
+// Every row asks for its health as soon as it is drawn, not when it is
+// scrolled to, so no row shows a stale state; the checks wait in a queue
+// and run HEALTH_CHECKS_AT_ONCE at a time.
+const healthQueue = [];
+let healthChecksRunning = 0;
+
+function checkHealthSoon(row) {
+	healthQueue.push(row);
+	runHealthChecks();
+}
+
+function runHealthChecks() {
+	while (healthChecksRunning < HEALTH_CHECKS_AT_ONCE && healthQueue.length > 0) {
+		const row = healthQueue.shift();
+		if (row.disposed) {
+			continue;
 		}
+		healthChecksRunning += 1;
+		row.loadHealth().finally(() => {
+			healthChecksRunning -= 1;
+			runHealthChecks();
+		});
 	}
-}, { rootMargin: '100px' });
+}
 
 // --- one tenant ----------------------------------------------------------------------
 
@@ -209,10 +229,12 @@ class TenantRow {
 		this.health = null;
 		this.healthController = null;
 		this.busy = false;
+		this.disposed = false;
 		const nameId = uniqueId('tenant-name');
 		this.nameElement = h('h2', { class: 'tenant-name', id: nameId });
 		this.statusSlot = h('span');
-		this.healthBadge = h('span', { class: 'badge health-badge' }, 'Health: not checked');
+		this.healthBadge = h('span', { class: 'badge health-badge' }, 'Health: checking…');
+		this.logoSlot = h('span', { class: 'tenant-logo-slot' });
 		this.swatchSlot = h('span');
 		this.link = h('a', { class: 'tenant-link', target: '_blank', rel: 'noopener noreferrer' });
 		this.created = h('span');
@@ -225,11 +247,8 @@ class TenantRow {
 		this.healthButton = h('button', { type: 'button', class: 'btn btn-small btn-secondary', onclick: () => this.openHealth() }, 'Health');
 		this.archiveButton = h('button', { type: 'button', class: 'btn btn-small btn-secondary', onclick: () => this.toggleArchive() }, 'Archive');
 		this.deleteButton = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', onclick: () => this.openDelete() }, 'Delete');
-		this.element = h('li', {
-			class: 'tenant-row', 'aria-labelledby': nameId,
-			dataset: { tenantId: String(tenant.id) },
-		},
-		    h('div', { class: 'tenant-head' }, this.nameElement, this.statusSlot, this.healthBadge, this.swatchSlot),
+		this.element = h('li', { class: 'tenant-row', 'aria-labelledby': nameId },
+		    h('div', { class: 'tenant-head' }, this.logoSlot, this.nameElement, this.statusSlot, this.healthBadge, this.swatchSlot),
 		    h('div', { class: 'tenant-meta' }, this.link, this.created),
 		    this.chips,
 		    this.progressSlot,
@@ -238,7 +257,7 @@ class TenantRow {
 			this.editButton, this.modulesButton, this.deployButton, this.healthButton,
 			this.archiveButton, this.deleteButton));
 		this.update(tenant);
-		healthObserver.observe(this.element);
+		checkHealthSoon(this);
 	}
 
 	// Redraws the row for `tenant` (the API's answer after a change).
@@ -247,6 +266,7 @@ class TenantRow {
 		this.element.dataset.subdomain = tenant.subdomain;
 		this.element.classList.toggle('is-archived', !tenant.is_active);
 		this.nameElement.textContent = tenant.name;
+		replaceContent(this.logoSlot, logoThumbnail(tenant));
 		replaceContent(this.statusSlot, statusBadge(tenant));
 		replaceContent(this.swatchSlot, colorSwatches(tenant));
 		const href = safeHref(tenant.tenant_url);
@@ -263,13 +283,14 @@ class TenantRow {
 			moduleIcon(module.icon), module.module_name))
 		    : h('li', { class: 'chip' }, 'No modules'));
 		replaceContent(this.archiveButton, tenant.is_active ? 'Archive' : 'Restore');
+		replaceContent(this.deployButton, tenant.deployed ? 'Redeploy' : 'Deploy');
 		this.deployButton.hidden = !tenant.is_active;
 		this.healthButton.hidden = !tenant.is_active;
 		this.healthBadge.hidden = !tenant.is_active;
 	}
 
 	dispose() {
-		healthObserver.unobserve(this.element);
+		this.disposed = true;
 		this.healthController?.abort();
 	}
 
@@ -296,7 +317,7 @@ class TenantRow {
 		if (this.health === null) {
 			this.healthBadge.className = 'badge health-badge';
 			this.healthBadge.textContent = 'Health: unknown';
-			replaceContent(this.deployButton, 'Deploy');
+			replaceContent(this.deployButton, this.tenant.deployed ? 'Redeploy' : 'Deploy');
 			return;
 		}
 		const verdict = healthVerdict(this.health);
@@ -403,10 +424,7 @@ class TenantRow {
 		const email = textField({ name: 'contact_email', label: 'Contact email', type: 'email', value: tenant.contact_email ?? '', maxlength: 254 });
 		const primary = colorField({ name: 'primary_color', label: 'Primary color', value: tenant.primary_color });
 		const secondary = colorField({ name: 'secondary_color', label: 'Secondary color', value: tenant.secondary_color });
-		const currentLogo = tenant.logo && tenant.is_active
-		    ? `/api/tenants/by-subdomain/${encodeURIComponent(tenant.subdomain)}/assets/${encodeURIComponent(tenant.logo)}`
-		    : null;
-		const logo = logoField({ label: 'Logo', currentUrl: currentLogo });
+		const logo = logoField({ label: 'Logo', currentUrl: logoUrl(tenant) });
 		errors.register('name', name);
 		errors.register('contact_email', email);
 		errors.register('primary_color', primary);
@@ -456,8 +474,7 @@ class TenantRow {
 					return;
 				}
 				if (error instanceof ApiError && error.status === 400 && Object.keys(error.fields).length > 0) {
-					const unplaced = errors.show(error.fields);
-					showMessage(message, `Not saved; correct the marked fields.${unplaced.length > 0 ? ` ${unplaced.join('; ')}` : ''}`, 'error');
+					errors.report(error.fields, message, 'Not saved');
 				} else {
 					showMessage(message, `Not saved: ${errorMessage(error)}`, 'error');
 				}
