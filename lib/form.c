@@ -34,7 +34,8 @@ const struct form_limits form_default_limits = {
 	256,			/* max_fields */
 	256,			/* max_name_bytes */
 	64 * 1024,		/* max_value_bytes */
-	2 * 1024 * 1024		/* max_file_bytes */
+	2 * 1024 * 1024,	/* max_file_bytes */
+	100000			/* max_json_nodes */
 };
 
 /* Sets up an empty form; allocates nothing. */
@@ -755,8 +756,10 @@ form_from_json_object(struct form *f, const struct json_value *obj,
 
 /*
  * Parses a JSON body, which must be one object, into `f` with
- * form_from_json_object().  The tree is kept in f->json.  Returns FORM_OK
- * or another status with a message.
+ * form_from_json_object().  The parse itself stops at max_json_nodes
+ * values, so the tree is bounded before max_fields is ever looked at.  The
+ * tree is kept in f->json.  Returns FORM_OK or another status with a
+ * message.
  */
 enum form_status
 form_parse_json(struct form *f, const char *body, size_t len,
@@ -764,11 +767,17 @@ form_parse_json(struct form *f, const char *body, size_t len,
 {
 	struct json_value	*root;
 
+	if (limits == NULL)
+		limits = &form_default_limits;
 	if (f->json != NULL)
 		return form_fail(err, errlen, FORM_MALFORMED,
 		    "more than one JSON body");
-	if ((root = json_parse(body, len, err, errlen)) == NULL)
-		return errno == ENOMEM ? FORM_NO_MEMORY : FORM_MALFORMED;
+	if ((root = json_parse_limited(body, len, limits->max_json_nodes, err,
+	    errlen)) == NULL) {
+		if (errno == ENOMEM)
+			return FORM_NO_MEMORY;
+		return errno == E2BIG ? FORM_TOO_LARGE : FORM_MALFORMED;
+	}
 	f->json = root;
 	if (root->type != JSON_OBJECT)
 		return form_fail(err, errlen, FORM_MALFORMED,

@@ -63,9 +63,13 @@ struct form_limits {
 	size_t	max_name_bytes;		/* per field name */
 	size_t	max_value_bytes;	/* per non-file value */
 	size_t	max_file_bytes;		/* per file part */
+	size_t	max_json_nodes;		/* values in a JSON body, all levels */
 };
 
-/* Sensible limits for API requests (256 fields, 256 B names, 64 KiB values). */
+/*
+ * Sensible limits for API requests (256 fields, 256 B names, 64 KiB values,
+ * 2 MiB files, 100000 JSON values).
+ */
 extern const struct form_limits form_default_limits;
 
 enum form_status {

@@ -24,6 +24,15 @@
 
 #define SESSION_COOKIE	"tenantd_session"
 
+/*
+ * The largest login body read: a user name and password at their limits
+ * (USERNAME_MAX, PASSWORD_MAX), each byte escaped as \uXXXX, plus the
+ * framing of a multipart form, fit in it many times over.  Checked before
+ * the body is parsed or the throttle consulted, so an anonymous client
+ * cannot make a worker build a large tree.
+ */
+#define LOGIN_BODY_MAX	(16 * 1024)
+
 /* Writes {"id", "username", "created_at"} for `user` under key "user". */
 static void
 user_to_json(yajl_gen g, const struct auth_user *user)
@@ -55,9 +64,9 @@ set_session_cookie(struct http_response *res, const struct conf *c,
 /*
  * POST /api/auth/login {username, password}: 200 {"user", "csrf_token"}
  * with the session cookie; 400 when a field is missing, 401 on wrong
- * credentials, 429 with Retry-After once the attempts of this user name or
- * address passed the limit (even with the right password, so guessing
- * cannot continue).
+ * credentials, 413 for a body past LOGIN_BODY_MAX, 429 with Retry-After
+ * once the attempts of this user name or address passed the limit (even
+ * with the right password, so guessing cannot continue).
  */
 HANDLER(handle_auth_login)
 {
@@ -72,7 +81,15 @@ HANDLER(handle_auth_login)
 	int status, rc, wait, plausible;
 
 	memset(&errors, 0, sizeof(errors));
-	if ((status = http_request_form(req, res, c->max_logo_bytes)) != 0)
+	if (req->body_len > LOGIN_BODY_MAX) {
+		char message[96];
+
+		snprintf(message, sizeof(message), "login request body too "
+		    "large (limit %d bytes)", LOGIN_BODY_MAX);
+		return http_reply_error(res, 413, "body_too_large", message,
+		    NULL);
+	}
+	if ((status = http_request_form(req, res, LOGIN_BODY_MAX)) != 0)
 		return status;
 	rc = handler_string_field(&req->form, "username", &username,
 	    &username_len, &errors);

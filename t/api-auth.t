@@ -78,6 +78,9 @@ $s->is_error($r, 400, 'validation_failed', 'login without a user name', 'usernam
 $r = login(json => { username => ['admin'], password => $password });
 is($r->{status}, 400, 'a user name that is not a string is 400');
 
+$r = login(json => { username => 'admin', password => 'p' x (16 * 1024) });
+$s->is_error($r, 413, 'body_too_large', 'a login body over 16 KiB');
+
 # --- the session ----------------------------------------------------------
 
 $r = $s->get('/api/auth/me', token => undef, cookie => $cookie);

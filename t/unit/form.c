@@ -615,6 +615,43 @@ test_json(void)
 	form_release(&f);
 }
 
+/*
+ * The JSON node budget is applied by the parse itself: a body over it is
+ * FORM_TOO_LARGE (413) even when max_fields would never be reached, and
+ * max_fields is not what stops it.
+ */
+static void
+test_json_node_budget(void)
+{
+	struct form		 f;
+	struct form_limits	 limits = form_default_limits;
+
+	is_int(form_default_limits.max_json_nodes, 100000,
+	    "default max_json_nodes");
+	limits.max_json_nodes = 5;
+	form_init(&f);
+	is_int(json_body(&f, "{\"a\": [1, 2, 3]}", &limits), FORM_OK,
+	    "object, array and 3 numbers fit 5 nodes");
+	form_release(&f);
+	form_init(&f);
+	is_int(json_body(&f, "{\"a\": [1, 2, 3, 4]}", &limits),
+	    FORM_TOO_LARGE, "a fourth number does not");
+	ok(strstr(err, "more than 5 values") != NULL,
+	    "the message names the budget (%s)", err);
+	ok(f.json == NULL && f.count == 0, "nothing kept from the refused "
+	    "body");
+	form_release(&f);
+	form_init(&f);
+	is_int(json_body(&f, "[[[[[[]]]]]]", &limits), FORM_TOO_LARGE,
+	    "nested arrays count at every level");
+	form_release(&f);
+	form_init(&f);
+	is_int(form_parse_body(&f, "application/json", "[1,2,3,4,5,6]", 13,
+	    &limits, err, sizeof(err)), FORM_TOO_LARGE,
+	    "form_parse_body passes the budget on");
+	form_release(&f);
+}
+
 /* Dispatch on Content-Type, boundaries from the header, empty bodies. */
 static void
 test_parse_body(void)
@@ -707,6 +744,7 @@ main(void)
 	test_urlencoded();
 	test_multipart();
 	test_json();
+	test_json_node_budget();
 	test_parse_body();
 	done_testing();
 	return exit_status();
