@@ -45,6 +45,7 @@ form_init(struct form *f)
 	f->fields = NULL;
 	f->count = 0;
 	f->json = NULL;
+	f->media_type = NULL;
 }
 
 /*
@@ -844,12 +845,17 @@ form_parse_body(struct form *f, const char *content_type, const char *body,
 		type_end--;
 	type_len = (size_t)(type_end - type);
 
-	if (form_equal_nocase(type, type_len, "application/json"))
+	if (form_equal_nocase(type, type_len, "application/json")) {
+		f->media_type = "application/json";
 		return form_parse_json(f, body, len, limits, err, errlen);
+	}
 	if (form_equal_nocase(type, type_len,
-	    "application/x-www-form-urlencoded"))
+	    "application/x-www-form-urlencoded")) {
+		f->media_type = "application/x-www-form-urlencoded";
 		return form_parse_urlencoded(f, body, len, limits, err, errlen);
+	}
 	if (form_equal_nocase(type, type_len, "multipart/form-data")) {
+		f->media_type = "multipart/form-data";
 		if (form_header_param(content_type, "boundary", boundary,
 		    sizeof(boundary)) != 1 || boundary[0] == '\0')
 			return form_fail(err, errlen, FORM_MALFORMED,
@@ -859,6 +865,18 @@ form_parse_body(struct form *f, const char *content_type, const char *body,
 	}
 	return form_fail(err, errlen, FORM_UNSUPPORTED,
 	    "unsupported content type");
+}
+
+/* Does `len` bytes of `body` start, after white space, with '{' or '['? */
+int
+form_body_looks_like_json(const char *body, size_t len)
+{
+	size_t	i = 0;
+
+	while (i < len && (body[i] == ' ' || body[i] == '\t' ||
+	    body[i] == '\r' || body[i] == '\n'))
+		i++;
+	return i < len && (body[i] == '{' || body[i] == '[');
 }
 
 /* The field called `name`, or NULL. */

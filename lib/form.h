@@ -56,6 +56,9 @@ struct form {
 	struct form_field *fields;
 	size_t		 count;
 	struct json_value *json;	/* the parsed JSON body, or NULL */
+	const char	*media_type;	/* how form_parse_body() read the body
+					   ("application/json" ...), NULL
+					   for an empty one; for messages */
 };
 
 struct form_limits {
@@ -115,6 +118,13 @@ enum form_status form_parse_json(struct form *f, const char *body,
 enum form_status form_from_json_object(struct form *f,
 	    const struct json_value *obj, const struct form_limits *limits,
 	    char *err, size_t errlen);
+
+/*
+ * Does a body look like JSON, i.e. start (after white space) with '{' or
+ * '['?  A browser percent-encodes both in a form, so a form body that
+ * does is almost surely JSON sent with the wrong Content-Type (curl -d).
+ */
+int	form_body_looks_like_json(const char *body, size_t len);
 
 /* The field called `name`, or NULL. */
 const struct form_field *form_get(const struct form *f, const char *name);

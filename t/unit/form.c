@@ -652,6 +652,41 @@ test_json_node_budget(void)
 	form_release(&f);
 }
 
+/* How the body was read, and JSON sent with a form's type. */
+static void
+test_media_type(void)
+{
+	struct form	f;
+
+	form_init(&f);
+	ok(f.media_type == NULL, "no media type before parsing");
+	is_int(form_parse_body(&f, "Application/JSON; charset=utf-8",
+	    "{\"x\":1}", 7, NULL, err, sizeof(err)), FORM_OK, "JSON read");
+	is_string(f.media_type, "application/json", "JSON named");
+	form_release(&f);
+	ok(f.media_type == NULL, "release forgets the media type");
+	form_init(&f);
+	is_int(form_parse_body(&f, "application/x-www-form-urlencoded",
+	    "{\"username\":\"a\"}", 16, NULL, err, sizeof(err)), FORM_OK,
+	    "JSON sent as urlencoded still parses as a form");
+	is_string(f.media_type, "application/x-www-form-urlencoded",
+	    "urlencoded named");
+	ok(form_get(&f, "username") == NULL, "and holds no username field");
+	form_release(&f);
+	form_init(&f);
+	is_int(form_parse_body(&f, "application/x-www-form-urlencoded", "",
+	    0, NULL, err, sizeof(err)), FORM_OK, "empty body");
+	ok(f.media_type == NULL, "an empty body has no media type");
+	form_release(&f);
+
+	ok(form_body_looks_like_json("{\"a\":1}", 7), "{ looks like JSON");
+	ok(form_body_looks_like_json(" \r\n\t[1]", 7),
+	    "[ after white space looks like JSON");
+	ok(!form_body_looks_like_json("a=%7B", 5), "a form does not");
+	ok(!form_body_looks_like_json("  ", 2), "white space alone does not");
+	ok(!form_body_looks_like_json("", 0), "nothing does not");
+}
+
 /* Dispatch on Content-Type, boundaries from the header, empty bodies. */
 static void
 test_parse_body(void)
@@ -745,6 +780,7 @@ main(void)
 	test_multipart();
 	test_json();
 	test_json_node_budget();
+	test_media_type();
 	test_parse_body();
 	done_testing();
 	return exit_status();
