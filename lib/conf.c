@@ -158,7 +158,7 @@ static const struct {
 	{ "max_logo_bytes", "2M" },
 	{ "max_bulk_items", "1000" },
 	{ "max_json_nodes", "100000" },
-	{ "worker_rss_high_water", "128M" },
+	{ "worker_rss_high_water", "64M" },
 	{ "session_ttl", "43200" },
 	{ "cookie_secure", "no" },
 	{ "login_max_failures", "5" },

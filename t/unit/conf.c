@@ -105,7 +105,7 @@ test_defaults(void)
 	is_int(c.max_logo_bytes, 2 * 1024 * 1024, "default max_logo_bytes");
 	is_int(c.max_bulk_items, 1000, "default max_bulk_items");
 	is_int(c.max_json_nodes, 100000, "default max_json_nodes");
-	is_int(c.worker_rss_high_water, 128 * 1024 * 1024,
+	is_int(c.worker_rss_high_water, 64 * 1024 * 1024,
 	    "default worker_rss_high_water");
 	is_int(c.session_ttl, 43200, "default session_ttl");
 	is_int(c.cookie_secure, 0, "default cookie_secure");
