@@ -47,6 +47,10 @@ struct conf {
 	size_t	 max_body_bytes;	/* request bodies past this get 413 */
 	size_t	 max_logo_bytes;	/* logos past this get 400 */
 	size_t	 max_bulk_items;	/* bulk requests past this get 413 */
+	size_t	 max_json_nodes;	/* JSON bodies with more values get 413 */
+	size_t	 worker_rss_high_water;	/* a worker above this many bytes
+					   resident exits after its request;
+					   0: never */
 
 	int	 session_ttl;		/* seconds a login session lives */
 	int	 cookie_secure;		/* add "Secure" to the session cookie */

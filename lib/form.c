@@ -34,7 +34,8 @@ const struct form_limits form_default_limits = {
 	256,			/* max_fields */
 	256,			/* max_name_bytes */
 	64 * 1024,		/* max_value_bytes */
-	2 * 1024 * 1024		/* max_file_bytes */
+	2 * 1024 * 1024,	/* max_file_bytes */
+	100000			/* max_json_nodes */
 };
 
 /* Sets up an empty form; allocates nothing. */
@@ -45,6 +46,7 @@ form_init(struct form *f)
 	f->count = 0;
 	f->json = NULL;
 	f->from_json = 0;
+	f->media_type = NULL;
 }
 
 /*
@@ -760,8 +762,10 @@ form_from_json_object(struct form *f, const struct json_value *obj,
 
 /*
  * Parses a JSON body, which must be one object, into `f` with
- * form_from_json_object().  The tree is kept in f->json.  Returns FORM_OK
- * or another status with a message.
+ * form_from_json_object().  The parse itself stops at max_json_nodes
+ * values, so the tree is bounded before max_fields is ever looked at.  The
+ * tree is kept in f->json.  Returns FORM_OK or another status with a
+ * message.
  */
 enum form_status
 form_parse_json(struct form *f, const char *body, size_t len,
@@ -769,11 +773,17 @@ form_parse_json(struct form *f, const char *body, size_t len,
 {
 	struct json_value	*root;
 
+	if (limits == NULL)
+		limits = &form_default_limits;
 	if (f->json != NULL)
 		return form_fail(err, errlen, FORM_MALFORMED,
 		    "more than one JSON body");
-	if ((root = json_parse(body, len, err, errlen)) == NULL)
-		return errno == ENOMEM ? FORM_NO_MEMORY : FORM_MALFORMED;
+	if ((root = json_parse_limited(body, len, limits->max_json_nodes, err,
+	    errlen)) == NULL) {
+		if (errno == ENOMEM)
+			return FORM_NO_MEMORY;
+		return errno == E2BIG ? FORM_TOO_LARGE : FORM_MALFORMED;
+	}
 	f->json = root;
 	if (root->type != JSON_OBJECT)
 		return form_fail(err, errlen, FORM_MALFORMED,
@@ -840,12 +850,17 @@ form_parse_body(struct form *f, const char *content_type, const char *body,
 		type_end--;
 	type_len = (size_t)(type_end - type);
 
-	if (form_equal_nocase(type, type_len, "application/json"))
+	if (form_equal_nocase(type, type_len, "application/json")) {
+		f->media_type = "application/json";
 		return form_parse_json(f, body, len, limits, err, errlen);
+	}
 	if (form_equal_nocase(type, type_len,
-	    "application/x-www-form-urlencoded"))
+	    "application/x-www-form-urlencoded")) {
+		f->media_type = "application/x-www-form-urlencoded";
 		return form_parse_urlencoded(f, body, len, limits, err, errlen);
+	}
 	if (form_equal_nocase(type, type_len, "multipart/form-data")) {
+		f->media_type = "multipart/form-data";
 		if (form_header_param(content_type, "boundary", boundary,
 		    sizeof(boundary)) != 1 || boundary[0] == '\0')
 			return form_fail(err, errlen, FORM_MALFORMED,
@@ -855,6 +870,18 @@ form_parse_body(struct form *f, const char *content_type, const char *body,
 	}
 	return form_fail(err, errlen, FORM_UNSUPPORTED,
 	    "unsupported content type");
+}
+
+/* Does `len` bytes of `body` start, after white space, with '{' or '['? */
+int
+form_body_looks_like_json(const char *body, size_t len)
+{
+	size_t	i = 0;
+
+	while (i < len && (body[i] == ' ' || body[i] == '\t' ||
+	    body[i] == '\r' || body[i] == '\n'))
+		i++;
+	return i < len && (body[i] == '{' || body[i] == '[');
 }
 
 /* The field called `name`, or NULL. */

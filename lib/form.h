@@ -64,6 +64,9 @@ struct form {
 	size_t		 count;
 	struct json_value *json;	/* the parsed JSON body, or NULL */
 	int		 from_json;	/* members of a JSON object */
+	const char	*media_type;	/* how form_parse_body() read the body
+					   ("application/json" ...), NULL
+					   for an empty one; for messages */
 };
 
 struct form_limits {
@@ -71,9 +74,13 @@ struct form_limits {
 	size_t	max_name_bytes;		/* per field name */
 	size_t	max_value_bytes;	/* per non-file value */
 	size_t	max_file_bytes;		/* per file part kept */
+	size_t	max_json_nodes;		/* values in a JSON body, all levels */
 };
 
-/* Sensible limits for API requests (256 fields, 256 B names, 64 KiB values). */
+/*
+ * Sensible limits for API requests (256 fields, 256 B names, 64 KiB values,
+ * 2 MiB files, 100000 JSON values).
+ */
 extern const struct form_limits form_default_limits;
 
 enum form_status {
@@ -119,6 +126,13 @@ enum form_status form_parse_json(struct form *f, const char *body,
 enum form_status form_from_json_object(struct form *f,
 	    const struct json_value *obj, const struct form_limits *limits,
 	    char *err, size_t errlen);
+
+/*
+ * Does a body look like JSON, i.e. start (after white space) with '{' or
+ * '['?  A browser percent-encodes both in a form, so a form body that
+ * does is almost surely JSON sent with the wrong Content-Type (curl -d).
+ */
+int	form_body_looks_like_json(const char *body, size_t len);
 
 /* The field called `name`, or NULL. */
 const struct form_field *form_get(const struct form *f, const char *name);

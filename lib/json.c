@@ -6,7 +6,10 @@
  * json_value nodes and adds the checks yajl lacks: a depth limit, duplicate
  * keys, keys holding U+0000 (which C string lookups would silently
  * truncate), strict UTF-8 (yajl lets overlong forms and surrogates through)
- * and unpaired surrogate escapes (which yajl silently rewrites).
+ * and unpaired surrogate escapes (which yajl silently rewrites).  It also
+ * counts the nodes as they are made and stops yajl at the first one past
+ * the caller's budget, so a hostile document costs at most that many
+ * nodes however long it is.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -35,6 +38,9 @@ struct json_parser {
 	char			*pending_key;	/* key awaiting its value */
 	char			 message[160];	/* our own error, if any */
 	int			 out_of_memory;
+	size_t			 nodes;		/* made so far */
+	size_t			 max_nodes;	/* the budget */
+	int			 too_many_nodes;
 };
 
 /*
@@ -154,6 +160,24 @@ json_parser_no_memory(struct json_parser *p)
 }
 
 /*
+ * Counts one more node against the budget, before it is allocated.
+ * Returns 1 while within it, else 0 with the message set, so the callback
+ * stops yajl there.
+ */
+static int
+json_parser_count(struct json_parser *p)
+{
+	if (p->nodes >= p->max_nodes) {
+		p->too_many_nodes = 1;
+		snprintf(p->message, sizeof(p->message),
+		    "more than %zu values", p->max_nodes);
+		return 0;
+	}
+	p->nodes++;
+	return 1;
+}
+
+/*
  * Attaches a finished or just-opened node to the document: as the root, as
  * the next array element, or as the value of the pending key.  Takes
  * ownership of `v` in every case.  Returns 1 to let yajl continue or 0 to
@@ -186,6 +210,8 @@ json_parser_attach(struct json_parser *p, struct json_value *v)
 static int
 json_on_null(void *ctx)
 {
+	if (!json_parser_count(ctx))
+		return 0;
 	return json_parser_attach(ctx, json_node_new(JSON_NULL));
 }
 
@@ -195,6 +221,8 @@ json_on_boolean(void *ctx, int value)
 {
 	struct json_value	*v;
 
+	if (!json_parser_count(ctx))
+		return 0;
 	if ((v = json_node_new(JSON_BOOL)) != NULL)
 		v->boolean = value != 0;
 	return json_parser_attach(ctx, v);
@@ -204,6 +232,8 @@ json_on_boolean(void *ctx, int value)
 static int
 json_on_number(void *ctx, const char *text, size_t len)
 {
+	if (!json_parser_count(ctx))
+		return 0;
 	return json_parser_attach(ctx, json_node_text(JSON_NUMBER, text, len));
 }
 
@@ -243,6 +273,8 @@ json_on_string(void *ctx, const unsigned char *text, size_t len)
 		    "invalid UTF-8 in string");
 		return 0;
 	}
+	if (!json_parser_count(p))
+		return 0;
 	return json_parser_attach(ctx,
 	    json_node_text(JSON_STRING, (const char *)text, len));
 }
@@ -261,6 +293,8 @@ json_parser_open(struct json_parser *p, enum json_type type)
 		    "nested deeper than %d levels", JSON_MAX_DEPTH);
 		return 0;
 	}
+	if (!json_parser_count(p))
+		return 0;
 	v = json_node_new(type);
 	if (!json_parser_attach(p, v))
 		return 0;
@@ -508,12 +542,14 @@ json_yajl_error(yajl_handle h, const char *text, size_t len, size_t offset,
 }
 
 /*
- * Parses `len` bytes of untrusted JSON into a tree.  Called by the form
- * parser and tenantctl's bulk import.  Returns the tree (free it with
- * json_free()), or NULL with a message in `err`.
+ * Parses `len` bytes of untrusted JSON of at most `max_nodes` values into a
+ * tree.  Called by the form parser, the bulk handlers and tenantctl's bulk
+ * import.  Returns the tree (free it with json_free()), or NULL with a
+ * message in `err` and errno set (see json.h).
  */
 struct json_value *
-json_parse(const char *text, size_t len, char *err, size_t errlen)
+json_parse_limited(const char *text, size_t len, size_t max_nodes, char *err,
+    size_t errlen)
 {
 	struct json_parser	 parser;
 	struct json_value	*result = NULL;
@@ -522,6 +558,7 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 	size_t			 offset;
 
 	memset(&parser, 0, sizeof(parser));
+	parser.max_nodes = max_nodes;
 	if (errlen > 0)
 		err[0] = '\0';
 	if (text == NULL)
@@ -549,6 +586,9 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 	if (status == yajl_status_client_canceled) {
 		if (errlen > 0 && parser.out_of_memory)
 			snprintf(err, errlen, "out of memory");
+		else if (errlen > 0 && parser.too_many_nodes)
+			snprintf(err, errlen, "JSON document holds %s (stopped "
+			    "at byte %zu)", parser.message, offset);
 		else if (errlen > 0)
 			snprintf(err, errlen, "malformed JSON at byte %zu: %s",
 			    offset, parser.message);
@@ -566,8 +606,19 @@ out:
 	if (h != NULL)
 		yajl_free(h);
 	if (result == NULL)
-		errno = parser.out_of_memory ? ENOMEM : EINVAL;
+		errno = parser.out_of_memory ? ENOMEM :
+		    parser.too_many_nodes ? E2BIG : EINVAL;
 	return result;
+}
+
+/*
+ * Parses JSON with the JSON_MAX_NODES budget, for documents tenantd wrote
+ * itself or an operator gave it.  Returns as json_parse_limited().
+ */
+struct json_value *
+json_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	return json_parse_limited(text, len, JSON_MAX_NODES, err, errlen);
 }
 
 /*

@@ -25,6 +25,13 @@
 
 #define JSON_MAX_DEPTH	32
 
+/*
+ * The node budget of json_parse(): every value (scalar, array or object)
+ * is one node of roughly 100 bytes, so this keeps a tree under ~100 MB.
+ * Request bodies get the smaller max_json_nodes of tenantd.conf.
+ */
+#define JSON_MAX_NODES	1000000
+
 enum json_type {
 	JSON_NULL,
 	JSON_BOOL,
@@ -45,10 +52,17 @@ struct json_value {
 };
 
 /*
- * Parses `len` bytes of JSON.  Returns the tree, or NULL with a message such
- * as "malformed JSON at byte 17: invalid object key" in `err`; errno is then
- * ENOMEM if memory ran out and EINVAL if the text is at fault.
+ * Parses `len` bytes of JSON holding at most `max_nodes` values.  Returns
+ * the tree, or NULL with a message such as "malformed JSON at byte 17:
+ * invalid object key" in `err`; errno is then ENOMEM if memory ran out,
+ * E2BIG if the document holds more than `max_nodes` values (the parse stops
+ * at the first one past the budget, before allocating it) and EINVAL if the
+ * text is otherwise at fault.
  */
+struct json_value *json_parse_limited(const char *text, size_t len,
+	    size_t max_nodes, char *err, size_t errlen);
+
+/* json_parse_limited() with a budget of JSON_MAX_NODES. */
 struct json_value *json_parse(const char *text, size_t len,
 	    char *err, size_t errlen);
 

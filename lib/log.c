@@ -4,7 +4,9 @@
  * Each line is assembled in a fixed buffer and written with a single
  * write(2), so lines from the master, workers and job runners sharing one
  * stderr never interleave.  Control characters in messages are replaced so a
- * client-supplied value cannot forge extra log lines.
+ * client-supplied value cannot forge extra log lines, and bytes that are not
+ * valid UTF-8 (a raw path or header from a client) are written as \xNN, so
+ * the log stays valid UTF-8 for whatever reads it; valid UTF-8 is kept.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "validate.h"
 
 /* Longest line written; longer messages are cut and end in "...". */
 #define LOG_LINE_MAX	4096
@@ -115,6 +118,51 @@ log_level_parse(const char *text, enum log_level *level)
 }
 
 /*
+ * Copies `len` bytes of `message` into `line` from `used` on, replacing
+ * control characters other than tab by '?' and writing each byte that
+ * does not belong to a valid UTF-8 character as \xNN.  Stops before a
+ * piece that would not fit in `room` bytes, then marks the cut with "...".
+ * Returns the new length of `line`.
+ */
+static size_t
+log_escape(char *line, size_t used, size_t room, const char *message,
+    size_t len, int cut)
+{
+	size_t		i = 0, step;
+	unsigned char	c;
+
+	while (i < len) {
+		c = (unsigned char)message[i];
+		step = c >= 0x80 ? utf8_char_length(message + i, len - i) : 1;
+		if (step == 0) {
+			if (used + 4 > room) {
+				cut = 1;
+				break;
+			}
+			snprintf(line + used, 5, "\\x%02x", c);
+			used += 4;
+			i++;
+			continue;
+		}
+		if (used + step > room) {
+			cut = 1;
+			break;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			line[used] = '?';
+		else
+			memcpy(line + used, message + i, step);
+		used += step;
+		i += step;
+	}
+	if (cut) {
+		memcpy(line + used, "...", 3);
+		used += 3;
+	}
+	return used;
+}
+
+/*
  * Formats and writes one line at `level`, if the filter lets it through.
  * Called by the public log_* functions; keeps errno as it found it so a
  * caller may log and then still report errno.
@@ -122,11 +170,11 @@ log_level_parse(const char *text, enum log_level *level)
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
-	char		 line[LOG_LINE_MAX];
+	char		 line[LOG_LINE_MAX], message[LOG_LINE_MAX];
 	char		 stamp[32];
 	struct tm	 tm;
 	time_t		 now;
-	size_t		 used, start, i;
+	size_t		 used, start, message_len;
 	ssize_t		 written;
 	int		 n, saved_errno;
 
@@ -144,29 +192,22 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 	if (n < 0)
 		goto out;
 	used = (size_t)n;
-	if (used > sizeof(line) - 1)
-		used = sizeof(line) - 1;
+	if (used > sizeof(line) - 4)
+		used = sizeof(line) - 4;
 	start = used;
 
-	/* The message proper, leaving room for the newline. */
+	/*
+	 * The message proper, escaped into the line, leaving room for "..."
+	 * and the newline.
+	 */
 	errno = saved_errno;	/* for %m */
-	n = vsnprintf(line + used, sizeof(line) - used, fmt, ap);
+	n = vsnprintf(message, sizeof(message), fmt, ap);
 	if (n < 0)
 		n = 0;
-	if ((size_t)n > sizeof(line) - 1 - used) {
-		/* Cut: end with "..." and keep the last byte for '\n'. */
-		used = sizeof(line) - 4;
-		memcpy(line + used, "...", 3);
-		used += 3;
-	} else
-		used += (size_t)n;
-
-	for (i = start; i < used; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			line[i] = '?';
-	}
+	message_len = (size_t)n < sizeof(message) ? (size_t)n :
+	    sizeof(message) - 1;
+	used = log_escape(line, used, sizeof(line) - 4, message, message_len,
+	    message_len < (size_t)n);
 	if (current_target == LOG_TARGET_SYSLOG) {
 		line[used] = '\0';
 		syslog(level_priorities[level], "%s", line + start);

@@ -254,55 +254,66 @@ validate_username(const char *s, size_t len)
 }
 
 /*
- * Counts the code points of `len` bytes of strict UTF-8: shortest encodings
- * only, no surrogates, nothing above U+10FFFF, no truncated sequence and no
- * NUL.  Returns the count, or -1 if the bytes are not such text.
+ * The length of the strict UTF-8 character at the start of `len` bytes of
+ * `s`: shortest encoding only, no surrogate, nothing above U+10FFFF, not
+ * truncated and not NUL.  Returns 1 to 4, or 0 if no such character starts
+ * there.
+ */
+size_t
+utf8_char_length(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 extra, k;
+	uint32_t		 cp, min;
+	unsigned char		 c;
+
+	if (len == 0 || (c = p[0]) == 0)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		extra = 1;
+		cp = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		extra = 2;
+		cp = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		extra = 3;
+		cp = c & 0x07;
+		min = 0x10000;
+	} else
+		return 0;	/* continuation, C0/C1 overlong, F5+ */
+	if (extra > len - 1)
+		return 0;
+	for (k = 1; k <= extra; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return extra + 1;
+}
+
+/*
+ * Counts the code points of `len` bytes of strict UTF-8 (see
+ * utf8_char_length()).  Returns the count, or -1 if the bytes are not such
+ * text.
  */
 long
 utf8_length(const char *s, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, extra, k;
-	uint32_t		 cp, min;
-	long			 count = 0;
+	size_t	i = 0, step;
+	long	count = 0;
 
 	if (len > (size_t)LONG_MAX)
 		return -1;
 	while (i < len) {
-		unsigned char c = p[i];
-
-		if (c == 0)
+		if ((step = utf8_char_length(s + i, len - i)) == 0)
 			return -1;
-		if (c < 0x80) {
-			i++;
-			count++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			extra = 1;
-			cp = c & 0x1f;
-			min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			extra = 2;
-			cp = c & 0x0f;
-			min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			extra = 3;
-			cp = c & 0x07;
-			min = 0x10000;
-		} else
-			return -1;	/* continuation, C0/C1 overlong, F5+ */
-		if (extra > len - i - 1)
-			return -1;
-		for (k = 1; k <= extra; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		i += extra + 1;
+		i += step;
 		count++;
 	}
 	return count;

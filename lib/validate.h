@@ -50,6 +50,13 @@ const char *validate_username(const char *s, size_t len);
 long	utf8_length(const char *s, size_t len);
 
 /*
+ * The length (1 to 4) of the one strict UTF-8 character at the start of
+ * `len` bytes of `s`, or 0 when none starts there (a stray or missing
+ * continuation byte, an overlong form, a surrogate, past U+10FFFF, NUL).
+ */
+size_t	utf8_char_length(const char *s, size_t len);
+
+/*
  * Converts decimal text to an integer in [min, max], like OpenBSD's
  * strtonum(): no sign unless min < 0, no spaces, no trailing bytes.
  * Returns 0, or -1 with *errstr set to "invalid", "too small" or "too large".

@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "db.h"
+#include "form.h"
 #include "handler.h"
 #include "http.h"
 #include "json.h"
@@ -23,6 +24,15 @@
 #include "validate.h"
 
 #define SESSION_COOKIE	"tenantd_session"
+
+/*
+ * The largest login body read: a user name and password at their limits
+ * (USERNAME_MAX, PASSWORD_MAX), each byte escaped as \uXXXX, plus the
+ * framing of a multipart form, fit in it many times over.  Checked before
+ * the body is parsed or the throttle consulted, so an anonymous client
+ * cannot make a worker build a large tree.
+ */
+#define LOGIN_BODY_MAX	(16 * 1024)
 
 /* Writes {"id", "username", "created_at"} for `user` under key "user". */
 static void
@@ -53,11 +63,46 @@ set_session_cookie(struct http_response *res, const struct conf *c,
 }
 
 /*
+ * Answers a login request without a user name or password (`missing_username`,
+ * `missing_password`): 400 with `errors`, and a message that says how the
+ * body was read, so that JSON sent as a form (curl -d sends
+ * application/x-www-form-urlencoded) is named as such instead of looking
+ * like a form without the fields.  Returns 400.
+ */
+static int
+reply_login_missing(const struct http_request *req, struct http_response *res,
+    int missing_username, int missing_password,
+    const struct field_errors *errors)
+{
+	const char *media_type = req->form.media_type, *which;
+	char message[384];
+
+	which = missing_username && missing_password ?
+	    "username and password" : missing_username ? "username" :
+	    "password";
+	if (media_type == NULL)
+		snprintf(message, sizeof(message), "invalid login request: "
+		    "the body is empty; send username and password as JSON "
+		    "(Content-Type: application/json) or as a form");
+	else if (strcmp(media_type, "application/json") != 0 &&
+	    form_body_looks_like_json(req->body, req->body_len))
+		snprintf(message, sizeof(message), "invalid login request: "
+		    "no %s in the body read as %s; the body looks like JSON, "
+		    "so send it with Content-Type: application/json", which,
+		    media_type);
+	else
+		snprintf(message, sizeof(message), "invalid login request: "
+		    "no %s in the body read as %s", which, media_type);
+	return http_reply_error(res, 400, "validation_failed", message,
+	    errors);
+}
+
+/*
  * POST /api/auth/login {username, password}: 200 {"user", "csrf_token"}
  * with the session cookie; 400 when a field is missing, 401 on wrong
- * credentials, 429 with Retry-After once the attempts of this user name or
- * address passed the limit (even with the right password, so guessing
- * cannot continue).
+ * credentials, 413 for a body past LOGIN_BODY_MAX, 429 with Retry-After
+ * once the attempts of this user name or address passed the limit (even
+ * with the right password, so guessing cannot continue).
  */
 HANDLER(handle_auth_login)
 {
@@ -69,19 +114,30 @@ HANDLER(handle_auth_login)
 	struct db *db = ctx->svc->db;
 	const struct conf *c = ctx->svc->conf;
 	yajl_gen g = NULL;
-	int status, rc, wait, plausible;
+	int status, rc, wait, plausible, missing_username, missing_password;
 
 	memset(&errors, 0, sizeof(errors));
-	if ((status = http_request_form(req, res, c->max_logo_bytes)) != 0)
+	if (req->body_len > LOGIN_BODY_MAX) {
+		char message[96];
+
+		snprintf(message, sizeof(message), "login request body too "
+		    "large (limit %d bytes)", LOGIN_BODY_MAX);
+		return http_reply_error(res, 413, "body_too_large", message,
+		    NULL);
+	}
+	if ((status = http_request_form(req, res, LOGIN_BODY_MAX)) != 0)
 		return status;
 	rc = handler_string_field(&req->form, "username", &username,
 	    &username_len, &errors);
-	if (rc == 0)
+	if ((missing_username = rc == 0))
 		field_errors_add(&errors, "username", "this field is required");
 	rc = handler_string_field(&req->form, "password", &password,
 	    &password_len, &errors);
-	if (rc == 0)
+	if ((missing_password = rc == 0))
 		field_errors_add(&errors, "password", "this field is required");
+	if (missing_username || missing_password)
+		return reply_login_missing(req, res, missing_username,
+		    missing_password, &errors);
 	if (errors.count > 0)
 		return http_reply_error(res, 400, "validation_failed",
 		    "invalid login request", &errors);

@@ -7,8 +7,9 @@
  * Both take JSON bodies only (415 otherwise): a batch is a list of
  * objects, which forms cannot carry.  The body is parsed here with the
  * JSON parser directly rather than into a request form, whose field limit
- * is sized for one tenant; its size is bounded by max_body_bytes and the
- * number of items by max_bulk_items (413 "too_many_items" past it).  The
+ * is sized for one tenant; its size is bounded by max_body_bytes, its
+ * parse by max_json_nodes (413 "body_too_large") and the number of items
+ * by max_bulk_items (413 "too_many_items" past it).  The
  * work is lib/bulk.c's.
  */
 #include <errno.h>
@@ -53,8 +54,9 @@ is_json_type(const char *type)
 /*
  * Parses the JSON object body of a bulk request into *root (the caller
  * frees it with json_free()).  Returns 0, or the status of the error
- * response written: 413 for a body past max_body_bytes, 415 for another
- * content type, 400 for malformed JSON or a body that is no object.
+ * response written: 413 for a body past max_body_bytes or max_json_nodes,
+ * 415 for another content type, 400 for malformed JSON or a body that is
+ * no object.
  */
 static int
 read_json_body(struct http_request *req, struct http_response *res,
@@ -69,11 +71,14 @@ read_json_body(struct http_request *req, struct http_response *res,
 	if (!is_json_type(req->content_type))
 		return http_reply_error(res, 415, "unsupported_media_type",
 		    "bulk requests take application/json", NULL);
-	if ((*root = json_parse(req->body, req->body_len, err,
-	    sizeof(err))) == NULL) {
+	if ((*root = json_parse_limited(req->body, req->body_len,
+	    req->max_json_nodes, err, sizeof(err))) == NULL) {
 		if (errno == ENOMEM)
 			return http_reply_error(res, 500, "internal_error",
 			    "out of memory", NULL);
+		if (errno == E2BIG)
+			return http_reply_error(res, 413, "body_too_large",
+			    err, NULL);
 		return http_reply_error(res, 400, "malformed_body", err, NULL);
 	}
 	if ((*root)->type != JSON_OBJECT)

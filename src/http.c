@@ -86,6 +86,7 @@ http_request_init(struct http_request *r)
 	r->query = "";
 	r->remote_addr = "";
 	r->body = "";
+	r->max_json_nodes = form_default_limits.max_json_nodes;
 	form_init(&r->form);
 	form_init(&r->query_form);
 }
@@ -219,6 +220,7 @@ http_request_form(struct http_request *r, struct http_response *res,
 		    "request body too large", NULL);
 	limits = form_default_limits;
 	limits.max_file_bytes = max_file_bytes;
+	limits.max_json_nodes = r->max_json_nodes;
 	err[0] = '\0';
 	form_release(&r->form);
 	form_init(&r->form);

@@ -61,6 +61,7 @@ struct http_request {
 	const char	*body;		/* request body (NUL-terminated) */
 	size_t		 body_len;
 	int		 body_too_large;/* CONTENT_LENGTH passed the limit */
+	size_t		 max_json_nodes;/* budget of a JSON body's parse */
 
 	/* Set by router_dispatch() for the request log and the metrics. */
 	const char	*route;		/* the matched pattern, or NULL */

@@ -22,7 +22,8 @@
  * loads but cannot run (an unusable directory, say) leaves the old workers
  * serving while the new ones crash and back off.
  * Retiring entries are dropped when their process exits instead of being
- * respawned.
+ * respawned.  A worker that exits with WORKER_EXIT_RECYCLED (its memory
+ * passed worker_rss_high_water) is replaced at once, without back-off.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -405,6 +406,15 @@ children_reap(struct master *m)
 			log_info("%s %ld %s", kind_name(m->children[i].kind),
 			    (long)pid, how);
 			child_remove(m, i);
+			continue;
+		}
+		if (m->children[i].kind == CHILD_WORKER && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == WORKER_EXIT_RECYCLED) {
+			/* It chose to go (see worker.h): no crash, no wait. */
+			m->children[i].pid = 0;
+			m->children[i].respawn_at = now_monotonic();
+			log_info("worker %ld left to give memory back; starting "
+			    "a fresh one", (long)pid);
 			continue;
 		}
 		now = now_monotonic();

@@ -9,12 +9,17 @@
  * the ones that lose the race see EAGAIN from FCGX_Accept_r() and go back
  * to waiting.
  *
- * Everything a request allocates is released before the next accept.
+ * Everything a request allocates is released before the next accept, but
+ * the allocator need not give that memory back to the system: after a
+ * large request a worker may stay big.  So once a request is answered, a
+ * worker whose resident size passed worker_rss_high_water exits and the
+ * master starts a fresh one (see worker.h).
  */
 #include <sys/prctl.h>
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -196,6 +201,7 @@ request_read(FCGX_Request *request, const struct conf *c,
 	/* libfcgi sets FCGI_ROLE from the record that began the request. */
 	role = param(request, "FCGI_ROLE");
 	req->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
+	req->max_json_nodes = c->max_json_nodes;
 
 	/* nginx sends an empty CONTENT_LENGTH for requests without a body. */
 	length_text = param(request, "CONTENT_LENGTH");
@@ -425,6 +431,48 @@ request_handle(FCGX_Request *request, struct service *svc)
 }
 
 /*
+ * Reads this process's resident size from /proc/self/statm, opened once as
+ * `statm_fd`.  Returns 0 with *bytes set, or -1.
+ */
+static int
+resident_bytes(int statm_fd, size_t *bytes)
+{
+	char text[128];
+	unsigned long long total_pages, resident_pages;
+	long page_size;
+	ssize_t got;
+
+	if ((got = pread(statm_fd, text, sizeof(text) - 1, 0)) <= 0)
+		return -1;
+	text[got] = '\0';
+	if (sscanf(text, "%llu %llu", &total_pages, &resident_pages) != 2 ||
+	    (page_size = sysconf(_SC_PAGESIZE)) <= 0 ||
+	    resident_pages > SIZE_MAX / (unsigned long long)page_size)
+		return -1;
+	*bytes = (size_t)(resident_pages * (unsigned long long)page_size);
+	return 0;
+}
+
+/*
+ * After a request: is this worker holding more than `high_water` bytes
+ * (0: no limit)?  Logs why it is leaving when it is.  Returns 1 or 0.
+ */
+static int
+over_high_water(int statm_fd, size_t high_water)
+{
+	size_t resident;
+
+	if (high_water == 0 || statm_fd == -1 ||
+	    resident_bytes(statm_fd, &resident) == -1 ||
+	    resident <= high_water)
+		return 0;
+	log_info("worker: %zu KiB resident after a request, above "
+	    "worker_rss_high_water (%zu KiB); exiting to give the memory "
+	    "back", resident / 1024, high_water / 1024);
+	return 1;
+}
+
+/*
  * Records the master's readiness pipe.  Called by the master's child code
  * before worker_run().
  */
@@ -468,7 +516,7 @@ worker_run(const struct conf *c, int listen_fd)
 	struct pollfd pfd;
 	sigset_t unblocked;
 	char err[256];
-	int rc, service_opened = 0, status = 1;
+	int rc, service_opened = 0, status = 1, statm_fd = -1;
 
 	memset(&svc, 0, sizeof(svc));
 	svc.tenants_dirfd = -1;
@@ -487,6 +535,11 @@ worker_run(const struct conf *c, int listen_fd)
 		goto out;
 	}
 	service_opened = 1;
+	/* Opened once: reading it after each request is then one pread(). */
+	if (c->worker_rss_high_water != 0 && (statm_fd =
+	    open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) == -1)
+		log_warning("worker: /proc/self/statm: %s; "
+		    "worker_rss_high_water is not enforced", strerror(errno));
 	if (FCGX_Init() != 0) {
 		log_error("worker: FCGX_Init failed");
 		goto out;
@@ -532,9 +585,15 @@ worker_run(const struct conf *c, int listen_fd)
 		 */
 		if (request.ipcFd >= 0)
 			FCGX_Free(&request, 1);
+		if (over_high_water(statm_fd, c->worker_rss_high_water)) {
+			status = WORKER_EXIT_RECYCLED;
+			goto out;
+		}
 	}
 	status = 0;
 out:
+	if (statm_fd != -1)
+		close(statm_fd);
 	if (ready_fd != -1)
 		close(ready_fd);
 	ready_fd = -1;

@@ -12,7 +12,18 @@
 
 struct conf;
 
-/* Runs a worker until SIGTERM.  Returns the process exit status. */
+/*
+ * The exit status of a worker that left on its own after a request because
+ * its resident memory passed worker_rss_high_water: the master starts a
+ * fresh one at once, without the back-off of a crash.
+ */
+#define WORKER_EXIT_RECYCLED	3
+
+/*
+ * Runs a worker until SIGTERM (exit status 0), a failure (1) or a request
+ * after which it holds more memory than worker_rss_high_water
+ * (WORKER_EXIT_RECYCLED).  Returns the process exit status.
+ */
 int	worker_run(const struct conf *c, int listen_fd);
 
 /*

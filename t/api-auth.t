@@ -78,6 +78,30 @@ $s->is_error($r, 400, 'validation_failed', 'login without a user name', 'usernam
 $r = login(json => { username => ['admin'], password => $password });
 is($r->{status}, 400, 'a user name that is not a string is 400');
 
+# What a missing field's message says about how the body was read.
+$r = login(json => {});
+like($r->{json}{error} // '',
+    qr/no username and password in the body read as application\/json/,
+    'an empty JSON object: both fields named, JSON named');
+$r = login(form => [password => $password]);
+$s->is_error($r, 400, 'validation_failed', 'a form without a user name', 'username');
+like($r->{json}{error} // '',
+    qr/no username in the body read as application\/x-www-form-urlencoded$/,
+    'the form is named, and not taken for JSON');
+# curl -d '{"username": ...}' sends JSON as application/x-www-form-urlencoded.
+$r = login(body => qq({"username": "admin", "password": "$password"}),
+    content_type => 'application/x-www-form-urlencoded');
+$s->is_error($r, 400, 'validation_failed', 'JSON sent as a form', 'username');
+ok(defined $r->{json}{fields}{password}, 'JSON sent as a form: password named too');
+like($r->{json}{error} // '',
+    qr/read as application\/x-www-form-urlencoded; the body looks like JSON, so send it with Content-Type: application\/json/,
+    'JSON sent as a form is recognised and the fix named');
+$r = login(body => '', content_type => 'application/json');
+$s->is_error($r, 400, 'validation_failed', 'an empty body', 'username');
+like($r->{json}{error} // '', qr/the body is empty/, 'an empty body is named');
+$r = login(json => { username => 'admin', password => 'p' x (16 * 1024) });
+$s->is_error($r, 413, 'body_too_large', 'a login body over 16 KiB');
+
 # --- the session ----------------------------------------------------------
 
 $r = $s->get('/api/auth/me', token => undef, cookie => $cookie);

@@ -160,6 +160,18 @@ for my $pattern (sort keys %methods_of) {
 	}
 }
 
+# --- bytes that are not UTF-8 in a logged path ----------------------------------
+
+$r = $s->get("/api/not-utf8/a\xffb\xc3\xa9c\xe2\x82");
+is($r->{status}, 404, 'a path with bytes that are not UTF-8 is 404');
+my ($logged) = grep { m{/api/not-utf8/} }
+    split /\n/, TenantdStack->slurp($s->log_path('tenantd'));
+ok(defined $logged, 'the request is logged');
+like($logged // '', qr{ /api/not-utf8/a\\xffb\xc3\xa9c\\xe2\\x82 404 },
+    'stray bytes are logged as \\xNN, valid UTF-8 as it was');
+ok(defined $logged && utf8::decode(my $copy = $logged),
+    'the log line is valid UTF-8');
+
 # --- the workers survived -------------------------------------------------------
 
 $r = $s->get('/api/healthz');

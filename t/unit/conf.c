@@ -104,6 +104,9 @@ test_defaults(void)
 	is_int(c.max_body_bytes, 16 * 1024 * 1024, "default max_body_bytes");
 	is_int(c.max_logo_bytes, 2 * 1024 * 1024, "default max_logo_bytes");
 	is_int(c.max_bulk_items, 1000, "default max_bulk_items");
+	is_int(c.max_json_nodes, 100000, "default max_json_nodes");
+	is_int(c.worker_rss_high_water, 64 * 1024 * 1024,
+	    "default worker_rss_high_water");
 	is_int(c.session_ttl, 43200, "default session_ttl");
 	is_int(c.cookie_secure, 0, "default cookie_secure");
 	is_int(c.login_max_failures, 5, "default login_max_failures");
@@ -164,6 +167,8 @@ test_every_key(void)
 		    "max_body_bytes = 32M\n"
 		    "max_logo_bytes = 512k\n"
 		    "max_bulk_items = 5000\n"
+		    "max_json_nodes = 250000\n"
+		    "worker_rss_high_water = 0\n"
 		    "session_ttl = 3600\n"
 		    "cookie_secure = yes\n"
 		    "login_max_failures = 10\n"
@@ -204,6 +209,8 @@ test_every_key(void)
 	is_int(c.max_body_bytes, 32 * 1024 * 1024, "max_body_bytes 32M");
 	is_int(c.max_logo_bytes, 1048576, "max_logo_bytes in plain bytes");
 	is_int(c.max_bulk_items, 5000, "max_bulk_items");
+	is_int(c.max_json_nodes, 250000, "max_json_nodes");
+	is_int(c.worker_rss_high_water, 0, "worker_rss_high_water 0 (off)");
 	is_int(c.session_ttl, 3600, "session_ttl");
 	is_int(c.cookie_secure, 1, "cookie_secure");
 	is_int(c.login_max_failures, 10, "login_max_failures");
@@ -303,6 +310,11 @@ test_refusals(void)
 	    "integer from 1 to 1000000", "max_bulk_items 0");
 	load_fails("max_bulk_items = 1K\n", "1: max_bulk_items: must be an "
 	    "integer from 1 to 1000000", "max_bulk_items takes no suffix");
+	load_fails("max_json_nodes = 15\n", "1: max_json_nodes: must be an "
+	    "integer from 16 to 10000000", "max_json_nodes too small");
+	load_fails("worker_rss_high_water = 65G\n", "1: worker_rss_high_water: "
+	    "must be a size from 0 to 68719476736 bytes (K, M or G suffix "
+	    "allowed)", "worker_rss_high_water too large");
 	load_fails("max_body_bytes = 2T\n", "1: max_body_bytes: must be a "
 	    "size from 1024 to 1073741824 bytes (K, M or G suffix allowed)",
 	    "unknown size suffix");

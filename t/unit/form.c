@@ -621,6 +621,78 @@ test_json(void)
 	form_release(&f);
 }
 
+/*
+ * The JSON node budget is applied by the parse itself: a body over it is
+ * FORM_TOO_LARGE (413) even when max_fields would never be reached, and
+ * max_fields is not what stops it.
+ */
+static void
+test_json_node_budget(void)
+{
+	struct form		 f;
+	struct form_limits	 limits = form_default_limits;
+
+	is_int(form_default_limits.max_json_nodes, 100000,
+	    "default max_json_nodes");
+	limits.max_json_nodes = 5;
+	form_init(&f);
+	is_int(json_body(&f, "{\"a\": [1, 2, 3]}", &limits), FORM_OK,
+	    "object, array and 3 numbers fit 5 nodes");
+	form_release(&f);
+	form_init(&f);
+	is_int(json_body(&f, "{\"a\": [1, 2, 3, 4]}", &limits),
+	    FORM_TOO_LARGE, "a fourth number does not");
+	ok(strstr(err, "more than 5 values") != NULL,
+	    "the message names the budget (%s)", err);
+	ok(f.json == NULL && f.count == 0, "nothing kept from the refused "
+	    "body");
+	form_release(&f);
+	form_init(&f);
+	is_int(json_body(&f, "[[[[[[]]]]]]", &limits), FORM_TOO_LARGE,
+	    "nested arrays count at every level");
+	form_release(&f);
+	form_init(&f);
+	is_int(form_parse_body(&f, "application/json", "[1,2,3,4,5,6]", 13,
+	    &limits, err, sizeof(err)), FORM_TOO_LARGE,
+	    "form_parse_body passes the budget on");
+	form_release(&f);
+}
+
+/* How the body was read, and JSON sent with a form's type. */
+static void
+test_media_type(void)
+{
+	struct form	f;
+
+	form_init(&f);
+	ok(f.media_type == NULL, "no media type before parsing");
+	is_int(form_parse_body(&f, "Application/JSON; charset=utf-8",
+	    "{\"x\":1}", 7, NULL, err, sizeof(err)), FORM_OK, "JSON read");
+	is_string(f.media_type, "application/json", "JSON named");
+	form_release(&f);
+	ok(f.media_type == NULL, "release forgets the media type");
+	form_init(&f);
+	is_int(form_parse_body(&f, "application/x-www-form-urlencoded",
+	    "{\"username\":\"a\"}", 16, NULL, err, sizeof(err)), FORM_OK,
+	    "JSON sent as urlencoded still parses as a form");
+	is_string(f.media_type, "application/x-www-form-urlencoded",
+	    "urlencoded named");
+	ok(form_get(&f, "username") == NULL, "and holds no username field");
+	form_release(&f);
+	form_init(&f);
+	is_int(form_parse_body(&f, "application/x-www-form-urlencoded", "",
+	    0, NULL, err, sizeof(err)), FORM_OK, "empty body");
+	ok(f.media_type == NULL, "an empty body has no media type");
+	form_release(&f);
+
+	ok(form_body_looks_like_json("{\"a\":1}", 7), "{ looks like JSON");
+	ok(form_body_looks_like_json(" \r\n\t[1]", 7),
+	    "[ after white space looks like JSON");
+	ok(!form_body_looks_like_json("a=%7B", 5), "a form does not");
+	ok(!form_body_looks_like_json("  ", 2), "white space alone does not");
+	ok(!form_body_looks_like_json("", 0), "nothing does not");
+}
+
 /* Dispatch on Content-Type, boundaries from the header, empty bodies. */
 static void
 test_parse_body(void)
@@ -713,6 +785,8 @@ main(void)
 	test_urlencoded();
 	test_multipart();
 	test_json();
+	test_json_node_budget();
+	test_media_type();
 	test_parse_body();
 	done_testing();
 	return exit_status();

@@ -412,12 +412,64 @@ test_writer(void)
 	yajl_gen_free(g);
 }
 
+/*
+ * The node budget of json_parse_limited(): every value counts, containers
+ * included, and the parse stops at the first value past the budget, long
+ * before the end of a huge document.
+ */
+static void
+test_node_budget(void)
+{
+	static const char	 mixed[] =
+	    "{\"a\": null, \"b\": true, \"c\": \"s\", \"d\": [{}]}";
+	struct json_value	*v;
+	struct buf		 b;
+	char			 err[256] = "";
+	size_t			 i, count = 8000000;
+	unsigned long		 stopped_at = 0;
+
+	v = json_parse_limited("[1,2,3]", 7, 4, err, sizeof(err));
+	ok(v != NULL && v->count == 3, "an array and 3 numbers fit 4 nodes");
+	json_free(v);
+	errno = 0;
+	v = json_parse_limited("[1,2,3]", 7, 3, err, sizeof(err));
+	ok(v == NULL, "they do not fit 3");
+	is_int(errno, E2BIG, "errno E2BIG when over the budget");
+	is_string(err, "JSON document holds more than 3 values (stopped at "
+	    "byte 6)", "the message names the budget and the byte");
+	v = json_parse_limited(mixed, strlen(mixed), 6, err, sizeof(err));
+	ok(v != NULL, "object, null, bool, string, array, object: 6 nodes");
+	json_free(v);
+	v = json_parse_limited(mixed, strlen(mixed), 5, err, sizeof(err));
+	ok(v == NULL && errno == E2BIG, "which do not fit 5");
+	v = json_parse_limited("{}", 2, 0, err, sizeof(err));
+	ok(v == NULL && errno == E2BIG, "a budget of 0 refuses even {}");
+
+	/* The body of the report: 16 MB, one array of 8 million numbers. */
+	buf_init(&b, BUF_NO_LIMIT);
+	ok(buf_append_char(&b, '[') == 0, "huge array started");
+	for (i = 0; i < count; i++)
+		if (buf_append(&b, i + 1 < count ? "0," : "0]", 2) == -1)
+			break;
+	is_int(b.len, 2 * count + 1, "huge array built");
+	errno = 0;
+	v = json_parse_limited(b.data, b.len, 1000, err, sizeof(err));
+	ok(v == NULL && errno == E2BIG, "8 million numbers over a budget of "
+	    "1000 are refused");
+	ok(sscanf(err, "JSON document holds more than 1000 values (stopped "
+	    "at byte %lu)", &stopped_at) == 1 && stopped_at < 4096,
+	    "the parse stopped near the 1001st value, not at the end (%s)",
+	    err);
+	buf_release(&b);
+}
+
 /* Runs every JSON test; the exit status says whether all passed. */
 int
 main(void)
 {
 	test_values();
 	test_large();
+	test_node_budget();
 	test_depth();
 	test_refusals();
 	test_numbers();
