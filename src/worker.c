@@ -196,6 +196,7 @@ request_read(FCGX_Request *request, const struct conf *c,
 	/* libfcgi sets FCGI_ROLE from the record that began the request. */
 	role = param(request, "FCGI_ROLE");
 	req->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
+	req->forward_uri = param(request, "REDIRECT_URI");
 
 	/* nginx sends an empty CONTENT_LENGTH for requests without a body. */
 	length_text = param(request, "CONTENT_LENGTH");
