@@ -223,6 +223,10 @@ for my $frontend (qw(nginx lighttpd)) {
 		$r = $on->('acme', 'GET', '/api/m/wallet/a.b/x%20y?q=..;');
 		is($r->{status}, 200, 'dots inside a name, escapes and a query '
 		    . 'with ";" still pass') or diag $r->{content};
+		$r = $on->('acme', 'GET', '/api/m/wallet/%61b%7E');
+		is($r->{status}, 200, 'encoded letters pass') or diag $r->{content};
+		is($r->{json}{path}, '/api/m/wallet/ab~',
+		    '  and the backend gets the normalised path');
 
 		# --- what the backend is told, and by whom ------------------------
 		$r = $on->('acme', 'GET', '/api/m/wallet/who', headers => {
