@@ -4,10 +4,11 @@
  *
  * The table below is the whole map of the API.  Dispatching is a walk over
  * it: the raw path is matched segment by segment (no decoding, so an
- * encoded byte can never sneak into a literal segment), then the method,
- * then the database (503 while it is down), then the access rule (session
- * with CSRF for unsafe methods, or a Bearer token).  Only then does the
- * handler see the request.
+ * encoded byte can never sneak into a literal segment) against the routes
+ * the request's host may reach (on a tenant host, ROUTE_PUBLIC only), then
+ * the method, then the database (503 while it is down), then the access
+ * rule (session with CSRF for unsafe methods, or a Bearer token).  Only
+ * then does the handler see the request.
  */
 #include <stdio.h>
 #include <string.h>
@@ -458,8 +459,7 @@ router_dispatch(struct service *svc, struct http_request *req,
 		return handle_gate_authorizer(&ctx, req, res);
 	}
 
-	/* On a tenant host the administration does not exist, not even as
-	 * a 405. */
+	/* On a tenant host the administration does not exist, not even as 405. */
 	found = router_match(req->path, req->path_len, req->method,
 	    handler_request_for_tenant_host(svc->conf, req), &allowed, &ctx);
 	if (found != NULL) {
