@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "config_cache.h"
+#include "form.h"
 #include "gate.h"
 #include "validate.h"
 
@@ -70,27 +71,39 @@ gate_host_subdomain(const char *host, const char *base_domain, char *out,
 }
 
 /*
- * Does `segment` (`len` bytes) hide a '.', '/' or '\' behind a percent
- * sign?  Those are the escapes a web server's normalisation may decode
- * into a different path.
+ * Is `segment` (`len` bytes, after the module key) one the gate can judge
+ * by its spelling alone?  Module backends differ in how they read a path:
+ * Tomcat and Spring drop ";..." path parameters (so "..;" becomes ".."),
+ * some decode twice ("%252e" becomes "."), some take '\' for '/', some
+ * trim trailing dots.  So the segment must not be empty or only dots;
+ * ';', '\' and control bytes are refused however written; and a '.',
+ * '/' or '%' may not be percent-encoded, since a web server or a backend
+ * may decode it into a separator or a dot segment.
  */
 static int
-has_encoded_separator(const char *segment, size_t len)
+segment_is_plain(const char *segment, size_t len)
 {
-	size_t i;
+	char decoded[GATE_SEGMENT_MAX + 1];
+	size_t i, raw_dots = 0, dots = 0;
+	long decoded_len;
 
-	for (i = 0; i + 2 < len; i++) {
-		if (segment[i] != '%')
-			continue;
-		if (segment[i + 1] == '2' && (segment[i + 2] == 'e' ||
-		    segment[i + 2] == 'E' || segment[i + 2] == 'f' ||
-		    segment[i + 2] == 'F'))
-			return 1;
-		if (segment[i + 1] == '5' && (segment[i + 2] == 'c' ||
-		    segment[i + 2] == 'C'))
-			return 1;
+	if (len == 0 || len > GATE_SEGMENT_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (segment[i] == '.')
+			raw_dots++;
+	if ((decoded_len = form_percent_decode(segment, len, decoded, 0)) < 0)
+		return 0;
+	for (i = 0; i < (size_t)decoded_len; i++) {
+		unsigned char c = (unsigned char)decoded[i];
+
+		if (c < 0x20 || c == 0x7f || c == ';' || c == '\\' ||
+		    c == '/' || c == '%')
+			return 0;
+		if (c == '.')
+			dots++;
 	}
-	return 0;
+	return dots == raw_dots && dots < (size_t)decoded_len;
 }
 
 /*
@@ -118,17 +131,17 @@ gate_module_from_path(const char *path, size_t len, char *out,
 	    key_len >= outlen)
 		return 0;
 
-	/* The rest, segment by segment, must already be in normal form. */
+	/*
+	 * The rest, segment by segment, must be in a form every reader of
+	 * a path agrees on; a trailing slash is the one empty segment.
+	 */
 	for (; i < len; i = j) {
 		for (j = i + 1; j < len && path[j] != '/'; j++)
 			continue;
 		segment = j - i - 1;
-		if (segment == 0 && j < len)
-			return -1;
-		if ((segment == 1 && path[i + 1] == '.') ||
-		    (segment == 2 && path[i + 1] == '.' && path[i + 2] == '.'))
-			return -1;
-		if (has_encoded_separator(path + i + 1, segment))
+		if (segment == 0 && j == len)
+			break;
+		if (!segment_is_plain(path + i + 1, segment))
 			return -1;
 	}
 	memcpy(out, path + prefix_len, key_len);

@@ -26,6 +26,9 @@ struct config_cache;
 /* The URL prefix of module APIs; the module key is the segment after it. */
 #define GATE_MODULE_PREFIX	"/api/m/"
 
+/* The longest path segment after the module key the gate judges. */
+#define GATE_SEGMENT_MAX	1024
+
 /* The longest Host header the gate looks at. */
 #define GATE_HOST_MAX		255
 
@@ -53,12 +56,15 @@ int	gate_host_subdomain(const char *host, const char *base_domain,
  * The module key of a module API path ("/api/m/<key>" or
  * "/api/m/<key>/..."; `len` bytes of `path`, no query), as FastCGI's
  * Authorizer role sees it: the raw path the client sent.  The web server
- * normalises that path before it passes the request on, so a path whose
- * normal form could name another module is refused rather than guessed
- * at: empty, "." and ".." segments, and percent-encoded '.', '/' or '\'.
- * Returns 1 with the key in `out` (of `outlen` bytes), 0 when the path is
- * not below GATE_MODULE_PREFIX or its key is not a module key, -1 when
- * the path is not in normal form.
+ * and the module's backend each read that path their own way, so a path
+ * that any of them could read as naming another module is refused rather
+ * than guessed at: empty segments (but for one trailing slash), segments
+ * of dots only ("." and ".." and "..."), ';' path parameters and '\'
+ * however written, control bytes, malformed escapes, percent-encoded '.',
+ * '/' or '%', and segments over GATE_SEGMENT_MAX bytes.  Returns 1 with
+ * the key in `out` (of `outlen` bytes), 0 when the path is not below
+ * GATE_MODULE_PREFIX or its key is not a module key, -1 when it is
+ * refused.
  */
 int	gate_module_from_path(const char *path, size_t len, char *out,
 	    size_t outlen);

@@ -133,4 +133,13 @@ int	handler_string_field(const struct form *form, const char *name,
 int	handler_bool_field(const struct form *form, const char *name,
 	    int *value, struct field_errors *errors);
 
+/*
+ * Did the request arrive for a tenant site's host rather than the admin
+ * host: TENANT_SUBDOMAIN set, or a Host one label under base_domain?
+ * Returns 1 or 0.
+ */
+struct conf;
+int	handler_request_for_tenant_host(const struct conf *c,
+	    const struct http_request *req);
+
 #endif

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf.h"
 #include "db.h"
+#include "gate.h"
 #include "handler.h"
 #include "http.h"
 #include "provision.h"
@@ -119,4 +121,23 @@ handler_bool_field(const struct form *form, const char *name, int *value,
 		return -1;
 	}
 	return 1;
+}
+
+/*
+ * Did the request arrive for a tenant host (see enum route_access)?  The
+ * front end's TENANT_SUBDOMAIN says so, and so does a Host that is one
+ * label under base_domain, whatever the label, since the front ends serve
+ * every such host as a tenant site.  Called by the router and the asset
+ * handler.  Returns 1 or 0.
+ */
+int
+handler_request_for_tenant_host(const struct conf *c,
+    const struct http_request *req)
+{
+	char subdomain[SUBDOMAIN_MAX + 1];
+
+	if (req->tenant_subdomain != NULL && req->tenant_subdomain[0] != '\0')
+		return 1;
+	return gate_host_subdomain(req->host, c->base_domain, subdomain,
+	    sizeof(subdomain));
 }

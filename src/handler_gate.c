@@ -30,6 +30,14 @@
 #include "tenant_input.h"
 #include "validate.h"
 
+/*
+ * The refusal of a module API path the gate will not judge; the nginx
+ * configuration answers the same text for the same paths.
+ */
+#define GATE_MALFORMED_PATH_MESSAGE	"module API paths must not hold " \
+	"empty or dot-only segments, ';', '\\', control bytes or an " \
+	"encoded '.', '/' or '%'"
+
 /* Room for a message naming a module key. */
 #define GATE_MESSAGE_MAX	(MODULE_KEY_MAX + 64)
 
@@ -136,24 +144,43 @@ HANDLER(handle_gate)
 }
 
 /*
+ * The module key of the path part of `uri` (which may carry a query), by
+ * gate_module_from_path().  Returns its answer.
+ */
+static int
+uri_module(const char *uri, char key[MODULE_KEY_MAX + 1])
+{
+	size_t len = strcspn(uri, "?");
+
+	return gate_module_from_path(uri, len, key, MODULE_KEY_MAX + 1);
+}
+
+/*
  * A FastCGI Authorizer request (lighttpd's mod_fastcgi in "authorizer"
  * mode): the client's own request to /api/m/<key>/..., any method.  200
  * lets lighttpd pass it on to the module's backend; anything else is sent
  * to the client instead.  The router sends every Authorizer request here,
- * whatever its path.
+ * whatever its path.  The path judged is the one the client sent; when
+ * lighttpd's normalised target, the one it will send the backend, differs
+ * (REDIRECT_URI), that one must pass the same rules and name the same
+ * module, so the backend never gets a path the gate did not judge.
  */
 HANDLER(handle_gate_authorizer)
 {
-	char key[MODULE_KEY_MAX + 1];
+	char key[MODULE_KEY_MAX + 1], forwarded_key[MODULE_KEY_MAX + 1];
 	int rc;
 
 	rc = gate_module_from_path(req->path, req->path_len, key, sizeof(key));
 	if (rc == 0)
 		return http_reply_error(res, 404, "not_found",
 		    "no such module API", NULL);
+	if (rc == 1 && req->forward_uri != NULL &&
+	    req->forward_uri[0] != '\0' &&
+	    (uri_module(req->forward_uri, forwarded_key) != 1 ||
+	    strcmp(key, forwarded_key) != 0))
+		rc = -1;
 	if (rc == -1)
 		return http_reply_error(res, 400, "malformed_path",
-		    "module API paths must not hold empty, '.' or '..' "
-		    "segments or encoded separators", NULL);
+		    GATE_MALFORMED_PATH_MESSAGE, NULL);
 	return gate_reply(ctx, req, res, key, 200);
 }

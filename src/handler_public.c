@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "asset.h"
@@ -31,6 +32,9 @@
 
 #define ASSET_CACHE_CONTROL	"public, max-age=300"
 #define CONFIG_CACHE_CONTROL	"no-cache"
+
+/* What a file that could run script gets on the admin host. */
+#define ASSET_SANDBOX_POLICY	"sandbox; default-src 'none'"
 
 /*
  * This worker's config cache, made on its first config or gate request
@@ -156,19 +160,38 @@ asset_offload(struct request_context *ctx, struct http_response *res,
 }
 
 /*
+ * Could a file of media type `type` run script when a browser opens it:
+ * HTML, SVG or any other XML (XHTML, XSLT)?  The parameters after ';' do
+ * not count.  Returns 1 or 0.
+ */
+static int
+type_is_active(const char *type)
+{
+	size_t len = strcspn(type, "; \t");
+
+	return (len == 9 && strncasecmp(type, "text/html", len) == 0) ||
+	    (len == 8 && strncasecmp(type, "text/xml", len) == 0) ||
+	    (len == 15 && strncasecmp(type, "application/xml", len) == 0) ||
+	    (len > 4 && strncasecmp(type + len - 4, "+xml", 4) == 0);
+}
+
+/*
  * GET/HEAD /api/tenants/by-subdomain/{sub}/assets/{path*}: a file of the
  * tenant's public/ folder, found by asset_open() (never outside it), with
  * its type, ETag and Last-Modified; conditional requests answer 304.  The
  * bytes are streamed by the worker, or left to the web server when
- * asset_offload is configured.
+ * asset_offload is configured.  On the admin host (any host that is no
+ * tenant's) a file that could run script (HTML, SVG, XML) is a download
+ * in a sandbox with no rights, so a tenant's file never runs with the
+ * admin origin's cookies.
  */
 HANDLER(handle_public_asset)
 {
 	char path[ASSET_PATH_MAX + 1], etag[ASSET_ETAG_MAX];
 	char modified[HTTP_DATE_MAX];
-	const char *reason;
+	const char *reason, *type;
 	struct stat st;
-	int fd = -1, rc, status;
+	int fd = -1, rc, status, sandboxed;
 
 	if (!subdomain_servable(ctx)) {
 		status = reply_not_found(res, "no such tenant");
@@ -206,11 +229,23 @@ HANDLER(handle_public_asset)
 		res->status = status = 304;
 		goto out;
 	}
-	if (http_header_add(res, "Content-Type", "%s",
-	    mime_for_open_file(ctx->svc->mime, fd, &st, path)) == -1)
+	type = mime_for_open_file(ctx->svc->mime, fd, &st, path);
+	if (http_header_add(res, "Content-Type", "%s", type) == -1)
+		goto build_failed;
+	sandboxed = type_is_active(type) &&
+	    !handler_request_for_tenant_host(ctx->svc->conf, req);
+	if (sandboxed &&
+	    (http_header_add(res, "Content-Disposition", "attachment") == -1 ||
+	    http_header_add(res, "Content-Security-Policy", "%s",
+	    ASSET_SANDBOX_POLICY) == -1))
 		goto build_failed;
 
-	if (ctx->svc->conf->asset_offload != CONF_ASSET_OFFLOAD_NONE) {
+	/*
+	 * nginx drops a Content-Security-Policy that comes with an
+	 * X-Accel-Redirect, so a sandboxed file is sent from here.
+	 */
+	if (ctx->svc->conf->asset_offload != CONF_ASSET_OFFLOAD_NONE &&
+	    !sandboxed) {
 		if (asset_offload(ctx, res, path) == -1)
 			goto build_failed;
 		res->status = status = 200;

@@ -57,6 +57,11 @@ struct http_request {
 	int		 authorizer;	/* FCGI_ROLE is AUTHORIZER: the web
 					   server asks whether to let the
 					   request through (handler_gate.c) */
+	const char	*forward_uri;	/* REDIRECT_URI: the target an
+					   authorizing web server passes on
+					   after its own normalisation, when
+					   it differs from REQUEST_URI; or
+					   NULL */
 	int		 https;		/* HTTPS param was "on" */
 	const char	*body;		/* request body (NUL-terminated) */
 	size_t		 body_len;

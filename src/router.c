@@ -4,10 +4,11 @@
  *
  * The table below is the whole map of the API.  Dispatching is a walk over
  * it: the raw path is matched segment by segment (no decoding, so an
- * encoded byte can never sneak into a literal segment), then the method,
- * then the database (503 while it is down), then the access rule (session
- * with CSRF for unsafe methods, or a Bearer token).  Only then does the
- * handler see the request.
+ * encoded byte can never sneak into a literal segment) against the routes
+ * the request's host may reach (on a tenant host, ROUTE_PUBLIC only), then
+ * the method, then the database (503 while it is down), then the access
+ * rule (session with CSRF for unsafe methods, or a Bearer token).  Only
+ * then does the handler see the request.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +32,8 @@
 static const struct route routes[] = {
 	{ "/api/healthz", HTTP_GET, ROUTE_PUBLIC, 0, handle_healthz },
 	{ "/api/gate", HTTP_GET, ROUTE_PUBLIC, 0, handle_gate },
-	{ "/api/auth/login", HTTP_POST, ROUTE_PUBLIC, 1, handle_auth_login },
+	{ "/api/auth/login", HTTP_POST, ROUTE_ADMIN_HOST, 1,
+	    handle_auth_login },
 	{ "/api/auth/logout", HTTP_POST, ROUTE_ADMIN, 1, handle_auth_logout },
 	{ "/api/auth/me", HTTP_GET, ROUTE_ADMIN, 1, handle_auth_me },
 	{ "/api/modules/", HTTP_GET, ROUTE_ADMIN, 1, handle_modules_list },
@@ -224,13 +226,13 @@ route_match(const char *pattern, const char *path, size_t len,
 
 /*
  * Matches a raw path against the route table for router_dispatch() and the
- * fuzz target.  Returns the first route answering `method` with its
- * captures copied into `ctx`, or NULL; *allowed collects the methods of
- * every matching pattern.
+ * fuzz target, against the ROUTE_PUBLIC routes alone when `public_only`.
+ * Returns the first route answering `method` with its captures copied into
+ * `ctx`, or NULL; *allowed collects the methods of every matching pattern.
  */
 const struct route *
-router_match(const char *path, size_t len, unsigned method, unsigned *allowed,
-    struct request_context *ctx)
+router_match(const char *path, size_t len, unsigned method, int public_only,
+    unsigned *allowed, struct request_context *ctx)
 {
 	struct route_match m, found_match;
 	const struct route *found = NULL;
@@ -241,6 +243,8 @@ router_match(const char *path, size_t len, unsigned method, unsigned *allowed,
 		return NULL;
 	memset(&found_match, 0, sizeof(found_match));
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (public_only && routes[i].access != ROUTE_PUBLIC)
+			continue;
 		if (!route_match(routes[i].pattern, path, len, &m))
 			continue;
 		*allowed |= route_methods(&routes[i]);
@@ -455,8 +459,9 @@ router_dispatch(struct service *svc, struct http_request *req,
 		return handle_gate_authorizer(&ctx, req, res);
 	}
 
-	found = router_match(req->path, req->path_len, req->method, &allowed,
-	    &ctx);
+	/* On a tenant host the administration does not exist, not even as 405. */
+	found = router_match(req->path, req->path_len, req->method,
+	    handler_request_for_tenant_host(svc->conf, req), &allowed, &ctx);
 	if (found != NULL) {
 		req->route = found->pattern;
 		memcpy(req->route_sub, ctx.sub, sizeof(req->route_sub));

@@ -40,9 +40,19 @@ struct request_context {
 typedef int (*handler_fn)(struct request_context *ctx,
     struct http_request *req, struct http_response *res);
 
+/*
+ * Who may call a route, and on which hosts.  A tenant host is one that
+ * names a tenant site: the front end sent TENANT_SUBDOMAIN, or the Host is
+ * one label under base_domain.  Tenant sites are another origin, run a
+ * tenant's own files, and must not reach the administration (nor its
+ * login form) with the admin's cookies; there only ROUTE_PUBLIC routes
+ * answer, and every other path is 404.
+ */
 enum route_access {
-	ROUTE_PUBLIC,		/* anyone */
-	ROUTE_ADMIN		/* session (+CSRF when unsafe) or Bearer token */
+	ROUTE_PUBLIC,		/* anyone, on any host: what tenant sites use */
+	ROUTE_ADMIN_HOST,	/* anyone, on the admin host only (login) */
+	ROUTE_ADMIN		/* session (+CSRF when unsafe) or Bearer token,
+				   on the admin host only */
 };
 
 struct route {
@@ -66,12 +76,14 @@ const struct route *router_routes(size_t *count);
 
 /*
  * The pure part of dispatching, also used by the fuzz target: matches the
- * raw `path` of `len` bytes against the table.  Returns the first route
- * answering `method` (with its captures in ctx->id, sub, rest, rest_len
- * and route), or NULL.  *allowed gets the methods of every route whose
- * pattern matches, for 404 (none) versus 405 (some).
+ * raw `path` of `len` bytes against the table (its ROUTE_PUBLIC routes
+ * alone when `public_only`, as for a request to a tenant host).  Returns
+ * the first route answering `method` (with its captures in ctx->id, sub,
+ * rest, rest_len and route), or NULL.  *allowed gets the methods of every
+ * route whose pattern matches, for 404 (none) versus 405 (some).
  */
 const struct route *router_match(const char *path, size_t len,
-	    unsigned method, unsigned *allowed, struct request_context *ctx);
+	    unsigned method, int public_only, unsigned *allowed,
+	    struct request_context *ctx);
 
 #endif

@@ -113,8 +113,10 @@ list_routes(void)
 			printf("%s%s", first ? "" : ",", names[j].name);
 			first = 0;
 		}
-		printf("\t%s\t%s\n", routes[i].pattern,
-		    routes[i].access == ROUTE_ADMIN ? "admin" : "public");
+		printf("\t%s\t%s\t%s\n", routes[i].pattern,
+		    routes[i].access == ROUTE_ADMIN ? "admin" : "public",
+		    routes[i].access == ROUTE_PUBLIC ? "any-host" :
+		    "admin-host");
 	}
 }
 

@@ -202,6 +202,7 @@ request_read(FCGX_Request *request, const struct conf *c,
 	role = param(request, "FCGI_ROLE");
 	req->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	req->max_json_nodes = c->max_json_nodes;
+	req->forward_uri = param(request, "REDIRECT_URI");
 
 	/* nginx sends an empty CONTENT_LENGTH for requests without a body. */
 	length_text = param(request, "CONTENT_LENGTH");

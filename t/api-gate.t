@@ -198,6 +198,96 @@ for my $frontend (qw(nginx lighttpd)) {
 		$s->is_error($r, 404, 'not_found',
 		    '  not even with the admin\'s token');
 
+		# --- path tricks a backend reads as another module ----------------
+		# acme has wallet but not reports.  Tomcat and Spring drop ";..."
+		# path parameters, some backends decode twice or take '\' for
+		# '/': each of these is wallet to a naive gate and reports to
+		# such a backend, so each is refused before the backend.
+		$before = hits($s);
+		for my $path ('/api/m/wallet/..;/reports/x',
+		    '/api/m/wallet/%2e%2e;/reports/x',
+		    '/api/m/wallet/%2E%2E%3B/reports/x',
+		    '/api/m/wallet/..%5creports/x',
+		    '/api/m/wallet/..\\reports\\x',
+		    '/api/m/wallet/%252e%252e/reports/x',
+		    '/api/m/wallet/%252e%252e%252freports%252fx',
+		    '/api/m/wallet/x;jsessionid=1',
+		    '/api/m/wallet/.../reports/x') {
+			$r = $on->('acme', 'GET', $path);
+			$s->is_error($r, 400, 'malformed_path', "$path is refused");
+		}
+		my @new_hits = $s->module_backend_hits;
+		splice @new_hits, 0, $before;
+		is_deeply([map { $_->{path} } @new_hits], [],
+		    'the backend saw none of them');
+		$r = $on->('acme', 'GET', '/api/m/wallet/a.b/x%20y?q=..;');
+		is($r->{status}, 200, 'dots inside a name, escapes and a query '
+		    . 'with ";" still pass') or diag $r->{content};
+		$r = $on->('acme', 'GET', '/api/m/wallet/%61b%7E');
+		is($r->{status}, 200, 'encoded letters pass') or diag $r->{content};
+		is($r->{json}{path}, '/api/m/wallet/ab~',
+		    '  and the backend gets the normalised path');
+
+		# --- what the backend is told, and by whom ------------------------
+		$r = $on->('acme', 'GET', '/api/m/wallet/who', headers => {
+		    'X-Tenant-Subdomain' => 'globex',
+		    'X-Forwarded-Host' => 'globex.localhost',
+		    'X-Forwarded-For' => '203.0.113.9',
+		    'X-Forwarded-Proto' => 'https',
+		    'X-Forwarded-Server' => 'globex.localhost',
+		    'X-Real-IP' => '203.0.113.9',
+		    'X-Host' => 'globex.localhost',
+		    'Forwarded' => 'for=203.0.113.9;host=globex.localhost;proto=https' });
+		is($r->{status}, 200, 'a request with forged tenant and '
+		    . 'forwarding headers reaches the backend') or diag $r->{content};
+		my $seen = $r->{json}{headers} // {};
+		for my $name (sort keys %$seen) {
+			unlike($seen->{$name}, qr/globex|203\.0\.113\.9|https/,
+			    "  $name is not the client's");
+		}
+		if ($frontend eq 'nginx') {
+			is($r->{json}{tenant}, 'acme',
+			    '  X-Tenant-Subdomain is the tenant of the host');
+			is($seen->{'x-real-ip'}, '127.0.0.1',
+			    '  X-Real-IP is the client nginx saw');
+		} else {
+			ok(!defined $r->{json}{tenant},
+			    '  lighttpd removes the client\'s X-Tenant-Subdomain');
+		}
+		is($seen->{'x-forwarded-for'}, '127.0.0.1',
+		    '  X-Forwarded-For is the client the server saw');
+		like($seen->{'x-forwarded-host'} // '', qr/^acme\.localhost(:\d+)?$/,
+		    '  X-Forwarded-Host is the host the gate judged');
+		is($seen->{'x-forwarded-proto'}, 'http', '  X-Forwarded-Proto too');
+		like($seen->{forwarded} // '', qr/^for="?127\.0\.0\.1"?;/,
+		    '  Forwarded names the client the server saw');
+		like($seen->{forwarded} // '', qr/;host="acme\.localhost(:\d+)?"/,
+		    '  and the host the gate judged');
+
+		# --- a backend cannot make the front end send a file --------------
+		my $secret = 'globex-secret-' . join('', map { int rand 10 } 1 .. 12);
+		my $secret_path = $s->tenants_dir . '/globex/.env.local';
+		open(my $fh, '>', $secret_path) or die "$secret_path: $!";
+		print {$fh} "$secret\n";
+		close $fh or die "$secret_path: $!";
+		for my $header ('X-Accel-Redirect: /_tenantd_files/globex/.env.local',
+		    "X-Sendfile: $secret_path",
+		    "X-LIGHTTPD-send-file: $secret_path",
+		    'X-Accel-Expires: 86400', 'X-Accel-Buffering: no',
+		    'X-Accel-Limit-Rate: 1', 'X-Accel-Charset: koi8-r') {
+			my ($name) = $header =~ /^([^:]+)/;
+			$r = $on->('acme', 'GET', '/api/m/wallet/file',
+			    headers => { 'X-Test-Reply-Header' => $header });
+			is($r->{status}, 200, "a backend answering $name: 200");
+			is($r->{json}{backend}, 'module',
+			    '  with the backend\'s own body');
+			unlike($r->{content}, qr/\Q$secret\E/,
+			    '  never globex\'s file');
+			is(scalar(TenantdStack->header_values($r, $name)), 0,
+			    "  nginx does not pass $name on")
+			    if $frontend eq 'nginx' && $name =~ /^X-Accel/;
+		}
+
 		# --- tenantd down: the gate fails closed ----------------------------
 		$s->stop_tenantd;
 		$before = hits($s);
@@ -217,11 +307,20 @@ for my $frontend (qw(nginx lighttpd)) {
 		# --- the backend down ---------------------------------------------
 		$s->_stop_process('module_backend', 'TERM');
 		$r = $on->('acme', 'GET', '/api/m/wallet/x');
-		is($r->{status}, 503, 'a module backend that is down is 503')
-		    or diag "$r->{status} $r->{content}";
+		$s->is_error($r, 503, 'module_unavailable',
+		    'a module backend that is down');
+		like($r->{headers}{'content-type'} // '', qr{^application/json\b},
+		    '  in JSON');
 		$r = $on->('acme', 'GET', '/api/m/tasks/x');
 		$s->is_error($r, 403, 'module_disabled',
 		    '  while a disabled module is still 403');
+		if ($frontend eq 'lighttpd') {
+			my ($uid) = $s->slurp('/proc/' . $s->lighttpd_pid
+			    . '/status') =~ /^Uid:\s+\d+\s+(\d+)/m;
+			ok(defined $uid && $uid != 0,
+			    'lighttpd serves as an unprivileged user (uid '
+			    . ($uid // 'unknown') . ')');
+		}
 		$s->stop;
 	};
 }

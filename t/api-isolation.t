@@ -5,7 +5,8 @@
 # public by design (SPEC section 9) from any host, but alpha's gate never
 # answers for beta whatever the query says, and alpha's site root never
 # serves beta's files, not even through symlinks planted in alpha's
-# folder.  Then the admin password, API tokens, session id and CSRF token
+# folder; on tenant hosts (through nginx and lighttpd) the admin API and
+# login do not exist, only the public routes do.  Then the admin password, API tokens, session id and CSRF token
 # used during the test must not appear in tenantd.log or the nginx access
 # log, and the credential files of the test stack and ./dev are 0600 (or
 # 0640 with tenantd's group, to be re-read on SIGHUP).
@@ -79,6 +80,69 @@ $r = $s->get('/api/gate?module=wallet', token => undef, host => 'alpha.localhost
 is($r->{status}, 403, 'forwarding headers do not make alpha\'s host speak for beta');
 $r = on_host('alpha', '/api/m/wallet/balance');
 isnt($r->{status}, 200, 'alpha\'s host cannot reach beta\'s wallet module API');
+
+# --- the administration does not exist on tenant hosts ----------------------------
+
+open(my $list, '-|', $s->tenantd_binary, '--list-routes')
+    or die 'tenantd --list-routes: ' . $!;
+my @routes = map { chomp; [split /\t/] } <$list>;
+close $list;
+my @admin_host = grep { ($_->[3] // '') ne 'any-host' } @routes;
+is_deeply([sort map { $_->[1] } grep { $_->[3] eq 'any-host' } @routes],
+    ['/api/gate', '/api/healthz',
+     '/api/tenants/by-subdomain/{sub}/assets/{path*}',
+     '/api/tenants/by-subdomain/{sub}/config/'],
+    'only healthz, the gate and config and assets by subdomain answer on '
+    . 'tenant hosts');
+
+# Every admin-host route and method, asked on tenant hosts of `stack`
+# with the admin's token (and login with the admin's password), is 404
+# JSON and changes nothing; on the admin host the same token still works.
+sub admin_absent_on_tenant_hosts {
+	my ($stack, $label, $id) = @_;
+	for my $route (@admin_host) {
+		my ($methods, $pattern) = @$route;
+		for my $method (split /,/, $methods) {
+			(my $path = $pattern) =~ s/\{id\}/$id/g;
+			my %o = $method =~ /^(?:POST|PATCH|PUT)$/
+			    ? (json => { username => 'admin',
+			    password => $stack->admin_password, name => 'Taken Over',
+			    module_key => 'wallet', is_enabled => JSON::PP::true() })
+			    : ();
+			for my $host ('alpha.localhost', 'nosuch.localhost',
+			    'ALPHA.localhost') {
+				my $r = $stack->request($method, $path, host => $host,
+				    %o);
+				is($r->{status}, 404, "$label: $method $path on $host: 404");
+				next if $method eq 'HEAD';
+				is($r->{json} && $r->{json}{code}, 'not_found',
+				    "$label:   not_found JSON");
+				is(scalar(TenantdStack->header_values($r, 'Set-Cookie')),
+				    0, "$label:   no cookie") if $path =~ /login/;
+			}
+		}
+	}
+	my $r = $stack->get("/api/tenants/$id/");
+	is($r->{status}, 200, "$label: the tenant is still there on the admin host");
+	isnt($r->{json} && $r->{json}{name}, 'Taken Over', "$label:   unchanged");
+	$r = $stack->post('/api/auth/login', token => undef, json => {
+	    username => 'admin', password => $stack->admin_password });
+	is($r->{status}, 200, "$label: login answers on the admin host");
+	$r = $stack->get('/api/healthz', token => undef, host => 'alpha.localhost');
+	is($r->{status}, 200, "$label: healthz answers on a tenant host");
+}
+
+admin_absent_on_tenant_hosts($s, 'nginx', $alpha);
+{
+	my $l = TenantdStack->new(workers => 1, frontend => 'lighttpd');
+	$l->start;
+	my $r = $l->post('/api/tenants/?deploy=false', json => {
+	    name => 'Tenant alpha', subdomain => 'alpha' });
+	is($r->{status}, 201, 'lighttpd: tenant alpha is created')
+	    or diag $r->{content};
+	admin_absent_on_tenant_hosts($l, 'lighttpd', $r->{json}{id});
+	$l->stop;
+}
 
 # --- alpha's site root never serves beta's files ----------------------------------
 

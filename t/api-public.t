@@ -282,6 +282,30 @@ for my $name (sort keys %types) {
 	is($r->{headers}{'content-type'}, $types{$name}, "$name: $types{$name}");
 	is($r->{content}, $FILES{$name}, "$name: its bytes");
 }
+# On the admin host a tenant's HTML, SVG or XML would run with the admin
+# origin's cookies: it is a download in a sandbox there, and only there.
+spew("$TENANTS/acme/public/feed.xml", qq{<?xml version="1.0"?><feed/>\n});
+for my $name ('page.html', 'icon.svg', 'feed.xml') {
+	$r = public_get($s, "$BASE/acme/assets/$name");
+	is($r->{status}, 200, "$name on the admin host: 200");
+	is($r->{headers}{'content-disposition'}, 'attachment',
+	    "$name on the admin host: a download");
+	is($r->{headers}{'content-security-policy'} =~ s/, default-src 'self'.*//r,
+	    "sandbox; default-src 'none'", "$name on the admin host: sandboxed");
+	$r = $s->get("$BASE/acme/assets/$name", token => undef,
+	    host => 'acme.localhost');
+	is($r->{status}, 200, "$name on the tenant's host: 200");
+	ok(!defined $r->{headers}{'content-disposition'},
+	    "$name on the tenant's host: shown, not downloaded");
+	unlike($r->{headers}{'content-security-policy'} // '', qr/sandbox/,
+	    "$name on the tenant's host: not sandboxed");
+}
+for my $name ('site.css', 'app.js', 'data.json', 'notes.txt', 'logo.png') {
+	$r = public_get($s, "$BASE/acme/assets/$name");
+	ok(!defined $r->{headers}{'content-disposition'},
+	    "$name on the admin host is no download");
+}
+
 is(public_get($s, "$BASE/acme/assets/dir/sub/deep.txt")->{content},
     $FILES{'dir/sub/deep.txt'}, 'a file two directories down is served');
 is(public_get($s, "$BASE/acme/assets/a%20b.txt")->{content},
@@ -421,6 +445,11 @@ ok(!defined $r->{headers}{'x-accel-redirect'},
     'offload: X-Accel-Redirect does not reach the client');
 my $x_etag = $r->{headers}{etag};
 ok(defined $x_etag, 'offload: an ETag is sent');
+$r = public_get($x, "$BASE/acme/assets/page.html");
+is($r->{headers}{'content-disposition'}, 'attachment',
+    'offload: HTML on the admin host is still a download');
+like($r->{headers}{'content-security-policy'} // '',
+    qr/^sandbox; default-src 'none'(?:,|$)/, 'offload: and sandboxed');
 for my $name (sort keys %types) {
 	$r = public_get($x, "$BASE/acme/assets/$name");
 	is($r->{content}, $FILES{$name}, "offload: $name bytes");

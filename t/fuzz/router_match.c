@@ -34,10 +34,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	path = (const char *)data + 1;
 	len = size - 1;
 	memset(&ctx, 0, sizeof(ctx));
-	route = router_match(path, len, method, &allowed, &ctx);
+	route = router_match(path, len, method, data[0] & 0x80, &allowed,
+	    &ctx);
 	if (route == NULL)
 		return 0;
 	if ((allowed & method) == 0)
+		abort();
+	if ((data[0] & 0x80) && route->access != ROUTE_PUBLIC)
 		abort();
 	if (strstr(route->pattern, "{id}") != NULL && ctx.id <= 0)
 		abort();

@@ -665,13 +665,26 @@ sub start_lighttpd {
 	    TENANTS_DIR => $self->tenants_dir,
 	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
 	    MAX_BODY_KBYTES => $kbytes,
+	    LIGHTTPD_DIR => "$self->{srcdir}/etc/lighttpd",
 	    MODULE_BACKEND_HOST => '127.0.0.1',
 	    MODULE_BACKEND_PORT => $self->module_backend_port);
 	_spew("$run/tenantd-lighttpd.conf", $template);
 	make_path("$run/lighttpd");
+	# Run by root, lighttpd drops to tenantd's unprivileged user once it
+	# has bound the port and opened its log, and keeps its uploads where
+	# that user can write.
+	my $user = '';
+	if (defined $self->{service_uid}) {
+		my $group = getgrgid($self->{service_gid})
+		    // die "no group $self->{service_gid}\n";
+		$user = "server.username = \"$self->{conf}{user}\"\n"
+		    . "server.groupname = \"$group\"\n";
+		chown $self->{service_uid}, $self->{service_gid}, "$run/lighttpd"
+		    or die "chown $run/lighttpd: $!\n";
+	}
 	_spew("$run/lighttpd.conf", <<"EOF");
 # written by t/lib/TenantdStack.pm: the global part around etc/lighttpd/tenantd.conf.in
-server.errorlog = "$run/lighttpd-error.log"
+${user}server.errorlog = "$run/lighttpd-error.log"
 server.upload-dirs = ( "$run/lighttpd" )
 server.tag = "lighttpd"
 include "$run/tenantd-lighttpd.conf"

@@ -6,9 +6,13 @@
 #
 # Listens on 127.0.0.1:PORT and answers every request with 200 and JSON
 # {"backend": "module", "module", "method", "path", "host", "tenant",
-# "body"}: the module is the segment after /api/m/, the path the request
-# target exactly as the front end sent it, the tenant the
-# X-Tenant-Subdomain header (nginx sets it).  Each request is also
+# "body", "headers"}: the module is the segment after /api/m/, the path the
+# request target exactly as the front end sent it, the tenant the
+# X-Tenant-Subdomain header (nginx sets it), headers every header by its
+# lower-case name (repeated ones joined with ", ").  A request with
+# "X-Test-Reply-Header: Name: value" gets that header in the answer, so a
+# test can play a backend that tells the front end something (an
+# X-Accel-Redirect, an X-Sendfile).  Each request is also
 # appended to LOGFILE as one such JSON line, so a test can tell whether a
 # request ever got here.  One connection at a time, every wait bounded;
 # it runs until it is killed.  Only core Perl modules are used.
@@ -59,7 +63,8 @@ sub serve {
 	my %headers;
 	for my $line (@lines) {
 		my ($name, $value) = $line =~ /^([^:]+):\s*(.*?)\s*$/ or next;
-		$headers{lc $name} = $value;
+		$headers{lc $name} = exists $headers{lc $name}
+		    ? "$headers{lc $name}, $value" : $value;
 	}
 	my $body = substr($raw, $end + 4);
 	my $length = $headers{'content-length'} // 0;
@@ -75,7 +80,10 @@ sub serve {
 		host => $headers{host},
 		tenant => $headers{'x-tenant-subdomain'},
 		body => substr($body, 0, $length),
+		headers => \%headers,
 	};
+	my ($reply_header) = ($headers{'x-test-reply-header'} // '')
+	    =~ /^([A-Za-z0-9-]+: [^\r\n]*)$/;
 	my $json = $JSON->encode($hit);
 	if (open(my $log, '>>', $log_path)) {
 		print {$log} "$json\n";
@@ -85,6 +93,7 @@ sub serve {
 	print {$socket} "HTTP/1.1 200 OK\r\n"
 	    . "Content-Type: application/json\r\n"
 	    . 'Content-Length: ' . length($json) . "\r\n"
+	    . (defined $reply_header ? "$reply_header\r\n" : '')
 	    . "Connection: close\r\n\r\n"
 	    . ($method eq 'HEAD' ? '' : $json);
 }

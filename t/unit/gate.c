@@ -137,7 +137,8 @@ test_paths(void)
 	check_path("/api/m/wallet/a%20b/x.json", 1, "wallet");
 	check_path("/api/m/shift_plans/2026/11/", 1, "shift_plans");
 	check_path("/api/m/wallet/.well-known", 1, "wallet");
-	check_path("/api/m/wallet/...", 1, "wallet");
+	check_path("/api/m/wallet/a.b.c", 1, "wallet");
+	check_path("/api/m/wallet/x%41y", 1, "wallet");
 	check_path("/api/m/", 0, "");
 	check_path("/api/m", 0, "");
 	check_path("/api/mx/wallet", 0, "");
@@ -154,6 +155,41 @@ test_paths(void)
 	check_path("/api/m/wallet/..%2femployees", -1, "");
 	check_path("/api/m/wallet/x%2F..", -1, "");
 	check_path("/api/m/wallet/x%5c..%5cy", -1, "");
+	check_path("/api/m/wallet/...", -1, "");
+	check_path("/api/m/wallet/..;/reports/x", -1, "");
+	check_path("/api/m/wallet/;x=1/reports", -1, "");
+	check_path("/api/m/wallet/x;jsessionid=1", -1, "");
+	check_path("/api/m/wallet/%2e%2e;/reports/x", -1, "");
+	check_path("/api/m/wallet/.%2e/reports/x", -1, "");
+	check_path("/api/m/wallet/%2e/x", -1, "");
+	check_path("/api/m/wallet/..%5creports/x", -1, "");
+	check_path("/api/m/wallet/..\\reports\\x", -1, "");
+	check_path("/api/m/wallet/%252e%252e/reports/x", -1, "");
+	check_path("/api/m/wallet/%25/x", -1, "");
+	check_path("/api/m/wallet/%3b/x", -1, "");
+	check_path("/api/m/wallet/%3B/x", -1, "");
+	check_path("/api/m/wallet/a%2/x", -1, "");
+	check_path("/api/m/wallet/a%zz", -1, "");
+	check_path("/api/m/wallet/a%", -1, "");
+	check_path("/api/m/wallet/a%00b", -1, "");
+	check_path("/api/m/wallet/a%0ab", -1, "");
+	check_path("/api/m/wallet/a\tb", -1, "");
+}
+
+/* Segments up to GATE_SEGMENT_MAX bytes are judged, longer ones refused. */
+static void
+test_long_segment(void)
+{
+	char path[GATE_SEGMENT_MAX + 32], key[MODULE_KEY_MAX + 1];
+	size_t prefix = strlen("/api/m/wallet/");
+
+	memcpy(path, "/api/m/wallet/", prefix);
+	memset(path + prefix, 'a', GATE_SEGMENT_MAX);
+	is_int(gate_module_from_path(path, prefix + GATE_SEGMENT_MAX, key,
+	    sizeof(key)), 1, "a segment of GATE_SEGMENT_MAX bytes is judged");
+	path[prefix + GATE_SEGMENT_MAX] = 'a';
+	is_int(gate_module_from_path(path, prefix + GATE_SEGMENT_MAX + 1, key,
+	    sizeof(key)), -1, "one byte more is refused");
 }
 
 static void
@@ -243,6 +279,7 @@ main(void)
 	}
 	test_hosts();
 	test_paths();
+	test_long_segment();
 	snprintf(path, sizeof(path), "%s/tenants", root);
 	if (ok(mkdir(path, 0755) == 0, "the tenants directory is made") &&
 	    ok((tenants = open(path, O_RDONLY | O_DIRECTORY)) != -1,
