@@ -119,8 +119,9 @@ log_level_parse(const char *text, enum log_level *level)
 
 /*
  * Copies `len` bytes of `message` into `line` from `used` on, replacing
- * control characters other than tab by '?' and writing each byte that
- * does not belong to a valid UTF-8 character as \xNN.  Stops before a
+ * control characters other than tab by '?', writing each byte that does
+ * not belong to a valid UTF-8 character as \xNN and a backslash as two,
+ * so a client cannot send text that reads as an escape.  Stops before a
  * piece that would not fit in `room` bytes, then marks the cut with "...".
  * Returns the new length of `line`.
  */
@@ -144,10 +145,12 @@ log_escape(char *line, size_t used, size_t room, const char *message,
 			i++;
 			continue;
 		}
-		if (used + step > room) {
+		if (used + step + (c == '\\') > room) {
 			cut = 1;
 			break;
 		}
+		if (c == '\\')
+			line[used++] = '\\';
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			line[used] = '?';
 		else

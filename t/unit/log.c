@@ -70,6 +70,8 @@ test_escapes(void)
 	    "GET /caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
 	    "valid UTF-8 is kept");
 	logs_as("GET /a\xff" "b", "GET /a\\xffb", "a stray byte is escaped");
+	logs_as("GET /a\\xffb", "GET /a\\\\xffb",
+	    "a backslash is doubled, so a client's \\xNN is not an escape");
 	logs_as("\xc0\xaf", "\\xc0\\xaf", "an overlong form is escaped");
 	logs_as("\xed\xa0\x80", "\\xed\\xa0\\x80", "a surrogate is escaped");
 	logs_as("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80",
