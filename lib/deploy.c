@@ -992,24 +992,47 @@ fail:
 	return -1;
 }
 
-/* Appends `value` double-quoted for a .env file: \ " $ and newlines escaped. */
+/*
+ * Appends `value` quoted for .env.local, which dotenv readers (Next.js,
+ * node --env-file) and sh (`set -a; . ./.env.local`) must both take as
+ * plain data.  Single quotes do that for both: sh expands nothing inside
+ * them and dotenv readers unescape nothing.  A single quote in the value
+ * is written as '\'' for sh; dotenv readers know no escape for it, so a
+ * value holding one but nothing sh expands inside double quotes (" \ $
+ * and the backtick) is double-quoted instead, which both read exactly.
+ * Control characters are refused (EINVAL): names never hold them.
+ * Returns 0, or -1 with errno set.
+ */
 static int
 env_append_value(struct buf *b, const char *value)
 {
 	const char	*p;
 	int		 rc = 0;
 
-	rc |= buf_append_char(b, '"');
-	for (p = value; rc == 0 && *p != '\0'; p++) {
-		if (*p == '\\' || *p == '"' || *p == '$')
-			rc |= buf_append_char(b, '\\');
-		if (*p == '\n')
-			rc |= buf_append_str(b, "\\n");
-		else
-			rc |= buf_append_char(b, *p);
+	for (p = value; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			errno = EINVAL;
+			return -1;
+		}
+	if (strchr(value, '\'') != NULL && strpbrk(value, "\"\\$`") == NULL) {
+		rc |= buf_append_char(b, '"');
+		rc |= buf_append_str(b, value);
+		rc |= buf_append_str(b, "\"\n");
+	} else {
+		rc |= buf_append_char(b, '\'');
+		for (p = value; rc == 0 && *p != '\0'; p++) {
+			if (*p == '\'')
+				rc |= buf_append_str(b, "'\\''");
+			else
+				rc |= buf_append_char(b, *p);
+		}
+		rc |= buf_append_str(b, "'\n");
 	}
-	rc |= buf_append_str(b, "\"\n");
-	return rc == 0 ? 0 : -1;
+	if (rc != 0) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -1064,11 +1087,12 @@ write_project_files(struct deploy_run *run)
 	env_values[3] = t->primary_color;
 	env_values[4] = t->secondary_color;
 	for (i = 0; i < 5; i++) {
-		if (buf_printf(&env, "%s=", env_names[i]) == -1 ||
-		    env_append_value(&env, env_values[i]) == -1) {
+		if (buf_printf(&env, "%s=", env_names[i]) == -1) {
 			errno = ENOBUFS;
 			goto out;
 		}
+		if (env_append_value(&env, env_values[i]) == -1)
+			goto out;
 	}
 	rc = file_write_atomic(run->folder, ENV_FILE, env.data, env.len,
 	    FILE_MODE);
