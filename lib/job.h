@@ -44,6 +44,7 @@ struct job {
 	int64_t		 id;
 	char		 kind[32];
 	int64_t		 tenant_id;	/* 0 when none */
+	int64_t		 created_by;	/* the user who asked; 0 when none */
 	char		*payload;	/* JSON text */
 	enum job_status	 status;
 	int		 progress;	/* 0-100 */
@@ -84,6 +85,32 @@ int	job_active_for_tenant(struct db *db, int64_t tenant_id,
  * 1 with `j` filled and marked running, 0 when the queue is empty, -1.
  */
 int	job_claim(struct db *db, const char *runner_id, struct job *j);
+
+/*
+ * Claims job `id` for `runner_id` if it is queued (even while a requeue
+ * delays it for the runners) and no one else is claiming it: 1 with `j`
+ * filled and marked running, 0 when it is not claimable, -1.
+ */
+int	job_claim_id(struct db *db, int64_t id, const char *runner_id,
+	    struct job *j);
+
+/*
+ * Runs claimed job `j` by its kind and records how it ended (done,
+ * failed, or back in the queue when its tenant was busy or the database
+ * failed).  Used by job_runner_loop() and job_run_or_wait().
+ */
+void	job_run(struct service *svc, const struct job *j);
+
+/*
+ * Sees job `id` through to its end for a caller that needs its outcome
+ * now: while it is queued this process claims and runs it itself (so it
+ * finishes with no runner about), while another process runs it this one
+ * polls, for at most `timeout_ms` in all.  Returns 1 with `j` holding the
+ * finished job (done or failed), 0 with `j` as last seen when it had not
+ * finished in time, -1 on an error (or when the job does not exist).
+ */
+int	job_run_or_wait(struct service *svc, int64_t id, int timeout_ms,
+	    struct job *j);
 
 /* Records progress (clamped to 0-100) and the heartbeat.  0 or -1. */
 int	job_progress(struct db *db, int64_t id, int progress);
