@@ -22,6 +22,7 @@
 #include "json.h"
 #include "log.h"
 #include "service.h"
+#include "tenant.h"
 
 /*
  * Answers 202 {"job_id", "status"} with the job's Location: the job will
@@ -46,13 +47,49 @@ reply_pending(struct http_response *res, const struct job *j)
 	return status;
 }
 
+/* 409 archived: archived tenants have no folder to deploy into. */
+static int
+reply_archived(struct http_response *res)
+{
+	return http_reply_error(res, 409, "archived", "the tenant is "
+	    "archived; restore the tenant first", NULL);
+}
+
 /*
- * Answers a finished deploy job: 200 with its report (the result
- * deploy_report_json() stored), or 500 deploy_failed with its error.
- * Returns the status.
+ * Answers a failed deploy job.  The tenant may have been archived or
+ * deleted after the request was accepted (the job read it again under
+ * its lock): that is 409 archived or 404, anything else 500
+ * deploy_failed with the job's error.  Returns the status.
  */
 static int
-reply_finished(struct http_response *res, const struct job *j)
+reply_failed(struct request_context *ctx, struct http_response *res,
+    const struct job *j)
+{
+	struct tenant	t;
+	int		found, status;
+
+	tenant_init(&t);
+	found = tenant_find_by_id(ctx->svc->db, ctx->id, &t);
+	if (found == 0)
+		status = http_reply_error(res, 404, "not_found",
+		    "tenant not found", NULL);
+	else if (found == 1 && !t.is_active)
+		status = reply_archived(res);
+	else
+		status = http_reply_error(res, 500, "deploy_failed",
+		    j->error != NULL ? j->error : "the deploy failed", NULL);
+	tenant_release(&t);
+	return status;
+}
+
+/*
+ * Answers a job that finished: 200 with its report (the result
+ * deploy_report_json() stored), or as reply_failed() says.  Returns the
+ * status.
+ */
+static int
+reply_finished(struct request_context *ctx, struct http_response *res,
+    const struct job *j)
 {
 	struct json_value	*report = NULL;
 	yajl_gen		 g = NULL;
@@ -60,8 +97,7 @@ reply_finished(struct http_response *res, const struct job *j)
 	int			 status;
 
 	if (j->status == JOB_FAILED)
-		return http_reply_error(res, 500, "deploy_failed",
-		    j->error != NULL ? j->error : "the deploy failed", NULL);
+		return reply_failed(ctx, res, j);
 	if (j->result == NULL || (report = json_parse(j->result,
 	    strlen(j->result), err, sizeof(err))) == NULL) {
 		log_error("job %lld: stored result is not JSON", (long long)j->id);
@@ -112,8 +148,7 @@ HANDLER(handle_tenant_deploy_frontend)
 		    "tenant not found", NULL);
 		goto out;
 	case DEPLOY_ARCHIVED:
-		status = http_reply_error(res, 409, "archived", "the tenant is "
-		    "archived; restore the tenant first", NULL);
+		status = reply_archived(res);
 		goto out;
 	case DEPLOY_DB_ERROR:
 	case DEPLOY_FAILED:
@@ -135,7 +170,7 @@ HANDLER(handle_tenant_deploy_frontend)
 	if (async || rc == 0)
 		status = reply_pending(res, &j);
 	else
-		status = reply_finished(res, &j);
+		status = reply_finished(ctx, res, &j);
 out:
 	job_release(&j);
 	return status;

@@ -460,6 +460,20 @@ is($r->{status}, 200, 'once the other deploy ends, the waiting sync deploy runs 
 ok(time - $started >= 0.8, '... after waiting for it');
 is(job_status($behind), 'done', '... and the job is done');
 
+# The tenant is read again under its lock: one archived while the request
+# waited for the lock is refused, and nothing is written where it was.
+$s->sql("UPDATE tenants SET busy_operation = 'deploy', busy_token = 'z', busy_since = UTC_TIMESTAMP(6) WHERE id = $quote_id");
+$pid = later(1, sub {
+	$s->sql("UPDATE tenants SET is_active = 0, archived_at = UTC_TIMESTAMP(), busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $quote_id");
+});
+my $index_before = (stat "$TENANTS/quoteco/public/index.html")[1];
+$r = deploy($quote_id, query => '?force=true');
+waitpid($pid, 0);
+$s->is_error($r, 409, 'archived', 'a tenant archived while the deploy waited for its lock');
+is((stat "$TENANTS/quoteco/public/index.html")[1], $index_before, '... is not deployed');
+is(scalar(pending_jobs_of($quote_id)), 0, '... and its job is over');
+$s->sql("UPDATE tenants SET is_active = 1, archived_at = NULL WHERE id = $quote_id");
+
 # --- a job another process runs ----------------------------------------------
 
 $r = deploy($id, query => '?async=true');
