@@ -1257,10 +1257,10 @@ run_close(struct deploy_run *run)
 
 /*
  * Deploys the template of `m` into tenant `t`'s folder (see deploy.h for
- * the order of operations).  Called by the deploy handler, the job runner
- * and tenantctl with the tenant's lock held.  Returns 0 with `report`
- * filled, or -1 with a message in `err`; before the swap a failure leaves
- * public/ as it was and removes the staging directory.
+ * the order of operations).  Called by deploy_locked() and fsck repairs,
+ * with the tenant's lock held.  Returns 0 with `report` filled, or -1 with
+ * a message in `err`; before the swap a failure leaves public/ as it was
+ * and removes the staging directory.
  */
 int
 deploy_tenant(struct service *svc, const struct tenant *t,

@@ -20,7 +20,8 @@
  * public/ exactly as it was.
  *
  * deploy_tenant() expects the tenant's lock (tenant_lock.h) to be held;
- * deploy_locked() takes it around it, and is what every caller uses.
+ * deploy_locked() takes it around it and is what deploys go through (fsck
+ * repairs call deploy_tenant() under their own lock).
  */
 #ifndef TENANTD_DEPLOY_H
 #define TENANTD_DEPLOY_H

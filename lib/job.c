@@ -766,8 +766,8 @@ out:
 /*
  * deploy_tenant()'s progress callback within a bulk deploy: the job's
  * progress is the share of tenants done plus the share of the current
- * tenant's files, written (with the heartbeat and the lock check) as
- * deploy_progress_cb() does.
+ * tenant's files, written with the heartbeat as deploy_progress_cb()
+ * does.
  */
 static int
 bulk_deploy_progress_cb(void *arg, size_t done, size_t total)

@@ -41,8 +41,8 @@ token_generate(struct tenant_lock *lock)
 
 /*
  * Takes the lock of tenant `tenant_id` for `operation` (see tenant_lock.h):
- * free, or older than the takeover age.  Called by the deploy handler, the
- * job runner, archive/restore and provision_update.  Returns 1 taken, 0
+ * free, or older than the takeover age.  Called by deploy_locked(),
+ * archive/restore, fsck and provision_update.  Returns 1 taken, 0
  * held by another (or no such tenant), -1 on a database error.
  */
 int
