@@ -45,6 +45,12 @@
 #define JOB_HEARTBEAT_INTERVAL_MS	2000
 
 /*
+ * ... and a changed progress at most this often: each write is a commit,
+ * which would cost a short deploy more than its copying.
+ */
+#define JOB_PROGRESS_INTERVAL_MS	200
+
+/*
  * A runner looks for stale jobs four times per heartbeat timeout, but not
  * more often than this.
  */
@@ -575,9 +581,9 @@ job_requeue(struct db *db, int64_t id, int delay_ms)
 /*
  * deploy_tenant()'s progress callback (through deploy_locked(), which
  * also keeps the tenant lock fresh): writes the percentage and the
- * heartbeat when the percentage changed or JOB_HEARTBEAT_INTERVAL_MS
- * passed.  Returns 0: a failed progress write is not worth abandoning a
- * deploy for.
+ * heartbeat when the percentage changed and JOB_PROGRESS_INTERVAL_MS
+ * passed, or JOB_HEARTBEAT_INTERVAL_MS passed.  Returns 0: a failed
+ * progress write is not worth abandoning a deploy for.
  */
 static int
 deploy_progress_cb(void *arg, size_t done, size_t total)
@@ -590,8 +596,8 @@ deploy_progress_cb(void *arg, size_t done, size_t total)
 	percent = total == 0 || done >= total ? 100 :
 	    (int)((done * 100) / total);
 	now = monotonic_ms();
-	if (percent == p->last_percent &&
-	    now - p->last_write_ms < JOB_HEARTBEAT_INTERVAL_MS)
+	if (now - p->last_write_ms < (percent == p->last_percent ?
+	    JOB_HEARTBEAT_INTERVAL_MS : JOB_PROGRESS_INTERVAL_MS))
 		return 0;
 	if (db_ensure(db) == -1)
 		return 0;
