@@ -4,21 +4,22 @@
  * Jobs are rows of the `jobs` table.  Anyone enqueues; runners claim with
  * SELECT ... FOR UPDATE SKIP LOCKED, so runners in tenantd's master, in
  * `tenantctl worker` and on other hosts share one queue and no two ever run
- * the same job.  A running job records progress (0-100) and a heartbeat;
- * a job whose heartbeat is older than conf->job_heartbeat_timeout belongs
- * to a runner that died and is queued again, until it has been tried
- * conf->job_max_attempts times, after which it fails.
+ * the same job.  A synchronous deploy request claims and runs its own job
+ * the same way (job_run_or_wait()).  A running job records progress
+ * (0-100) and a heartbeat; a job whose heartbeat is older than
+ * conf->job_heartbeat_timeout belongs to a runner that died and is queued
+ * again, until it has been tried conf->job_max_attempts times, after which
+ * it fails.
  *
  * Job kinds and their payloads (JSON objects):
- *   "deploy"   {"force": bool}              deploy_tenant() on tenant_id
+ *   "deploy"   {"force": bool}              deploy_locked() on tenant_id
  *   "bulk_deploy" {"tenant_ids": [id, ...], "force": bool}
- *              deploy_tenant() on each listed tenant in turn (tenant_id
+ *              deploy_locked() on each listed tenant in turn (tenant_id
  *              NULL); progress is the share of tenants done; a tenant
  *              that fails is listed and the others go on
- * Results are JSON objects too (for deploy: success, tenant_url,
- * files_copied, files_kept, kept; for bulk_deploy: success, total,
- * deployed, failed_count, failures [{tenant_id, subdomain, error}], the
- * first 100).
+ * Results are JSON objects too (for deploy: deploy_report_json()'s
+ * report; for bulk_deploy: success, total, deployed, failed_count,
+ * failures [{tenant_id, subdomain, error}], the first 100).
  *
  * Ownership: struct job owns its strings; job_release() frees them.
  */
