@@ -8,7 +8,7 @@
  * job at once; otherwise it runs the job itself when it is still queued
  * (so a synchronous deploy needs no job runner) or waits for the process
  * running it, up to deploy_wait_timeout, and answers with the outcome.
- * Only an archive or restore in progress is 409 busy.  The deploy itself
+ * Only an archive, restore or repair in progress is 409 busy.  The deploy itself
  * is lib/deploy.c's deploy_locked().
  */
 #include <string.h>
@@ -140,8 +140,8 @@ HANDLER(handle_tenant_deploy_frontend)
 	case DEPLOY_OK:
 		break;
 	case DEPLOY_BUSY:
-		status = http_reply_error(res, 409, "busy", "an archive or "
-		    "restore is running for this tenant", NULL);
+		status = http_reply_error(res, 409, "busy", "an archive, "
+		    "restore or repair is running for this tenant", NULL);
 		goto out;
 	case DEPLOY_NOT_FOUND:
 		status = http_reply_error(res, 404, "not_found",
