@@ -126,7 +126,9 @@ static const struct conf_key conf_keys[] = {
 	{ "job_heartbeat_timeout", CONF_INT,
 	    offsetof(struct conf, job_heartbeat_timeout), 5, 3600 },
 	{ "job_poll_ms", CONF_INT, offsetof(struct conf, job_poll_ms),
-	    50, 60000 }
+	    50, 60000 },
+	{ "deploy_wait_timeout", CONF_INT,
+	    offsetof(struct conf, deploy_wait_timeout), 1, 3600 }
 };
 
 /* The built-in defaults, as text, applied through conf_set(). */
@@ -169,7 +171,8 @@ static const struct {
 	{ "asset_offload_prefix", "/_tenantd_files" },
 	{ "job_max_attempts", "3" },
 	{ "job_heartbeat_timeout", "30" },
-	{ "job_poll_ms", "500" }
+	{ "job_poll_ms", "500" },
+	{ "deploy_wait_timeout", "30" }
 };
 
 /*

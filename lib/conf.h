@@ -66,6 +66,7 @@ struct conf {
 	int	 job_max_attempts;	/* runs of a job before it fails */
 	int	 job_heartbeat_timeout;	/* seconds without a sign of life */
 	int	 job_poll_ms;		/* idle runners look for work this often */
+	int	 deploy_wait_timeout;	/* seconds a sync deploy waits for a job */
 };
 
 /* How asset responses hand the file to the web server. */

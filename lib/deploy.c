@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -992,24 +993,47 @@ fail:
 	return -1;
 }
 
-/* Appends `value` double-quoted for a .env file: \ " $ and newlines escaped. */
+/*
+ * Appends `value` quoted for .env.local, which dotenv readers (Next.js,
+ * node --env-file) and sh (`set -a; . ./.env.local`) must both take as
+ * plain data.  Single quotes do that for both: sh expands nothing inside
+ * them and dotenv readers unescape nothing.  A single quote in the value
+ * is written as '\'' for sh; dotenv readers know no escape for it, so a
+ * value holding one but nothing sh expands inside double quotes (" \ $
+ * and the backtick) is double-quoted instead, which both read exactly.
+ * Control characters are refused (EINVAL): names never hold them.
+ * Returns 0, or -1 with errno set.
+ */
 static int
 env_append_value(struct buf *b, const char *value)
 {
 	const char	*p;
 	int		 rc = 0;
 
-	rc |= buf_append_char(b, '"');
-	for (p = value; rc == 0 && *p != '\0'; p++) {
-		if (*p == '\\' || *p == '"' || *p == '$')
-			rc |= buf_append_char(b, '\\');
-		if (*p == '\n')
-			rc |= buf_append_str(b, "\\n");
-		else
-			rc |= buf_append_char(b, *p);
+	for (p = value; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			errno = EINVAL;
+			return -1;
+		}
+	if (strchr(value, '\'') != NULL && strpbrk(value, "\"\\$`") == NULL) {
+		rc |= buf_append_char(b, '"');
+		rc |= buf_append_str(b, value);
+		rc |= buf_append_str(b, "\"\n");
+	} else {
+		rc |= buf_append_char(b, '\'');
+		for (p = value; rc == 0 && *p != '\0'; p++) {
+			if (*p == '\'')
+				rc |= buf_append_str(b, "'\\''");
+			else
+				rc |= buf_append_char(b, *p);
+		}
+		rc |= buf_append_str(b, "'\n");
 	}
-	rc |= buf_append_str(b, "\"\n");
-	return rc == 0 ? 0 : -1;
+	if (rc != 0) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -1064,11 +1088,12 @@ write_project_files(struct deploy_run *run)
 	env_values[3] = t->primary_color;
 	env_values[4] = t->secondary_color;
 	for (i = 0; i < 5; i++) {
-		if (buf_printf(&env, "%s=", env_names[i]) == -1 ||
-		    env_append_value(&env, env_values[i]) == -1) {
+		if (buf_printf(&env, "%s=", env_names[i]) == -1) {
 			errno = ENOBUFS;
 			goto out;
 		}
+		if (env_append_value(&env, env_values[i]) == -1)
+			goto out;
 	}
 	rc = file_write_atomic(run->folder, ENV_FILE, env.data, env.len,
 	    FILE_MODE);
@@ -1232,10 +1257,10 @@ run_close(struct deploy_run *run)
 
 /*
  * Deploys the template of `m` into tenant `t`'s folder (see deploy.h for
- * the order of operations).  Called by the deploy handler, the job runner
- * and tenantctl with the tenant's lock held.  Returns 0 with `report`
- * filled, or -1 with a message in `err`; before the swap a failure leaves
- * public/ as it was and removes the staging directory.
+ * the order of operations).  Called by deploy_locked() and fsck repairs,
+ * with the tenant's lock held.  Returns 0 with `report` filled, or -1 with
+ * a message in `err`; before the swap a failure leaves public/ as it was
+ * and removes the staging directory.
  */
 int
 deploy_tenant(struct service *svc, const struct tenant *t,
@@ -1410,63 +1435,270 @@ deploy_manifest(struct service *svc, char *err, size_t errlen)
 	return fresh;
 }
 
-/*
- * Queues a deploy job for tenant `tenant_id` (see deploy.h).  Called by
- * the deploy handler for async=true.  The tenant row is locked (SELECT
- * ... FOR UPDATE) while the pending work is checked and the job inserted,
- * so concurrent requests queue at most one deploy.  Returns the status.
- */
-enum deploy_queue_status
-deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
-    int64_t user_id, int64_t *job_id)
+/* deploy_locked() proves its lock is still held this often. */
+#define LOCK_REFRESH_MS		2000
+
+/* What deploy_locked()'s progress callback needs between calls. */
+struct locked_progress {
+	struct db		*db;
+	struct tenant_lock	*lock;
+	deploy_progress_fn	 progress;	/* the caller's, or NULL */
+	void			*progress_arg;
+	struct timespec		 last_refresh;
+	int			 lock_lost;
+};
+
+/* Milliseconds from `from` to `to` on the monotonic clock. */
+static int64_t
+elapsed_ms(const struct timespec *from, const struct timespec *to)
 {
-	static const char *const	 pending_kinds[] = {
-		"deploy", "archive", "restore", NULL
-	};
-	struct db_param			 param;
-	struct db_result		 result;
-	char				 detail[64];
-	const char			*active;
-	enum deploy_queue_status	 status = DEPLOY_DB_ERROR;
-	int				 in_transaction = 0, rc;
+	return (int64_t)(to->tv_sec - from->tv_sec) * 1000 +
+	    (to->tv_nsec - from->tv_nsec) / 1000000;
+}
+
+/*
+ * deploy_tenant()'s progress callback inside deploy_locked(): every
+ * LOCK_REFRESH_MS proves the tenant lock is still ours (a lock taken over
+ * cancels the deploy), then hands on to the caller's callback.
+ */
+static int
+locked_progress_cb(void *arg, size_t done, size_t total)
+{
+	struct locked_progress	*p = arg;
+	struct timespec		 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (elapsed_ms(&p->last_refresh, &now) >= LOCK_REFRESH_MS) {
+		p->last_refresh = now;
+		if (tenant_lock_refresh(p->db, p->lock) == 0) {
+			p->lock_lost = 1;
+			return 1;
+		}
+	}
+	if (p->progress != NULL)
+		return p->progress(p->progress_arg, done, total);
+	return 0;
+}
+
+/*
+ * Deploys tenant `tenant_id` under its lock (see deploy.h).  Called by
+ * the job runner for deploy and bulk_deploy jobs and by tenantctl's
+ * tenant create and tenant deploy.  Returns the status, with `err` set
+ * unless DEPLOY_OK.
+ */
+enum deploy_status
+deploy_locked(struct service *svc, int64_t tenant_id, int force,
+    int64_t user_id, int lock_wait_ms, deploy_progress_fn progress,
+    void *progress_arg, struct tenant *t, struct deploy_report *report,
+    char *err, size_t errlen)
+{
+	struct tenant_lock	 lock;
+	struct locked_progress	 lp;
+	const struct manifest	*m;
+	char			 detail[64];
+	enum deploy_status	 status = DEPLOY_DB_ERROR;
+	int			 rc;
+
+	memset(&lock, 0, sizeof(lock));
+	err[0] = '\0';
+	/*
+	 * The lock answers 0 for a tenant that does not exist as well, so a
+	 * deleted tenant is told apart from a busy one first.
+	 */
+	if ((rc = tenant_find_by_id(svc->db, tenant_id, t)) != 1)
+		goto not_loaded;
+	if ((m = deploy_manifest(svc, err, errlen)) == NULL) {
+		status = DEPLOY_FAILED;
+		goto out;
+	}
+	rc = lock_wait_ms > 0 ? tenant_lock_acquire_wait(svc->db, svc->conf,
+	    tenant_id, "deploy", &lock, lock_wait_ms) :
+	    tenant_lock_acquire(svc->db, svc->conf, tenant_id, "deploy", &lock);
+	if (rc == 0) {
+		error_set(err, errlen, "another deploy, archive or restore of "
+		    "this tenant is running");
+		status = DEPLOY_BUSY;
+		goto out;
+	}
+	if (rc == -1) {
+		error_set(err, errlen, "could not lock the tenant: %s",
+		    db_error(svc->db));
+		goto out;
+	}
+	/* Read again under the lock: an archive may have finished since. */
+	if ((rc = tenant_find_by_id(svc->db, tenant_id, t)) != 1)
+		goto not_loaded;
+	if (!t->is_active) {
+		error_set(err, errlen, "tenant is archived");
+		status = DEPLOY_ARCHIVED;
+		goto out;
+	}
+	memset(&lp, 0, sizeof(lp));
+	lp.db = svc->db;
+	lp.lock = &lock;
+	lp.progress = progress;
+	lp.progress_arg = progress_arg;
+	clock_gettime(CLOCK_MONOTONIC, &lp.last_refresh);
+	if (deploy_tenant(svc, t, m, force, locked_progress_cb, &lp, report,
+	    err, errlen) == -1) {
+		if (lp.lock_lost)
+			error_set(err, errlen, "another operation took over "
+			    "the tenant during the deploy");
+		else if (err[0] == '\0')
+			error_set(err, errlen, "the deploy failed");
+		status = DEPLOY_FAILED;
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "copied %zu, kept %zu%s",
+	    report->files_copied, report->files_kept, force ? ", force" : "");
+	if (audit_record(svc->db, user_id, t->id, "tenant.deploy",
+	    detail) == -1)
+		log_warning("deploy of %s: could not record it in the audit "
+		    "log: %s", t->subdomain, db_error(svc->db));
+	status = DEPLOY_OK;
+	goto out;
+not_loaded:
+	if (rc == 0) {
+		error_set(err, errlen, "tenant not found");
+		status = DEPLOY_NOT_FOUND;
+	} else
+		error_set(err, errlen, "could not load the tenant: %s",
+		    db_error(svc->db));
+out:
+	if (tenant_lock_release(svc->db, &lock) == -1)
+		log_warning("deploy of tenant %lld: could not release its lock "
+		    "(it expires by itself): %s", (long long)tenant_id,
+		    db_error(svc->db));
+	return status;
+}
+
+/*
+ * Writes a deploy report as JSON into `g` (see deploy.h).  Called by the
+ * job runner for the result of a deploy job.  Returns 0 or -1.
+ */
+int
+deploy_report_json(const struct conf *c, const struct tenant *t,
+    const struct deploy_report *report, yajl_gen g)
+{
+	char	url[512];
+	size_t	i, shown;
+
+	if (conf_tenant_url(c, t->subdomain, url, sizeof(url)) == -1)
+		url[0] = '\0';
+	shown = report->files_kept < DEPLOY_REPORT_MAX_KEPT ?
+	    report->files_kept : DEPLOY_REPORT_MAX_KEPT;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    json_gen_kv_bool(g, "success", 1) != yajl_gen_status_ok ||
+	    (url[0] != '\0' ? json_gen_kv_string(g, "tenant_url", url) :
+	    json_gen_kv_null(g, "tenant_url")) != yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "files_copied",
+	    (long long)report->files_copied) != yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "files_kept",
+	    (long long)report->files_kept) != yajl_gen_status_ok ||
+	    json_gen_key(g, "kept") != yajl_gen_status_ok ||
+	    yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return -1;
+	for (i = 0; i < shown; i++)
+		if (json_gen_string(g, report->kept[i]) != yajl_gen_status_ok)
+			return -1;
+	if (yajl_gen_array_close(g) != yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "files_replaced",
+	    (long long)report->files_replaced) != yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "files_carried",
+	    (long long)report->files_carried) != yajl_gen_status_ok ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+		return -1;
+	return 0;
+}
+
+/*
+ * Queues a deploy job for tenant `tenant_id`, or joins the one already
+ * pending (see deploy.h).  Called by the deploy handler for both
+ * synchronous and asynchronous requests.  The tenant row is locked
+ * (SELECT ... FOR UPDATE) and the tenant's pending deploy jobs too, so a
+ * runner cannot claim one between the look and the join (it skips locked
+ * rows), and concurrent requests queue at most one job.  Returns the
+ * status.
+ */
+enum deploy_status
+deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
+    int64_t user_id, int64_t *job_id, int *joined)
+{
+	struct db_param		 params[2];
+	struct db_result	 result;
+	const char		*cell;
+	enum deploy_status	 status = DEPLOY_DB_ERROR;
+	char			 holder[32];
+	int64_t			 running_id = 0, queued_id = 0;
+	int			 in_transaction = 0, queued_forces = 0, rc;
+	int			 running_forces = 0;
+	size_t			 row;
 
 	db_result_init(&result);
+	*joined = 0;
 	if (db_begin(svc->db) == -1)
 		goto out;
 	in_transaction = 1;
-	param = db_int(tenant_id);
+	params[0] = db_int(tenant_id);
 	if (db_query(svc->db, "SELECT is_active FROM tenants WHERE id = ? "
-	    "FOR UPDATE", &param, 1, &result) == -1)
+	    "FOR UPDATE", params, 1, &result) == -1)
 		goto out;
 	if (result.rows == 0) {
 		status = DEPLOY_NOT_FOUND;
 		goto out;
 	}
-	active = db_cell(&result, 0, 0);
-	if (active == NULL || strcmp(active, "0") == 0) {
+	if ((cell = db_cell(&result, 0, 0)) == NULL || strcmp(cell, "0") == 0) {
 		status = DEPLOY_ARCHIVED;
 		goto out;
 	}
-	if ((rc = job_active_for_tenant(svc->db, tenant_id,
-	    pending_kinds)) == -1)
+	/*
+	 * An archive, restore or repair holding the lock is a conflict; a
+	 * deploy or a logo change holding it is only waited for, by the job.
+	 */
+	if ((rc = tenant_lock_holder(svc->db, svc->conf, tenant_id, holder,
+	    sizeof(holder))) == -1)
 		goto out;
-	if (rc == 0 && (rc = tenant_lock_held(svc->db, svc->conf,
-	    tenant_id)) == -1)
-		goto out;
-	if (rc == 1) {
+	if (rc == 1 && strcmp(holder, "deploy") != 0 &&
+	    strcmp(holder, "update") != 0) {
 		status = DEPLOY_BUSY;
 		goto out;
 	}
-	if (job_enqueue(svc->db, "deploy", tenant_id, force ?
+	db_result_release(&result);
+	params[0] = db_int(tenant_id);
+	if (db_query(svc->db, "SELECT id, status, "
+	    "COALESCE(JSON_VALUE(payload, '$.force') = 'true', 0) "
+	    "FROM jobs WHERE tenant_id = ? AND kind = 'deploy' AND "
+	    "status IN ('queued', 'running') ORDER BY id FOR UPDATE",
+	    params, 1, &result) == -1)
+		goto out;
+	for (row = 0; row < result.rows; row++) {
+		cell = db_cell(&result, row, 1);
+		if (cell != NULL && strcmp(cell, "queued") == 0) {
+			queued_id = db_cell_int(&result, row, 0, 0);
+			queued_forces = db_cell_int(&result, row, 2, 0) == 1;
+		} else {
+			running_id = db_cell_int(&result, row, 0, 0);
+			running_forces = db_cell_int(&result, row, 2, 0) == 1;
+		}
+	}
+	if (queued_id > 0) {
+		*job_id = queued_id;
+		*joined = 1;
+		params[0] = db_int(queued_id);
+		if (force && !queued_forces && db_exec(svc->db,
+		    "UPDATE jobs SET payload = '{\"force\":true}' WHERE id = ?",
+		    params, 1, NULL, NULL) == -1)
+			goto out;
+	} else if (running_id > 0 && (running_forces || !force)) {
+		*job_id = running_id;
+		*joined = 1;
+	} else if (job_enqueue(svc->db, "deploy", tenant_id, force ?
 	    "{\"force\":true}" : "{\"force\":false}", user_id, job_id) == -1)
 		goto out;
-	snprintf(detail, sizeof(detail), "queued job %lld%s",
-	    (long long)*job_id, force ? ", force" : "");
-	if (audit_record(svc->db, user_id, tenant_id, "tenant.deploy",
-	    detail) == -1 || db_commit(svc->db) == -1)
+	if (db_commit(svc->db) == -1)
 		goto out;
 	in_transaction = 0;
-	status = DEPLOY_QUEUED;
+	status = DEPLOY_OK;
 out:
 	if (in_transaction)
 		db_rollback(svc->db);

@@ -40,10 +40,15 @@
 #include "log.h"
 #include "service.h"
 #include "tenant.h"
-#include "tenant_lock.h"
 
 /* A running job writes its heartbeat at least this often. */
 #define JOB_HEARTBEAT_INTERVAL_MS	2000
+
+/*
+ * ... and a changed progress at most this often: each write is a commit,
+ * which would cost a short deploy more than its copying.
+ */
+#define JOB_PROGRESS_INTERVAL_MS	200
 
 /*
  * A runner looks for stale jobs four times per heartbeat timeout, but not
@@ -77,7 +82,8 @@
 #define JOB_COLUMNS \
 	"id, kind, tenant_id, payload, status, progress, result, error, " \
 	"attempts, " JOB_TIMESTAMP("created_at") ", " \
-	JOB_TIMESTAMP("started_at") ", " JOB_TIMESTAMP("finished_at")
+	JOB_TIMESTAMP("started_at") ", " JOB_TIMESTAMP("finished_at") ", " \
+	"created_by"
 
 enum job_column {
 	COL_ID,
@@ -91,7 +97,8 @@ enum job_column {
 	COL_ATTEMPTS,
 	COL_CREATED_AT,
 	COL_STARTED_AT,
-	COL_FINISHED_AT
+	COL_FINISHED_AT,
+	COL_CREATED_BY
 };
 
 static const char *const status_names[] = {
@@ -112,11 +119,8 @@ enum job_outcome {
 struct deploy_progress {
 	struct service		*svc;
 	int64_t			 job_id;
-	struct tenant_lock	*lock;
 	int			 last_percent;
 	int64_t			 last_write_ms;
-	int64_t			 last_refresh_ms;
-	int			 lock_lost;
 };
 
 /* Milliseconds on the monotonic clock, for rate limits. */
@@ -287,6 +291,7 @@ job_find(struct db *db, int64_t id, struct job *j)
 	j->id = db_cell_int(&r, 0, COL_ID, 0);
 	copy_cell_fixed(&r, COL_KIND, j->kind, sizeof(j->kind));
 	j->tenant_id = db_cell_int(&r, 0, COL_TENANT_ID, 0);
+	j->created_by = db_cell_int(&r, 0, COL_CREATED_BY, 0);
 	if (status_parse(db_cell(&r, 0, COL_STATUS), &j->status) == -1) {
 		log_error("job %" PRId64 ": unknown status", id);
 		goto out;
@@ -354,10 +359,11 @@ out:
 }
 
 /*
- * The claim transaction: picks the oldest claimable queued job, skipping
- * rows other runners hold, and marks it running for `runner_id`.  Returns
- * 1 with *id set, 0 when there is nothing to claim, -1 on an error (the
- * transaction rolled back).
+ * The claim transaction: picks job `*id` when it is non-zero and queued,
+ * else the oldest claimable queued job, skipping rows other runners hold
+ * either way, and marks it running for `runner_id`.  Returns 1 with *id
+ * set, 0 when there is nothing to claim, -1 on an error (the transaction
+ * rolled back).
  */
 static int
 claim_one(struct db *db, const char *runner_id, int64_t *id)
@@ -370,9 +376,12 @@ claim_one(struct db *db, const char *runner_id, int64_t *id)
 	db_result_init(&r);
 	if (db_begin(db) == -1)
 		goto out;
-	if (db_query(db, "SELECT id FROM jobs WHERE status = 'queued' AND "
+	params[0] = db_int(*id);
+	if ((*id > 0 ? db_query(db, "SELECT id FROM jobs WHERE id = ? AND "
+	    "status = 'queued' FOR UPDATE SKIP LOCKED", params, 1, &r) :
+	    db_query(db, "SELECT id FROM jobs WHERE status = 'queued' AND "
 	    "(heartbeat_at IS NULL OR heartbeat_at <= UTC_TIMESTAMP(6)) "
-	    "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", NULL, 0, &r) == -1)
+	    "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", NULL, 0, &r)) == -1)
 		goto out;
 	if (r.rows == 0) {
 		if (db_commit(db) == -1)
@@ -401,15 +410,15 @@ out:
 }
 
 /*
- * Claims the oldest claimable queued job for `runner_id` and loads it into
- * `j`.  Returns 1 with `j` filled (status running), 0 when the queue holds
- * nothing to claim, -1 on an error.  A job claimed but then unreadable
- * stays running and is requeued by the heartbeat timeout.
+ * Claims job `only_id` (0: the oldest claimable one) and loads it into
+ * `j`.  A job claimed but then unreadable stays running and is requeued
+ * by the heartbeat timeout.  Returns 1, 0 or -1 (see job.h).
  */
-int
-job_claim(struct db *db, const char *runner_id, struct job *j)
+static int
+claim_load(struct db *db, const char *runner_id, int64_t only_id,
+    struct job *j)
 {
-	int64_t id = 0;
+	int64_t id = only_id;
 	int rc;
 
 	if ((rc = claim_one(db, runner_id, &id)) != 1)
@@ -419,6 +428,29 @@ job_claim(struct db *db, const char *runner_id, struct job *j)
 		return -1;
 	}
 	return rc;
+}
+
+/*
+ * Claims the oldest claimable queued job for `runner_id` and loads it into
+ * `j`.  Returns 1 with `j` filled (status running), 0 when the queue holds
+ * nothing to claim, -1 on an error.
+ */
+int
+job_claim(struct db *db, const char *runner_id, struct job *j)
+{
+	return claim_load(db, runner_id, 0, j);
+}
+
+/*
+ * Claims queued job `id` for `runner_id`, whatever its place in the
+ * queue.  Called by job_run_or_wait().  Returns 1, 0 or -1 (see job.h).
+ */
+int
+job_claim_id(struct db *db, int64_t id, const char *runner_id, struct job *j)
+{
+	if (id <= 0)
+		return 0;
+	return claim_load(db, runner_id, id, j);
 }
 
 /*
@@ -547,11 +579,11 @@ job_requeue(struct db *db, int64_t id, int delay_ms)
 }
 
 /*
- * deploy_tenant()'s progress callback: writes the percentage and the
- * heartbeat when the percentage changed or JOB_HEARTBEAT_INTERVAL_MS
- * passed, and on the same beat proves the tenant lock is still ours.
- * Returns non-zero (cancelling the deploy) only when the lock was taken
- * over; a failed progress write is not worth abandoning a deploy for.
+ * deploy_tenant()'s progress callback (through deploy_locked(), which
+ * also keeps the tenant lock fresh): writes the percentage and the
+ * heartbeat when the percentage changed and JOB_PROGRESS_INTERVAL_MS
+ * passed, or JOB_HEARTBEAT_INTERVAL_MS passed.  Returns 0: a failed
+ * progress write is not worth abandoning a deploy for.
  */
 static int
 deploy_progress_cb(void *arg, size_t done, size_t total)
@@ -564,8 +596,8 @@ deploy_progress_cb(void *arg, size_t done, size_t total)
 	percent = total == 0 || done >= total ? 100 :
 	    (int)((done * 100) / total);
 	now = monotonic_ms();
-	if (percent == p->last_percent &&
-	    now - p->last_write_ms < JOB_HEARTBEAT_INTERVAL_MS)
+	if (now - p->last_write_ms < (percent == p->last_percent ?
+	    JOB_HEARTBEAT_INTERVAL_MS : JOB_PROGRESS_INTERVAL_MS))
 		return 0;
 	if (db_ensure(db) == -1)
 		return 0;
@@ -574,59 +606,7 @@ deploy_progress_cb(void *arg, size_t done, size_t total)
 		    p->job_id, db_error(db));
 	p->last_percent = percent;
 	p->last_write_ms = now;
-	if (now - p->last_refresh_ms < JOB_HEARTBEAT_INTERVAL_MS)
-		return 0;
-	p->last_refresh_ms = now;
-	if (tenant_lock_refresh(db, p->lock) == 0) {
-		p->lock_lost = 1;
-		return 1;
-	}
 	return 0;
-}
-
-/*
- * Writes the result document of a deploy into `out`:
- * {"success", "tenant_url", "files_copied", "files_kept",
- * "files_replaced", "kept"}.  Returns 0 or -1.
- */
-static int
-deploy_result_json(const struct conf *c, const struct tenant *t,
-    const struct deploy_report *report, struct buf *out)
-{
-	char url[512];
-	yajl_gen g;
-	size_t i, shown;
-	int rc = -1;
-
-	if (conf_tenant_url(c, t->subdomain, url, sizeof(url)) == -1)
-		url[0] = '\0';
-	if ((g = json_gen_new()) == NULL)
-		return -1;
-	shown = report->files_kept < DEPLOY_REPORT_MAX_KEPT ?
-	    report->files_kept : DEPLOY_REPORT_MAX_KEPT;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    json_gen_kv_bool(g, "success", 1) != yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "tenant_url", url) != yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "files_copied",
-	    (long long)report->files_copied) != yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "files_kept",
-	    (long long)report->files_kept) != yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "files_replaced",
-	    (long long)report->files_replaced) != yajl_gen_status_ok ||
-	    json_gen_key(g, "kept") != yajl_gen_status_ok ||
-	    yajl_gen_array_open(g) != yajl_gen_status_ok)
-		goto out;
-	for (i = 0; i < shown; i++)
-		if (json_gen_string(g, report->kept[i]) != yajl_gen_status_ok)
-			goto out;
-	if (yajl_gen_array_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    json_gen_to_buf(g, out) == -1)
-		goto out;
-	rc = 0;
-out:
-	yajl_gen_free(g);
-	return rc;
 }
 
 /*
@@ -659,68 +639,28 @@ out:
 }
 
 /*
- * Runs a "deploy" job: the tenant must exist and be active; its lock is
- * taken (a busy tenant sends the job back to the queue uncounted), the
- * template deployed with progress recorded, and the lock released.
- * Returns the outcome, with the result document in `result` or the reason
- * in `message`.
+ * Runs a "deploy" job through deploy_locked(), recording progress: a
+ * tenant busy with another operation, or a database error, sends the job
+ * back to the queue uncounted.  Returns the outcome, with the report
+ * (deploy_report_json()) in `result` or the reason in `message`.
  */
 static enum job_outcome
 job_run_deploy(struct service *svc, const struct job *j, struct buf *result,
     char *message, size_t messagelen)
 {
 	struct tenant t;
-	struct tenant_lock lock;
 	struct deploy_report *report = NULL;
 	struct deploy_progress progress;
-	const struct manifest *m;
+	yajl_gen g = NULL;
 	enum job_outcome outcome = JOB_OUTCOME_FAILED;
-	int force, found, taken;
+	int force;
 
 	tenant_init(&t);
-	memset(&lock, 0, sizeof(lock));
 	if (deploy_payload_read(j->payload, &force) == -1) {
 		snprintf(message, messagelen, "invalid job payload");
 		goto out;
 	}
-	if (j->tenant_id <= 0) {
-		snprintf(message, messagelen, "tenant not found");
-		goto out;
-	}
-	if ((m = deploy_manifest(svc, message, messagelen)) == NULL)
-		goto out;
-	/*
-	 * The lock also answers 0 for a tenant that does not exist, so a
-	 * deleted tenant is told apart first; the tenant is read again once
-	 * the lock is ours, since an archive may have finished in between.
-	 */
-	if ((found = tenant_find_by_id(svc->db, j->tenant_id, &t)) == 1) {
-		taken = tenant_lock_acquire(svc->db, svc->conf, t.id,
-		    "deploy", &lock);
-		if (taken != 1) {
-			if (taken == 0)
-				log_debug("job %" PRId64 ": tenant %s is busy; "
-				    "requeued", j->id, t.subdomain);
-			outcome = JOB_OUTCOME_RETRY;
-			goto out;
-		}
-		tenant_release(&t);
-		found = tenant_find_by_id(svc->db, j->tenant_id, &t);
-	}
-	if (found == -1) {
-		outcome = JOB_OUTCOME_RETRY;
-		goto out;
-	}
-	if (found == 0) {
-		snprintf(message, messagelen, "tenant not found");
-		goto out;
-	}
-	if (!t.is_active) {
-		snprintf(message, messagelen, "tenant is archived");
-		goto out;
-	}
-	log_info("job %" PRId64 " (deploy) started for tenant %s, attempt %d",
-	    j->id, t.subdomain, j->attempts);
+	/* The report holds 100 paths: too large for a stack frame. */
 	if ((report = calloc(1, sizeof(*report))) == NULL) {
 		snprintf(message, messagelen, "out of memory");
 		goto out;
@@ -728,29 +668,34 @@ job_run_deploy(struct service *svc, const struct job *j, struct buf *result,
 	memset(&progress, 0, sizeof(progress));
 	progress.svc = svc;
 	progress.job_id = j->id;
-	progress.lock = &lock;
 	progress.last_write_ms = monotonic_ms();
-	progress.last_refresh_ms = progress.last_write_ms;
-	message[0] = '\0';
-	if (deploy_tenant(svc, &t, m, force, deploy_progress_cb, &progress,
-	    report, message, messagelen) == -1) {
-		if (progress.lock_lost)
-			snprintf(message, messagelen, "another operation took "
-			    "over the tenant during the deploy");
-		else if (message[0] == '\0')
-			snprintf(message, messagelen, "the deploy failed");
+	switch (deploy_locked(svc, j->tenant_id, force, j->created_by, 0,
+	    deploy_progress_cb, &progress, &t, report, message, messagelen)) {
+	case DEPLOY_OK:
+		break;
+	case DEPLOY_BUSY:
+		log_debug("job %" PRId64 ": tenant %" PRId64 " is busy; "
+		    "requeued", j->id, j->tenant_id);
+		outcome = JOB_OUTCOME_RETRY;
+		goto out;
+	case DEPLOY_DB_ERROR:
+		outcome = JOB_OUTCOME_RETRY;
+		goto out;
+	case DEPLOY_NOT_FOUND:
+	case DEPLOY_ARCHIVED:
+	case DEPLOY_FAILED:
 		goto out;
 	}
-	if (deploy_result_json(svc->conf, &t, report, result) == -1) {
+	if ((g = json_gen_new()) == NULL ||
+	    deploy_report_json(svc->conf, &t, report, g) == -1 ||
+	    json_gen_to_buf(g, result) == -1) {
 		snprintf(message, messagelen, "could not build the result");
 		goto out;
 	}
 	outcome = JOB_OUTCOME_DONE;
 out:
-	if (lock.held && tenant_lock_release(svc->db, &lock) == -1)
-		log_warning("job %" PRId64 ": could not release the lock of "
-		    "tenant %" PRId64 ": %s", j->id, j->tenant_id,
-		    db_error(svc->db));
+	if (g != NULL)
+		yajl_gen_free(g);
 	free(report);
 	tenant_release(&t);
 	return outcome;
@@ -827,8 +772,8 @@ out:
 /*
  * deploy_tenant()'s progress callback within a bulk deploy: the job's
  * progress is the share of tenants done plus the share of the current
- * tenant's files, written (with the heartbeat and the lock check) as
- * deploy_progress_cb() does.
+ * tenant's files, written with the heartbeat as deploy_progress_cb()
+ * does.
  */
 static int
 bulk_deploy_progress_cb(void *arg, size_t done, size_t total)
@@ -861,73 +806,28 @@ bulk_deploy_wait_db(struct db *db)
 }
 
 /*
- * Deploys one tenant of a bulk deploy under its lock, as a "deploy" job
- * would: it must exist and be active, and a tenant held by another
- * operation is waited for up to BULK_DEPLOY_LOCK_WAIT_MS.  Returns 0, or
- * -1 with the reason in `message`; `sub` gets the subdomain when known.
+ * Deploys one tenant of a bulk deploy through deploy_locked(), waiting up
+ * to BULK_DEPLOY_LOCK_WAIT_MS for a tenant another operation holds, and
+ * records it for `user_id`.  Returns 0, or -1 with the reason in
+ * `message`; `sub` gets the subdomain when known.
  */
 static int
-bulk_deploy_one(struct service *svc, int64_t id, const struct manifest *m,
-    int force, struct bulk_deploy_progress *progress,
-    struct deploy_report *report, char *sub, size_t sublen, char *message,
-    size_t messagelen)
+bulk_deploy_one(struct service *svc, int64_t id, int64_t user_id, int force,
+    struct bulk_deploy_progress *progress, struct deploy_report *report,
+    char *sub, size_t sublen, char *message, size_t messagelen)
 {
 	struct tenant t;
-	struct tenant_lock lock;
-	int found, taken, rc = -1;
+	enum deploy_status status;
 
 	tenant_init(&t);
-	memset(&lock, 0, sizeof(lock));
-	sub[0] = '\0';
-	if ((found = tenant_find_by_id(svc->db, id, &t)) == 1) {
-		snprintf(sub, sublen, "%s", t.subdomain);
-		taken = tenant_lock_acquire_wait(svc->db, svc->conf, id,
-		    "deploy", &lock, BULK_DEPLOY_LOCK_WAIT_MS);
-		if (taken == 0) {
-			snprintf(message, messagelen, "a deploy, archive or "
-			    "restore of this tenant was running");
-			goto out;
-		}
-		if (taken == -1) {
-			snprintf(message, messagelen, "database error");
-			goto out;
-		}
-		tenant_release(&t);
-		found = tenant_find_by_id(svc->db, id, &t);
-	}
-	if (found == -1) {
-		snprintf(message, messagelen, "database error");
-		goto out;
-	}
-	if (found == 0) {
-		snprintf(message, messagelen, "tenant not found");
-		goto out;
-	}
-	if (!t.is_active) {
-		snprintf(message, messagelen, "tenant is archived");
-		goto out;
-	}
-	memset(report, 0, sizeof(*report));
-	progress->deploy.lock = &lock;
-	progress->deploy.lock_lost = 0;
-	message[0] = '\0';
-	if (deploy_tenant(svc, &t, m, force, bulk_deploy_progress_cb, progress,
-	    report, message, messagelen) == -1) {
-		if (progress->deploy.lock_lost)
-			snprintf(message, messagelen, "another operation took "
-			    "over the tenant during the deploy");
-		else if (message[0] == '\0')
-			snprintf(message, messagelen, "the deploy failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	progress->deploy.lock = NULL;
-	if (lock.held && tenant_lock_release(svc->db, &lock) == -1)
-		log_warning("could not release the lock of tenant %" PRId64
-		    ": %s", id, db_error(svc->db));
+	status = deploy_locked(svc, id, force, user_id,
+	    BULK_DEPLOY_LOCK_WAIT_MS, bulk_deploy_progress_cb, progress, &t,
+	    report, message, messagelen);
+	snprintf(sub, sublen, "%s", t.subdomain);
 	tenant_release(&t);
-	return rc;
+	if (status == DEPLOY_DB_ERROR)
+		snprintf(message, messagelen, "database error");
+	return status == DEPLOY_OK ? 0 : -1;
 }
 
 /*
@@ -945,7 +845,6 @@ job_run_bulk_deploy(struct service *svc, const struct job *j,
 {
 	struct bulk_deploy_progress progress;
 	struct deploy_report *report = NULL;
-	const struct manifest *m;
 	char sub[SUBDOMAIN_MAX + 1], reason[512];
 	int64_t *ids = NULL;
 	size_t count = 0, i, deployed = 0, failed = 0;
@@ -957,7 +856,8 @@ job_run_bulk_deploy(struct service *svc, const struct job *j,
 		snprintf(message, messagelen, "invalid job payload");
 		goto out;
 	}
-	if ((m = deploy_manifest(svc, message, messagelen)) == NULL)
+	/* A template that cannot be read fails the job, not each tenant. */
+	if (deploy_manifest(svc, message, messagelen) == NULL)
 		goto out;
 	if ((report = calloc(1, sizeof(*report))) == NULL ||
 	    (g = json_gen_new()) == NULL) {
@@ -970,7 +870,6 @@ job_run_bulk_deploy(struct service *svc, const struct job *j,
 	progress.deploy.svc = svc;
 	progress.deploy.job_id = j->id;
 	progress.deploy.last_write_ms = monotonic_ms();
-	progress.deploy.last_refresh_ms = progress.deploy.last_write_ms;
 	progress.total = count;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
 	    json_gen_key(g, "failures") != yajl_gen_status_ok ||
@@ -984,8 +883,9 @@ job_run_bulk_deploy(struct service *svc, const struct job *j,
 			goto out;
 		}
 		progress.index = i;
-		if (bulk_deploy_one(svc, ids[i], m, force, &progress, report,
-		    sub, sizeof(sub), reason, sizeof(reason)) == 0) {
+		if (bulk_deploy_one(svc, ids[i], j->created_by, force,
+		    &progress, report, sub, sizeof(sub), reason,
+		    sizeof(reason)) == 0) {
 			deployed++;
 			continue;
 		}
@@ -1067,11 +967,9 @@ job_record(struct service *svc, const struct job *j, enum job_outcome outcome,
 
 /*
  * Runs claimed job `j` by its kind and records how it ended.  Called by
- * job_runner_loop() for every job it claims.  The kind's function logs
- * the start once the job really starts (a deploy may first find its
- * tenant busy and go back to the queue).
+ * job_runner_loop() for every job it claims and by job_run_or_wait().
  */
-static void
+void
 job_run(struct service *svc, const struct job *j)
 {
 	struct buf result;
@@ -1108,6 +1006,64 @@ job_run(struct service *svc, const struct job *j)
 		}
 	}
 	buf_release(&result);
+}
+
+/* How often job_run_or_wait() looks at a job another process runs. */
+#define JOB_WAIT_POLL_MS		100
+
+/* Is `j` done or failed? */
+static int
+job_finished(const struct job *j)
+{
+	return j->status == JOB_DONE || j->status == JOB_FAILED;
+}
+
+/*
+ * Runs or waits for job `id` (see job.h).  Called by the deploy handler
+ * for a synchronous deploy.  A job this process puts back in the queue
+ * (its tenant busy with a logo change or another process's deploy) is
+ * claimed again on the next poll.  Returns 1, 0 or -1.
+ */
+int
+job_run_or_wait(struct service *svc, int64_t id, int timeout_ms,
+    struct job *j)
+{
+	volatile sig_atomic_t never = 0;
+	struct job claimed;
+	char runner_id[128];
+	int64_t deadline;
+	int rc = -1, found;
+
+	job_init(&claimed);
+	job_runner_id(runner_id, sizeof(runner_id));
+	deadline = monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
+		if ((found = job_find(svc->db, id, j)) != 1)
+			goto out;
+		if (j->status == JOB_QUEUED) {
+			if ((found = job_claim_id(svc->db, id, runner_id,
+			    &claimed)) == -1)
+				goto out;
+			if (found == 1) {
+				job_run(svc, &claimed);
+				job_release(&claimed);
+				if (job_find(svc->db, id, j) != 1)
+					goto out;
+			}
+		}
+		if (job_finished(j)) {
+			rc = 1;
+			goto out;
+		}
+		if (monotonic_ms() >= deadline) {
+			rc = 0;
+			goto out;
+		}
+		idle_sleep(JOB_WAIT_POLL_MS, &never);
+	}
+out:
+	job_release(&claimed);
+	return rc;
 }
 
 /*

@@ -9,6 +9,7 @@
  * nor release the new holder's lock.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,8 +41,8 @@ token_generate(struct tenant_lock *lock)
 
 /*
  * Takes the lock of tenant `tenant_id` for `operation` (see tenant_lock.h):
- * free, or older than the takeover age.  Called by the deploy handler, the
- * job runner, archive/restore and provision_update.  Returns 1 taken, 0
+ * free, or older than the takeover age.  Called by deploy_locked(),
+ * archive/restore, fsck and provision_update.  Returns 1 taken, 0
  * held by another (or no such tenant), -1 on a database error.
  */
 int
@@ -110,27 +111,37 @@ tenant_lock_acquire_wait(struct db *db, const struct conf *c,
 }
 
 /*
- * Is the lock of tenant `tenant_id` held, and not yet old enough to be
- * taken over?  Called by the deploy handler before it queues a job.
- * Returns 1, 0, or -1 on a database error.
+ * Which operation holds the lock of tenant `tenant_id`, if one does that
+ * is not yet old enough to be taken over?  Called by deploy_enqueue() to
+ * tell a conflict from a deploy to queue behind.  Returns 1 with the name
+ * in `operation`, 0 when free, -1 on a database error.
  */
 int
-tenant_lock_held(struct db *db, const struct conf *c, int64_t tenant_id)
+tenant_lock_holder(struct db *db, const struct conf *c, int64_t tenant_id,
+    char *operation, size_t operationlen)
 {
 	struct db_param		params[2];
 	struct db_result	result;
+	const char		*cell;
 	int			rc = -1;
 
 	db_result_init(&result);
+	operation[0] = '\0';
 	params[0] = db_int(tenant_id);
 	params[1] = db_int((int64_t)c->job_heartbeat_timeout *
 	    TAKEOVER_HEARTBEATS);
-	if (db_query(db, "SELECT 1 FROM tenants WHERE id = ? AND "
+	if (db_query(db, "SELECT busy_operation FROM tenants WHERE id = ? AND "
 	    "busy_operation IS NOT NULL AND "
 	    "busy_since >= UTC_TIMESTAMP(6) - INTERVAL ? SECOND",
 	    params, 2, &result) == -1)
 		goto out;
-	rc = result.rows > 0 ? 1 : 0;
+	rc = 0;
+	if (result.rows > 0) {
+		cell = db_cell(&result, 0, 0);
+		snprintf(operation, operationlen, "%s", cell != NULL ? cell :
+		    "");
+		rc = 1;
+	}
 out:
 	db_result_release(&result);
 	return rc;

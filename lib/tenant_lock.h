@@ -9,12 +9,14 @@
  * belong to a process that died and may be taken over, so a crash never
  * leaves a tenant locked for good.
  *
- * Asked for while another operation holds it, the API answers 409
- * {"code": "busy"} (SPEC section 9).
+ * An archive or restore asked for while another operation holds it is
+ * answered 409 {"code": "busy"} (SPEC section 9); a deploy asked for
+ * while another deploy is pending joins it (deploy.h).
  */
 #ifndef TENANTD_TENANT_LOCK_H
 #define TENANTD_TENANT_LOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct conf;
@@ -48,12 +50,14 @@ int	tenant_lock_acquire_wait(struct db *db, const struct conf *c,
 	    int timeout_ms);
 
 /*
- * Does another operation hold the lock of tenant `tenant_id` now (one not
- * yet old enough to be taken over)?  For answering 409 busy before work is
- * queued rather than run.  Returns 1, 0, or -1 on a database error.
+ * Which operation ("deploy", "archive", "update", ...) holds the lock of
+ * tenant `tenant_id` now, if one does that is not yet old enough to be
+ * taken over?  For telling, before work is queued, a conflict (409 busy)
+ * from work to queue behind.  Returns 1 with the name in `operation`
+ * (cut to `operationlen`), 0 when free, or -1 on a database error.
  */
-int	tenant_lock_held(struct db *db, const struct conf *c,
-	    int64_t tenant_id);
+int	tenant_lock_holder(struct db *db, const struct conf *c,
+	    int64_t tenant_id, char *operation, size_t operationlen);
 
 /*
  * Proves the lock is still ours and pushes busy_since forward, for

@@ -31,7 +31,6 @@
 #include <sodium.h>
 #include <yajl/yajl_gen.h>
 
-#include "audit.h"
 #include "auth.h"
 #include "conf.h"
 #include "ctl_bulk.h"
@@ -51,7 +50,6 @@
 #include "service.h"
 #include "tenant.h"
 #include "tenant_input.h"
-#include "tenant_lock.h"
 #include "validate.h"
 
 #ifndef SYSCONFDIR
@@ -233,11 +231,12 @@ static const struct command commands[] = {
 	  cmd_token_revoke, 1, 0, 1, 1 },
 	{ "tenant", "create", "--name NAME --subdomain SUB [--email EMAIL]\n"
 	  "        [--primary-color #RRGGBB] [--secondary-color #RRGGBB]\n"
-	  "        [--module KEY]... [--logo FILE] [--json]",
-	  "create a tenant and its folder",
+	  "        [--module KEY]... [--logo FILE] [--json] [--no-deploy]",
+	  "create a tenant and its folder, and deploy its site unless\n"
+	  "        --no-deploy",
 	  cmd_tenant_create, 1, OPTION_NAME | OPTION_SUBDOMAIN | OPTION_EMAIL |
 	  OPTION_PRIMARY_COLOR | OPTION_SECONDARY_COLOR | OPTION_MODULE |
-	  OPTION_LOGO | OPTION_JSON, 0, 0 },
+	  OPTION_LOGO | OPTION_JSON | OPTION_NO_DEPLOY, 0, 0 },
 	{ "tenant", "list", "[--search TEXT] [--active | --archived]\n"
 	  "        [--order FIELD] [--json]",
 	  "list tenants: id, subdomain, name, status, created_at; FIELD is\n"
@@ -1464,8 +1463,66 @@ catalog_load(struct cli *cli, struct module_catalog *cat)
 }
 
 /*
+ * Deploys tenant `id` now with deploy_locked() and prints the report, or
+ * says why not.  `quiet` prints nothing on success (tenant create --json
+ * prints the tenant only).  Returns CLI_OK or CLI_FAILED.
+ */
+static int
+tenant_deploy_now(struct cli *cli, int64_t id, int force, int quiet)
+{
+	struct tenant		 t;
+	struct deploy_report	*report = NULL;
+	char			 err[512], url[512];
+	int			 rc = CLI_FAILED;
+	size_t			 i;
+
+	tenant_init(&t);
+	/* The report holds 100 paths: too large for a stack frame. */
+	if ((report = calloc(1, sizeof(*report))) == NULL) {
+		complain("out of memory");
+		goto out;
+	}
+	switch (deploy_locked(&cli->svc, id, force, 0, 0, NULL, NULL, &t,
+	    report, err, sizeof(err))) {
+	case DEPLOY_OK:
+		break;
+	case DEPLOY_BUSY:
+		complain("tenant %s is busy: another deploy, archive or "
+		    "restore is running", t.subdomain);
+		goto out;
+	case DEPLOY_ARCHIVED:
+		complain("tenant %s is archived; restore the tenant first",
+		    t.subdomain);
+		goto out;
+	case DEPLOY_NOT_FOUND:
+		complain("tenant %lld was deleted", (long long)id);
+		goto out;
+	case DEPLOY_DB_ERROR:
+	case DEPLOY_FAILED:
+		complain("deploy of %s failed: %s", t.subdomain[0] != '\0' ?
+		    t.subdomain : "the tenant", err);
+		goto out;
+	}
+	rc = CLI_OK;
+	if (quiet)
+		goto out;
+	printf("deployed tenant %" PRId64 " %s %s: %zu files copied, %zu "
+	    "kept, %zu replaced\n", t.id, t.subdomain,
+	    tenant_url(cli, &t, url, sizeof(url)), report->files_copied,
+	    report->files_kept, report->files_replaced);
+	for (i = 0; i < report->files_kept && i < DEPLOY_REPORT_MAX_KEPT; i++)
+		printf("kept (changed by the tenant): %s\n", report->kept[i]);
+out:
+	free(report);
+	tenant_release(&t);
+	return rc;
+}
+
+/*
  * tenant create: the options become a form, are validated like an API
- * request and provisioned (database rows and folder together).
+ * request and provisioned (database rows and folder together), then the
+ * site is deployed as the API's create does, unless --no-deploy.  A
+ * failed deploy is exit 1, with the tenant created all the same.
  */
 static int
 cmd_tenant_create(struct cli *cli, const struct cli_options *o)
@@ -1518,6 +1575,14 @@ cmd_tenant_create(struct cli *cli, const struct cli_options *o)
 	} else
 		printf("created tenant %" PRId64 " %s %s\n", t.id, t.subdomain,
 		    tenant_url(cli, &t, url, sizeof(url)));
+	/* The tenant stays, deployed or not, as after POST /api/tenants/. */
+	fflush(stdout);
+	if ((o->given & OPTION_NO_DEPLOY) == 0 && tenant_deploy_now(cli, t.id,
+	    0, (o->given & OPTION_JSON) != 0) != CLI_OK) {
+		complain("tenant %s was created; deploy it with tenantctl "
+		    "tenant deploy %s", t.subdomain, t.subdomain);
+		goto out;
+	}
 	rc = CLI_OK;
 out:
 	tenant_release(&t);
@@ -1760,79 +1825,19 @@ out:
 
 /*
  * tenant deploy ID|SUBDOMAIN [--force]: deploys the template now, under
- * the tenant lock, as a synchronous deploy_frontend does.  An archived
- * tenant has no folder to deploy into and is refused.
+ * the tenant lock, with deploy_locked() as the job runner does.  A busy
+ * or archived tenant is refused.
  */
 static int
 cmd_tenant_deploy(struct cli *cli, const struct cli_options *o)
 {
-	struct tenant		 t;
-	struct tenant_lock	 lock;
-	struct deploy_report	*report = NULL;
-	const struct manifest	*m;
-	char			 err[512], url[512];
-	int			 force = (o->given & OPTION_FORCE) != 0;
-	int			 rc = CLI_FAILED, taken;
-	size_t			 i;
+	struct tenant	t;
+	int		rc = CLI_FAILED;
 
 	tenant_init(&t);
-	memset(&lock, 0, sizeof(lock));
-	if (tenant_lookup(cli, o->args[0], &t) != 1)
-		goto out;
-	if ((m = deploy_manifest(&cli->svc, err, sizeof(err))) == NULL) {
-		complain("%s", err);
-		goto out;
-	}
-	if ((report = calloc(1, sizeof(*report))) == NULL) {
-		complain("out of memory");
-		goto out;
-	}
-	taken = tenant_lock_acquire(cli->svc.db, &cli->conf, t.id, "deploy",
-	    &lock);
-	if (taken == 0) {
-		complain("tenant %s is busy: another deploy, archive or "
-		    "restore is running", t.subdomain);
-		goto out;
-	}
-	if (taken == -1) {
-		complain("cannot lock the tenant: %s", db_error(cli->svc.db));
-		goto out;
-	}
-	/* Read again under the lock: an archive may have finished since. */
-	if ((taken = tenant_find_by_id(cli->svc.db, t.id, &t)) != 1) {
-		complain(taken == 0 ? "tenant \"%s\" was deleted" :
-		    "cannot load tenant \"%s\"", o->args[0]);
-		goto out;
-	}
-	if (!t.is_active) {
-		complain("tenant %s is archived; restore the tenant first",
-		    t.subdomain);
-		goto out;
-	}
-
-	err[0] = '\0';
-	if (deploy_tenant(&cli->svc, &t, m, force, NULL, NULL, report, err,
-	    sizeof(err)) == -1) {
-		complain("deploy of %s failed: %s", t.subdomain,
-		    err[0] != '\0' ? err : "unknown error");
-		goto out;
-	}
-	if (audit_record(cli->svc.db, 0, t.id, "tenant.deploy",
-	    force ? "force" : "") == -1)
-		complain("warning: the deploy was not recorded in the audit "
-		    "log: %s", db_error(cli->svc.db));
-	printf("deployed tenant %" PRId64 " %s %s: %zu files copied, %zu "
-	    "kept, %zu replaced\n", t.id, t.subdomain,
-	    tenant_url(cli, &t, url, sizeof(url)), report->files_copied,
-	    report->files_kept, report->files_replaced);
-	for (i = 0; i < report->files_kept && i < DEPLOY_REPORT_MAX_KEPT; i++)
-		printf("kept (changed by the tenant): %s\n", report->kept[i]);
-	rc = CLI_OK;
-out:
-	if (tenant_lock_release(cli->svc.db, &lock) == -1)
-		complain("cannot release the lock of tenant %s: %s",
-		    t.subdomain, db_error(cli->svc.db));
-	free(report);
+	if (tenant_lookup(cli, o->args[0], &t) == 1)
+		rc = tenant_deploy_now(cli, t.id,
+		    (o->given & OPTION_FORCE) != 0, 0);
 	tenant_release(&t);
 	return rc;
 }

@@ -4,8 +4,11 @@
 # changed are kept (and reported) unless force; the logo and the tenant's
 # own files are carried over as hard links; a deploy onto a read-only
 # tenant folder fails with public/ untouched and no staging directory left;
-# async=true queues a job; a held tenant lock or a pending job answers 409
-# busy; a logo change waits for the lock.
+# async=true queues a job; a deploy asked for while one is queued or running
+# joins it (a synchronous one runs a queued job itself, or waits up to
+# deploy_wait_timeout for the process running it, then answers 202); only an
+# archive or restore holding the lock is 409 busy; a logo change waits for
+# the lock.
 use strict;
 use warnings;
 
@@ -20,7 +23,10 @@ use TenantdStack;
 
 # Job runners would pick up the jobs this test looks at; it runs them
 # itself with `tenantctl worker --once`.
-my $s = TenantdStack->new(workers => 2, conf => { job_runners => 0 });
+# A synchronous deploy joining a job another process runs waits this long.
+my $WAIT = 3;
+my $s = TenantdStack->new(workers => 2, conf => { job_runners => 0,
+    deploy_wait_timeout => $WAIT });
 $s->start;
 
 my $TENANTS = $s->tenants_dir;
@@ -97,6 +103,30 @@ sub jobs_of {
 	my ($id) = @_;
 	my @rows = $s->sql("SELECT id, kind, status, payload FROM jobs WHERE tenant_id = $id ORDER BY id");
 	return @rows;
+}
+
+sub pending_jobs_of {
+	my ($id) = @_;
+	return grep { $_->[2] eq 'queued' || $_->[2] eq 'running' } jobs_of($id);
+}
+
+sub job_status {
+	my ($job) = @_;
+	my ($row) = $s->sql("SELECT status FROM jobs WHERE id = $job");
+	return $row ? $row->[0] : undef;
+}
+
+# Runs `code` in a child after `delay` seconds; returns its pid.
+sub later {
+	my ($delay, $code) = @_;
+	my $pid = fork;
+	die "fork: $!" unless defined $pid;
+	if ($pid == 0) {
+		sleep $delay;
+		eval { $code->() };
+		_exit(0);
+	}
+	return $pid;
 }
 
 my $have_worker = do {
@@ -179,11 +209,11 @@ is_deeply($package, { name => 'deployco-app', version => '1.0.0',
     private => JSON::PP::true(), description => 'Application for Deploy Co' },
     'package.json has name, version, private and description');
 my $env = slurp("$TENANTS/deployco/.env.local") // '';
-is($env, join('', 'NEXT_PUBLIC_TENANT_NAME="Deploy Co"', "\n",
-    'NEXT_PUBLIC_TENANT_SUBDOMAIN="deployco"', "\n",
-    'NEXT_PUBLIC_API_URL="/api"', "\n",
-    'NEXT_PUBLIC_PRIMARY_COLOR="#112233"', "\n",
-    'NEXT_PUBLIC_SECONDARY_COLOR="#445566"', "\n"),
+is($env, join('', "NEXT_PUBLIC_TENANT_NAME='Deploy Co'", "\n",
+    "NEXT_PUBLIC_TENANT_SUBDOMAIN='deployco'", "\n",
+    "NEXT_PUBLIC_API_URL='/api'", "\n",
+    "NEXT_PUBLIC_PRIMARY_COLOR='#112233'", "\n",
+    "NEXT_PUBLIC_SECONDARY_COLOR='#445566'", "\n"),
     '.env.local has the NEXT_PUBLIC_* values');
 my ($audit) = $s->sql("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id AND action = 'tenant.deploy'");
 is($audit->[0], 1, 'the deploy is in the audit log');
@@ -272,17 +302,50 @@ $s->is_error($r, 400, 'validation_failed', 'force=maybe', 'force');
 
 # --- values that need escaping ---------------------------------------------
 
-$r = $s->post('/api/tenants/?deploy=false', json => {
-    name => 'Quote "Co" \\ $HOME', subdomain => 'quoteco' });
-is($r->{status}, 201, 'create a tenant with quotes in its name') or diag $r->{content};
+# .env.local is read by dotenv readers and may be sourced by sh: no name may
+# run a command or come out different in either.  Node's reader (Node
+# 20.12+) stands in for dotenv; it has no escape for a single quote, so a
+# name holding one together with " \ $ or a backtick is exact in sh only.
+my $marks = $s->run_dir . '/env-marks';
+mkdir $marks or die "$marks: $!";
+my @hostile = (
+    "Evil `touch $marks/backtick`",
+    "Evil \$(touch $marks/dollar-paren)",
+    'Evil $HOME ${HOME} $0 $1',
+    "It's Acme",
+    "It's \$(touch $marks/quote-paren) `touch $marks/quote-tick` \"q\"",
+    "Quote \"Co\" \\ \\\\ end\\",
+    "'; touch $marks/semi; echo '",
+    "Hash # and = and  spaces",
+);
+$r = $s->post('/api/tenants/?deploy=false', json => { name => 'Plain', subdomain => 'quoteco' });
+is($r->{status}, 201, 'create a tenant to rename') or diag $r->{content};
 my $quote_id = $r->{json}{id};
-$r = deploy($quote_id);
-is($r->{status}, 200, 'deploy it') or diag $r->{content};
-like(slurp("$TENANTS/quoteco/.env.local") // '',
-    qr/^NEXT_PUBLIC_TENANT_NAME="Quote \\"Co\\" \\\\ \\\$HOME"$/m,
-    '.env.local escapes ", \\ and $');
-is(TenantdStack->read_json_file("$TENANTS/quoteco/package.json")->{description},
-    'Application for Quote "Co" \\ $HOME', 'package.json keeps the name exact');
+my $env_file = "$TENANTS/quoteco/.env.local";
+for my $name (@hostile) {
+	$r = $s->patch("/api/tenants/$quote_id/", json => { name => $name });
+	is($r->{status}, 200, "rename to <$name>") or diag $r->{content};
+	$r = deploy($quote_id);
+	is($r->{status}, 200, '... and deploy') or diag $r->{content};
+	my $sourced = `cd $marks && sh -c 'set -a; . "\$1"; printf %s "\$NEXT_PUBLIC_TENANT_NAME"' sh '$env_file' 2>&1`;
+	is($?, 0, '... sh sources .env.local');
+	is($sourced, $name, '... and reads the name exactly');
+	my $loaded = `node -e 'process.loadEnvFile(process.argv[1]); process.stdout.write(process.env.NEXT_PUBLIC_TENANT_NAME + "|" + process.env.NEXT_PUBLIC_API_URL)' '$env_file' 2>&1`;
+	is($?, 0, '... node loads .env.local');
+	if ($name =~ /'/ && $name =~ /["\\\$`]/) {
+		like($loaded, qr/\|\/api\z/, '... and reads the lines after it unharmed');
+	} else {
+		is($loaded, "$name|/api", '... and reads the name exactly');
+	}
+	opendir(my $dh, $marks) or die "$marks: $!";
+	my @ran = grep { !/^\.\.?$/ } readdir $dh;
+	closedir $dh;
+	is_deeply(\@ran, [], '... and nothing ran');
+	is(TenantdStack->read_json_file("$TENANTS/quoteco/package.json")->{description},
+	    "Application for $name", '... package.json keeps the name exact');
+}
+like(slurp($env_file) // '', qr/^NEXT_PUBLIC_TENANT_SUBDOMAIN='quoteco'$/m,
+    'values are single-quoted');
 
 # --- a read-only tenant folder ----------------------------------------------
 
@@ -306,12 +369,14 @@ SKIP: {
 
 # --- busy, archived, unknown -----------------------------------------------
 
-$s->sql("UPDATE tenants SET busy_operation = 'archive', busy_token = 'x', busy_since = UTC_TIMESTAMP(6) WHERE id = $id");
-$r = deploy($id);
-$s->is_error($r, 409, 'busy', 'sync deploy while the tenant lock is held');
-$r = deploy($id, query => '?async=true');
-$s->is_error($r, 409, 'busy', 'async deploy while the tenant lock is held');
-is(scalar(jobs_of($id)), 0, 'no job queued while busy');
+for my $operation (qw(archive restore)) {
+	$s->sql("UPDATE tenants SET busy_operation = '$operation', busy_token = 'x', busy_since = UTC_TIMESTAMP(6) WHERE id = $id");
+	$r = deploy($id);
+	$s->is_error($r, 409, 'busy', "sync deploy while a $operation holds the tenant lock");
+	$r = deploy($id, query => '?async=true');
+	$s->is_error($r, 409, 'busy', "async deploy while a $operation holds the tenant lock");
+	is(scalar(pending_jobs_of($id)), 0, "no job queued during the $operation");
+}
 $s->sql("UPDATE tenants SET busy_since = UTC_TIMESTAMP(6) - INTERVAL 1 DAY WHERE id = $id");
 $r = deploy($id);
 is($r->{status}, 200, 'a lock left by a dead process is taken over') or diag $r->{content};
@@ -330,6 +395,35 @@ $s->sql("UPDATE tenants SET is_active = 1, archived_at = NULL WHERE id = $id");
 $r = $s->post("/api/tenants/$id/deploy_frontend/", token => undef);
 is($r->{status}, 401, 'anonymous deploy is refused');
 
+# --- a deploy right after create joins the create's deploy job ---------------
+
+# No job runner runs here: the request runs the queued job itself.
+$r = deploy($queued->{id});
+is($r->{status}, 200, 'a sync deploy right after create answers 200') or diag $r->{content};
+is($r->{json}{files_copied}, scalar(@MANIFEST), '... with the report');
+@jobs = jobs_of($queued->{id});
+is_deeply([map { [@$_[0 .. 2]] } @jobs], [[$queued->{deploy_job_id}, 'deploy', 'done']],
+    "... having run the create's job, no second one");
+ok(-f "$TENANTS/queuedco/public/index.html", '... which deployed the site');
+
+$r = $s->post('/api/tenants/', json => { name => 'Joined Co', subdomain => 'joinedco' });
+is($r->{status}, 201, 'create another tenant with its deploy job') or diag $r->{content};
+my $joined = $r->{json};
+$r = deploy($joined->{id}, query => '?async=true');
+is($r->{status}, 202, 'an async deploy right after create answers 202') or diag $r->{content};
+is($r->{json}{job_id}, $joined->{deploy_job_id}, "... with the create's job");
+is($r->{json}{status}, 'queued', '... still queued');
+$r = deploy($joined->{id}, query => '?async=true&force=true');
+is($r->{status}, 202, 'a forced async deploy joins it too') or diag $r->{content};
+is($r->{json}{job_id}, $joined->{deploy_job_id}, '... the same job');
+@jobs = jobs_of($joined->{id});
+is(scalar(@jobs), 1, '... no second job');
+is_deeply(JSON::PP::decode_json($jobs[0][3]), { force => JSON::PP::true() },
+    '... which now forces');
+$r = deploy($joined->{id});
+is($r->{status}, 200, 'a sync deploy runs the joined job') or diag $r->{content};
+is(job_status($joined->{deploy_job_id}), 'done', '... which is done');
+
 # --- async ------------------------------------------------------------------
 
 $r = deploy($id, query => '?async=true');
@@ -338,33 +432,94 @@ my $job_id = $r->{json}{job_id};
 like($job_id // '', qr/^[1-9]\d*$/, 'with a job_id');
 is($r->{json}{status}, 'queued', 'and status queued');
 is(($r->{headers}{location} // ''), "/api/jobs/$job_id/", 'Location names the job');
-@jobs = jobs_of($id);
-is(scalar(@jobs), 1, 'one job row');
+@jobs = pending_jobs_of($id);
+is(scalar(@jobs), 1, 'one pending job');
 is_deeply([@{$jobs[0]}[0 .. 2]], [$job_id, 'deploy', 'queued'], 'a queued deploy job');
 is_deeply(JSON::PP::decode_json($jobs[0][3]), { force => JSON::PP::false() },
     'payload {"force": false}');
-$r = deploy($id, query => '?async=true&force=true');
-$s->is_error($r, 409, 'busy', 'a second async deploy while one is queued');
-$r = deploy($id);
-$s->is_error($r, 409, 'busy', 'a sync deploy while one is queued');
+$r = deploy($id, query => '?async=true');
+is($r->{status}, 202, 'a second async deploy while one is queued') or diag $r->{content};
+is($r->{json}{job_id}, $job_id, '... joins it');
+is(scalar(pending_jobs_of($id)), 1, '... still one pending job');
 
 SKIP: {
-	skip 'tenantctl worker is not built yet', 4 unless $have_worker;
+	skip 'tenantctl worker is not built yet', 3 unless $have_worker;
 	unlink "$public/index.html";
 	my ($status, $out, $err) = $s->tenantctl('worker', '--once');
 	is($status, 0, 'tenantctl worker --once runs the queue') or diag $err;
 	my ($row) = $s->sql("SELECT status, progress FROM jobs WHERE id = $job_id");
 	is_deeply($row, ['done', 100], 'the async job is done with progress 100');
 	is(slurp("$public/index.html"), slurp("$TEMPLATE/index.html"), 'the job deployed the site');
-	ok(-f "$TENANTS/queuedco/public/index.html", "create's deploy job ran too");
 }
+
+# --- another deploy holds the lock: queued behind it, and waited for ----------
+
+$s->sql("UPDATE tenants SET busy_operation = 'deploy', busy_token = 'z', busy_since = UTC_TIMESTAMP(6) WHERE id = $id");
+$r = deploy($id, query => '?async=true');
+is($r->{status}, 202, 'an async deploy while another deploy holds the lock is queued') or diag $r->{content};
+my $behind = $r->{json}{job_id};
+my $started = time;
+$r = deploy($id);
+is($r->{status}, 202, 'a sync deploy that cannot finish within deploy_wait_timeout answers 202') or diag $r->{content};
+ok(time - $started >= $WAIT - 0.5, '... after waiting for it');
+is($r->{json}{job_id}, $behind, '... naming the job it joined');
+is($r->{json}{status}, 'queued', '... back in the queue');
+my $pid = later(1, sub { $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $id") });
+$started = time;
+$r = deploy($id);
+waitpid($pid, 0);
+is($r->{status}, 200, 'once the other deploy ends, the waiting sync deploy runs the job') or diag $r->{content};
+ok(time - $started >= 0.8, '... after waiting for it');
+is(job_status($behind), 'done', '... and the job is done');
+
+# The tenant is read again under its lock: one archived while the request
+# waited for the lock is refused, and nothing is written where it was.
+$s->sql("UPDATE tenants SET busy_operation = 'deploy', busy_token = 'z', busy_since = UTC_TIMESTAMP(6) WHERE id = $quote_id");
+$pid = later(1, sub {
+	$s->sql("UPDATE tenants SET is_active = 0, archived_at = UTC_TIMESTAMP(), busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $quote_id");
+});
+my $index_before = (stat "$TENANTS/quoteco/public/index.html")[1];
+$r = deploy($quote_id, query => '?force=true');
+waitpid($pid, 0);
+$s->is_error($r, 409, 'archived', 'a tenant archived while the deploy waited for its lock');
+is((stat "$TENANTS/quoteco/public/index.html")[1], $index_before, '... is not deployed');
+is(scalar(pending_jobs_of($quote_id)), 0, '... and its job is over');
+$s->sql("UPDATE tenants SET is_active = 1, archived_at = NULL WHERE id = $quote_id");
+
+# --- a job another process runs ----------------------------------------------
+
+$r = deploy($id, query => '?async=true');
+my $elsewhere = $r->{json}{job_id};
+$s->sql("UPDATE jobs SET status = 'running', runner = 'elsewhere:1', attempts = 1, heartbeat_at = UTC_TIMESTAMP(6), started_at = UTC_TIMESTAMP(6) WHERE id = $elsewhere");
+$started = time;
+$r = deploy($id);
+is($r->{status}, 202, 'a sync deploy joining a job another runner runs answers 202 after deploy_wait_timeout') or diag $r->{content};
+ok(time - $started >= $WAIT - 0.5 && time - $started < $WAIT + 5, '... after waiting a bounded time');
+is_deeply($r->{json}, { job_id => $elsewhere, status => 'running' }, '... with the running job');
+my $stored = '{"success":true,"tenant_url":null,"files_copied":7,"files_kept":0,"kept":[],"files_replaced":0,"files_carried":0}';
+$pid = later(1, sub { $s->sql("UPDATE jobs SET status = 'done', progress = 100, result = '$stored', finished_at = UTC_TIMESTAMP(6) WHERE id = $elsewhere") });
+$r = deploy($id);
+waitpid($pid, 0);
+is($r->{status}, 200, 'a sync deploy answers once the joined job is done') or diag $r->{content};
+is_deeply($r->{json}, JSON::PP::decode_json($stored), '... with that job\'s report');
+is(scalar(pending_jobs_of($id)), 0, '... and queued nothing of its own');
+
+$r = deploy($id, query => '?async=true');
+my $unforced = $r->{json}{job_id};
+$s->sql("UPDATE jobs SET status = 'running', runner = 'elsewhere:1', heartbeat_at = UTC_TIMESTAMP(6) WHERE id = $unforced");
+$r = deploy($id, query => '?async=true&force=true');
+is($r->{status}, 202, 'a forced deploy while an unforced one runs') or diag $r->{content};
+isnt($r->{json}{job_id}, $unforced, '... is a job of its own');
+my $forced = $r->{json}{job_id};
+$r = deploy($id, query => '?async=true');
+is($r->{json}{job_id}, $forced, 'a further deploy joins the queued one');
 $s->sql("UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')");
 
 # --- a logo change waits for the lock ---------------------------------------
 
 my $other_png = $PNG;
 $s->sql("UPDATE tenants SET busy_operation = 'deploy', busy_token = 'y', busy_since = UTC_TIMESTAMP(6) WHERE id = $id");
-my $started = time;
+$started = time;
 $r = $s->patch("/api/tenants/$id/", multipart => [
     logo => { filename => 'l.png', type => 'image/png', content => $other_png } ]);
 $s->is_error($r, 409, 'busy', 'a logo change while a deploy holds the lock');
@@ -372,13 +527,7 @@ ok(time - $started >= 9, 'it waited for the lock first');
 $r = $s->patch("/api/tenants/$id/", json => { name => 'Deploy Co Renamed' });
 is($r->{status}, 200, 'a change without a logo does not need the lock') or diag $r->{content};
 
-my $pid = fork;
-die "fork: $!" unless defined $pid;
-if ($pid == 0) {
-	sleep 1;
-	eval { $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $id") };
-	_exit(0);
-}
+$pid = later(1, sub { $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $id") });
 $started = time;
 $r = $s->patch("/api/tenants/$id/", multipart => [
     logo => { filename => 'l.png', type => 'image/png', content => $other_png } ]);

@@ -141,7 +141,7 @@ sub new_tenant {
 	my ($prefix, %o) = @_;
 	my $sub = sprintf('%s%d', $prefix, ++$serial);
 	ctl_ok("make tenant $sub", 'tenant', 'create', '--name', "Crash $sub",
-	    '--subdomain', $sub);
+	    '--subdomain', $sub, '--no-deploy');
 	ctl_ok("deploy tenant $sub", 'tenant', 'deploy', $sub)
 	    unless defined $o{deploy} && !$o{deploy};
 	return $sub;

@@ -287,6 +287,10 @@ is_deeply [sort @{$acme->{enabled_modules} || []}], ['employees', 'wallet'],
     '... wallet and the core module enabled';
 ok -f "$tenants/acme/config.json", '... config.json written';
 ok -d "$tenants/acme/public", '... public/ created';
+ok -f "$tenants/acme/public/index.html", '... and the site deployed, as the API does';
+ok -f "$tenants/acme/package.json", '... with package.json';
+is sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $acme->{id} "
+    . "AND action = 'tenant.deploy'"), 1, '... recorded in the audit log';
 {
 	my $config = eval { $JSON->decode(slurp("$tenants/acme/config.json")) }
 	    || {};
@@ -303,6 +307,8 @@ ok -d "$tenants/acme/public", '... public/ created';
 is $rc, 0, 'tenant create with a PNG logo: exit 0' or diag $err;
 like $out, qr/^created tenant \d+ logoinc http:\/\/logoinc\./m,
     '... a summary line';
+like $out, qr/^deployed tenant \d+ logoinc \S+: \d+ files copied, 0 kept, 0 replaced$/m,
+    '... and a line for the deploy';
 is slurp("$tenants/logoinc/public/logo.png"), tiny_png(),
     '... logo stored under public/';
 
@@ -397,6 +403,26 @@ is $rc, 1, 'deleting it again: exit 1';
 
 ($rc, $out, $err) = ctl('tenant', 'list');
 is $out =~ tr/\n//, 1, 'one tenant left';
+
+# --no-deploy, then the README's "Try it": a deploy after the create's own.
+($rc, $out, $err) = ctl('tenant', 'create', '--name', 'Bare', '--subdomain',
+    'bare', '--no-deploy');
+is $rc, 0, 'tenant create --no-deploy: exit 0' or diag $err;
+unlike $out, qr/^deployed/m, '... no deploy line';
+ok -f "$tenants/bare/config.json", '... config.json written';
+ok !-e "$tenants/bare/public/index.html" && !-e "$tenants/bare/package.json",
+    '... and the site not deployed';
+($rc, $out, $err) = ctl('tenant', 'deploy', 'bare');
+is $rc, 0, 'tenant deploy of it: exit 0' or diag $err;
+ok -f "$tenants/bare/public/index.html", '... deploys the site';
+($rc, $out, $err) = ctl('tenant', 'create', '--name', 'Acme Corp',
+    '--subdomain', 'acme2', '--module', 'wallet', '--json');
+is $rc, 0, 'tenant create --json: exit 0' or diag $err;
+ok eval { $JSON->decode($out) }, '... stdout is the tenant\'s JSON alone';
+ok -f "$tenants/acme2/public/index.html", '... deployed';
+($rc, $out, $err) = ctl('tenant', 'deploy', 'acme2');
+is $rc, 0, 'tenant deploy right after tenant create: exit 0' or diag $err;
+like $out, qr/^deployed tenant \d+ acme2 /m, '... deployed again';
 
 $s->stop;
 done_testing();

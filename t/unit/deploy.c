@@ -181,11 +181,11 @@ test_deploy(struct service *svc, struct tenant *t, struct manifest *m)
 	is_string(read_file("tenants/acme/public/own/deep.txt", text,
 	    sizeof(text)), "deep\n", "a file in the tenant's directory stays");
 	is_string(read_file("tenants/acme/.env.local", text, sizeof(text)),
-	    "NEXT_PUBLIC_TENANT_NAME=\"Acme\"\n"
-	    "NEXT_PUBLIC_TENANT_SUBDOMAIN=\"acme\"\n"
-	    "NEXT_PUBLIC_API_URL=\"/api\"\n"
-	    "NEXT_PUBLIC_PRIMARY_COLOR=\"#3498db\"\n"
-	    "NEXT_PUBLIC_SECONDARY_COLOR=\"#2ecc71\"\n", ".env.local");
+	    "NEXT_PUBLIC_TENANT_NAME='Acme'\n"
+	    "NEXT_PUBLIC_TENANT_SUBDOMAIN='acme'\n"
+	    "NEXT_PUBLIC_API_URL='/api'\n"
+	    "NEXT_PUBLIC_PRIMARY_COLOR='#3498db'\n"
+	    "NEXT_PUBLIC_SECONDARY_COLOR='#2ecc71'\n", ".env.local");
 	is_int(count_prefixed(".public."), 0, "no staging directory left");
 	ok(stat_of("tenants/acme/.deployed", &st) == 0, "a record is written");
 
