@@ -2,8 +2,8 @@
  * handler_auth.c - session login for the admin UI: POST /api/auth/login,
  * POST /api/auth/logout, GET /api/auth/me.
  *
- * A login sets the session cookie (HttpOnly, SameSite=Strict, Secure when
- * configured) and returns the CSRF token the UI must send with every unsafe
+ * A login sets the session cookie (HttpOnly, SameSite=Strict, Secure over
+ * HTTPS or when configured) and returns the CSRF token the UI must send with every unsafe
  * request.  Scripts use API tokens (Authorization: Bearer) instead and never
  * come here.  Failed logins are throttled per user name and per address.
  */
@@ -39,17 +39,20 @@ user_to_json(yajl_gen g, const struct auth_user *user)
 
 /*
  * Adds the Set-Cookie header for session `sid` (or, with sid NULL, one that
- * makes the browser forget the cookie).
+ * makes the browser forget the cookie).  The cookie is Secure when the
+ * request came over HTTPS, so a browser never sends it back in clear, or
+ * always with cookie_secure, for a front end behind a TLS proxy that cannot
+ * tell.
  */
 static int
 set_session_cookie(struct http_response *res, const struct conf *c,
-    const char *sid)
+    const struct http_request *req, const char *sid)
 {
 	return http_header_add(res, "Set-Cookie",
 	    "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
 	    SESSION_COOKIE, sid != NULL ? sid : "",
 	    sid != NULL ? c->session_ttl : 0,
-	    c->cookie_secure ? "; Secure" : "");
+	    c->cookie_secure || req->https ? "; Secure" : "");
 }
 
 /*
@@ -117,7 +120,7 @@ HANDLER(handle_auth_login)
 	if (auth_login_succeeded(db, username, req->remote_addr) < 0 ||
 	    auth_session_create(db, user.id, c->session_ttl, sid, csrf) < 0)
 		return handler_db_error(res, db);
-	if (set_session_cookie(res, c, sid) < 0 ||
+	if (set_session_cookie(res, c, req, sid) < 0 ||
 	    (g = json_gen_new()) == NULL) {
 		status = http_reply_error(res, 500, "internal_error",
 		    "could not build the response", NULL);
@@ -149,7 +152,7 @@ HANDLER(handle_auth_logout)
 	    auth_session_delete(ctx->svc->db, sid) < 0)
 		return handler_db_error(res, ctx->svc->db);
 	if (ctx->via_session)
-		set_session_cookie(res, ctx->svc->conf, NULL);
+		set_session_cookie(res, ctx->svc->conf, req, NULL);
 	return http_reply_no_content(res);
 }
 

@@ -4,8 +4,10 @@
 use strict;
 use warnings;
 
+use JSON::PP ();
 use Test::More;
 
+use FastCGIClient;
 use TenantdStack;
 
 my $s = TenantdStack->new(workers => 2);
@@ -201,6 +203,43 @@ $r = $s->get('/api/auth/me', token => $revocable);
 $s->is_error($r, 401, 'invalid_token', 'a revoked token');
 $r = $s->get('/api/auth/me');
 is($r->{status}, 200, 'revoking one token leaves the others working');
+
+# --- the Secure flag ---------------------------------------------------------
+# Straight to tenantd over FastCGI, playing a front end that terminated TLS:
+# nginx sends HTTPS=on and REQUEST_SCHEME=https, lighttpd the same.
+
+my $fastcgi = FastCGIClient->new(socket => $s->fastcgi_socket);
+
+# A JSON login over FastCGI with extra parameters (REMOTE_ADDR, HTTPS...).
+sub fastcgi_login {
+	my ($username, $secret, %params) = @_;
+	return $fastcgi->request(method => 'POST', uri => '/api/auth/login',
+	    content_type => 'application/json',
+	    body => JSON::PP->new->encode({ username => $username,
+	    password => $secret }),
+	    params => { REMOTE_ADDR => '192.0.2.1', %params });
+}
+
+$r = fastcgi_login('admin', $password, HTTPS => 'on');
+is($r->{status}, 200, 'login over FastCGI with HTTPS=on') or diag $r->{body};
+like($r->{headers}{'set-cookie'} // '', qr/;\s*Secure\b/,
+    'HTTPS=on from the front end makes the session cookie Secure');
+$r = fastcgi_login('admin', $password, REQUEST_SCHEME => 'https');
+like($r->{headers}{'set-cookie'} // '', qr/;\s*Secure\b/,
+    'REQUEST_SCHEME=https makes it Secure too');
+$r = fastcgi_login('admin', $password, REQUEST_SCHEME => 'http');
+like($r->{headers}{'set-cookie'} // '', qr/^tenantd_session=[0-9a-f]{64};/,
+    'a plain HTTP login over FastCGI sets the cookie');
+unlike($r->{headers}{'set-cookie'} // '', qr/;\s*Secure\b/,
+    'but without Secure');
+my ($secure_session) = ($r->{headers}{'set-cookie'} // '') =~ /^([^;]+)/;
+$r = $fastcgi->request(method => 'POST', uri => '/api/auth/logout',
+    headers => { Cookie => $secure_session,
+    'X-CSRF-Token' => $r->{body} =~ /"csrf_token":"([0-9a-f]+)"/ ? $1 : '' },
+    params => { HTTPS => 'on' });
+is($r->{status}, 204, 'logout over HTTPS') or diag $r->{body};
+like($r->{headers}{'set-cookie'} // '', qr/Max-Age=0;.*;\s*Secure\b/,
+    'the cookie that ends the session over HTTPS is Secure as well');
 
 # --- login rate limit -------------------------------------------------------
 # Last, because failures also count against the client address.
