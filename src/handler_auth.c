@@ -3,9 +3,10 @@
  * POST /api/auth/logout, GET /api/auth/me.
  *
  * A login sets the session cookie (HttpOnly, SameSite=Strict, Secure over
- * HTTPS or when configured) and returns the CSRF token the UI must send with every unsafe
- * request.  Scripts use API tokens (Authorization: Bearer) instead and never
- * come here.  Failed logins are throttled per user name and per address.
+ * HTTPS or when configured) and returns the CSRF token the UI must send
+ * with every unsafe request.  Scripts use API tokens (Authorization: Bearer) instead and never
+ * come here.  Failed logins are throttled per address, per user name and
+ * address, and per user name (auth_login_attempt()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -58,9 +59,11 @@ set_session_cookie(struct http_response *res, const struct conf *c,
 /*
  * POST /api/auth/login {username, password}: 200 {"user", "csrf_token"}
  * with the session cookie; 400 when a field is missing, 401 on wrong
- * credentials, 429 with Retry-After once the attempts of this user name or
- * address passed the limit (even with the right password, so guessing
- * cannot continue).
+ * credentials, 429 with Retry-After once this address, this name from this
+ * address, or this name from an address that failed itself passed the
+ * limit (even with the right password, so guessing cannot continue).  The
+ * attempt is counted before the password is checked and taken back when
+ * it was right.
  */
 HANDLER(handle_auth_login)
 {
@@ -89,7 +92,7 @@ HANDLER(handle_auth_login)
 		return http_reply_error(res, 400, "validation_failed",
 		    "invalid login request", &errors);
 
-	if ((wait = auth_login_throttled(db, c, username,
+	if ((wait = auth_login_attempt(db, c, username,
 	    req->remote_addr)) < 0)
 		return handler_db_error(res, db);
 	if (wait > 0) {
@@ -110,12 +113,9 @@ HANDLER(handle_auth_login)
 		rc = auth_check_password(db, username, password, &user);
 	if (rc < 0)
 		return handler_db_error(res, db);
-	if (rc == 0) {
-		if (auth_login_failed(db, c, username, req->remote_addr) < 0)
-			return handler_db_error(res, db);
+	if (rc == 0)
 		return http_reply_error(res, 401, "invalid_credentials",
 		    "wrong user name or password", NULL);
-	}
 
 	if (auth_login_succeeded(db, username, req->remote_addr) < 0 ||
 	    auth_session_create(db, user.id, c->session_ttl, sid, csrf) < 0)

@@ -5,6 +5,7 @@ use strict;
 use warnings;
 
 use JSON::PP ();
+use POSIX qw(_exit);
 use Test::More;
 
 use FastCGIClient;
@@ -265,5 +266,70 @@ $s->sql('DELETE FROM login_throttle');
 $r = login(json => { username => 'victim', password => 'victim-password-1' });
 is($r->{status}, 200, 'once the window is over the right password works')
     or diag $r->{content};
+
+# Parallel guesses: each attempt is counted before its password is checked,
+# so two workers busy with Argon2id at once cannot both slip under the limit.
+$s->sql('DELETE FROM login_throttle');
+my @guessers;
+for my $i (1 .. 30) {
+	pipe(my $reader, my $writer) or die "pipe: $!";
+	my $pid = fork;
+	die "fork: $!" unless defined $pid;
+	if ($pid == 0) {
+		close $reader;
+		my $status = eval { login(json => { username => 'victim',
+		    password => "parallel-$i" })->{status} } // 0;
+		print {$writer} $status;
+		close $writer;
+		_exit(0);
+	}
+	close $writer;
+	push @guessers, [$pid, $reader];
+}
+my %statuses;
+for my $guesser (@guessers) {
+	my ($pid, $reader) = @$guesser;
+	my $status = do { local $/; <$reader> } // '';
+	waitpid($pid, 0);
+	$statuses{$status || 'none'}++;
+}
+is_deeply(\%statuses, { 401 => 5, 429 => 25 },
+    '30 parallel wrong passwords: exactly 5 are checked, 25 refused')
+    or diag explain \%statuses;
+
+# Locking out the owner: five failures from one address must not keep the
+# right password out when it comes from an address that has not failed.
+# The guessing address stays refused, and so does any address that has
+# failed itself once the name is over its limit.
+$s->sql('DELETE FROM login_throttle');
+for my $attempt (1 .. 5) {
+	$r = fastcgi_login('victim', "guess-$attempt", REMOTE_ADDR => '192.0.2.66');
+	is($r->{status}, 401, "guess $attempt of 5 from 192.0.2.66 is 401");
+}
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '192.0.2.66');
+is($r->{status}, 429, 'the guessing address is refused even the right password');
+$r = fastcgi_login('victim', 'wrong-once', REMOTE_ADDR => '203.0.113.9');
+is($r->{status}, 401, 'a fresh address gets one guess at the name');
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '203.0.113.9');
+is($r->{status}, 429,
+    'after it an address that failed itself meets the limit of the name');
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '198.51.100.7');
+is($r->{status}, 200, 'the right password from an address that never failed')
+    or diag $r->{body};
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '192.0.2.66');
+is($r->{status}, 429,
+    "the owner's login does not lift the guessing address's limit");
+
+# Per address: four times the name limit across any names.
+$s->sql('DELETE FROM login_throttle');
+for my $attempt (1 .. 20) {
+	$r = fastcgi_login("nobody-$attempt", 'guess', REMOTE_ADDR => '192.0.2.99');
+	last if $r->{status} != 401;
+}
+is($r->{status}, 401, '20 failures from one address under different names');
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '192.0.2.99');
+is($r->{status}, 429, 'then that address is refused for every name');
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '192.0.2.100');
+is($r->{status}, 200, 'and its neighbour is not') or diag $r->{body};
 
 done_testing;
