@@ -210,7 +210,9 @@ my $reconnects = value($m, 'tenantd_db_reconnects_total');
 $s->restart_mariadb;
 # The server answers again (start_mariadb waited for its ping).  Every
 # worker's connection died with the old server; the first request a worker
-# gets must notice that and reconnect, not answer 503.
+# gets must notice that and reconnect, not answer 503.  First a scrape:
+# its handler copes without the database, but its token is looked up there.
+scrape();
 my $ROUND = 4 * $WORKERS;
 my @statuses = map { $s->get('/api/healthz', token => undef)->{status} }
     1 .. $ROUND;
