@@ -299,8 +299,9 @@ connect_attempt(struct db *db)
  * Has the server closed the idle connection?  Between statements a server
  * sends nothing unless it is closing the connection (shutdown, restart,
  * KILL, wait_timeout), so a readable or hung-up socket means the next
- * statement would fail.  A poll() that does not wait is far cheaper than
- * the round trip of a ping.  Returns 1 or 0.
+ * statement would fail; the connection is replaced without asking.  A
+ * poll() that does not wait is far cheaper than the round trip of a ping.
+ * Returns 1 or 0.
  */
 static int
 server_closed_connection(struct db *db)
@@ -420,9 +421,9 @@ db_close(struct db *db)
 
 /*
  * Makes sure the connection is usable.  A connection the server has closed
- * (see server_closed_connection()), or one idle for a while, is pinged
- * first, so a connection the server dropped (restart, wait_timeout) is
- * replaced here instead of failing the caller's first statement.  While
+ * (see server_closed_connection()) is replaced and one idle for a while is
+ * pinged first, so a connection the server dropped (restart, wait_timeout)
+ * is replaced here instead of failing the caller's first statement.  While
  * down, a reconnect is tried when connect_attempt() allows.  Called by
  * handlers and tenantctl before using the database.  Returns 0, or -1 if
  * the server is unreachable.
@@ -433,10 +434,13 @@ db_ensure(struct db *db)
 	int64_t now;
 
 	now = monotonic_ms();
-	if (db->mysql != NULL) {
-		if (db->in_transaction ||
-		    (now - db->last_used_ms < DB_IDLE_PING_MS &&
-		    !server_closed_connection(db)))
+	if (db->mysql != NULL && db->in_transaction)
+		return 0;
+	if (db->mysql != NULL && server_closed_connection(db)) {
+		log_debug("db: the server closed the connection");
+		disconnect(db);
+	} else if (db->mysql != NULL) {
+		if (now - db->last_used_ms < DB_IDLE_PING_MS)
 			return 0;
 		if (mysql_ping(db->mysql) == 0) {
 			db->last_used_ms = now;
