@@ -7,10 +7,12 @@
  * 32 random bytes in lowercase hex (64 characters); API tokens carry the
  * prefix "tnd_" so they are recognisable in a leaked file.
  *
- * Failed logins are counted per user name and per client address in
- * login_throttle; past conf->login_max_failures failures of one name (four
- * times as many from one address, which a whole office may share) within
- * conf->login_window seconds, auth_login_throttled() says how long to wait.
+ * Login attempts are counted per client address, per user name and address
+ * pair and per user name in login_throttle, before the password is
+ * checked; past conf->login_max_failures failures within
+ * conf->login_window seconds (four times as many from one address, which a
+ * whole office may share; the name's limit only for addresses that failed
+ * themselves), auth_login_attempt() says how long to wait.
  *
  * Return convention: 0 / -1 for database errors; lookups return 1 found,
  * 0 not found, -1 error.
@@ -135,12 +137,13 @@ int	auth_token_list_load(struct db *db, struct auth_token_list *list);
 void	auth_token_list_release(struct auth_token_list *list);
 
 /*
- * Login throttling.  auth_login_throttled() returns the number of seconds to
- * wait (0 when the attempt may proceed) or -1 on error.
+ * Login throttling.  auth_login_attempt() counts an attempt as a failure
+ * before its password is checked and returns the number of seconds to wait
+ * (0 when it may proceed) or -1 on error; auth_login_succeeded() takes the
+ * count back after a right password (0 or -1).  A wrong password needs no
+ * further call.
  */
-int	auth_login_throttled(struct db *db, const struct conf *c,
-	    const char *username, const char *address);
-int	auth_login_failed(struct db *db, const struct conf *c,
+int	auth_login_attempt(struct db *db, const struct conf *c,
 	    const char *username, const char *address);
 int	auth_login_succeeded(struct db *db, const char *username,
 	    const char *address);

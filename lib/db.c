@@ -9,7 +9,10 @@
  *
  * When an error says the connection is gone, the connection is closed at
  * once and the handle is "down": every call fails until db_ensure()
- * reconnects, and db_ensure() tries at most once per second.  A transaction
+ * reconnects.  db_ensure() also notices a connection the server closed
+ * while it was idle (a restart, KILL), and it tries to reconnect on every
+ * call while the server simply refuses connections, but only once per
+ * second after any other failure (see connect_attempt()).  A transaction
  * that was open when the connection went away is lost; it stays marked so
  * that statements and db_commit() fail until the caller rolls back, and a
  * reconnect can never turn the rest of it into autocommitted statements.
@@ -17,6 +20,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +38,10 @@
 #define DB_STMT_CACHE_MAX	64
 #define DB_CONNECT_TIMEOUT	3	/* seconds */
 #define DB_IO_TIMEOUT		30	/* seconds, read and write */
-#define DB_RETRY_INTERVAL_MS	1000	/* between reconnect attempts */
+#define DB_RETRY_INTERVAL_MS	1000	/* after a failure other than a
+					   quick refusal */
+#define DB_QUICK_REFUSAL_MS	100	/* a refusal faster than this cost
+					   nothing worth limiting */
 #define DB_IDLE_PING_MS		30000	/* idle time after which to ping */
 #define DB_MIN_CELL_BUFFER	64	/* numbers and dates always fit */
 
@@ -64,7 +71,7 @@ struct db {
 	char		*password;
 	unsigned int	 port;
 
-	int64_t		 last_attempt_ms;
+	int64_t		 next_attempt_ms;	/* no reconnect before */
 	int64_t		 last_used_ms;
 	unsigned long	 reconnects;
 
@@ -125,6 +132,16 @@ is_connection_error(unsigned int code)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Is `code` a connect that nothing answered: no socket file, or nothing
+ * listening on the socket or port?
+ */
+static int
+is_refusal(unsigned int code)
+{
+	return code == DB_CR_CONNECTION_ERROR || code == DB_CR_CONN_HOST_ERROR;
 }
 
 /* Records an error for db_error()/db_errno(); logged at debug level only. */
@@ -251,6 +268,55 @@ fail:
 }
 
 /*
+ * One connection attempt by db_open() or db_ensure(), which also decides
+ * when the next may be made.  A connect refused at once (the server is
+ * down: no socket, nothing listening) costs next to nothing on either
+ * side, so the next call may try again straight away, and the first
+ * request after the server is back finds it instead of a 503.  Any other
+ * failure (a timeout, a server that is full or refuses the login) may have
+ * cost seconds or load on a struggling server, so the next attempt waits
+ * DB_RETRY_INTERVAL_MS.  Returns 0 or -1.
+ */
+static int
+connect_attempt(struct db *db)
+{
+	int64_t start, end;
+
+	start = monotonic_ms();
+	if (connect_server(db) == 0) {
+		db->next_attempt_ms = 0;
+		return 0;
+	}
+	end = monotonic_ms();
+	if (is_refusal(db->last_errno) && end - start < DB_QUICK_REFUSAL_MS)
+		db->next_attempt_ms = 0;
+	else
+		db->next_attempt_ms = end + DB_RETRY_INTERVAL_MS;
+	return -1;
+}
+
+/*
+ * Has the server closed the idle connection?  Between statements a server
+ * sends nothing unless it is closing the connection (shutdown, restart,
+ * KILL, wait_timeout), so a readable or hung-up socket means the next
+ * statement would fail; the connection is replaced without asking.  A
+ * poll() that does not wait is far cheaper than the round trip of a ping.
+ * Returns 1 or 0.
+ */
+static int
+server_closed_connection(struct db *db)
+{
+	struct pollfd pfd;
+
+	pfd.fd = (int)mysql_get_socket(db->mysql);
+	if (pfd.fd < 0)
+		return 0;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/*
  * Builds a DB_PARAM_INT parameter.  Called wherever an integer is bound.
  */
 struct db_param
@@ -324,8 +390,7 @@ db_open(const struct conf *c)
 		goto fail;
 	db->port = c->db_port > 0 && c->db_port <= 65535 ?
 	    (unsigned int)c->db_port : 0;
-	db->last_attempt_ms = monotonic_ms();
-	if (connect_server(db) == -1)
+	if (connect_attempt(db) == -1)
 		log_debug("db: first connection failed: %s", db->error);
 	return db;
 fail:
@@ -355,12 +420,13 @@ db_close(struct db *db)
 }
 
 /*
- * Makes sure the connection is usable.  A connection idle for a while is
- * pinged first, so a connection the server dropped (wait_timeout, restart)
+ * Makes sure the connection is usable.  A connection the server has closed
+ * (see server_closed_connection()) is replaced and one idle for a while is
+ * pinged first, so a connection the server dropped (restart, wait_timeout)
  * is replaced here instead of failing the caller's first statement.  While
- * down, a reconnect is tried at most once per DB_RETRY_INTERVAL_MS.
- * Called by handlers and tenantctl before using the database.  Returns 0,
- * or -1 if the server is unreachable.
+ * down, a reconnect is tried when connect_attempt() allows.  Called by
+ * handlers and tenantctl before using the database.  Returns 0, or -1 if
+ * the server is unreachable.
  */
 int
 db_ensure(struct db *db)
@@ -368,9 +434,13 @@ db_ensure(struct db *db)
 	int64_t now;
 
 	now = monotonic_ms();
-	if (db->mysql != NULL) {
-		if (db->in_transaction ||
-		    now - db->last_used_ms < DB_IDLE_PING_MS)
+	if (db->mysql != NULL && db->in_transaction)
+		return 0;
+	if (db->mysql != NULL && server_closed_connection(db)) {
+		log_debug("db: the server closed the connection");
+		disconnect(db);
+	} else if (db->mysql != NULL) {
+		if (now - db->last_used_ms < DB_IDLE_PING_MS)
 			return 0;
 		if (mysql_ping(db->mysql) == 0) {
 			db->last_used_ms = now;
@@ -379,11 +449,10 @@ db_ensure(struct db *db)
 		take_connection_error(db);
 		if (db->mysql != NULL)
 			return -1;
-	} else if (now - db->last_attempt_ms < DB_RETRY_INTERVAL_MS)
+	} else if (now < db->next_attempt_ms)
 		return -1;
 
-	db->last_attempt_ms = now;
-	if (connect_server(db) == -1)
+	if (connect_attempt(db) == -1)
 		return -1;
 	db->reconnects++;
 	log_debug("db: reconnected");

@@ -10,8 +10,10 @@
  * what the JSON layer needs anyway; helpers convert cells to integers.
  *
  * Connection loss: when the server goes away, the call fails, db_unavailable()
- * becomes true and the next db_ensure() reconnects (at most once per
- * second, so a dead server is not hammered).  Callers answer 503 while it is
+ * becomes true and the next db_ensure() reconnects (on every call while
+ * connects are refused at once, so the first request after the server is
+ * back gets through; once per second after a slow or other failure, so a
+ * struggling server is not hammered).  Callers answer 503 while it is
  * down.  Nothing reconnects silently in the middle of a transaction.
  *
  * Return convention: 0 on success, -1 on failure with db_error() describing
@@ -65,9 +67,9 @@ struct db *db_open(const struct conf *c);
 void	db_close(struct db *db);
 
 /*
- * Makes sure the connection is up, reconnecting if it was lost (rate
- * limited to once per second).  Returns 0, or -1 if the server is
- * unreachable.
+ * Makes sure the connection is up, reconnecting if it was lost or the
+ * server closed it while idle (rate limited as said above).  Returns 0, or
+ * -1 if the server is unreachable.
  */
 int	db_ensure(struct db *db);
 

@@ -2,10 +2,11 @@
  * handler_auth.c - session login for the admin UI: POST /api/auth/login,
  * POST /api/auth/logout, GET /api/auth/me.
  *
- * A login sets the session cookie (HttpOnly, SameSite=Strict, Secure when
- * configured) and returns the CSRF token the UI must send with every unsafe
- * request.  Scripts use API tokens (Authorization: Bearer) instead and never
- * come here.  Failed logins are throttled per user name and per address.
+ * A login sets the session cookie (HttpOnly, SameSite=Strict, Secure over
+ * HTTPS or when configured) and returns the CSRF token the UI must send
+ * with every unsafe request.  Scripts use API tokens (Authorization: Bearer) instead and never
+ * come here.  Failed logins are throttled per address, per user name and
+ * address, and per user name (auth_login_attempt()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -49,17 +50,20 @@ user_to_json(yajl_gen g, const struct auth_user *user)
 
 /*
  * Adds the Set-Cookie header for session `sid` (or, with sid NULL, one that
- * makes the browser forget the cookie).
+ * makes the browser forget the cookie).  The cookie is Secure when the
+ * request came over HTTPS, so a browser never sends it back in clear, or
+ * always with cookie_secure, for a front end behind a TLS proxy that cannot
+ * tell.
  */
 static int
 set_session_cookie(struct http_response *res, const struct conf *c,
-    const char *sid)
+    const struct http_request *req, const char *sid)
 {
 	return http_header_add(res, "Set-Cookie",
 	    "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
 	    SESSION_COOKIE, sid != NULL ? sid : "",
 	    sid != NULL ? c->session_ttl : 0,
-	    c->cookie_secure ? "; Secure" : "");
+	    c->cookie_secure || req->https ? "; Secure" : "");
 }
 
 /*
@@ -101,8 +105,10 @@ reply_login_missing(const struct http_request *req, struct http_response *res,
  * POST /api/auth/login {username, password}: 200 {"user", "csrf_token"}
  * with the session cookie; 400 when a field is missing, 401 on wrong
  * credentials, 413 for a body past LOGIN_BODY_MAX, 429 with Retry-After
- * once the attempts of this user name or address passed the limit (even
- * with the right password, so guessing cannot continue).
+ * once this address, this name from this address, or this name from an
+ * address that failed itself passed the limit (even with the right
+ * password, so guessing cannot continue).  The attempt is counted before
+ * the password is checked and taken back when it was right.
  */
 HANDLER(handle_auth_login)
 {
@@ -142,7 +148,7 @@ HANDLER(handle_auth_login)
 		return http_reply_error(res, 400, "validation_failed",
 		    "invalid login request", &errors);
 
-	if ((wait = auth_login_throttled(db, c, username,
+	if ((wait = auth_login_attempt(db, c, username,
 	    req->remote_addr)) < 0)
 		return handler_db_error(res, db);
 	if (wait > 0) {
@@ -163,17 +169,14 @@ HANDLER(handle_auth_login)
 		rc = auth_check_password(db, username, password, &user);
 	if (rc < 0)
 		return handler_db_error(res, db);
-	if (rc == 0) {
-		if (auth_login_failed(db, c, username, req->remote_addr) < 0)
-			return handler_db_error(res, db);
+	if (rc == 0)
 		return http_reply_error(res, 401, "invalid_credentials",
 		    "wrong user name or password", NULL);
-	}
 
 	if (auth_login_succeeded(db, username, req->remote_addr) < 0 ||
 	    auth_session_create(db, user.id, c->session_ttl, sid, csrf) < 0)
 		return handler_db_error(res, db);
-	if (set_session_cookie(res, c, sid) < 0 ||
+	if (set_session_cookie(res, c, req, sid) < 0 ||
 	    (g = json_gen_new()) == NULL) {
 		status = http_reply_error(res, 500, "internal_error",
 		    "could not build the response", NULL);
@@ -205,7 +208,7 @@ HANDLER(handle_auth_logout)
 	    auth_session_delete(ctx->svc->db, sid) < 0)
 		return handler_db_error(res, ctx->svc->db);
 	if (ctx->via_session)
-		set_session_cookie(res, ctx->svc->conf, NULL);
+		set_session_cookie(res, ctx->svc->conf, req, NULL);
 	return http_reply_no_content(res);
 }
 

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -165,6 +166,21 @@ http_status_text(int status)
 	if (status >= 400)
 		return "Client Error";
 	return "Unknown";
+}
+
+/*
+ * nginx sends HTTPS=on only for TLS connections (fastcgi_param HTTPS $https
+ * if_not_empty) and lighttpd and Apache do the same; REQUEST_SCHEME is the
+ * other common way to say it.  Both come from the front end, never from a
+ * client's headers.
+ */
+int
+http_scheme_is_https(const char *https, const char *request_scheme)
+{
+	if (https != NULL && strcasecmp(https, "on") == 0)
+		return 1;
+	return request_scheme != NULL &&
+	    strcasecmp(request_scheme, "https") == 0;
 }
 
 /*

@@ -62,7 +62,8 @@ struct http_request {
 					   after its own normalisation, when
 					   it differs from REQUEST_URI; or
 					   NULL */
-	int		 https;		/* HTTPS param was "on" */
+	int		 https;		/* came over TLS, see
+					   http_scheme_is_https() */
 	const char	*body;		/* request body (NUL-terminated) */
 	size_t		 body_len;
 	int		 body_too_large;/* CONTENT_LENGTH passed the limit */
@@ -99,6 +100,12 @@ enum http_method http_method_parse(const char *name);
 
 /* The reason phrase of a status code ("Not Found"). */
 const char *http_status_text(int status);
+
+/*
+ * Did the request reach the front end over HTTPS, going by the FastCGI
+ * parameters HTTPS and REQUEST_SCHEME (either may be NULL)?  Returns 1 or 0.
+ */
+int	http_scheme_is_https(const char *https, const char *request_scheme);
 
 /*
  * The request body as a form (parsed once).  Returns 0, or the HTTP status

@@ -479,7 +479,12 @@ router_dispatch(struct service *svc, struct http_request *req,
 		    "method not allowed for this endpoint", NULL);
 	}
 
-	if (found->needs_db && db_ensure(svc->db) < 0)
+	/*
+	 * An administrator's credentials are looked up in the database, so an
+	 * admin route needs a live connection even when its handler does not.
+	 */
+	if ((found->needs_db || found->access == ROUTE_ADMIN) &&
+	    db_ensure(svc->db) < 0)
 		return handler_db_unavailable(res);
 	if (found->access == ROUTE_ADMIN &&
 	    (status = check_admin(&ctx, req, res)) != 0)

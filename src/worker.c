@@ -174,7 +174,7 @@ static int
 request_read(FCGX_Request *request, const struct conf *c,
     struct http_request *req, struct buf *body, struct http_response *res)
 {
-	const char *length_text, *https, *remote_addr, *role, *errstr;
+	const char *length_text, *remote_addr, *role, *errstr;
 	int64_t length = 0;
 	size_t want;
 	int got;
@@ -196,8 +196,8 @@ request_read(FCGX_Request *request, const struct conf *c,
 	req->tenant_subdomain = param(request, "TENANT_SUBDOMAIN");
 	remote_addr = param(request, "REMOTE_ADDR");
 	req->remote_addr = remote_addr != NULL ? remote_addr : "";
-	https = param(request, "HTTPS");
-	req->https = https != NULL && strcasecmp(https, "on") == 0;
+	req->https = http_scheme_is_https(param(request, "HTTPS"),
+	    param(request, "REQUEST_SCHEME"));
 	/* libfcgi sets FCGI_ROLE from the record that began the request. */
 	role = param(request, "FCGI_ROLE");
 	req->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;

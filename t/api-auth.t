@@ -4,8 +4,11 @@
 use strict;
 use warnings;
 
+use JSON::PP ();
+use POSIX qw(_exit);
 use Test::More;
 
+use FastCGIClient;
 use TenantdStack;
 
 my $s = TenantdStack->new(workers => 2);
@@ -226,6 +229,43 @@ $s->is_error($r, 401, 'invalid_token', 'a revoked token');
 $r = $s->get('/api/auth/me');
 is($r->{status}, 200, 'revoking one token leaves the others working');
 
+# --- the Secure flag ---------------------------------------------------------
+# Straight to tenantd over FastCGI, playing a front end that terminated TLS:
+# nginx sends HTTPS=on and REQUEST_SCHEME=https, lighttpd the same.
+
+my $fastcgi = FastCGIClient->new(socket => $s->fastcgi_socket);
+
+# A JSON login over FastCGI with extra parameters (REMOTE_ADDR, HTTPS...).
+sub fastcgi_login {
+	my ($username, $secret, %params) = @_;
+	return $fastcgi->request(method => 'POST', uri => '/api/auth/login',
+	    content_type => 'application/json',
+	    body => JSON::PP->new->encode({ username => $username,
+	    password => $secret }),
+	    params => { REMOTE_ADDR => '192.0.2.1', %params });
+}
+
+$r = fastcgi_login('admin', $password, HTTPS => 'on');
+is($r->{status}, 200, 'login over FastCGI with HTTPS=on') or diag $r->{body};
+like($r->{headers}{'set-cookie'} // '', qr/;\s*Secure\b/,
+    'HTTPS=on from the front end makes the session cookie Secure');
+$r = fastcgi_login('admin', $password, REQUEST_SCHEME => 'https');
+like($r->{headers}{'set-cookie'} // '', qr/;\s*Secure\b/,
+    'REQUEST_SCHEME=https makes it Secure too');
+$r = fastcgi_login('admin', $password, REQUEST_SCHEME => 'http');
+like($r->{headers}{'set-cookie'} // '', qr/^tenantd_session=[0-9a-f]{64};/,
+    'a plain HTTP login over FastCGI sets the cookie');
+unlike($r->{headers}{'set-cookie'} // '', qr/;\s*Secure\b/,
+    'but without Secure');
+my ($secure_session) = ($r->{headers}{'set-cookie'} // '') =~ /^([^;]+)/;
+$r = $fastcgi->request(method => 'POST', uri => '/api/auth/logout',
+    headers => { Cookie => $secure_session,
+    'X-CSRF-Token' => $r->{body} =~ /"csrf_token":"([0-9a-f]+)"/ ? $1 : '' },
+    params => { HTTPS => 'on' });
+is($r->{status}, 204, 'logout over HTTPS') or diag $r->{body};
+like($r->{headers}{'set-cookie'} // '', qr/Max-Age=0;.*;\s*Secure\b/,
+    'the cookie that ends the session over HTTPS is Secure as well');
+
 # --- login rate limit -------------------------------------------------------
 # Last, because failures also count against the client address.
 
@@ -250,5 +290,70 @@ $s->sql('DELETE FROM login_throttle');
 $r = login(json => { username => 'victim', password => 'victim-password-1' });
 is($r->{status}, 200, 'once the window is over the right password works')
     or diag $r->{content};
+
+# Parallel guesses: each attempt is counted before its password is checked,
+# so two workers busy with Argon2id at once cannot both slip under the limit.
+$s->sql('DELETE FROM login_throttle');
+my @guessers;
+for my $i (1 .. 30) {
+	pipe(my $reader, my $writer) or die "pipe: $!";
+	my $pid = fork;
+	die "fork: $!" unless defined $pid;
+	if ($pid == 0) {
+		close $reader;
+		my $status = eval { login(json => { username => 'victim',
+		    password => "parallel-$i" })->{status} } // 0;
+		print {$writer} $status;
+		close $writer;
+		_exit(0);
+	}
+	close $writer;
+	push @guessers, [$pid, $reader];
+}
+my %statuses;
+for my $guesser (@guessers) {
+	my ($pid, $reader) = @$guesser;
+	my $status = do { local $/; <$reader> } // '';
+	waitpid($pid, 0);
+	$statuses{$status || 'none'}++;
+}
+is_deeply(\%statuses, { 401 => 5, 429 => 25 },
+    '30 parallel wrong passwords: exactly 5 are checked, 25 refused')
+    or diag explain \%statuses;
+
+# Locking out the owner: five failures from one address must not keep the
+# right password out when it comes from an address that has not failed.
+# The guessing address stays refused, and so does any address that has
+# failed itself once the name is over its limit.
+$s->sql('DELETE FROM login_throttle');
+for my $attempt (1 .. 5) {
+	$r = fastcgi_login('victim', "guess-$attempt", REMOTE_ADDR => '192.0.2.66');
+	is($r->{status}, 401, "guess $attempt of 5 from 192.0.2.66 is 401");
+}
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '192.0.2.66');
+is($r->{status}, 429, 'the guessing address is refused even the right password');
+$r = fastcgi_login('victim', 'wrong-once', REMOTE_ADDR => '203.0.113.9');
+is($r->{status}, 401, 'a fresh address gets one guess at the name');
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '203.0.113.9');
+is($r->{status}, 429,
+    'after it an address that failed itself meets the limit of the name');
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '198.51.100.7');
+is($r->{status}, 200, 'the right password from an address that never failed')
+    or diag $r->{body};
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '192.0.2.66');
+is($r->{status}, 429,
+    "the owner's login does not lift the guessing address's limit");
+
+# Per address: four times the name limit across any names.
+$s->sql('DELETE FROM login_throttle');
+for my $attempt (1 .. 20) {
+	$r = fastcgi_login("nobody-$attempt", 'guess', REMOTE_ADDR => '192.0.2.99');
+	last if $r->{status} != 401;
+}
+is($r->{status}, 401, '20 failures from one address under different names');
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '192.0.2.99');
+is($r->{status}, 429, 'then that address is refused for every name');
+$r = fastcgi_login('victim', 'victim-password-1', REMOTE_ADDR => '192.0.2.100');
+is($r->{status}, 200, 'and its neighbour is not') or diag $r->{body};
 
 done_testing;

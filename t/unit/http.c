@@ -138,6 +138,17 @@ test_errors(void)
 }
 
 static void
+test_scheme(void)
+{
+	ok(http_scheme_is_https("on", NULL), "HTTPS=on is HTTPS");
+	ok(http_scheme_is_https("ON", "http"), "HTTPS=ON wins over the scheme");
+	ok(http_scheme_is_https(NULL, "https"), "REQUEST_SCHEME=https is HTTPS");
+	ok(!http_scheme_is_https("off", "http"), "HTTPS=off over http is not");
+	ok(!http_scheme_is_https("", NULL), "an empty HTTPS param is not");
+	ok(!http_scheme_is_https(NULL, NULL), "no parameters: not HTTPS");
+}
+
+static void
 test_options(void)
 {
 	struct http_request req;
@@ -252,6 +263,7 @@ main(void)
 	test_cookies();
 	test_headers();
 	test_errors();
+	test_scheme();
 	test_options();
 
 	if (conf_init(&c) == -1) {
