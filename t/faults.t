@@ -111,8 +111,8 @@ sub load_events {
 	return map { [split / /] } @lines[($from // 0) .. $#lines];
 }
 
-# Does every one of `clients` clients have `count` answers among
-# `answers` (default: any) in `events`?
+# Has every one of `clients` clients `count` answers in `events` (the
+# list load_events() returns) for which `match` holds (default: any)?
 sub every_client {
 	my ($clients, $count, $events, $match) = @_;
 	my %per;
