@@ -15,9 +15,9 @@ use warnings;
 
 use POSIX qw(_exit);
 use Test::More;
-use Time::HiRes qw(sleep time);
 
 use TenantdStack;
+use TestUtil qw(wait_until slurp);
 
 my $CAP = 5;
 my $s = TenantdStack->new(workers => 2, conf => { max_bulk_items => $CAP });
@@ -46,17 +46,6 @@ sub leftovers {
 	my @hidden = grep { /^\.(staging|trash)-/ } readdir $dh;
 	closedir $dh;
 	return @hidden;
-}
-
-# Waits up to `timeout` seconds for `cond` to hold.
-sub wait_until {
-	my ($cond, $timeout) = @_;
-	my $deadline = time + $timeout;
-	while (time < $deadline) {
-		return 1 if $cond->();
-		sleep 0.1;
-	}
-	return $cond->();
 }
 
 sub manifest_paths {
@@ -269,15 +258,35 @@ is($r->{json}{created_count}, 2, 'a clean atomic batch creates everything');
 
 # Another session inserts "racer" without committing: the batch's check
 # does not see it, its INSERT waits for that session's lock and then finds
-# the subdomain taken.  The item is an error; the rest is created.
+# the subdomain taken.  The item is an error; the rest is created.  The
+# session commits once it sees a transaction waiting for a lock (the
+# batch's INSERT; polled for 10 s at most) and prints whether it saw one.
+# InnoDB refreshes innodb_trx only when no one read it for 0.1 s, so the
+# poll is slower than that.
+my $racer_out = $s->run_dir . '/racer.out';
 my $racer = fork();
 die "fork: $!" unless defined $racer;
 if ($racer == 0) {
 	no warnings 'exec';
-	exec('mariadb', '--no-defaults', '--user=root',
-	    '--socket=' . $s->mariadb_socket, 'tenantd', '-e',
-	    "START TRANSACTION; INSERT INTO tenants (name, subdomain) "
-	    . "VALUES ('Racer', 'racer'); DO SLEEP(2); COMMIT;");
+	open(STDOUT, '>', $racer_out) or _exit(126);
+	exec('mariadb', '--no-defaults', '--user=root', '--batch',
+	    '--skip-column-names', '--socket=' . $s->mariadb_socket, 'tenantd',
+	    '-e', <<'SQL');
+START TRANSACTION;
+INSERT INTO tenants (name, subdomain) VALUES ('Racer', 'racer');
+DELIMITER //
+BEGIN NOT ATOMIC
+	DECLARE polls INT DEFAULT 0;
+	WHILE polls < 50 AND NOT EXISTS (SELECT 1 FROM information_schema.innodb_trx
+	    WHERE trx_state = 'LOCK WAIT') DO
+		DO SLEEP(0.2);
+		SET polls = polls + 1;
+	END WHILE;
+	SELECT polls < 50;
+END //
+DELIMITER ;
+COMMIT;
+SQL
 	_exit(127);
 }
 ok(wait_until(sub {
@@ -292,6 +301,7 @@ $r = bulk(json => { deploy => JSON::PP::false(), tenants => [
 ]});
 waitpid($racer, 0);
 is($?, 0, 'the racing session committed');
+is(slurp($racer_out), "1\n", 'after the batch had waited for its lock');
 is($r->{status}, 200, 'a subdomain taken during the batch: 200, not 500')
     or diag $r->{content};
 is(error_at($r->{json}, 1)->{code}, 'subdomain_taken', 'the raced item is subdomain_taken');

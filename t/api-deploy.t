@@ -17,9 +17,10 @@ use File::Find qw(find);
 use MIME::Base64 qw(decode_base64);
 use POSIX qw(_exit);
 use Test::More;
-use Time::HiRes qw(sleep time);
+use Time::HiRes qw(time);
 
 use TenantdStack;
+use TestUtil qw(wait_until slurp spew freeze_dir thaw_dir);
 
 # Job runners would pick up the jobs this test looks at; it runs them
 # itself with `tenantctl worker --once`.
@@ -34,26 +35,6 @@ my $TEMPLATE = $s->srcdir . '/www/template';
 my $MANIFEST = $s->builddir . '/www/template.manifest';
 # A 1x1 PNG.
 my $PNG = decode_base64('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==');
-
-# Frozen folders must thaw again even when the test dies half-way.
-my @frozen;
-END { system('chattr', '-i', $_) for @frozen }
-
-sub slurp {
-	my ($path) = @_;
-	open(my $fh, '<:raw', $path) or return undef;
-	local $/;
-	my $data = <$fh>;
-	close $fh;
-	return $data;
-}
-
-sub spew {
-	my ($path, $data) = @_;
-	open(my $fh, '>:raw', $path) or die "$path: $!";
-	print $fh $data;
-	close $fh or die "$path: $!";
-}
 
 # The manifest as a list of {sha256, size, path}.
 sub manifest_entries {
@@ -116,23 +97,25 @@ sub job_status {
 	return $row ? $row->[0] : undef;
 }
 
-# Runs `code` in a child after `delay` seconds; returns its pid.
-sub later {
-	my ($delay, $code) = @_;
+# Runs `code` in a child once the server has been seen waiting: the global
+# counter `status` (Com_update for a request retrying a lock, Com_select for
+# one polling a job) rose by three beyond what it was when this was called.
+# Nothing else runs statements meanwhile (no job runners), so the rise is
+# the waiting request's own.  Returns the child's pid; it exits 0 when it
+# saw the rise before running `code`.
+sub release_when_waiting {
+	my ($status, $code) = @_;
+	my $counter = sub { ($s->sql("SHOW GLOBAL STATUS LIKE '$status'"))[0][1] };
+	my $before = $counter->();
 	my $pid = fork;
 	die "fork: $!" unless defined $pid;
 	if ($pid == 0) {
-		sleep $delay;
+		my $seen = eval { wait_until(sub { $counter->() - $before >= 3 }, 30) };
 		eval { $code->() };
-		_exit(0);
+		_exit($seen ? 0 : 1);
 	}
 	return $pid;
 }
-
-my $have_worker = do {
-	my (undef, $out) = $s->tenantctl('help');
-	($out // '') =~ /^\s*worker\b/m;
-};
 
 my @MANIFEST = manifest_entries();
 ok(@MANIFEST >= 5, 'the template manifest lists the template files')
@@ -351,17 +334,15 @@ like(slurp($env_file) // '', qr/^NEXT_PUBLIC_TENANT_SUBDOMAIN='quoteco'$/m,
 
 SKIP: {
 	my $folder = "$TENANTS/deployco";
-	skip 'chattr +i needs root and a filesystem that supports it', 6
-	    unless $> == 0 && system('chattr', '+i', $folder) == 0;
-	push @frozen, $folder;
+	skip 'cannot make a folder unwritable here (needs root: chattr +i or a bind mount)', 6
+	    unless freeze_dir($folder);
 	my $before = snapshot($public);
 	$r = deploy($id, query => '?force=true');
 	$s->is_error($r, 500, 'deploy_failed', 'deploy onto a read-only folder');
 	like($r->{json}{error} // '', qr/staging/, 'the message says what failed');
 	unlike($r->{json}{error} // '', qr{\Q$TENANTS\E|/tmp|/work}, 'no absolute path in the message');
 	is_deeply(snapshot($public), $before, 'public/ is exactly as it was');
-	system('chattr', '-i', $folder);
-	@frozen = ();
+	thaw_dir($folder);
 	is_deeply([staging_dirs('deployco')], [], 'no staging directory left');
 	$r = deploy($id);
 	is($r->{status}, 200, 'deploy works again once the folder is writable') or diag $r->{content};
@@ -442,8 +423,7 @@ is($r->{status}, 202, 'a second async deploy while one is queued') or diag $r->{
 is($r->{json}{job_id}, $job_id, '... joins it');
 is(scalar(pending_jobs_of($id)), 1, '... still one pending job');
 
-SKIP: {
-	skip 'tenantctl worker is not built yet', 3 unless $have_worker;
+{
 	unlink "$public/index.html";
 	my ($status, $out, $err) = $s->tenantctl('worker', '--once');
 	is($status, 0, 'tenantctl worker --once runs the queue') or diag $err;
@@ -464,24 +444,24 @@ is($r->{status}, 202, 'a sync deploy that cannot finish within deploy_wait_timeo
 ok(time - $started >= $WAIT - 0.5, '... after waiting for it');
 is($r->{json}{job_id}, $behind, '... naming the job it joined');
 is($r->{json}{status}, 'queued', '... back in the queue');
-my $pid = later(1, sub { $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $id") });
-$started = time;
+my $pid = release_when_waiting('Com_update', sub { $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $id") });
 $r = deploy($id);
 waitpid($pid, 0);
 is($r->{status}, 200, 'once the other deploy ends, the waiting sync deploy runs the job') or diag $r->{content};
-ok(time - $started >= 0.8, '... after waiting for it');
+is($?, 0, '... after waiting for it');
 is(job_status($behind), 'done', '... and the job is done');
 
 # The tenant is read again under its lock: one archived while the request
 # waited for the lock is refused, and nothing is written where it was.
 $s->sql("UPDATE tenants SET busy_operation = 'deploy', busy_token = 'z', busy_since = UTC_TIMESTAMP(6) WHERE id = $quote_id");
-$pid = later(1, sub {
+$pid = release_when_waiting('Com_update', sub {
 	$s->sql("UPDATE tenants SET is_active = 0, archived_at = UTC_TIMESTAMP(), busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $quote_id");
 });
 my $index_before = (stat "$TENANTS/quoteco/public/index.html")[1];
 $r = deploy($quote_id, query => '?force=true');
 waitpid($pid, 0);
 $s->is_error($r, 409, 'archived', 'a tenant archived while the deploy waited for its lock');
+is($?, 0, '... (archived while it waited)');
 is((stat "$TENANTS/quoteco/public/index.html")[1], $index_before, '... is not deployed');
 is(scalar(pending_jobs_of($quote_id)), 0, '... and its job is over');
 $s->sql("UPDATE tenants SET is_active = 1, archived_at = NULL WHERE id = $quote_id");
@@ -497,10 +477,11 @@ is($r->{status}, 202, 'a sync deploy joining a job another runner runs answers 2
 ok(time - $started >= $WAIT - 0.5 && time - $started < $WAIT + 5, '... after waiting a bounded time');
 is_deeply($r->{json}, { job_id => $elsewhere, status => 'running' }, '... with the running job');
 my $stored = '{"success":true,"tenant_url":null,"files_copied":7,"files_kept":0,"kept":[],"files_replaced":0,"files_carried":0}';
-$pid = later(1, sub { $s->sql("UPDATE jobs SET status = 'done', progress = 100, result = '$stored', finished_at = UTC_TIMESTAMP(6) WHERE id = $elsewhere") });
+$pid = release_when_waiting('Com_select', sub { $s->sql("UPDATE jobs SET status = 'done', progress = 100, result = '$stored', finished_at = UTC_TIMESTAMP(6) WHERE id = $elsewhere") });
 $r = deploy($id);
 waitpid($pid, 0);
 is($r->{status}, 200, 'a sync deploy answers once the joined job is done') or diag $r->{content};
+is($?, 0, '... which it waited for');
 is_deeply($r->{json}, JSON::PP::decode_json($stored), '... with that job\'s report');
 is(scalar(pending_jobs_of($id)), 0, '... and queued nothing of its own');
 
@@ -527,13 +508,14 @@ ok(time - $started >= 9, 'it waited for the lock first');
 $r = $s->patch("/api/tenants/$id/", json => { name => 'Deploy Co Renamed' });
 is($r->{status}, 200, 'a change without a logo does not need the lock') or diag $r->{content};
 
-$pid = later(1, sub { $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $id") });
-$started = time;
+# The deploy ends once the logo change is seen retrying for the lock
+# (its attempts are 50 ms apart).
+$pid = release_when_waiting('Com_update', sub { $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, busy_since = NULL WHERE id = $id") });
 $r = $s->patch("/api/tenants/$id/", multipart => [
     logo => { filename => 'l.png', type => 'image/png', content => $other_png } ]);
 waitpid($pid, 0);
 is($r->{status}, 200, 'the logo change goes through once the deploy ends') or diag $r->{content};
-ok(time - $started >= 0.8, '... after waiting for it');
+is($?, 0, '... after retrying for the lock while the deploy held it');
 ($lock) = $s->sql("SELECT busy_operation FROM tenants WHERE id = $id");
 is($lock->[0], undef, 'the logo change released the lock');
 $r = $s->patch("/api/tenants/999999/", multipart => [

@@ -19,9 +19,9 @@ use Config;
 use File::Path qw(make_path);
 use POSIX qw(WNOHANG _exit);
 use Test::More;
-use Time::HiRes qw(sleep time);
 
 use TenantdStack;
+use TestUtil qw(wait_until spew);
 
 my $HEARTBEAT_TIMEOUT = 5;
 my $POLL_MS = 200;
@@ -48,24 +48,6 @@ END {
 	kill 'KILL', keys %spawned if %spawned;
 }
 
-# Polls `check` every 20 ms until it returns true or `seconds` pass;
-# returns its last value.
-sub wait_until {
-	my ($check, $seconds) = @_;
-	my $deadline = time + $seconds;
-	while (1) {
-		my $result = $check->();
-		return $result if $result || time > $deadline;
-		sleep 0.02;
-	}
-}
-
-sub spew {
-	my ($path, $data) = @_;
-	open(my $fh, '>:raw', $path) or die "$path: $!";
-	print {$fh} $data;
-	close $fh or die "$path: $!";
-}
 
 # One row of a query as a hash of its columns.
 sub job_row {
@@ -289,7 +271,13 @@ is($row->{status}, 'queued', 'the job of a busy tenant is queued again');
 is($row->{attempts}, 0, 'and the attempt is not counted');
 $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, "
     . "busy_since = NULL WHERE id = $busy");
-sleep $POLL_MS / 1000 + 0.3;
+# The job went back with its heartbeat a poll interval ahead: claimable
+# again once that time has come.
+ok(wait_until(sub {
+	my ($due) = $s->sql("SELECT heartbeat_at <= UTC_TIMESTAMP(6) FROM jobs "
+	    . "WHERE id = $busy_job");
+	$due && $due->[0];
+}, 10), 'the requeued job becomes claimable after a poll interval');
 ($exit, $err) = worker_once();
 $row = job_row($busy_job);
 is($row->{status}, 'done', 'once the tenant is free the job runs')

@@ -9,9 +9,9 @@ use warnings;
 use MIME::Base64 qw(decode_base64);
 use POSIX qw(_exit);
 use Test::More;
-use Time::HiRes qw(sleep time);
 
 use TenantdStack;
+use TestUtil qw(wait_until freeze_dir thaw_dir);
 
 my $s = TenantdStack->new(workers => 3);
 $s->start;
@@ -500,8 +500,10 @@ is($r->{status}, 201, 'a deleted subdomain can be taken again') or diag $r->{con
 
 # --- concurrent creates of one subdomain ----------------------------------------
 
+# The clients start together: each blocks reading the start pipe until
+# the parent, with all of them forked, closes its end.
 my $clients = 10;
-my $start_at = time + 0.5;
+pipe(my $start_reader, my $start_writer) or die "pipe: $!";
 my @children;
 for my $i (1 .. $clients) {
 	pipe(my $reader, my $writer) or die "pipe: $!";
@@ -509,7 +511,8 @@ for my $i (1 .. $clients) {
 	die "fork: $!" unless defined $pid;
 	if ($pid == 0) {
 		close $reader;
-		sleep($start_at - time) if $start_at > time;
+		close $start_writer;
+		sysread($start_reader, my $byte, 1);
 		my $answer = eval {
 			my $res = $s->post('/api/tenants/', json => {
 			    name => "Racer $i", subdomain => 'race' });
@@ -522,6 +525,8 @@ for my $i (1 .. $clients) {
 	close $writer;
 	push @children, [$pid, $reader];
 }
+close $start_writer;
+close $start_reader;
 my @answers;
 for my $child (@children) {
 	my ($pid, $reader) = @$child;
@@ -539,25 +544,37 @@ ok(-f "$TENANTS/race/config.json", 'and one folder with its config.json');
 
 # --- a folder that cannot be written -----------------------------------------
 # Workers hold the tenants directory open, so it has to refuse new entries
-# in place: permission bits for an ordinary user, the immutable attribute
-# for root (who ignores permission bits).
+# in place: permission bits for an ordinary user; for root (who ignores
+# permission bits) the immutable attribute, or a read-only bind mount that
+# a new generation of workers, started by SIGHUP, opens it through.
+
+sub reopen_tenants_dir {
+	my %old = map { $_ => 1 } $s->worker_pids;
+	my $count = keys %old;
+	kill 'HUP', $s->tenantd_pid;
+	wait_until(sub {
+		my @now = $s->worker_pids;
+		@now == $count && !grep { $old{$_} } @now;
+	}) or die "the workers did not restart after SIGHUP\n";
+}
 
 sub lock_tenants_dir {
 	return chmod(0555, $TENANTS) ? 'chmod' : undef if $> != 0;
-	return system('chattr', '+i', $TENANTS) == 0 ? 'chattr' : undef;
+	return freeze_dir($TENANTS, after_bind => \&reopen_tenants_dir);
 }
 
 sub unlock_tenants_dir {
 	if ($> != 0) {
 		chmod 0755, $TENANTS;
 	} else {
-		system('chattr', '-i', $TENANTS);
+		thaw_dir($TENANTS);
 	}
 }
 
 SKIP: {
 	my $how = lock_tenants_dir();
-	skip 'cannot make the tenants directory unwritable here (chattr +i refused)', 5
+	skip 'cannot make the tenants directory unwritable here (not root, or '
+	    . 'neither chattr +i nor a bind mount allowed)', 5
 	    unless $how;
 	$r = create(json => { name => 'Doomed', subdomain => 'doomed',
 	    module_keys => ['wallet'] });

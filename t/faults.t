@@ -2,9 +2,10 @@
 # t/faults.t - tenantd under faults and concurrency, through nginx.
 #
 # A small load generator (forked HTTP::Tiny clients doing GETs of a
-# tenant's public config and of the admin tenant list for a few seconds)
-# runs while a worker is killed with SIGKILL, while MariaDB restarts, across
-# a SIGHUP and across a SIGTERM.  Besides: config.json and public/ made
+# tenant's public config and of the admin tenant list) runs while a worker
+# is killed with SIGKILL, while MariaDB restarts, across a SIGHUP and
+# across a SIGTERM: each fault starts once the load runs, and the load
+# stops once the stack has recovered, each a condition waited for.  Besides: config.json and public/ made
 # immutable under a PATCH and a deploy, 50 concurrent creates of one
 # subdomain, and 20 concurrent update_module calls on one tenant.  The
 # requests sent and failed during each fault are printed as diag lines.
@@ -24,35 +25,16 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use TenantdStack;
+use TestUtil qw(wait_until slurp spew freeze_dir thaw_dir);
 
 my $WORKERS = 4;
 my $CLIENTS = 6;
-my $WAIT = 20;
+# No load runs longer than this, whatever happens to the test process.
+my $LOAD_LIMIT = 60;
 
 my $s = TenantdStack->new(workers => $WORKERS);
 $s->start;
 my $TENANTS = $s->tenants_dir;
-my @frozen;
-END { system('chattr', '-i', $_) for @frozen }
-
-# Polls `check` until it returns true or `seconds` pass; returns its last
-# value.
-sub wait_until {
-	my ($check, $seconds) = @_;
-	my $deadline = time + ($seconds // $WAIT);
-	while (1) {
-		my $result = $check->();
-		return $result if $result || time > $deadline;
-		sleep 0.05;
-	}
-}
-
-sub slurp {
-	my ($path) = @_;
-	open(my $fh, '<:raw', $path) or return undef;
-	local $/;
-	return scalar <$fh>;
-}
 
 # Every file under `dir` with its bytes, for before/after comparisons.
 sub snapshot {
@@ -71,31 +53,40 @@ sub fsck {
 	return ($status, "$out$err");
 }
 
-# One load client: GETs alternately the public config of `sub` and the
-# admin tenant list until `deadline`, then prints its tally as JSON.
-# A failure is any answer but 200; connection refusals are counted apart,
-# and for failures the status, whether Retry-After came, and the JSON code
-# are kept, as is the time.
+# One load client (number `client`): GETs alternately the public config of
+# `sub` and the admin tenant list until the file `stop` appears (or
+# $LOAD_LIMIT passes), then prints its tally as JSON.  Each answer is also
+# appended at once to the file `events` as "client kind status", so the
+# test process sees how the load is doing while it runs.  A failure is any
+# answer but 200; connection refusals are counted apart, and for failures
+# the status, whether Retry-After came, and the JSON code are kept, as is
+# the time.
 sub load_client {
-	my ($writer, $sub, $deadline) = @_;
+	my ($writer, $client, $sub, $events, $stop) = @_;
+	my $deadline = time + $LOAD_LIMIT;
 	my $http = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
 	my $base = $s->base_url;
 	my %tally = (sent => 0, ok => 0, failed => 0, refused => 0,
 	    failures => [], by => {});
 	my @paths = ("/api/tenants/by-subdomain/$sub/config/", '/api/tenants/');
+	open(my $event_fh, '>>', $events) or die "$events: $!";
 	my $i = 0;
-	while (time < $deadline) {
+	while (!-e $stop && time < $deadline) {
 		my $path = $paths[$i++ % 2];
 		my $r = $http->get("$base$path", { headers => {
 		    Authorization => 'Bearer ' . $s->admin_token } });
 		$tally{sent}++;
+		# One write(2) of a short line to an O_APPEND file: lines of
+		# different clients never mix.
+		syswrite($event_fh, sprintf("%d %s %d\n", $client,
+		    $path =~ /by-subdomain/ ? 'public' : 'admin', $r->{status}));
 		if ($r->{status} == 200) {
 			$tally{ok}++;
 			next;
 		}
 		if ($r->{status} == 599 && $r->{content} =~ /refused|No such file/i) {
 			$tally{refused}++;
-			sleep 0.02;
+			sleep 0.02;	# before connecting again
 			next;
 		}
 		$tally{failed}++;
@@ -106,35 +97,77 @@ sub load_client {
 		    retry_after => $r->{headers}{'retry-after'},
 		    type => $r->{headers}{'content-type'} }
 		    if @{$tally{failures}} < 2000;
-		sleep 0.02 if $r->{status} == 599;
+		sleep 0.02 if $r->{status} == 599;	# before connecting again
 	}
 	print {$writer} JSON::PP->new->encode(\%tally);
 	close $writer;
 }
 
-# Runs the load for `seconds` with `clients` clients; `action` runs in the
-# test process `delay` seconds in.  Returns the summed tally (sent, ok,
-# failed, refused, failures => [...]) and the action's return value.
+# The answers the load clients logged in file `events` from line `from`
+# on, as [client, kind, status].
+sub load_events {
+	my ($events, $from) = @_;
+	my @lines = split /\n/, slurp($events) // '';
+	return map { [split / /] } @lines[($from // 0) .. $#lines];
+}
+
+# Has every one of `clients` clients `count` answers in `events` (the
+# list load_events() returns) for which `match` holds (default: any)?
+sub every_client {
+	my ($clients, $count, $events, $match) = @_;
+	my %per;
+	$per{$_->[0]}++ for grep { !$match || $match->($_) } @$events;
+	return !grep { ($per{$_} // 0) < $count } 1 .. $clients;
+}
+
+# Runs `action` in the test process while `clients` clients load the
+# stack.  The action starts once every client has had a 200 (the load
+# runs) and gets a function telling whether the load has met an answer of
+# status `status` since the action started.  After it the load goes on
+# until every client has had a 200 of both kinds since the action ended
+# (the stack recovered), or, with `recovers => 0`, 3 answers of any kind.
+# Returns the summed tally (sent, ok, failed, refused, failures => [...],
+# lost_clients, load_started, load_outlasted) and the action's return
+# value.
 sub under_load {
 	my (%o) = @_;
-	my $deadline = time + $o{seconds};
+	my $clients = $o{clients} // $CLIENTS;
+	my $events = $s->run_dir . '/load-events';
+	my $stop = $s->run_dir . '/load-stop';
+	unlink $events, $stop;
 	my @children;
-	for (1 .. ($o{clients} // $CLIENTS)) {
+	for my $client (1 .. $clients) {
 		pipe(my $reader, my $writer) or die "pipe: $!";
 		my $pid = fork;
 		die "fork: $!" unless defined $pid;
 		if ($pid == 0) {
 			close $reader;
-			eval { load_client($writer, $o{sub}, $deadline) };
+			eval { load_client($writer, $client, $o{sub}, $events, $stop) };
 			_exit(0);
 		}
 		close $writer;
 		push @children, [$pid, $reader];
 	}
-	sleep $o{delay} // 1;
-	my $result = $o{action} ? $o{action}->() : undef;
+	my $started = wait_until(sub {
+		every_client($clients, 1, [load_events($events)], sub { $_[0][2] == 200 });
+	});
+	my $from = () = load_events($events);
+	my $seen = sub {
+		my ($status) = @_;
+		return grep { $_->[2] == $status } load_events($events, $from);
+	};
+	my $result = $o{action} ? $o{action}->($seen) : undef;
+	$from = () = load_events($events);
+	my $outlasted = wait_until(sub {
+		my @after = load_events($events, $from);
+		return every_client($clients, 3, \@after) if defined $o{recovers} && !$o{recovers};
+		return every_client($clients, 1, \@after, sub { $_[0][1] eq 'public' && $_[0][2] == 200 })
+		    && every_client($clients, 1, \@after, sub { $_[0][1] eq 'admin' && $_[0][2] == 200 });
+	});
+	spew($stop, '');
 	my %sum = (sent => 0, ok => 0, failed => 0, refused => 0,
-	    failures => [], by => {});
+	    failures => [], by => {}, load_started => $started ? 1 : 0,
+	    load_outlasted => $outlasted ? 1 : 0);
 	for my $child (@children) {
 		my ($pid, $reader) = @$child;
 		local $/;
@@ -153,11 +186,14 @@ sub under_load {
 	return (\%sum, $result);
 }
 
+# Prints the figures of a fault and checks the load spanned it.
 sub figures {
 	my ($fault, $load) = @_;
 	diag(sprintf('figures: %s: %d requests sent, %d failed, '
 	    . '%d connection refused', $fault, $load->{sent}, $load->{failed},
 	    $load->{refused}));
+	ok($load->{load_started} && $load->{load_outlasted} && !$load->{lost_clients},
+	    "$fault: the load ran before, during and after it");
 }
 
 sub failure_summary {
@@ -183,7 +219,7 @@ my @workers = @{ wait_until(sub {
 }) // [] };
 is(scalar @workers, $WORKERS, "$WORKERS workers run");
 my $victim = $workers[0];
-my ($load) = under_load(sub => 'loadco', seconds => 4, action => sub {
+my ($load) = under_load(sub => 'loadco', action => sub {
 	kill 'KILL', $victim;
 });
 figures('kill -9 of a worker', $load);
@@ -204,10 +240,12 @@ is($fsck_status, 0, 'fsck is clean afterwards') or diag $fsck_out;
 my @before = $s->worker_pids;
 my $outage_start;
 my $outage_end;
-($load) = under_load(sub => 'loadco', seconds => 7, action => sub {
+my $outage_met;
+($load) = under_load(sub => 'loadco', action => sub {
+	my ($seen) = @_;
 	$outage_start = time;
 	$s->stop_mariadb;
-	sleep 2;
+	$outage_met = wait_until(sub { $seen->(503) });
 	$s->start_mariadb;
 	$outage_end = time;
 });
@@ -222,7 +260,8 @@ is(scalar @not_503, 0,
     or diag explain [@not_503[0 .. ($#not_503 < 4 ? $#not_503 : 4)]];
 is(scalar(grep { $_->{path} =~ /by-subdomain/ } @{$load->{failures}}), 0,
     'the public config kept answering 200 (it needs no database)');
-ok($load->{failed} > 0, "requests did meet the outage ($load->{failed} answered 503)");
+ok($outage_met && $load->{failed} > 0,
+    "requests did meet the outage ($load->{failed} answered 503)");
 is($load->{refused}, 0, 'no connection refused');
 ok(wait_until(sub { $s->get('/api/tenants/')->{status} == 200 }),
     'the admin API answers 200 again without a tenantd restart');
@@ -232,9 +271,8 @@ is_deeply([$s->worker_pids], \@before, 'no worker died (same pids)');
 
 SKIP: {
 	my $folder = "$TENANTS/loadco";
-	skip 'chattr +i needs root and a filesystem that supports it', 10
-	    unless $> == 0 && system('chattr', '+i', $folder) == 0;
-	push @frozen, $folder;
+	skip 'cannot make a folder unwritable here (needs root: chattr +i or a bind mount)', 11
+	    unless freeze_dir($folder);
 	my $config_before = slurp("$folder/config.json");
 	my ($row_before) = $s->sql("SELECT name, updated_at FROM tenants WHERE id = $load_id");
 	$r = $s->patch("/api/tenants/$load_id/", json => { name => 'Renamed Co' });
@@ -245,22 +283,19 @@ SKIP: {
 	is(slurp("$folder/config.json"), $config_before, 'config.json is exactly as it was');
 	my ($row_after) = $s->sql("SELECT name, updated_at FROM tenants WHERE id = $load_id");
 	is_deeply($row_after, $row_before, 'the tenant row is unchanged');
-	system('chattr', '-i', $folder);
-	@frozen = ();
+	thaw_dir($folder);
 
 	$r = $s->post("/api/tenants/$load_id/deploy_frontend/?force=true");
 	is($r->{status}, 200, 'deploy the tenant site') or diag $r->{content};
 	my $public = "$folder/public";
 	my $public_before = snapshot($public);
-	system('chattr', '+i', $public);
-	push @frozen, $public;
+	ok(freeze_dir($public), 'public/ made unwritable too');
 	$r = $s->post("/api/tenants/$load_id/deploy_frontend/?force=true");
 	ok($r->{status} >= 500 && $r->{json} && length($r->{json}{error} // ''),
 	    "deploy onto an immutable public/ fails with a JSON error ($r->{status})")
 	    or diag $r->{content};
 	is_deeply(snapshot($public), $public_before, 'public/ is exactly as it was');
-	system('chattr', '-i', $public);
-	@frozen = ();
+	thaw_dir($public);
 	$r = $s->patch("/api/tenants/$load_id/", json => { name => 'Renamed Co' });
 	is($r->{status}, 200, 'PATCH works once the folder is writable again');
 	($fsck_status, $fsck_out) = fsck();
@@ -271,9 +306,11 @@ SKIP: {
 
 # Runs `count` requests at once from forked processes; `request` gets the
 # index and returns a short answer string.  Returns the answers.
+# They start together: each blocks reading the start pipe until the
+# parent, with all of them forked, closes its end.
 sub concurrently {
 	my ($count, $request) = @_;
-	my $start_at = time + 1;
+	pipe(my $start_reader, my $start_writer) or die "pipe: $!";
 	my @children;
 	for my $i (1 .. $count) {
 		pipe(my $reader, my $writer) or die "pipe: $!";
@@ -281,7 +318,8 @@ sub concurrently {
 		die "fork: $!" unless defined $pid;
 		if ($pid == 0) {
 			close $reader;
-			sleep($start_at - time) if $start_at > time;
+			close $start_writer;
+			sysread($start_reader, my $byte, 1);
 			my $answer = eval { $request->($i) } // "error $@";
 			print {$writer} $answer;
 			close $writer;
@@ -290,6 +328,8 @@ sub concurrently {
 		close $writer;
 		push @children, [$pid, $reader];
 	}
+	close $start_writer;
+	close $start_reader;
 	my @answers;
 	for my $child (@children) {
 		my ($pid, $reader) = @$child;
@@ -348,8 +388,13 @@ is_deeply(\%enabled_in_file, \%enabled_in_db,
 
 my $master = $s->tenantd_pid;
 @before = $s->worker_pids;
-($load) = under_load(sub => 'loadco', seconds => 5, action => sub {
+($load) = under_load(sub => 'loadco', action => sub {
 	kill 'HUP', $master;
+	wait_until(sub {
+		my %old = map { $_ => 1 } @before;
+		my @p = $s->worker_pids;
+		@p == $WORKERS && !grep { $old{$_} } @p;
+	});
 });
 figures('SIGHUP', $load);
 is($load->{failed} + $load->{refused}, 0, 'zero failed requests across a SIGHUP')
@@ -369,7 +414,7 @@ ok(wait_until(sub {
 my $nginx_log = $s->log_path('nginx');
 my $log_before = length(slurp($nginx_log) // '');
 my $exit_status;
-($load) = under_load(sub => 'loadco', seconds => 4, action => sub {
+($load) = under_load(sub => 'loadco', recovers => 0, action => sub {
 	$exit_status = $s->stop_tenantd('TERM');
 });
 my $nginx_new = substr(slurp($nginx_log) // '', $log_before);

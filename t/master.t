@@ -19,38 +19,10 @@ use IO::Socket::UNIX;
 use POSIX qw(WNOHANG _exit dup2);
 use Socket qw(SOCK_STREAM SOMAXCONN);
 use Test::More;
-use Time::HiRes qw(time sleep);
 
 use FastCGIClient;
 use TenantdStack;
-
-my $WAIT = 15;
-
-# Polls `check` until it returns true or `seconds` pass; returns its last
-# value.
-sub wait_until {
-	my ($check, $seconds) = @_;
-	my $deadline = time + ($seconds // $WAIT);
-	while (1) {
-		my $result = $check->();
-		return $result if $result || time > $deadline;
-		sleep 0.05;
-	}
-}
-
-sub slurp {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or return '';
-	local $/;
-	return scalar <$fh>;
-}
-
-sub spew {
-	my ($path, $text) = @_;
-	open(my $fh, '>', $path) or die "open $path: $!";
-	print {$fh} $text;
-	close $fh or die "close $path: $!";
-}
+use TestUtil qw(wait_until slurp spew);
 
 # The pids of processes whose parent is `parent`, sorted.
 sub children_of {
@@ -59,7 +31,7 @@ sub children_of {
 	opendir(my $proc, '/proc') or return ();
 	for my $entry (readdir $proc) {
 		next unless $entry =~ /^\d+$/;
-		my $stat = slurp("/proc/$entry/stat");
+		my $stat = slurp("/proc/$entry/stat") // '';
 		next unless length $stat;
 		my ($state, $ppid) = split / /,
 		    substr($stat, rindex($stat, ')') + 2);
@@ -84,6 +56,19 @@ my $client = FastCGIClient->new(socket => $stack->fastcgi_socket);
 my $master = $stack->tenantd_pid;
 my $log = $stack->log_path('tenantd');
 
+# What tenantd has logged so far.
+sub log_text { slurp($log) // '' }
+
+# The inodes of the sockets process `pid` holds open.
+sub socket_inodes {
+	my ($pid) = @_;
+	opendir(my $fds, "/proc/$pid/fd") or return ();
+	my @inodes = map { (readlink("/proc/$pid/fd/$_") // '') =~ /^socket:\[(\d+)\]$/ ? $1 : () }
+	    readdir $fds;
+	closedir $fds;
+	return @inodes;
+}
+
 # --- the pool ---------------------------------------------------------------
 
 my @workers = @{ wait_until(sub {
@@ -107,7 +92,7 @@ ok($replaced, "worker $victim killed with SIGKILL is replaced")
 my @statuses = map { healthz($client) } 1 .. 10;
 is_deeply(\@statuses, [(200) x 10],
     'requests keep succeeding after a worker was killed');
-like(slurp($log), qr/worker $victim killed by signal 9; respawning/,
+like(log_text(), qr/worker $victim killed by signal 9; respawning/,
     'the death and respawn are logged');
 
 # --- SIGHUP: a new generation, no request refused -------------------------------
@@ -127,9 +112,9 @@ my $all_new = wait_until(sub {
 });
 ok($all_new, 'after the reload every worker pid is new')
     or diag("before: @before; now: @{[$stack->worker_pids]}");
-like(slurp($log), qr/reloading: starting generation 2/,
+like(log_text(), qr/reloading: starting generation 2/,
     'the reload is logged');
-like(slurp($log), qr/generation 2 is ready; stopping 2 old processes/,
+like(log_text(), qr/generation 2 is ready; stopping 2 old processes/,
     'the old workers are stopped once the new ones are ready');
 is($stack->tenantd_pid, $master, 'the master itself keeps running');
 
@@ -140,7 +125,7 @@ my $good_conf = slurp($conf_path);
 spew($conf_path, $good_conf . "no_such_key = 1\n");
 @before = $stack->worker_pids;
 kill 'HUP', $master;
-ok(wait_until(sub { slurp($log) =~ /keeping the running configuration/ }),
+ok(wait_until(sub { log_text() =~ /keeping the running configuration/ }),
     'a reload with a broken file logs that the running configuration stays');
 is_deeply([$stack->worker_pids], \@before,
     'the workers are left alone when the new configuration is broken');
@@ -154,10 +139,10 @@ spew($conf_path, $good_conf);
 @before = $stack->worker_pids;
 spew($conf_path, $good_conf . "tenants_dir = $conf_path/impossible\n");
 kill 'HUP', $master;
-ok(wait_until(sub { slurp($log) =~ /respawning in 2 s/ }, 20),
+ok(wait_until(sub { log_text() =~ /respawning in 2 s/ }, 20),
     'a worker that keeps dying at start is respawned after 1 s, then 2 s')
-    or diag(join '', grep { /respawn/ } split /^/, slurp($log));
-my $log_text = slurp($log);
+    or diag(join '', grep { /respawn/ } split /^/, log_text());
+my $log_text = log_text();
 like($log_text, qr/exited with status 1; respawning in 1 s/,
     'the first quick death waits 1 s');
 unlike($log_text, qr/generation 3 is ready/,
@@ -181,13 +166,26 @@ is(scalar @workers, 2, 'two workers of the new generation replace the old')
 # --- SIGTERM drains the request in flight ----------------------------------------
 
 my $body = '{"username":"admin","password":"not-the-password"}';
+# A worker has accepted the connection once it holds a socket it did not
+# hold before (nothing else connects to tenantd now); it then waits for
+# the rest of the body.
+my %held_before = map { my $pid = $_; ($pid => { map { $_ => 1 } socket_inodes($pid) }) }
+    $stack->worker_pids;
 my $conn = $client->begin(method => 'POST', uri => '/api/auth/login',
     content_type => 'application/json', content_length => length $body);
 $conn->send_stdin(substr($body, 0, 12));
-sleep 0.5;	# a worker accepts and waits for the rest of the body
+my ($serving) = @{ wait_until(sub {
+	my @accepted = grep { my $pid = $_; grep { !$held_before{$pid}{$_} } socket_inodes($pid) }
+	    keys %held_before;
+	@accepted ? \@accepted : undef;
+}) // [] };
+ok($serving, 'a worker accepted the request' . ($serving ? " (pid $serving)" : ''));
+my $logged_before = length log_text();
 kill 'TERM', $master;
-sleep 0.5;
+ok(wait_until(sub { substr(log_text(), $logged_before) =~ /stopping: waiting for \d+ processes/ }),
+    'the master starts draining on SIGTERM');
 ok(kill(0, $master), 'the master waits while a request is in flight');
+ok($serving && kill(0, $serving), 'and so does the worker serving it');
 $conn->send_stdin(substr($body, 12));
 $conn->end_stdin;
 my $response = eval { $conn->response };
@@ -201,7 +199,7 @@ my $status = $stack->stop_tenantd;
 is($status, 0, 'the master exits 0 after draining');
 ok(!-e $stack->fastcgi_socket, 'the master removed the socket it created');
 ok(!$client->can_connect, 'the socket no longer accepts connections');
-like(slurp($log), qr/stopping: waiting for \d+ processes/,
+like(log_text(), qr/stopping: waiting for \d+ processes/,
     'the drain is logged');
 
 # --- an inherited listening socket ----------------------------------------------
@@ -271,9 +269,9 @@ for my $case ([0, 'spawn-fcgi', 'INT'], [3, 'systemd', 'TERM']) {
 	ok(-S $path, "a socket it did not create is left in place ($name)");
 	unlink $path;
 }
-like(slurp($log), qr/using the inherited listening socket \(fd 0\)/,
+like(log_text(), qr/using the inherited listening socket \(fd 0\)/,
     'the fd 0 socket was used');
-like(slurp($log), qr/using the inherited listening socket \(fd 3\)/,
+like(log_text(), qr/using the inherited listening socket \(fd 3\)/,
     'the fd 3 socket was used');
 
 done_testing();

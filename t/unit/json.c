@@ -14,6 +14,13 @@
 #include "tap.h"
 
 /* Parses a C string. */
+/* json_free() in the shape lives_ok() calls. */
+static void
+free_json(void *v)
+{
+	json_free(v);
+}
+
 static struct json_value *
 parse(const char *text, char *err, size_t errlen)
 {
@@ -116,8 +123,7 @@ test_values(void)
 	ok(v != NULL && v->type == JSON_STRING && v->len == 0 &&
 	    v->text[0] == '\0', "empty string");
 	json_free(v);
-	json_free(NULL);
-	ok(1, "json_free(NULL) is harmless");
+	lives_ok(free_json, NULL, "json_free(NULL) returns without touching it");
 }
 
 /* Large arrays and objects grow correctly; duplicates found in big objects. */

@@ -1,9 +1,14 @@
 /*
  * tap.c - the TAP producer behind tap.h.
  */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -66,6 +71,36 @@ is_int(long long got, long long expected, const char *name)
 	ok(pass, "%s", name);
 	if (!pass)
 		diag("got %lld, expected %lld", got, expected);
+	return pass;
+}
+
+int
+lives_ok(void (*fn)(void *), void *arg, const char *name)
+{
+	pid_t	pid;
+	int	status = 0, pass;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		diag("fork: %s", strerror(errno));
+		return ok(0, "%s", name);
+	}
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			diag("waitpid: %s", strerror(errno));
+			return ok(0, "%s", name);
+		}
+	}
+	pass = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	ok(pass, "%s", name);
+	if (!pass && WIFSIGNALED(status))
+		diag("the child died of signal %d", WTERMSIG(status));
+	else if (!pass)
+		diag("the child exited with status %d", WEXITSTATUS(status));
 	return pass;
 }
 

@@ -18,6 +18,13 @@ int	ok(int pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int	is_string(const char *got, const char *expected, const char *name);
 int	is_int(long long got, long long expected, const char *name);
 
+/*
+ * Runs fn(arg) in a child process and passes if the child returns from it
+ * normally: a crash or an abort (a double free glibc or ASan notices, a
+ * NULL dereference) fails this test instead of ending the whole program.
+ */
+int	lives_ok(void (*fn)(void *), void *arg, const char *name);
+
 /* A "# ..." line. */
 void	diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

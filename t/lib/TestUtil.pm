@@ -1,0 +1,140 @@
+# TestUtil - small helpers shared by the Perl tests.
+#
+#   use TestUtil qw(wait_until slurp spew freeze_dir thaw_dir);
+#
+# Tests wait for a condition, never for a time: wait_until() polls a check
+# with a bound, so a slow machine only makes a test slower, and a wait
+# that runs out shows as the failed assertion that follows it.
+#
+# freeze_dir() makes a directory unwritable even for root, for tests of
+# what tenantd does when a write fails: with `chattr +i` where the file
+# system and the capabilities allow it, else with a read-only bind mount
+# of the directory onto itself.  TENANTD_TEST_FREEZE=chattr or =bind
+# forces one way (to test the other one on a machine where chattr works).
+
+package TestUtil;
+
+use strict;
+use warnings;
+
+use Exporter qw(import);
+use POSIX ();
+use Time::HiRes ();
+
+our @EXPORT_OK = qw(wait_until slurp spew freeze_dir thaw_dir);
+
+# How long wait_until() polls when not told, in seconds.
+our $DEFAULT_WAIT = 20;
+
+# Polls `check` every `step` seconds (default 0.05) until it returns a
+# true value or `seconds` (default $DEFAULT_WAIT) pass; returns its last
+# value, so `wait_until(...) // default` and `ok(wait_until(...))` read
+# naturally.
+sub wait_until {
+	my ($check, $seconds, $step) = @_;
+	my $deadline = Time::HiRes::time() + ($seconds // $DEFAULT_WAIT);
+	while (1) {
+		my $result = $check->();
+		return $result if $result || Time::HiRes::time() > $deadline;
+		Time::HiRes::sleep($step // 0.05);
+	}
+}
+
+# The bytes of file `path`, or undef when it cannot be read.
+sub slurp {
+	my ($path) = @_;
+	open(my $fh, '<:raw', $path) or return undef;
+	local $/;
+	my $data = <$fh>;
+	close $fh;
+	return $data // '';
+}
+
+# Writes `data` to file `path` (replacing it); dies on failure.
+sub spew {
+	my ($path, $data) = @_;
+	open(my $fh, '>:raw', $path) or die "$path: $!";
+	print {$fh} $data;
+	close $fh or die "$path: $!";
+	return;
+}
+
+# Directories frozen by this process (path => how), and those bind-mounted
+# onto themselves and not yet unmounted.
+my %frozen;
+my %bound;
+my $owner = $$;
+
+# Runs a command with its output thrown away; true if it exited 0.
+sub _quietly {
+	my (@command) = @_;
+	my $pid = fork;
+	die "fork: $!" unless defined $pid;
+	if ($pid == 0) {
+		open(STDOUT, '>', '/dev/null');
+		open(STDERR, '>', '/dev/null');
+		exec(@command) or POSIX::_exit(127);
+	}
+	waitpid($pid, 0);
+	return $? == 0;
+}
+
+# Makes directory `dir` unwritable: no entry can be added, removed or
+# renamed in it, by anyone.  Returns how ('chattr' or 'bind'), or undef
+# when this machine allows neither (not root, or no CAP_LINUX_IMMUTABLE
+# and no CAP_SYS_ADMIN).
+#
+# A read-only mount only covers what is opened through it: a process that
+# opened `dir` before the mount still writes through its descriptor.  For
+# such a directory pass after_bind => sub { ... }, called once the
+# directory is a mount point and before it turns read-only, to have the
+# holders open it again (the mount then stays until the test ends, and
+# thaw_dir() only makes it writable).
+sub freeze_dir {
+	my ($dir, %o) = @_;
+	my @ways = defined $ENV{TENANTD_TEST_FREEZE}
+	    ? ($ENV{TENANTD_TEST_FREEZE}) : qw(chattr bind);
+	for my $way (@ways) {
+		die "TENANTD_TEST_FREEZE must be chattr or bind, not $way\n"
+		    unless $way eq 'chattr' || $way eq 'bind';
+	}
+	return undef if $> != 0;
+	for my $way (@ways) {
+		if ($way eq 'chattr') {
+			next unless _quietly('chattr', '+i', $dir);
+		} else {
+			if (!$bound{$dir}) {
+				next unless _quietly('mount', '--bind', $dir, $dir);
+				$bound{$dir} = 1;
+				$o{after_bind}->() if $o{after_bind};
+			}
+			next unless _quietly('mount', '-o', 'remount,bind,ro', $dir);
+		}
+		$frozen{$dir} = $way;
+		return $way;
+	}
+	return undef;
+}
+
+# Undoes freeze_dir(`dir`); true when it is writable again.  A bind mount
+# that something still holds open stays, writable, until the test ends.
+sub thaw_dir {
+	my ($dir) = @_;
+	my $way = delete $frozen{$dir} or return 1;
+	return _quietly('chattr', '-i', $dir) if $way eq 'chattr';
+	_quietly('mount', '-o', 'remount,bind,rw', $dir) or return 0;
+	delete $bound{$dir} if _quietly('umount', $dir);
+	return 1;
+}
+
+# A test that dies half-way leaves nothing frozen or mounted (a forked
+# child that exits normally leaves its parent's directories alone).
+END {
+	local $?;
+	if ($$ == $owner) {
+		thaw_dir($_) for keys %frozen;
+		_quietly('umount', '-l', $_) for keys %bound;
+	}
+}
+
+1;

@@ -1,0 +1,71 @@
+#!/usr/bin/env perl
+# test-util.t - the helpers of t/lib/TestUtil.pm the other tests rely on.
+#
+# wait_until() returns the first true value of its check and gives up
+# after its bound, slurp() and spew() round-trip bytes, and freeze_dir()
+# makes a directory unwritable for root by each of its two ways (chattr +i
+# and a read-only bind mount, each forced in turn) and thaw_dir() undoes it.
+
+use strict;
+use warnings;
+
+use File::Temp qw(tempdir);
+use Test::More;
+use Time::HiRes qw(time);
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use TestUtil qw(wait_until slurp spew freeze_dir thaw_dir);
+
+my $dir = tempdir('test-util-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+
+# --- wait_until --------------------------------------------------------------
+
+my $calls = 0;
+is(wait_until(sub { ++$calls >= 3 ? "third" : 0 }, 5, 0.01), 'third',
+    'wait_until returns the first true value of the check');
+is($calls, 3, 'and polls no further');
+my $started = time;
+$calls = 0;
+my $last = wait_until(sub { $calls++; 0 }, 0.3, 0.01);
+my $took = time - $started;
+ok(defined $last && !$last, 'a check that never holds: its last value, false');
+ok($took >= 0.3 && $took < 5, sprintf('after the bound (%.2f s)', $took));
+ok($calls > 2, "polled more than twice ($calls)");
+
+# --- slurp and spew ----------------------------------------------------------
+
+my $bytes = join '', map { chr } 0 .. 255;
+spew("$dir/bytes", $bytes);
+is(slurp("$dir/bytes"), $bytes, 'spew then slurp keeps every byte');
+spew("$dir/empty", '');
+is(slurp("$dir/empty"), '', 'an empty file slurps as ""');
+is(slurp("$dir/missing"), undef, 'a missing file slurps as undef');
+ok(!eval { spew("$dir/missing/x", 'x'); 1 }, 'spew dies when it cannot write');
+
+# --- freeze_dir, each way ------------------------------------------------------
+
+SKIP: {
+	skip 'freezing a directory needs root', 12 if $> != 0;
+	for my $way (qw(chattr bind)) {
+		local $ENV{TENANTD_TEST_FREEZE} = $way;
+		my $target = "$dir/frozen-$way";
+		mkdir "$target" or die "$target: $!";
+		mkdir "$target/inner" or die "$target/inner: $!";
+		is(freeze_dir($target), $way, "$way: freezes the directory");
+		ok(!mkdir("$target/new"), "$way: root cannot add an entry ($!)");
+		ok(!rename("$target/inner", "$target/moved"),
+		    "$way: nor rename one ($!)");
+		ok(!rmdir("$target/inner"), "$way: nor remove one ($!)");
+		ok(thaw_dir($target), "$way: thaws it");
+		ok(mkdir("$target/new"), "$way: writable again")
+		    or diag "mkdir: $!";
+	}
+}
+{
+	local $ENV{TENANTD_TEST_FREEZE} = 'sideways';
+	ok(!eval { freeze_dir($dir); 1 } && $@ =~ /must be chattr or bind/,
+	    'an unknown TENANTD_TEST_FREEZE is refused');
+}
+
+done_testing;
