@@ -101,6 +101,8 @@ for my $frontend (qw(nginx lighttpd)) {
 		    'nor by naming globex in the gate\'s query');
 		$r = $on->('ACME', 'GET', '/api/m/wallet/x');
 		is($r->{status}, 200, 'the host is case-insensitive');
+		is($r->{json}{tenant}, 'acme', '  and the backend is told the '
+		    . 'tenant in lower case');
 
 		# --- toggling takes effect on the next request --------------
 		for my $round (1 .. 3) {
@@ -229,8 +231,13 @@ for my $frontend (qw(nginx lighttpd)) {
 		    '  and the backend gets the normalised path');
 
 		# --- what the backend is told, and by whom ------------------------
+		# Two copies of the tenant header (the client's own names differ
+		# in case only) and one spelt with underscores, which some
+		# backends read as the same header.
 		$r = $on->('acme', 'GET', '/api/m/wallet/who', headers => {
 		    'X-Tenant-Subdomain' => 'globex',
+		    'x-tenant-subdomain' => 'globex',
+		    'X_Tenant_Subdomain' => 'globex',
 		    'X-Forwarded-Host' => 'globex.localhost',
 		    'X-Forwarded-For' => '203.0.113.9',
 		    'X-Forwarded-Proto' => 'https',
@@ -245,15 +252,13 @@ for my $frontend (qw(nginx lighttpd)) {
 			unlike($seen->{$name}, qr/globex|203\.0\.113\.9|https/,
 			    "  $name is not the client's");
 		}
-		if ($frontend eq 'nginx') {
-			is($r->{json}{tenant}, 'acme',
-			    '  X-Tenant-Subdomain is the tenant of the host');
-			is($seen->{'x-real-ip'}, '127.0.0.1',
-			    '  X-Real-IP is the client nginx saw');
-		} else {
-			ok(!defined $r->{json}{tenant},
-			    '  lighttpd removes the client\'s X-Tenant-Subdomain');
-		}
+		is($r->{json}{tenant}, 'acme', '  X-Tenant-Subdomain is sent '
+		    . 'once, naming the tenant of the host the gate judged');
+		ok(!exists $seen->{x_tenant_subdomain},
+		    '  nor under a name spelt with \'_\'');
+		is($seen->{'x-real-ip'}, '127.0.0.1',
+		    '  X-Real-IP is the client the server saw')
+		    if $frontend eq 'nginx';
 		is($seen->{'x-forwarded-for'}, '127.0.0.1',
 		    '  X-Forwarded-For is the client the server saw');
 		like($seen->{'x-forwarded-host'} // '', qr/^acme\.localhost(:\d+)?$/,
@@ -263,6 +268,21 @@ for my $frontend (qw(nginx lighttpd)) {
 		    '  Forwarded names the client the server saw');
 		like($seen->{forwarded} // '', qr/;host="acme\.localhost(:\d+)?"/,
 		    '  and the host the gate judged');
+
+		# A request line naming another host than the Host header: the
+		# gate and the backend must judge the same one.  nginx takes the
+		# request line's, lighttpd refuses the request.
+		$r = $on->('acme', 'GET', 'http://globex.localhost:'
+		    . $s->port . '/api/m/tasks/list');
+		if ($frontend eq 'nginx') {
+			is($r->{status}, 200, 'an absolute request target for '
+			    . 'globex is judged as globex') or diag $r->{content};
+			is($r->{json}{tenant}, 'globex',
+			    '  and the backend is told globex');
+		} else {
+			is($r->{status}, 400, 'an absolute request target naming '
+			    . 'another host than Host is refused');
+		}
 
 		# --- a backend cannot make the front end send a file --------------
 		my $secret = 'globex-secret-' . join('', map { int rand 10 } 1 .. 12);
