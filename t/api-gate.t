@@ -44,8 +44,10 @@ sub hits { scalar(my @hits = $_[0]->module_backend_hits) }
 
 for my $frontend (qw(nginx lighttpd)) {
 	subtest "through $frontend" => sub {
+		# The front end takes bodies up to 1 MiB, below tenantd's own
+		# limit (max_body_bytes, 16M), so it is the one to refuse more.
 		my $s = TenantdStack->new(workers => 2, frontend => $frontend,
-		    module_backend => 1);
+		    module_backend => 1, nginx_max_body => '1m');
 		$s->start;
 		my $on = sub {
 			my ($host, $method, $path, %o) = @_;
@@ -307,6 +309,29 @@ for my $frontend (qw(nginx lighttpd)) {
 			    "  nginx does not pass $name on")
 			    if $frontend eq 'nginx' && $name =~ /^X-Accel/;
 		}
+
+		# --- a body over the front end's limit: tenantd's JSON 413 ----------
+		my $limit = 1024 * 1024;
+		$r = $on->('acme', 'POST', '/api/m/wallet/upload',
+		    body => 'b' x $limit, content_type => 'text/plain');
+		is($r->{status}, 200, 'a body of exactly 1 MiB reaches a module');
+		is(length($r->{json}{body} // ''), $limit, '  whole');
+		$before = hits($s);
+		for my $case (['acme', '/api/m/wallet/upload', 'a module API'],
+		    ['acme', '/api/m/wallet;x/upload', 'a refused module path'],
+		    ['acme', '/api/tenants/', 'the API on a tenant host'],
+		    ['127.0.0.1', '/api/tenants/', 'the API on the admin host']) {
+			my ($host, $path, $what) = @$case;
+			$r = $s->request('POST', $path, body => 'b' x ($limit + 1),
+			    content_type => 'text/plain', timeout => $TIMEOUT,
+			    host => $host eq '127.0.0.1' ? $host
+			    : "$host.localhost");
+			$s->is_error($r, 413, 'body_too_large',
+			    "1 MiB and a byte to $what");
+			like($r->{headers}{'content-type'} // '',
+			    qr{^application/json\b}, '  in JSON');
+		}
+		is(hits($s), $before, 'the backend saw none of them');
 
 		# --- tenantd down: the gate fails closed ----------------------------
 		$s->stop_tenantd;
