@@ -359,13 +359,13 @@ for my $frontend (qw(nginx lighttpd)) {
 		$r = $on->('acme', 'GET', '/api/m/tasks/x');
 		$s->is_error($r, 403, 'module_disabled',
 		    '  while a disabled module is still 403');
-		if ($frontend eq 'lighttpd') {
-			my ($uid) = $s->slurp('/proc/' . $s->lighttpd_pid
-			    . '/status') =~ /^Uid:\s+\d+\s+(\d+)/m;
-			ok(defined $uid && $uid != 0,
-			    'lighttpd serves as an unprivileged user (uid '
-			    . ($uid // 'unknown') . ')');
-		}
+		# The processes that serve requests, by effective uid.
+		my @servers = $frontend eq 'lighttpd' ? ($s->lighttpd_pid)
+		    : $s->nginx_worker_pids;
+		my @uids = map { ($s->slurp("/proc/$_/status")
+		    =~ /^Uid:\s+\d+\s+(\d+)/m)[0] // 'unknown' } @servers;
+		ok(@uids && !grep({ $_ eq 'unknown' || $_ == 0 } @uids),
+		    "$frontend serves as an unprivileged user (uid @uids)");
 		$s->stop;
 	};
 }
