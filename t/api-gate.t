@@ -6,10 +6,13 @@
 # toggling a module through the API takes effect on the next request; an
 # archived tenant is 403, an unknown one 404; a host only ever gets its
 # own tenant's answer; paths whose normal form names another module never
-# reach the backend as that module; /api/gate answers directly (204, 403,
-# 404, 400) for the tenant of the request's host, and 404 on the admin
-# host.  Finally the Authorizer role is asked straight over tenantd's
-# socket, without a web server.
+# reach the backend as that module; the backend is told the tenant (one
+# X-Tenant-Subdomain) and the client by the front end, never by the
+# client; a body over the front end's limit gets tenantd's JSON 413; the
+# front end serves as an unprivileged user; /api/gate answers directly
+# (204, 403, 404, 400) for the tenant of the request's host, and 404 on
+# the admin host.  Finally the Authorizer role is asked straight over
+# tenantd's socket, without a web server.
 use strict;
 use warnings;
 
