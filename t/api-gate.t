@@ -6,10 +6,13 @@
 # toggling a module through the API takes effect on the next request; an
 # archived tenant is 403, an unknown one 404; a host only ever gets its
 # own tenant's answer; paths whose normal form names another module never
-# reach the backend as that module; /api/gate answers directly (204, 403,
-# 404, 400) for the tenant of the request's host, and 404 on the admin
-# host.  Finally the Authorizer role is asked straight over tenantd's
-# socket, without a web server.
+# reach the backend as that module; the backend is told the tenant (one
+# X-Tenant-Subdomain) and the client by the front end, never by the
+# client; a body over the front end's limit gets tenantd's JSON 413; the
+# front end serves as an unprivileged user; /api/gate answers directly
+# (204, 403, 404, 400) for the tenant of the request's host, and 404 on
+# the admin host.  Finally the Authorizer role is asked straight over
+# tenantd's socket, without a web server.
 use strict;
 use warnings;
 
@@ -44,8 +47,10 @@ sub hits { scalar(my @hits = $_[0]->module_backend_hits) }
 
 for my $frontend (qw(nginx lighttpd)) {
 	subtest "through $frontend" => sub {
+		# The front end takes bodies up to 1 MiB, below tenantd's own
+		# limit (max_body_bytes, 16M), so it is the one to refuse more.
 		my $s = TenantdStack->new(workers => 2, frontend => $frontend,
-		    module_backend => 1);
+		    module_backend => 1, nginx_max_body => '1m');
 		$s->start;
 		my $on = sub {
 			my ($host, $method, $path, %o) = @_;
@@ -101,6 +106,8 @@ for my $frontend (qw(nginx lighttpd)) {
 		    'nor by naming globex in the gate\'s query');
 		$r = $on->('ACME', 'GET', '/api/m/wallet/x');
 		is($r->{status}, 200, 'the host is case-insensitive');
+		is($r->{json}{tenant}, 'acme', '  and the backend is told the '
+		    . 'tenant in lower case');
 
 		# --- toggling takes effect on the next request --------------
 		for my $round (1 .. 3) {
@@ -229,8 +236,13 @@ for my $frontend (qw(nginx lighttpd)) {
 		    '  and the backend gets the normalised path');
 
 		# --- what the backend is told, and by whom ------------------------
+		# Two copies of the tenant header (the client's own names differ
+		# in case only) and one spelt with underscores, which some
+		# backends read as the same header.
 		$r = $on->('acme', 'GET', '/api/m/wallet/who', headers => {
 		    'X-Tenant-Subdomain' => 'globex',
+		    'x-tenant-subdomain' => 'globex',
+		    'X_Tenant_Subdomain' => 'globex',
 		    'X-Forwarded-Host' => 'globex.localhost',
 		    'X-Forwarded-For' => '203.0.113.9',
 		    'X-Forwarded-Proto' => 'https',
@@ -245,15 +257,13 @@ for my $frontend (qw(nginx lighttpd)) {
 			unlike($seen->{$name}, qr/globex|203\.0\.113\.9|https/,
 			    "  $name is not the client's");
 		}
-		if ($frontend eq 'nginx') {
-			is($r->{json}{tenant}, 'acme',
-			    '  X-Tenant-Subdomain is the tenant of the host');
-			is($seen->{'x-real-ip'}, '127.0.0.1',
-			    '  X-Real-IP is the client nginx saw');
-		} else {
-			ok(!defined $r->{json}{tenant},
-			    '  lighttpd removes the client\'s X-Tenant-Subdomain');
-		}
+		is($r->{json}{tenant}, 'acme', '  X-Tenant-Subdomain is sent '
+		    . 'once, naming the tenant of the host the gate judged');
+		ok(!exists $seen->{x_tenant_subdomain},
+		    '  nor under a name spelt with \'_\'');
+		is($seen->{'x-real-ip'}, '127.0.0.1',
+		    '  X-Real-IP is the client the server saw')
+		    if $frontend eq 'nginx';
 		is($seen->{'x-forwarded-for'}, '127.0.0.1',
 		    '  X-Forwarded-For is the client the server saw');
 		like($seen->{'x-forwarded-host'} // '', qr/^acme\.localhost(:\d+)?$/,
@@ -263,6 +273,21 @@ for my $frontend (qw(nginx lighttpd)) {
 		    '  Forwarded names the client the server saw');
 		like($seen->{forwarded} // '', qr/;host="acme\.localhost(:\d+)?"/,
 		    '  and the host the gate judged');
+
+		# A request line naming another host than the Host header: the
+		# gate and the backend must judge the same one.  nginx takes the
+		# request line's, lighttpd refuses the request.
+		$r = $on->('acme', 'GET', 'http://globex.localhost:'
+		    . $s->port . '/api/m/tasks/list');
+		if ($frontend eq 'nginx') {
+			is($r->{status}, 200, 'an absolute request target for '
+			    . 'globex is judged as globex') or diag $r->{content};
+			is($r->{json}{tenant}, 'globex',
+			    '  and the backend is told globex');
+		} else {
+			is($r->{status}, 400, 'an absolute request target naming '
+			    . 'another host than Host is refused');
+		}
 
 		# --- a backend cannot make the front end send a file --------------
 		my $secret = 'globex-secret-' . join('', map { int rand 10 } 1 .. 12);
@@ -287,6 +312,29 @@ for my $frontend (qw(nginx lighttpd)) {
 			    "  nginx does not pass $name on")
 			    if $frontend eq 'nginx' && $name =~ /^X-Accel/;
 		}
+
+		# --- a body over the front end's limit: tenantd's JSON 413 ----------
+		my $limit = 1024 * 1024;
+		$r = $on->('acme', 'POST', '/api/m/wallet/upload',
+		    body => 'b' x $limit, content_type => 'text/plain');
+		is($r->{status}, 200, 'a body of exactly 1 MiB reaches a module');
+		is(length($r->{json}{body} // ''), $limit, '  whole');
+		$before = hits($s);
+		for my $case (['acme', '/api/m/wallet/upload', 'a module API'],
+		    ['acme', '/api/m/wallet;x/upload', 'a refused module path'],
+		    ['acme', '/api/tenants/', 'the API on a tenant host'],
+		    ['127.0.0.1', '/api/tenants/', 'the API on the admin host']) {
+			my ($host, $path, $what) = @$case;
+			$r = $s->request('POST', $path, body => 'b' x ($limit + 1),
+			    content_type => 'text/plain', timeout => $TIMEOUT,
+			    host => $host eq '127.0.0.1' ? $host
+			    : "$host.localhost");
+			$s->is_error($r, 413, 'body_too_large',
+			    "1 MiB and a byte to $what");
+			like($r->{headers}{'content-type'} // '',
+			    qr{^application/json\b}, '  in JSON');
+		}
+		is(hits($s), $before, 'the backend saw none of them');
 
 		# --- tenantd down: the gate fails closed ----------------------------
 		$s->stop_tenantd;
@@ -314,13 +362,13 @@ for my $frontend (qw(nginx lighttpd)) {
 		$r = $on->('acme', 'GET', '/api/m/tasks/x');
 		$s->is_error($r, 403, 'module_disabled',
 		    '  while a disabled module is still 403');
-		if ($frontend eq 'lighttpd') {
-			my ($uid) = $s->slurp('/proc/' . $s->lighttpd_pid
-			    . '/status') =~ /^Uid:\s+\d+\s+(\d+)/m;
-			ok(defined $uid && $uid != 0,
-			    'lighttpd serves as an unprivileged user (uid '
-			    . ($uid // 'unknown') . ')');
-		}
+		# The processes that serve requests, by effective uid.
+		my @servers = $frontend eq 'lighttpd' ? ($s->lighttpd_pid)
+		    : $s->nginx_worker_pids;
+		my @uids = map { ($s->slurp("/proc/$_/status")
+		    =~ /^Uid:\s+\d+\s+(\d+)/m)[0] // 'unknown' } @servers;
+		ok(@uids && !grep({ $_ eq 'unknown' || $_ == 0 } @uids),
+		    "$frontend serves as an unprivileged user (uid @uids)");
 		$s->stop;
 	};
 }

@@ -135,6 +135,24 @@ like $out, qr/^stack: +port $port, front end nginx/m, '... on the port it was st
 like $out, qr/^nginx: +running, pid \d+, http:\/\/127\.0\.0\.1:$port\//m,
     '... naming that port';
 
+# nginx's workers serve as tenantd's user when ./dev runs as root, and can
+# still read the admin UI and reach tenantd.
+my ($nginx_pid) = slurp("$clone/var/nginx/nginx.pid") =~ /^(\d+)/;
+my @nginx_uids = map { (slurp("/proc/$_/status")
+    =~ /^Uid:\s+\d+\s+(\d+)/m)[0] // 'unknown' }
+    TenantdStack::_children($nginx_pid);
+ok(@nginx_uids && !grep({ $_ eq 'unknown' || $_ == 0 } @nginx_uids),
+    "nginx's workers do not run as root (uid @nginx_uids)");
+if ($> == 0) {
+	my $service_uid = getpwnam($SERVICE_USER);
+	ok(!grep({ $_ ne $service_uid } @nginx_uids),
+	    "... but as $SERVICE_USER");
+}
+my $page = $http->get("http://127.0.0.1:$port/admin/");
+is $page->{status}, 200, '... and serve the admin UI';
+$page = $http->get("http://127.0.0.1:$port/api/healthz");
+is $page->{status}, 200, '... and pass the API to tenantd';
+
 # --- another port and front end: tenantd reloads -----------------------------
 
 my ($token_exit, $token) = TenantdStack::_run_captured(["$clone/dev",

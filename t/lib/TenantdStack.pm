@@ -554,7 +554,14 @@ sub start_nginx {
 	    MODULE_BACKEND => 'http://127.0.0.1:' . $self->module_backend_port,
 	    MAX_BODY => $self->{nginx_max_body} // '64m');
 	_spew("$run/tenantd-servers.conf", $template);
-	my $user = $> == 0 ? "user root;\n" : '';
+	# Run by root, nginx's workers run as tenantd's unprivileged user; the
+	# master opens the logs and hands the temp directories to that user.
+	my $user = '';
+	if (defined $self->{service_uid}) {
+		my $group = getgrgid($self->{service_gid})
+		    // die "no group $self->{service_gid}\n";
+		$user = "user $self->{conf}{user} $group;\n";
+	}
 	_spew("$run/nginx.conf", <<"EOF");
 # written by t/lib/TenantdStack.pm: the global part around etc/nginx/tenantd.conf.in
 daemon off;
@@ -793,9 +800,16 @@ sub runner_pids {
 }
 
 # Every live child of the tenantd master.  Sorted by pid.
-sub _master_children {
-	my ($self) = @_;
-	my $master = $self->{pids}{tenantd} or return ();
+sub _master_children { _children($_[0]{pids}{tenantd}) }
+
+# The worker processes of the nginx master.  Sorted by pid.
+sub nginx_worker_pids { _children($_[0]{pids}{nginx}) }
+
+# Every live child of process `master` (none when it is undef).  Sorted by
+# pid.
+sub _children {
+	my ($master) = @_;
+	return () unless $master;
 	my @children;
 	opendir(my $proc, '/proc') or return ();
 	for my $entry (readdir $proc) {

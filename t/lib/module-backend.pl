@@ -8,8 +8,8 @@
 # {"backend": "module", "module", "method", "path", "host", "tenant",
 # "body", "headers"}: the module is the segment after /api/m/, the path the
 # request target exactly as the front end sent it, the tenant the
-# X-Tenant-Subdomain header (nginx sets it), headers every header by its
-# lower-case name (repeated ones joined with ", ").  A request with
+# X-Tenant-Subdomain header (the front end sets it), headers every header
+# by its lower-case name (repeated ones joined with ", ").  A request with
 # "X-Test-Reply-Header: Name: value" gets that header in the answer, so a
 # test can play a backend that tells the front end something (an
 # X-Accel-Redirect, an X-Sendfile).  Each request is also
