@@ -86,5 +86,21 @@ is($r->{status}, 503, 'nginx answers 503 while tenantd is down');
 is($r->{json} && $r->{json}{code}, 'service_unavailable',
     'nginx 503 is a JSON error document');
 ok(defined $r->{headers}{'retry-after'}, 'nginx 503 has Retry-After');
+$s->stop;
+
+# The same through lighttpd, on the admin host and on a tenant host.
+my $l = TenantdStack->new(workers => 1, frontend => 'lighttpd');
+$l->start;
+$l->stop_tenantd;
+for my $host (undef, 'acme.localhost') {
+	my $where = defined $host ? 'a tenant host' : 'the admin host';
+	$r = $l->get('/api/healthz', token => undef,
+	    defined $host ? (host => $host) : ());
+	is($r->{status}, 503, "lighttpd answers 503 on $where while tenantd is down");
+	is($r->{json} && $r->{json}{code}, 'service_unavailable',
+	    '... with the same JSON error document as nginx')
+	    or diag $r->{content};
+}
+$l->stop;
 
 done_testing;
