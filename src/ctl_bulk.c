@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "buf.h"
 #include "bulk.h"
 #include "ctl_bulk.h"
+#include "ctl_common.h"
 #include "db.h"
 #include "json.h"
 #include "module.h"
@@ -35,10 +35,6 @@
 #include "tenant.h"
 #include "tenant_input.h"
 #include "validate.h"
-
-#define CTL_OK			0
-#define CTL_FAILED		1
-#define CTL_USAGE		2
 
 #define CTL_FILE_MAX		((off_t)1 << 30)	/* 1 GiB */
 #define CTL_BAR_WIDTH		30
@@ -54,22 +50,6 @@ struct progress {
 	struct timespec	 started;
 	int		 drawn;		/* a bar is on the screen */
 };
-
-/* Prints "tenantctl: <message>" on standard error. */
-static void	complain(const char *fmt, ...)
-		    __attribute__((format(printf, 1, 2)));
-
-static void
-complain(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fputs("tenantctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /*
  * The first SIGINT or SIGTERM: ask the loop to stop after the current
@@ -413,14 +393,14 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 	struct json_value		*root = NULL;
 	const struct json_value		*tenants;
 	char				 err[512];
-	int				 rc = CTL_FAILED, deploy = 1;
+	int				 rc = CLI_FAILED, deploy = 1;
 	enum bulk_status		 status;
 
 	bulk_report_init(&report);
 	memset(&options, 0, sizeof(options));
 	progress_start(&progress, "created");
 	if (chunk_size_parse(a->chunk_size, &options.chunk_size) == -1)
-		return CTL_USAGE;
+		return CLI_USAGE;
 	options.atomic = a->atomic;
 	if (load_batch(a->path, &root, &tenants, &options.atomic,
 	    &deploy) == -1)
@@ -450,7 +430,7 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 		printf("dry run: %zu valid, %zu skipped (already present), "
 		    "%zu errors; nothing was created\n", report.pending,
 		    report.skipped, report.errors);
-		rc = report.errors > 0 ? CTL_FAILED : CTL_OK;
+		rc = report.errors > 0 ? CLI_FAILED : CLI_OK;
 		goto out;
 	}
 	printf("created %zu, skipped %zu (already present), errors %zu, "
@@ -462,10 +442,10 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 	if (report.stopped) {
 		printf("interrupted: run the same command again to create "
 		    "the rest\n");
-		rc = CTL_EXIT_INTERRUPTED;
+		rc = CLI_INTERRUPTED;
 		goto out;
 	}
-	rc = bulk_report_success(&report) ? CTL_OK : CTL_FAILED;
+	rc = bulk_report_success(&report) ? CLI_OK : CLI_FAILED;
 out:
 	bulk_report_release(&report);
 	json_free(root);
@@ -563,14 +543,14 @@ ctl_bulk_modules(struct service *svc, const struct ctl_bulk_modules_args *a)
 	int64_t		*ids = NULL, page[BULK_IDS_CHUNK], after = 0;
 	size_t		 total, done = 0, updated = 0, missing = 0, n;
 	long		 got;
-	int		 rc = CTL_FAILED, interrupted = 0;
+	int		 rc = CLI_FAILED, interrupted = 0;
 
 	if (a->all == (a->id_count > 0)) {
 		complain("give either --all or tenant ids");
-		return CTL_USAGE;
+		return CLI_USAGE;
 	}
 	if (!a->all && (ids = ids_parse(a->ids, a->id_count)) == NULL)
-		return CTL_USAGE;
+		return CLI_USAGE;
 	progress_start(&progress, "updated");
 	if (catch_stop_signals() == -1)
 		goto out;
@@ -611,10 +591,10 @@ ctl_bulk_modules(struct service *svc, const struct ctl_bulk_modules_args *a)
 	    a->module_key, a->enabled ? "enabled" : "disabled", missing);
 	if (interrupted) {
 		printf("interrupted: run the same command again to finish\n");
-		rc = CTL_EXIT_INTERRUPTED;
+		rc = CLI_INTERRUPTED;
 		goto out;
 	}
-	rc = missing > 0 ? CTL_FAILED : CTL_OK;
+	rc = missing > 0 ? CLI_FAILED : CLI_OK;
 out:
 	progress_end(&progress);
 	free(ids);

@@ -7,14 +7,14 @@
  * progress display (a bar redrawn on a terminal, plain lines otherwise)
  * and print the summary.  The first SIGINT or SIGTERM lets the chunk in
  * progress finish, then prints the summary and exits with
- * CTL_EXIT_INTERRUPTED; a second one ends the process at once (the open
- * chunk is rolled back by the server; folders it had placed are left for
- * tenantctl fsck).  Running the same command again completes the work:
- * bulk-create skips subdomains that already exist with the file's data,
- * bulk-modules is idempotent.
+ * CLI_INTERRUPTED (ctl_common.h); a second one ends the process at once
+ * (the open chunk is rolled back by the server; folders it had placed are
+ * left for tenantctl fsck).  Running the same command again completes the
+ * work: bulk-create skips subdomains that already exist with the file's
+ * data, bulk-modules is idempotent.
  *
  * Both return tenantctl's exit status: 0 success, 1 failure (or errors in
- * the batch), 2 usage error, CTL_EXIT_INTERRUPTED.
+ * the batch), 2 usage error, CLI_INTERRUPTED.
  */
 #ifndef TENANTD_CTL_BULK_H
 #define TENANTD_CTL_BULK_H
@@ -22,8 +22,6 @@
 #include <stddef.h>
 
 struct service;
-
-#define CTL_EXIT_INTERRUPTED	130
 
 struct ctl_bulk_create_args {
 	const char	*path;		/* the JSON or CSV file */
