@@ -38,7 +38,7 @@
 #include "deploy.h"
 #include "form.h"
 #include "fsck.h"
-#include "job.h"
+#include "job_runner.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "log.h"
