@@ -12,7 +12,6 @@
 
 #include <yajl/yajl_gen.h>
 
-#include "buf.h"
 #include "db.h"
 #include "deploy.h"
 #include "job.h"
