@@ -1612,6 +1612,18 @@ deploy_report_json(const struct conf *c, const struct tenant *t,
 }
 
 /*
+ * Queues a new "deploy" job (see deploy.h).  Called by deploy_enqueue()
+ * and by tenant_create() for a tenant just created.  Returns 0 or -1.
+ */
+int
+deploy_queue_job(struct db *db, int64_t tenant_id, int force,
+    int64_t user_id, int64_t *job_id)
+{
+	return job_enqueue(db, "deploy", tenant_id, force ?
+	    "{\"force\":true}" : "{\"force\":false}", user_id, job_id);
+}
+
+/*
  * Queues a deploy job for tenant `tenant_id`, or joins the one already
  * pending (see deploy.h).  Called by the deploy handler for both
  * synchronous and asynchronous requests.  The tenant row is locked
@@ -1692,8 +1704,8 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
 	} else if (running_id > 0 && (running_forces || !force)) {
 		*job_id = running_id;
 		*joined = 1;
-	} else if (job_enqueue(svc->db, "deploy", tenant_id, force ?
-	    "{\"force\":true}" : "{\"force\":false}", user_id, job_id) == -1)
+	} else if (deploy_queue_job(svc->db, tenant_id, force, user_id,
+	    job_id) == -1)
 		goto out;
 	if (db_commit(svc->db) == -1)
 		goto out;

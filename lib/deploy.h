@@ -32,6 +32,7 @@
 #include <yajl/yajl_gen.h>
 
 struct conf;
+struct db;
 struct manifest;
 struct service;
 struct tenant;
@@ -111,6 +112,15 @@ enum deploy_status deploy_locked(struct service *svc, int64_t tenant_id,
  */
 int	deploy_report_json(const struct conf *c, const struct tenant *t,
 	    const struct deploy_report *report, yajl_gen g);
+
+/*
+ * Queues a new "deploy" job ({"force": bool}) for tenant `tenant_id` on
+ * behalf of `user_id`, without looking for one to join: for a tenant no
+ * job can know yet, or inside deploy_enqueue()'s transaction.  Returns 0
+ * with *job_id set, or -1.
+ */
+int	deploy_queue_job(struct db *db, int64_t tenant_id, int force,
+	    int64_t user_id, int64_t *job_id);
 
 /*
  * Asks for a deploy of tenant `tenant_id` on behalf of `user_id`, as a

@@ -1,35 +1,30 @@
 /*
- * job.h - the queue of long-running work (deploys, bulk provisioning).
+ * job.h - the queue of long-running work, knowing no job kind.
  *
- * Jobs are rows of the `jobs` table.  Anyone enqueues; runners claim with
- * SELECT ... FOR UPDATE SKIP LOCKED, so runners in tenantd's master, in
- * `tenantctl worker` and on other hosts share one queue and no two ever run
- * the same job.  A synchronous deploy request claims and runs its own job
- * the same way (job_run_or_wait()).  A running job records progress
+ * Jobs are rows of the `jobs` table.  Anyone enqueues; runners
+ * (job_runner.h) claim with SELECT ... FOR UPDATE SKIP LOCKED, so runners
+ * in tenantd's master, in `tenantctl worker` and on other hosts share one
+ * queue and no two ever run the same job.  A running job records progress
  * (0-100) and a heartbeat; a job whose heartbeat is older than
  * conf->job_heartbeat_timeout belongs to a runner that died and is queued
  * again, until it has been tried conf->job_max_attempts times, after which
  * it fails.
  *
- * Job kinds and their payloads (JSON objects):
- *   "deploy"   {"force": bool}              deploy_locked() on tenant_id
- *   "bulk_deploy" {"tenant_ids": [id, ...], "force": bool}
- *              deploy_locked() on each listed tenant in turn (tenant_id
- *              NULL); progress is the share of tenants done; a tenant
- *              that fails is listed and the others go on
- * Results are JSON objects too (for deploy: deploy_report_json()'s
- * report; for bulk_deploy: success, total, deployed, failed_count,
- * failures [{tenant_id, subdomain, error}], the first 100).
+ * The queue stores a job's kind, payload and result as opaque text: what
+ * a kind means, and its payload and result (JSON objects), is defined by
+ * its body (job_kinds.h lists them).  This header also holds the contract
+ * between the runner and a body (struct job_context), so that bodies and
+ * the runner both depend on the queue and not on each other.
  *
  * Ownership: struct job owns its strings; job_release() frees them.
  */
 #ifndef TENANTD_JOB_H
 #define TENANTD_JOB_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;
 struct conf;
 struct db;
 struct service;
@@ -40,6 +35,8 @@ enum job_status {
 	JOB_DONE,
 	JOB_FAILED
 };
+
+#define JOB_STATUS_COUNT	(JOB_FAILED + 1)
 
 struct job {
 	int64_t		 id;
@@ -95,24 +92,6 @@ int	job_claim(struct db *db, const char *runner_id, struct job *j);
 int	job_claim_id(struct db *db, int64_t id, const char *runner_id,
 	    struct job *j);
 
-/*
- * Runs claimed job `j` by its kind and records how it ended (done,
- * failed, or back in the queue when its tenant was busy or the database
- * failed).  Used by job_runner_loop() and job_run_or_wait().
- */
-void	job_run(struct service *svc, const struct job *j);
-
-/*
- * Sees job `id` through to its end for a caller that needs its outcome
- * now: while it is queued this process claims and runs it itself (so it
- * finishes with no runner about), while another process runs it this one
- * polls, for at most `timeout_ms` in all.  Returns 1 with `j` holding the
- * finished job (done or failed), 0 with `j` as last seen when it had not
- * finished in time, -1 on an error (or when the job does not exist).
- */
-int	job_run_or_wait(struct service *svc, int64_t id, int timeout_ms,
-	    struct job *j);
-
 /* Records progress (clamped to 0-100) and the heartbeat.  0 or -1. */
 int	job_progress(struct db *db, int64_t id, int progress);
 
@@ -128,19 +107,54 @@ int	job_fail(struct db *db, int64_t id, const char *error);
 int	job_reap_stale(struct db *db, const struct conf *c);
 
 /*
- * Writes this process's runner id, "host:pid", into `out` (64 bytes are
- * enough for the usual host names; a longer one is cut).
+ * Puts claimed job `id` back in the queue without counting the attempt,
+ * not to be claimed again for `delay_ms` (a runner gives a job back this
+ * way when it could not start it: its tenant busy, the database away).
+ * Returns 0 or -1.
  */
-void	job_runner_id(char *out, size_t outlen);
+int	job_requeue(struct db *db, int64_t id, int delay_ms);
 
 /*
- * Runs jobs until *stop becomes non-zero: claims, runs by kind, records the
- * outcome, and sleeps conf->job_poll_ms when the queue is empty.  Used by
- * tenantd's job runner processes and by `tenantctl worker`.  `once`
- * non-zero: return after the queue is first found empty.  Returns 0, or -1
- * if the service could not run at all.
+ * Counts the jobs of each status into `counts`, indexed by enum
+ * job_status (for the metrics).  Returns 0, or -1 when the database
+ * cannot answer.
  */
-int	job_runner_loop(struct service *svc, const char *runner_id,
-	    volatile sig_atomic_t *stop, int once);
+int	job_count_by_status(struct db *db, uint64_t counts[JOB_STATUS_COUNT]);
+
+/* How a job's body ended, for the runner to record. */
+enum job_outcome {
+	JOB_OUTCOME_DONE,	/* the result holds the JSON result */
+	JOB_OUTCOME_FAILED,	/* the message says why */
+	JOB_OUTCOME_RETRY	/* not started: queue it again, uncounted */
+};
+
+/*
+ * A body's progress: `done` units of `total`.  The same shape as
+ * deploy_progress_fn, so a body can hand it to deploy_locked().  Returns
+ * 0 (going on).
+ */
+typedef int (*job_progress_fn)(void *arg, size_t done, size_t total);
+
+/*
+ * What the runner hands the body of a claimed job.  `progress` records
+ * the share done together with the heartbeat (rate-limited, so a body
+ * may call it as often as it likes); a body that works for longer than
+ * conf->job_heartbeat_timeout must call it, or its job is taken for dead
+ * and run again.  A body leaves its JSON result in `result` (bounded by
+ * the runner) or the reason of a failure in `message`.  The runner owns
+ * every member; the body only borrows them for the call.
+ */
+struct job_context {
+	struct service		*svc;
+	const struct job	*job;
+	job_progress_fn		 progress;
+	void			*progress_arg;
+	struct buf		*result;
+	char			*message;
+	size_t			 messagelen;
+};
+
+/* The body of a job kind: runs ctx->job and says how it ended. */
+typedef enum job_outcome (*job_body_fn)(struct job_context *ctx);
 
 #endif

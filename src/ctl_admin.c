@@ -16,7 +16,7 @@
 #include "ctl_common.h"
 #include "db.h"
 #include "fsck.h"
-#include "job.h"
+#include "job_runner.h"
 #include "json.h"
 #include "log.h"
 #include "manifest.h"

@@ -33,6 +33,7 @@
 #include "module.h"
 #include "provision.h"
 #include "tenant.h"
+#include "tenant_create.h"
 #include "tenant_input.h"
 #include "validate.h"
 
@@ -255,18 +256,62 @@ catalog_load(struct cli *cli, struct module_catalog *cat)
 }
 
 /*
- * Deploys tenant `id` now with deploy_locked() and prints the report, or
- * says why not.  `quiet` prints nothing on success (tenant create --json
- * prints the tenant only).  Returns CLI_OK or CLI_FAILED.
+ * Prints how the deploy of tenant `id` (`t` as deploy_locked() left it)
+ * went: the report, or why not.  `quiet` prints nothing on success
+ * (tenant create --json prints the tenant only).  Returns CLI_OK or
+ * CLI_FAILED.
  */
 static int
-tenant_deploy_now(struct cli *cli, int64_t id, int force, int quiet)
+tenant_deploy_print(struct cli *cli, int64_t id, enum deploy_status status,
+    const struct tenant *t, const struct deploy_report *report,
+    const char *err, int quiet)
+{
+	char	url[512];
+	size_t	i;
+
+	switch (status) {
+	case DEPLOY_OK:
+		break;
+	case DEPLOY_BUSY:
+		complain("tenant %s is busy: another deploy, archive or "
+		    "restore is running", t->subdomain);
+		return CLI_FAILED;
+	case DEPLOY_ARCHIVED:
+		complain("tenant %s is archived; restore the tenant first",
+		    t->subdomain);
+		return CLI_FAILED;
+	case DEPLOY_NOT_FOUND:
+		complain("tenant %lld was deleted", (long long)id);
+		return CLI_FAILED;
+	case DEPLOY_DB_ERROR:
+	case DEPLOY_FAILED:
+		complain("deploy of %s failed: %s", t->subdomain[0] != '\0' ?
+		    t->subdomain : "the tenant", err);
+		return CLI_FAILED;
+	}
+	if (quiet)
+		return CLI_OK;
+	printf("deployed tenant %" PRId64 " %s %s: %zu files copied, %zu "
+	    "kept, %zu replaced\n", t->id, t->subdomain,
+	    tenant_url(cli, t, url, sizeof(url)), report->files_copied,
+	    report->files_kept, report->files_replaced);
+	for (i = 0; i < report->files_kept && i < DEPLOY_REPORT_MAX_KEPT; i++)
+		printf("kept (changed by the tenant): %s\n", report->kept[i]);
+	return CLI_OK;
+}
+
+/*
+ * Deploys tenant `id` now with deploy_locked() and prints the report, or
+ * says why not.  Returns CLI_OK or CLI_FAILED.
+ */
+static int
+tenant_deploy_now(struct cli *cli, int64_t id, int force)
 {
 	struct tenant		 t;
 	struct deploy_report	*report = NULL;
-	char			 err[512], url[512];
+	enum deploy_status	 status;
+	char			 err[512];
 	int			 rc = CLI_FAILED;
-	size_t			 i;
 
 	tenant_init(&t);
 	/* The report holds 100 paths: too large for a stack frame. */
@@ -274,66 +319,75 @@ tenant_deploy_now(struct cli *cli, int64_t id, int force, int quiet)
 		complain("out of memory");
 		goto out;
 	}
-	switch (deploy_locked(&cli->svc, id, force, 0, 0, NULL, NULL, &t,
-	    report, err, sizeof(err))) {
-	case DEPLOY_OK:
-		break;
-	case DEPLOY_BUSY:
-		complain("tenant %s is busy: another deploy, archive or "
-		    "restore is running", t.subdomain);
-		goto out;
-	case DEPLOY_ARCHIVED:
-		complain("tenant %s is archived; restore the tenant first",
-		    t.subdomain);
-		goto out;
-	case DEPLOY_NOT_FOUND:
-		complain("tenant %lld was deleted", (long long)id);
-		goto out;
-	case DEPLOY_DB_ERROR:
-	case DEPLOY_FAILED:
-		complain("deploy of %s failed: %s", t.subdomain[0] != '\0' ?
-		    t.subdomain : "the tenant", err);
-		goto out;
-	}
-	rc = CLI_OK;
-	if (quiet)
-		goto out;
-	printf("deployed tenant %" PRId64 " %s %s: %zu files copied, %zu "
-	    "kept, %zu replaced\n", t.id, t.subdomain,
-	    tenant_url(cli, &t, url, sizeof(url)), report->files_copied,
-	    report->files_kept, report->files_replaced);
-	for (i = 0; i < report->files_kept && i < DEPLOY_REPORT_MAX_KEPT; i++)
-		printf("kept (changed by the tenant): %s\n", report->kept[i]);
+	status = deploy_locked(&cli->svc, id, force, 0, 0, NULL, NULL, &t,
+	    report, err, sizeof(err));
+	rc = tenant_deploy_print(cli, id, status, &t, report, err, 0);
 out:
 	free(report);
 	tenant_release(&t);
 	return rc;
 }
 
+/* What tenant create's `created` callback needs to print the tenant. */
+struct created_print {
+	struct cli			*cli;
+	const struct cli_options	*o;
+	const struct module_catalog	*cat;
+	int				 failed;
+};
+
+/*
+ * tenant create's `created` callback (tenant_create.h): prints the new
+ * tenant, as JSON with --json, before its deploy starts.  Returns 0, or
+ * -1 (the deploy is skipped) when the JSON could not be written.
+ */
+static int
+tenant_created_print(void *arg, struct tenant *t)
+{
+	struct created_print	*p = arg;
+	char			 url[512];
+
+	if (ctl_option_given(p->o, OPTION_JSON)) {
+		if (tenant_print_json(p->cli, t, p->cat) == -1) {
+			p->failed = 1;
+			return -1;
+		}
+	} else
+		printf("created tenant %" PRId64 " %s %s\n", t->id,
+		    t->subdomain, tenant_url(p->cli, t, url, sizeof(url)));
+	/* The tenant stays, deployed or not, as after POST /api/tenants/. */
+	fflush(stdout);
+	return 0;
+}
+
 /*
  * tenant create: the options become a form, are validated like an API
- * request and provisioned (database rows and folder together), then the
- * site is deployed as the API's create does, unless --no-deploy.  A
- * failed deploy is exit 1, with the tenant created all the same.
+ * request, and tenant_create() provisions the tenant (database rows and
+ * folder together) and deploys its site now, the path the API's create
+ * takes with a queued deploy, unless --no-deploy.  A failed deploy is
+ * exit 1, with the tenant created all the same.
  */
 int
 ctl_tenant_create(struct cli *cli, const struct cli_options *o)
 {
-	struct form		form;
-	struct module_catalog	cat;
-	struct tenant_input	in;
-	struct field_errors	errors;
-	struct tenant		t;
-	enum provision_status	status;
-	char			err[512], url[512];
-	size_t			i;
-	int			rc = CLI_FAILED;
+	struct form			form;
+	struct module_catalog		cat;
+	struct tenant_input		in;
+	struct field_errors		errors;
+	struct tenant			t;
+	struct tenant_create_site	site;
+	struct created_print		print;
+	enum provision_status		status;
+	char				err[512];
+	size_t				i;
+	int				rc = CLI_FAILED;
 
 	form_init(&form);
 	module_catalog_init(&cat);
 	tenant_init(&t);
 	memset(&in, 0, sizeof(in));
 	memset(&errors, 0, sizeof(errors));
+	memset(&site, 0, sizeof(site));
 
 	if (tenant_form_build(cli, o, &form) == -1)
 		goto out;
@@ -349,8 +403,23 @@ ctl_tenant_create(struct cli *cli, const struct cli_options *o)
 		goto out;
 	}
 
+	in.deploy = !ctl_option_given(o, OPTION_NO_DEPLOY);
+	/* The report holds 100 paths: too large for a stack frame. */
+	if (in.deploy &&
+	    (site.report = calloc(1, sizeof(*site.report))) == NULL) {
+		complain("out of memory");
+		goto out;
+	}
+	site.mode = TENANT_CREATE_NOW;
+	site.created = tenant_created_print;
+	site.created_arg = &print;
+	print.cli = cli;
+	print.o = o;
+	print.cat = &cat;
+	print.failed = 0;
+
 	err[0] = '\0';
-	status = provision_create(&cli->svc, &in, 0, &t, err, sizeof(err));
+	status = tenant_create(&cli->svc, &in, 0, &site, &t, err, sizeof(err));
 	if (status != PROVISION_OK) {
 		if (err[0] != '\0')
 			complain("%s", err);
@@ -361,22 +430,18 @@ ctl_tenant_create(struct cli *cli, const struct cli_options *o)
 		goto out;
 	}
 
-	if (o->given & OPTION_JSON) {
-		if (tenant_print_json(cli, &t, &cat) == -1)
-			goto out;
-	} else
-		printf("created tenant %" PRId64 " %s %s\n", t.id, t.subdomain,
-		    tenant_url(cli, &t, url, sizeof(url)));
-	/* The tenant stays, deployed or not, as after POST /api/tenants/. */
-	fflush(stdout);
-	if ((o->given & OPTION_NO_DEPLOY) == 0 && tenant_deploy_now(cli, t.id,
-	    0, (o->given & OPTION_JSON) != 0) != CLI_OK) {
+	if (print.failed)
+		goto out;
+	if (in.deploy && tenant_deploy_print(cli, t.id, site.status, &t,
+	    site.report, site.error, ctl_option_given(o, OPTION_JSON)) !=
+	    CLI_OK) {
 		complain("tenant %s was created; deploy it with tenantctl "
 		    "tenant deploy %s", t.subdomain, t.subdomain);
 		goto out;
 	}
 	rc = CLI_OK;
 out:
+	free(site.report);
 	tenant_release(&t);
 	module_catalog_release(&cat);
 	form_release(&form);
@@ -629,7 +694,7 @@ ctl_tenant_deploy(struct cli *cli, const struct cli_options *o)
 	tenant_init(&t);
 	if (tenant_lookup(cli, o->args[0], &t) == 1)
 		rc = tenant_deploy_now(cli, t.id,
-		    ctl_option_given(o, OPTION_FORCE), 0);
+		    ctl_option_given(o, OPTION_FORCE));
 	tenant_release(&t);
 	return rc;
 }

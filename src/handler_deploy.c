@@ -19,6 +19,7 @@
 #include "handler.h"
 #include "http.h"
 #include "job.h"
+#include "job_runner.h"
 #include "json.h"
 #include "log.h"
 #include "service.h"

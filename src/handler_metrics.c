@@ -4,59 +4,20 @@
  * Administrators only (a Bearer token in the scrape configuration), since
  * route names and job counts tell an outsider more than they should.  The
  * request and process counters come from the shared segment of metrics.h,
- * so any worker answers for the whole pool; the jobs come from one query.
- * A database outage does not fail the scrape: the jobs are left out and
- * tenantd_database_up says 0, which is itself worth an alert.
+ * so any worker answers for the whole pool; the jobs are counted by the
+ * queue (job_count_by_status()).  A database outage does not fail the
+ * scrape: the jobs are left out and tenantd_database_up says 0, which is
+ * itself worth an alert.
  */
 #include <stdint.h>
-#include <string.h>
 
 #include "buf.h"
 #include "db.h"
 #include "handler.h"
 #include "http.h"
+#include "job.h"
 #include "metrics.h"
 #include "service.h"
-
-/* The values of jobs.status (etc/migrations/0002_jobs.sql). */
-static const char *const job_statuses[] = {
-	"queued", "running", "done", "failed"
-};
-
-#define JOB_STATUS_COUNT	(sizeof(job_statuses) / sizeof(job_statuses[0]))
-
-/*
- * Counts the jobs of each status into `counts`.  Returns 0, or -1 when the
- * database cannot answer.
- */
-static int
-jobs_by_status(struct db *db, uint64_t counts[JOB_STATUS_COUNT])
-{
-	struct db_result result;
-	const char *status;
-	size_t row, i;
-	int64_t count;
-	int rc = -1;
-
-	db_result_init(&result);
-	memset(counts, 0, JOB_STATUS_COUNT * sizeof(counts[0]));
-	if (db_ensure(db) < 0 || db_query(db,
-	    "SELECT status, COUNT(*) FROM jobs GROUP BY status", NULL, 0,
-	    &result) < 0)
-		goto out;
-	for (row = 0; row < result.rows; row++) {
-		if ((status = db_cell(&result, row, 0)) == NULL)
-			continue;
-		count = db_cell_int(&result, row, 1, 0);
-		for (i = 0; i < JOB_STATUS_COUNT; i++)
-			if (strcmp(status, job_statuses[i]) == 0 && count > 0)
-				counts[i] = (uint64_t)count;
-	}
-	rc = 0;
-out:
-	db_result_release(&result);
-	return rc;
-}
 
 /* Appends the jobs gauge and the database gauge. */
 static int
@@ -66,7 +27,7 @@ write_jobs(struct buf *out, struct db *db)
 	size_t i;
 	int up;
 
-	up = jobs_by_status(db, counts) == 0;
+	up = db_ensure(db) == 0 && job_count_by_status(db, counts) == 0;
 	if (buf_append_str(out, "# HELP tenantd_database_up Whether the "
 	    "database answered this scrape.\n"
 	    "# TYPE tenantd_database_up gauge\n") == -1 ||
@@ -79,7 +40,8 @@ write_jobs(struct buf *out, struct db *db)
 		return -1;
 	for (i = 0; i < JOB_STATUS_COUNT; i++)
 		if (buf_printf(out, "tenantd_jobs{status=\"%s\"} %ju\n",
-		    job_statuses[i], (uintmax_t)counts[i]) == -1)
+		    job_status_name((enum job_status)i),
+		    (uintmax_t)counts[i]) == -1)
 			return -1;
 	return 0;
 }

@@ -9,7 +9,8 @@
  *   POST   /api/tenants/{id}/update_module/   enable or disable one module
  *
  * Handlers only translate: input is validated by tenant_input.c, the work is
- * done by provision.c (rows and folder together) and tenant.c (queries).
+ * done by provision.c (rows and folder together), tenant_create.c (a create
+ * and its deploy) and tenant.c (queries).
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,18 +18,16 @@
 #include "buf.h"
 #include "conf.h"
 #include "cursor.h"
-#include "db.h"
 #include "deploy.h"
 #include "form.h"
 #include "handler.h"
 #include "http.h"
-#include "job.h"
 #include "json.h"
-#include "log.h"
 #include "module.h"
 #include "provision.h"
 #include "service.h"
 #include "tenant.h"
+#include "tenant_create.h"
 #include "tenant_input.h"
 #include "validate.h"
 
@@ -387,20 +386,22 @@ out:
  * POST /api/tenants/ -> 201 with the tenant and a Location header.  Takes
  * JSON, urlencoded or multipart bodies (the logo must be a file part).
  * `deploy=false` may be given in the body or the query string; otherwise
- * a deploy job is queued and its id answered as "deploy_job_id" (null if
- * it could not be queued: the tenant exists all the same, and tenantctl
- * fsck reports its undeployed frontend).
+ * tenant_create() queues a deploy job, whose id is answered as
+ * "deploy_job_id" (null if it could not be queued: the tenant exists all
+ * the same, and tenantctl fsck reports its undeployed frontend).
  */
 HANDLER(handle_tenants_create)
 {
 	struct tenant_input in;
 	struct tenant tenant;
+	struct tenant_create_site site;
 	enum provision_status ps;
 	char err[256];
-	int64_t job_id = 0;
 	int status, deploy;
 
 	tenant_init(&tenant);
+	memset(&site, 0, sizeof(site));
+	site.mode = TENANT_CREATE_QUEUE;
 	if ((status = read_tenant_input(ctx, req, res, TENANT_INPUT_CREATE,
 	    &in)) != 0)
 		goto out;
@@ -409,22 +410,16 @@ HANDLER(handle_tenants_create)
 	if (status == 1)
 		in.deploy = deploy;
 
-	ps = provision_create(ctx->svc, &in, ctx->user.id, &tenant, err,
+	ps = tenant_create(ctx->svc, &in, ctx->user.id, &site, &tenant, err,
 	    sizeof(err));
 	if (ps != PROVISION_OK) {
 		status = handler_provision_error(res, ps, err);
 		goto out;
 	}
-	if (in.deploy && job_enqueue(ctx->svc->db, "deploy", tenant.id,
-	    "{\"force\":false}", ctx->user.id, &job_id) == -1) {
-		log_warning("tenant %s was created, but its deploy could not "
-		    "be queued: %s", tenant.subdomain, db_error(ctx->svc->db));
-		job_id = 0;
-	}
 	http_header_add(res, "Location", "/api/tenants/%lld/",
 	    (long long)tenant.id);
 	status = reply_tenant_object(ctx, res, 201, &tenant,
-	    in.deploy ? &job_id : NULL);
+	    in.deploy ? &site.job_id : NULL);
 out:
 	tenant_release(&tenant);
 	return status;

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "job.h"
+#include "job_runner.h"
 #include "log.h"
 #include "runner.h"
 #include "service.h"

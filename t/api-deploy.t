@@ -386,6 +386,14 @@ is($r->{json}{files_copied}, scalar(@MANIFEST), '... with the report');
 is_deeply([map { [@$_[0 .. 2]] } @jobs], [[$queued->{deploy_job_id}, 'deploy', 'done']],
     "... having run the create's job, no second one");
 ok(-f "$TENANTS/queuedco/public/index.html", '... which deployed the site');
+{
+	my @audit = $s->sql("SELECT action, COALESCE(user_id, 'none') "
+	    . "FROM audit_log WHERE tenant_id = $queued->{id} ORDER BY id");
+	my $creator = @audit ? $audit[0][1] : 'none';
+	like($creator, qr/^[1-9]\d*$/, "... the create is audited for the API's user");
+	is_deeply(\@audit, [['tenant.create', $creator], ['tenant.deploy', $creator]],
+	    "... and the create's deploy for the same user");
+}
 
 $r = $s->post('/api/tenants/', json => { name => 'Joined Co', subdomain => 'joinedco' });
 is($r->{status}, 201, 'create another tenant with its deploy job') or diag $r->{content};
