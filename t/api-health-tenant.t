@@ -12,6 +12,7 @@ use File::Path qw(make_path remove_tree);
 use Test::More;
 
 use TenantdStack;
+use TestUtil qw(spew);
 
 my $s = TenantdStack->new(workers => 2);
 $s->start;
@@ -50,13 +51,6 @@ sub health {
 	is($r->{status}, 200, "health of $t->{subdomain}: 200")
 	    or diag $r->{content};
 	return $r->{json} // {};
-}
-
-sub spew {
-	my ($path, $content) = @_;
-	open(my $fh, '>:raw', $path) or die "$path: $!";
-	print $fh $content;
-	close $fh or die "$path: $!";
 }
 
 my $r = $s->post('/api/tenants/?deploy=false', json => {

@@ -16,6 +16,7 @@ use JSON::PP ();
 use Test::More;
 
 use TenantdStack;
+use TestUtil qw(slurp spew);
 
 my $JSON = JSON::PP->new->utf8;
 
@@ -27,26 +28,6 @@ my $ARCHIVE = $s->archive_dir;
 my $OLD = time - 20 * 60;	# past fsck's 10-minute grace period
 
 sub ctl { return $s->tenantctl(@_) }
-
-sub sql_value {
-	my ($statement) = @_;
-	my @rows = $s->sql($statement);
-	return @rows ? $rows[0][0] : undef;
-}
-
-sub spew {
-	my ($path, $text) = @_;
-	open my $fh, '>:raw', $path or die "$path: $!";
-	print {$fh} $text;
-	close $fh or die "$path: $!";
-}
-
-sub slurp {
-	my ($path) = @_;
-	open my $fh, '<:raw', $path or die "$path: $!";
-	local $/;
-	return scalar <$fh>;
-}
 
 # Sets the modification time of `path` 20 minutes back.
 sub backdate {
@@ -120,7 +101,7 @@ is $rc, 0, 'tenant deploy --force by id: exit 0' or diag $err;
 like $out, qr/1 replaced/, '... reports the file replaced';
 isnt slurp("$TENANTS/clean/public/index.html"),
     "<p>changed by the tenant</p>\n", '... and replaces it';
-is sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id{clean} "
+is $s->sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id{clean} "
     . "AND action = 'tenant.deploy'"), 3, 'each deploy is in the audit log';
 
 ($rc, $out, $err) = ctl('tenant', 'deploy', 'no-such-tenant');
@@ -235,7 +216,7 @@ ok !-e "$TENANTS/nofolder" && -d "$TENANTS/ghost" && -d "$ARCHIVE/intarch"
     && -d "$TENANTS/.staging-zombie-0123456789abcdef"
     && !-e "$TENANTS/undep/public/index.html",
     'fsck without --repair changed nothing';
-is sql_value("SELECT is_active FROM tenants WHERE id = $id{intarch}"), 1,
+is $s->sql_value("SELECT is_active FROM tenants WHERE id = $id{intarch}"), 1,
     '... not even the rows';
 
 ($rc, $out, $err) = ctl('fsck', '--json');
@@ -324,9 +305,9 @@ ok !-e "$ARCHIVE/oldarch" && -d "$TENANTS/oldarch"
     'an active tenant\'s leftover archived copy is put aside';
 ok -d "$TENANTS/fresh-ghost", 'the young orphan is still there';
 ok !-e "$TENANTS/undep/public/index.html", 'the busy tenant was not touched';
-is sql_value("SELECT busy_token FROM tenants WHERE id = $id{undep}"), 'c' x 32,
+is $s->sql_value("SELECT busy_token FROM tenants WHERE id = $id{undep}"), 'c' x 32,
     '... nor its lock';
-is sql_value("SELECT COUNT(*) FROM tenants WHERE busy_operation IS NOT NULL"),
+is $s->sql_value("SELECT COUNT(*) FROM tenants WHERE busy_operation IS NOT NULL"),
     1, 'every lock fsck took was given back';
 
 # --- and then clean ---------------------------------------------------------------

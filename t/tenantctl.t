@@ -14,6 +14,7 @@ use JSON::PP ();
 use Test::More;
 
 use TenantdStack;
+use TestUtil qw(slurp spew);
 
 my $JSON = JSON::PP->new->utf8;
 
@@ -24,27 +25,6 @@ $s->start;
 
 # Runs tenantctl and returns ($exit, $stdout, $stderr).
 sub ctl { return $s->tenantctl(@_) }
-
-# The first column of a one-row, one-column query.
-sub sql_value {
-	my ($statement) = @_;
-	my @rows = $s->sql($statement);
-	return @rows ? $rows[0][0] : undef;
-}
-
-sub slurp {
-	my ($path) = @_;
-	open my $fh, '<:raw', $path or die "$path: $!";
-	local $/;
-	return scalar <$fh>;
-}
-
-sub spew {
-	my ($path, $text) = @_;
-	open my $fh, '>:raw', $path or die "$path: $!";
-	print {$fh} $text;
-	close $fh or die "$path: $!";
-}
 
 # A real 1x1 PNG, so libmagic has a complete image to judge.
 sub tiny_png {
@@ -106,7 +86,7 @@ is $rc, 2, '--active with --archived: exit 2';
 is $rc, 0, 'migrate again: exit 0';
 is $out, "applied 0 schema migrations\n", '... applies nothing (the stack migrated already)';
 my @shipped = glob($s->srcdir . '/etc/migrations/[0-9][0-9][0-9][0-9]_*.sql');
-is sql_value('SELECT COUNT(*) FROM schema_migrations'), scalar(@shipped),
+is $s->sql_value('SELECT COUNT(*) FROM schema_migrations'), scalar(@shipped),
     'one row per shipped migration recorded';
 
 {
@@ -130,7 +110,7 @@ is sql_value('SELECT COUNT(*) FROM schema_migrations'), scalar(@shipped),
 	is $out, "applied 1 schema migration\n", '... applies exactly the new one';
 	($rc, $out, $err) = $s->tenantctl('--config', $extra, 'migrate');
 	is $out, "applied 0 schema migrations\n", '... and nothing the second time';
-	is sql_value("SELECT COUNT(*) FROM tenantctl_probe"), 0,
+	is $s->sql_value("SELECT COUNT(*) FROM tenantctl_probe"), 0,
 	    'the new table exists';
 }
 
@@ -140,7 +120,7 @@ for my $round (1, 2) {
 	($rc, $out, $err) = ctl('init-modules');
 	is $rc, 0, "init-modules round $round: exit 0";
 	is $out, "inserted or updated 8 module definitions\n", '... says it inserted or updated 8 module definitions';
-	is sql_value('SELECT COUNT(*) FROM module_definitions'), 8,
+	is $s->sql_value('SELECT COUNT(*) FROM module_definitions'), 8,
 	    '... and there are 8 modules';
 }
 {
@@ -150,14 +130,14 @@ for my $round (1, 2) {
 	spew($file, $JSON->encode($modules));
 	($rc, $out, $err) = ctl('init-modules', $file);
 	is $rc, 0, 'init-modules FILE: exit 0';
-	is sql_value("SELECT module_name FROM module_definitions "
+	is $s->sql_value("SELECT module_name FROM module_definitions "
 	    . "WHERE module_key = 'wallet'"), 'Renamed wallet',
 	    '... updated the names from FILE';
 	ctl('init-modules');
-	is sql_value("SELECT module_name FROM module_definitions "
+	is $s->sql_value("SELECT module_name FROM module_definitions "
 	    . "WHERE module_key = 'wallet'"), 'Wallet & Salary',
 	    'init-modules again restores them';
-	is sql_value('SELECT COUNT(*) FROM module_definitions'), 8,
+	is $s->sql_value('SELECT COUNT(*) FROM module_definitions'), 8,
 	    '... still 8 modules';
 
 	($rc, $out, $err) = ctl('init-modules', $s->run_dir . '/missing.json');
@@ -170,7 +150,7 @@ for my $round (1, 2) {
 is $rc, 0, 'user add alice: exit 0';
 like $out, qr/^added user alice \(id \d+\)$/m, '... reports the id';
 {
-	my $hash = sql_value("SELECT password_hash FROM users "
+	my $hash = $s->sql_value("SELECT password_hash FROM users "
 	    . "WHERE username = 'alice'");
 	like $hash, qr/^\$argon2id\$/, 'password stored as an Argon2id string';
 	unlike $hash, qr/correct horse/, '... not in clear';
@@ -200,12 +180,12 @@ like $out, qr/\A[A-Za-z0-9]{24}\n\z/,
 like $err, qr/added user bob/, '... and the note on stderr';
 
 {
-	my $before = sql_value("SELECT password_hash FROM users "
+	my $before = $s->sql_value("SELECT password_hash FROM users "
 	    . "WHERE username = 'alice'");
 	($rc, $out, $err) = ctl({ stdin => "battery staple\n" }, 'user',
 	    'passwd', 'alice');
 	is $rc, 0, 'user passwd alice: exit 0';
-	isnt sql_value("SELECT password_hash FROM users "
+	isnt $s->sql_value("SELECT password_hash FROM users "
 	    . "WHERE username = 'alice'"), $before, '... changed the hash';
 }
 
@@ -232,8 +212,8 @@ is_deeply [map { $_->{username} } @{$JSON->decode($out)}], ['alice', 'bob'],
 is $rc, 0, 'token create: exit 0';
 like $out, qr/\Atnd_[0-9a-f]{64}\n\z/, '... prints the token alone';
 my ($token) = $out =~ /(tnd_[0-9a-f]{64})/;
-my $token_id = sql_value('SELECT MAX(id) FROM api_tokens');
-is sql_value("SELECT token_hash FROM api_tokens WHERE id = $token_id"),
+my $token_id = $s->sql_value('SELECT MAX(id) FROM api_tokens');
+is $s->sql_value("SELECT token_hash FROM api_tokens WHERE id = $token_id"),
     sha256_hex($token), 'only the SHA-256 of the token is stored';
 
 ($rc, $out, $err) = ctl('token', 'create', 'nobody');
@@ -262,7 +242,7 @@ is $rc, 0, 'token list --json: exit 0';
 
 ($rc, $out, $err) = ctl('token', 'revoke', $token_id);
 is $rc, 0, 'token revoke: exit 0';
-isnt sql_value("SELECT revoked_at FROM api_tokens WHERE id = $token_id"),
+isnt $s->sql_value("SELECT revoked_at FROM api_tokens WHERE id = $token_id"),
     undef, '... sets revoked_at';
 ($rc, $out, $err) = ctl('token', 'list');
 like $out, qr/^$token_id\talice\tci\t\S+Z\t-\t\d{4}-\S+Z$/m,
@@ -289,7 +269,7 @@ ok -f "$tenants/acme/config.json", '... config.json written';
 ok -d "$tenants/acme/public", '... public/ created';
 ok -f "$tenants/acme/public/index.html", '... and the site deployed, as the API does';
 ok -f "$tenants/acme/package.json", '... with package.json';
-is sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $acme->{id} "
+is $s->sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $acme->{id} "
     . "AND action = 'tenant.deploy'"), 1, '... recorded in the audit log';
 {
 	my $config = eval { $JSON->decode(slurp("$tenants/acme/config.json")) }
@@ -317,7 +297,7 @@ is slurp("$tenants/logoinc/public/logo.png"), tiny_png(),
 is $rc, 1, 'upper-case subdomain: exit 1';
 like $err, qr/^subdomain: /m, '... "subdomain: message" on stderr';
 ok !-e "$tenants/UPPER" && !-e "$tenants/upper", '... no folder';
-is sql_value("SELECT COUNT(*) FROM tenants WHERE subdomain IN "
+is $s->sql_value("SELECT COUNT(*) FROM tenants WHERE subdomain IN "
     . "('UPPER', 'upper')"), 0, '... no row';
 
 ($rc, $out, $err) = ctl('tenant', 'create', '--subdomain', 'noname',
@@ -335,7 +315,7 @@ like $err, qr/^subdomain: .*reserved/m, '... says reserved';
     '--subdomain', 'acme');
 is $rc, 1, 'duplicate subdomain: exit 1';
 like $err, qr/already taken/, '... says taken';
-is sql_value("SELECT name FROM tenants WHERE subdomain = 'acme'"),
+is $s->sql_value("SELECT name FROM tenants WHERE subdomain = 'acme'"),
     'Acme Corp', '... the first tenant is untouched';
 
 ($rc, $out, $err) = ctl('tenant', 'create', '--name', 'Bad',
@@ -386,9 +366,9 @@ ok -d "$tenants/acme", '... the folder is still there';
 ($rc, $out, $err) = ctl('tenant', 'delete', 'acme', '--yes');
 is $rc, 0, 'tenant delete --yes: exit 0';
 ok !-e "$tenants/acme", '... the folder is gone';
-is sql_value("SELECT COUNT(*) FROM tenants WHERE subdomain = 'acme'"), 0,
+is $s->sql_value("SELECT COUNT(*) FROM tenants WHERE subdomain = 'acme'"), 0,
     '... and the row';
-is sql_value("SELECT COUNT(*) FROM tenant_modules "
+is $s->sql_value("SELECT COUNT(*) FROM tenant_modules "
     . "WHERE tenant_id = $acme->{id}"), 0, '... and its module rows';
 {
 	opendir my $dh, $tenants or die "$tenants: $!";

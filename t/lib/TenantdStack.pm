@@ -56,6 +56,8 @@ use Scalar::Util qw(weaken);
 use Socket qw(SOCK_STREAM);
 use Time::HiRes qw(time sleep);
 
+use TestUtil qw(spew);
+
 our $VERSION = '1';
 
 my $MARIADB_START_TIMEOUT = 30;
@@ -309,7 +311,7 @@ sub _ensure_mariadb_template {
 	my $version = _mariadbd_version();
 	my $lock = _lock("$self->{var}/mariadb-template.lock", LOCK_EX);
 	my $stamp = "$template/.tenantd-template";
-	if (-d $template && -f $stamp && _slurp($stamp) eq $version) {
+	if (-d $template && -f $stamp && TenantdStack->slurp($stamp) eq $version) {
 		close $lock;
 		return;
 	}
@@ -328,7 +330,7 @@ sub _ensure_mariadb_template {
 		close $lock;
 		die "mariadb-install-db failed (exit $status):\n" . _tail($log, 30);
 	}
-	_spew($stamp =~ s/^\Q$template\E/$building/r, $version);
+	spew($stamp =~ s/^\Q$template\E/$building/r, $version);
 	rename $building, $template
 	    or die "rename $building -> $template: $!\n";
 	close $lock;
@@ -436,6 +438,27 @@ sub sql {
 	return @rows;
 }
 
+# The first column of the first row `statement` returns, or undef when
+# it returns no row.
+sub sql_value {
+	my ($self, $statement) = @_;
+	my @rows = $self->sql($statement);
+	return @rows ? $rows[0][0] : undef;
+}
+
+# How many rows of table tenants match the SQL condition `where`.
+sub tenant_count {
+	my ($self, $where) = @_;
+	return $self->sql_value("SELECT COUNT(*) FROM tenants WHERE $where");
+}
+
+# The decoded config.json of tenant `subdomain` (undef when missing or
+# invalid).
+sub tenant_config {
+	my ($self, $subdomain) = @_;
+	return $self->read_json_file($self->tenants_dir . "/$subdomain/config.json");
+}
+
 sub _unescape_batch {
 	my ($value) = @_;
 	my %map = (n => "\n", t => "\t", 0 => "\0", '\\' => '\\');
@@ -469,7 +492,7 @@ sub _write_conf {
 		next unless defined $conf{$key};
 		$text .= "$key = $conf{$key}\n";
 	}
-	_spew($self->conf_path, $text);
+	spew($self->conf_path, $text);
 	# As installed: root's, readable by the service user's group so
 	# that SIGHUP can re-read it.
 	if (defined $self->{service_gid}) {
@@ -553,9 +576,9 @@ sub start_nginx {
 	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
 	    MODULE_BACKEND => 'http://127.0.0.1:' . $self->module_backend_port,
 	    MAX_BODY => $self->{nginx_max_body} // '64m');
-	_spew("$run/tenantd-servers.conf", $template);
+	spew("$run/tenantd-servers.conf", $template);
 	my $user = $> == 0 ? "user root;\n" : '';
-	_spew("$run/nginx.conf", <<"EOF");
+	spew("$run/nginx.conf", <<"EOF");
 # written by t/lib/TenantdStack.pm: the global part around etc/nginx/tenantd.conf.in
 daemon off;
 ${user}worker_processes 1;
@@ -632,7 +655,7 @@ sub stop_frontend {
 # `values` and dies when one is left over outside a comment.
 sub _render_template {
 	my ($path, %values) = @_;
-	my $text = _slurp($path);
+	my $text = TenantdStack->slurp($path);
 	$text =~ s/\@([A-Z_]+)\@/$values{$1} \/\/ "\@$1\@"/ge;
 	for my $line (split /\n/, $text) {
 		die "unknown placeholder in $path: $line\n"
@@ -668,7 +691,7 @@ sub start_lighttpd {
 	    LIGHTTPD_DIR => "$self->{srcdir}/etc/lighttpd",
 	    MODULE_BACKEND_HOST => '127.0.0.1',
 	    MODULE_BACKEND_PORT => $self->module_backend_port);
-	_spew("$run/tenantd-lighttpd.conf", $template);
+	spew("$run/tenantd-lighttpd.conf", $template);
 	make_path("$run/lighttpd");
 	# Run by root, lighttpd drops to tenantd's unprivileged user once it
 	# has bound the port and opened its log, and keeps its uploads where
@@ -682,7 +705,7 @@ sub start_lighttpd {
 		chown $self->{service_uid}, $self->{service_gid}, "$run/lighttpd"
 		    or die "chown $run/lighttpd: $!\n";
 	}
-	_spew("$run/lighttpd.conf", <<"EOF");
+	spew("$run/lighttpd.conf", <<"EOF");
 # written by t/lib/TenantdStack.pm: the global part around etc/lighttpd/tenantd.conf.in
 ${user}server.errorlog = "$run/lighttpd-error.log"
 server.upload-dirs = ( "$run/lighttpd" )
@@ -740,7 +763,7 @@ sub start_module_backend {
 	die "module backend already running\n" if $self->{pids}{module_backend};
 	my $port = $self->module_backend_port;
 	my $log = $self->log_path('module-backend');
-	_spew($log, '');
+	spew($log, '');
 	$self->{pids}{module_backend} = _spawn([$^X,
 	    "$self->{srcdir}/t/lib/module-backend.pl", $port, $log],
 	    stdout => "$self->{run}/module-backend.out",
@@ -765,7 +788,7 @@ sub start_module_backend {
 sub module_backend_hits {
 	my ($self) = @_;
 	my @hits;
-	for my $line (split /\n/, _slurp($self->log_path('module-backend'))) {
+	for my $line (split /\n/, TenantdStack->slurp($self->log_path('module-backend'))) {
 		my $hit = eval { $JSON->decode($line) } or next;
 		push @hits, $hit;
 	}
@@ -786,7 +809,7 @@ sub worker_pids {
 sub runner_pids {
 	my ($self) = @_;
 	return grep {
-		my $comm = _slurp("/proc/$_/comm");
+		my $comm = TenantdStack->slurp("/proc/$_/comm");
 		chomp $comm;
 		$comm eq 'tenantd-runner';
 	} $self->_master_children;
@@ -1229,7 +1252,7 @@ sub is_error {
 sub read_json_file {
 	my ($class_or_self, $path) = @_;
 	return undef unless -f $path;
-	return eval { $JSON->decode(_slurp($path)) };
+	return eval { $JSON->decode(TenantdStack->slurp($path)) };
 }
 
 # --- stop -----------------------------------------------------------------
@@ -1272,7 +1295,7 @@ my $SANITIZER_REPORTS = 0;
 sub _check_sanitizer_reports {
 	my ($self) = @_;
 	return unless $self->{run};
-	my $log = _slurp($self->log_path('tenantd'));
+	my $log = TenantdStack->slurp($self->log_path('tenantd'));
 	my @reports = $log =~ /^(.*(?:==\d+==ERROR: \w+Sanitizer|runtime error: ).*)$/mg;
 	return unless @reports;
 	$SANITIZER_REPORTS += @reports;
@@ -1489,8 +1512,8 @@ sub _run_captured {
 		$status = _wait_pid($pid, 10) // 9;
 	}
 	my $exit = $status & 127 ? 128 + ($status & 127) : $status >> 8;
-	my $out = defined $out_fh ? _slurp($out_path) : '';
-	my $err = defined $err_fh ? _slurp($err_path) : '';
+	my $out = defined $out_fh ? TenantdStack->slurp($out_path) : '';
+	my $err = defined $err_fh ? TenantdStack->slurp($err_path) : '';
 	unlink $in_path;
 	unlink $out_path if defined $out_fh;
 	unlink $err_path if defined $err_fh;
@@ -1558,31 +1581,19 @@ sub _random_hex {
 	return unpack('H*', $data);
 }
 
-sub _slurp {
-	my ($path) = @_;
-	open(my $fh, '<:raw', $path) or return '';
-	local $/;
-	my $data = <$fh>;
-	close $fh;
-	return $data // '';
-}
-
-sub _spew {
-	my ($path, $data) = @_;
-	open(my $fh, '>:raw', $path) or die "write $path: $!\n";
-	print {$fh} $data or die "write $path: $!\n";
-	close $fh or die "close $path: $!\n";
-}
-
 sub _tail {
 	my ($path, $lines) = @_;
-	my @all = split /\n/, _slurp($path);
+	my @all = split /\n/, TenantdStack->slurp($path);
 	splice @all, 0, @all - $lines if @all > $lines;
 	return join('', map { "  $_\n" } @all);
 }
 
-# Public so tests can read files the stack wrote (config.json ...).
-sub slurp { my ($class_or_self, $path) = @_; _slurp($path) }
+# The bytes of the file at `path`, '' when it cannot be read (TestUtil's
+# slurp() says undef); for files the stack wrote (config.json, logs ...).
+sub slurp {
+	my ($class_or_self, $path) = @_;
+	return TestUtil::slurp($path) // '';
+}
 
 sub json { $JSON }
 
