@@ -37,17 +37,6 @@ sub leftovers {
 	return @hidden;
 }
 
-sub manifest_paths {
-	open(my $fh, '<', $MANIFEST) or die "$MANIFEST: $!";
-	<$fh>;
-	my @paths;
-	while (my $line = <$fh>) {
-		chomp $line;
-		push @paths, (split / /, $line, 3)[2];
-	}
-	return @paths;
-}
-
 # Finds the error entry for item `index` of a report.
 sub error_at {
 	my ($report, $index) = @_;
@@ -317,7 +306,7 @@ is($job->{status}, 'done', 'the job is done') or diag explain $job;
 is($job->{progress}, 100, 'the job reports progress 100');
 is($job->{result}{deployed}, $CAP, 'the job deployed every tenant');
 is_deeply($job->{result}{failures}, [], 'the job lists no failures');
-my @paths = manifest_paths();
+my @paths = map { $_->{path} } TenantdStack->manifest_entries($MANIFEST);
 my @missing;
 for my $i (1 .. $CAP) {
 	push @missing, grep { !-f "$TENANTS/dep$i/public/$_" } @paths;

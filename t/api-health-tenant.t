@@ -20,12 +20,8 @@ my $TENANTS = $s->tenants_dir;
 my $TEMPLATE = $s->srcdir . '/www/template';
 
 # The template manifest the build wrote: [path, size, sha256] in order.
-my @MANIFEST;
-for my $line (split /\n/, TenantdStack->slurp($s->builddir . '/www/template.manifest')) {
-	next if $line =~ /^#/;
-	my ($sha, $size, $path) = split / /, $line, 3;
-	push @MANIFEST, [$path, $size, $sha];
-}
+my @MANIFEST = map { [$_->{path}, $_->{size}, $_->{sha256}] }
+    TenantdStack->manifest_entries($s->builddir . '/www/template.manifest');
 cmp_ok(scalar @MANIFEST, '>=', 2, 'the template manifest lists files');
 my @PATHS = map { $_->[0] } @MANIFEST;
 

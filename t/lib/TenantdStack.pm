@@ -56,6 +56,7 @@ use Scalar::Util qw(weaken);
 use Socket qw(SOCK_STREAM);
 use Time::HiRes qw(time sleep);
 
+use FastCGIClient ();
 use TestUtil qw(spew);
 
 our $VERSION = '1';
@@ -1083,34 +1084,6 @@ sub header_values {
 
 # --- a minimal FastCGI client (used when there is no nginx) ----------------
 
-my $FCGI_BEGIN_REQUEST = 1;
-my $FCGI_END_REQUEST = 3;
-my $FCGI_PARAMS = 4;
-my $FCGI_STDIN = 5;
-my $FCGI_STDOUT = 6;
-my $FCGI_STDERR = 7;
-my $FCGI_RESPONDER = 1;
-my $FCGI_AUTHORIZER = 2;
-
-sub _fcgi_record {
-	my ($type, $content) = @_;
-	my $out = '';
-	my $offset = 0;
-	do {
-		my $chunk = substr($content, $offset, 65535);
-		$offset += length $chunk;
-		my $padding = (8 - length($chunk) % 8) % 8;
-		$out .= pack('CCnnCC', 1, $type, 1, length $chunk, $padding, 0)
-		    . $chunk . ("\0" x $padding);
-	} while ($offset < length $content);
-	return $out;
-}
-
-sub _fcgi_length {
-	my ($n) = @_;
-	return $n < 128 ? pack('C', $n) : pack('N', $n | 0x80000000);
-}
-
 # Sends one FastCGI request in the Authorizer role straight to tenantd's
 # socket, the way lighttpd's mod_fastcgi "mode" => "authorizer" does: no
 # body, no CONTENT_LENGTH and no TENANT_SUBDOMAIN.  `headers` become HTTP_*
@@ -1172,18 +1145,15 @@ sub fastcgi_request_bytes {
 		(my $key = uc "HTTP_$name") =~ s/-/_/g;
 		$params{$key} = $headers->{$name};
 	}
-	my $encoded = '';
-	for my $name (sort keys %params) {
-		my $value = "$params{$name}";
-		$encoded .= _fcgi_length(length $name) . _fcgi_length(length $value)
-		    . $name . $value;
-	}
-	my $request = _fcgi_record($FCGI_BEGIN_REQUEST,
-	    pack('nCx5', $authorizer ? $FCGI_AUTHORIZER : $FCGI_RESPONDER, 0))
-	    . _fcgi_record($FCGI_PARAMS, $encoded) . _fcgi_record($FCGI_PARAMS, '');
-	$request .= _fcgi_record($FCGI_STDIN, $body) if length $body;
-	$request .= _fcgi_record($FCGI_STDIN, '');
-	return $request;
+	my $role_code = $authorizer ? FastCGIClient::FCGI_AUTHORIZER
+	    : FastCGIClient::FCGI_RESPONDER;
+	return FastCGIClient::record(FastCGIClient::FCGI_BEGIN_REQUEST,
+	    pack('nCx5', $role_code, 0))
+	    . FastCGIClient::records(FastCGIClient::FCGI_PARAMS,
+	    FastCGIClient::encode_params(\%params))
+	    . FastCGIClient::record(FastCGIClient::FCGI_PARAMS, '')
+	    . FastCGIClient::records(FastCGIClient::FCGI_STDIN, $body)
+	    . FastCGIClient::record(FastCGIClient::FCGI_STDIN, '');
 }
 
 # Parses what a FastCGI application answered to a `method` request (all
@@ -1191,18 +1161,10 @@ sub fastcgi_request_bytes {
 # request().
 sub _fastcgi_parse_response {
 	my ($raw, $method) = @_;
-	my ($stdout, $stderr, $ended) = ('', '', 0);
-	while (length($raw) >= 8) {
-		my (undef, $type, undef, $length, $padding) =
-		    unpack('CCnnC', $raw);
-		last if length($raw) < 8 + $length + $padding;
-		my $content = substr($raw, 8, $length);
-		substr($raw, 0, 8 + $length + $padding) = '';
-		$stdout .= $content if $type == $FCGI_STDOUT;
-		$stderr .= $content if $type == $FCGI_STDERR;
-		$ended = 1 if $type == $FCGI_END_REQUEST;
-	}
-	die "FastCGI response without END_REQUEST\n" unless $ended;
+	my %out = (stdout => '', stderr => '');
+	FastCGIClient::take_records(\$raw, \%out)
+	    or die "FastCGI response without END_REQUEST\n";
+	my ($stdout, $stderr) = @out{qw(stdout stderr)};
 	my $end = index($stdout, "\r\n\r\n");
 	my $split = 4;
 	if ($end < 0) {
@@ -1253,6 +1215,27 @@ sub read_json_file {
 	my ($class_or_self, $path) = @_;
 	return undef unless -f $path;
 	return eval { $JSON->decode(TenantdStack->slurp($path)) };
+}
+
+# The entries of the manifest at `path` (what `tenantctl manifest` writes
+# and www/template.manifest holds), in order, each as { sha256 =>, size =>,
+# path => }; dies when the file cannot be read or its header is not the
+# one of this manifest format.
+sub manifest_entries {
+	my ($class_or_self, $path) = @_;
+	open(my $fh, '<', $path) or die "$path: $!";
+	my $header = <$fh> // '';
+	die "$path: bad manifest header\n"
+	    unless $header eq "# tenantd template manifest 1\n";
+	my @entries;
+	while (my $line = <$fh>) {
+		next if $line =~ /^#/;
+		chomp $line;
+		my ($sha, $size, $file) = split / /, $line, 3;
+		push @entries, { sha256 => $sha, size => $size, path => $file };
+	}
+	close $fh;
+	return @entries;
 }
 
 # --- stop -----------------------------------------------------------------
