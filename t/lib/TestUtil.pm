@@ -1,4 +1,6 @@
-# TestUtil - small helpers shared by the Perl tests.
+# TestUtil - small helpers shared by the Perl tests.  A helper a second
+# test needs moves here (or to TenantdStack.pm when it is about the stack,
+# BrowserTap.pm when it is about the browser tests), never into a copy.
 #
 #   use TestUtil qw(wait_until slurp spew which concurrently freeze_dir
 #       thaw_dir);
