@@ -21,6 +21,7 @@ use File::Path qw(make_path remove_tree);
 use Test::More;
 
 use TenantdStack;
+use BrowserTap qw(browser_missing replay_browser_tap);
 
 my $tree = abs_path(dirname(__FILE__) . '/..');
 my $srcdir = abs_path($ENV{TENANTD_SRCDIR} // $tree);
@@ -28,22 +29,8 @@ my $builddir = abs_path($ENV{TENANTD_BUILDDIR} // $tree);
 my $chromium = $ENV{TENANTD_CHROMIUM} // '/usr/bin/chromium';
 my $script = "$srcdir/t/browser/admin-ui.mjs";
 
-# Where node is, or undef.
-sub find_node {
-	for my $dir (split /:/, $ENV{PATH} // '') {
-		return "$dir/node" if length $dir && -x "$dir/node";
-	}
-	return undef;
-}
-
-my $node = find_node();
-my @missing;
-push @missing, 'node (install nodejs)' unless defined $node;
-push @missing, "$chromium (install chromium)" unless -x $chromium;
-push @missing, "$srcdir/node_modules/playwright-core (run npm ci in $srcdir)"
-    unless -f "$srcdir/node_modules/playwright-core/package.json";
-if (@missing) {
-	my $reason = 'the browser test needs ' . join(', ', @missing);
+my $reason = browser_missing($srcdir, $chromium);
+if (defined $reason) {
 	if ($ENV{TENANTD_REQUIRE_BROWSER}) {
 		fail($reason);
 		done_testing();
@@ -68,48 +55,6 @@ local $ENV{TENANTD_CHROMIUM} = $chromium;
 local $ENV{TENANTD_SCREENSHOTS_DIR} = $ENV{TENANTD_UPDATE_SCREENSHOTS}
     ? "$srcdir/docs/screenshots" : '';
 
-# Undoes tap.mjs's escaping of '#' and '\' in descriptions.
-sub unescape {
-	my ($text) = @_;
-	$text =~ s/\\([\\#])/$1/g;
-	return $text;
-}
-
-my $builder = Test::More->builder;
-my ($plan, $seen, $failed, $after_failure) = (undef, 0, 0, 0);
-open(my $tap, '-|', $node, $script)
-    or BAIL_OUT("cannot run $node $script: $!");
-while (my $line = <$tap>) {
-	chomp $line;
-	if ($line =~ /^(not )?ok \d+(?: - (.*))?$/) {
-		my ($not, $rest) = ($1, $2 // '');
-		$seen++;
-		if ($rest =~ /^(.*?)\s+# SKIP\s*(.*)$/i) {
-			$builder->skip(unescape($2) . ' (' . unescape($1) . ')');
-			$after_failure = 0;
-			next;
-		}
-		ok(!$not, unescape($rest));
-		$failed++ if $not;
-		$after_failure = $not ? 1 : 0;
-	} elsif ($line =~ /^1\.\.(\d+)$/) {
-		$plan = $1;
-	} elsif ($line =~ /^Bail out!\s*(.*)$/) {
-		BAIL_OUT("browser test: $1");
-	} elsif ($line =~ /^#\s?(.*)$/) {
-		# Details of a failure go to stderr with it; the rest is progress.
-		$after_failure ? diag($1) : note($1);
-	} else {
-		note("browser test printed: $line");
-	}
-}
-close $tap;
-my $exit = $? >> 8;
-my $signal = $? & 127;
-
-ok(defined $plan && $plan == $seen && $seen > 0,
-    "the browser test ran its whole plan ($seen of " . ($plan // 'no plan') . ')');
-ok($signal == 0 && ($exit == 0 || $failed > 0),
-    "the browser test program ended normally (exit $exit, signal $signal)");
+my $failed = replay_browser_tap($script, bail_out => 1);
 diag("screenshots: $artifacts") if $failed;
 done_testing();

@@ -30,33 +30,11 @@ my $admin_id = $s->get('/api/auth/me')->{json}{user}{id};
 sub bulk { $s->post('/api/tenants/bulk-create/', @_) }
 sub bulk_modules { $s->post('/api/tenants/bulk-update-modules/', @_) }
 
-sub db_count {
-	my ($where) = @_;
-	my ($row) = $s->sql("SELECT COUNT(*) FROM tenants WHERE $where");
-	return $row->[0];
-}
-
-sub config_of {
-	my ($sub) = @_;
-	return TenantdStack->read_json_file("$TENANTS/$sub/config.json");
-}
-
 sub leftovers {
 	opendir(my $dh, $TENANTS) or return ('cannot read tenants dir');
 	my @hidden = grep { /^\.(staging|trash)-/ } readdir $dh;
 	closedir $dh;
 	return @hidden;
-}
-
-sub manifest_paths {
-	open(my $fh, '<', $MANIFEST) or die "$MANIFEST: $!";
-	<$fh>;
-	my @paths;
-	while (my $line = <$fh>) {
-		chomp $line;
-		push @paths, (split / /, $line, 3)[2];
-	}
-	return @paths;
 }
 
 # Finds the error entry for item `index` of a report.
@@ -90,7 +68,7 @@ $r = bulk(json => { tenants => [map { { name => "Cap $_", subdomain => "cap$_" }
 $s->is_error($r, 413, 'too_many_items', 'one item past the cap');
 like($r->{json}{error} // '', qr/\bat most $CAP tenants\b/,
     'the 413 message names the cap');
-is(db_count("subdomain LIKE 'cap%'"), 0, 'nothing was created past the cap');
+is($s->tenant_count("subdomain LIKE 'cap%'"), 0, 'nothing was created past the cap');
 
 # --- mixed valid and invalid, not atomic ----------------------------------
 
@@ -143,7 +121,7 @@ is($r->{json}{primary_color}, '#112233', 'alpha: color stored');
 is_deeply($r->{json}{enabled_modules}, ['employees', 'wallet', 'tasks'],
     'alpha: listed modules plus core enabled');
 is($r->{json}{created_by}, $admin_id, 'alpha: created_by the caller');
-my $config = config_of('alpha');
+my $config = $s->tenant_config('alpha');
 is($config->{tenant}{id}, $alpha->{id}, 'alpha: config.json names its id');
 is_deeply($config->{modules}, { employees => JSON::PP::true(),
     attendance => JSON::PP::false(), wallet => JSON::PP::true(),
@@ -153,8 +131,8 @@ is_deeply($config->{modules}, { employees => JSON::PP::true(),
 ok(-d "$TENANTS/alpha/public", 'alpha: public/ exists');
 ok(-f "$TENANTS/beta/config.json", 'beta: config.json exists');
 ok(!-e "$TENANTS/www", 'the invalid item has no folder');
-is(db_count("subdomain = 'www'"), 0, 'the invalid item has no row');
-is(db_count("subdomain = 'alpha'"), 1, 'the duplicate created no second alpha');
+is($s->tenant_count("subdomain = 'www'"), 0, 'the invalid item has no row');
+is($s->tenant_count("subdomain = 'alpha'"), 1, 'the duplicate created no second alpha');
 my ($audit) = $s->sql("SELECT COUNT(*) FROM audit_log WHERE action = 'tenant.create' "
     . "AND tenant_id IN ($alpha->{id}, " . (db_ids('beta'))[0] . ") AND user_id = $admin_id");
 is($audit->[0], 2, 'one audit row per created tenant');
@@ -185,7 +163,7 @@ is(error_at($r->{json}, 4)->{code}, 'validation_failed',
     'module_keys as a JSON string: the item is an error');
 like(error_at($r->{json}, 4)->{fields}{module_keys} // '', qr/list/,
     '... naming module_keys');
-is(db_count("subdomain = 'onekey'"), 0, '... and it created nothing');
+is($s->tenant_count("subdomain = 'onekey'"), 0, '... and it created nothing');
 is($r->{json}{created_count}, 1, 'odd items: the valid one was created');
 ok(!defined $r->{json}{deploy_job_id}, 'deploy false in the body: no deploy job');
 
@@ -197,7 +175,7 @@ ok(!defined $r->{json}{deploy_job_id}, 'deploy=false as a query parameter: no jo
 
 # --- atomic ---------------------------------------------------------------
 
-my $before = db_count('1');
+my $before = $s->tenant_count('1');
 $r = bulk(json => { atomic => JSON::PP::true(), tenants => [
 	{ name => 'Atom one', subdomain => 'atom1' },
 	{ name => 'Atom two', subdomain => 'atom2', contact_email => 'not an address' },
@@ -212,7 +190,7 @@ ok(JSON::PP::is_bool($r->{json}{success}) && !$r->{json}{success},
 is_deeply([map { $_->{index} } @{$r->{json}{errors} // []}], [1],
     'atomic: the report names the invalid item');
 ok(defined error_at($r->{json}, 1)->{fields}{contact_email}, 'atomic: with its field');
-is(db_count('1'), $before, 'atomic: no row was created');
+is($s->tenant_count('1'), $before, 'atomic: no row was created');
 ok(!-e "$TENANTS/atom1" && !-e "$TENANTS/atom3", 'atomic: no folder was created');
 
 # A folder in the way fails one item: atomic undoes the others.
@@ -226,7 +204,7 @@ $s->is_error($r, 400, 'batch_failed', 'atomic with a folder in the way');
 is(error_at($r->{json}, 1)->{code}, 'failed', 'atomic: the blocked item failed');
 like(error_at($r->{json}, 1)->{error} // '', qr/already exists/, '... because its folder exists');
 ok($r->{json}{rolled_back}, 'atomic: the report says it was rolled back');
-is(db_count("subdomain IN ('atom1', 'blocked', 'atom3')"), 0,
+is($s->tenant_count("subdomain IN ('atom1', 'blocked', 'atom3')"), 0,
     'atomic: no row of the batch is left');
 ok(!-e "$TENANTS/atom1" && !-e "$TENANTS/atom3",
     'atomic: the folders already placed were removed');
@@ -242,7 +220,7 @@ $r = bulk(json => { deploy => JSON::PP::false(), tenants => [
 is($r->{status}, 200, 'not atomic with a folder in the way: 200');
 is($r->{json}{created_count}, 2, 'not atomic: the others were created');
 is(error_at($r->{json}, 1)->{code}, 'failed', 'not atomic: the blocked item failed');
-is(db_count("subdomain = 'blocked'"), 0, 'not atomic: the blocked item has no row');
+is($s->tenant_count("subdomain = 'blocked'"), 0, 'not atomic: the blocked item has no row');
 ok(-f "$TENANTS/atom1/config.json" && -f "$TENANTS/atom3/config.json",
     'not atomic: the others have their folders');
 rmdir "$TENANTS/blocked";
@@ -306,7 +284,7 @@ is($r->{status}, 200, 'a subdomain taken during the batch: 200, not 500')
     or diag $r->{content};
 is(error_at($r->{json}, 1)->{code}, 'subdomain_taken', 'the raced item is subdomain_taken');
 is($r->{json}{created_count}, 2, 'the other items were created');
-is(db_count("subdomain = 'racer'"), 1, 'one racer row: the other session\'s');
+is($s->tenant_count("subdomain = 'racer'"), 1, 'one racer row: the other session\'s');
 ok(!-e "$TENANTS/racer", 'no folder was made for the raced item');
 
 # --- the bulk_deploy job --------------------------------------------------
@@ -328,7 +306,7 @@ is($job->{status}, 'done', 'the job is done') or diag explain $job;
 is($job->{progress}, 100, 'the job reports progress 100');
 is($job->{result}{deployed}, $CAP, 'the job deployed every tenant');
 is_deeply($job->{result}{failures}, [], 'the job lists no failures');
-my @paths = manifest_paths();
+my @paths = map { $_->{path} } TenantdStack->manifest_entries($MANIFEST);
 my @missing;
 for my $i (1 .. $CAP) {
 	push @missing, grep { !-f "$TENANTS/dep$i/public/$_" } @paths;
@@ -345,9 +323,9 @@ is($r->{status}, 200, 'bulk-update-modules: 200') or diag $r->{content};
 is($r->{json}{updated}, 2, 'bulk-update-modules: repeats collapse');
 is_deeply($r->{json}{updated_ids}, [$dep[0], $dep[1]], 'updated_ids');
 is_deeply($r->{json}{not_found}, [999999], 'unknown ids are listed in not_found');
-ok(config_of('dep1')->{modules}{reports}, 'dep1: config.json has reports on');
-ok(config_of('dep2')->{modules}{reports}, 'dep2: config.json has reports on');
-ok(!config_of('dep3')->{modules}{reports}, 'dep3 (not listed) is unchanged');
+ok($s->tenant_config('dep1')->{modules}{reports}, 'dep1: config.json has reports on');
+ok($s->tenant_config('dep2')->{modules}{reports}, 'dep2: config.json has reports on');
+ok(!$s->tenant_config('dep3')->{modules}{reports}, 'dep3 (not listed) is unchanged');
 $r = $s->get('/api/tenants/by-subdomain/dep1/config/', token => undef);
 is($r->{status}, 200, 'the config endpoint answers');
 ok($r->{json}{modules}{reports}, 'the config endpoint serves the new flag at once');
@@ -357,7 +335,7 @@ ok((grep { $_ eq 'reports' } @{$r->{json}{enabled_modules}}), 'the row says enab
 $r = bulk_modules(json => { tenant_ids => [@dep], module_key => 'reports',
     is_enabled => JSON::PP::false() });
 is($r->{json}{updated}, $CAP, 'disable for all: every tenant updated');
-is_deeply([grep { config_of("dep$_")->{modules}{reports} } 1 .. $CAP], [],
+is_deeply([grep { $s->tenant_config("dep$_")->{modules}{reports} } 1 .. $CAP], [],
     'every config.json has reports off again');
 $r = $s->get('/api/tenants/by-subdomain/dep2/config/', token => undef);
 ok(!$r->{json}{modules}{reports}, 'the config endpoint serves it off');
@@ -389,7 +367,7 @@ is($r->{status}, 200, 'bulk change with an archived tenant: 200');
 is($r->{json}{updated}, 2, 'the archived tenant counts as updated');
 $r = $s->post("/api/tenants/$dep[2]/restore/");
 is($r->{status}, 200, 'dep3 restored');
-ok(config_of('dep3')->{modules}{shifts}, 'the restored config.json has the change');
+ok($s->tenant_config('dep3')->{modules}{shifts}, 'the restored config.json has the change');
 
 # --- keyset paging ----------------------------------------------------------
 
@@ -398,7 +376,7 @@ ok(config_of('dep3')->{modules}{shifts}, 'the restored config.json has the chang
 $s->sql("INSERT INTO tenants (name, subdomain, created_at) VALUES "
     . join(', ', map { sprintf("('%s', 'page%02d', '2026-01-01 00:00:00.000000')",
 	$_ % 3 ? "Same name" : "Page $_", $_) } 1 .. 17));
-my $total = db_count('1');
+my $total = $s->tenant_count('1');
 
 sub walk_pages {
 	my ($query) = @_;
@@ -435,7 +413,7 @@ for my $ordering (qw(name -name subdomain -subdomain created_at -created_at)) {
 	    "cursor walk ($ordering): the same order as page-number paging");
 }
 my ($found, $why) = walk_pages('&ordering=name&search=same&is_active=true');
-is(scalar @{$found // []}, db_count("name = 'Same name'"),
+is(scalar @{$found // []}, $s->tenant_count("name = 'Same name'"),
     'cursor walk with search and is_active') or diag $why;
 
 $r = $s->get('/api/tenants/?page_size=4&ordering=name');

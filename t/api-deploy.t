@@ -36,20 +36,6 @@ my $MANIFEST = $s->builddir . '/www/template.manifest';
 # A 1x1 PNG.
 my $PNG = decode_base64('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==');
 
-# The manifest as a list of {sha256, size, path}.
-sub manifest_entries {
-	open(my $fh, '<', $MANIFEST) or die "$MANIFEST: $!";
-	my $header = <$fh>;
-	die "bad manifest header" unless $header eq "# tenantd template manifest 1\n";
-	my @entries;
-	while (my $line = <$fh>) {
-		chomp $line;
-		my ($sha, $size, $path) = split / /, $line, 3;
-		push @entries, { sha256 => $sha, size => $size, path => $path };
-	}
-	return @entries;
-}
-
 # Every entry below `dir`: relative path => [inode, sha256 or 'dir'].
 sub snapshot {
 	my ($dir) = @_;
@@ -117,7 +103,7 @@ sub release_when_waiting {
 	return $pid;
 }
 
-my @MANIFEST = manifest_entries();
+my @MANIFEST = TenantdStack->manifest_entries($MANIFEST);
 ok(@MANIFEST >= 5, 'the template manifest lists the template files')
     or BAIL_OUT('no usable manifest');
 my %IN_MANIFEST = map { $_->{path} => $_ } @MANIFEST;

@@ -12,6 +12,7 @@ use File::Path qw(make_path remove_tree);
 use Test::More;
 
 use TenantdStack;
+use TestUtil qw(spew);
 
 my $s = TenantdStack->new(workers => 2);
 $s->start;
@@ -19,12 +20,8 @@ my $TENANTS = $s->tenants_dir;
 my $TEMPLATE = $s->srcdir . '/www/template';
 
 # The template manifest the build wrote: [path, size, sha256] in order.
-my @MANIFEST;
-for my $line (split /\n/, TenantdStack->slurp($s->builddir . '/www/template.manifest')) {
-	next if $line =~ /^#/;
-	my ($sha, $size, $path) = split / /, $line, 3;
-	push @MANIFEST, [$path, $size, $sha];
-}
+my @MANIFEST = map { [$_->{path}, $_->{size}, $_->{sha256}] }
+    TenantdStack->manifest_entries($s->builddir . '/www/template.manifest');
 cmp_ok(scalar @MANIFEST, '>=', 2, 'the template manifest lists files');
 my @PATHS = map { $_->[0] } @MANIFEST;
 
@@ -50,13 +47,6 @@ sub health {
 	is($r->{status}, 200, "health of $t->{subdomain}: 200")
 	    or diag $r->{content};
 	return $r->{json} // {};
-}
-
-sub spew {
-	my ($path, $content) = @_;
-	open(my $fh, '>:raw', $path) or die "$path: $!";
-	print $fh $content;
-	close $fh or die "$path: $!";
 }
 
 my $r = $s->post('/api/tenants/?deploy=false', json => {

@@ -143,21 +143,6 @@ sub worker_once {
 	return ($exit, $err);
 }
 
-# The paths of a manifest file (tenantctl manifest format).
-sub manifest_paths {
-	my ($path) = @_;
-	my @paths;
-	open(my $fh, '<', $path) or die "$path: $!";
-	while (my $line = <$fh>) {
-		next if $line =~ /^#/;
-		my (undef, undef, $file) = split ' ', $line, 3;
-		chomp $file;
-		push @paths, $file;
-	}
-	close $fh;
-	return @paths;
-}
-
 # Leftover staging directories of a deploy in tenants/<sub>/.
 sub staging_dirs {
 	my ($sub) = @_;
@@ -365,7 +350,8 @@ my ($manifest_exit, $manifest_text, $manifest_err) =
 is($manifest_exit, 0, 'tenantctl manifest writes the big template manifest')
     or diag $manifest_err;
 spew("$RUN/big.manifest", $manifest_text);
-my @big_paths = manifest_paths("$RUN/big.manifest");
+my @big_paths = map { $_->{path} }
+    TenantdStack->manifest_entries("$RUN/big.manifest");
 is(scalar @big_paths, $BIG_FILES, "the manifest lists $BIG_FILES files");
 my $big_conf = "$RUN/big.conf";
 spew($big_conf, TenantdStack->slurp($s->conf_path)

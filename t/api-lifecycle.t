@@ -15,6 +15,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use TenantdStack;
+use TestUtil qw(wait_until);
 
 my $s = TenantdStack->new(workers => 2);
 $s->start;
@@ -22,24 +23,6 @@ $s->start;
 my $TENANTS = $s->tenants_dir;
 my $ARCHIVE = $s->archive_dir;
 my $CONFIG = '/api/tenants/by-subdomain';
-
-# The first column of the first row of a query.
-sub sql_value {
-	my ($statement) = @_;
-	my @rows = $s->sql($statement);
-	return @rows ? $rows[0][0] : undef;
-}
-
-# Polls `check` every 50 ms until it returns true or `seconds` pass.
-sub wait_until {
-	my ($check, $seconds) = @_;
-	my $deadline = time + $seconds;
-	while (1) {
-		my $result = $check->();
-		return $result if $result || time > $deadline;
-		sleep 0.05;
-	}
-}
 
 # Creates tenant `sub` with the deploy job create queues, and waits for
 # the job to finish.  Returns the tenant.
@@ -66,7 +49,7 @@ sub restore { $s->post("/api/tenants/$_[0]/restore/") }
 
 sub audit_count {
 	my ($id, $action) = @_;
-	return sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id "
+	return $s->sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id "
 	    . "AND action = '$action'");
 }
 
@@ -125,7 +108,7 @@ ok(-d "$ARCHIVE/acme" && !-e "$TENANTS/acme", '... folder still archived');
 $r = $s->patch("/api/tenants/$id/", json => { name => 'Renamed' });
 $s->is_error($r, 409, 'archived', 'PATCH of an archived tenant');
 like($r->{json}{error} // '', qr/restore/, '... saying to restore it first');
-is(sql_value("SELECT name FROM tenants WHERE id = $id"), 'Tenant acme',
+is($s->sql_value("SELECT name FROM tenants WHERE id = $id"), 'Tenant acme',
     '... name unchanged');
 $r = $s->post("/api/tenants/$id/update_module/",
     json => { module_key => 'tasks', is_enabled => JSON::PP::true() });
@@ -173,9 +156,9 @@ $s->sql("UPDATE tenants SET busy_operation = 'deploy', busy_token = '"
 $r = archive($id);
 $s->is_error($r, 409, 'busy', 'archive while the tenant lock is held');
 ok(-d "$TENANTS/acme", '... folder not moved');
-is(sql_value("SELECT is_active FROM tenants WHERE id = $id"), 1,
+is($s->sql_value("SELECT is_active FROM tenants WHERE id = $id"), 1,
     '... still active');
-is(sql_value("SELECT busy_token FROM tenants WHERE id = $id"), 'a' x 32,
+is($s->sql_value("SELECT busy_token FROM tenants WHERE id = $id"), 'a' x 32,
     '... and the other lock untouched');
 $s->sql("UPDATE tenants SET is_active = 0 WHERE id = $id");
 $s->is_error(restore($id), 409, 'busy', 'restore while the lock is held');
@@ -187,12 +170,12 @@ $s->sql("INSERT INTO jobs (kind, tenant_id, payload, status, runner, "
     . "heartbeat_at, started_at, attempts) VALUES ('deploy', $id, "
     . "'{\"force\":false}', 'running', 'elsewhere:1', UTC_TIMESTAMP(6), "
     . "UTC_TIMESTAMP(6), 1)");
-my $job = sql_value('SELECT MAX(id) FROM jobs');
+my $job = $s->sql_value('SELECT MAX(id) FROM jobs');
 $r = archive($id);
 $s->is_error($r, 409, 'busy', 'archive while a deploy job is running');
 like($r->{json}{error} // '', qr/deploy/, '... naming the deploy');
 ok(-d "$TENANTS/acme", '... folder not moved');
-is(sql_value("SELECT busy_operation FROM tenants WHERE id = $id"), undef,
+is($s->sql_value("SELECT busy_operation FROM tenants WHERE id = $id"), undef,
     '... and the lock given back');
 $s->sql("DELETE FROM jobs WHERE id = $job");
 
@@ -231,7 +214,7 @@ $r = restore($id);
 $s->is_error($r, 409, 'conflict', 'restore onto an existing (empty) folder');
 like($r->{json}{error} // '', qr/fsck/, '... pointing at tenantctl fsck');
 ok(-d "$ARCHIVE/acme/public", '... archived folder untouched');
-is(sql_value("SELECT is_active FROM tenants WHERE id = $id"), 0,
+is($s->sql_value("SELECT is_active FROM tenants WHERE id = $id"), 0,
     '... still archived');
 rmdir("$TENANTS/acme") or die "rmdir: $!";
 is(restore($id)->{status}, 200, 'restore once the way is clear');
@@ -240,7 +223,7 @@ my $beta = create_deployed('beta');
 remove_tree("$TENANTS/beta");
 $r = archive($beta->{id});
 $s->is_error($r, 409, 'conflict', 'archive of a tenant whose folder is gone');
-is(sql_value("SELECT is_active FROM tenants WHERE id = $beta->{id}"), 1,
+is($s->sql_value("SELECT is_active FROM tenants WHERE id = $beta->{id}"), 1,
     '... still active');
 
 # An older archived folder of the same subdomain is put aside, not lost.

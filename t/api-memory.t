@@ -16,20 +16,9 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 
 use TenantdStack;
+use TestUtil qw(wait_until);
 
 my $RSS_LIMIT_KIB = 64 * 1024;
-
-# Polls `check` until it returns true or `seconds` pass; returns its last
-# value.
-sub wait_until {
-	my ($check, $seconds) = @_;
-	my $deadline = time + $seconds;
-	while (1) {
-		my $result = $check->();
-		return $result if $result || time > $deadline;
-		sleep 0.05;
-	}
-}
 
 # The resident size of process `pid` in KiB, or undef when it is gone.
 sub rss_kib {

@@ -17,6 +17,7 @@ use Test::More;
 use Time::HiRes qw(time);
 
 use TenantdStack;
+use TestUtil qw(spew);
 
 my $BASE = '/api/tenants/by-subdomain';
 # A 1x1 PNG.
@@ -35,14 +36,12 @@ my %FILES = (
 	'x+y.txt' => "plus stays plus\n",
 );
 
-# Writes `content` to `path` (creating directories).
-sub spew {
+# TestUtil's spew(), creating the file's directories first.
+sub spew_with_dirs {
 	my ($path, $content) = @_;
 	(my $dir = $path) =~ s{/[^/]+$}{};
 	make_path($dir);
-	open(my $fh, '>:raw', $path) or die "$path: $!";
-	print $fh $content;
-	close $fh or die "$path: $!";
+	spew($path, $content);
 }
 
 # Creates tenant `sub` (no deploy) and fills its public/ with %FILES.
@@ -54,7 +53,7 @@ sub make_tenant {
 	    %extra]);
 	is($r->{status}, 201, "tenant $sub is created") or diag $r->{content};
 	my $public = $s->tenants_dir . "/$sub/public";
-	spew("$public/$_", $FILES{$_}) for keys %FILES;
+	spew_with_dirs("$public/$_", $FILES{$_}) for keys %FILES;
 	return $r->{json};
 }
 
@@ -121,7 +120,7 @@ my $TENANTS = $s->tenants_dir;
 
 my $acme = make_tenant($s, 'acme');
 my $other = make_tenant($s, 'other');
-spew("$TENANTS/other/public/secret.txt", "other tenant secret\n");
+spew_with_dirs("$TENANTS/other/public/secret.txt", "other tenant secret\n");
 
 # --- config by subdomain ----------------------------------------------------
 
@@ -203,7 +202,7 @@ ok(JSON::PP->new->decode($r->{content})->{modules}{wallet},
     'after update_module: wallet is on in the served config');
 
 # A change by hand, the way tenantctl or a deploy writes: rename over it.
-spew("$TENANTS/acme/config.json.new", qq{{"by": "hand"}\n});
+spew_with_dirs("$TENANTS/acme/config.json.new", qq{{"by": "hand"}\n});
 rename("$TENANTS/acme/config.json.new", "$TENANTS/acme/config.json") or die $!;
 ($wrong) = (0);
 for (1 .. 10) {
@@ -215,7 +214,7 @@ is($wrong, 0, 'a config.json replaced outside tenantd is served at once');
 $s->is_error(public_get($s, "$BASE/nosuch/config/"), 404, 'not_found',
     'config: unknown subdomain');
 make_path("$TENANTS/www");
-spew("$TENANTS/www/config.json", qq{{"reserved": true}\n});
+spew_with_dirs("$TENANTS/www/config.json", qq{{"reserved": true}\n});
 $s->is_error(public_get($s, "$BASE/www/config/"), 404, 'not_found',
     'config: a reserved subdomain is 404 even with a folder');
 for my $bad ('ACME', 'Acme', '-acme', 'acme-', 'a_b', 'a.b', 'x' x 64,
@@ -284,7 +283,7 @@ for my $name (sort keys %types) {
 }
 # On the admin host a tenant's HTML, SVG or XML would run with the admin
 # origin's cookies: it is a download in a sandbox there, and only there.
-spew("$TENANTS/acme/public/feed.xml", qq{<?xml version="1.0"?><feed/>\n});
+spew_with_dirs("$TENANTS/acme/public/feed.xml", qq{<?xml version="1.0"?><feed/>\n});
 for my $name ('page.html', 'icon.svg', 'feed.xml') {
 	$r = public_get($s, "$BASE/acme/assets/$name");
 	is($r->{status}, 200, "$name on the admin host: 200");
@@ -331,11 +330,11 @@ is(public_get($s, "$BASE/acme/assets/logo.png", 'If-None-Match' => '"x"',
     200, 'logo.png: If-None-Match decides over If-Modified-Since');
 
 # A rewritten file gets a new ETag.
-spew("$TENANTS/acme/public/site.css", "body { color: #654321; }\n");
+spew_with_dirs("$TENANTS/acme/public/site.css", "body { color: #654321; }\n");
 $r = public_get($s, "$BASE/acme/assets/site.css");
 is($r->{content}, "body { color: #654321; }\n", 'a changed file is served new');
 my $css_etag = $r->{headers}{etag};
-spew("$TENANTS/acme/public/site.css.new", "p{}\n");
+spew_with_dirs("$TENANTS/acme/public/site.css.new", "p{}\n");
 rename("$TENANTS/acme/public/site.css.new", "$TENANTS/acme/public/site.css");
 $r = public_get($s, "$BASE/acme/assets/site.css", 'If-None-Match' => $css_etag);
 is($r->{status}, 200, 'a replaced file no longer matches the old ETag');
@@ -351,7 +350,7 @@ is(substr($raw, index($raw, "\r\n\r\n") + 4), '', 'raw HEAD: no body at all');
 
 # A large file is streamed whole.
 my $big = join '', map { chr(($_ * 7 + 3) % 256) } 1 .. (3 * 1024 * 1024 + 17);
-spew("$TENANTS/acme/public/big.bin", $big);
+spew_with_dirs("$TENANTS/acme/public/big.bin", $big);
 $r = public_get($s, "$BASE/acme/assets/big.bin");
 is($r->{status}, 200, 'big.bin (3 MiB): 200');
 is($r->{headers}{'content-length'}, length $big, 'big.bin: Content-Length');
@@ -364,8 +363,8 @@ symlink('/etc/passwd', "$TENANTS/acme/public/passwd") or die $!;
 symlink('../../other/public/secret.txt', "$TENANTS/acme/public/other.txt") or die $!;
 symlink('../../other/public', "$TENANTS/acme/public/otherdir") or die $!;
 symlink('/etc', "$TENANTS/acme/public/etc") or die $!;
-spew("$TENANTS/acme/public/.env", "SECRET=1\n");
-spew("$TENANTS/acme/public/.git/config", "[core]\n");
+spew_with_dirs("$TENANTS/acme/public/.env", "SECRET=1\n");
+spew_with_dirs("$TENANTS/acme/public/.git/config", "[core]\n");
 $s->is_error(public_get($s, "$BASE/acme/assets/missing.png"), 404, 'not_found',
     'assets: a missing file');
 $s->is_error(public_get($s, "$BASE/nosuch/assets/logo.png"), 404, 'not_found',
@@ -423,7 +422,7 @@ $x->start;
 my $xt = make_tenant($x, 'acme');
 my $XTENANTS = $x->tenants_dir;
 symlink('/etc/passwd', "$XTENANTS/acme/public/passwd") or die $!;
-spew("$XTENANTS/acme/public/big.bin", $big);
+spew_with_dirs("$XTENANTS/acme/public/big.bin", $big);
 
 $r = $x->_fastcgi_request('GET', "$BASE/acme/assets/a%20b.txt",
     { Host => '127.0.0.1' }, '', 30);
@@ -502,7 +501,7 @@ is($r->{headers}{'x-sendfile'}, $l->tenants_dir . '/acme/public/a%20b.txt',
 is($r->{content}, '', 'lighttpd: and without the bytes');
 my $lighttpd_port = TenantdStack::_free_port();
 my $run = $l->run_dir;
-spew("$run/lighttpd.conf", <<"CONF");
+spew_with_dirs("$run/lighttpd.conf", <<"CONF");
 server.port = $lighttpd_port
 server.bind = "127.0.0.1"
 server.document-root = "$run"

@@ -7,11 +7,10 @@ use strict;
 use warnings;
 
 use MIME::Base64 qw(decode_base64);
-use POSIX qw(_exit);
 use Test::More;
 
 use TenantdStack;
-use TestUtil qw(wait_until freeze_dir thaw_dir);
+use TestUtil qw(wait_until concurrently freeze_dir thaw_dir);
 
 my $s = TenantdStack->new(workers => 3);
 $s->start;
@@ -63,16 +62,11 @@ sub take_deploy_job_id {
 	    qr/^[1-9]\d*$/, "$name: deploy_job_id of the queued deploy");
 }
 
-sub config_of {
-	my ($sub) = @_;
-	return TenantdStack->read_json_file("$TENANTS/$sub/config.json");
-}
-
 # Checks tenants/<sub>/config.json against SPEC section 5 and tenant `t`.
 sub config_ok {
 	my ($t, $name) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $config = config_of($t->{subdomain});
+	my $config = $s->tenant_config($t->{subdomain});
 	return fail("$name: config.json exists and is JSON") unless ref $config eq 'HASH';
 	is($config->{version}, 1, "$name: config.json version 1");
 	like($config->{generated_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
@@ -104,12 +98,6 @@ sub config_ok {
 sub create {
 	my (%o) = @_;
 	return $s->post('/api/tenants/', %o);
-}
-
-sub db_count {
-	my ($where) = @_;
-	my ($row) = $s->sql("SELECT COUNT(*) FROM tenants WHERE $where");
-	return $row->[0];
 }
 
 # --- create: JSON ---------------------------------------------------------
@@ -230,7 +218,7 @@ for my $mib (3, 5) {
 	$s->is_error($r, 400, 'validation_failed', "create with a $mib MiB logo", 'logo');
 	is($r->{json}{fields}{logo}, 'must be at most 2 MiB',
 	    "create with a $mib MiB logo: the field names the 2 MiB limit");
-	is(db_count("subdomain = 'big$mib'"), 0, "create with a $mib MiB logo: no row");
+	is($s->tenant_count("subdomain = 'big$mib'"), 0, "create with a $mib MiB logo: no row");
 	$r = $s->patch("/api/tenants/$gamma->{id}/", multipart => [
 	    logo => { filename => 'logo.png', content => $logo, type => 'image/png' }]);
 	$s->is_error($r, 400, 'validation_failed', "PATCH with a $mib MiB logo", 'logo');
@@ -244,8 +232,8 @@ is(TenantdStack->slurp("$TENANTS/gamma/public/logo.png"), $PNG,
 
 $r = create(json => { name => 'Acme Again', subdomain => 'acme' });
 $s->is_error($r, 409, 'subdomain_taken', 'duplicate subdomain');
-is(db_count("name = 'Acme Again'"), 0, 'the duplicate left no row');
-is(config_of('acme')->{tenant}{name}, 'Acme Corp',
+is($s->tenant_count("name = 'Acme Again'"), 0, 'the duplicate left no row');
+is($s->tenant_config('acme')->{tenant}{name}, 'Acme Corp',
     'the duplicate did not touch the existing folder');
 
 # --- show ---------------------------------------------------------------------
@@ -267,7 +255,7 @@ is($r->{status}, 404, 'a subdomain is not an id');
 
 # --- PATCH ----------------------------------------------------------------------
 
-my $generated = config_of('acme')->{generated_at};
+my $generated = $s->tenant_config('acme')->{generated_at};
 $r = $s->patch("/api/tenants/$acme->{id}/", json => { name => 'Acme Renamed',
     primary_color => '#abcdef', secondary_color => '#fedcba' });
 is($r->{status}, 200, 'PATCH name and colors') or diag $r->{content};
@@ -307,7 +295,7 @@ $s->is_error($r, 400, 'validation_failed', 'PATCH subdomain', 'subdomain');
 ok(-d "$TENANTS/acme" && !-e "$TENANTS/acme2", 'the folder kept its name');
 $r = $s->patch("/api/tenants/$acme->{id}/", json => { primary_color => 'blue' });
 $s->is_error($r, 400, 'validation_failed', 'PATCH a bad color', 'primary_color');
-is(config_of('acme')->{branding}{primary_color}, '#abcdef',
+is($s->tenant_config('acme')->{branding}{primary_color}, '#abcdef',
     'a refused PATCH leaves config.json alone');
 $r = $s->patch('/api/tenants/999999/', json => { name => 'Ghost' });
 $s->is_error($r, 404, 'not_found', 'PATCH an unknown id');
@@ -321,21 +309,21 @@ is($r->{status}, 200, 'enable a module') or diag $r->{content};
 tenant_shape_ok($r->{json}, 'update_module');
 ok((grep { $_ eq 'attendance' } @{$r->{json}{enabled_modules}}),
     'attendance is now enabled');
-is(config_of('acme')->{modules}{attendance}, JSON::PP::true(),
+is($s->tenant_config('acme')->{modules}{attendance}, JSON::PP::true(),
     'config.json: attendance true');
 ok((grep { $_->{key} eq 'attendance' && $_->{enabled} }
-    @{config_of('acme')->{module_list}}), 'config.json module_list: attendance enabled');
+    @{$s->tenant_config('acme')->{module_list}}), 'config.json module_list: attendance enabled');
 
 $r = $s->post($update_module, form => [module_key => 'wallet', is_enabled => 'false']);
 is($r->{status}, 200, 'disable a module (urlencoded)') or diag $r->{content};
 ok(!(grep { $_ eq 'wallet' } @{$r->{json}{enabled_modules}}), 'wallet is now disabled');
-is(config_of('acme')->{modules}{wallet}, JSON::PP::false(), 'config.json: wallet false');
+is($s->tenant_config('acme')->{modules}{wallet}, JSON::PP::false(), 'config.json: wallet false');
 config_ok($r->{json}, 'update_module');
 
 $r = $s->post($update_module, json => { module_key => 'employees',
     is_enabled => JSON::PP::false() });
 $s->is_error($r, 400, 'core_module', 'disabling the core module employees');
-is(config_of('acme')->{modules}{employees}, JSON::PP::true(), 'employees stays on');
+is($s->tenant_config('acme')->{modules}{employees}, JSON::PP::true(), 'employees stays on');
 $r = $s->post($update_module, json => { module_key => 'employees',
     is_enabled => JSON::PP::true() });
 is($r->{status}, 200, 'enabling a core module is a harmless no-op');
@@ -503,46 +491,19 @@ is($r->{status}, 201, 'a deleted subdomain can be taken again') or diag $r->{con
 
 # --- concurrent creates of one subdomain ----------------------------------------
 
-# The clients start together: each blocks reading the start pipe until
-# the parent, with all of them forked, closes its end.
+# The clients start together (TestUtil's concurrently()).
 my $clients = 10;
-pipe(my $start_reader, my $start_writer) or die "pipe: $!";
-my @children;
-for my $i (1 .. $clients) {
-	pipe(my $reader, my $writer) or die "pipe: $!";
-	my $pid = fork;
-	die "fork: $!" unless defined $pid;
-	if ($pid == 0) {
-		close $reader;
-		close $start_writer;
-		sysread($start_reader, my $byte, 1);
-		my $answer = eval {
-			my $res = $s->post('/api/tenants/', json => {
-			    name => "Racer $i", subdomain => 'race' });
-			"$res->{status} " . ($res->{json} ? $res->{json}{code} // '-' : '-');
-		} // "error $@";
-		print {$writer} $answer;
-		close $writer;
-		_exit(0);
-	}
-	close $writer;
-	push @children, [$pid, $reader];
-}
-close $start_writer;
-close $start_reader;
-my @answers;
-for my $child (@children) {
-	my ($pid, $reader) = @$child;
-	local $/;
-	push @answers, scalar(<$reader>) // 'no answer';
-	close $reader;
-	waitpid($pid, 0);
-}
+my @answers = concurrently($clients, sub {
+	my ($i) = @_;
+	my $res = $s->post('/api/tenants/', json => {
+	    name => "Racer $i", subdomain => 'race' });
+	return "$res->{status} " . ($res->{json} ? $res->{json}{code} // '-' : '-');
+});
 is(scalar(grep { /^201\b/ } @answers), 1, 'exactly one of 10 concurrent creates wins')
     or diag explain \@answers;
 is(scalar(grep { /^409 subdomain_taken$/ } @answers), $clients - 1,
     'the other 9 get 409 subdomain_taken') or diag explain \@answers;
-is(db_count("subdomain = 'race'"), 1, 'one row for the raced subdomain');
+is($s->tenant_count("subdomain = 'race'"), 1, 'one row for the raced subdomain');
 ok(-f "$TENANTS/race/config.json", 'and one folder with its config.json');
 
 # --- a folder that cannot be written -----------------------------------------
@@ -584,7 +545,7 @@ SKIP: {
 	unlock_tenants_dir();
 	$s->is_error($r, 500, 'internal_error',
 	    "create while the tenants directory cannot be written ($how)");
-	is(db_count("subdomain = 'doomed'"), 0, 'the failed create left no tenant row');
+	is($s->tenant_count("subdomain = 'doomed'"), 0, 'the failed create left no tenant row');
 	my ($orphans) = $s->sql('SELECT COUNT(*) FROM tenant_modules m LEFT JOIN tenants t '
 	    . 'ON t.id = m.tenant_id WHERE t.id IS NULL');
 	is($orphans->[0], 0, 'and no module rows');

@@ -15,6 +15,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use TenantdStack;
+use TestUtil qw(spew);
 
 my $s = TenantdStack->new(tenantd => 0);
 $s->start;
@@ -23,24 +24,6 @@ my $TENANTS = $s->tenants_dir;
 my $dir = tempdir('bulk-cli-' . ('X' x 6), DIR => $s->run_dir, CLEANUP => 1);
 # tenantctl run by root reads and writes these as tenantd's user.
 $s->give_to_service($dir);
-
-sub spew {
-	my ($path, $data) = @_;
-	open(my $fh, '>:raw', $path) or die "$path: $!";
-	print $fh $data;
-	close $fh or die "$path: $!";
-}
-
-sub db_count {
-	my ($where) = @_;
-	my ($row) = $s->sql("SELECT COUNT(*) FROM tenants WHERE $where");
-	return $row->[0];
-}
-
-sub config_of {
-	my ($sub) = @_;
-	return TenantdStack->read_json_file("$TENANTS/$sub/config.json");
-}
 
 my $J = TenantdStack->json;
 
@@ -61,9 +44,9 @@ like($out, qr/^created 3, skipped 0 \(already present\), errors 1, not created 0
 like($out, qr/^deploy job \d+ queued$/m, 'JSON file: one deploy job queued');
 like($err, qr/item 3\b.*subdomain: must be lower case/,
     'JSON file: the error is named on stderr');
-is(db_count("subdomain LIKE 'json%'"), 3, 'JSON file: three rows');
+is($s->tenant_count("subdomain LIKE 'json%'"), 3, 'JSON file: three rows');
 ok(-f "$TENANTS/$_/config.json", "JSON file: $_ has config.json") for qw(json1 json2 json3);
-ok(config_of('json1')->{modules}{wallet}, 'JSON file: module_keys honoured');
+ok($s->tenant_config('json1')->{modules}{wallet}, 'JSON file: module_keys honoured');
 my $report = TenantdStack->read_json_file("$dir/report.json");
 ok(ref $report eq 'HASH', '--report writes JSON');
 is($report->{created_count}, 3, '--report: created_count');
@@ -76,7 +59,7 @@ is($jobs->[0], 1, 'one bulk_deploy job in the queue');
 ($status, $out, $err) = $s->tenantctl('bulk-create', $json_file, '--no-deploy');
 like($out, qr/^created 0, skipped 3 \(already present\), errors 1/m,
     're-run: the present tenants are skipped, not errors') or diag "$out$err";
-is(db_count("subdomain LIKE 'json%'"), 3, 're-run: no duplicates');
+is($s->tenant_count("subdomain LIKE 'json%'"), 3, 're-run: no duplicates');
 
 # The same subdomain with other data is an error.
 spew("$dir/changed.json", $J->encode({ tenants => [
@@ -99,7 +82,7 @@ unlike($out, qr/deploy job/, '--no-deploy: no deploy job');
 my ($row) = $s->sql("SELECT name, contact_email, primary_color FROM tenants "
     . "WHERE subdomain = 'csv1'");
 is_deeply($row, ['Csv, One', 'one@csv.example', '#aabbcc'], 'CSV: quoted name and columns');
-my $config = config_of('csv2');
+my $config = $s->tenant_config('csv2');
 ok($config->{modules}{reports} && $config->{modules}{shifts} && !$config->{modules}{wallet},
     'CSV: module keys split on | and ;');
 
@@ -107,7 +90,7 @@ spew("$dir/broken.csv", "name,subdomain\nA,a1\n\"B,b1\n");
 ($status, $out, $err) = $s->tenantctl('bulk-create', "$dir/broken.csv");
 is($status, 1, 'a malformed CSV file: exit 1');
 like($err, qr/line 3/, 'a malformed CSV file: the line is named');
-is(db_count("subdomain = 'a1'"), 0, 'a malformed CSV file creates nothing');
+is($s->tenant_count("subdomain = 'a1'"), 0, 'a malformed CSV file creates nothing');
 
 # --- dry run and atomic -----------------------------------------------------
 
@@ -116,7 +99,7 @@ spew("$dir/dry.csv", "name,subdomain\nDry One,dry1\nDry Two,dry2\n");
 is($status, 0, '--dry-run of a valid file: exit 0');
 like($out, qr/^dry run: 2 valid, 0 skipped \(already present\), 0 errors/m,
     '--dry-run: the summary');
-is(db_count("subdomain LIKE 'dry%'"), 0, '--dry-run: nothing created');
+is($s->tenant_count("subdomain LIKE 'dry%'"), 0, '--dry-run: nothing created');
 ok(!-e "$TENANTS/dry1", '--dry-run: no folder');
 spew("$dir/dry-bad.csv", "name,subdomain\nDry One,dry1\nDry Two,www\n");
 ($status, $out, $err) = $s->tenantctl('bulk-create', "$dir/dry-bad.csv", '--dry-run',
@@ -126,7 +109,7 @@ is(TenantdStack->read_json_file("$dir/dry-report.json")->{errors}[0]{index}, 1,
     '--dry-run: the report names the bad item');
 ($status, $out, $err) = $s->tenantctl('bulk-create', "$dir/dry-bad.csv", '--atomic');
 is($status, 1, '--atomic with an error: exit 1');
-is(db_count("subdomain LIKE 'dry%'"), 0, '--atomic with an error: nothing created');
+is($s->tenant_count("subdomain LIKE 'dry%'"), 0, '--atomic with an error: nothing created');
 
 # --- an interrupted import, run again -----------------------------------------
 
@@ -165,7 +148,7 @@ $created_first //= -1;
 ok($created_first >= 200 && $created_first < 1000 && $created_first % 200 == 0,
     "the interrupted import created whole chunks ($created_first)");
 like($first_out, qr/^interrupted: /m, 'the summary says it was interrupted');
-is(db_count("subdomain LIKE 'big%'"), $created_first,
+is($s->tenant_count("subdomain LIKE 'big%'"), $created_first,
     'the database holds exactly what the summary says');
 
 ($status, $out, $err) = $s->tenantctl('bulk-create', $big, '--chunk-size', '200',
@@ -173,7 +156,7 @@ is(db_count("subdomain LIKE 'big%'"), $created_first,
 is($status, 0, 'the re-run completes: exit 0') or diag "$out$err";
 like($out, qr/^created ${\(1000 - $created_first)}, skipped $created_first \(already present\), errors 0, not created 0$/m,
     'the re-run creates the rest and skips what the first run made');
-is(db_count("subdomain LIKE 'big%'"), 1000, 'exactly 1000 tenants, no duplicates');
+is($s->tenant_count("subdomain LIKE 'big%'"), 1000, 'exactly 1000 tenants, no duplicates');
 my @no_folder = grep { !-f "$TENANTS/big$_/config.json" } 1 .. 1000;
 is(scalar @no_folder, 0, 'every imported tenant has its folder');
 opendir(my $dh, $TENANTS) or die "$TENANTS: $!";
@@ -190,9 +173,9 @@ my @ids = map { $_->[0] } $s->sql("SELECT id FROM tenants WHERE subdomain IN "
 is($status, 0, 'bulk-modules by id: exit 0') or diag "$out$err";
 like($out, qr/^updated 2 tenants: module attendance enabled; not found 0$/m,
     'bulk-modules: the summary');
-ok(config_of('json2')->{modules}{attendance} && config_of('json3')->{modules}{attendance},
+ok($s->tenant_config('json2')->{modules}{attendance} && $s->tenant_config('json3')->{modules}{attendance},
     'bulk-modules: both config.json files changed');
-ok(!config_of('json1')->{modules}{attendance}, 'bulk-modules: others unchanged');
+ok(!$s->tenant_config('json1')->{modules}{attendance}, 'bulk-modules: others unchanged');
 
 ($status, $out, $err) = $s->tenantctl('bulk-modules', '--module', 'attendance',
     '--enable', $ids[0], 99999999);
@@ -202,12 +185,12 @@ like($err, qr/no tenant with id 99999999/, '... naming it');
 ($status, $out, $err) = $s->tenantctl('bulk-modules', '--module', 'notifications',
     '--enable', '--all');
 is($status, 0, 'bulk-modules --all: exit 0') or diag "$out$err";
-my $total = db_count('1');
+my $total = $s->tenant_count('1');
 like($out, qr/^updated $total tenants/m, 'bulk-modules --all: every tenant');
 my ($off) = $s->sql("SELECT COUNT(*) FROM tenant_modules WHERE module_key = "
     . "'notifications' AND is_enabled = 0");
 is($off->[0], 0, 'bulk-modules --all: every row enabled');
-ok(config_of('big777')->{modules}{notifications}, 'bulk-modules --all: configs rewritten');
+ok($s->tenant_config('big777')->{modules}{notifications}, 'bulk-modules --all: configs rewritten');
 
 ($status, $out, $err) = $s->tenantctl('bulk-modules', '--module', 'employees',
     '--disable', '--all');

@@ -24,6 +24,7 @@ use JSON::PP ();
 use Test::More;
 
 use TenantdStack;
+use TestUtil qw(slurp spew);
 
 my $DEV_TIMEOUT = 180;
 my $SERVICE_USER = 'tenantd';
@@ -35,14 +36,6 @@ my $clone = tempdir('dev-up-XXXXXX', DIR => "$builddir/t/var");
 chmod 0755, $clone or die "chmod $clone: $!";
 
 # --- the stand-in clone ---------------------------------------------------
-
-sub spew {
-	my ($path, $text, $mode) = @_;
-	open my $fh, '>', $path or die "$path: $!";
-	print {$fh} $text;
-	close $fh or die "$path: $!";
-	chmod $mode, $path or die "chmod $path: $!" if defined $mode;
-}
 
 sub run_or_die {
 	my (@command) = @_;
@@ -65,12 +58,13 @@ spew("$clone/configure.ac", '');
 spew("$clone/Makefile.am", '');
 utime(time - 3600, time - 3600, "$clone/configure.ac", "$clone/Makefile.am")
     or die "utime: $!";
-spew("$clone/configure", "#!/bin/sh\nexit 0\n", 0755);
+spew("$clone/configure", "#!/bin/sh\nexit 0\n");
+chmod 0755, "$clone/configure" or die "chmod: $!";
 spew("$clone/Makefile.in", '');
 spew("$clone/Makefile", "all:\n\t\@:\n");
 make_path("$clone/stubs");
-spew("$clone/stubs/dpkg-query", "#!/bin/sh\nprintf 'install ok installed'\n",
-    0755);
+spew("$clone/stubs/dpkg-query", "#!/bin/sh\nprintf 'install ok installed'\n");
+chmod 0755, "$clone/stubs/dpkg-query" or die "chmod: $!";
 
 # Runs ./dev in the clone with the TENANTD_* settings given (and no others).
 # Returns ($exit, $stdout and stderr together).
@@ -106,8 +100,6 @@ sub get_json {
 	return $r->{status} == 200 ? $json->decode($r->{content}) : undef;
 }
 
-sub slurp { TenantdStack->slurp($_[0]) }
-
 # --- first up ---------------------------------------------------------------
 
 my $port = TenantdStack::_free_port();
@@ -115,7 +107,7 @@ my ($exit, $out) = dev({ TENANTD_HTTP_PORT => $port }, 'up');
 is $exit, 0, "./dev up on port $port" or diag $out;
 like $out, qr/credentials: +username: admin password: \S+ .*shown only this once/,
     '... shows the admin password, once';
-like slurp("$clone/var/stack.env"), qr/^TENANTD_HTTP_PORT=$port\n(?s:.*)^TENANTD_FRONTEND=nginx$/m,
+like slurp("$clone/var/stack.env") // '', qr/^TENANTD_HTTP_PORT=$port\n(?s:.*)^TENANTD_FRONTEND=nginx$/m,
     '... and remembers the port and front end in var/stack.env';
 
 # --- a plain up keeps them ---------------------------------------------------
@@ -179,7 +171,7 @@ if ($> == 0) {
 	is sprintf('%04o', $st[2] & 07777), '0600',
 	    'var/tenantd.conf stays mode 0600 (tenantd runs as its owner)';
 }
-unlike slurp("$clone/var/log/tenantd.log"), qr/keeping the running configuration/,
+unlike slurp("$clone/var/log/tenantd.log") // '', qr/keeping the running configuration/,
     'tenantd did not refuse the new configuration';
 my $list = get_json($other_port, '/api/tenants/?search=acme', $token);
 is $list && $list->{results}[0]{tenant_url}, "http://acme.localhost:$other_port",

@@ -25,7 +25,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use TenantdStack;
-use TestUtil qw(wait_until slurp spew freeze_dir thaw_dir);
+use TestUtil qw(wait_until slurp spew concurrently freeze_dir thaw_dir);
 
 my $WORKERS = 4;
 my $CLIENTS = 6;
@@ -303,43 +303,6 @@ SKIP: {
 }
 
 # --- 50 concurrent creates of one subdomain ----------------------------------
-
-# Runs `count` requests at once from forked processes; `request` gets the
-# index and returns a short answer string.  Returns the answers.
-# They start together: each blocks reading the start pipe until the
-# parent, with all of them forked, closes its end.
-sub concurrently {
-	my ($count, $request) = @_;
-	pipe(my $start_reader, my $start_writer) or die "pipe: $!";
-	my @children;
-	for my $i (1 .. $count) {
-		pipe(my $reader, my $writer) or die "pipe: $!";
-		my $pid = fork;
-		die "fork: $!" unless defined $pid;
-		if ($pid == 0) {
-			close $reader;
-			close $start_writer;
-			sysread($start_reader, my $byte, 1);
-			my $answer = eval { $request->($i) } // "error $@";
-			print {$writer} $answer;
-			close $writer;
-			_exit(0);
-		}
-		close $writer;
-		push @children, [$pid, $reader];
-	}
-	close $start_writer;
-	close $start_reader;
-	my @answers;
-	for my $child (@children) {
-		my ($pid, $reader) = @$child;
-		local $/;
-		push @answers, scalar(<$reader>) // 'no answer';
-		close $reader;
-		waitpid($pid, 0);
-	}
-	return @answers;
-}
 
 my @answers = concurrently(50, sub {
 	my ($i) = @_;

@@ -16,6 +16,7 @@ use JSON::PP ();
 use Test::More;
 
 use TenantdStack;
+use TestUtil qw(slurp spew);
 
 my $JSON = JSON::PP->new->utf8;
 
@@ -25,28 +26,6 @@ $s->start;
 my $TENANTS = $s->tenants_dir;
 my $ARCHIVE = $s->archive_dir;
 my $OLD = time - 20 * 60;	# past fsck's 10-minute grace period
-
-sub ctl { return $s->tenantctl(@_) }
-
-sub sql_value {
-	my ($statement) = @_;
-	my @rows = $s->sql($statement);
-	return @rows ? $rows[0][0] : undef;
-}
-
-sub spew {
-	my ($path, $text) = @_;
-	open my $fh, '>:raw', $path or die "$path: $!";
-	print {$fh} $text;
-	close $fh or die "$path: $!";
-}
-
-sub slurp {
-	my ($path) = @_;
-	open my $fh, '<:raw', $path or die "$path: $!";
-	local $/;
-	return scalar <$fh>;
-}
 
 # Sets the modification time of `path` 20 minutes back.
 sub backdate {
@@ -68,7 +47,7 @@ my %id;
 # Creates tenant `sub` with tenantctl, which deploys it.  Returns its id.
 sub make_tenant {
 	my ($sub) = @_;
-	my ($rc, $out, $err) = ctl('tenant', 'create', '--name', "Tenant $sub",
+	my ($rc, $out, $err) = $s->tenantctl('tenant', 'create', '--name', "Tenant $sub",
 	    '--subdomain', $sub, '--module', 'wallet');
 	die "tenant create $sub: $err" if $rc != 0;
 	my ($tid) = $out =~ /^created tenant (\d+) /m or die "no id in '$out'";
@@ -79,24 +58,24 @@ my ($rc, $out, $err);
 
 # --- usage ------------------------------------------------------------------
 
-($rc, $out, $err) = ctl('--help');
+($rc, $out, $err) = $s->tenantctl('--help');
 like $out, qr/^  fsck \[--repair\] \[--json\]/m, 'usage lists fsck';
 like $out, qr/^  tenant deploy ID\|SUBDOMAIN \[--force\]/m,
     'usage lists tenant deploy';
 like $out, qr/^  tenant archive /m, 'usage lists tenant archive';
 like $out, qr/^  tenant restore /m, 'usage lists tenant restore';
-($rc, $out, $err) = ctl('fsck', 'extra');
+($rc, $out, $err) = $s->tenantctl('fsck', 'extra');
 is $rc, 2, 'fsck with an argument: exit 2';
-($rc, $out, $err) = ctl('fsck', '--force');
+($rc, $out, $err) = $s->tenantctl('fsck', '--force');
 is $rc, 2, 'fsck --force: exit 2';
-($rc, $out, $err) = ctl('tenant', 'deploy');
+($rc, $out, $err) = $s->tenantctl('tenant', 'deploy');
 is $rc, 2, 'tenant deploy without a tenant: exit 2';
-($rc, $out, $err) = ctl('tenant', 'archive', 'acme', '--repair');
+($rc, $out, $err) = $s->tenantctl('tenant', 'archive', 'acme', '--repair');
 is $rc, 2, 'tenant archive --repair: exit 2';
 
 # --- an empty installation is clean -------------------------------------------
 
-($rc, $out, $err) = ctl('fsck');
+($rc, $out, $err) = $s->tenantctl('fsck');
 is $rc, 0, 'fsck of an empty installation: exit 0' or diag $out, $err;
 like $out, qr/^checked 0 tenants: clean$/m, '... "clean"';
 
@@ -108,69 +87,69 @@ ok -f "$TENANTS/clean/public/index.html", 'tenant create deployed the template';
 ok -f "$TENANTS/clean/package.json", '... and wrote package.json';
 
 spew("$TENANTS/clean/public/index.html", "<p>changed by the tenant</p>\n");
-($rc, $out, $err) = ctl('tenant', 'deploy', 'clean');
+($rc, $out, $err) = $s->tenantctl('tenant', 'deploy', 'clean');
 is $rc, 0, 'tenant deploy over a changed file: exit 0' or diag $err;
 like $out, qr/^deployed tenant $id{clean} clean .*: \d+ files copied, 1 kept/m,
     '... reports one file kept';
 like $out, qr/^kept \(changed by the tenant\): index\.html$/m, '... naming it';
 is slurp("$TENANTS/clean/public/index.html"), "<p>changed by the tenant</p>\n",
     '... and keeps it';
-($rc, $out, $err) = ctl('tenant', 'deploy', $id{clean}, '--force');
+($rc, $out, $err) = $s->tenantctl('tenant', 'deploy', $id{clean}, '--force');
 is $rc, 0, 'tenant deploy --force by id: exit 0' or diag $err;
 like $out, qr/1 replaced/, '... reports the file replaced';
 isnt slurp("$TENANTS/clean/public/index.html"),
     "<p>changed by the tenant</p>\n", '... and replaces it';
-is sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id{clean} "
+is $s->sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id{clean} "
     . "AND action = 'tenant.deploy'"), 3, 'each deploy is in the audit log';
 
-($rc, $out, $err) = ctl('tenant', 'deploy', 'no-such-tenant');
+($rc, $out, $err) = $s->tenantctl('tenant', 'deploy', 'no-such-tenant');
 is $rc, 1, 'tenant deploy of an unknown tenant: exit 1';
 like $err, qr/no such tenant/, '... saying so';
 
 for my $sub (qw(intrest misarch conflict)) {
-	($rc, $out, $err) = ctl('tenant', 'archive', $sub);
+	($rc, $out, $err) = $s->tenantctl('tenant', 'archive', $sub);
 	is $rc, 0, "tenant archive $sub: exit 0" or diag $err;
 	like $out, qr/^tenant $id{$sub} $sub: archived since \S+Z$/m,
 	    '... printing the new state';
 }
 ok !-e "$TENANTS/intrest" && -d "$ARCHIVE/intrest/public",
     'the archived folder moved to archive_dir';
-($rc, $out, $err) = ctl('tenant', 'archive', 'intrest');
+($rc, $out, $err) = $s->tenantctl('tenant', 'archive', 'intrest');
 is $rc, 0, 'tenant archive again: exit 0';
 like $out, qr/archived since/, '... still archived';
-($rc, $out, $err) = ctl('tenant', 'deploy', 'intrest');
+($rc, $out, $err) = $s->tenantctl('tenant', 'deploy', 'intrest');
 is $rc, 1, 'tenant deploy of an archived tenant: exit 1';
 like $err, qr/archived; restore the tenant first/, '... saying why';
 ok !-e "$TENANTS/intrest", '... and no folder appears';
 
-($rc, $out, $err) = ctl('tenant', 'restore', 'misarch');
+($rc, $out, $err) = $s->tenantctl('tenant', 'restore', 'misarch');
 is $rc, 0, 'tenant restore: exit 0' or diag $err;
 like $out, qr/^tenant $id{misarch} misarch: active$/m, '... active';
 ok -f "$TENANTS/misarch/config.json" && !-e "$ARCHIVE/misarch",
     '... folder back';
-($rc, $out, $err) = ctl('tenant', 'restore', 'misarch');
+($rc, $out, $err) = $s->tenantctl('tenant', 'restore', 'misarch');
 is $rc, 0, 'tenant restore again: exit 0';
-($rc, $out, $err) = ctl('tenant', 'archive', 'misarch');
+($rc, $out, $err) = $s->tenantctl('tenant', 'archive', 'misarch');
 is $rc, 0, 'and archived once more' or diag $err;
-($rc, $out, $err) = ctl('tenant', 'restore', 'nope');
+($rc, $out, $err) = $s->tenantctl('tenant', 'restore', 'nope');
 is $rc, 1, 'tenant restore of an unknown tenant: exit 1';
 
 $s->sql("UPDATE tenants SET busy_operation = 'deploy', busy_token = '"
     . ('b' x 32) . "', busy_since = UTC_TIMESTAMP(6) WHERE id = $id{busy}");
-($rc, $out, $err) = ctl('tenant', 'archive', 'busy');
+($rc, $out, $err) = $s->tenantctl('tenant', 'archive', 'busy');
 is $rc, 1, 'tenant archive of a busy tenant: exit 1';
 like $err, qr/busy/, '... saying it is busy';
-($rc, $out, $err) = ctl('tenant', 'deploy', 'busy');
+($rc, $out, $err) = $s->tenantctl('tenant', 'deploy', 'busy');
 is $rc, 1, 'tenant deploy of a busy tenant: exit 1';
 like $err, qr/busy/, '... saying it is busy';
 $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, "
     . "busy_since = NULL WHERE id = $id{busy}");
 
 my $count = scalar keys %id;
-($rc, $out, $err) = ctl('fsck');
+($rc, $out, $err) = $s->tenantctl('fsck');
 is $rc, 0, 'fsck of a consistent installation: exit 0' or diag $out, $err;
 is $out, "checked $count tenants: clean\n", '... one line: clean';
-($rc, $out, $err) = ctl('fsck', '--json');
+($rc, $out, $err) = $s->tenantctl('fsck', '--json');
 is $rc, 0, 'fsck --json: exit 0';
 my $doc = eval { $JSON->decode($out) };
 is_deeply($doc, { problems => [], checked => $count, repaired => 0 },
@@ -218,7 +197,7 @@ my %expected = (
 	'fresh-ghost' => 'orphan folder',
 );
 
-($rc, $out, $err) = ctl('fsck');
+($rc, $out, $err) = $s->tenantctl('fsck');
 is $rc, 1, 'fsck with problems: exit 1' or diag $err;
 for my $who (sort keys %expected) {
 	like $out, qr/^\Q$who\E: \Q$expected{$who}\E(?::|$)/m,
@@ -235,10 +214,10 @@ ok !-e "$TENANTS/nofolder" && -d "$TENANTS/ghost" && -d "$ARCHIVE/intarch"
     && -d "$TENANTS/.staging-zombie-0123456789abcdef"
     && !-e "$TENANTS/undep/public/index.html",
     'fsck without --repair changed nothing';
-is sql_value("SELECT is_active FROM tenants WHERE id = $id{intarch}"), 1,
+is $s->sql_value("SELECT is_active FROM tenants WHERE id = $id{intarch}"), 1,
     '... not even the rows';
 
-($rc, $out, $err) = ctl('fsck', '--json');
+($rc, $out, $err) = $s->tenantctl('fsck', '--json');
 is $rc, 1, 'fsck --json with problems: exit 1';
 $doc = eval { $JSON->decode($out) };
 ok ref $doc eq 'HASH', '... one JSON document' or diag $out;
@@ -264,7 +243,7 @@ $s->sql("UPDATE tenants SET busy_operation = 'deploy', busy_token = '"
 # The damage above was done as root when the suite runs as root; tenantd's
 # user owns tenant folders in real life.
 $s->give_to_service($TENANTS, $ARCHIVE);
-($rc, $out, $err) = ctl('fsck', '--repair');
+($rc, $out, $err) = $s->tenantctl('fsck', '--repair');
 is $rc, 1, 'fsck --repair with unrepairable problems left: exit 1'
     or diag $err;
 for my $who (sort keys %expected) {
@@ -324,9 +303,9 @@ ok !-e "$ARCHIVE/oldarch" && -d "$TENANTS/oldarch"
     'an active tenant\'s leftover archived copy is put aside';
 ok -d "$TENANTS/fresh-ghost", 'the young orphan is still there';
 ok !-e "$TENANTS/undep/public/index.html", 'the busy tenant was not touched';
-is sql_value("SELECT busy_token FROM tenants WHERE id = $id{undep}"), 'c' x 32,
+is $s->sql_value("SELECT busy_token FROM tenants WHERE id = $id{undep}"), 'c' x 32,
     '... nor its lock';
-is sql_value("SELECT COUNT(*) FROM tenants WHERE busy_operation IS NOT NULL"),
+is $s->sql_value("SELECT COUNT(*) FROM tenants WHERE busy_operation IS NOT NULL"),
     1, 'every lock fsck took was given back';
 
 # --- and then clean ---------------------------------------------------------------
@@ -334,10 +313,10 @@ is sql_value("SELECT COUNT(*) FROM tenants WHERE busy_operation IS NOT NULL"),
 $s->sql("UPDATE tenants SET busy_operation = NULL, busy_token = NULL, "
     . "busy_since = NULL WHERE id = $id{undep}");
 backdate("$TENANTS/fresh-ghost");
-($rc, $out, $err) = ctl('tenant', 'delete', 'misarch', '--yes');
+($rc, $out, $err) = $s->tenantctl('tenant', 'delete', 'misarch', '--yes');
 is $rc, 0, 'the tenant with the lost archive is deleted' or diag $err;
 $s->give_to_service($TENANTS, $ARCHIVE);
-($rc, $out, $err) = ctl('fsck', '--repair', '--json');
+($rc, $out, $err) = $s->tenantctl('fsck', '--repair', '--json');
 is $rc, 0, 'fsck --repair --json fixing all that is left: exit 0'
     or diag $out, $err;
 $doc = eval { $JSON->decode($out) };
@@ -349,7 +328,7 @@ is_deeply(\%got, { 'fresh-ghost' => ['orphan folder', JSON::PP::true()],
 is $doc->{repaired}, 2, '... "repaired": 2';
 ok -f "$TENANTS/undep/public/index.html", '... the frontend is deployed';
 
-($rc, $out, $err) = ctl('fsck');
+($rc, $out, $err) = $s->tenantctl('fsck');
 is $rc, 0, 'a last fsck: exit 0' or diag $out, $err;
 is $out, "checked " . ($count - 1) . " tenants: clean\n", '... clean';
 ok -d "$TENANTS/.staging-young-0123456789abcdef",
@@ -364,11 +343,11 @@ spew("$public/logo.webp", "just written\n");
 spew("$public/logo-notes.txt", "the tenant's own file\n");
 backdate("$public/$_") for qw(logo.gif .pending-logo.png logo-notes.txt);
 $s->give_to_service($public);
-($rc, $out, $err) = ctl('fsck');
+($rc, $out, $err) = $s->tenantctl('fsck');
 is $rc, 1, 'stray logos: fsck exit 1' or diag $out, $err;
 like $out, qr/^tenant $id{undep} undep: stray logo: 2 logo file\(s\) in public\/ that are not the tenant's logo, e\.g\. \S+ \(an update that did not finish\)$/m,
     '... both old ones are reported, the young one and the tenant\'s own file not';
-($rc, $out, $err) = ctl('fsck', '--repair');
+($rc, $out, $err) = $s->tenantctl('fsck', '--repair');
 is $rc, 0, 'fsck --repair removes them: exit 0' or diag $out, $err;
 like $out, qr/^tenant $id{undep} undep: stray logo: 2 stray logo file\(s\) removed \[repaired\]$/m,
     '... and says so';

@@ -12,17 +12,10 @@ use warnings;
 
 use Test::More;
 
+use TestUtil qw(which);
+
 my $SRCDIR = $ENV{TENANTD_SRCDIR} // '.';
 my @PAGES = map { "$SRCDIR/doc/$_" } qw(tenantd.8 tenantctl.8 tenantd.conf.5);
-
-# Finds `program` on PATH; returns its path or undef.
-sub which {
-	my ($program) = @_;
-	for my $dir (split /:/, $ENV{PATH} // '') {
-		return "$dir/$program" if -x "$dir/$program";
-	}
-	return undef;
-}
 
 # Runs a command with the output to /dev/null; returns (exit status, stderr).
 sub run_quiet {

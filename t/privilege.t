@@ -23,21 +23,14 @@ my $s = TenantdStack->new(nginx => 0, tenantd => 0,
     conf => { job_runners => 1 });
 $s->start;
 
-sub slurp {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or return '';
-	local $/;
-	return <$fh>;
-}
-
 sub status_field {
 	my ($pid, $field) = @_;
-	return ((slurp("/proc/$pid/status") =~ /^\Q$field\E:\s*(\S+)/m)[0]) // '';
+	return ((TenantdStack->slurp("/proc/$pid/status") =~ /^\Q$field\E:\s*(\S+)/m)[0]) // '';
 }
 
 # --- root without `user` ---------------------------------------------------
 
-my $conf = slurp($s->conf_path);
+my $conf = TenantdStack->slurp($s->conf_path);
 my $rootish = $s->run_dir . '/root.conf';
 open(my $fh, '>', $rootish) or die "$rootish: $!";
 print $fh $conf =~ s/^user = .*\n//mr;
@@ -76,7 +69,7 @@ for my $child (@children) {
 is(status_field($master, 'NoNewPrivs'), '1',
     'no_new_privs is set: nothing it runs can regain privileges');
 
-my $log = slurp($s->log_path('tenantd'));
+my $log = TenantdStack->slurp($s->log_path('tenantd'));
 SKIP: {
 	skip 'this kernel cannot confine writes (Landlock)', 1
 	    if $log =~ /writes are not confined/;

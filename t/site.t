@@ -26,6 +26,7 @@ use JSON::PP ();
 use Test::More;
 
 use TenantdStack;
+use BrowserTap qw(browser_missing replay_browser_tap);
 
 my $tree = abs_path(dirname(__FILE__) . '/..');
 my $srcdir = abs_path($ENV{TENANTD_SRCDIR} // $tree);
@@ -65,68 +66,14 @@ my $LOGO = make_png(64, sub {
 
 # --- the browser, if there is one -----------------------------------------------
 
-sub find_node {
-	for my $dir (split /:/, $ENV{PATH} // '') {
-		return "$dir/node" if length $dir && -x "$dir/node";
-	}
-	return undef;
-}
-
-my $node = find_node();
-my @missing;
-push @missing, 'node (install nodejs)' unless defined $node;
-push @missing, "$chromium (install chromium)" unless -x $chromium;
-push @missing, "$srcdir/node_modules/playwright-core (run npm ci in $srcdir)"
-    unless -f "$srcdir/node_modules/playwright-core/package.json";
-my $browser_missing = @missing ? 'the browser test needs '
-    . join(', ', @missing) : undef;
-
-# Undoes tap.mjs's escaping of '#' and '\' in descriptions.
-sub unescape {
-	my ($text) = @_;
-	$text =~ s/\\([\\#])/$1/g;
-	return $text;
-}
+my $browser_missing = browser_missing($srcdir, $chromium);
 
 # Runs t/browser/site.mjs with `env` and replays its TAP as tests of the
 # current (sub)test.
 sub run_browser {
 	my (%env) = @_;
 	local @ENV{keys %env} = values %env;
-	my $builder = Test::More->builder;
-	my ($plan, $seen, $failed, $after_failure) = (undef, 0, 0, 0);
-	open(my $tap, '-|', $node, $script)
-	    or return fail("cannot run $node $script: $!");
-	while (my $line = <$tap>) {
-		chomp $line;
-		if ($line =~ /^(not )?ok \d+(?: - (.*))?$/) {
-			my ($not, $rest) = ($1, $2 // '');
-			$seen++;
-			if ($rest =~ /^(.*?)\s+# SKIP\s*(.*)$/i) {
-				$builder->skip(unescape($2) . ' (' . unescape($1) . ')');
-				$after_failure = 0;
-				next;
-			}
-			ok(!$not, unescape($rest));
-			$failed++ if $not;
-			$after_failure = $not ? 1 : 0;
-		} elsif ($line =~ /^1\.\.(\d+)$/) {
-			$plan = $1;
-		} elsif ($line =~ /^Bail out!\s*(.*)$/) {
-			fail("browser test bailed out: $1");
-		} elsif ($line =~ /^#\s?(.*)$/) {
-			$after_failure ? diag($1) : note($1);
-		} else {
-			note("browser test printed: $line");
-		}
-	}
-	close $tap;
-	my ($exit, $signal) = ($? >> 8, $? & 127);
-	ok(defined $plan && $plan == $seen && $seen > 0,
-	    "the browser test ran its whole plan ($seen of "
-	    . ($plan // 'no plan') . ')');
-	ok($signal == 0 && ($exit == 0 || $failed > 0),
-	    "the browser test program ended normally (exit $exit, signal $signal)");
+	my $failed = replay_browser_tap($script);
 	diag("screenshots: $env{TENANTD_ARTIFACTS_DIR}") if $failed;
 }
 

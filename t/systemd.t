@@ -15,34 +15,11 @@ use warnings;
 use File::Path qw(make_path remove_tree);
 use Test::More;
 
+use TestUtil qw(slurp spew which);
+
 my $SRCDIR = $ENV{TENANTD_SRCDIR} // '.';
 my $BUILDDIR = $ENV{TENANTD_BUILDDIR} // '.';
 my @UNITS = qw(tenantd.socket tenantd.service tenantd-worker.service);
-
-# Finds `program` on PATH; returns its path or undef.
-sub which {
-	my ($program) = @_;
-	for my $dir (split /:/, $ENV{PATH} // '') {
-		return "$dir/$program" if -x "$dir/$program";
-	}
-	return undef;
-}
-
-# Reads a whole file; dies when it cannot.
-sub slurp {
-	my ($path) = @_;
-	open my $fh, '<', $path or die "$path: $!";
-	local $/;
-	return scalar <$fh>;
-}
-
-# Writes `text` to `path`; dies when it cannot.
-sub spew {
-	my ($path, $text) = @_;
-	open my $fh, '>', $path or die "$path: $!";
-	print {$fh} $text or die "$path: $!";
-	close $fh or die "$path: $!";
-}
 
 # Runs a command; returns (exit status, standard output and error together).
 sub run_command {

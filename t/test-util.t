@@ -2,7 +2,9 @@
 # test-util.t - the helpers of t/lib/TestUtil.pm the other tests rely on.
 #
 # wait_until() returns the first true value of its check and gives up
-# after its bound, slurp() and spew() round-trip bytes, and freeze_dir()
+# after its bound, slurp() and spew() round-trip bytes, which() finds an
+# executable on $PATH, concurrently() runs its calls at once and returns
+# their answers in order, and freeze_dir()
 # makes a directory unwritable for root by each of its two ways (chattr +i
 # and a read-only bind mount, each forced in turn) and thaw_dir() undoes it.
 
@@ -15,7 +17,7 @@ use Time::HiRes qw(time);
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use TestUtil qw(wait_until slurp spew freeze_dir thaw_dir);
+use TestUtil qw(wait_until slurp spew which concurrently freeze_dir thaw_dir);
 
 my $dir = tempdir('test-util-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
@@ -42,6 +44,34 @@ spew("$dir/empty", '');
 is(slurp("$dir/empty"), '', 'an empty file slurps as ""');
 is(slurp("$dir/missing"), undef, 'a missing file slurps as undef');
 ok(!eval { spew("$dir/missing/x", 'x'); 1 }, 'spew dies when it cannot write');
+
+# --- which ---------------------------------------------------------------------
+
+mkdir "$dir/bin1" or die "$dir/bin1: $!";
+mkdir "$dir/bin2" or die "$dir/bin2: $!";
+spew("$dir/bin1/plain", '');
+spew("$dir/bin2/plain", "#!/bin/sh\n");
+chmod 0755, "$dir/bin2/plain" or die "chmod: $!";
+{
+	local $ENV{PATH} = "$dir/bin1::$dir/bin2";
+	is(which('plain'), "$dir/bin2/plain",
+	    'which skips a file that is not executable and an empty entry');
+	is(which('absent'), undef, 'which: undef for a program on no directory');
+}
+
+# --- concurrently ---------------------------------------------------------------
+
+# Each child waits for all of them to have started before it answers, so
+# the answers only come back if the calls really overlap.
+my @answers = concurrently(4, sub {
+	my ($i) = @_;
+	spew("$dir/started-$i", '');
+	my $all = wait_until(sub { 4 == grep { -e "$dir/started-$_" } 1 .. 4 }, 10, 0.01);
+	die "alone\n" if $i == 3;
+	return $all ? "call $i" : "call $i alone";
+});
+is_deeply(\@answers, ['call 1', 'call 2', "error alone\n", 'call 4'],
+    'concurrently runs the calls at once and returns their answers in order, a death as "error ..."');
 
 # --- freeze_dir, each way ------------------------------------------------------
 

@@ -25,6 +25,9 @@ package FastCGIClient;
 # stderr, app_status, protocol_status}.  Every wait is bounded by `timeout`
 # (10 s by default); a timeout dies with a message saying what was awaited.
 # Only core Perl modules are used.
+#
+# TenantdStack builds its straight-to-the-socket requests with the same
+# pieces: encode_params(), record(), records() and take_records().
 
 use strict;
 use warnings;
@@ -48,6 +51,7 @@ use constant {
 	FCGI_STDOUT => 6,
 	FCGI_STDERR => 7,
 	FCGI_RESPONDER => 1,
+	FCGI_AUTHORIZER => 2,
 	FCGI_MAX_CONTENT => 65535,
 	REQUEST_ID => 1,
 };
@@ -132,15 +136,10 @@ sub begin {
 
 	my $conn = FastCGIClient::Connection->_new($self->connect,
 	    $self->{timeout});
-	my $encoded = '';
-	for my $name (sort keys %params) {
-		my $value = $params{$name} // '';
-		$encoded .= _length($name) . _length($value) . $name . $value;
-	}
-	$conn->_send(_record(FCGI_BEGIN_REQUEST,
+	$conn->_send(record(FCGI_BEGIN_REQUEST,
 	    pack('nCx5', FCGI_RESPONDER, 0)));
-	$conn->_send(_records(FCGI_PARAMS, $encoded));
-	$conn->_send(_record(FCGI_PARAMS, ''));
+	$conn->_send(records(FCGI_PARAMS, encode_params(\%params)));
+	$conn->_send(record(FCGI_PARAMS, ''));
 	return $conn;
 }
 
@@ -151,9 +150,21 @@ sub _length {
 	return $n < 128 ? pack('C', $n) : pack('N', $n | 0x80000000);
 }
 
+# The FCGI_PARAMS content of `params` ({NAME => value}, undef as ''), in
+# name order.
+sub encode_params {
+	my ($params) = @_;
+	my $encoded = '';
+	for my $name (sort keys %$params) {
+		my $value = $params->{$name} // '';
+		$encoded .= _length($name) . _length($value) . $name . $value;
+	}
+	return $encoded;
+}
+
 # One record of `type` (content at most FCGI_MAX_CONTENT bytes), padded to
 # a multiple of 8.
-sub _record {
+sub record {
 	my ($type, $content) = @_;
 	my $padding = (8 - length($content) % 8) % 8;
 	return pack('CCnnCC', FCGI_VERSION, $type, REQUEST_ID,
@@ -161,15 +172,40 @@ sub _record {
 }
 
 # `content` split into as many records as it needs (none when empty).
-sub _records {
+sub records {
 	my ($type, $content) = @_;
 	my $out = '';
 	for (my $offset = 0; $offset < length $content;
 	    $offset += FCGI_MAX_CONTENT) {
-		$out .= _record($type, substr($content, $offset,
+		$out .= record($type, substr($content, $offset,
 		    FCGI_MAX_CONTENT));
 	}
 	return $out;
+}
+
+# Takes the whole records off the front of the server's bytes in scalar
+# reference `raw`, up to and with END_REQUEST: STDOUT and STDERR content
+# is appended to $out->{stdout} and $out->{stderr}, END_REQUEST sets
+# $out->{app_status} and $out->{protocol_status}.  Returns true once
+# END_REQUEST came; a record not whole yet stays in `raw`.
+sub take_records {
+	my ($raw, $out) = @_;
+	while (length($$raw) >= 8) {
+		my (undef, $type, undef, $length, $padding) = unpack('CCnnC', $$raw);
+		last if length($$raw) < 8 + $length + $padding;
+		my $content = substr($$raw, 8, $length);
+		substr($$raw, 0, 8 + $length + $padding) = '';
+		if ($type == FCGI_STDOUT) {
+			$out->{stdout} .= $content;
+		} elsif ($type == FCGI_STDERR) {
+			$out->{stderr} .= $content;
+		} elsif ($type == FCGI_END_REQUEST) {
+			($out->{app_status}, $out->{protocol_status}) =
+			    unpack('NC', $content);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 package FastCGIClient::Connection;
@@ -189,7 +225,7 @@ sub _new {
 # Sends part of the request body.
 sub send_stdin {
 	my ($self, $data) = @_;
-	$self->_send(FastCGIClient::_records(FastCGIClient::FCGI_STDIN, $data))
+	$self->_send(FastCGIClient::records(FastCGIClient::FCGI_STDIN, $data))
 	    if length $data;
 	return $self;
 }
@@ -197,7 +233,7 @@ sub send_stdin {
 # Ends the request body (an empty STDIN record).
 sub end_stdin {
 	my ($self) = @_;
-	$self->_send(FastCGIClient::_record(FastCGIClient::FCGI_STDIN, ''));
+	$self->_send(FastCGIClient::record(FastCGIClient::FCGI_STDIN, ''));
 	return $self;
 }
 
@@ -228,29 +264,12 @@ sub response {
 	my ($self) = @_;
 	my $select = IO::Select->new($self->{socket});
 	my $deadline = time + $self->{timeout};
-	my ($raw, $stdout, $stderr) = ('', '', '');
-	my ($app_status, $protocol_status);
-	while (!defined $app_status) {
-		while (length($raw) >= 8) {
-			my (undef, $type, undef, $length, $padding) =
-			    unpack('CCnnC', $raw);
-			last if length($raw) < 8 + $length + $padding;
-			my $content = substr($raw, 8, $length);
-			substr($raw, 0, 8 + $length + $padding) = '';
-			if ($type == FastCGIClient::FCGI_STDOUT) {
-				$stdout .= $content;
-			} elsif ($type == FastCGIClient::FCGI_STDERR) {
-				$stderr .= $content;
-			} elsif ($type == FastCGIClient::FCGI_END_REQUEST) {
-				($app_status, $protocol_status) =
-				    unpack('NC', $content);
-				last;
-			}
-		}
-		last if defined $app_status;
+	my $raw = '';
+	my %out = (stdout => '', stderr => '');
+	while (!FastCGIClient::take_records(\$raw, \%out)) {
 		my $left = $deadline - time;
 		die "FastCGIClient: timed out waiting for the response (got "
-		    . length($stdout) . " bytes of output)\n" if $left <= 0;
+		    . length($out{stdout}) . " bytes of output)\n" if $left <= 0;
 		next unless $select->can_read($left);
 		my $n = sysread($self->{socket}, my $chunk, 65536);
 		if (!defined $n) {
@@ -258,12 +277,12 @@ sub response {
 			die "FastCGIClient: read: $!\n";
 		}
 		die "FastCGIClient: the server closed the connection before "
-		    . "END_REQUEST (got " . length($stdout) . " bytes)\n"
+		    . "END_REQUEST (got " . length($out{stdout}) . " bytes)\n"
 		    if $n == 0;
 		$raw .= $chunk;
 	}
 	close $self->{socket};
-	return _parse($stdout, $stderr, $app_status, $protocol_status);
+	return _parse(@out{qw(stdout stderr app_status protocol_status)});
 }
 
 # Splits the CGI-style output into status, headers and body.

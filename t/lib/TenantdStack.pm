@@ -56,6 +56,9 @@ use Scalar::Util qw(weaken);
 use Socket qw(SOCK_STREAM);
 use Time::HiRes qw(time sleep);
 
+use FastCGIClient ();
+use TestUtil qw(spew);
+
 our $VERSION = '1';
 
 my $MARIADB_START_TIMEOUT = 30;
@@ -309,7 +312,7 @@ sub _ensure_mariadb_template {
 	my $version = _mariadbd_version();
 	my $lock = _lock("$self->{var}/mariadb-template.lock", LOCK_EX);
 	my $stamp = "$template/.tenantd-template";
-	if (-d $template && -f $stamp && _slurp($stamp) eq $version) {
+	if (-d $template && -f $stamp && TenantdStack->slurp($stamp) eq $version) {
 		close $lock;
 		return;
 	}
@@ -328,7 +331,7 @@ sub _ensure_mariadb_template {
 		close $lock;
 		die "mariadb-install-db failed (exit $status):\n" . _tail($log, 30);
 	}
-	_spew($stamp =~ s/^\Q$template\E/$building/r, $version);
+	spew($stamp =~ s/^\Q$template\E/$building/r, $version);
 	rename $building, $template
 	    or die "rename $building -> $template: $!\n";
 	close $lock;
@@ -436,6 +439,27 @@ sub sql {
 	return @rows;
 }
 
+# The first column of the first row `statement` returns, or undef when
+# it returns no row.
+sub sql_value {
+	my ($self, $statement) = @_;
+	my @rows = $self->sql($statement);
+	return @rows ? $rows[0][0] : undef;
+}
+
+# How many rows of table tenants match the SQL condition `where`.
+sub tenant_count {
+	my ($self, $where) = @_;
+	return $self->sql_value("SELECT COUNT(*) FROM tenants WHERE $where");
+}
+
+# The decoded config.json of tenant `subdomain` (undef when missing or
+# invalid).
+sub tenant_config {
+	my ($self, $subdomain) = @_;
+	return $self->read_json_file($self->tenants_dir . "/$subdomain/config.json");
+}
+
 sub _unescape_batch {
 	my ($value) = @_;
 	my %map = (n => "\n", t => "\t", 0 => "\0", '\\' => '\\');
@@ -469,7 +493,7 @@ sub _write_conf {
 		next unless defined $conf{$key};
 		$text .= "$key = $conf{$key}\n";
 	}
-	_spew($self->conf_path, $text);
+	spew($self->conf_path, $text);
 	# As installed: root's, readable by the service user's group so
 	# that SIGHUP can re-read it.
 	if (defined $self->{service_gid}) {
@@ -553,7 +577,7 @@ sub start_nginx {
 	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
 	    MODULE_BACKEND => 'http://127.0.0.1:' . $self->module_backend_port,
 	    MAX_BODY => $self->{nginx_max_body} // '64m');
-	_spew("$run/tenantd-servers.conf", $template);
+	spew("$run/tenantd-servers.conf", $template);
 	# Run by root, nginx's workers run as tenantd's unprivileged user; the
 	# master opens the logs and hands the temp directories to that user.
 	my $user = '';
@@ -562,7 +586,7 @@ sub start_nginx {
 		    // die "no group $self->{service_gid}\n";
 		$user = "user $self->{conf}{user} $group;\n";
 	}
-	_spew("$run/nginx.conf", <<"EOF");
+	spew("$run/nginx.conf", <<"EOF");
 # written by t/lib/TenantdStack.pm: the global part around etc/nginx/tenantd.conf.in
 daemon off;
 ${user}worker_processes 1;
@@ -639,7 +663,7 @@ sub stop_frontend {
 # `values` and dies when one is left over outside a comment.
 sub _render_template {
 	my ($path, %values) = @_;
-	my $text = _slurp($path);
+	my $text = TenantdStack->slurp($path);
 	$text =~ s/\@([A-Z_]+)\@/$values{$1} \/\/ "\@$1\@"/ge;
 	for my $line (split /\n/, $text) {
 		die "unknown placeholder in $path: $line\n"
@@ -675,7 +699,7 @@ sub start_lighttpd {
 	    LIGHTTPD_DIR => "$self->{srcdir}/etc/lighttpd",
 	    MODULE_BACKEND_HOST => '127.0.0.1',
 	    MODULE_BACKEND_PORT => $self->module_backend_port);
-	_spew("$run/tenantd-lighttpd.conf", $template);
+	spew("$run/tenantd-lighttpd.conf", $template);
 	make_path("$run/lighttpd");
 	# Run by root, lighttpd drops to tenantd's unprivileged user once it
 	# has bound the port and opened its log, and keeps its uploads where
@@ -689,7 +713,7 @@ sub start_lighttpd {
 		chown $self->{service_uid}, $self->{service_gid}, "$run/lighttpd"
 		    or die "chown $run/lighttpd: $!\n";
 	}
-	_spew("$run/lighttpd.conf", <<"EOF");
+	spew("$run/lighttpd.conf", <<"EOF");
 # written by t/lib/TenantdStack.pm: the global part around etc/lighttpd/tenantd.conf.in
 ${user}server.errorlog = "$run/lighttpd-error.log"
 server.upload-dirs = ( "$run/lighttpd" )
@@ -747,7 +771,7 @@ sub start_module_backend {
 	die "module backend already running\n" if $self->{pids}{module_backend};
 	my $port = $self->module_backend_port;
 	my $log = $self->log_path('module-backend');
-	_spew($log, '');
+	spew($log, '');
 	$self->{pids}{module_backend} = _spawn([$^X,
 	    "$self->{srcdir}/t/lib/module-backend.pl", $port, $log],
 	    stdout => "$self->{run}/module-backend.out",
@@ -772,7 +796,7 @@ sub start_module_backend {
 sub module_backend_hits {
 	my ($self) = @_;
 	my @hits;
-	for my $line (split /\n/, _slurp($self->log_path('module-backend'))) {
+	for my $line (split /\n/, TenantdStack->slurp($self->log_path('module-backend'))) {
 		my $hit = eval { $JSON->decode($line) } or next;
 		push @hits, $hit;
 	}
@@ -793,7 +817,7 @@ sub worker_pids {
 sub runner_pids {
 	my ($self) = @_;
 	return grep {
-		my $comm = _slurp("/proc/$_/comm");
+		my $comm = TenantdStack->slurp("/proc/$_/comm");
 		chomp $comm;
 		$comm eq 'tenantd-runner';
 	} $self->_master_children;
@@ -1074,34 +1098,6 @@ sub header_values {
 
 # --- a minimal FastCGI client (used when there is no nginx) ----------------
 
-my $FCGI_BEGIN_REQUEST = 1;
-my $FCGI_END_REQUEST = 3;
-my $FCGI_PARAMS = 4;
-my $FCGI_STDIN = 5;
-my $FCGI_STDOUT = 6;
-my $FCGI_STDERR = 7;
-my $FCGI_RESPONDER = 1;
-my $FCGI_AUTHORIZER = 2;
-
-sub _fcgi_record {
-	my ($type, $content) = @_;
-	my $out = '';
-	my $offset = 0;
-	do {
-		my $chunk = substr($content, $offset, 65535);
-		$offset += length $chunk;
-		my $padding = (8 - length($chunk) % 8) % 8;
-		$out .= pack('CCnnCC', 1, $type, 1, length $chunk, $padding, 0)
-		    . $chunk . ("\0" x $padding);
-	} while ($offset < length $content);
-	return $out;
-}
-
-sub _fcgi_length {
-	my ($n) = @_;
-	return $n < 128 ? pack('C', $n) : pack('N', $n | 0x80000000);
-}
-
 # Sends one FastCGI request in the Authorizer role straight to tenantd's
 # socket, the way lighttpd's mod_fastcgi "mode" => "authorizer" does: no
 # body, no CONTENT_LENGTH and no TENANT_SUBDOMAIN.  `headers` become HTTP_*
@@ -1163,18 +1159,15 @@ sub fastcgi_request_bytes {
 		(my $key = uc "HTTP_$name") =~ s/-/_/g;
 		$params{$key} = $headers->{$name};
 	}
-	my $encoded = '';
-	for my $name (sort keys %params) {
-		my $value = "$params{$name}";
-		$encoded .= _fcgi_length(length $name) . _fcgi_length(length $value)
-		    . $name . $value;
-	}
-	my $request = _fcgi_record($FCGI_BEGIN_REQUEST,
-	    pack('nCx5', $authorizer ? $FCGI_AUTHORIZER : $FCGI_RESPONDER, 0))
-	    . _fcgi_record($FCGI_PARAMS, $encoded) . _fcgi_record($FCGI_PARAMS, '');
-	$request .= _fcgi_record($FCGI_STDIN, $body) if length $body;
-	$request .= _fcgi_record($FCGI_STDIN, '');
-	return $request;
+	my $role_code = $authorizer ? FastCGIClient::FCGI_AUTHORIZER
+	    : FastCGIClient::FCGI_RESPONDER;
+	return FastCGIClient::record(FastCGIClient::FCGI_BEGIN_REQUEST,
+	    pack('nCx5', $role_code, 0))
+	    . FastCGIClient::records(FastCGIClient::FCGI_PARAMS,
+	    FastCGIClient::encode_params(\%params))
+	    . FastCGIClient::record(FastCGIClient::FCGI_PARAMS, '')
+	    . FastCGIClient::records(FastCGIClient::FCGI_STDIN, $body)
+	    . FastCGIClient::record(FastCGIClient::FCGI_STDIN, '');
 }
 
 # Parses what a FastCGI application answered to a `method` request (all
@@ -1182,18 +1175,10 @@ sub fastcgi_request_bytes {
 # request().
 sub _fastcgi_parse_response {
 	my ($raw, $method) = @_;
-	my ($stdout, $stderr, $ended) = ('', '', 0);
-	while (length($raw) >= 8) {
-		my (undef, $type, undef, $length, $padding) =
-		    unpack('CCnnC', $raw);
-		last if length($raw) < 8 + $length + $padding;
-		my $content = substr($raw, 8, $length);
-		substr($raw, 0, 8 + $length + $padding) = '';
-		$stdout .= $content if $type == $FCGI_STDOUT;
-		$stderr .= $content if $type == $FCGI_STDERR;
-		$ended = 1 if $type == $FCGI_END_REQUEST;
-	}
-	die "FastCGI response without END_REQUEST\n" unless $ended;
+	my %out = (stdout => '', stderr => '');
+	FastCGIClient::take_records(\$raw, \%out)
+	    or die "FastCGI response without END_REQUEST\n";
+	my ($stdout, $stderr) = @out{qw(stdout stderr)};
 	my $end = index($stdout, "\r\n\r\n");
 	my $split = 4;
 	if ($end < 0) {
@@ -1243,7 +1228,28 @@ sub is_error {
 sub read_json_file {
 	my ($class_or_self, $path) = @_;
 	return undef unless -f $path;
-	return eval { $JSON->decode(_slurp($path)) };
+	return eval { $JSON->decode(TenantdStack->slurp($path)) };
+}
+
+# The entries of the manifest at `path` (what `tenantctl manifest` writes
+# and www/template.manifest holds), in order, each as { sha256 =>, size =>,
+# path => }; dies when the file cannot be read or its header is not the
+# one of this manifest format.
+sub manifest_entries {
+	my ($class_or_self, $path) = @_;
+	open(my $fh, '<', $path) or die "$path: $!";
+	my $header = <$fh> // '';
+	die "$path: bad manifest header\n"
+	    unless $header eq "# tenantd template manifest 1\n";
+	my @entries;
+	while (my $line = <$fh>) {
+		next if $line =~ /^#/;
+		chomp $line;
+		my ($sha, $size, $file) = split / /, $line, 3;
+		push @entries, { sha256 => $sha, size => $size, path => $file };
+	}
+	close $fh;
+	return @entries;
 }
 
 # --- stop -----------------------------------------------------------------
@@ -1286,7 +1292,7 @@ my $SANITIZER_REPORTS = 0;
 sub _check_sanitizer_reports {
 	my ($self) = @_;
 	return unless $self->{run};
-	my $log = _slurp($self->log_path('tenantd'));
+	my $log = TenantdStack->slurp($self->log_path('tenantd'));
 	my @reports = $log =~ /^(.*(?:==\d+==ERROR: \w+Sanitizer|runtime error: ).*)$/mg;
 	return unless @reports;
 	$SANITIZER_REPORTS += @reports;
@@ -1503,8 +1509,8 @@ sub _run_captured {
 		$status = _wait_pid($pid, 10) // 9;
 	}
 	my $exit = $status & 127 ? 128 + ($status & 127) : $status >> 8;
-	my $out = defined $out_fh ? _slurp($out_path) : '';
-	my $err = defined $err_fh ? _slurp($err_path) : '';
+	my $out = defined $out_fh ? TenantdStack->slurp($out_path) : '';
+	my $err = defined $err_fh ? TenantdStack->slurp($err_path) : '';
 	unlink $in_path;
 	unlink $out_path if defined $out_fh;
 	unlink $err_path if defined $err_fh;
@@ -1572,31 +1578,19 @@ sub _random_hex {
 	return unpack('H*', $data);
 }
 
-sub _slurp {
-	my ($path) = @_;
-	open(my $fh, '<:raw', $path) or return '';
-	local $/;
-	my $data = <$fh>;
-	close $fh;
-	return $data // '';
-}
-
-sub _spew {
-	my ($path, $data) = @_;
-	open(my $fh, '>:raw', $path) or die "write $path: $!\n";
-	print {$fh} $data or die "write $path: $!\n";
-	close $fh or die "close $path: $!\n";
-}
-
 sub _tail {
 	my ($path, $lines) = @_;
-	my @all = split /\n/, _slurp($path);
+	my @all = split /\n/, TenantdStack->slurp($path);
 	splice @all, 0, @all - $lines if @all > $lines;
 	return join('', map { "  $_\n" } @all);
 }
 
-# Public so tests can read files the stack wrote (config.json ...).
-sub slurp { my ($class_or_self, $path) = @_; _slurp($path) }
+# The bytes of the file at `path`, '' when it cannot be read (TestUtil's
+# slurp() says undef); for files the stack wrote (config.json, logs ...).
+sub slurp {
+	my ($class_or_self, $path) = @_;
+	return TestUtil::slurp($path) // '';
+}
 
 sub json { $JSON }
 

@@ -1,6 +1,9 @@
-# TestUtil - small helpers shared by the Perl tests.
+# TestUtil - small helpers shared by the Perl tests.  A helper a second
+# test needs moves here (or to TenantdStack.pm when it is about the stack,
+# BrowserTap.pm when it is about the browser tests), never into a copy.
 #
-#   use TestUtil qw(wait_until slurp spew freeze_dir thaw_dir);
+#   use TestUtil qw(wait_until slurp spew which concurrently freeze_dir
+#       thaw_dir);
 #
 # Tests wait for a condition, never for a time: wait_until() polls a check
 # with a bound, so a slow machine only makes a test slower, and a wait
@@ -21,7 +24,8 @@ use Exporter qw(import);
 use POSIX ();
 use Time::HiRes ();
 
-our @EXPORT_OK = qw(wait_until slurp spew freeze_dir thaw_dir);
+our @EXPORT_OK = qw(wait_until slurp spew which concurrently freeze_dir
+    thaw_dir);
 
 # How long wait_until() polls when not told, in seconds.
 our $DEFAULT_WAIT = 20;
@@ -57,6 +61,54 @@ sub spew {
 	print {$fh} $data;
 	close $fh or die "$path: $!";
 	return;
+}
+
+# The path of `program` in a directory of $PATH, or undef.
+sub which {
+	my ($program) = @_;
+	for my $dir (split /:/, $ENV{PATH} // '') {
+		return "$dir/$program" if length $dir && -x "$dir/$program";
+	}
+	return undef;
+}
+
+# Runs `count` calls of `request` at once, each in a forked process that
+# gets its index (1 .. count) and returns a short answer string; returns
+# the answers in index order ('error ...' when a call died, 'no answer'
+# when a process wrote nothing).  They start together: each blocks
+# reading the start pipe until the parent, with all of them forked,
+# closes its end.
+sub concurrently {
+	my ($count, $request) = @_;
+	pipe(my $start_reader, my $start_writer) or die "pipe: $!";
+	my @children;
+	for my $i (1 .. $count) {
+		pipe(my $reader, my $writer) or die "pipe: $!";
+		my $pid = fork;
+		die "fork: $!" unless defined $pid;
+		if ($pid == 0) {
+			close $reader;
+			close $start_writer;
+			sysread($start_reader, my $byte, 1);
+			my $answer = eval { $request->($i) } // "error $@";
+			print {$writer} $answer;
+			close $writer;
+			POSIX::_exit(0);
+		}
+		close $writer;
+		push @children, [$pid, $reader];
+	}
+	close $start_writer;
+	close $start_reader;
+	my @answers;
+	for my $child (@children) {
+		my ($pid, $reader) = @$child;
+		local $/;
+		push @answers, scalar(<$reader>) // 'no answer';
+		close $reader;
+		waitpid($pid, 0);
+	}
+	return @answers;
 }
 
 # Directories frozen by this process (path => how), and those bind-mounted
