@@ -272,6 +272,10 @@ $acme = $r->{json};
 
 # A config.json an older tenantd wrote still carries contact_email: health
 # calls it stale, and fsck --repair rewrites it without the address.
+# fsck leaves a tenant alone while a job holds it: wait for the deploy the
+# create queued.
+ok(wait_until(sub { $s->sql_value("SELECT COUNT(*) FROM jobs WHERE tenant_id = $acme->{id} AND status IN ('queued', 'running')") == 0 }, 30),
+    'the deploy the create queued for acme is over');
 my $config_path = "$TENANTS/acme/config.json";
 (my $old_config = TenantdStack->slurp($config_path)) =~
     s/("subdomain": "acme")\n/$1,\n    "contact_email": "admin\@acme.example"\n/

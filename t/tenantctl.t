@@ -268,7 +268,7 @@ ok -f "$tenants/acme/public/index.html", '... and the site deployed, as the API 
 ok -f "$tenants/acme/package.json", '... with package.json';
 is $s->sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $acme->{id} "
     . "AND action = 'tenant.deploy'"), 1, '... recorded in the audit log';
-is sql_value("SELECT GROUP_CONCAT(action, ':', COALESCE(user_id, 'none') "
+is $s->sql_value("SELECT GROUP_CONCAT(action, ':', COALESCE(user_id, 'none') "
     . "ORDER BY id) FROM audit_log WHERE tenant_id = $acme->{id}"),
     'tenant.create:none,tenant.deploy:none',
     '... after the create, both with no user';
