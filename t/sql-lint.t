@@ -24,9 +24,9 @@ my $srcdir = $ENV{TENANTD_SRCDIR} // dirname(dirname(__FILE__));
 # each with the reason it is safe (reviewed: the text is put together only
 # from string literals and '?' parameter markers; every value is bound).
 my %ALLOWED_SQL = (
-	'lib/bulk.c sql.data' => 'multirow_sql() repeats a literal row such as '
-	    . '"(?,?,?)" or "?" between a literal head and tail, once per item; '
-	    . 'values are bound',
+	'lib/bulk.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a literal row '
+	    . 'such as "(?,?,?)" or "?" between a literal head and tail, once per '
+	    . 'item; values are bound',
 	'lib/tenant.c sql' => 'find_one() gets one of two literal SELECTs from '
 	    . 'tenant_find_by_id/_by_subdomain; in_list_sql() writes a literal '
 	    . 'head, "?," per id and a literal tail; the list joins literal '
