@@ -25,7 +25,6 @@
 /* The most modules one multi-row tenant_modules INSERT carries. */
 #define TENANT_MODULES_MAX	256
 
-
 /*
  * Sets up an empty tenant with the defaults of a new one (active, the
  * default colors).  Allocates nothing.

@@ -17,7 +17,6 @@
 /* Longest tenant URL written into the JSON. */
 #define TENANT_URL_MAX		2048
 
-
 /*
  * Writes `format` with its "{subdomain}" replaced by `subdomain` into
  * `out`.  Returns 0, or -1 if memory ran out or the limit was hit.
