@@ -47,6 +47,7 @@
 #include "module.h"
 #include "provision.h"
 #include "service.h"
+#include "sql.h"
 #include "tenant.h"
 #include "tenant_input.h"
 #include "validate.h"
@@ -80,9 +81,6 @@ struct bulk_run {
 	char				*err;
 	size_t				 errlen;
 };
-
-/* The padded sizes of "IN (?,...)" lists. */
-static const size_t in_list_sizes[] = { 10, 50, 200, BULK_CHUNK_MAX };
 
 static void	item_fail(struct bulk_item *item, const char *code,
 		    const char *field, const char *field_message,
@@ -188,42 +186,6 @@ prepare(struct service *svc, struct module_catalog *cat, char *err,
 		return BULK_FAILED;
 	}
 	return BULK_OK;
-}
-
-/*
- * Appends `head`, `rows` copies of `row` separated by commas, and `tail`
- * to `sql`.  Returns 0, or -1 if it would pass the buffer's limit.
- */
-static int
-multirow_sql(struct buf *sql, const char *head, const char *row, size_t rows,
-    const char *tail)
-{
-	size_t	i;
-
-	buf_reset(sql);
-	if (rows == 0 || buf_append_str(sql, head) == -1)
-		return -1;
-	for (i = 0; i < rows; i++) {
-		if ((i > 0 && buf_append_char(sql, ',') == -1) ||
-		    buf_append_str(sql, row) == -1)
-			return -1;
-	}
-	return buf_append_str(sql, tail);
-}
-
-/*
- * The number of markers for an "IN (...)" list of `count` values: the
- * next of in_list_sizes, or `count` itself beyond the largest.
- */
-static size_t
-in_list_slots(size_t count)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(in_list_sizes) / sizeof(in_list_sizes[0]); i++)
-		if (count <= in_list_sizes[i])
-			return in_list_sizes[i];
-	return count;
 }
 
 /* --- validation ---------------------------------------------------------- */
@@ -454,7 +416,7 @@ check_taken(struct bulk_run *run, const size_t *members, size_t count,
 	buf_init(&sql, BULK_SQL_MAX);
 	if (count == 0)
 		return BULK_OK;
-	slots = in_list_slots(count);
+	slots = sql_in_list_slots(count);
 	if ((params = calloc(slots, sizeof(*params))) == NULL) {
 		error_set(run->err, run->errlen, "out of memory");
 		goto out;
@@ -462,7 +424,7 @@ check_taken(struct bulk_run *run, const size_t *members, size_t count,
 	for (i = 0; i < slots; i++)
 		params[i] = db_text(run->r->items[members[i < count ? i :
 		    count - 1]].subdomain);
-	if (multirow_sql(&sql, head, "?", slots, tail) == -1) {
+	if (sql_repeat(&sql, head, "?", slots, tail) == -1) {
 		error_set(run->err, run->errlen, "out of memory");
 		goto out;
 	}
@@ -552,7 +514,7 @@ insert_rows(struct bulk_run *run, const size_t *members, size_t count)
 
 	buf_init(&sql, BULK_SQL_MAX);
 	if ((params = calloc(count * 6, sizeof(*params))) == NULL ||
-	    multirow_sql(&sql, head, row, count, "") == -1)
+	    sql_repeat(&sql, head, row, count, "") == -1)
 		goto out;
 	for (i = 0; i < count; i++) {
 		item = &run->r->items[members[i]];
@@ -591,9 +553,9 @@ select_ids(struct bulk_run *run, const size_t *members, size_t count)
 
 	db_result_init(&res);
 	buf_init(&sql, BULK_SQL_MAX);
-	slots = in_list_slots(count);
+	slots = sql_in_list_slots(count);
 	if ((params = calloc(slots, sizeof(*params))) == NULL ||
-	    multirow_sql(&sql, head, "?", slots, ")") == -1)
+	    sql_repeat(&sql, head, "?", slots, ")") == -1)
 		goto out;
 	for (i = 0; i < slots; i++)
 		params[i] = db_text(run->r->items[members[i < count ? i :
@@ -663,7 +625,7 @@ insert_modules(struct bulk_run *run, const size_t *members, size_t count)
 			    cat->modules[n % cat->count].is_core ||
 			    module_bit_get(item->modules, n % cat->count));
 		}
-		if (multirow_sql(&sql, head, "(?,?,?)", rows, "") == -1 ||
+		if (sql_repeat(&sql, head, "(?,?,?)", rows, "") == -1 ||
 		    db_exec(run->svc->db, sql.data, params, rows * 3, NULL,
 		    NULL) == -1)
 			goto out;
@@ -708,7 +670,7 @@ insert_audit(struct bulk_run *run, const size_t *members, size_t count)
 		rc = 0;
 		goto out;
 	}
-	if (multirow_sql(&sql, head, row, rows, "") == -1)
+	if (sql_repeat(&sql, head, row, rows, "") == -1)
 		goto out;
 	rc = db_exec(run->svc->db, sql.data, params, rows * 3, NULL, NULL);
 out:
@@ -735,7 +697,7 @@ delete_failed_rows(struct bulk_run *run, const int64_t *ids, size_t id_count)
 	if (id_count == 0)
 		return 0;
 	if ((params = calloc(id_count, sizeof(*params))) == NULL ||
-	    multirow_sql(&sql, head, "?", id_count, ")") == -1)
+	    sql_repeat(&sql, head, "?", id_count, ")") == -1)
 		goto out;
 	for (i = 0; i < id_count; i++)
 		params[i] = db_int(ids[i]);
@@ -1511,16 +1473,16 @@ lock_rows(struct db *db, const int64_t *ids, size_t count)
 
 	db_result_init(&res);
 	buf_init(&sql, BULK_SQL_MAX);
-	if ((params = calloc(in_list_slots(BULK_IDS_CHUNK),
+	if ((params = calloc(sql_in_list_slots(BULK_IDS_CHUNK),
 	    sizeof(*params))) == NULL)
 		goto out;
 	for (start = 0; start < count; start += n) {
 		n = count - start < BULK_IDS_CHUNK ? count - start :
 		    BULK_IDS_CHUNK;
-		slots = in_list_slots(n);
+		slots = sql_in_list_slots(n);
 		for (i = 0; i < slots; i++)
 			params[i] = db_int(ids[start + (i < n ? i : n - 1)]);
-		if (multirow_sql(&sql, head, "?", slots, tail) == -1 ||
+		if (sql_repeat(&sql, head, "?", slots, tail) == -1 ||
 		    db_query(db, sql.data, params, slots, &res) == -1)
 			goto out;
 		db_result_release(&res);
@@ -1566,7 +1528,7 @@ write_module_rows(struct db *db, struct tenant *const *tenants, size_t count,
 			params[i * 3 + 1] = db_text(key);
 			params[i * 3 + 2] = db_int(enabled);
 		}
-		if (multirow_sql(&sql, modules_head,
+		if (sql_repeat(&sql, modules_head,
 		    "(?,?,?,UTC_TIMESTAMP())", n, modules_tail) == -1 ||
 		    db_exec(db, sql.data, params, n * 3, NULL, NULL) == -1)
 			goto out;
@@ -1576,7 +1538,7 @@ write_module_rows(struct db *db, struct tenant *const *tenants, size_t count,
 			params[i * 3 + 1] = db_int(tenants[start + i]->id);
 			params[i * 3 + 2] = db_text(detail);
 		}
-		if (multirow_sql(&sql, audit_head,
+		if (sql_repeat(&sql, audit_head,
 		    "(?,?,'tenant.module',?,UTC_TIMESTAMP(6))", n, "") == -1 ||
 		    db_exec(db, sql.data, params, n * 3, NULL, NULL) == -1)
 			goto out;

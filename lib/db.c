@@ -1015,6 +1015,43 @@ db_cell_int(const struct db_result *r, size_t row, size_t col,
 	return value;
 }
 
+/* A cell copied into a new string, NULL for SQL NULL (see db.h).  0/-1. */
+int
+db_cell_dup(const struct db_result *r, size_t row, size_t col, char **out)
+{
+	const char *cell;
+
+	*out = NULL;
+	if ((cell = db_cell(r, row, col)) == NULL)
+		return 0;
+	if ((*out = strdup(cell)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * A cell copied into a fixed array, SQL NULL as `if_null` or a failure
+ * (see db.h).  Returns 0, or -1 with `out` empty.
+ */
+int
+db_cell_copy(const struct db_result *r, size_t row, size_t col, char *out,
+    size_t size, const char *if_null)
+{
+	const char *cell;
+	size_t len;
+
+	if (size == 0)
+		return -1;
+	out[0] = '\0';
+	if ((cell = db_cell(r, row, col)) == NULL && (cell = if_null) == NULL)
+		return -1;
+	len = strlen(cell);
+	if (len >= size)
+		return -1;
+	memcpy(out, cell, len + 1);
+	return 0;
+}
+
 /* Sets up an empty result; allocates nothing. */
 void
 db_result_init(struct db_result *r)

@@ -122,6 +122,25 @@ const char *db_cell(const struct db_result *r, size_t row, size_t col);
 int64_t	db_cell_int(const struct db_result *r, size_t row, size_t col,
 	    int64_t fallback);
 
+/*
+ * Copies a cell into a new string the caller frees: *out is the copy, or
+ * NULL for SQL NULL (and a cell out of range).  Returns 0, or -1 if memory
+ * ran out (*out NULL).
+ */
+int	db_cell_dup(const struct db_result *r, size_t row, size_t col,
+	    char **out);
+
+/*
+ * Copies a cell into the caller's array `out` of `size` bytes (size > 0).
+ * SQL NULL (or a cell out of range) is copied as `if_null`, like the
+ * fallback of db_cell_int(); with `if_null` NULL it is a failure, for a
+ * NOT NULL column.  Text is never cut: a cell that does not fit in `size`
+ * bytes with its NUL is a failure too.  Returns 0, or -1 with `out` set to
+ * "".
+ */
+int	db_cell_copy(const struct db_result *r, size_t row, size_t col,
+	    char *out, size_t size, const char *if_null);
+
 void	db_result_init(struct db_result *r);
 void	db_result_release(struct db_result *r);
 

@@ -1,13 +1,22 @@
 /*
- * tenant.h - tenants and their modules in the database.
+ * tenant.h - tenants and their modules in the database, and their JSON.
  *
- * This file knows the tables tenants and tenant_modules and nothing of
- * folders or HTTP: provision.h combines it with the tenant folder, and the
- * handlers turn its structs into JSON (tenant_to_json()).
+ * These files know the tables tenants and tenant_modules and nothing of
+ * folders or HTTP: provision.h combines them with the tenant folder, and
+ * the handlers answer with tenant_to_json().  Three files implement this
+ * header, each for its own section below:
+ *   tenant.c       one tenant: load, insert, update, modules, delete;
+ *   tenant_list.c  pages of tenants: the API's listing (search, orderings,
+ *                  offset and keyset pages), lists by ids and by id
+ *                  range, and the statistics;
+ *   tenant_json.c  the API's JSON object of a tenant.
+ * tenant.c and tenant_list.c share the row columns through tenant_row.h.
  *
  * Ownership: struct tenant owns its strings and module list;
  * tenant_release() frees them.  Functions that fill a struct tenant expect
- * one initialised with tenant_init() or released.
+ * one initialised with tenant_init() or released.  A struct tenant_list
+ * owns its tenants (tenant_list_release()), a struct tenant_statistics
+ * its module counts (tenant_statistics_release()).
  */
 #ifndef TENANTD_TENANT_H
 #define TENANTD_TENANT_H
@@ -46,6 +55,8 @@ struct tenant {
 	size_t	 module_count;
 };
 
+/* --- one tenant (tenant.c) ----------------------------------------------- */
+
 void	tenant_init(struct tenant *t);
 void	tenant_release(struct tenant *t);
 
@@ -78,6 +89,11 @@ int	tenant_set_module(struct db *db, int64_t tenant_id, const char *key,
 
 /* Deletes the tenant and its module rows.  Returns 1, 0 if absent, or -1. */
 int	tenant_delete(struct db *db, int64_t id);
+
+/* Is module `key` enabled for `t`?  Core modules always are. */
+int	tenant_module_enabled(const struct tenant *t, const char *key);
+
+/* --- pages of tenants (tenant_list.c) ------------------------------------ */
 
 /* Listing with the API's filters. */
 enum tenant_order {
@@ -182,8 +198,7 @@ int	tenant_statistics_load(struct db *db, const struct module_catalog *cat,
 	    struct tenant_statistics *st);
 void	tenant_statistics_release(struct tenant_statistics *st);
 
-/* Is module `key` enabled for `t`?  Core modules always are. */
-int	tenant_module_enabled(const struct tenant *t, const char *key);
+/* --- JSON (tenant_json.c) ------------------------------------------------ */
 
 /*
  * Writes `t` as the API's JSON object.  `tenant_url_format` turns the

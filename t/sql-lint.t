@@ -24,18 +24,19 @@ my $srcdir = $ENV{TENANTD_SRCDIR} // dirname(dirname(__FILE__));
 # each with the reason it is safe (reviewed: the text is put together only
 # from string literals and '?' parameter markers; every value is bound).
 my %ALLOWED_SQL = (
-	'lib/bulk.c sql.data' => 'multirow_sql() repeats a literal row such as '
-	    . '"(?,?,?)" or "?" between a literal head and tail, once per item; '
-	    . 'values are bound',
+	'lib/bulk.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a literal row '
+	    . 'such as "(?,?,?)" or "?" between a literal head and tail, once per '
+	    . 'item; values are bound',
 	'lib/tenant.c sql' => 'find_one() gets one of two literal SELECTs from '
-	    . 'tenant_find_by_id/_by_subdomain; in_list_sql() writes a literal '
-	    . 'head, "?," per id and a literal tail; the list joins literal '
+	    . 'tenant_find_by_id/_by_subdomain',
+	'lib/tenant.c modules_sql.data' => 'sql_repeat() of a literal INSERT '
+	    . 'head and one "(?,?,?)" per module; values are bound',
+	'lib/tenant_list.c sql.data' => 'sql_repeat() of a literal head, one "?" '
+	    . 'per id and a literal tail; the listing joins (sql_join()) literal '
 	    . 'filter fragments and an ORDER BY from the constant tenant_orders '
-	    . 'table (join_sql)',
-	'lib/tenant.c modules_sql' => 'a literal INSERT head followed by one '
-	    . '"(?, ?, ?)" per module; values are bound',
-	'lib/tenant.c count_sql' => 'join_sql() of the same literal filter '
-	    . 'fragments as the list query',
+	    . 'table',
+	'lib/tenant_list.c count_sql.data' => 'sql_join() of the same literal '
+	    . 'filter fragments as the list query',
 	'lib/lifecycle.c op->sql' => 'the literal UPDATE of the constant '
 	    . 'archive_operation or restore_operation',
 );
