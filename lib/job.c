@@ -126,31 +126,6 @@ job_enqueue(struct db *db, const char *kind, int64_t tenant_id,
 	return 0;
 }
 
-/* Copies cell `col` of row 0 into a new string (NULL for SQL NULL).  0/-1. */
-static int
-copy_cell(const struct db_result *r, size_t col, char **out)
-{
-	const char *cell;
-
-	*out = NULL;
-	if ((cell = db_cell(r, 0, col)) == NULL)
-		return 0;
-	if ((*out = strdup(cell)) == NULL)
-		return -1;
-	return 0;
-}
-
-/* Copies cell `col` of row 0 into a fixed buffer ("" for SQL NULL). */
-static void
-copy_cell_fixed(const struct db_result *r, size_t col, char *out,
-    size_t outlen)
-{
-	const char *cell;
-
-	cell = db_cell(r, 0, col);
-	snprintf(out, outlen, "%s", cell != NULL ? cell : "");
-}
-
 /* Turns the status column into the enum.  0, or -1 for an unknown text. */
 static int
 status_parse(const char *text, enum job_status *status)
@@ -189,7 +164,11 @@ job_find(struct db *db, int64_t id, struct job *j)
 		goto out;
 	}
 	j->id = db_cell_int(&r, 0, COL_ID, 0);
-	copy_cell_fixed(&r, COL_KIND, j->kind, sizeof(j->kind));
+	if (db_cell_copy(&r, 0, COL_KIND, j->kind, sizeof(j->kind),
+	    NULL) == -1) {
+		log_error("job %" PRId64 ": no kind", id);
+		goto out;
+	}
 	j->tenant_id = db_cell_int(&r, 0, COL_TENANT_ID, 0);
 	j->created_by = db_cell_int(&r, 0, COL_CREATED_BY, 0);
 	if (status_parse(db_cell(&r, 0, COL_STATUS), &j->status) == -1) {
@@ -198,15 +177,18 @@ job_find(struct db *db, int64_t id, struct job *j)
 	}
 	j->progress = (int)db_cell_int(&r, 0, COL_PROGRESS, 0);
 	j->attempts = (int)db_cell_int(&r, 0, COL_ATTEMPTS, 0);
-	copy_cell_fixed(&r, COL_CREATED_AT, j->created_at,
-	    sizeof(j->created_at));
-	copy_cell_fixed(&r, COL_STARTED_AT, j->started_at,
-	    sizeof(j->started_at));
-	copy_cell_fixed(&r, COL_FINISHED_AT, j->finished_at,
-	    sizeof(j->finished_at));
-	if (copy_cell(&r, COL_PAYLOAD, &j->payload) == -1 ||
-	    copy_cell(&r, COL_RESULT, &j->result) == -1 ||
-	    copy_cell(&r, COL_ERROR, &j->error) == -1) {
+	if (db_cell_copy(&r, 0, COL_CREATED_AT, j->created_at,
+	    sizeof(j->created_at), "") == -1 ||
+	    db_cell_copy(&r, 0, COL_STARTED_AT, j->started_at,
+	    sizeof(j->started_at), "") == -1 ||
+	    db_cell_copy(&r, 0, COL_FINISHED_AT, j->finished_at,
+	    sizeof(j->finished_at), "") == -1) {
+		log_error("job %" PRId64 ": a timestamp does not fit", id);
+		goto out;
+	}
+	if (db_cell_dup(&r, 0, COL_PAYLOAD, &j->payload) == -1 ||
+	    db_cell_dup(&r, 0, COL_RESULT, &j->result) == -1 ||
+	    db_cell_dup(&r, 0, COL_ERROR, &j->error) == -1) {
 		log_error("job %" PRId64 ": out of memory", id);
 		goto out;
 	}

@@ -40,7 +40,7 @@ enum job_status {
 
 struct job {
 	int64_t		 id;
-	char		 kind[32];
+	char		 kind[33];	/* VARCHAR(32) */
 	int64_t		 tenant_id;	/* 0 when none */
 	int64_t		 created_by;	/* the user who asked; 0 when none */
 	char		*payload;	/* JSON text */
