@@ -1,18 +1,24 @@
 /*
- * t/unit/http.c - src/http.c and src/router.c without a running database.
+ * t/unit/http.c - src/http.c, src/http_cache.c and src/router.c without a
+ * running database.
  *
- * Cookies, header lines, the error document and the option lookup are
- * checked directly.  The router is driven through router_dispatch() with a
- * service whose database cannot be reached: unknown paths, wrong methods,
+ * Cookies, header lines, the error document, the option lookup and the
+ * conditional-request helpers (ETag lists, HTTP dates, the 304 decision)
+ * are checked directly.  The router is driven through router_dispatch()
+ * with a service whose database cannot be reached: unknown paths, wrong methods,
  * OPTIONS and the path rules are answered before any database access, and
  * routes that need the database must answer 503 with Retry-After.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "conf.h"
 #include "db.h"
 #include "http.h"
+#include "http_cache.h"
 #include "router.h"
 #include "service.h"
 #include "tap.h"
@@ -194,6 +200,75 @@ test_options(void)
 	http_response_release(&res);
 }
 
+/* src/http_cache.c: ETag lists, HTTP dates and the 304 decision. */
+static void
+test_conditional(void)
+{
+	const char *etag = "\"abc-1-2\"";
+	char date[HTTP_DATE_MAX], encoded[HTTP_ETAG_MAX];
+	struct stat st;
+	time_t t;
+
+	ok(http_etag_matches("\"abc-1-2\"", etag), "the same ETag matches");
+	ok(http_etag_matches("W/\"abc-1-2\"", etag),
+	    "a weak ETag matches (weak comparison)");
+	ok(http_etag_matches("\"x\", \"abc-1-2\"", etag),
+	    "an ETag in a list matches");
+	ok(http_etag_matches("\"x\",W/\"abc-1-2\" ", etag),
+	    "a list without spaces matches");
+	ok(http_etag_matches("*", etag), "'*' matches");
+	ok(http_etag_matches(" * ", etag), "'*' with spaces matches");
+	ok(!http_etag_matches("\"abc-1-3\"", etag), "another ETag does not");
+	ok(!http_etag_matches("\"abc-1-2", etag),
+	    "an unterminated ETag does not");
+	ok(!http_etag_matches("abc-1-2", etag), "an unquoted ETag does not");
+	ok(!http_etag_matches("\"abc\"-1-2\"", etag),
+	    "a tag with junk after its quote does not");
+	ok(!http_etag_matches("", etag), "an empty header does not");
+	ok(!http_etag_matches("*, \"x\"", etag), "'*' in a list is malformed");
+	ok(!http_etag_matches(NULL, etag), "no header does not");
+
+	ok(http_date_format(784111777, date) == 0, "a date formats");
+	is_string(date, "Sun, 06 Nov 1994 08:49:37 GMT",
+	    "  as an RFC 7231 IMF-fixdate");
+	ok(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", &t) == 0 &&
+	    t == 784111777, "an IMF-fixdate parses");
+	ok(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT", &t) == -1,
+	    "the RFC 850 form is ignored");
+	ok(http_date_parse("Sun Nov  6 08:49:37 1994", &t) == -1,
+	    "the asctime form is ignored");
+	ok(http_date_parse("Sun, 06 Nov 1994 08:49:37 UTC", &t) == -1,
+	    "a zone other than GMT is refused");
+	ok(http_date_parse("Sun, 36 Nov 1994 08:49:37 GMT", &t) == -1,
+	    "day 36 is refused");
+	ok(http_date_parse("Sun, 06 Nox 1994 08:49:37 GMT", &t) == -1,
+	    "an unknown month is refused");
+	ok(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT ", &t) == -1,
+	    "trailing bytes are refused");
+
+	ok(http_not_modified(etag, NULL, etag, 100), "If-None-Match match: 304");
+	ok(!http_not_modified("\"x\"", "Sun, 06 Nov 2094 08:49:37 GMT", etag,
+	    100), "If-None-Match decides over If-Modified-Since");
+	ok(http_not_modified(NULL, "Sun, 06 Nov 1994 08:49:37 GMT", etag,
+	    784111777), "not modified since exactly then: 304");
+	ok(!http_not_modified(NULL, "Sun, 06 Nov 1994 08:49:37 GMT", etag,
+	    784111778), "modified a second later: 200");
+	ok(!http_not_modified(NULL, "yesterday", etag, 100),
+	    "an unparsable date: 200");
+	ok(!http_not_modified(NULL, "Sun, 06 Nov 1994 08:49:37 GMT", etag, -1),
+	    "no Last-Modified: If-Modified-Since is ignored");
+	ok(!http_not_modified(NULL, NULL, etag, 100), "no condition: 200");
+
+	memset(&st, 0, sizeof(st));
+	st.st_ino = 0x1234;
+	st.st_size = 0x99;
+	st.st_mtim.tv_sec = 1;
+	st.st_mtim.tv_nsec = 5;
+	http_file_etag(&st, encoded);
+	is_string(encoded, "\"1234-99-3b9aca05\"",
+	    "the asset ETag is inode-size-mtime ns in hex");
+}
+
 static void
 test_router(struct service *svc)
 {
@@ -265,6 +340,7 @@ main(void)
 	test_errors();
 	test_scheme();
 	test_options();
+	test_conditional();
 
 	if (conf_init(&c) == -1) {
 		ok(0, "conf_init");
