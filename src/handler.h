@@ -10,6 +10,7 @@
 #define TENANTD_HANDLER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "router.h"
 
@@ -39,29 +40,9 @@ HANDLER(handle_tenant_update);
 HANDLER(handle_tenant_delete);
 HANDLER(handle_tenant_update_module);
 
-/*
- * handler_tenants.c - answers `status` with tenant `t` as the API's JSON
- * object (the shape of GET /api/tenants/{id}/), filling t->deployed.
- * Returns the status.
- */
-struct tenant;
-int	handler_reply_tenant(struct request_context *ctx,
-	    struct http_response *res, int status, struct tenant *t);
-
 /* handler_lifecycle.c - POST /api/tenants/{id}/archive/ and /restore/ */
 HANDLER(handle_tenant_archive);
 HANDLER(handle_tenant_restore);
-
-/*
- * handler_lifecycle.c - for handlers that change a tenant's folder (PATCH,
- * update_module, deploy_frontend): answers 409 {"code": "archived"} when
- * tenant ctx->id is archived, 503/500 when it cannot be looked up.
- * Returns 0 when the handler may go on (the tenant is active, or unknown,
- * which the handler's own call answers with 404), else the status written
- * to `res`.
- */
-int	handler_tenant_archived(struct request_context *ctx,
-	    struct http_response *res);
 
 /* handler_deploy.c - POST /api/tenants/{id}/deploy_frontend/ */
 HANDLER(handle_tenant_deploy_frontend);
@@ -106,6 +87,27 @@ HANDLER(handle_job_show);
  */
 HANDLER(handle_tenants_bulk_create);
 HANDLER(handle_tenants_bulk_update_modules);
+
+/*
+ * handler_common.c - answers `status` with tenant `t` as the API's JSON
+ * object (the shape of GET /api/tenants/{id}/), filling t->deployed; with
+ * `deploy_job_id` non-NULL the object carries "deploy_job_id" too (null
+ * when *deploy_job_id is 0).  Returns the status.
+ */
+struct tenant;
+int	handler_reply_tenant(struct request_context *ctx,
+	    struct http_response *res, int status, struct tenant *t,
+	    const int64_t *deploy_job_id);
+
+/*
+ * handler_common.c - for handlers that change a tenant's folder (PATCH,
+ * update_module): answers 409 {"code": "archived"} when tenant ctx->id is
+ * archived, 503/500 when it cannot be looked up.  Returns 0 when the
+ * handler may go on (the tenant is active, or unknown, which the
+ * handler's own call answers with 404), else the status written to `res`.
+ */
+int	handler_tenant_archived(struct request_context *ctx,
+	    struct http_response *res);
 
 /*
  * handler_common.c - shared by handlers: answers a provision_status with the matching error

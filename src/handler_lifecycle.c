@@ -2,8 +2,6 @@
  * handler_lifecycle.c - archiving and restoring a tenant:
  *   POST /api/tenants/{id}/archive/   deactivate, folder to archive_dir
  *   POST /api/tenants/{id}/restore/   bring it back
- * and the "archived" refusal other handlers use before they touch a
- * tenant folder that is not there while the tenant is archived.
  *
  * The work, its order of operations and its crash safety are
  * lifecycle.c's; the handlers translate statuses into responses.
@@ -63,7 +61,7 @@ run(struct request_context *ctx, struct http_response *res,
 	if (ls != LIFECYCLE_OK)
 		status = reply_lifecycle_error(res, ls, err);
 	else
-		status = handler_reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 	tenant_release(&tenant);
 	return status;
 }
@@ -88,27 +86,4 @@ HANDLER(handle_tenant_archive)
 HANDLER(handle_tenant_restore)
 {
 	return run(ctx, res, lifecycle_restore);
-}
-
-/*
- * The refusal of handler.h: 409 archived for an archived tenant.  Called
- * by PATCH and update_module before provisioning, which would otherwise
- * fail on the missing folder with a less helpful 500.
- */
-int
-handler_tenant_archived(struct request_context *ctx,
-    struct http_response *res)
-{
-	struct tenant	tenant;
-	int		found, status = 0;
-
-	tenant_init(&tenant);
-	found = tenant_find_by_id(ctx->svc->db, ctx->id, &tenant);
-	if (found == -1)
-		status = handler_db_error(res, ctx->svc->db);
-	else if (found == 1 && !tenant.is_active)
-		status = http_reply_error(res, 409, "archived",
-		    "the tenant is archived; restore the tenant first", NULL);
-	tenant_release(&tenant);
-	return status;
 }

@@ -49,57 +49,6 @@ struct list_params {
 };
 
 /*
- * Answers with tenant `t` as JSON (the shape of tenant_to_json()), loading
- * the module catalog for the module names and t->deployed from the tenant's
- * folder; with `deploy_job_id` non-NULL
- * the object also carries "deploy_job_id" (null when 0).  Returns the
- * status.
- */
-static int
-reply_tenant_object(struct request_context *ctx, struct http_response *res,
-    int status, struct tenant *t, const int64_t *deploy_job_id)
-{
-	struct module_catalog catalog;
-	yajl_gen g = NULL;
-
-	module_catalog_init(&catalog);
-	if (module_catalog_load(&catalog, ctx->svc->db) < 0) {
-		status = handler_db_error(res, ctx->svc->db);
-		goto out;
-	}
-	deploy_state_load(ctx->svc, t);
-	if ((g = json_gen_new()) == NULL ||
-	    yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    tenant_to_json_members(g, t, &catalog,
-	    ctx->svc->conf->tenant_url_format) == -1 ||
-	    (deploy_job_id != NULL && (*deploy_job_id > 0 ?
-	    json_gen_kv_int(g, "deploy_job_id", *deploy_job_id) :
-	    json_gen_kv_null(g, "deploy_job_id")) != yajl_gen_status_ok) ||
-	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
-		status = http_reply_error(res, 500, "internal_error",
-		    "could not build the response", NULL);
-		goto out;
-	}
-	status = http_reply_json(res, status, g);
-out:
-	if (g != NULL)
-		yajl_gen_free(g);
-	module_catalog_release(&catalog);
-	return status;
-}
-
-/*
- * Answers with tenant `t` as JSON.  Shared with the other tenant handlers
- * through handler.h.  Returns the status.
- */
-int
-handler_reply_tenant(struct request_context *ctx, struct http_response *res,
-    int status, struct tenant *t)
-{
-	return reply_tenant_object(ctx, res, status, t, NULL);
-}
-
-/*
  * Reads page, page_size, search, is_active and ordering from the query
  * string.  page_size above the maximum is clamped (SPEC section 9); a value
  * that is not a number, a page below 1 or an unknown ordering is a 400.
@@ -423,7 +372,7 @@ HANDLER(handle_tenants_create)
 	}
 	http_header_add(res, "Location", "/api/tenants/%lld/",
 	    (long long)tenant.id);
-	status = reply_tenant_object(ctx, res, 201, &tenant,
+	status = handler_reply_tenant(ctx, res, 201, &tenant,
 	    in.deploy ? &job_id : NULL);
 out:
 	tenant_release(&tenant);
@@ -444,7 +393,7 @@ HANDLER(handle_tenant_show)
 		status = http_reply_error(res, 404, "not_found",
 		    "tenant not found", NULL);
 	else
-		status = handler_reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 	tenant_release(&tenant);
 	return status;
 }
@@ -473,7 +422,7 @@ HANDLER(handle_tenant_update)
 	if (ps != PROVISION_OK)
 		status = handler_provision_error(res, ps, err);
 	else
-		status = handler_reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 out:
 	tenant_release(&tenant);
 	return status;
@@ -551,7 +500,7 @@ HANDLER(handle_tenant_update_module)
 	if (ps != PROVISION_OK)
 		status = handler_provision_error(res, ps, err);
 	else
-		status = handler_reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 out:
 	tenant_release(&tenant);
 	module_catalog_release(&catalog);
