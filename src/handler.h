@@ -109,13 +109,7 @@ int	handler_reply_tenant(struct request_context *ctx,
 int	handler_tenant_archived(struct request_context *ctx,
 	    struct http_response *res);
 
-/*
- * handler_common.c - shared by handlers: answers a provision_status with the matching error
- * response (404, 409, 400, 503, 500).  Returns the status.
- */
-enum provision_status;
-int	handler_provision_error(struct http_response *res,
-	    enum provision_status status, const char *message);
+/* handler_common.c - shared by handlers. */
 
 /* Answers 503 with Retry-After for a database that is down.  Returns 503. */
 int	handler_db_unavailable(struct http_response *res);
@@ -125,15 +119,14 @@ struct db;
 int	handler_db_error(struct http_response *res, struct db *db);
 
 /*
- * Typed reads of single request fields: 1 present (value set), 0 absent,
- * -1 wrong type or repeated (the reason recorded in `errors`).
+ * Reads a single request field as one string: 1 present (value set), 0
+ * absent, -1 wrong type or repeated (the reason recorded in `errors`).
+ * Booleans are read by http_form_bool() of http.h.
  */
 struct field_errors;
 struct form;
 int	handler_string_field(const struct form *form, const char *name,
 	    const char **value, size_t *len, struct field_errors *errors);
-int	handler_bool_field(const struct form *form, const char *name,
-	    int *value, struct field_errors *errors);
 
 /*
  * Did the request arrive for a tenant site's host rather than the admin

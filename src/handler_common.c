@@ -17,41 +17,11 @@
 #include "http.h"
 #include "json.h"
 #include "module.h"
-#include "provision.h"
 #include "service.h"
+#include "status_http.h"
 #include "tenant.h"
 #include "tenant_input.h"
 #include "validate.h"
-
-/*
- * Answers a failed provisioning call: 404, 409, 400, 503 or 500 with the
- * error document of SPEC section 4.  `message` is the explanation provision.c
- * wrote.  Returns the status.
- */
-int
-handler_provision_error(struct http_response *res, enum provision_status status,
-    const char *message)
-{
-	switch (status) {
-	case PROVISION_NOT_FOUND:
-		return http_reply_error(res, 404, "not_found",
-		    "tenant not found", NULL);
-	case PROVISION_CONFLICT:
-		return http_reply_error(res, 409, "subdomain_taken", message,
-		    NULL);
-	case PROVISION_INVALID:
-		return http_reply_error(res, 400, "validation_failed", message,
-		    NULL);
-	case PROVISION_DB_DOWN:
-		return handler_db_unavailable(res);
-	case PROVISION_BUSY:
-		return http_reply_error(res, 409, "busy", message, NULL);
-	case PROVISION_OK:
-	case PROVISION_FAILED:
-		break;
-	}
-	return http_reply_error(res, 500, "internal_error", message, NULL);
-}
 
 /*
  * Answers 503 while the database cannot be reached.  Retry-After tells
@@ -61,9 +31,7 @@ handler_provision_error(struct http_response *res, enum provision_status status,
 int
 handler_db_unavailable(struct http_response *res)
 {
-	http_header_add(res, "Retry-After", "2");
-	return http_reply_error(res, 503, "database_unavailable",
-	    "the database is unavailable; try again shortly", NULL);
+	return http_reply_status(res, status_http_db_down(), NULL);
 }
 
 /*
@@ -166,30 +134,6 @@ handler_string_field(const struct form *form, const char *name,
 	}
 	*value = field->values[0].data;
 	*len = field->values[0].len;
-	return 1;
-}
-
-/*
- * Reads field `name` as one boolean: a JSON true/false, or form text that
- * parse_bool() accepts.  Returns 1 with *value set, 0 when absent, -1 (with
- * `errors` filled) when it is something else.
- */
-int
-handler_bool_field(const struct form *form, const char *name, int *value,
-    struct field_errors *errors)
-{
-	const struct form_field *field;
-	const struct form_value *v;
-
-	if ((field = form_get(form, name)) == NULL || field->count == 0)
-		return 0;
-	v = &field->values[0];
-	if (field->count > 1 || field->from_array ||
-	    (v->kind != FORM_VALUE_BOOL && v->kind != FORM_VALUE_STRING) ||
-	    strlen(v->data) != v->len || parse_bool(v->data, value) < 0) {
-		field_errors_add(errors, name, "must be true or false");
-		return -1;
-	}
 	return 1;
 }
 

@@ -13,33 +13,8 @@
 #include "http.h"
 #include "lifecycle.h"
 #include "service.h"
+#include "status_http.h"
 #include "tenant.h"
-
-/*
- * Answers a failed archive or restore: 404 not_found, 409 busy, 409
- * conflict, 503, or 500 internal_error with lifecycle.c's message.
- * Returns the status.
- */
-static int
-reply_lifecycle_error(struct http_response *res,
-    enum lifecycle_status status, const char *message)
-{
-	switch (status) {
-	case LIFECYCLE_NOT_FOUND:
-		return http_reply_error(res, 404, "not_found",
-		    "tenant not found", NULL);
-	case LIFECYCLE_BUSY:
-		return http_reply_error(res, 409, "busy", message, NULL);
-	case LIFECYCLE_CONFLICT:
-		return http_reply_error(res, 409, "conflict", message, NULL);
-	case LIFECYCLE_DB_DOWN:
-		return handler_db_unavailable(res);
-	case LIFECYCLE_OK:
-	case LIFECYCLE_FAILED:
-		break;
-	}
-	return http_reply_error(res, 500, "internal_error", message, NULL);
-}
 
 /*
  * Runs `operation` (lifecycle_archive or lifecycle_restore) on tenant
@@ -59,7 +34,7 @@ run(struct request_context *ctx, struct http_response *res,
 	ls = operation(ctx->svc, ctx->id, ctx->user.id, &tenant, err,
 	    sizeof(err));
 	if (ls != LIFECYCLE_OK)
-		status = reply_lifecycle_error(res, ls, err);
+		status = http_reply_status(res, status_http_lifecycle(ls), err);
 	else
 		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 	tenant_release(&tenant);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "bulk.h"
 #include "conf.h"
 #include "cursor.h"
 #include "db.h"
@@ -28,6 +29,7 @@
 #include "module.h"
 #include "provision.h"
 #include "service.h"
+#include "status_http.h"
 #include "tenant.h"
 #include "tenant_input.h"
 #include "validate.h"
@@ -92,9 +94,9 @@ list_params_read(struct list_params *p, const struct form *query,
 		else
 			p->search = v->data;
 	}
+	/* A list filter: empty means any, and the first value counts. */
 	if ((v = form_first(query, "is_active")) != NULL && v->len > 0 &&
-	    (strlen(v->data) != v->len ||
-	    parse_bool(v->data, &p->is_active) < 0))
+	    http_value_bool(v, &p->is_active) < 0)
 		field_errors_add(errors, "is_active", "must be true or false");
 	if ((v = form_first(query, "ordering")) != NULL && v->len > 0) {
 		if (strlen(v->data) != v->len ||
@@ -353,7 +355,8 @@ HANDLER(handle_tenants_create)
 	if ((status = read_tenant_input(ctx, req, res, TENANT_INPUT_CREATE,
 	    &in)) != 0)
 		goto out;
-	if ((status = http_option_bool(req, res, "deploy", &deploy)) > 1)
+	if ((status = http_option_bool(req, res, NULL, "deploy", &deploy,
+	    NULL)) > 1)
 		goto out;
 	if (status == 1)
 		in.deploy = deploy;
@@ -361,7 +364,7 @@ HANDLER(handle_tenants_create)
 	ps = provision_create(ctx->svc, &in, ctx->user.id, &tenant, err,
 	    sizeof(err));
 	if (ps != PROVISION_OK) {
-		status = handler_provision_error(res, ps, err);
+		status = http_reply_status(res, status_http_provision(ps), err);
 		goto out;
 	}
 	if (in.deploy && job_enqueue(ctx->svc->db, "deploy", tenant.id,
@@ -420,7 +423,7 @@ HANDLER(handle_tenant_update)
 	ps = provision_update(ctx->svc, ctx->id, &in, ctx->user.id, &tenant,
 	    err, sizeof(err));
 	if (ps != PROVISION_OK)
-		status = handler_provision_error(res, ps, err);
+		status = http_reply_status(res, status_http_provision(ps), err);
 	else
 		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 out:
@@ -437,7 +440,7 @@ HANDLER(handle_tenant_delete)
 	ps = provision_delete(ctx->svc, ctx->id, ctx->user.id, err,
 	    sizeof(err));
 	if (ps != PROVISION_OK)
-		return handler_provision_error(res, ps, err);
+		return http_reply_status(res, status_http_provision(ps), err);
 	return http_reply_no_content(res);
 }
 
@@ -467,7 +470,7 @@ HANDLER(handle_tenant_update_module)
 	if (handler_string_field(&req->form, "module_key", &key, &key_len,
 	    &errors) == 0)
 		field_errors_add(&errors, "module_key", "this field is required");
-	if ((rc = handler_bool_field(&req->form, "is_enabled", &enabled,
+	if ((rc = http_form_bool(&req->form, "is_enabled", &enabled,
 	    &errors)) == 0)
 		field_errors_add(&errors, "is_enabled", "this field is required");
 	if (errors.count > 0) {
@@ -479,18 +482,16 @@ HANDLER(handle_tenant_update_module)
 		status = handler_db_error(res, ctx->svc->db);
 		goto out;
 	}
+	/* Refused as a bulk module change refuses them. */
 	if (validate_module_key(key, key_len) != NULL ||
 	    (module = module_catalog_find(&catalog, key)) == NULL) {
-		field_errors_add(&errors, "module_key", "unknown module");
-		status = http_reply_error(res, 400, "unknown_module",
-		    "unknown module", &errors);
+		status = http_reply_status(res,
+		    status_http_bulk(BULK_UNKNOWN_MODULE), NULL);
 		goto out;
 	}
 	if (module->is_core && !enabled) {
-		field_errors_add(&errors, "is_enabled",
-		    "core modules are always enabled");
-		status = http_reply_error(res, 400, "core_module",
-		    "a core module cannot be disabled", &errors);
+		status = http_reply_status(res,
+		    status_http_bulk(BULK_CORE_MODULE), NULL);
 		goto out;
 	}
 	if ((status = handler_tenant_archived(ctx, res)) != 0)
@@ -498,7 +499,7 @@ HANDLER(handle_tenant_update_module)
 	ps = provision_set_module(ctx->svc, ctx->id, key, enabled,
 	    ctx->user.id, &tenant, err, sizeof(err));
 	if (ps != PROVISION_OK)
-		status = handler_provision_error(res, ps, err);
+		status = http_reply_status(res, status_http_provision(ps), err);
 	else
 		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 out:
