@@ -120,6 +120,9 @@ HANDLER(handle_tenants_bulk_create)
 	options.user_id = ctx->user.id;
 	if ((status = read_json_body(req, res, &root)) != 0)
 		goto out;
+	/* A malformed query string is refused even when the body has all. */
+	if ((status = http_request_query(req, res)) != 0)
+		goto out;
 	if ((status = http_option_bool(req, res, root, "atomic",
 	    &options.atomic, &errors)) > 1 ||
 	    (status = http_option_bool(req, res, root, "deploy",
