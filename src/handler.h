@@ -88,11 +88,13 @@ HANDLER(handle_job_show);
 HANDLER(handle_tenants_bulk_create);
 HANDLER(handle_tenants_bulk_update_modules);
 
+/* handler_common.c - shared by handlers. */
+
 /*
- * handler_common.c - answers `status` with tenant `t` as the API's JSON
- * object (the shape of GET /api/tenants/{id}/), filling t->deployed; with
- * `deploy_job_id` non-NULL the object carries "deploy_job_id" too (null
- * when *deploy_job_id is 0).  Returns the status.
+ * Answers `status` with tenant `t` as the API's JSON object (the shape of
+ * GET /api/tenants/{id}/), filling t->deployed; with `deploy_job_id`
+ * non-NULL the object carries "deploy_job_id" too (null when
+ * *deploy_job_id is 0).  Returns the status.
  */
 struct tenant;
 int	handler_reply_tenant(struct request_context *ctx,
@@ -100,16 +102,14 @@ int	handler_reply_tenant(struct request_context *ctx,
 	    const int64_t *deploy_job_id);
 
 /*
- * handler_common.c - for handlers that change a tenant's folder (PATCH,
- * update_module): answers 409 {"code": "archived"} when tenant ctx->id is
- * archived, 503/500 when it cannot be looked up.  Returns 0 when the
+ * For handlers that change a tenant's folder (PATCH, update_module):
+ * answers 409 {"code": "archived"} when tenant ctx->id is archived,
+ * 503/500 when it cannot be looked up.  Returns 0 when the
  * handler may go on (the tenant is active, or unknown, which the
  * handler's own call answers with 404), else the status written to `res`.
  */
 int	handler_tenant_archived(struct request_context *ctx,
 	    struct http_response *res);
-
-/* handler_common.c - shared by handlers. */
 
 /* Answers 503 with Retry-After for a database that is down.  Returns 503. */
 int	handler_db_unavailable(struct http_response *res);
