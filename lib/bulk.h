@@ -76,10 +76,10 @@ struct service;
 
 enum bulk_status {
 	BULK_OK = 0,		/* done; the report tells item by item */
-	BULK_UNKNOWN_MODULE,	/* 400 unknown_module */
-	BULK_CORE_MODULE,	/* 400 core_module */
-	BULK_DB_DOWN,		/* 503 */
-	BULK_FAILED		/* 500: nothing was changed */
+	BULK_UNKNOWN_MODULE,	/* no module of that key in the catalog */
+	BULK_CORE_MODULE,	/* a core module cannot be disabled */
+	BULK_DB_DOWN,		/* the database cannot be reached */
+	BULK_FAILED		/* disk or database error; nothing was changed */
 };
 
 enum bulk_item_state {

@@ -85,10 +85,10 @@ extern const struct form_limits form_default_limits;
 
 enum form_status {
 	FORM_OK = 0,
-	FORM_MALFORMED,		/* 400: the message says where */
-	FORM_UNSUPPORTED,	/* 415: content type not understood */
-	FORM_TOO_LARGE,		/* 413: a limit was passed */
-	FORM_NO_MEMORY		/* 500 */
+	FORM_MALFORMED,		/* bad syntax; the message says where */
+	FORM_UNSUPPORTED,	/* content type not understood */
+	FORM_TOO_LARGE,		/* a limit was passed */
+	FORM_NO_MEMORY		/* out of memory */
 };
 
 void	form_init(struct form *f);

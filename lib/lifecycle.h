@@ -12,7 +12,7 @@
  * time, and hold the tenant row (SELECT ... FOR UPDATE) from step 1 to
  * COMMIT, so a PATCH or module change waits for them.
  *
- *   archive (lock "archive"; 409 busy while a deploy job is queued or
+ *   archive (lock "archive"; busy while a deploy job is queued or
  *   running for the tenant):
  *     1. BEGIN; lock and load the row;
  *     2. if archive_dir/<sub> exists as well, it is left from an older
@@ -23,7 +23,7 @@
  *        "tenant.archive"; COMMIT.
  *   restore (lock "restore"):
  *     1. BEGIN; lock and load the row;
- *     2. a folder already at tenants_dir/<sub> is a conflict (409, to be
+ *     2. a folder already at tenants_dir/<sub> is a conflict (to be
  *        sorted out with tenantctl fsck), never overwritten;
  *     3. rename archive_dir/<sub> to tenants_dir/<sub>; fsync both;
  *     4. write config.json from the row (it may have changed while the
@@ -61,11 +61,11 @@ struct tenant;
 
 enum lifecycle_status {
 	LIFECYCLE_OK = 0,
-	LIFECYCLE_NOT_FOUND,	/* 404 */
-	LIFECYCLE_BUSY,		/* 409 busy: another operation, a deploy job */
-	LIFECYCLE_CONFLICT,	/* 409 conflict: a folder in the way, or gone */
-	LIFECYCLE_DB_DOWN,	/* 503 */
-	LIFECYCLE_FAILED	/* 500: disk or database error */
+	LIFECYCLE_NOT_FOUND,	/* no tenant of that id */
+	LIFECYCLE_BUSY,		/* another operation runs, or a deploy job */
+	LIFECYCLE_CONFLICT,	/* a folder in the way, or the folder gone */
+	LIFECYCLE_DB_DOWN,	/* the database cannot be reached */
+	LIFECYCLE_FAILED	/* disk or database error */
 };
 
 /* Where a tenant's folder is: bits of lifecycle_locate(). */

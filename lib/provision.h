@@ -41,14 +41,18 @@ struct service;
 struct tenant;
 struct tenant_input;
 
+/*
+ * The outcome of a provisioning call; `err` explains every one but OK.
+ * src/status_http.c maps them onto HTTP.
+ */
 enum provision_status {
 	PROVISION_OK = 0,
-	PROVISION_NOT_FOUND,	/* 404 */
-	PROVISION_CONFLICT,	/* 409: subdomain taken */
-	PROVISION_INVALID,	/* 400: e.g. disabling a core module */
-	PROVISION_DB_DOWN,	/* 503 */
-	PROVISION_BUSY,		/* 409: a deploy, archive or restore runs */
-	PROVISION_FAILED	/* 500: disk or database error, rolled back */
+	PROVISION_NOT_FOUND,	/* no tenant of that id */
+	PROVISION_CONFLICT,	/* the subdomain is taken */
+	PROVISION_INVALID,	/* refused input, e.g. disabling a core module */
+	PROVISION_DB_DOWN,	/* the database cannot be reached */
+	PROVISION_BUSY,		/* a deploy, archive or restore runs */
+	PROVISION_FAILED	/* disk or database error, rolled back */
 };
 
 /*

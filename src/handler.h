@@ -10,6 +10,7 @@
 #define TENANTD_HANDLER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "router.h"
 
@@ -39,29 +40,9 @@ HANDLER(handle_tenant_update);
 HANDLER(handle_tenant_delete);
 HANDLER(handle_tenant_update_module);
 
-/*
- * handler_tenants.c - answers `status` with tenant `t` as the API's JSON
- * object (the shape of GET /api/tenants/{id}/), filling t->deployed.
- * Returns the status.
- */
-struct tenant;
-int	handler_reply_tenant(struct request_context *ctx,
-	    struct http_response *res, int status, struct tenant *t);
-
 /* handler_lifecycle.c - POST /api/tenants/{id}/archive/ and /restore/ */
 HANDLER(handle_tenant_archive);
 HANDLER(handle_tenant_restore);
-
-/*
- * handler_lifecycle.c - for handlers that change a tenant's folder (PATCH,
- * update_module, deploy_frontend): answers 409 {"code": "archived"} when
- * tenant ctx->id is archived, 503/500 when it cannot be looked up.
- * Returns 0 when the handler may go on (the tenant is active, or unknown,
- * which the handler's own call answers with 404), else the status written
- * to `res`.
- */
-int	handler_tenant_archived(struct request_context *ctx,
-	    struct http_response *res);
 
 /* handler_deploy.c - POST /api/tenants/{id}/deploy_frontend/ */
 HANDLER(handle_tenant_deploy_frontend);
@@ -107,13 +88,28 @@ HANDLER(handle_job_show);
 HANDLER(handle_tenants_bulk_create);
 HANDLER(handle_tenants_bulk_update_modules);
 
+/* handler_common.c - shared by handlers. */
+
 /*
- * handler_common.c - shared by handlers: answers a provision_status with the matching error
- * response (404, 409, 400, 503, 500).  Returns the status.
+ * Answers `status` with tenant `t` as the API's JSON object (the shape of
+ * GET /api/tenants/{id}/), filling t->deployed; with `deploy_job_id`
+ * non-NULL the object carries "deploy_job_id" too (null when
+ * *deploy_job_id is 0).  Returns the status.
  */
-enum provision_status;
-int	handler_provision_error(struct http_response *res,
-	    enum provision_status status, const char *message);
+struct tenant;
+int	handler_reply_tenant(struct request_context *ctx,
+	    struct http_response *res, int status, struct tenant *t,
+	    const int64_t *deploy_job_id);
+
+/*
+ * For handlers that change a tenant's folder (PATCH, update_module):
+ * answers 409 {"code": "archived"} when tenant ctx->id is archived,
+ * 503/500 when it cannot be looked up.  Returns 0 when the
+ * handler may go on (the tenant is active, or unknown, which the
+ * handler's own call answers with 404), else the status written to `res`.
+ */
+int	handler_tenant_archived(struct request_context *ctx,
+	    struct http_response *res);
 
 /* Answers 503 with Retry-After for a database that is down.  Returns 503. */
 int	handler_db_unavailable(struct http_response *res);
@@ -123,15 +119,14 @@ struct db;
 int	handler_db_error(struct http_response *res, struct db *db);
 
 /*
- * Typed reads of single request fields: 1 present (value set), 0 absent,
- * -1 wrong type or repeated (the reason recorded in `errors`).
+ * Reads a single request field as one string: 1 present (value set), 0
+ * absent, -1 wrong type or repeated (the reason recorded in `errors`).
+ * Booleans are read by http_form_bool() of http.h.
  */
 struct field_errors;
 struct form;
 int	handler_string_field(const struct form *form, const char *name,
 	    const char **value, size_t *len, struct field_errors *errors);
-int	handler_bool_field(const struct form *form, const char *name,
-	    int *value, struct field_errors *errors);
 
 /*
  * Did the request arrive for a tenant site's host rather than the admin

@@ -26,8 +26,8 @@
 #include "http.h"
 #include "json.h"
 #include "service.h"
+#include "status_http.h"
 #include "tenant_input.h"
-#include "validate.h"
 
 #define BULK_PARSE_ERROR_MAX	256
 
@@ -66,53 +66,20 @@ read_json_body(struct http_request *req, struct http_response *res,
 
 	*root = NULL;
 	if (req->body_too_large)
-		return http_reply_error(res, 413, "body_too_large",
-		    "request body too large", NULL);
+		return http_reply_status(res, status_http_form(FORM_TOO_LARGE),
+		    "request body too large");
 	if (!is_json_type(req->content_type))
-		return http_reply_error(res, 415, "unsupported_media_type",
-		    "bulk requests take application/json", NULL);
+		return http_reply_status(res,
+		    status_http_form(FORM_UNSUPPORTED),
+		    "bulk requests take application/json");
 	if ((*root = json_parse_limited(req->body, req->body_len,
-	    req->max_json_nodes, err, sizeof(err))) == NULL) {
-		if (errno == ENOMEM)
-			return http_reply_error(res, 500, "internal_error",
-			    "out of memory", NULL);
-		if (errno == E2BIG)
-			return http_reply_error(res, 413, "body_too_large",
-			    err, NULL);
-		return http_reply_error(res, 400, "malformed_body", err, NULL);
-	}
+	    req->max_json_nodes, err, sizeof(err))) == NULL)
+		return http_reply_status(res, status_http_form(errno ==
+		    ENOMEM ? FORM_NO_MEMORY : errno == E2BIG ? FORM_TOO_LARGE :
+		    FORM_MALFORMED), err);
 	if ((*root)->type != JSON_OBJECT)
-		return http_reply_error(res, 400, "malformed_body",
-		    "request body must be a JSON object", NULL);
-	return 0;
-}
-
-/*
- * Reads boolean option `name` from the body object `root` (a JSON boolean)
- * or else the query string (SPEC section 9).  Leaves *value alone when
- * absent.  Returns 0, or -1 after recording a bad value in `errors`.
- */
-static int
-option_bool(struct http_request *req, const struct json_value *root,
-    const char *name, int *value, struct field_errors *errors)
-{
-	const struct json_value	*v;
-	const struct form_value	*q;
-
-	if ((v = json_object_get(root, name)) != NULL) {
-		if (v->type != JSON_BOOL) {
-			field_errors_add(errors, name, "must be true or false");
-			return -1;
-		}
-		*value = v->boolean;
-		return 0;
-	}
-	if ((q = form_first(&req->query_form, name)) == NULL)
-		return 0;
-	if (strlen(q->data) != q->len || parse_bool(q->data, value) == -1) {
-		field_errors_add(errors, name, "must be true or false");
-		return -1;
-	}
+		return http_reply_status(res, status_http_form(FORM_MALFORMED),
+		    "request body must be a JSON object");
 	return 0;
 }
 
@@ -153,10 +120,14 @@ HANDLER(handle_tenants_bulk_create)
 	options.user_id = ctx->user.id;
 	if ((status = read_json_body(req, res, &root)) != 0)
 		goto out;
+	/* A malformed query string is refused even when the body has all. */
 	if ((status = http_request_query(req, res)) != 0)
 		goto out;
-	option_bool(req, root, "atomic", &options.atomic, &errors);
-	option_bool(req, root, "deploy", &options.deploy, &errors);
+	if ((status = http_option_bool(req, res, root, "atomic",
+	    &options.atomic, &errors)) > 1 ||
+	    (status = http_option_bool(req, res, root, "deploy",
+	    &options.deploy, &errors)) > 1)
+		goto out;
 	if ((tenants = json_object_get(root, "tenants")) == NULL)
 		field_errors_add(&errors, "tenants", "this field is required");
 	else if (tenants->type != JSON_ARRAY)
@@ -176,13 +147,9 @@ HANDLER(handle_tenants_bulk_create)
 	err[0] = '\0';
 	bs = bulk_create(ctx->svc, tenants, &options, &report, err,
 	    sizeof(err));
-	if (bs == BULK_DB_DOWN) {
-		status = handler_db_unavailable(res);
-		goto out;
-	}
 	if (bs != BULK_OK) {
-		status = http_reply_error(res, 500, "internal_error",
-		    err[0] != '\0' ? err : "the batch failed", NULL);
+		status = http_reply_status(res, status_http_bulk(bs),
+		    err[0] != '\0' ? err : "the batch failed");
 		goto out;
 	}
 	/*
@@ -312,26 +279,9 @@ HANDLER(handle_tenants_bulk_update_modules)
 	err[0] = '\0';
 	bs = bulk_update_modules(ctx->svc, ids, count, key->text,
 	    enabled->boolean, ctx->user.id, &result, err, sizeof(err));
-	switch (bs) {
-	case BULK_OK:
-		break;
-	case BULK_UNKNOWN_MODULE:
-		field_errors_add(&errors, "module_key", "unknown module");
-		status = http_reply_error(res, 400, "unknown_module",
-		    "unknown module", &errors);
-		goto out;
-	case BULK_CORE_MODULE:
-		field_errors_add(&errors, "is_enabled",
-		    "core modules are always enabled");
-		status = http_reply_error(res, 400, "core_module",
-		    "a core module cannot be disabled", &errors);
-		goto out;
-	case BULK_DB_DOWN:
-		status = handler_db_unavailable(res);
-		goto out;
-	case BULK_FAILED:
-		status = http_reply_error(res, 500, "internal_error",
-		    err[0] != '\0' ? err : "the change failed", NULL);
+	if (bs != BULK_OK) {
+		status = http_reply_status(res, status_http_bulk(bs),
+		    err[0] != '\0' ? err : "the change failed");
 		goto out;
 	}
 	if ((g = json_gen_new()) == NULL ||

@@ -1,50 +1,27 @@
 /*
- * handler_common.c - responses shared by several handlers.
+ * handler_common.c - responses shared by several handlers: a database that
+ * is down, a tenant as the API shows it, the refusal to change an archived
+ * tenant, and typed reads of single request fields.
  *
- * Handlers map the status codes of lib/ onto HTTP in one place, so the same
- * failure always produces the same status and error code.
+ * Kept apart from the handler files so that no handler file calls into
+ * another: the tenant, lifecycle and deploy handlers all build on this one.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "conf.h"
 #include "db.h"
+#include "deploy.h"
 #include "gate.h"
 #include "handler.h"
 #include "http.h"
-#include "provision.h"
+#include "json.h"
+#include "module.h"
+#include "service.h"
+#include "status_http.h"
+#include "tenant.h"
 #include "tenant_input.h"
 #include "validate.h"
-
-/*
- * Answers a failed provisioning call: 404, 409, 400, 503 or 500 with the
- * error document of SPEC section 4.  `message` is the explanation provision.c
- * wrote.  Returns the status.
- */
-int
-handler_provision_error(struct http_response *res, enum provision_status status,
-    const char *message)
-{
-	switch (status) {
-	case PROVISION_NOT_FOUND:
-		return http_reply_error(res, 404, "not_found",
-		    "tenant not found", NULL);
-	case PROVISION_CONFLICT:
-		return http_reply_error(res, 409, "subdomain_taken", message,
-		    NULL);
-	case PROVISION_INVALID:
-		return http_reply_error(res, 400, "validation_failed", message,
-		    NULL);
-	case PROVISION_DB_DOWN:
-		return handler_db_unavailable(res);
-	case PROVISION_BUSY:
-		return http_reply_error(res, 409, "busy", message, NULL);
-	case PROVISION_OK:
-	case PROVISION_FAILED:
-		break;
-	}
-	return http_reply_error(res, 500, "internal_error", message, NULL);
-}
 
 /*
  * Answers 503 while the database cannot be reached.  Retry-After tells
@@ -54,9 +31,7 @@ handler_provision_error(struct http_response *res, enum provision_status status,
 int
 handler_db_unavailable(struct http_response *res)
 {
-	http_header_add(res, "Retry-After", "2");
-	return http_reply_error(res, 503, "database_unavailable",
-	    "the database is unavailable; try again shortly", NULL);
+	return http_reply_status(res, status_http_db_down(), NULL);
 }
 
 /*
@@ -70,6 +45,69 @@ handler_db_error(struct http_response *res, struct db *db)
 		return handler_db_unavailable(res);
 	return http_reply_error(res, 500, "internal_error",
 	    "database error", NULL);
+}
+
+/*
+ * Answers with tenant `t` as JSON (the shape of tenant_to_json()), loading
+ * the module catalog for the module names and t->deployed from the
+ * tenant's folder; with `deploy_job_id` non-NULL the object also carries
+ * "deploy_job_id" (null when 0).  Returns the status.
+ */
+int
+handler_reply_tenant(struct request_context *ctx, struct http_response *res,
+    int status, struct tenant *t, const int64_t *deploy_job_id)
+{
+	struct module_catalog catalog;
+	yajl_gen g = NULL;
+
+	module_catalog_init(&catalog);
+	if (module_catalog_load(&catalog, ctx->svc->db) < 0) {
+		status = handler_db_error(res, ctx->svc->db);
+		goto out;
+	}
+	deploy_state_load(ctx->svc, t);
+	if ((g = json_gen_new()) == NULL ||
+	    yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    tenant_to_json_members(g, t, &catalog,
+	    ctx->svc->conf->tenant_url_format) == -1 ||
+	    (deploy_job_id != NULL && (*deploy_job_id > 0 ?
+	    json_gen_kv_int(g, "deploy_job_id", *deploy_job_id) :
+	    json_gen_kv_null(g, "deploy_job_id")) != yajl_gen_status_ok) ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
+		status = http_reply_error(res, 500, "internal_error",
+		    "could not build the response", NULL);
+		goto out;
+	}
+	status = http_reply_json(res, status, g);
+out:
+	if (g != NULL)
+		yajl_gen_free(g);
+	module_catalog_release(&catalog);
+	return status;
+}
+
+/*
+ * The refusal of handler.h: 409 archived for an archived tenant.  Called
+ * by PATCH and update_module before provisioning, which would otherwise
+ * fail on the missing folder with a less helpful 500.  Returns 0 or the
+ * status written.
+ */
+int
+handler_tenant_archived(struct request_context *ctx,
+    struct http_response *res)
+{
+	struct tenant	tenant;
+	int		found, status = 0;
+
+	tenant_init(&tenant);
+	found = tenant_find_by_id(ctx->svc->db, ctx->id, &tenant);
+	if (found == -1)
+		status = handler_db_error(res, ctx->svc->db);
+	else if (found == 1 && !tenant.is_active)
+		status = http_reply_error(res, 409, "archived",
+		    "the tenant is archived; restore the tenant first", NULL);
+	tenant_release(&tenant);
+	return status;
 }
 
 /*
@@ -96,30 +134,6 @@ handler_string_field(const struct form *form, const char *name,
 	}
 	*value = field->values[0].data;
 	*len = field->values[0].len;
-	return 1;
-}
-
-/*
- * Reads field `name` as one boolean: a JSON true/false, or form text that
- * parse_bool() accepts.  Returns 1 with *value set, 0 when absent, -1 (with
- * `errors` filled) when it is something else.
- */
-int
-handler_bool_field(const struct form *form, const char *name, int *value,
-    struct field_errors *errors)
-{
-	const struct form_field *field;
-	const struct form_value *v;
-
-	if ((field = form_get(form, name)) == NULL || field->count == 0)
-		return 0;
-	v = &field->values[0];
-	if (field->count > 1 || field->from_array ||
-	    (v->kind != FORM_VALUE_BOOL && v->kind != FORM_VALUE_STRING) ||
-	    strlen(v->data) != v->len || parse_bool(v->data, value) < 0) {
-		field_errors_add(errors, name, "must be true or false");
-		return -1;
-	}
 	return 1;
 }
 

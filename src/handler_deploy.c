@@ -133,8 +133,9 @@ HANDLER(handle_tenant_deploy_frontend)
 	int		 status, force = 0, async = 0, joined = 0, rc;
 
 	job_init(&j);
-	if ((status = http_option_bool(req, res, "force", &force)) > 1 ||
-	    (status = http_option_bool(req, res, "async", &async)) > 1)
+	if ((status = http_option_bool(req, res, NULL, "force", &force,
+	    NULL)) > 1 || (status = http_option_bool(req, res, NULL, "async",
+	    &async, NULL)) > 1)
 		goto out;
 	switch (deploy_enqueue(svc, ctx->id, force, ctx->user.id, &job_id,
 	    &joined)) {

@@ -22,6 +22,7 @@
 #include "config_cache.h"
 #include "handler.h"
 #include "http.h"
+#include "http_cache.h"
 #include "log.h"
 #include "mime.h"
 #include "service.h"
@@ -187,7 +188,7 @@ type_is_active(const char *type)
  */
 HANDLER(handle_public_asset)
 {
-	char path[ASSET_PATH_MAX + 1], etag[ASSET_ETAG_MAX];
+	char path[ASSET_PATH_MAX + 1], etag[HTTP_ETAG_MAX];
 	char modified[HTTP_DATE_MAX];
 	const char *reason, *type;
 	struct stat st;
@@ -215,7 +216,7 @@ HANDLER(handle_public_asset)
 		goto out;
 	}
 
-	asset_etag(&st, etag);
+	http_file_etag(&st, etag);
 	if (http_date_format(st.st_mtim.tv_sec, modified) == -1)
 		modified[0] = '\0';
 	if (http_header_add(res, "ETag", "%s", etag) == -1 ||

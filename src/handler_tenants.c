@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "bulk.h"
 #include "conf.h"
 #include "cursor.h"
 #include "deploy.h"
@@ -26,6 +27,7 @@
 #include "module.h"
 #include "provision.h"
 #include "service.h"
+#include "status_http.h"
 #include "tenant.h"
 #include "tenant_create.h"
 #include "tenant_input.h"
@@ -46,57 +48,6 @@ struct list_params {
 	const char	*cursor;	/* keyset paging: as given, or NULL */
 	struct tenant_position after;	/* the place the cursor names */
 };
-
-/*
- * Answers with tenant `t` as JSON (the shape of tenant_to_json()), loading
- * the module catalog for the module names and t->deployed from the tenant's
- * folder; with `deploy_job_id` non-NULL
- * the object also carries "deploy_job_id" (null when 0).  Returns the
- * status.
- */
-static int
-reply_tenant_object(struct request_context *ctx, struct http_response *res,
-    int status, struct tenant *t, const int64_t *deploy_job_id)
-{
-	struct module_catalog catalog;
-	yajl_gen g = NULL;
-
-	module_catalog_init(&catalog);
-	if (module_catalog_load(&catalog, ctx->svc->db) < 0) {
-		status = handler_db_error(res, ctx->svc->db);
-		goto out;
-	}
-	deploy_state_load(ctx->svc, t);
-	if ((g = json_gen_new()) == NULL ||
-	    yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    tenant_to_json_members(g, t, &catalog,
-	    ctx->svc->conf->tenant_url_format) == -1 ||
-	    (deploy_job_id != NULL && (*deploy_job_id > 0 ?
-	    json_gen_kv_int(g, "deploy_job_id", *deploy_job_id) :
-	    json_gen_kv_null(g, "deploy_job_id")) != yajl_gen_status_ok) ||
-	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
-		status = http_reply_error(res, 500, "internal_error",
-		    "could not build the response", NULL);
-		goto out;
-	}
-	status = http_reply_json(res, status, g);
-out:
-	if (g != NULL)
-		yajl_gen_free(g);
-	module_catalog_release(&catalog);
-	return status;
-}
-
-/*
- * Answers with tenant `t` as JSON.  Shared with the other tenant handlers
- * through handler.h.  Returns the status.
- */
-int
-handler_reply_tenant(struct request_context *ctx, struct http_response *res,
-    int status, struct tenant *t)
-{
-	return reply_tenant_object(ctx, res, status, t, NULL);
-}
 
 /*
  * Reads page, page_size, search, is_active and ordering from the query
@@ -142,9 +93,9 @@ list_params_read(struct list_params *p, const struct form *query,
 		else
 			p->search = v->data;
 	}
+	/* A list filter: empty means any, and the first value counts. */
 	if ((v = form_first(query, "is_active")) != NULL && v->len > 0 &&
-	    (strlen(v->data) != v->len ||
-	    parse_bool(v->data, &p->is_active) < 0))
+	    http_value_bool(v, &p->is_active) < 0)
 		field_errors_add(errors, "is_active", "must be true or false");
 	if ((v = form_first(query, "ordering")) != NULL && v->len > 0) {
 		if (strlen(v->data) != v->len ||
@@ -405,7 +356,8 @@ HANDLER(handle_tenants_create)
 	if ((status = read_tenant_input(ctx, req, res, TENANT_INPUT_CREATE,
 	    &in)) != 0)
 		goto out;
-	if ((status = http_option_bool(req, res, "deploy", &deploy)) > 1)
+	if ((status = http_option_bool(req, res, NULL, "deploy", &deploy,
+	    NULL)) > 1)
 		goto out;
 	if (status == 1)
 		in.deploy = deploy;
@@ -413,12 +365,12 @@ HANDLER(handle_tenants_create)
 	ps = tenant_create(ctx->svc, &in, ctx->user.id, &site, &tenant, err,
 	    sizeof(err));
 	if (ps != PROVISION_OK) {
-		status = handler_provision_error(res, ps, err);
+		status = http_reply_status(res, status_http_provision(ps), err);
 		goto out;
 	}
 	http_header_add(res, "Location", "/api/tenants/%lld/",
 	    (long long)tenant.id);
-	status = reply_tenant_object(ctx, res, 201, &tenant,
+	status = handler_reply_tenant(ctx, res, 201, &tenant,
 	    in.deploy ? &site.job_id : NULL);
 out:
 	tenant_release(&tenant);
@@ -439,7 +391,7 @@ HANDLER(handle_tenant_show)
 		status = http_reply_error(res, 404, "not_found",
 		    "tenant not found", NULL);
 	else
-		status = handler_reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 	tenant_release(&tenant);
 	return status;
 }
@@ -466,9 +418,9 @@ HANDLER(handle_tenant_update)
 	ps = provision_update(ctx->svc, ctx->id, &in, ctx->user.id, &tenant,
 	    err, sizeof(err));
 	if (ps != PROVISION_OK)
-		status = handler_provision_error(res, ps, err);
+		status = http_reply_status(res, status_http_provision(ps), err);
 	else
-		status = handler_reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 out:
 	tenant_release(&tenant);
 	return status;
@@ -483,7 +435,7 @@ HANDLER(handle_tenant_delete)
 	ps = provision_delete(ctx->svc, ctx->id, ctx->user.id, err,
 	    sizeof(err));
 	if (ps != PROVISION_OK)
-		return handler_provision_error(res, ps, err);
+		return http_reply_status(res, status_http_provision(ps), err);
 	return http_reply_no_content(res);
 }
 
@@ -513,7 +465,7 @@ HANDLER(handle_tenant_update_module)
 	if (handler_string_field(&req->form, "module_key", &key, &key_len,
 	    &errors) == 0)
 		field_errors_add(&errors, "module_key", "this field is required");
-	if ((rc = handler_bool_field(&req->form, "is_enabled", &enabled,
+	if ((rc = http_form_bool(&req->form, "is_enabled", &enabled,
 	    &errors)) == 0)
 		field_errors_add(&errors, "is_enabled", "this field is required");
 	if (errors.count > 0) {
@@ -525,18 +477,16 @@ HANDLER(handle_tenant_update_module)
 		status = handler_db_error(res, ctx->svc->db);
 		goto out;
 	}
+	/* Refused as a bulk module change refuses them. */
 	if (validate_module_key(key, key_len) != NULL ||
 	    (module = module_catalog_find(&catalog, key)) == NULL) {
-		field_errors_add(&errors, "module_key", "unknown module");
-		status = http_reply_error(res, 400, "unknown_module",
-		    "unknown module", &errors);
+		status = http_reply_status(res,
+		    status_http_bulk(BULK_UNKNOWN_MODULE), NULL);
 		goto out;
 	}
 	if (module->is_core && !enabled) {
-		field_errors_add(&errors, "is_enabled",
-		    "core modules are always enabled");
-		status = http_reply_error(res, 400, "core_module",
-		    "a core module cannot be disabled", &errors);
+		status = http_reply_status(res,
+		    status_http_bulk(BULK_CORE_MODULE), NULL);
 		goto out;
 	}
 	if ((status = handler_tenant_archived(ctx, res)) != 0)
@@ -544,9 +494,9 @@ HANDLER(handle_tenant_update_module)
 	ps = provision_set_module(ctx->svc, ctx->id, key, enabled,
 	    ctx->user.id, &tenant, err, sizeof(err));
 	if (ps != PROVISION_OK)
-		status = handler_provision_error(res, ps, err);
+		status = http_reply_status(res, status_http_provision(ps), err);
 	else
-		status = handler_reply_tenant(ctx, res, 200, &tenant);
+		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 out:
 	tenant_release(&tenant);
 	module_catalog_release(&catalog);

@@ -3,9 +3,9 @@
  *
  * Nothing here knows about FastCGI: worker.c fills a struct http_request and
  * sends a struct http_response.  This file parses what handlers ask for
- * lazily (the body as a form, the query string, cookies), maps parser
- * failures onto HTTP statuses once, and builds the JSON error document of
- * SPEC section 4 so every error looks the same.
+ * lazily (the body as a form, the query string, cookies, yes/no options),
+ * writes the rows of status_http.c's table as responses, and builds the
+ * JSON error document of SPEC section 4 so every error looks the same.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include "form.h"
 #include "http.h"
 #include "json.h"
+#include "status_http.h"
 #include "tenant_input.h"
 #include "validate.h"
 
@@ -184,36 +185,6 @@ http_scheme_is_https(const char *https, const char *request_scheme)
 }
 
 /*
- * Turns a parser's verdict into the client's status and error document.
- * Returns 0 for FORM_OK, else the status written to `res`.
- */
-static int
-form_status_reply(struct http_response *res, enum form_status status,
-    const char *message)
-{
-	switch (status) {
-	case FORM_OK:
-		return 0;
-	case FORM_MALFORMED:
-		return http_reply_error(res, 400, "malformed_body",
-		    message[0] != '\0' ? message : "malformed request body",
-		    NULL);
-	case FORM_UNSUPPORTED:
-		return http_reply_error(res, 415, "unsupported_media_type",
-		    message[0] != '\0' ? message : "unsupported content type",
-		    NULL);
-	case FORM_TOO_LARGE:
-		return http_reply_error(res, 413, "body_too_large",
-		    message[0] != '\0' ? message :
-		    "a request field is too large", NULL);
-	case FORM_NO_MEMORY:
-		break;
-	}
-	return http_reply_error(res, 500, "internal_error", "out of memory",
-	    NULL);
-}
-
-/*
  * Parses the request body into r->form the first time a handler (or the
  * router's CSRF check) asks, and answers from that parse afterwards, so the
  * limits of the first call hold for the request.  `max_file_bytes` is the
@@ -232,8 +203,8 @@ http_request_form(struct http_request *r, struct http_response *res,
 	if (r->form_parsed == 1)
 		return 0;
 	if (r->body_too_large)
-		return http_reply_error(res, 413, "body_too_large",
-		    "request body too large", NULL);
+		return http_reply_status(res, status_http_form(FORM_TOO_LARGE),
+		    "request body too large");
 	limits = form_default_limits;
 	limits.max_file_bytes = max_file_bytes;
 	limits.max_json_nodes = r->max_json_nodes;
@@ -245,7 +216,7 @@ http_request_form(struct http_request *r, struct http_response *res,
 	if (status != FORM_OK) {
 		form_release(&r->form);
 		form_init(&r->form);
-		return form_status_reply(res, status, err);
+		return http_reply_status(res, status_http_form(status), err);
 	}
 	r->form_parsed = 1;
 	return 0;
@@ -274,63 +245,99 @@ http_request_query(struct http_request *r, struct http_response *res)
 	}
 	form_release(&r->query_form);
 	form_init(&r->query_form);
-	if (status == FORM_MALFORMED)
-		return http_reply_error(res, 400, "malformed_query",
-		    err[0] != '\0' ? err : "malformed query string", NULL);
-	return form_status_reply(res, status, err);
+	return http_reply_status(res, status_http_query(status), err);
 }
 
 /*
- * Reads one boolean option from `form`: 1 with *value set, 0 absent, -1
- * present but not a single boolean.
+ * Judges one value as a yes/no answer: a JSON true/false, or text that
+ * parse_bool() of lib/validate.c accepts ("true", "0", "off", ...), with
+ * no NUL inside.  Returns 0 with *value set, or -1.
  */
-static int
-form_option_bool(const struct form *form, const char *name, int *value)
+int
+http_value_bool(const struct form_value *v, int *value)
 {
-	const struct form_field *field;
-	const struct form_value *v;
-
-	if ((field = form_get(form, name)) == NULL || field->count == 0)
-		return 0;
-	v = &field->values[0];
-	if (field->count > 1 || field->from_array)
-		return -1;
 	if (v->kind != FORM_VALUE_BOOL && v->kind != FORM_VALUE_STRING)
 		return -1;
 	if (strlen(v->data) != v->len || parse_bool(v->data, value) < 0)
 		return -1;
+	return 0;
+}
+
+/*
+ * Reads field `name` of `form` as one boolean.  A field given twice, or as
+ * a JSON array, is no answer.  Returns 1 with *value set, 0 when absent,
+ * or -1 after recording "must be true or false" in `errors`.
+ */
+int
+http_form_bool(const struct form *form, const char *name, int *value,
+    struct field_errors *errors)
+{
+	const struct form_field *field;
+
+	if ((field = form_get(form, name)) == NULL || field->count == 0)
+		return 0;
+	if (field->count > 1 || field->from_array ||
+	    http_value_bool(&field->values[0], value) < 0) {
+		field_errors_add(errors, name, "must be true or false");
+		return -1;
+	}
 	return 1;
 }
 
 /*
- * Looks up option `name` (deploy, async, force ...) in the body first and
- * the query string second (SPEC section 9).  A body that was not parsed yet
- * is parsed here with the default file limit.  Returns 1 with *value set, 0
- * when absent, or the 4xx status written to `res` when the option is not a
- * boolean or a body or query cannot be parsed.
+ * Reads option `name` from a JSON body the handler parsed itself, where
+ * only a JSON boolean is one.  Same returns as http_form_bool().
+ */
+static int
+json_option_bool(const struct json_value *body, const char *name,
+    int *value, struct field_errors *errors)
+{
+	const struct json_value *v;
+
+	if ((v = json_object_get(body, name)) == NULL)
+		return 0;
+	if (v->type != JSON_BOOL) {
+		field_errors_add(errors, name, "must be true or false");
+		return -1;
+	}
+	*value = v->boolean;
+	return 1;
+}
+
+/*
+ * Looks up option `name` (deploy, async, force, atomic ...) in the body
+ * first and the query string second (SPEC section 9).  A form body that
+ * was not parsed yet is parsed here with the default file limit.  Returns
+ * 1 with *value set, 0 when absent, -1 when the option is not a boolean
+ * (recorded in `errors`; without `errors`, answered here instead), or the
+ * 4xx status written to `res` when a body or query cannot be parsed.
  */
 int
 http_option_bool(struct http_request *r, struct http_response *res,
-    const char *name, int *value)
+    const struct json_value *json_body, const char *name, int *value,
+    struct field_errors *errors)
 {
-	struct field_errors errors;
+	struct field_errors own;
+	struct field_errors *e = errors != NULL ? errors : &own;
 	int status, rc;
 
-	if ((status = http_request_form(r, res,
+	memset(&own, 0, sizeof(own));
+	if (json_body != NULL)
+		rc = json_option_bool(json_body, name, value, e);
+	else if ((status = http_request_form(r, res,
 	    form_default_limits.max_file_bytes)) != 0)
 		return status;
-	rc = form_option_bool(&r->form, name, value);
+	else
+		rc = http_form_bool(&r->form, name, value, e);
 	if (rc == 0) {
 		if ((status = http_request_query(r, res)) != 0)
 			return status;
-		rc = form_option_bool(&r->query_form, name, value);
+		rc = http_form_bool(&r->query_form, name, value, e);
 	}
-	if (rc >= 0)
+	if (rc >= 0 || errors != NULL)
 		return rc;
-	memset(&errors, 0, sizeof(errors));
-	field_errors_add(&errors, name, "must be true or false");
 	return http_reply_error(res, 400, "validation_failed",
-	    "invalid request", &errors);
+	    "invalid request", &own);
 }
 
 /*
@@ -503,6 +510,31 @@ http_reply_error(struct http_response *res, int status, const char *code,
 	yajl_gen_free(g);
 	res->status = status;
 	return status;
+}
+
+/*
+ * Writes the error document of a status_http.h row: the row's own message,
+ * else `message` (lib/'s explanation), else the row's fallback; the field
+ * the row names under "fields"; Retry-After when the row asks for it.
+ * Returns the row's status.
+ */
+int
+http_reply_status(struct http_response *res, const struct status_http *row,
+    const char *message)
+{
+	struct field_errors fields;
+	const char *said;
+
+	said = row->message != NULL ? row->message :
+	    message != NULL ? message : "";
+	if (said[0] == '\0' && row->fallback != NULL)
+		said = row->fallback;
+	if (row->retry_after > 0)
+		http_header_add(res, "Retry-After", "%d", row->retry_after);
+	memset(&fields, 0, sizeof(fields));
+	if (row->field != NULL)
+		field_errors_add(&fields, row->field, "%s", row->field_message);
+	return http_reply_error(res, row->status, row->code, said, &fields);
 }
 
 /* Empties the body and sets 204.  Returns 204. */

@@ -119,12 +119,33 @@ int	http_request_form(struct http_request *r, struct http_response *res,
 int	http_request_query(struct http_request *r, struct http_response *res);
 
 /*
- * An option that may come from the query string or the body (SPEC section
- * 9), such as deploy=false or async=true.  Body wins.  Returns 1 and sets
- * *value, 0 when absent, or 400 written to `res` when not a boolean.
+ * Yes/no input, read one way everywhere.  http_value_bool() judges one
+ * value: a JSON true/false, or text parse_bool() of lib/validate.c accepts
+ * ("true", "1", "on", "yes" and their opposites); 0 with *value set, or -1.
  */
+int	http_value_bool(const struct form_value *v, int *value);
+
+/*
+ * Field `name` of `form` as one boolean (given once, judged as above).
+ * Returns 1 with *value set, 0 when absent, or -1 with "must be true or
+ * false" recorded in `errors`.
+ */
+int	http_form_bool(const struct form *form, const char *name, int *value,
+	    struct field_errors *errors);
+
+/*
+ * An option that may come from the body or the query string (SPEC section
+ * 9), such as deploy=false or async=true.  Body wins.  The body is the
+ * request form, or `json_body` when the handler parsed a JSON body itself
+ * (then only a JSON boolean counts).  Returns 1 and sets *value, 0 when
+ * absent, -1 when not a boolean (recorded in `errors`; with `errors` NULL
+ * the 400 validation_failed is written here and returned instead), or the
+ * status written to `res` when the body or query cannot be parsed.
+ */
+struct json_value;
 int	http_option_bool(struct http_request *r, struct http_response *res,
-	    const char *name, int *value);
+	    const struct json_value *json_body, const char *name, int *value,
+	    struct field_errors *errors);
 
 /* The value of cookie `name`, copied into `out`; 1 found, 0 not. */
 int	http_cookie_get(const struct http_request *r, const char *name,
@@ -148,6 +169,15 @@ int	http_reply_json(struct http_response *res, int status, yajl_gen g);
 int	http_reply_error(struct http_response *res, int status,
 	    const char *code, const char *message,
 	    const struct field_errors *fields);
+
+/*
+ * Answers with a row of status_http.h's table (the HTTP status, API code
+ * and message of a lib/ outcome); `message` is lib/'s explanation, said
+ * when the row has no message of its own.  Returns the status.
+ */
+struct status_http;
+int	http_reply_status(struct http_response *res,
+	    const struct status_http *row, const char *message);
 
 /* 204 No Content.  Returns 204. */
 int	http_reply_no_content(struct http_response *res);

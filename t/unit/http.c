@@ -1,20 +1,33 @@
 /*
- * t/unit/http.c - src/http.c and src/router.c without a running database.
+ * t/unit/http.c - src/http.c, src/http_cache.c, src/status_http.c and
+ * src/router.c without a running database.
  *
- * Cookies, header lines, the error document and the option lookup are
- * checked directly.  The router is driven through router_dispatch() with a
- * service whose database cannot be reached: unknown paths, wrong methods,
- * OPTIONS and the path rules are answered before any database access, and
- * routes that need the database must answer 503 with Retry-After.
+ * Cookies, header lines, the error document, the option lookup, the
+ * conditional-request helpers (ETag lists, HTTP dates, the 304 decision)
+ * and the table from lib/ statuses to HTTP are checked directly.  The
+ * router is driven through router_dispatch() with a service whose
+ * database cannot be reached: unknown paths, wrong methods, OPTIONS and
+ * the path rules are answered before any database access, and routes that
+ * need the database must answer 503 with Retry-After.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "bulk.h"
 #include "conf.h"
 #include "db.h"
+#include "form.h"
 #include "http.h"
+#include "http_cache.h"
+#include "json.h"
+#include "lifecycle.h"
+#include "provision.h"
 #include "router.h"
 #include "service.h"
+#include "status_http.h"
 #include "tap.h"
 #include "tenant_input.h"
 
@@ -161,20 +174,20 @@ test_options(void)
 	req.content_type = "application/json";
 	req.body = "{\"deploy\": true}";
 	req.body_len = strlen(req.body);
-	ok(http_option_bool(&req, &res, "deploy", &value) == 1 && value == 1,
-	    "the body wins over the query string");
-	ok(http_option_bool(&req, &res, "async", &value) == 400 &&
+	ok(http_option_bool(&req, &res, NULL, "deploy", &value, NULL) == 1 &&
+	    value == 1, "the body wins over the query string");
+	ok(http_option_bool(&req, &res, NULL, "async", &value, NULL) == 400 &&
 	    strstr(res.body.data,
 	    "\"async\":\"must be true or false\"") != NULL,
 	    "a non-boolean option is a 400 naming the field");
-	ok(http_option_bool(&req, &res, "force", &value) == 0,
+	ok(http_option_bool(&req, &res, NULL, "force", &value, NULL) == 0,
 	    "an absent option is 0");
 	http_request_release(&req);
 
 	http_request_init(&req);
 	req.query = "force=1";
-	ok(http_option_bool(&req, &res, "force", &value) == 1 && value == 1,
-	    "an option from the query string");
+	ok(http_option_bool(&req, &res, NULL, "force", &value, NULL) == 1 &&
+	    value == 1, "an option from the query string");
 	http_request_release(&req);
 
 	http_request_init(&req);
@@ -190,6 +203,176 @@ test_options(void)
 	http_request_init(&req);
 	req.query = "a=%zz";
 	is_int(http_request_query(&req, &res), 400, "a bad escape is 400");
+	http_request_release(&req);
+	http_response_release(&res);
+}
+
+/* src/http_cache.c: ETag lists, HTTP dates and the 304 decision. */
+static void
+test_conditional(void)
+{
+	const char *etag = "\"abc-1-2\"";
+	char date[HTTP_DATE_MAX], encoded[HTTP_ETAG_MAX];
+	struct stat st;
+	time_t t;
+
+	ok(http_etag_matches("\"abc-1-2\"", etag), "the same ETag matches");
+	ok(http_etag_matches("W/\"abc-1-2\"", etag),
+	    "a weak ETag matches (weak comparison)");
+	ok(http_etag_matches("\"x\", \"abc-1-2\"", etag),
+	    "an ETag in a list matches");
+	ok(http_etag_matches("\"x\",W/\"abc-1-2\" ", etag),
+	    "a list without spaces matches");
+	ok(http_etag_matches("*", etag), "'*' matches");
+	ok(http_etag_matches(" * ", etag), "'*' with spaces matches");
+	ok(!http_etag_matches("\"abc-1-3\"", etag), "another ETag does not");
+	ok(!http_etag_matches("\"abc-1-2", etag),
+	    "an unterminated ETag does not");
+	ok(!http_etag_matches("abc-1-2", etag), "an unquoted ETag does not");
+	ok(!http_etag_matches("\"abc\"-1-2\"", etag),
+	    "a tag with junk after its quote does not");
+	ok(!http_etag_matches("", etag), "an empty header does not");
+	ok(!http_etag_matches("*, \"x\"", etag), "'*' in a list is malformed");
+	ok(!http_etag_matches(NULL, etag), "no header does not");
+
+	ok(http_date_format(784111777, date) == 0, "a date formats");
+	is_string(date, "Sun, 06 Nov 1994 08:49:37 GMT",
+	    "  as an RFC 7231 IMF-fixdate");
+	ok(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", &t) == 0 &&
+	    t == 784111777, "an IMF-fixdate parses");
+	ok(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT", &t) == -1,
+	    "the RFC 850 form is ignored");
+	ok(http_date_parse("Sun Nov  6 08:49:37 1994", &t) == -1,
+	    "the asctime form is ignored");
+	ok(http_date_parse("Sun, 06 Nov 1994 08:49:37 UTC", &t) == -1,
+	    "a zone other than GMT is refused");
+	ok(http_date_parse("Sun, 36 Nov 1994 08:49:37 GMT", &t) == -1,
+	    "day 36 is refused");
+	ok(http_date_parse("Sun, 06 Nox 1994 08:49:37 GMT", &t) == -1,
+	    "an unknown month is refused");
+	ok(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT ", &t) == -1,
+	    "trailing bytes are refused");
+
+	ok(http_not_modified(etag, NULL, etag, 100), "If-None-Match match: 304");
+	ok(!http_not_modified("\"x\"", "Sun, 06 Nov 2094 08:49:37 GMT", etag,
+	    100), "If-None-Match decides over If-Modified-Since");
+	ok(http_not_modified(NULL, "Sun, 06 Nov 1994 08:49:37 GMT", etag,
+	    784111777), "not modified since exactly then: 304");
+	ok(!http_not_modified(NULL, "Sun, 06 Nov 1994 08:49:37 GMT", etag,
+	    784111778), "modified a second later: 200");
+	ok(!http_not_modified(NULL, "yesterday", etag, 100),
+	    "an unparsable date: 200");
+	ok(!http_not_modified(NULL, "Sun, 06 Nov 1994 08:49:37 GMT", etag, -1),
+	    "no Last-Modified: If-Modified-Since is ignored");
+	ok(!http_not_modified(NULL, NULL, etag, 100), "no condition: 200");
+
+	memset(&st, 0, sizeof(st));
+	st.st_ino = 0x1234;
+	st.st_size = 0x99;
+	st.st_mtim.tv_sec = 1;
+	st.st_mtim.tv_nsec = 5;
+	http_file_etag(&st, encoded);
+	is_string(encoded, "\"1234-99-3b9aca05\"",
+	    "the asset ETag is inode-size-mtime ns in hex");
+}
+
+/*
+ * src/status_http.c through http_reply_status(): each kind of row (lib/'s
+ * message, a fixed one, a fallback, a named field, Retry-After) and the
+ * 500 a success status falls back to.
+ */
+static void
+test_status_rows(void)
+{
+	const struct {
+		const struct status_http *row;
+		const char	*message;	/* lib/'s explanation */
+		int		 status;
+		const char	*body;		/* the document, or a piece */
+		const char	*name;
+	} cases[] = {
+		{ status_http_provision(PROVISION_CONFLICT), "taken", 409,
+		    "{\"error\":\"taken\",\"code\":\"subdomain_taken\"}",
+		    "a taken subdomain: 409 with provision.c's message" },
+		{ status_http_lifecycle(LIFECYCLE_NOT_FOUND), "ignored", 404,
+		    "{\"error\":\"tenant not found\",\"code\":\"not_found\"}",
+		    "a missing tenant: 404 with the table's own message" },
+		{ status_http_lifecycle(LIFECYCLE_CONFLICT), "in the way", 409,
+		    "\"code\":\"conflict\"",
+		    "a lifecycle conflict: 409 conflict, not subdomain_taken" },
+		{ status_http_bulk(BULK_CORE_MODULE), NULL, 400,
+		    "{\"error\":\"a core module cannot be disabled\",\"code\":"
+		    "\"core_module\",\"fields\":{\"is_enabled\":"
+		    "\"core modules are always enabled\"}}",
+		    "a core module: 400 naming the field" },
+		{ status_http_form(FORM_MALFORMED), "", 400,
+		    "\"malformed request body\"",
+		    "a malformed body: the fallback when the parser said "
+		    "nothing" },
+		{ status_http_query(FORM_MALFORMED), "x", 400,
+		    "\"code\":\"malformed_query\"",
+		    "a malformed query: 400 malformed_query" },
+		{ status_http_query(FORM_TOO_LARGE), "x", 413,
+		    "\"code\":\"body_too_large\"",
+		    "a query past the limits: 413 as a body" },
+		{ status_http_provision(PROVISION_OK), "oops", 500,
+		    "\"code\":\"internal_error\"",
+		    "a success answered as an error: 500" }
+	};
+	struct http_response res;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		http_response_init(&res);
+		ok(http_reply_status(&res, cases[i].row, cases[i].message) ==
+		    cases[i].status && strstr(res.body.data, cases[i].body) !=
+		    NULL, "%s", cases[i].name);
+		ok(!has_header_line(&res, "Retry-After", "2"),
+		    "  without Retry-After");
+		http_response_release(&res);
+	}
+
+	http_response_init(&res);
+	is_int(http_reply_status(&res, status_http_bulk(BULK_DB_DOWN), "x"),
+	    503, "a database that is down is 503");
+	ok(has_header_line(&res, "Retry-After", "2"), "  with Retry-After: 2");
+	ok(strstr(res.body.data, "\"database_unavailable\"") != NULL,
+	    "  code database_unavailable");
+	http_response_release(&res);
+}
+
+/* Options from a JSON body the handler parsed itself (bulk requests). */
+static void
+test_json_options(void)
+{
+	static const char body[] = "{\"atomic\": true, \"deploy\": \"yes\"}";
+	struct http_request req;
+	struct http_response res;
+	struct field_errors errors;
+	struct json_value *root;
+	char err[128];
+	int value = -1;
+
+	http_request_init(&req);
+	http_response_init(&res);
+	memset(&errors, 0, sizeof(errors));
+	req.query = "force=off&async=1&async=0";
+	root = json_parse(body, sizeof(body) - 1, err, sizeof(err));
+	ok(root != NULL, "the body parses");
+	if (root == NULL)
+		goto out;
+	ok(http_option_bool(&req, &res, root, "atomic", &value, &errors) == 1 &&
+	    value == 1, "a JSON boolean of the body");
+	is_int(http_option_bool(&req, &res, root, "deploy", &value, &errors),
+	    -1, "a JSON string is no boolean in a JSON body");
+	ok(http_option_bool(&req, &res, root, "force", &value, &errors) == 1 &&
+	    value == 0, "the query string when the body has none");
+	is_int(http_option_bool(&req, &res, root, "async", &value, &errors),
+	    -1, "an option given twice is no answer");
+	is_int((long long)errors.count, 2, "both recorded in the field list");
+	is_int(res.status, 0, "nothing written with a field list");
+out:
+	json_free(root);
 	http_request_release(&req);
 	http_response_release(&res);
 }
@@ -265,6 +448,9 @@ main(void)
 	test_errors();
 	test_scheme();
 	test_options();
+	test_conditional();
+	test_status_rows();
+	test_json_options();
 
 	if (conf_init(&c) == -1) {
 		ok(0, "conf_init");
