@@ -398,7 +398,9 @@ folder_create_staged(int tenants_dirfd, const char *sub,
 	char	staging[NAME_MAX + 1];
 	int	folder = -1, public = -1, staged = 0, rc = -1, saved;
 
-	if (validate_subdomain(sub, strlen(sub)) != NULL) {
+	if (validate_subdomain(sub, strlen(sub)) != NULL ||
+	    (content->logo_name != NULL &&
+	    !entry_name_valid(content->logo_name))) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -119,8 +119,8 @@ struct folder_content {
  * durable (bulk create: one syncfs() per chunk).  The caller syncs
  * `tenants_dirfd` after the rename.  Used by provision_create, bulk create
  * and fsck.  Returns 0, or -1 with errno set (EEXIST or ENOTEMPTY when
- * <sub> exists, EINVAL for a name that is not a subdomain); nothing is
- * left behind on failure.
+ * <sub> exists, EINVAL for a name that is not a subdomain or a logo name
+ * that is not one entry); nothing is left behind on failure.
  */
 int	folder_create_staged(int tenants_dirfd, const char *sub,
 	    const struct folder_content *content);
