@@ -1596,14 +1596,16 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 			sorted[unique++] = sorted[i];
 
 	if (db_begin(svc->db) == -1) {
-		status = db_failure_status(svc->db, "could not start a transaction",
-		    err, errlen, BULK_DB_DOWN, BULK_FAILED);
+		status = db_failure_status(svc->db,
+		    "could not start a transaction", err, errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	in_transaction = 1;
 	if (lock_rows(svc->db, sorted, unique) == -1) {
-		status = db_failure_status(svc->db, "could not lock the tenants",
-		    err, errlen, BULK_DB_DOWN, BULK_FAILED);
+		status = db_failure_status(svc->db,
+		    "could not lock the tenants", err, errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	for (start = 0, k = 0; start < unique; start += BULK_IDS_CHUNK, k++) {
@@ -1628,8 +1630,9 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 	}
 	if (found > 0 && write_module_rows(svc->db, tenants, found, def->key,
 	    enabled, user_id) == -1) {
-		status = db_failure_status(svc->db, "could not save the modules",
-		    err, errlen, BULK_DB_DOWN, BULK_FAILED);
+		status = db_failure_status(svc->db,
+		    "could not save the modules", err, errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	for (written = 0; written < found; written++) {
@@ -1654,8 +1657,9 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 		changed[written] = 1;
 	}
 	if (db_commit(svc->db) == -1) {
-		status = db_failure_status(svc->db, "could not commit the change",
-		    err, errlen, BULK_DB_DOWN, BULK_FAILED);
+		status = db_failure_status(svc->db,
+		    "could not commit the change", err, errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	in_transaction = 0;

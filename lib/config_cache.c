@@ -441,7 +441,8 @@ cache_lookup(struct config_cache *cache, int tenants_dirfd,
 	if (validate_subdomain(subdomain, strlen(subdomain)) != NULL)
 		return 0;
 	cache->lookups++;
-	snprintf(relative, sizeof(relative), "%s/%s", subdomain, FOLDER_CONFIG_FILE);
+	snprintf(relative, sizeof(relative), "%s/%s", subdomain,
+	    FOLDER_CONFIG_FILE);
 	index = cache_find(cache, subdomain);
 
 	if (fstatat(tenants_dirfd, relative, &st, AT_SYMLINK_NOFOLLOW) == -1) {

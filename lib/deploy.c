@@ -240,8 +240,7 @@ cursor_dir(struct dir_cursor *c, const char *dir, size_t len)
 			else if (errno != EEXIST)
 				goto fail;
 		}
-		next = openat(current, segment, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
+		next = folder_open_dir(current, segment);
 		if (next == -1)
 			goto fail;
 		if (current != c->base)
@@ -736,8 +735,7 @@ scan_directory(struct deploy_run *run, int fd, const char *prefix, int depth)
 		}
 		if (carry_add(run, path, 1) == -1)
 			goto out;
-		child = openat(dirfd(dir), entry->d_name, O_RDONLY |
-		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		child = folder_open_dir(dirfd(dir), entry->d_name);
 		if (child == -1) {
 			run_error(run, "public/%s: %s", path, strerror(errno));
 			goto out;
@@ -973,13 +971,15 @@ swap_public(struct deploy_run *run, char *old_name, size_t old_len)
 		return -1;
 	random_hex(hex, RANDOM_HEX_LEN / 2);
 	snprintf(old_name, old_len, "%s%s", OLD_PREFIX, hex);
-	if (renameat(run->folder, FOLDER_PUBLIC_DIR, run->folder, old_name) == -1)
+	if (renameat(run->folder, FOLDER_PUBLIC_DIR, run->folder,
+	    old_name) == -1)
 		goto fail;
 	if (renameat(run->folder, run->staging, run->folder,
 	    FOLDER_PUBLIC_DIR) == 0)
 		return 0;
 	saved = errno;
-	if (renameat(run->folder, old_name, run->folder, FOLDER_PUBLIC_DIR) == -1)
+	if (renameat(run->folder, old_name, run->folder,
+	    FOLDER_PUBLIC_DIR) == -1)
 		log_error("deploy of %s: public/ is left as %s: %s",
 		    run->t->subdomain, old_name, strerror(errno));
 	errno = saved;
@@ -1169,8 +1169,8 @@ run_open(struct deploy_run *run)
 	if (validate_subdomain(run->t->subdomain,
 	    strlen(run->t->subdomain)) != NULL)
 		return run_error(run, "invalid subdomain");
-	run->folder = openat(run->svc->tenants_dirfd, run->t->subdomain,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	run->folder = folder_open_dir(run->svc->tenants_dirfd,
+	    run->t->subdomain);
 	if (run->folder == -1 && errno == ENOENT)
 		return run_error(run, "the tenant folder is missing; run "
 		    "tenantctl fsck");
@@ -1183,8 +1183,7 @@ run_open(struct deploy_run *run)
 		    "(template_dir): %s", template_dir == NULL ?
 		    "not set" : strerror(errno));
 	remove_leftovers(run);
-	run->old_public = openat(run->folder, FOLDER_PUBLIC_DIR, O_RDONLY |
-	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	run->old_public = folder_open_dir(run->folder, FOLDER_PUBLIC_DIR);
 	if (run->old_public == -1 && errno != ENOENT)
 		return run_error(run, "cannot open public/: %s",
 		    strerror(errno));
@@ -1213,9 +1212,9 @@ staging_create(struct deploy_run *run)
 		return run_error(run, "could not create a staging folder in the"
 		    " tenant folder: %s", strerror(errno));
 	}
-	run->staging_fd = openat(run->folder, run->staging, O_RDONLY |
-	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (run->staging_fd == -1 || fchmod(run->staging_fd, FOLDER_DIR_MODE) == -1)
+	run->staging_fd = folder_open_dir(run->folder, run->staging);
+	if (run->staging_fd == -1 ||
+	    fchmod(run->staging_fd, FOLDER_DIR_MODE) == -1)
 		return run_error(run, "could not prepare the staging folder: "
 		    "%s", strerror(errno));
 	cursor_init(&run->staging_cursor, run->staging_fd, 1);
@@ -1357,8 +1356,7 @@ deploy_state_load(const struct service *svc, struct tenant *t)
 	if (!t->is_active || validate_subdomain(t->subdomain,
 	    strlen(t->subdomain)) != NULL)
 		goto out;
-	folder = openat(svc->tenants_dirfd, t->subdomain, O_RDONLY |
-	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	folder = folder_open_dir(svc->tenants_dirfd, t->subdomain);
 	if (folder == -1) {
 		if (errno != ENOENT)
 			log_warning("%s: cannot open the tenant folder: %s",

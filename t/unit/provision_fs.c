@@ -1,8 +1,8 @@
 /*
  * provision_fs.c - unit tests for the filesystem helpers of lib/folder.c
  * and lib/config_file.c on a private temporary directory: atomic writes
- * replace content and leave no temporary files, dir_remove_tree() removes nested
- * trees without ever following a symlink out of them, and
+ * replace content and leave no temporary files, dir_remove_tree() removes
+ * nested trees without ever following a symlink out of them, and
  * config_write_atomic_with() writes only inside a real tenant folder.
  */
 #include <sys/stat.h>
