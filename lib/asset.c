@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "asset.h"
+#include "folder.h"
 #include "form.h"
 #include "validate.h"
 
-#define PUBLIC_DIR	"public"
 
 /*
  * Judges a decoded path (see asset.h).  Called by asset_path_decode() and
@@ -107,17 +107,6 @@ errno_is_absent(int error)
 }
 
 /*
- * Opens directory `name` below `dirfd` without following a symlink.
- * Returns the descriptor, or -1 (errno set).
- */
-static int
-open_directory(int dirfd, const char *name)
-{
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-}
-
-/*
  * Walks `path` below `dirfd` (see asset.h).  Called by asset_open() and
  * by the tenant health check for manifest paths.  Returns 1, 0 or -1.
  */
@@ -137,7 +126,7 @@ asset_open_at(int dirfd, const char *path, int *fd, struct stat *st)
 		len = (size_t)(slash - segment);
 		memcpy(name, segment, len);
 		name[len] = '\0';
-		next = open_directory(current == -1 ? dirfd : current, name);
+		next = folder_open_dir(current == -1 ? dirfd : current, name);
 		if (next == -1)
 			goto fail;
 		if (current != -1)
@@ -183,8 +172,8 @@ asset_open(int tenants_dirfd, const char *subdomain, const char *path,
 	*fd = -1;
 	if (validate_subdomain(subdomain, strlen(subdomain)) != NULL)
 		return 0;
-	if ((tenantfd = open_directory(tenants_dirfd, subdomain)) == -1 ||
-	    (publicfd = open_directory(tenantfd, PUBLIC_DIR)) == -1) {
+	if ((tenantfd = folder_open_dir(tenants_dirfd, subdomain)) == -1 ||
+	    (publicfd = folder_open_dir(tenantfd, FOLDER_PUBLIC_DIR)) == -1) {
 		rc = errno_is_absent(errno) ? 0 : -1;
 		goto out;
 	}

@@ -5,9 +5,10 @@
  *
  * Every program that links this file calls sodium_init() once at start,
  * before any function here runs (tenantd and tenantctl do so in main()).
- * The functions below never call it themselves: auth_random_hex() has no way
- * to report a failure, and one documented rule is easier to keep than a
- * lazy initialisation in some functions and not in others.
+ * The functions below never call it themselves (random.h states the same
+ * precondition): random_hex() has no way to report a failure, and one
+ * documented rule is easier to keep than a lazy initialisation in some
+ * functions and not in others.
  *
  * Secrets are compared only through their hashes, and only with
  * sodium_memcmp() where a client could learn something from the time a
@@ -24,6 +25,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "db.h"
+#include "random.h"
 #include "validate.h"
 
 #define SECRET_BYTES		(AUTH_SECRET_HEX / 2)
@@ -166,7 +168,7 @@ dummy_hash_prepare(void)
 
 	if (dummy_hash_ready)
 		return 0;
-	auth_random_hex(secret);
+	random_hex(secret, SECRET_BYTES);
 	rc = password_hash(secret, dummy_hash);
 	sodium_memzero(secret, sizeof(secret));
 	if (rc == -1)
@@ -189,20 +191,6 @@ password_matches(const char *stored, const char *password)
 		return 0;
 	return crypto_pwhash_str_verify(hash, password,
 	    strlen(password)) == 0;
-}
-
-/*
- * A fresh secret for a session id, CSRF token or API token: 32 bytes from
- * the kernel's generator, in lowercase hex.
- */
-void
-auth_random_hex(char out[AUTH_SECRET_HEX + 1])
-{
-	unsigned char	bytes[SECRET_BYTES];
-
-	randombytes_buf(bytes, sizeof(bytes));
-	sodium_bin2hex(out, AUTH_SECRET_HEX + 1, bytes, sizeof(bytes));
-	sodium_memzero(bytes, sizeof(bytes));
 }
 
 /*
@@ -418,7 +406,7 @@ auth_session_create(struct db *db, int64_t user_id, int ttl,
 	    params, 1, NULL, NULL) == -1)
 		return -1;
 
-	auth_random_hex(sid);
+	random_hex(sid, SECRET_BYTES);
 	if (auth_session_csrf(sid, csrf) == -1) {
 		sodium_memzero(sid, AUTH_SECRET_HEX + 1);
 		return -1;
@@ -601,7 +589,7 @@ auth_token_create(struct db *db, int64_t user_id, const char *label,
 		errno = EINVAL;
 		goto out;
 	}
-	auth_random_hex(secret);
+	random_hex(secret, SECRET_BYTES);
 	memcpy(token, AUTH_TOKEN_PREFIX, sizeof(AUTH_TOKEN_PREFIX) - 1);
 	memcpy(token + sizeof(AUTH_TOKEN_PREFIX) - 1, secret,
 	    AUTH_SECRET_HEX + 1);

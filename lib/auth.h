@@ -40,9 +40,6 @@ struct auth_user {
 	char	created_at[32];
 };
 
-/* Fills `out` with AUTH_SECRET_HEX random hex digits and a NUL. */
-void	auth_random_hex(char out[AUTH_SECRET_HEX + 1]);
-
 /* SHA-256 of a secret, in hex, for storage and lookup. */
 void	auth_hash_secret(const char *secret, size_t len,
 	    char out[AUTH_HASH_HEX + 1]);

@@ -34,18 +34,17 @@
 #include "buf.h"
 #include "bulk.h"
 #include "conf.h"
-#include "config_render.h"
+#include "config_file.h"
 #include "crash.h"
 #include "csv.h"
 #include "db.h"
 #include "error.h"
+#include "folder.h"
 #include "form.h"
 #include "job.h"
 #include "json.h"
-#include "lifecycle.h"
 #include "log.h"
 #include "module.h"
-#include "provision.h"
 #include "service.h"
 #include "sql.h"
 #include "tenant.h"
@@ -56,18 +55,12 @@
 #define BULK_SQL_MAX		(256 * 1024)
 #define BULK_MODULE_ROWS_MAX	2000	/* rows per tenant_modules INSERT */
 #define BULK_RETRIES		3	/* chunk retries after a conflict */
-#define BULK_CONFIG_MAX		(1024 * 1024)
 #define BULK_PAYLOAD_MAX	(16 * 1024 * 1024)
 #define BULK_MODULE_BITS	(BULK_MODULE_WORDS * 64)
 #define BULK_ITEM_FIELDS_MAX	256	/* fields of one item */
 
 #define DB_ER_LOCK_WAIT_TIMEOUT	1205
 #define DB_ER_LOCK_DEADLOCK	1213
-
-#define CONFIG_FILE		"config.json"
-#define PUBLIC_DIR		"public"
-#define FILE_MODE		0644
-#define DIR_MODE		0755
 
 /* What one bulk create works with. */
 struct bulk_run {
@@ -153,33 +146,20 @@ item_fail(struct bulk_item *item, const char *code, const char *field,
 }
 
 /*
- * Turns a failed database call into a status and message: DB_DOWN when
- * the connection is lost, else FAILED with `what` (the server's message
- * goes to the log only).
+ * Makes sure the database answers and loads the module catalog
+ * (config_file_load_catalog()), which must fit the module bit sets.
+ * Returns BULK_OK or the failure.
  */
 static enum bulk_status
-database_failure(struct service *svc, const char *what, char *err,
+load_catalog(struct service *svc, struct module_catalog *cat, char *err,
     size_t errlen)
 {
-	return db_failure_describe(svc->db, what, err, errlen) ?
-	    BULK_DB_DOWN : BULK_FAILED;
-}
+	enum bulk_status	status;
 
-/*
- * Makes sure the database answers and loads the module catalog.  Returns
- * BULK_OK or the failure.
- */
-static enum bulk_status
-prepare(struct service *svc, struct module_catalog *cat, char *err,
-    size_t errlen)
-{
-	if (db_ensure(svc->db) == -1) {
-		error_set(err, errlen, "the database is unavailable");
-		return BULK_DB_DOWN;
-	}
-	if (module_catalog_load(cat, svc->db) == -1)
-		return database_failure(svc, "could not load the modules", err,
-		    errlen);
+	status = config_file_load_catalog(svc, cat, err, errlen, BULK_DB_DOWN,
+	    BULK_FAILED);
+	if (status != BULK_OK)
+		return status;
 	if (cat->count > BULK_MODULE_BITS) {
 		error_set(err, errlen, "the module catalog has more than %d "
 		    "modules", BULK_MODULE_BITS);
@@ -429,8 +409,9 @@ check_taken(struct bulk_run *run, const size_t *members, size_t count,
 		goto out;
 	}
 	if (db_query(run->svc->db, sql.data, params, slots, &res) == -1) {
-		status = database_failure(run->svc,
-		    "could not look up the subdomains", run->err, run->errlen);
+		status = db_failure_status(run->svc->db,
+		    "could not look up the subdomains", run->err, run->errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	for (row = 0; row < res.rows; row = end) {
@@ -709,47 +690,6 @@ out:
 }
 
 /*
- * Writes `len` bytes to a new file `name` in `dirfd` (a staging folder
- * nobody else sees, so no temporary name is needed; the chunk's syncfs()
- * makes it durable).  Returns 0, or -1 with errno set.
- */
-static int
-write_new_file(int dirfd, const char *name, const char *data, size_t len)
-{
-	size_t	done = 0;
-	ssize_t	n;
-	int	fd, saved;
-
-	fd = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
-	    O_CLOEXEC, FILE_MODE);
-	if (fd == -1)
-		return -1;
-	if (fchmod(fd, FILE_MODE) == -1)
-		goto fail;
-	while (done < len) {
-		n = write(fd, data + done, len - done);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (n == 0) {
-			errno = EIO;
-			goto fail;
-		}
-		done += (size_t)n;
-	}
-	if (close(fd) == -1)
-		return -1;
-	return 0;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-/*
  * Fills `t` (not owning anything: its strings point into `item` and the
  * run's scratch module list) with the tenant `item` describes, as
  * config_render() needs it.
@@ -783,62 +723,29 @@ item_as_tenant(struct bulk_run *run, const struct bulk_item *item,
 
 /*
  * Builds the folder of `item` (public/ and config.json) under a staging
- * name and renames it to tenants/<sub>, never over an existing entry.
- * Returns 0, or -1 with errno set (EEXIST or ENOTEMPTY when the name is
- * taken); nothing is left behind on failure.
+ * name and renames it to tenants/<sub>, never over an existing entry
+ * (folder_create_staged(), without an fsync per file: the chunk's
+ * syncfs() makes the folders durable).  Returns 0, or -1 with errno set
+ * (EEXIST or ENOTEMPTY when the name is taken); nothing is left behind on
+ * failure.
  */
 static int
 place_folder(struct bulk_run *run, const struct bulk_item *item,
     struct buf *document)
 {
-	struct tenant	t;
-	char		staging[NAME_MAX + 1];
-	int		dirfd = run->svc->tenants_dirfd;
-	int		folder = -1, public = -1, staged = 0, rc = -1, saved;
+	struct tenant		t;
+	struct folder_content	content;
 
-	if (validate_subdomain(item->subdomain,
-	    strlen(item->subdomain)) != NULL) {
-		errno = EINVAL;
-		return -1;
-	}
 	item_as_tenant(run, item, &t);
-	buf_reset(document);
-	if (config_render(&t, &run->cat, run->svc->conf->api_url, time(NULL),
-	    document) == -1) {
-		errno = ENOMEM;
+	if (config_file_render(run->svc, &t, &run->cat, document) == -1)
 		return -1;
-	}
-	if (lifecycle_hidden_name(staging, sizeof(staging), ".staging-",
-	    item->subdomain) == -1 || mkdirat(dirfd, staging, DIR_MODE) == -1)
-		return -1;
-	staged = 1;
-	if ((folder = openat(dirfd, staging, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1 || fchmod(folder, DIR_MODE) == -1 ||
-	    mkdirat(folder, PUBLIC_DIR, DIR_MODE) == -1)
-		goto out;
-	if ((public = openat(folder, PUBLIC_DIR, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1 || fchmod(public, DIR_MODE) == -1)
-		goto out;
-	if (write_new_file(folder, CONFIG_FILE, document->data,
-	    document->len) == -1)
-		goto out;
-	crash_point("bulk.after_staging");
-	if (lifecycle_rename_noreplace(dirfd, staging, dirfd,
-	    item->subdomain) == -1)
-		goto out;
-	staged = 0;
-	crash_point("bulk.after_rename");
-	rc = 0;
-out:
-	saved = errno;
-	if (public != -1)
-		close(public);
-	if (folder != -1)
-		close(folder);
-	if (staged && dir_remove_tree(dirfd, staging) == -1)
-		log_error("could not remove %s: %s", staging, strerror(errno));
-	errno = saved;
-	return rc;
+	memset(&content, 0, sizeof(content));
+	content.config = document->data;
+	content.config_len = document->len;
+	content.crash_staged = "bulk.after_staging";
+	content.crash_placed = "bulk.after_rename";
+	return folder_create_staged(run->svc->tenants_dirfd, item->subdomain,
+	    &content);
 }
 
 /*
@@ -849,17 +756,9 @@ out:
 static void
 remove_folder(struct bulk_run *run, const char *sub)
 {
-	char	trash[NAME_MAX + 1];
-	int	dirfd = run->svc->tenants_dirfd;
-
-	if (lifecycle_hidden_name(trash, sizeof(trash), ".trash-",
-	    sub) == -1 || renameat(dirfd, sub, dirfd, trash) == -1) {
+	if (folder_discard(run->svc->tenants_dirfd, sub) == -1)
 		log_error("could not remove the folder of %s: %s", sub,
 		    strerror(errno));
-		return;
-	}
-	if (dir_remove_tree(dirfd, trash) == -1)
-		log_error("could not remove %s: %s", trash, strerror(errno));
 }
 
 /*
@@ -956,7 +855,7 @@ create_chunk(struct bulk_run *run, const size_t *waiting, size_t n)
 	unsigned int		 code;
 	int			 atomic = run->o->atomic, duplicate, rc = -1;
 
-	buf_init(&document, BULK_CONFIG_MAX);
+	buf_init(&document, CONFIG_FILE_MAX_BYTES);
 	if ((members = calloc(n, sizeof(*members))) == NULL ||
 	    (failed_ids = calloc(n, sizeof(*failed_ids))) == NULL) {
 		snprintf(message, sizeof(message), "out of memory");
@@ -1157,9 +1056,9 @@ create_all(struct bulk_run *run)
 	}
 	if (atomic) {
 		if (db_begin(run->svc->db) == -1) {
-			status = database_failure(run->svc,
+			status = db_failure_status(run->svc->db,
 			    "could not start a transaction", run->err,
-			    run->errlen);
+			    run->errlen, BULK_DB_DOWN, BULK_FAILED);
 			goto out;
 		}
 		run->in_transaction = 1;
@@ -1267,7 +1166,7 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 		status = BULK_FAILED;
 		goto out;
 	}
-	if ((status = prepare(svc, &run.cat, err, errlen)) != BULK_OK)
+	if ((status = load_catalog(svc, &run.cat, err, errlen)) != BULK_OK)
 		goto out;
 	status = BULK_FAILED;
 	if ((in = malloc(sizeof(*in))) == NULL ||
@@ -1624,7 +1523,7 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 
 	module_catalog_init(&cat);
 	enabled = enabled != 0;
-	if ((status = prepare(svc, &cat, err, errlen)) != BULK_OK)
+	if ((status = load_catalog(svc, &cat, err, errlen)) != BULK_OK)
 		goto out;
 	if (validate_module_key(module_key, strlen(module_key)) != NULL ||
 	    (def = module_catalog_find(&cat, module_key)) == NULL) {
@@ -1659,22 +1558,25 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 			sorted[unique++] = sorted[i];
 
 	if (db_begin(svc->db) == -1) {
-		status = database_failure(svc, "could not start a transaction",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not start a transaction", err, errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	in_transaction = 1;
 	if (lock_rows(svc->db, sorted, unique) == -1) {
-		status = database_failure(svc, "could not lock the tenants",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not lock the tenants", err, errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	for (start = 0, k = 0; start < unique; start += BULK_IDS_CHUNK, k++) {
 		if (tenant_list_by_ids(svc->db, sorted + start,
 		    unique - start < BULK_IDS_CHUNK ? unique - start :
 		    BULK_IDS_CHUNK, &lists[k]) == -1) {
-			status = database_failure(svc,
-			    "could not load the tenants", err, errlen);
+			status = db_failure_status(svc->db,
+			    "could not load the tenants", err, errlen,
+			    BULK_DB_DOWN, BULK_FAILED);
 			goto out;
 		}
 		for (j = 0; j < lists[k].count; j++)
@@ -1690,8 +1592,9 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 	}
 	if (found > 0 && write_module_rows(svc->db, tenants, found, def->key,
 	    enabled, user_id) == -1) {
-		status = database_failure(svc, "could not save the modules",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not save the modules", err, errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	for (written = 0; written < found; written++) {
@@ -1716,8 +1619,9 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 		changed[written] = 1;
 	}
 	if (db_commit(svc->db) == -1) {
-		status = database_failure(svc, "could not commit the change",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not commit the change", err, errlen,
+		    BULK_DB_DOWN, BULK_FAILED);
 		goto out;
 	}
 	in_transaction = 0;

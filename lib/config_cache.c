@@ -22,11 +22,11 @@
 #include <sodium.h>
 
 #include "config_cache.h"
+#include "folder.h"
 #include "json.h"
 #include "validate.h"
 
 #define NO_ENTRY		SIZE_MAX
-#define CONFIG_FILE		"config.json"
 #define ETAG_DIGEST_BYTES	16	/* 32 hex digits of the SHA-256 */
 
 /* Room for the message of a JSON parse error nobody reads. */
@@ -428,7 +428,7 @@ static int
 cache_lookup(struct config_cache *cache, int tenants_dirfd,
     const char *subdomain, size_t *found, int *from_cache)
 {
-	char relative[SUBDOMAIN_MAX + sizeof("/" CONFIG_FILE)];
+	char relative[SUBDOMAIN_MAX + sizeof("/" FOLDER_CONFIG_FILE)];
 	struct stat st;
 	struct cache_entry *e;
 	struct module_flag *modules = NULL;
@@ -441,7 +441,8 @@ cache_lookup(struct config_cache *cache, int tenants_dirfd,
 	if (validate_subdomain(subdomain, strlen(subdomain)) != NULL)
 		return 0;
 	cache->lookups++;
-	snprintf(relative, sizeof(relative), "%s/%s", subdomain, CONFIG_FILE);
+	snprintf(relative, sizeof(relative), "%s/%s", subdomain,
+	    FOLDER_CONFIG_FILE);
 	index = cache_find(cache, subdomain);
 
 	if (fstatat(tenants_dirfd, relative, &st, AT_SYMLINK_NOFOLLOW) == -1) {

@@ -1096,3 +1096,11 @@ db_failure_describe(struct db *db, const char *what, char *err, size_t errlen)
 	error_set(err, errlen, "%s", what);
 	return 0;
 }
+
+/* See db.h. */
+int
+db_failure_status(struct db *db, const char *what, char *err, size_t errlen,
+    int if_down, int if_failed)
+{
+	return db_failure_describe(db, what, err, errlen) ? if_down : if_failed;
+}

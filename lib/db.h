@@ -93,6 +93,15 @@ int	db_failure_describe(struct db *db, const char *what, char *err,
 	    size_t errlen);
 
 /*
+ * db_failure_describe() answered as one of the caller's own statuses:
+ * `if_down` when the connection is lost, else `if_failed`.  The one way
+ * provision, lifecycle, bulk and config_file turn a failed call into
+ * their status.
+ */
+int	db_failure_status(struct db *db, const char *what, char *err,
+	    size_t errlen, int if_down, int if_failed);
+
+/*
  * Runs a statement that returns no rows.  `affected` and `insert_id` may be
  * NULL.  Returns 0 or -1.
  */

@@ -42,7 +42,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
 #include <yajl/yajl_gen.h>
 
 #include "audit.h"
@@ -52,25 +51,23 @@
 #include "db.h"
 #include "error.h"
 #include "deploy.h"
+#include "folder.h"
 #include "job.h"
 #include "json.h"
 #include "log.h"
 #include "manifest.h"
-#include "provision.h"
+#include "random.h"
 #include "service.h"
 #include "tenant.h"
 #include "tenant_lock.h"
 #include "validate.h"
 
-#define PUBLIC_DIR		"public"
 #define STAGING_PREFIX		".public.staging-"
 #define OLD_PREFIX		".public.old-"
 #define RECORD_FILE		".deployed"
 #define RECORD_HEADER		"# tenantd deployed files 1"
 #define PACKAGE_FILE		"package.json"
 #define ENV_FILE		".env.local"
-#define FILE_MODE		0644
-#define DIR_MODE		0755
 #define RANDOM_HEX_LEN		16
 #define COPY_CHUNK_BYTES	(64 * 1024)
 #define CARRY_PATH_MAX		1024	/* longest path of a tenant's file */
@@ -238,20 +235,19 @@ cursor_dir(struct dir_cursor *c, const char *dir, size_t len)
 		segment[i - start] = '\0';
 		created = 0;
 		if (c->create) {
-			if (mkdirat(current, segment, DIR_MODE) == 0)
+			if (mkdirat(current, segment, FOLDER_DIR_MODE) == 0)
 				created = 1;
 			else if (errno != EEXIST)
 				goto fail;
 		}
-		next = openat(current, segment, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
+		next = folder_open_dir(current, segment);
 		if (next == -1)
 			goto fail;
 		if (current != c->base)
 			close(current);
 		current = next;
 		/* The umask must not decide what the web server can read. */
-		if (created && fchmod(current, DIR_MODE) == -1)
+		if (created && fchmod(current, FOLDER_DIR_MODE) == -1)
 			goto fail;
 	}
 	c->fd = current;
@@ -382,7 +378,7 @@ copy_entry(int from, int to, const char *leaf)
 		goto out;
 	}
 	if ((dst = openat(to, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, FILE_MODE)) == -1)
+	    O_CLOEXEC, FOLDER_FILE_MODE)) == -1)
 		goto out;
 	if (fchmod(dst, st.st_mode & 07777) == -1 ||
 	    copy_contents(src, dst, &copied) == -1)
@@ -615,7 +611,7 @@ record_write(struct deploy_run *run)
 			goto fail;
 	}
 	if (file_write_atomic(run->folder, RECORD_FILE, text.data, text.len,
-	    FILE_MODE) == -1)
+	    FOLDER_FILE_MODE) == -1)
 		goto fail;
 	buf_release(&text);
 	return;
@@ -739,8 +735,7 @@ scan_directory(struct deploy_run *run, int fd, const char *prefix, int depth)
 		}
 		if (carry_add(run, path, 1) == -1)
 			goto out;
-		child = openat(dirfd(dir), entry->d_name, O_RDONLY |
-		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		child = folder_open_dir(dirfd(dir), entry->d_name);
 		if (child == -1) {
 			run_error(run, "public/%s: %s", path, strerror(errno));
 			goto out;
@@ -830,8 +825,8 @@ copy_template_file(struct deploy_run *run, size_t i)
 	}
 	if ((to = cursor_parent(&run->staging_cursor, e->path,
 	    &leaf)) == -1 || (dst = openat(to, leaf, O_WRONLY | O_CREAT |
-	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, FILE_MODE)) == -1 ||
-	    fchmod(dst, FILE_MODE) == -1 ||
+	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, FOLDER_FILE_MODE)) == -1 ||
+	    fchmod(dst, FOLDER_FILE_MODE) == -1 ||
 	    copy_contents(src, dst, &copied) == -1 ||
 	    fstat(dst, &st) == -1) {
 		run_error(run, "could not write public/%s: %s", e->path,
@@ -955,36 +950,36 @@ static int
 swap_public(struct deploy_run *run, char *old_name, size_t old_len)
 {
 	char	hex[RANDOM_HEX_LEN + 1];
-	unsigned char bytes[RANDOM_HEX_LEN / 2];
 	int	saved;
 
 	old_name[0] = '\0';
 	if (run->old_public == -1) {
 		if (renameat2(run->folder, run->staging, run->folder,
-		    PUBLIC_DIR, RENAME_NOREPLACE) == 0)
+		    FOLDER_PUBLIC_DIR, RENAME_NOREPLACE) == 0)
 			return 0;
 		if (errno != EINVAL && errno != ENOSYS)
 			return -1;
 		return renameat(run->folder, run->staging, run->folder,
-		    PUBLIC_DIR);
+		    FOLDER_PUBLIC_DIR);
 	}
-	if (renameat2(run->folder, run->staging, run->folder, PUBLIC_DIR,
+	if (renameat2(run->folder, run->staging, run->folder, FOLDER_PUBLIC_DIR,
 	    RENAME_EXCHANGE) == 0) {
 		snprintf(old_name, old_len, "%s", run->staging);
 		return 0;
 	}
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
-	randombytes_buf(bytes, sizeof(bytes));
-	sodium_bin2hex(hex, sizeof(hex), bytes, sizeof(bytes));
+	random_hex(hex, RANDOM_HEX_LEN / 2);
 	snprintf(old_name, old_len, "%s%s", OLD_PREFIX, hex);
-	if (renameat(run->folder, PUBLIC_DIR, run->folder, old_name) == -1)
+	if (renameat(run->folder, FOLDER_PUBLIC_DIR, run->folder,
+	    old_name) == -1)
 		goto fail;
 	if (renameat(run->folder, run->staging, run->folder,
-	    PUBLIC_DIR) == 0)
+	    FOLDER_PUBLIC_DIR) == 0)
 		return 0;
 	saved = errno;
-	if (renameat(run->folder, old_name, run->folder, PUBLIC_DIR) == -1)
+	if (renameat(run->folder, old_name, run->folder,
+	    FOLDER_PUBLIC_DIR) == -1)
 		log_error("deploy of %s: public/ is left as %s: %s",
 		    run->t->subdomain, old_name, strerror(errno));
 	errno = saved;
@@ -1078,7 +1073,7 @@ write_project_files(struct deploy_run *run)
 		goto out;
 	}
 	if (file_write_atomic(run->folder, PACKAGE_FILE, json, json_len,
-	    FILE_MODE) == -1)
+	    FOLDER_FILE_MODE) == -1)
 		goto out;
 
 	env_values[0] = t->name;
@@ -1096,7 +1091,7 @@ write_project_files(struct deploy_run *run)
 			goto out;
 	}
 	rc = file_write_atomic(run->folder, ENV_FILE, env.data, env.len,
-	    FILE_MODE);
+	    FOLDER_FILE_MODE);
 out:
 	saved = errno;
 	if (g != NULL)
@@ -1136,10 +1131,10 @@ remove_leftovers(struct deploy_run *run)
 			continue;
 		if (strncmp(entry->d_name, OLD_PREFIX,
 		    strlen(OLD_PREFIX)) == 0 && fstatat(run->folder,
-		    PUBLIC_DIR, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+		    FOLDER_PUBLIC_DIR, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
 		    errno == ENOENT) {
 			if (renameat(run->folder, entry->d_name, run->folder,
-			    PUBLIC_DIR) == -1)
+			    FOLDER_PUBLIC_DIR) == -1)
 				log_warning("deploy of %s: could not put %s "
 				    "back as public/: %s", run->t->subdomain,
 				    entry->d_name, strerror(errno));
@@ -1174,8 +1169,8 @@ run_open(struct deploy_run *run)
 	if (validate_subdomain(run->t->subdomain,
 	    strlen(run->t->subdomain)) != NULL)
 		return run_error(run, "invalid subdomain");
-	run->folder = openat(run->svc->tenants_dirfd, run->t->subdomain,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	run->folder = folder_open_dir(run->svc->tenants_dirfd,
+	    run->t->subdomain);
 	if (run->folder == -1 && errno == ENOENT)
 		return run_error(run, "the tenant folder is missing; run "
 		    "tenantctl fsck");
@@ -1188,8 +1183,7 @@ run_open(struct deploy_run *run)
 		    "(template_dir): %s", template_dir == NULL ?
 		    "not set" : strerror(errno));
 	remove_leftovers(run);
-	run->old_public = openat(run->folder, PUBLIC_DIR, O_RDONLY |
-	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	run->old_public = folder_open_dir(run->folder, FOLDER_PUBLIC_DIR);
 	if (run->old_public == -1 && errno != ENOENT)
 		return run_error(run, "cannot open public/: %s",
 		    strerror(errno));
@@ -1208,23 +1202,19 @@ run_open(struct deploy_run *run)
 static int
 staging_create(struct deploy_run *run)
 {
-	unsigned char	bytes[RANDOM_HEX_LEN / 2];
-	char		hex[RANDOM_HEX_LEN + 1];
+	char	hex[RANDOM_HEX_LEN + 1];
 
-	if (sodium_init() < 0)
-		return run_error(run, "cannot initialise libsodium");
-	randombytes_buf(bytes, sizeof(bytes));
-	sodium_bin2hex(hex, sizeof(hex), bytes, sizeof(bytes));
+	random_hex(hex, RANDOM_HEX_LEN / 2);
 	snprintf(run->staging, sizeof(run->staging), "%s%s", STAGING_PREFIX,
 	    hex);
-	if (mkdirat(run->folder, run->staging, DIR_MODE) == -1) {
+	if (mkdirat(run->folder, run->staging, FOLDER_DIR_MODE) == -1) {
 		run->staging[0] = '\0';
 		return run_error(run, "could not create a staging folder in the"
 		    " tenant folder: %s", strerror(errno));
 	}
-	run->staging_fd = openat(run->folder, run->staging, O_RDONLY |
-	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (run->staging_fd == -1 || fchmod(run->staging_fd, DIR_MODE) == -1)
+	run->staging_fd = folder_open_dir(run->folder, run->staging);
+	if (run->staging_fd == -1 ||
+	    fchmod(run->staging_fd, FOLDER_DIR_MODE) == -1)
 		return run_error(run, "could not prepare the staging folder: "
 		    "%s", strerror(errno));
 	cursor_init(&run->staging_cursor, run->staging_fd, 1);
@@ -1366,8 +1356,7 @@ deploy_state_load(const struct service *svc, struct tenant *t)
 	if (!t->is_active || validate_subdomain(t->subdomain,
 	    strlen(t->subdomain)) != NULL)
 		goto out;
-	folder = openat(svc->tenants_dirfd, t->subdomain, O_RDONLY |
-	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	folder = folder_open_dir(svc->tenants_dirfd, t->subdomain);
 	if (folder == -1) {
 		if (errno != ENOENT)
 			log_warning("%s: cannot open the tenant folder: %s",

@@ -30,10 +30,11 @@
 
 #include "buf.h"
 #include "conf.h"
-#include "config_render.h"
+#include "config_file.h"
 #include "db.h"
 #include "error.h"
 #include "deploy.h"
+#include "folder.h"
 #include "fsck.h"
 #include "health.h"
 #include "lifecycle.h"
@@ -47,10 +48,6 @@
 #include "validate.h"
 
 #define DETAIL_MAX		256
-#define DIR_MODE		0755
-#define FILE_MODE		0644
-#define CONFIG_FILE		"config.json"
-#define PUBLIC_DIR		"public"
 #define PUBLIC_STAGING_PREFIX	".public.staging-"
 #define PENDING_LOGO_PREFIX	".pending-logo."
 #define LOCK_OPERATION		"fsck"
@@ -505,8 +502,8 @@ tenant_leftovers(struct fsck *ctx, const struct tenant *t, int remove)
 	char	first[NAME_MAX + 1];
 	int	folder;
 
-	if ((folder = openat(ctx->svc->tenants_dirfd, t->subdomain,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((folder = folder_open_dir(ctx->svc->tenants_dirfd,
+	    t->subdomain)) == -1)
 		return -1;
 	return sweep_old_entries(ctx, folder, public_staging_name, t, remove,
 	    first, sizeof(first));
@@ -525,11 +522,10 @@ stray_logos(struct fsck *ctx, const struct tenant *t, int remove,
 	int	folder, public, saved;
 
 	first[0] = '\0';
-	if ((folder = openat(ctx->svc->tenants_dirfd, t->subdomain,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((folder = folder_open_dir(ctx->svc->tenants_dirfd,
+	    t->subdomain)) == -1)
 		return -1;
-	public = openat(folder, PUBLIC_DIR,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	public = folder_open_dir(folder, FOLDER_PUBLIC_DIR);
 	saved = errno;
 	close(folder);
 	if (public == -1) {
@@ -647,34 +643,22 @@ examine(struct fsck *ctx, const struct tenant *t, struct findings *f)
 static int
 recreate_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 {
-	struct buf	 document;
-	char		 staging[NAME_MAX + 1], err[DETAIL_MAX];
-	const char	*logo_note = t->logo != NULL ?
-			    " (its logo file was lost with it)" : "";
-	int		 tenants = ctx->svc->tenants_dirfd;
-	int		 folder = -1, staged = 0, rc = 0;
+	struct buf		 document;
+	struct folder_content	 content;
+	char			 err[DETAIL_MAX];
+	const char		*logo_note = t->logo != NULL ?
+				    " (its logo file was lost with it)" : "";
+	int			 tenants = ctx->svc->tenants_dirfd, rc = 0;
 
-	buf_init(&document, HEALTH_CONFIG_MAX);
-	if (lifecycle_hidden_name(staging, sizeof(staging), ".staging-",
-	    t->subdomain) == -1 || mkdirat(tenants, staging, DIR_MODE) == -1)
+	buf_init(&document, CONFIG_FILE_MAX_BYTES);
+	if (config_file_render(ctx->svc, t, &ctx->catalog, &document) == -1)
 		goto fail;
-	staged = 1;
-	if ((folder = openat(tenants, staging,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	memset(&content, 0, sizeof(content));
+	content.config = document.data;
+	content.config_len = document.len;
+	content.sync = 1;
+	if (folder_create_staged(tenants, t->subdomain, &content) == -1)
 		goto fail;
-	if (config_render(t, &ctx->catalog, ctx->svc->conf->api_url,
-	    time(NULL), &document) == -1) {
-		errno = ENOMEM;
-		goto fail;
-	}
-	if (file_write_atomic(folder, CONFIG_FILE, document.data, document.len,
-	    FILE_MODE) == -1 || mkdirat(folder, PUBLIC_DIR, DIR_MODE) == -1 ||
-	    fsync(folder) == -1)
-		goto fail;
-	if (lifecycle_rename_noreplace(tenants, staging, tenants,
-	    t->subdomain) == -1)
-		goto fail;
-	staged = 0;
 	if (fsync(tenants) == -1)
 		goto fail;
 	log_info("fsck: recreated the folder of %s", t->subdomain);
@@ -698,10 +682,6 @@ fail:
 	redetail(f, PROBLEM_MISSING_FOLDER, 0, "could not recreate the "
 	    "folder: %s", strerror(errno));
 out:
-	if (folder != -1)
-		close(folder);
-	if (staged && dir_remove_tree(tenants, staging) == -1)
-		log_error("could not remove %s: %s", staging, strerror(errno));
 	buf_release(&document);
 	return rc;
 }
@@ -713,7 +693,7 @@ put_aside(struct fsck *ctx, int dirfd, const char *name, const char *where,
 {
 	char	moved[NAME_MAX + 1];
 
-	if (lifecycle_move_aside(dirfd, name, ctx->archive_fd, ".orphan-",
+	if (folder_move_aside(dirfd, name, ctx->archive_fd, ".orphan-",
 	    moved, sizeof(moved)) == -1)
 		redetail(f, p, 0, "could not move %s/%s aside: %s", where,
 		    name, strerror(errno));
@@ -1002,7 +982,7 @@ prepare(struct fsck *ctx, char *err, size_t errlen)
 {
 	char	manifest_err[DETAIL_MAX];
 
-	ctx->archive_fd = lifecycle_open_archive_dir(ctx->svc->conf,
+	ctx->archive_fd = folder_open_archive_dir(ctx->svc->conf,
 	    ctx->repair);
 	if (ctx->archive_fd == -1 && errno != ENOENT) {
 		error_set(err, errlen, "cannot open archive_dir: %s",

@@ -13,11 +13,11 @@
 #include <strings.h>
 
 #include "config_cache.h"
+#include "folder.h"
 #include "form.h"
 #include "gate.h"
 #include "validate.h"
 
-#define CONFIG_FILE	"config.json"
 
 /*
  * Finds tenant host `host` (see gate.h).  Called by the gate for every
@@ -164,7 +164,7 @@ archived_config_exists(const char *archive_dir, const char *subdomain)
 	if (archive_dir == NULL || archive_dir[0] == '\0')
 		return 0;
 	written = snprintf(path, sizeof(path), "%s/%s/%s", archive_dir,
-	    subdomain, CONFIG_FILE);
+	    subdomain, FOLDER_CONFIG_FILE);
 	if (written < 0 || (size_t)written >= sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "config_render.h"
+#include "folder.h"
 #include "health.h"
 #include "json.h"
 #include "manifest.h"
@@ -31,8 +32,6 @@
 #include "tenant.h"
 #include "validate.h"
 
-#define CONFIG_FILE	"config.json"
-#define PUBLIC_DIR	"public"
 #define READ_CHUNK	(64 * 1024)
 
 /* Names of enum health_config_state, for reports. */
@@ -123,7 +122,7 @@ read_config(int folderfd, struct buf *out)
 	ssize_t n;
 	int fd = -1, rc = -1;
 
-	rc = asset_open_at(folderfd, CONFIG_FILE, &fd, &st);
+	rc = asset_open_at(folderfd, FOLDER_CONFIG_FILE, &fd, &st);
 	if (rc != 1)
 		goto out;
 	rc = -1;
@@ -300,8 +299,7 @@ tenant_health_check_in(int parent_dirfd, const struct tenant *t,
 		errno = EINVAL;
 		goto out;
 	}
-	folderfd = openat(parent_dirfd, t->subdomain,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	folderfd = folder_open_dir(parent_dirfd, t->subdomain);
 	if (folderfd == -1) {
 		if (!errno_is_absent(errno))
 			goto out;
@@ -312,8 +310,7 @@ tenant_health_check_in(int parent_dirfd, const struct tenant *t,
 	out->folder_exists = 1;
 	if (check_config(folderfd, t, cat, api_url, out) == -1)
 		goto out;
-	publicfd = openat(folderfd, PUBLIC_DIR,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	publicfd = folder_open_dir(folderfd, FOLDER_PUBLIC_DIR);
 	if (publicfd == -1) {
 		if (!errno_is_absent(errno))
 			goto out;

@@ -7,38 +7,31 @@
  * Both operations are one routine driven by a table of what differs
  * (where the folder comes from and goes to, the row's target state), so
  * the crash cases are handled once.  Folders move with
- * renameat2(RENAME_NOREPLACE): a rename() onto an existing empty directory
- * would silently replace it, and nothing here may ever replace a folder.
+ * folder_rename_noreplace() (folder.h): nothing here may ever replace a
+ * folder.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "audit.h"
-#include "conf.h"
+#include "config_file.h"
 #include "crash.h"
 #include "db.h"
 #include "error.h"
+#include "folder.h"
 #include "job.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "module.h"
-#include "provision.h"
 #include "service.h"
 #include "tenant.h"
 #include "tenant_lock.h"
 #include "validate.h"
-
-#define ARCHIVE_DIR_MODE	0755
-#define ASIDE_HEX_LEN		16
 
 /* What distinguishes archive from restore. */
 struct operation {
@@ -69,81 +62,6 @@ static const struct operation restore_operation = {
 /* The job kinds that make an archive wait (job.h). */
 static const char *const deploy_job_kinds[] = { "deploy", NULL };
 
-
-/*
- * Renames `from` in `from_dirfd` to `to` in `to_dirfd`, never over an
- * existing entry (see lifecycle.h).  Filesystems without RENAME_NOREPLACE
- * get a check before a plain rename, which is as good as it gets there.
- * Returns 0, or -1 with errno set.
- */
-int
-lifecycle_rename_noreplace(int from_dirfd, const char *from, int to_dirfd,
-    const char *to)
-{
-	struct stat	st;
-
-	if (renameat2(from_dirfd, from, to_dirfd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	if (fstatat(to_dirfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		errno = EEXIST;
-		return -1;
-	}
-	if (errno != ENOENT)
-		return -1;
-	return renameat(from_dirfd, from, to_dirfd, to);
-}
-
-/*
- * Writes "<prefix><name>-<hex>" into `out` (see lifecycle.h).  Used for
- * folders put aside here and for the staging folder of fsck.  Returns 0
- * or -1 with errno set.
- */
-int
-lifecycle_hidden_name(char *out, size_t len, const char *prefix,
-    const char *name)
-{
-	unsigned char	bytes[ASIDE_HEX_LEN / 2];
-	char		hex[ASIDE_HEX_LEN + 1];
-	int		written;
-
-	if (sodium_init() < 0) {
-		errno = EIO;
-		return -1;
-	}
-	randombytes_buf(bytes, sizeof(bytes));
-	sodium_bin2hex(hex, sizeof(hex), bytes, sizeof(bytes));
-	written = snprintf(out, len, "%s%s-%s", prefix, name, hex);
-	if (written < 0 || (size_t)written >= len || written > NAME_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Opens conf->archive_dir, creating it (mode 0755, parent must exist)
- * when `create` is set.  Called by archive/restore, provision_delete() and
- * fsck.  Returns the descriptor or -1 with errno set.
- */
-int
-lifecycle_open_archive_dir(const struct conf *c, int create)
-{
-	int	fd;
-
-	if (c->archive_dir == NULL || c->archive_dir[0] == '\0') {
-		errno = ENOENT;
-		return -1;
-	}
-	/* No O_NOFOLLOW: the configured path may be a symlink. */
-	fd = open(c->archive_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1 || errno != ENOENT || !create)
-		return fd;
-	if (mkdir(c->archive_dir, ARCHIVE_DIR_MODE) == -1 && errno != EEXIST)
-		return -1;
-	return open(c->archive_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
 
 /* Is `name` a directory (not a symlink) in `dirfd`?  1, 0, or -1. */
 static int
@@ -184,79 +102,6 @@ lifecycle_locate(int tenants_dirfd, int archive_dirfd, const char *subdomain,
 	return 0;
 }
 
-/*
- * Moves `name` aside to "<prefix><name>-<hex>" (see lifecycle.h).  Called
- * by archive for a leftover archived folder and by fsck for orphans.
- * Returns 0 or -1 with errno set.
- */
-int
-lifecycle_move_aside(int from_dirfd, const char *name, int to_dirfd,
-    const char *prefix, char *moved_to, size_t len)
-{
-	if (name[0] == '\0' || strchr(name, '/') != NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (lifecycle_hidden_name(moved_to, len, prefix, name) == -1)
-		return -1;
-	if (lifecycle_rename_noreplace(from_dirfd, name, to_dirfd,
-	    moved_to) == -1)
-		return -1;
-	if (fsync(to_dirfd) == -1 ||
-	    (from_dirfd != to_dirfd && fsync(from_dirfd) == -1))
-		return -1;
-	return 0;
-}
-
-/*
- * Turns a failed database call into a status: DB_DOWN when the
- * connection is gone, else FAILED with `what` (the server's message goes
- * to the log).
- */
-static enum lifecycle_status
-database_failure(struct service *svc, const char *what, char *err,
-    size_t errlen)
-{
-	return db_failure_describe(svc->db, what, err, errlen) ?
-	    LIFECYCLE_DB_DOWN : LIFECYCLE_FAILED;
-}
-
-/* A folder operation failed: log it with errno and say so.  FAILED. */
-static enum lifecycle_status
-folder_failure(const char *sub, const char *what, char *err, size_t errlen)
-{
-	const char	*reason = strerror(errno);
-
-	log_error("tenant folder %s: %s: %s", sub, what, reason);
-	error_set(err, errlen, "%s: %s", what, reason);
-	return LIFECYCLE_FAILED;
-}
-
-/*
- * Locks the row of tenant `id` until the transaction ends and loads it
- * into `t`.  Returns 1, 0 if the tenant is gone, or -1.
- */
-static int
-lock_and_load(struct db *db, int64_t id, struct tenant *t)
-{
-	struct db_result	result;
-	struct db_param		param = db_int(id);
-	int			rc = -1;
-
-	db_result_init(&result);
-	if (db_query(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE",
-	    &param, 1, &result) == -1)
-		goto out;
-	if (result.rows == 0) {
-		rc = 0;
-		goto out;
-	}
-	rc = tenant_find_by_id(db, id, t);
-out:
-	db_result_release(&result);
-	return rc;
-}
-
 /* The directory descriptor of place `where` (a LIFECYCLE_IN_* bit). */
 static int
 place_fd(struct service *svc, int archive_fd, unsigned where)
@@ -275,7 +120,7 @@ move_folder(struct service *svc, int archive_fd, const struct operation *op,
 	int	from = place_fd(svc, archive_fd, op->source);
 	int	to = place_fd(svc, archive_fd, op->target);
 
-	if (lifecycle_rename_noreplace(from, sub, to, sub) == -1) {
+	if (folder_rename_noreplace(from, sub, to, sub) == -1) {
 		if (errno == EEXIST || errno == ENOTEMPTY) {
 			error_set(err, errlen, "a folder named %s is already "
 			    "in the %s directory; run tenantctl fsck", sub,
@@ -292,11 +137,11 @@ move_folder(struct service *svc, int archive_fd, const struct operation *op,
 			return LIFECYCLE_FAILED;
 		}
 		return folder_failure(sub, "could not move the tenant folder",
-		    err, errlen);
+		    err, errlen, LIFECYCLE_FAILED);
 	}
 	if (fsync(to) == -1 || fsync(from) == -1)
-		return folder_failure(sub, "could not sync the move", err,
-		    errlen);
+		return folder_failure(sub, "could not sync the move",
+		    err, errlen, LIFECYCLE_FAILED);
 	return LIFECYCLE_OK;
 }
 
@@ -308,7 +153,7 @@ move_folder_back(struct service *svc, int archive_fd,
 	int	from = place_fd(svc, archive_fd, op->target);
 	int	to = place_fd(svc, archive_fd, op->source);
 
-	if (lifecycle_rename_noreplace(from, sub, to, sub) == -1 ||
+	if (folder_rename_noreplace(from, sub, to, sub) == -1 ||
 	    fsync(to) == -1 || fsync(from) == -1)
 		log_error("could not move the folder of %s back after a "
 		    "failed %s: %s; tenantctl fsck will complete it", sub,
@@ -328,13 +173,15 @@ rewrite_config(struct service *svc, const struct tenant *t, char *err,
 
 	module_catalog_init(&cat);
 	if (module_catalog_load(&cat, svc->db) == -1) {
-		status = database_failure(svc, "could not load the modules",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not load the modules", err, errlen,
+		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 		goto out;
 	}
 	if (config_write_atomic_with(svc, t, &cat) == -1)
 		status = folder_failure(t->subdomain,
-		    "could not write config.json", err, errlen);
+		    "could not write config.json", err, errlen,
+		    LIFECYCLE_FAILED);
 out:
 	module_catalog_release(&cat);
 	return status;
@@ -368,7 +215,8 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 	if (lifecycle_locate(svc->tenants_dirfd, archive_fd, t->subdomain,
 	    &where) == -1)
 		return folder_failure(t->subdomain,
-		    "could not look for the tenant folder", err, errlen);
+		    "could not look for the tenant folder", err, errlen,
+		    LIFECYCLE_FAILED);
 	done = (t->is_active != 0) == op->target_active;
 	at_source = (where & op->source) != 0;
 	at_target = (where & op->target) != 0;
@@ -388,10 +236,11 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 			    t->subdomain);
 			return LIFECYCLE_CONFLICT;
 		}
-		if (lifecycle_move_aside(archive_fd, t->subdomain, archive_fd,
+		if (folder_move_aside(archive_fd, t->subdomain, archive_fd,
 		    ".old-", aside, sizeof(aside)) == -1)
 			return folder_failure(t->subdomain, "could not put an "
-			    "older archived folder aside", err, errlen);
+			    "older archived folder aside", err, errlen,
+			    LIFECYCLE_FAILED);
 		log_info("archive: an older folder of %s was put aside as %s",
 		    t->subdomain, aside);
 		at_target = 0;
@@ -416,15 +265,17 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 	if (db_exec(svc->db, op->sql, &id, 1, NULL, NULL) == -1 ||
 	    audit_record(svc->db, user_id, t->id, op->audit_action,
 	    t->subdomain) == -1) {
-		status = database_failure(svc, "could not save the tenant",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not save the tenant", err, errlen,
+		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 		goto fail;
 	}
 	crash_point(op->target_active ? "restore.before_commit" :
 	    "archive.before_commit");
 	if (db_commit(svc->db) == -1) {
-		status = database_failure(svc, "could not commit the change",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not commit the change", err, errlen,
+		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 		goto fail;
 	}
 	*committed = 1;
@@ -462,8 +313,9 @@ run(struct service *svc, const struct operation *op, int64_t id,
 		goto out;
 	}
 	if (found == -1) {
-		status = database_failure(svc, "could not load the tenant",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not load the tenant", err, errlen,
+		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 		goto out;
 	}
 
@@ -476,8 +328,9 @@ run(struct service *svc, const struct operation *op, int64_t id,
 		goto out;
 	}
 	if (found == -1) {
-		status = database_failure(svc, "could not lock the tenant",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not lock the tenant", err, errlen,
+		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 		goto out;
 	}
 	if (op->check_jobs) {
@@ -489,31 +342,35 @@ run(struct service *svc, const struct operation *op, int64_t id,
 			goto out;
 		}
 		if (active == -1) {
-			status = database_failure(svc,
-			    "could not look for deploy jobs", err, errlen);
+			status = db_failure_status(svc->db,
+			    "could not look for deploy jobs", err, errlen,
+			    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 			goto out;
 		}
 	}
-	if ((archive_fd = lifecycle_open_archive_dir(svc->conf, 1)) == -1) {
+	if ((archive_fd = folder_open_archive_dir(svc->conf, 1)) == -1) {
 		status = folder_failure(t.subdomain,
-		    "could not open the archive directory", err, errlen);
+		    "could not open the archive directory", err, errlen,
+		    LIFECYCLE_FAILED);
 		goto out;
 	}
 
 	if (db_begin(svc->db) == -1) {
-		status = database_failure(svc, "could not start a transaction",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not start a transaction", err, errlen,
+		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 		goto out;
 	}
 	in_transaction = 1;
-	if ((found = lock_and_load(svc->db, id, &t)) == 0) {
+	if ((found = tenant_lock_row(svc->db, id, &t)) == 0) {
 		error_set(err, errlen, "tenant not found");
 		status = LIFECYCLE_NOT_FOUND;
 		goto out;
 	}
 	if (found == -1) {
-		status = database_failure(svc, "could not load the tenant",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not load the tenant", err, errlen,
+		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 		goto out;
 	}
 	if (validate_subdomain(t.subdomain, strlen(t.subdomain)) != NULL) {
@@ -539,8 +396,9 @@ out:
 		found = tenant_find_by_id(svc->db, id, out);
 		if (found != 1) {
 			status = found == 0 ? LIFECYCLE_NOT_FOUND :
-			    database_failure(svc, "could not load the tenant",
-			    err, errlen);
+			    db_failure_status(svc->db,
+			    "could not load the tenant", err, errlen,
+			    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
 			if (found == 0)
 				error_set(err, errlen, "tenant not found");
 		}

@@ -46,6 +46,10 @@
  * restoring an active one) whose folder is in its place changes nothing
  * and succeeds.
  *
+ * The file-system steps (renames that never replace, the archive
+ * directory, folders put aside) are folder.h's; config.json is written
+ * through config_file.h.
+ *
  * Return convention: enum lifecycle_status; on failure `err` holds a
  * message safe to show to an administrator (no absolute paths).
  */
@@ -55,7 +59,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct conf;
 struct service;
 struct tenant;
 
@@ -90,14 +93,6 @@ typedef enum lifecycle_status (*lifecycle_fn)(struct service *svc,
 	    size_t errlen);
 
 /*
- * Opens conf->archive_dir (the configured path may be a symlink).  With
- * `create`, a missing directory is made with mode 0755 (its parent must
- * exist).  Returns the descriptor, or -1 with errno set (ENOENT when it
- * does not exist and `create` is 0).
- */
-int	lifecycle_open_archive_dir(const struct conf *c, int create);
-
-/*
  * Where the folder `subdomain` is: LIFECYCLE_IN_TENANTS and/or
  * LIFECYCLE_IN_ARCHIVE in *where (0: nowhere).  Only directories count;
  * symlinks are not followed.  `archive_dirfd` may be -1 (no archive
@@ -105,33 +100,5 @@ int	lifecycle_open_archive_dir(const struct conf *c, int create);
  */
 int	lifecycle_locate(int tenants_dirfd, int archive_dirfd,
 	    const char *subdomain, unsigned *where);
-
-/*
- * Writes "<prefix><name>-<16 random hex digits>" into `out` (of `len`
- * bytes): the name of a folder put aside or being built, which starts
- * with a dot so it can never be a subdomain.  Returns 0, or -1 with errno
- * set (ENAMETOOLONG when it would not fit or pass NAME_MAX).
- */
-int	lifecycle_hidden_name(char *out, size_t len, const char *prefix,
-	    const char *name);
-
-/*
- * Renames `from` in `from_dirfd` to `to` in `to_dirfd`, failing with
- * EEXIST (or ENOTEMPTY) when `to` exists, even as an empty directory,
- * which rename() would replace.  Returns 0, or -1 with errno set (EXDEV
- * across filesystems).
- */
-int	lifecycle_rename_noreplace(int from_dirfd, const char *from,
-	    int to_dirfd, const char *to);
-
-/*
- * Renames entry `name` of `from_dirfd` to "<prefix><name>-<16 hex>" in
- * `to_dirfd` (the same filesystem), never over an existing entry, and
- * syncs both directories.  The new name goes to `moved_to` (of `len`
- * bytes).  Used to put a folder aside instead of deleting it (archive:
- * ".old-", fsck: ".orphan-").  Returns 0, or -1 with errno set.
- */
-int	lifecycle_move_aside(int from_dirfd, const char *name, int to_dirfd,
-	    const char *prefix, char *moved_to, size_t len);
 
 #endif

@@ -108,8 +108,9 @@ path_valid(const char *path)
 }
 
 /*
- * Hashes what is left to read on `fd` in 64 KiB reads.  Returns 0 with
- * the digest and the number of bytes read, or -1 with errno set.
+ * Hashes what is left to read on `fd` in 64 KiB reads (libsodium was
+ * started by the program, as random.h requires).  Returns 0 with the
+ * digest and the number of bytes read, or -1 with errno set.
  */
 static int
 hash_fd(int fd, unsigned char out[32], uint64_t *size)
@@ -119,10 +120,6 @@ hash_fd(int fd, unsigned char out[32], uint64_t *size)
 	uint64_t			total = 0;
 	ssize_t				n;
 
-	if (sodium_init() < 0) {
-		errno = EIO;
-		return -1;
-	}
 	crypto_hash_sha256_init(&state);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));

@@ -16,27 +16,21 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "audit.h"
 #include "buf.h"
-#include "conf.h"
-#include "config_render.h"
+#include "config_file.h"
 #include "crash.h"
 #include "db.h"
 #include "error.h"
-#include "lifecycle.h"
+#include "folder.h"
 #include "log.h"
 #include "module.h"
 #include "provision.h"
@@ -46,59 +40,10 @@
 #include "tenant_lock.h"
 #include "validate.h"
 
-#define CONFIG_FILE		"config.json"
-#define PUBLIC_DIR		"public"
-#define FILE_MODE		0644
-#define DIR_MODE		0755
-#define CONFIG_MAX_BYTES	(1024 * 1024)
-#define RANDOM_HEX_LEN		16
-#define REMOVE_MAX_DEPTH	64	/* deeper trees are refused */
-#define REMOVE_MAX_PASSES	8	/* rescans of a filling directory */
+#define WRITE_FAILED		"could not write the tenant folder"
 #define LOGO_NAME_MAX		32	/* the tenants.logo column */
 #define AUDIT_DETAIL_MAX	128
 #define LOGO_LOCK_WAIT_MS	10000	/* how long a logo change waits */
-
-static int	remove_entry(int parentfd, const char *name,
-		    unsigned char type, int depth);
-
-/*
- * Fills `out` with RANDOM_HEX_LEN random lowercase hex digits for staging,
- * trash and temporary names.  Returns 0, or -1 if libsodium cannot start.
- */
-static int
-random_hex(char out[RANDOM_HEX_LEN + 1])
-{
-	unsigned char	bytes[RANDOM_HEX_LEN / 2];
-
-	if (sodium_init() < 0) {
-		errno = EIO;
-		return -1;
-	}
-	randombytes_buf(bytes, sizeof(bytes));
-	sodium_bin2hex(out, RANDOM_HEX_LEN + 1, bytes, sizeof(bytes));
-	return 0;
-}
-
-/*
- * Writes "<prefix><sub>-<random hex>" into `out`: the name of a staging or
- * trash folder next to the tenant folders.  Such names start with a dot, so
- * they can never be a subdomain.  Returns 0 or -1.
- */
-static int
-hidden_name(char *out, size_t outlen, const char *prefix, const char *sub)
-{
-	char	hex[RANDOM_HEX_LEN + 1];
-	int	written;
-
-	if (random_hex(hex) == -1)
-		return -1;
-	written = snprintf(out, outlen, "%s%s-%s", prefix, sub, hex);
-	if (written < 0 || (size_t)written >= outlen) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
 
 /* Is `sub` shaped like a subdomain, so it is safe as one path name? */
 static int
@@ -125,304 +70,26 @@ provision_logo_name_valid(const char *name)
 	return 1;
 }
 
-/* Opens directory `name` under `dirfd` without following a symlink. */
-static int
-open_directory(int dirfd, const char *name)
-{
-	return openat(dirfd, name,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
-/*
- * Writes `len` bytes to `name` in `dirfd` atomically (see provision.h):
- * temporary file, fsync, rename, fsync of the directory.  Used for
- * config.json and logos.  Returns 0, or -1 with errno set.
- */
-int
-file_write_atomic(int dirfd, const char *name, const void *data,
-    size_t len, int mode)
-{
-	char		 temp[NAME_MAX + 1], hex[RANDOM_HEX_LEN + 1];
-	const char	*bytes = data;
-	size_t		 done = 0;
-	ssize_t		 n;
-	int		 fd = -1, created = 0, rc = -1, saved, written;
-
-	if (name[0] == '\0' || strchr(name, '/') != NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (random_hex(hex) == -1)
-		return -1;
-	written = snprintf(temp, sizeof(temp), "%s.tmp-%ld-%s", name,
-	    (long)getpid(), hex);
-	if (written < 0 || (size_t)written >= sizeof(temp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-
-	fd = openat(dirfd, temp,
-	    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd == -1)
-		goto out;
-	created = 1;
-	/* The umask must not decide whether the web server can read it. */
-	if (fchmod(fd, mode) == -1)
-		goto out;
-	while (done < len) {
-		n = write(fd, bytes + done, len - done);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		if (n == 0) {
-			errno = EIO;
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) == -1)
-		goto out;
-	n = close(fd);
-	fd = -1;
-	if (n == -1)
-		goto out;
-	if (renameat(dirfd, temp, dirfd, name) == -1)
-		goto out;
-	created = 0;
-	if (fsync(dirfd) == -1)
-		goto out;
-	rc = 0;
-out:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	if (created)
-		unlinkat(dirfd, temp, 0);
-	errno = saved;
-	return rc;
-}
-
-/*
- * Empties the directory open on `fd` (which this function takes over and
- * closes).  Entries that appear while it works are picked up by a rescan, a
- * bounded number of times.  Returns 0 or -1.
- */
-static int
-remove_directory_contents(int fd, int depth)
-{
-	DIR		*dir;
-	struct dirent	*entry;
-	int		 pass, seen, rc = -1, saved;
-
-	if ((dir = fdopendir(fd)) == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	for (pass = 0; pass < REMOVE_MAX_PASSES; pass++) {
-		seen = 0;
-		errno = 0;
-		while ((entry = readdir(dir)) != NULL) {
-			if (strcmp(entry->d_name, ".") == 0 ||
-			    strcmp(entry->d_name, "..") == 0)
-				continue;
-			seen = 1;
-			if (remove_entry(dirfd(dir), entry->d_name,
-			    entry->d_type, depth) == -1)
-				goto out;
-			errno = 0;
-		}
-		if (errno != 0)
-			goto out;
-		if (!seen)
-			break;
-		rewinddir(dir);
-	}
-	rc = 0;
-out:
-	saved = errno;
-	closedir(dir);
-	errno = saved;
-	return rc;
-}
-
-/*
- * Removes entry `name` of `parentfd`: a directory with everything in it,
- * anything else (a symlink included) by unlinking the entry itself.  `type`
- * is readdir's d_type, DT_UNKNOWN when not known.  Returns 0 or -1.
- */
-static int
-remove_entry(int parentfd, const char *name, unsigned char type, int depth)
-{
-	int	fd;
-
-	if (type == DT_DIR || type == DT_UNKNOWN) {
-		fd = open_directory(parentfd, name);
-		if (fd != -1) {
-			if (depth >= REMOVE_MAX_DEPTH) {
-				close(fd);
-				errno = ELOOP;
-				return -1;
-			}
-			if (remove_directory_contents(fd, depth + 1) == -1)
-				return -1;
-			return unlinkat(parentfd, name, AT_REMOVEDIR);
-		}
-		/* Not a directory after all, or a symlink: unlink it. */
-		if (errno != ENOTDIR && errno != ELOOP)
-			return -1;
-	}
-	return unlinkat(parentfd, name, 0);
-}
-
-/*
- * Removes directory `name` under `dirfd` and everything in it, never
- * following a symlink (see provision.h).  Used for staging and trash
- * folders and by tenantctl fsck.  Returns 0, or -1 with errno set (ENOENT
- * when there is nothing called `name`).
- */
-int
-dir_remove_tree(int dirfd, const char *name)
-{
-	if (name[0] == '\0' || strchr(name, '/') != NULL ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return remove_entry(dirfd, name, DT_UNKNOWN, 0);
-}
-
-/*
- * Renders `t`'s config.json and writes it into the tenant folder open on
- * `folder`.  Returns 0, or -1 with errno set (ENOMEM when rendering failed).
- */
-static int
-write_config(struct service *svc, int folder, const struct tenant *t,
-    const struct module_catalog *cat)
-{
-	struct buf	document;
-	int		rc = -1, saved;
-
-	buf_init(&document, CONFIG_MAX_BYTES);
-	if (config_render(t, cat, svc->conf->api_url, time(NULL),
-	    &document) == -1) {
-		errno = ENOMEM;
-		goto out;
-	}
-	rc = file_write_atomic(folder, CONFIG_FILE, document.data,
-	    document.len, FILE_MODE);
-out:
-	saved = errno;
-	buf_release(&document);
-	errno = saved;
-	return rc;
-}
-
-/*
- * Writes `t`'s config.json into tenants/<sub>/ atomically, using the module
- * catalog `cat`.  For callers that already hold the catalog (tenantctl,
- * bulk changes).  Returns 0 or -1 (errno set).
- */
-int
-config_write_atomic_with(struct service *svc, const struct tenant *t,
-    const struct module_catalog *cat)
-{
-	int	folder = -1, rc = -1, saved;
-
-	if (!subdomain_valid(t->subdomain)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((folder = open_directory(svc->tenants_dirfd, t->subdomain)) == -1)
-		return -1;
-	rc = write_config(svc, folder, t, cat);
-	saved = errno;
-	close(folder);
-	errno = saved;
-	return rc;
-}
-
-/*
- * Writes `t`'s config.json into its folder, loading the module catalog from
- * the database first.  Returns 0 or -1 (errno set; EIO for a database
- * error).
- */
-int
-config_write_atomic(struct service *svc, const struct tenant *t)
-{
-	struct module_catalog	cat;
-	int			rc = -1, saved;
-
-	module_catalog_init(&cat);
-	if (module_catalog_load(&cat, svc->db) == -1) {
-		errno = EIO;
-		goto out;
-	}
-	rc = config_write_atomic_with(svc, t, &cat);
-out:
-	saved = errno;
-	module_catalog_release(&cat);
-	errno = saved;
-	return rc;
-}
-
-/*
- * Moves tenants/<sub> out of sight (to .trash-<sub>-<random>) and removes
- * it.  A missing folder is not an error.  A trash folder that cannot be
- * removed is logged and left for tenantctl fsck: it is no longer visible
- * under the tenant's name.  Returns 0, or -1 with errno set if the folder is
- * still there under its name.
- */
-static int
-remove_tenant_folder(struct service *svc, const char *sub)
-{
-	char	trash[NAME_MAX + 1];
-
-	if (hidden_name(trash, sizeof(trash), ".trash-", sub) == -1)
-		return -1;
-	if (renameat(svc->tenants_dirfd, sub, svc->tenants_dirfd,
-	    trash) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (dir_remove_tree(svc->tenants_dirfd, trash) == -1)
-		log_error("could not remove %s: %s", trash, strerror(errno));
-	return 0;
-}
-
 /*
  * Removes the folder of a deleted tenant from whichever place holds it:
  * tenants_dir, else archive_dir (an archived tenant), moved out of sight
- * first as remove_tenant_folder() does.  A folder in archive_dir next to
- * one in tenants_dir is not this tenant's (an older tenant of the same
- * subdomain left it) and stays for tenantctl fsck.  Returns 0, or -1 with
- * errno set if the folder is still there under its name.
+ * first (folder_discard()).  A folder in archive_dir next to one in
+ * tenants_dir is not this tenant's (an older tenant of the same subdomain
+ * left it) and stays for tenantctl fsck.  Returns 0, or -1 with errno set
+ * if the folder is still there under its name.
  */
 static int
 remove_deleted_folder(struct service *svc, const char *sub)
 {
 	struct stat	st;
-	char		trash[NAME_MAX + 1];
-	int		archive = -1, rc = -1, saved;
+	int		archive, rc, saved;
 
 	if (fstatat(svc->tenants_dirfd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
 	    errno != ENOENT)
-		return remove_tenant_folder(svc, sub);
-	if ((archive = lifecycle_open_archive_dir(svc->conf, 0)) == -1)
+		return folder_discard(svc->tenants_dirfd, sub);
+	if ((archive = folder_open_archive_dir(svc->conf, 0)) == -1)
 		return errno == ENOENT ? 0 : -1;
-	if (hidden_name(trash, sizeof(trash), ".trash-", sub) == -1)
-		goto out;
-	if (renameat(archive, sub, archive, trash) == -1) {
-		if (errno == ENOENT)
-			rc = 0;
-		goto out;
-	}
-	if (dir_remove_tree(archive, trash) == -1)
-		log_error("could not remove archived %s: %s", trash,
-		    strerror(errno));
-	rc = 0;
-out:
+	rc = folder_discard(archive, sub);
 	saved = errno;
 	close(archive);
 	errno = saved;
@@ -430,100 +97,25 @@ out:
 }
 
 /*
- * Turns a failed database call into a status and message: DB_DOWN when the
- * connection was lost, else FAILED with `what` (the server's own message
- * goes to the log only).
+ * Locks and loads tenant `id` inside the caller's transaction
+ * (tenant_lock_row()), so that changes of one tenant, and their
+ * config.json writes, happen one after the other.  Returns PROVISION_OK,
+ * NOT_FOUND or the failure.
  */
 static enum provision_status
-database_failure(struct service *svc, const char *what, char *err,
-    size_t errlen)
-{
-	return db_failure_describe(svc->db, what, err, errlen) ?
-	    PROVISION_DB_DOWN : PROVISION_FAILED;
-}
-
-/* A folder operation failed: log it and tell the administrator why. */
-static enum provision_status
-folder_failure(const char *sub, char *err, size_t errlen)
-{
-	const char	*reason = strerror(errno);
-
-	log_error("tenant folder %s: %s", sub, reason);
-	error_set(err, errlen, "could not write the tenant folder: %s", reason);
-	return PROVISION_FAILED;
-}
-
-/*
- * Makes sure the database is reachable and loads the module catalog, the
- * first steps of every operation.  Returns PROVISION_OK or the failure.
- */
-static enum provision_status
-prepare(struct service *svc, struct module_catalog *cat, char *err,
-    size_t errlen)
-{
-	if (db_ensure(svc->db) == -1) {
-		error_set(err, errlen, "the database is unavailable");
-		return PROVISION_DB_DOWN;
-	}
-	if (module_catalog_load(cat, svc->db) == -1)
-		return database_failure(svc, "could not load the modules",
-		    err, errlen);
-	return PROVISION_OK;
-}
-
-/*
- * Locks tenant `id`'s row until the transaction ends, so that changes of
- * one tenant, and their config.json writes, happen one after the other.
- * Copies its subdomain into `subdomain` when that is not NULL.  Returns 1,
- * 0 if there is no such tenant, or -1.
- */
-static int
-lock_tenant(struct db *db, int64_t id, char subdomain[SUBDOMAIN_MAX + 1])
-{
-	struct db_result	 result;
-	struct db_param		 param = db_int(id);
-	const char		*cell;
-	int			 rc = -1;
-
-	db_result_init(&result);
-	if (db_query(db, "SELECT subdomain FROM tenants WHERE id = ? "
-	    "FOR UPDATE", &param, 1, &result) == -1)
-		goto out;
-	if (result.rows == 0) {
-		rc = 0;
-		goto out;
-	}
-	if (subdomain != NULL) {
-		cell = db_cell(&result, 0, 0);
-		if (cell == NULL || strlen(cell) > SUBDOMAIN_MAX)
-			goto out;
-		memcpy(subdomain, cell, strlen(cell) + 1);
-	}
-	rc = 1;
-out:
-	db_result_release(&result);
-	return rc;
-}
-
-/*
- * Locks and loads tenant `id` inside the caller's transaction.  Returns
- * PROVISION_OK, NOT_FOUND or the database failure.
- */
-static enum provision_status
-lock_and_load(struct service *svc, int64_t id, struct tenant *t, char *err,
+load_locked(struct service *svc, int64_t id, struct tenant *t, char *err,
     size_t errlen)
 {
 	int	found;
 
-	if ((found = lock_tenant(svc->db, id, NULL)) == 1)
-		found = tenant_find_by_id(svc->db, id, t);
-	if (found == 0) {
+	if ((found = tenant_lock_row(svc->db, id, t)) == 0) {
 		error_set(err, errlen, "tenant not found");
 		return PROVISION_NOT_FOUND;
 	}
 	if (found == -1)
-		return database_failure(svc, "could not load the tenant",
-		    err, errlen);
+		return db_failure_status(svc->db,
+		    "could not load the tenant", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 	if (!subdomain_valid(t->subdomain)) {
 		error_set(err, errlen, "the stored subdomain is not valid");
 		return PROVISION_FAILED;
@@ -549,7 +141,8 @@ reload(struct service *svc, int64_t id, struct tenant *out, char *err,
 		error_set(err, errlen, "tenant not found");
 		return PROVISION_NOT_FOUND;
 	}
-	return database_failure(svc, "could not load the tenant", err, errlen);
+	return db_failure_status(svc->db, "could not load the tenant", err,
+	    errlen, PROVISION_DB_DOWN, PROVISION_FAILED);
 }
 
 /*
@@ -621,42 +214,6 @@ tenant_from_input(struct tenant *t, const struct tenant_input *in,
 }
 
 /*
- * Fills the folder `name` (a fresh staging directory) with public/, the
- * logo and config.json for `t`.  Returns 0, or -1 with errno set.
- */
-static int
-build_folder(struct service *svc, const char *name, const struct tenant *t,
-    const struct tenant_input *in, const struct module_catalog *cat)
-{
-	int	folder = -1, public = -1, rc = -1, saved;
-
-	if ((folder = open_directory(svc->tenants_dirfd, name)) == -1)
-		goto out;
-	if (fchmod(folder, DIR_MODE) == -1 ||
-	    mkdirat(folder, PUBLIC_DIR, DIR_MODE) == -1)
-		goto out;
-	if ((public = open_directory(folder, PUBLIC_DIR)) == -1)
-		goto out;
-	if (fchmod(public, DIR_MODE) == -1)
-		goto out;
-	if (in->logo_data != NULL && t->logo != NULL &&
-	    file_write_atomic(public, t->logo, in->logo_data, in->logo_len,
-	    FILE_MODE) == -1)
-		goto out;
-	if (write_config(svc, folder, t, cat) == -1)
-		goto out;
-	rc = 0;
-out:
-	saved = errno;
-	if (public != -1)
-		close(public);
-	if (folder != -1)
-		close(folder);
-	errno = saved;
-	return rc;
-}
-
-/*
  * Creates a tenant from a validated input (see provision.h): rows and
  * folder, or neither.  Called by the create handler, bulk create and
  * tenantctl.  On success `out` holds the stored tenant.
@@ -667,19 +224,24 @@ provision_create(struct service *svc, const struct tenant_input *in,
 {
 	struct module_catalog	 cat;
 	struct tenant		 t;
-	char			 staging[NAME_MAX + 1];
-	int			 in_transaction = 0, staged = 0, placed = 0;
+	struct folder_content	 content;
+	struct buf		 document;
+	int			 in_transaction = 0, placed = 0;
 	enum provision_status	 status;
 
 	module_catalog_init(&cat);
 	tenant_init(&t);
+	memset(&content, 0, sizeof(content));
+	buf_init(&document, CONFIG_FILE_MAX_BYTES);
 
 	if (!subdomain_valid(in->subdomain)) {
 		error_set(err, errlen, "invalid subdomain");
 		status = PROVISION_INVALID;
 		goto out;
 	}
-	if ((status = prepare(svc, &cat, err, errlen)) != PROVISION_OK)
+	status = config_file_load_catalog(svc, &cat, err, errlen,
+	    PROVISION_DB_DOWN, PROVISION_FAILED);
+	if (status != PROVISION_OK)
 		goto out;
 	status = PROVISION_FAILED;
 	if (tenant_from_input(&t, in, user_id) == -1) {
@@ -688,8 +250,9 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	}
 
 	if (db_begin(svc->db) == -1) {
-		status = database_failure(svc, "could not start a transaction",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not start a transaction", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	in_transaction = 1;
@@ -699,14 +262,16 @@ provision_create(struct service *svc, const struct tenant_input *in,
 			    "subdomain \"%s\" is already taken", t.subdomain);
 			status = PROVISION_CONFLICT;
 		} else
-			status = database_failure(svc,
-			    "could not save the tenant", err, errlen);
+			status = db_failure_status(svc->db,
+			    "could not save the tenant", err, errlen,
+			    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	if (audit_record(svc->db, user_id, t.id, "tenant.create",
 	    t.subdomain) == -1) {
-		status = database_failure(svc, "could not record the change",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not record the change", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	if ((status = reload(svc, t.id, out, err, errlen)) != PROVISION_OK)
@@ -714,40 +279,44 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	status = PROVISION_FAILED;
 	crash_point("create.after_insert");
 
-	if (hidden_name(staging, sizeof(staging), ".staging-",
-	    t.subdomain) == -1 ||
-	    mkdirat(svc->tenants_dirfd, staging, DIR_MODE) == -1) {
-		status = folder_failure(t.subdomain, err, errlen);
+	if (config_file_render(svc, out, &cat, &document) == -1) {
+		status = folder_failure(t.subdomain, WRITE_FAILED, err, errlen,
+		    PROVISION_FAILED);
 		goto out;
 	}
-	staged = 1;
-	if (build_folder(svc, staging, out, in, &cat) == -1) {
-		status = folder_failure(t.subdomain, err, errlen);
-		goto out;
+	content.config = document.data;
+	content.config_len = document.len;
+	if (in->logo_data != NULL && out->logo != NULL) {
+		content.logo_name = out->logo;
+		content.logo = in->logo_data;
+		content.logo_len = in->logo_len;
 	}
-	crash_point("create.after_staging");
-	if (lifecycle_rename_noreplace(svc->tenants_dirfd, staging,
-	    svc->tenants_dirfd, t.subdomain) == -1) {
+	content.sync = 1;
+	content.crash_staged = "create.after_staging";
+	content.crash_placed = "create.after_rename";
+	if (folder_create_staged(svc->tenants_dirfd, t.subdomain,
+	    &content) == -1) {
 		if (errno == EEXIST || errno == ENOTEMPTY) {
 			error_set(err, errlen, "a folder for this subdomain "
 			    "already exists; run tenantctl fsck");
 			status = PROVISION_CONFLICT;
 		} else
-			status = folder_failure(t.subdomain, err, errlen);
+			status = folder_failure(t.subdomain, WRITE_FAILED, err,
+			    errlen, PROVISION_FAILED);
 		goto out;
 	}
-	staged = 0;
 	placed = 1;
-	crash_point("create.after_rename");
 	if (fsync(svc->tenants_dirfd) == -1) {
-		status = folder_failure(t.subdomain, err, errlen);
+		status = folder_failure(t.subdomain, WRITE_FAILED, err, errlen,
+		    PROVISION_FAILED);
 		goto out;
 	}
 	crash_point("create.before_commit");
 
 	if (db_commit(svc->db) == -1) {
-		status = database_failure(svc, "could not commit the tenant",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not commit the tenant", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	in_transaction = 0;
@@ -756,9 +325,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 out:
 	if (in_transaction)
 		db_rollback(svc->db);
-	if (staged && dir_remove_tree(svc->tenants_dirfd, staging) == -1)
-		log_error("could not remove %s: %s", staging, strerror(errno));
-	if (placed && remove_tenant_folder(svc, t.subdomain) == -1)
+	if (placed && folder_discard(svc->tenants_dirfd, t.subdomain) == -1)
 		log_error("could not remove the folder of %s: %s",
 		    t.subdomain, strerror(errno));
 	if (status != PROVISION_OK) {
@@ -766,6 +333,7 @@ out:
 		tenant_init(out);
 	}
 	tenant_release(&t);
+	buf_release(&document);
 	module_catalog_release(&cat);
 	return status;
 }
@@ -860,14 +428,15 @@ commit_with_config(struct service *svc, int folder, const struct tenant *before,
 {
 	enum provision_status	status;
 
-	if (write_config(svc, folder, after, cat) == -1)
-		return folder_failure(after->subdomain, err, errlen);
+	if (config_file_write(svc, folder, after, cat) == -1)
+		return folder_failure(after->subdomain, WRITE_FAILED, err,
+		    errlen, PROVISION_FAILED);
 	crash_point("update.before_commit");
 	if (db_commit(svc->db) == 0)
 		return PROVISION_OK;
-	status = database_failure(svc, "could not commit the change", err,
-	    errlen);
-	if (write_config(svc, folder, before, cat) == -1)
+	status = db_failure_status(svc->db, "could not commit the change", err,
+	    errlen, PROVISION_DB_DOWN, PROVISION_FAILED);
+	if (config_file_write(svc, folder, before, cat) == -1)
 		log_error("could not restore config.json of %s: %s",
 		    before->subdomain, strerror(errno));
 	return status;
@@ -884,14 +453,15 @@ open_tenant_folder(struct service *svc, const char *sub,
 {
 	int	folder;
 
-	if ((folder = open_directory(svc->tenants_dirfd, sub)) != -1)
+	if ((folder = folder_open_dir(svc->tenants_dirfd, sub)) != -1)
 		return folder;
 	if (errno == ENOENT) {
 		error_set(err, errlen,
 		    "the tenant folder is missing; run tenantctl fsck");
 		*status = PROVISION_FAILED;
 	} else
-		*status = folder_failure(sub, err, errlen);
+		*status = folder_failure(sub, WRITE_FAILED, err, errlen,
+		    PROVISION_FAILED);
 	return -1;
 }
 
@@ -914,8 +484,9 @@ lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
 	    lock)) == 1)
 		return PROVISION_OK;
 	if (rc == -1)
-		return database_failure(svc, "could not lock the tenant", err,
-		    errlen);
+		return db_failure_status(svc->db,
+		    "could not lock the tenant", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 	db_result_init(&result);
 	param = db_int(id);
 	rc = db_query(svc->db, "SELECT 1 FROM tenants WHERE id = ?", &param,
@@ -933,8 +504,9 @@ lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
 	if (rc == 1)
 		return PROVISION_OK;
 	if (rc == -1)
-		return database_failure(svc, "could not lock the tenant", err,
-		    errlen);
+		return db_failure_status(svc->db,
+		    "could not lock the tenant", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 	error_set(err, errlen, "a deploy, archive or restore is running for "
 	    "this tenant; try again when it has finished");
 	return PROVISION_BUSY;
@@ -971,18 +543,21 @@ provision_update(struct service *svc, int64_t id,
 	tenant_init(&changes);
 	memset(&lock, 0, sizeof(lock));
 
-	if ((status = prepare(svc, &cat, err, errlen)) != PROVISION_OK)
+	status = config_file_load_catalog(svc, &cat, err, errlen,
+	    PROVISION_DB_DOWN, PROVISION_FAILED);
+	if (status != PROVISION_OK)
 		goto out;
 	if ((in->present & TENANT_FIELD_LOGO) && (status = lock_for_logo(svc,
 	    id, &lock, err, errlen)) != PROVISION_OK)
 		goto out;
 	if (db_begin(svc->db) == -1) {
-		status = database_failure(svc, "could not start a transaction",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not start a transaction", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	in_transaction = 1;
-	if ((status = lock_and_load(svc, id, &before, err, errlen)) !=
+	if ((status = load_locked(svc, id, &before, err, errlen)) !=
 	    PROVISION_OK)
 		goto out;
 	status = PROVISION_FAILED;
@@ -992,8 +567,9 @@ provision_update(struct service *svc, int64_t id,
 	}
 
 	if (tenant_update_fields(svc->db, &changes) == -1) {
-		status = database_failure(svc, "could not save the tenant",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not save the tenant", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	for (i = 0; (in->present & TENANT_FIELD_MODULES) && i < cat.count;
@@ -1001,16 +577,18 @@ provision_update(struct service *svc, int64_t id,
 		def = &cat.modules[i];
 		if (tenant_set_module(svc->db, id, def->key, def->is_core ||
 		    input_lists_module(in, def->key)) == -1) {
-			status = database_failure(svc,
-			    "could not save the modules", err, errlen);
+			status = db_failure_status(svc->db,
+			    "could not save the modules", err, errlen,
+			    PROVISION_DB_DOWN, PROVISION_FAILED);
 			goto out;
 		}
 	}
 	describe_input(in, detail, sizeof(detail));
 	if (audit_record(svc->db, user_id, id, "tenant.update",
 	    detail) == -1) {
-		status = database_failure(svc, "could not record the change",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not record the change", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	if ((status = reload(svc, id, out, err, errlen)) != PROVISION_OK)
@@ -1021,8 +599,10 @@ provision_update(struct service *svc, int64_t id,
 	    errlen)) == -1)
 		goto out;
 	if (changes.logo != NULL || before.logo != NULL) {
-		if ((public = open_directory(folder, PUBLIC_DIR)) == -1) {
-			status = folder_failure(before.subdomain, err, errlen);
+		public = folder_open_dir(folder, FOLDER_PUBLIC_DIR);
+		if (public == -1) {
+			status = folder_failure(before.subdomain,
+			    WRITE_FAILED, err, errlen, PROVISION_FAILED);
 			goto out;
 		}
 	}
@@ -1030,20 +610,22 @@ provision_update(struct service *svc, int64_t id,
 	    changes.logo != NULL) {
 		snprintf(new_logo, sizeof(new_logo), "%s", changes.logo);
 		if (before.logo != NULL && strcmp(before.logo, new_logo) == 0) {
-			if (hidden_name(pending, sizeof(pending), ".pending-",
-			    new_logo) == -1 ||
+			if (folder_hidden_name(pending, sizeof(pending),
+			    ".pending-", new_logo) == -1 ||
 			    file_write_atomic(public, pending, in->logo_data,
-			    in->logo_len, FILE_MODE) == -1) {
+			    in->logo_len, FOLDER_FILE_MODE) == -1) {
 				pending[0] = '\0';
-				status = folder_failure(before.subdomain, err,
-				    errlen);
+				status = folder_failure(before.subdomain,
+				    WRITE_FAILED, err, errlen,
+				    PROVISION_FAILED);
 				goto out;
 			}
 		} else {
 			if (file_write_atomic(public, new_logo, in->logo_data,
-			    in->logo_len, FILE_MODE) == -1) {
-				status = folder_failure(before.subdomain, err,
-				    errlen);
+			    in->logo_len, FOLDER_FILE_MODE) == -1) {
+				status = folder_failure(before.subdomain,
+				    WRITE_FAILED, err, errlen,
+				    PROVISION_FAILED);
 				goto out;
 			}
 			logo_written = 1;
@@ -1122,7 +704,9 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
 	tenant_init(&before);
 	enabled = enabled != 0;
 
-	if ((status = prepare(svc, &cat, err, errlen)) != PROVISION_OK)
+	status = config_file_load_catalog(svc, &cat, err, errlen,
+	    PROVISION_DB_DOWN, PROVISION_FAILED);
+	if (status != PROVISION_OK)
 		goto out;
 	status = PROVISION_INVALID;
 	if (validate_module_key(module_key, strlen(module_key)) != NULL) {
@@ -1140,25 +724,28 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
 	}
 
 	if (db_begin(svc->db) == -1) {
-		status = database_failure(svc, "could not start a transaction",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not start a transaction", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	in_transaction = 1;
-	if ((status = lock_and_load(svc, id, &before, err, errlen)) !=
+	if ((status = load_locked(svc, id, &before, err, errlen)) !=
 	    PROVISION_OK)
 		goto out;
 	if (tenant_set_module(svc->db, id, def->key, enabled) == -1) {
-		status = database_failure(svc, "could not save the module",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not save the module", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "%s=%s", def->key,
 	    enabled ? "on" : "off");
 	if (audit_record(svc->db, user_id, id, "tenant.module",
 	    detail) == -1) {
-		status = database_failure(svc, "could not record the change",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not record the change", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	if ((status = reload(svc, id, out, err, errlen)) != PROVISION_OK)
@@ -1194,21 +781,24 @@ enum provision_status
 provision_delete(struct service *svc, int64_t id, int64_t user_id,
     char *err, size_t errlen)
 {
-	char			 sub[SUBDOMAIN_MAX + 1];
+	struct tenant		 t;
+	const char		*sub = t.subdomain;
 	int			 in_transaction = 0, found;
 	enum provision_status	 status = PROVISION_FAILED;
 
+	tenant_init(&t);
 	if (db_ensure(svc->db) == -1) {
 		error_set(err, errlen, "the database is unavailable");
 		return PROVISION_DB_DOWN;
 	}
 	if (db_begin(svc->db) == -1) {
-		status = database_failure(svc, "could not start a transaction",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not start a transaction", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	in_transaction = 1;
-	found = lock_tenant(svc->db, id, sub);
+	found = tenant_lock_row(svc->db, id, &t);
 	if (found == 1 && audit_record(svc->db, user_id, id, "tenant.delete",
 	    sub) == -1)
 		found = -1;
@@ -1220,14 +810,16 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 		goto out;
 	}
 	if (found == -1) {
-		status = database_failure(svc, "could not delete the tenant",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not delete the tenant", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	crash_point("delete.before_commit");
 	if (db_commit(svc->db) == -1) {
-		status = database_failure(svc, "could not commit the deletion",
-		    err, errlen);
+		status = db_failure_status(svc->db,
+		    "could not commit the deletion", err, errlen,
+		    PROVISION_DB_DOWN, PROVISION_FAILED);
 		goto out;
 	}
 	in_transaction = 0;
@@ -1249,5 +841,6 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 out:
 	if (in_transaction)
 		db_rollback(svc->db);
+	tenant_release(&t);
 	return status;
 }

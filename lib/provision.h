@@ -24,7 +24,10 @@
  *          tenant's folder is removed from archive_dir the same way.
  *
  * Paths are always built from a validated subdomain under the directory
- * opened at service start, with openat() and O_NOFOLLOW.
+ * opened at service start, with openat() and O_NOFOLLOW.  The file-system
+ * steps are folder.h's (the staged build is folder_create_staged(), shared
+ * with bulk create and fsck); config.json is written through
+ * config_file.h.
  *
  * Return convention: enum provision_status; on failure `err` holds a message
  * safe to show to an administrator (no secrets, no full paths).
@@ -35,8 +38,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct buf;
-struct module_catalog;
 struct service;
 struct tenant;
 struct tenant_input;
@@ -76,34 +77,6 @@ enum provision_status provision_set_module(struct service *svc, int64_t id,
 /* Deletes tenant `id`: rows first, then the folder. */
 enum provision_status provision_delete(struct service *svc, int64_t id,
 	    int64_t user_id, char *err, size_t errlen);
-
-/*
- * Writes `len` bytes to `name` in directory `dirfd` atomically: a temporary
- * file in the same directory, fsync, rename over `name`, fsync of the
- * directory.  Readers see the old content or the new, never a mix.
- * Returns 0, or -1 with errno set; the temporary file is removed on failure.
- */
-int	file_write_atomic(int dirfd, const char *name, const void *data,
-	    size_t len, int mode);
-
-/*
- * Renders `t`'s config.json and writes it into its folder atomically.
- * Returns 0 or -1 (errno set).
- */
-int	config_write_atomic(struct service *svc, const struct tenant *t);
-
-/*
- * The same with a module catalog the caller already holds, so a change of
- * many tenants loads it once.  Returns 0 or -1 (errno set).
- */
-int	config_write_atomic_with(struct service *svc, const struct tenant *t,
-	    const struct module_catalog *cat);
-
-/*
- * Removes directory `name` under `dirfd` and everything in it, without
- * following symlinks.  Returns 0 or -1.
- */
-int	dir_remove_tree(int dirfd, const char *name);
 
 /*
  * Is `name` a logo file name as provisioning makes them: "logo." and an

@@ -13,31 +13,15 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "conf.h"
 #include "db.h"
+#include "random.h"
+#include "tenant.h"
 #include "tenant_lock.h"
 
 /* A lock this many heartbeat timeouts old is presumed abandoned. */
 #define TAKEOVER_HEARTBEATS	4
 #define WAIT_STEP_MS		50
-
-/*
- * Fills lock->token with TENANT_LOCK_TOKEN_HEX random hex digits.
- * Returns 0, or -1 if libsodium cannot start.
- */
-static int
-token_generate(struct tenant_lock *lock)
-{
-	unsigned char	bytes[TENANT_LOCK_TOKEN_HEX / 2];
-
-	if (sodium_init() < 0)
-		return -1;
-	randombytes_buf(bytes, sizeof(bytes));
-	sodium_bin2hex(lock->token, sizeof(lock->token), bytes, sizeof(bytes));
-	return 0;
-}
 
 /*
  * Takes the lock of tenant `tenant_id` for `operation` (see tenant_lock.h):
@@ -54,8 +38,7 @@ tenant_lock_acquire(struct db *db, const struct conf *c, int64_t tenant_id,
 
 	memset(lock, 0, sizeof(*lock));
 	lock->tenant_id = tenant_id;
-	if (token_generate(lock) == -1)
-		return -1;
+	random_hex(lock->token, TENANT_LOCK_TOKEN_HEX / 2);
 	params[0] = db_text(operation);
 	params[1] = db_text(lock->token);
 	params[2] = db_int(tenant_id);
@@ -205,4 +188,30 @@ tenant_lock_release(struct db *db, struct tenant_lock *lock)
 		return -1;
 	lock->held = 0;
 	return 0;
+}
+
+/*
+ * Locks and loads the row of tenant `tenant_id` inside the caller's
+ * transaction (see tenant_lock.h).  Called by provision (update, module
+ * change, delete) and lifecycle.  Returns 1, 0 or -1.
+ */
+int
+tenant_lock_row(struct db *db, int64_t tenant_id, struct tenant *t)
+{
+	struct db_result	result;
+	struct db_param		param = db_int(tenant_id);
+	int			rc = -1;
+
+	db_result_init(&result);
+	if (db_query(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE",
+	    &param, 1, &result) == -1)
+		goto out;
+	if (result.rows == 0) {
+		rc = 0;
+		goto out;
+	}
+	rc = tenant_find_by_id(db, tenant_id, t);
+out:
+	db_result_release(&result);
+	return rc;
 }

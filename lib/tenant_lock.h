@@ -12,6 +12,10 @@
  * An archive or restore asked for while another operation holds it is
  * answered 409 {"code": "busy"} (SPEC section 9); a deploy asked for
  * while another deploy is pending joins it (deploy.h).
+ *
+ * Short changes inside one transaction (PATCH, a module switch, delete,
+ * the database part of archive and restore) lock the tenant's row instead,
+ * with tenant_lock_row(), so they happen one after the other.
  */
 #ifndef TENANTD_TENANT_LOCK_H
 #define TENANTD_TENANT_LOCK_H
@@ -21,6 +25,7 @@
 
 struct conf;
 struct db;
+struct tenant;
 
 #define TENANT_LOCK_TOKEN_HEX	32
 
@@ -68,5 +73,13 @@ int	tenant_lock_refresh(struct db *db, struct tenant_lock *lock);
 
 /* Releases the lock if held (only ours: matched by token).  0 or -1. */
 int	tenant_lock_release(struct db *db, struct tenant_lock *lock);
+
+/*
+ * Locks the row of tenant `tenant_id` until the caller's transaction ends
+ * (SELECT ... FOR UPDATE) and loads it into `t` (initialised by the
+ * caller).  Returns 1, 0 if there is no such tenant, or -1 on a database
+ * error.
+ */
+int	tenant_lock_row(struct db *db, int64_t tenant_id, struct tenant *t);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "random.h"
 #include "tap.h"
 
 /* Is `s` exactly `len` lowercase hex digits? */
@@ -34,8 +35,8 @@ test_random_hex(void)
 {
 	char	a[AUTH_SECRET_HEX + 1], b[AUTH_SECRET_HEX + 1];
 
-	auth_random_hex(a);
-	auth_random_hex(b);
+	random_hex(a, AUTH_SECRET_HEX / 2);
+	random_hex(b, AUTH_SECRET_HEX / 2);
 	ok(is_lower_hex(a, AUTH_SECRET_HEX), "random secret is 64 hex digits");
 	ok(is_lower_hex(b, AUTH_SECRET_HEX), "second secret too");
 	ok(strcmp(a, b) != 0, "two secrets differ");
@@ -65,8 +66,8 @@ test_csrf(void)
 	char	token[AUTH_SECRET_HEX + 1], other[AUTH_SECRET_HEX + 1];
 	char	hash[AUTH_HASH_HEX + 1], longer[AUTH_SECRET_HEX + 2];
 
-	auth_random_hex(token);
-	auth_random_hex(other);
+	random_hex(token, AUTH_SECRET_HEX / 2);
+	random_hex(other, AUTH_SECRET_HEX / 2);
 	auth_hash_secret(token, AUTH_SECRET_HEX, hash);
 
 	is_int(auth_csrf_matches(token, hash), 1, "the right token matches");
@@ -110,7 +111,7 @@ test_shapes_refused(void)
 
 	is_int(auth_token_lookup(NULL, NULL, NULL), 0, "NULL token");
 	is_int(auth_token_lookup(NULL, "", NULL), 0, "empty token");
-	auth_random_hex(sid);
+	random_hex(sid, AUTH_SECRET_HEX / 2);
 	is_int(auth_token_lookup(NULL, sid, NULL), 0,
 	    "token without its prefix");
 	memcpy(token, "tnd_", 4);

@@ -18,11 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "conf.h"
 #include "deploy.h"
+#include "folder.h"
 #include "log.h"
 #include "manifest.h"
-#include "provision.h"
 #include "service.h"
 #include "tap.h"
 #include "tenant.h"
@@ -302,7 +304,8 @@ main(void)
 	int		fd;
 
 	log_set_level(LOG_LEVEL_ERROR);
-	if (mkdtemp(template) == NULL || conf_init(&conf) == -1) {
+	if (sodium_init() < 0 || mkdtemp(template) == NULL ||
+	    conf_init(&conf) == -1) {
 		printf("Bail out! cannot set up\n");
 		return 1;
 	}

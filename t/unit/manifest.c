@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "manifest.h"
-#include "provision.h"
+#include "folder.h"
 #include "tap.h"
 
 #define HEADER	"# tenantd template manifest 1\n"

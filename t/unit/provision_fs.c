@@ -1,8 +1,8 @@
 /*
- * provision_fs.c - unit tests for the filesystem helpers of
- * lib/provision.c on a private temporary directory: atomic writes replace
- * content and leave no temporary files, dir_remove_tree() removes nested
- * trees without ever following a symlink out of them, and
+ * provision_fs.c - unit tests for the filesystem helpers of lib/folder.c
+ * and lib/config_file.c on a private temporary directory: atomic writes
+ * replace content and leave no temporary files, dir_remove_tree() removes
+ * nested trees without ever following a symlink out of them, and
  * config_write_atomic_with() writes only inside a real tenant folder.
  */
 #include <sys/stat.h>
@@ -16,9 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "conf.h"
+#include "config_file.h"
+#include "folder.h"
 #include "module.h"
-#include "provision.h"
 #include "service.h"
 #include "tap.h"
 #include "tenant.h"
@@ -293,6 +296,10 @@ main(void)
 	size_t		 len;
 	int		 dirfd;
 
+	if (sodium_init() < 0) {
+		printf("Bail out! sodium_init failed\n");
+		return 1;
+	}
 	/* mkdtemp() replaces the six trailing X characters. */
 	snprintf(root, sizeof(root), "%s/tenantd-provision-fs-......",
 	    tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
