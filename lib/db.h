@@ -9,6 +9,10 @@
  * Results are fetched whole into a struct db_result of text cells, which is
  * what the JSON layer needs anyway; helpers convert cells to integers.
  *
+ * This is the one header of the module for the rest of tenantd: db.c holds
+ * the connection and transactions, db_statement.c the statements,
+ * db_result.c the results (db_internal.h is theirs alone).
+ *
  * Connection loss: when the server goes away, the call fails, db_unavailable()
  * becomes true and the next db_ensure() reconnects (on every call while
  * connects are refused at once, so the first request after the server is
