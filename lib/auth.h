@@ -16,6 +16,11 @@
  *
  * Return convention: 0 / -1 for database errors; lookups return 1 found,
  * 0 not found, -1 error.
+ *
+ * This is the one header of the module for the rest of tenantd: auth.c
+ * holds users and passwords, auth_session.c sessions and CSRF tokens,
+ * auth_token.c API tokens, auth_throttle.c the login throttle
+ * (auth_internal.h is theirs alone).
  */
 #ifndef TENANTD_AUTH_H
 #define TENANTD_AUTH_H

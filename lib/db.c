@@ -488,6 +488,22 @@ db_begin(struct db *db)
 }
 
 /*
+ * Ends the caller's part in a transaction lost with the connection:
+ * db_commit() and db_rollback() report it once, and the next call starts
+ * afresh.  Returns -1 with the error recorded when one was lost, else 0.
+ */
+static int
+end_lost_transaction(struct db *db)
+{
+	if (!db->transaction_lost)
+		return 0;
+	db->transaction_lost = 0;
+	db_set_error(db, DB_CR_SERVER_LOST,
+	    "connection lost during transaction");
+	return -1;
+}
+
+/*
  * Commits the open transaction.  Returns -1 if none is open, if it was
  * lost with the connection, or if the commit failed (the server has then
  * rolled it back or the connection is gone; either way nothing is kept).
@@ -495,12 +511,8 @@ db_begin(struct db *db)
 int
 db_commit(struct db *db)
 {
-	if (db->transaction_lost) {
-		db->transaction_lost = 0;
-		db_set_error(db, DB_CR_SERVER_LOST,
-		    "connection lost during transaction");
+	if (end_lost_transaction(db) == -1)
 		return -1;
-	}
 	if (!db->in_transaction) {
 		db_set_error(db, 0, "no transaction is open");
 		return -1;
@@ -535,12 +547,8 @@ db_commit(struct db *db)
 int
 db_rollback(struct db *db)
 {
-	if (db->transaction_lost) {
-		db->transaction_lost = 0;
-		db_set_error(db, DB_CR_SERVER_LOST,
-		    "connection lost during transaction");
+	if (end_lost_transaction(db) == -1)
 		return -1;
-	}
 	if (!db->in_transaction)
 		return 0;
 	db->in_transaction = 0;

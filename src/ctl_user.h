@@ -1,6 +1,6 @@
 /*
  * ctl_user.h - tenantctl's commands for administrators and API tokens, on
- * top of lib/auth.c.
+ * top of lib/auth.h.
  *
  * tenantctl.c calls them from its command table with the database open and
  * the arguments counted; each returns tenantctl's exit status (CLI_OK,

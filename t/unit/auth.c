@@ -1,5 +1,5 @@
 /*
- * auth.c - unit tests for the parts of lib/auth.c that need no database:
+ * auth.c - unit tests for the parts of lib/auth*.c that need no database:
  * random secrets, hashing, the CSRF comparison, and the checks that refuse
  * malformed input before any query is made (those run with a NULL
  * database handle, so reaching the database would crash the test).

@@ -1,6 +1,6 @@
 /*
  * sql.c - unit tests for lib/sql.c (multi-row and padded "IN (...)" SQL
- * text) and the result cell copies of lib/db.c (db_cell_dup(),
+ * text) and the result cell copies of lib/db_result.c (db_cell_dup(),
  * db_cell_copy()), which need no server: a struct db_result is built by
  * hand.
  */
