@@ -15,7 +15,7 @@
 
 #include "conf.h"
 #include "db.h"
-#include "deploy.h"
+#include "deploy_queue.h"
 #include "handler.h"
 #include "http.h"
 #include "job.h"
