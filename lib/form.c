@@ -20,6 +20,7 @@
 
 #include "form.h"
 #include "json.h"
+#include "validate.h"
 
 /* Largest header block of one multipart part. */
 #define FORM_PART_HEADERS_MAX	8192
@@ -285,19 +286,6 @@ no_memory:
 	return form_fail(err, errlen, FORM_NO_MEMORY, "out of memory");
 }
 
-/* The value of hex digit `c`, or -1. */
-static int
-form_hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes %XX escapes (and '+' as space when `plus_is_space`) of `len` bytes
  * into `out` (len + 1 bytes), NUL-terminating it.  Returns the decoded
@@ -315,8 +303,8 @@ form_percent_decode(const char *in, size_t len, char *out, int plus_is_space)
 	for (i = 0; i < len; i++) {
 		if (in[i] == '%') {
 			if (len - i < 3 ||
-			    (high = form_hex_value(p[i + 1])) < 0 ||
-			    (low = form_hex_value(p[i + 2])) < 0)
+			    (high = hex_digit_value(p[i + 1])) < 0 ||
+			    (low = hex_digit_value(p[i + 2])) < 0)
 				return -1;
 			out[used++] = (char)(high * 16 + low);
 			i += 2;

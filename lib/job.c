@@ -241,6 +241,63 @@ out:
 }
 
 /*
+ * Finds the queued and the running job of `kind` for `tenant_id`, locking
+ * their rows (see job.h).  Called by deploy_enqueue() inside its
+ * transaction.  Returns 0 or -1.
+ */
+int
+job_find_pending_for_tenant(struct db *db, int64_t tenant_id,
+    const char *kind, const char *flag_path, struct job_pending *queued,
+    struct job_pending *running)
+{
+	struct db_result r;
+	struct db_param params[3];
+	struct job_pending *found;
+	const char *status;
+	size_t row;
+	int rc = -1;
+
+	db_result_init(&r);
+	memset(queued, 0, sizeof(*queued));
+	memset(running, 0, sizeof(*running));
+	params[0] = db_text(flag_path);
+	params[1] = db_int(tenant_id);
+	params[2] = db_text(kind);
+	if (db_query(db, "SELECT id, status, "
+	    "COALESCE(JSON_VALUE(payload, ?) = 'true', 0) "
+	    "FROM jobs WHERE tenant_id = ? AND kind = ? AND "
+	    "status IN ('queued', 'running') ORDER BY id FOR UPDATE",
+	    params, 3, &r) == -1)
+		goto out;
+	for (row = 0; row < r.rows; row++) {
+		status = db_cell(&r, row, 1);
+		found = status != NULL && strcmp(status, "queued") == 0 ?
+		    queued : running;
+		found->id = db_cell_int(&r, row, 0, 0);
+		found->flag = db_cell_int(&r, row, 2, 0) == 1;
+	}
+	rc = 0;
+out:
+	db_result_release(&r);
+	return rc;
+}
+
+/*
+ * Replaces job `id`'s payload (see job.h).  Called by deploy_enqueue() to
+ * make a joined deploy job force.  Returns 0 or -1.
+ */
+int
+job_set_payload(struct db *db, int64_t id, const char *payload)
+{
+	struct db_param params[2];
+
+	params[0] = db_text(payload);
+	params[1] = db_int(id);
+	return db_exec(db, "UPDATE jobs SET payload = ? WHERE id = ?", params,
+	    2, NULL, NULL);
+}
+
+/*
  * The claim transaction: picks job `*id` when it is non-zero and queued,
  * else the oldest claimable queued job, skipping rows other runners hold
  * either way, and marks it running for `runner_id`.  Returns 1 with *id

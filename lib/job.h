@@ -79,6 +79,31 @@ int	job_active_for_tenant(struct db *db, int64_t tenant_id,
 	    const char *const *kinds);
 
 /*
+ * A job found by job_find_pending_for_tenant(): its id (0 when there is
+ * none) and whether the payload member asked about is JSON true.
+ */
+struct job_pending {
+	int64_t	id;
+	int	flag;
+};
+
+/*
+ * Finds the jobs of kind `kind` queued or running for `tenant_id`, for a
+ * caller that joins one rather than queueing another: the last queued
+ * one in *queued and the last running one in *running, each with whether
+ * its payload's boolean member `flag_path` (a JSON path such as
+ * "$.force") is true.  Meant to run inside the caller's transaction: the
+ * rows are locked (FOR UPDATE), so no runner claims one before the
+ * transaction ends (runners skip locked rows).  Returns 0, or -1.
+ */
+int	job_find_pending_for_tenant(struct db *db, int64_t tenant_id,
+	    const char *kind, const char *flag_path, struct job_pending *queued,
+	    struct job_pending *running);
+
+/* Replaces the payload (JSON text) of job `id`.  Returns 0 or -1. */
+int	job_set_payload(struct db *db, int64_t id, const char *payload);
+
+/*
  * Claims the oldest queued job for runner `runner_id` ("host:pid"):
  * 1 with `j` filled and marked running, 0 when the queue is empty, -1.
  */

@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "deploy.h"
+#include "deploy_queue.h"
 #include "job.h"
 #include "job_deploy.h"
 #include "json.h"

@@ -395,17 +395,6 @@ manifest_write(const struct manifest *m, FILE *out)
 	return fflush(out) == EOF ? -1 : 0;
 }
 
-/* The value of hex digit `c` (lowercase only), or -1. */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Parses one manifest line (without its newline) into `e`.  Returns NULL,
  * or a message saying what is wrong with it.
@@ -416,17 +405,9 @@ parse_line(char *line, struct manifest_entry *e)
 	const char	*errstr;
 	char		*size_text, *path;
 	int64_t		 size;
-	size_t		 i;
-	int		 high, low;
 
-	for (i = 0; i < 32; i++) {
-		high = hex_value(line[i * 2]);
-		low = high == -1 ? -1 : hex_value(line[i * 2 + 1]);
-		if (low == -1)
-			return "the digest must be 64 lowercase hex digits";
-		e->sha256[i] = (unsigned char)(high << 4 | low);
-	}
-	if (line[SHA256_HEX_LEN] != ' ')
+	if (hex_decode_lower(line, e->sha256, sizeof(e->sha256)) == -1 ||
+	    line[SHA256_HEX_LEN] != ' ')
 		return "the digest must be 64 lowercase hex digits";
 	size_text = line + SHA256_HEX_LEN + 1;
 	if ((path = strchr(size_text, ' ')) == NULL)

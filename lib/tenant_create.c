@@ -4,7 +4,7 @@
  * share, so they cannot drift apart.
  */
 #include "db.h"
-#include "deploy.h"
+#include "deploy_queue.h"
 #include "log.h"
 #include "provision.h"
 #include "service.h"

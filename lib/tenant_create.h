@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "deploy.h"
+#include "deploy_queue.h"
 #include "provision.h"
 
 struct service;

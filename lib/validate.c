@@ -35,14 +35,6 @@ is_alnum(unsigned char c)
 	return is_alpha(c) || (c >= '0' && c <= '9');
 }
 
-/* Is `c` a hexadecimal digit of either case? */
-static int
-is_hex(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
-}
-
 /* Is `c` one of the bytes of `set`?  NUL never is. */
 static int
 in_set(unsigned char c, const char *set)
@@ -210,7 +202,7 @@ validate_color(const char *s, size_t len)
 	if (len != 7 || s[0] != '#')
 		return "must be a #rrggbb color";
 	for (i = 1; i < len; i++)
-		if (!is_hex((unsigned char)s[i]))
+		if (hex_digit_value((unsigned char)s[i]) == -1)
 			return "must be a #rrggbb color";
 	return NULL;
 }
@@ -418,4 +410,39 @@ parse_bool(const char *s, int *out)
 		}
 	}
 	return -1;
+}
+
+/* The value of hexadecimal digit `c` (see validate.h). */
+int
+hex_digit_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes lowercase hex digits into bytes (see validate.h); an uppercase
+ * digit is refused, since digests are only ever written in lowercase.
+ */
+int
+hex_decode_lower(const char *hex, unsigned char *out, size_t len)
+{
+	size_t	i;
+	int	c, value;
+
+	for (i = 0; i < 2 * len; i++) {
+		c = (unsigned char)hex[i];
+		if ((c >= 'A' && c <= 'F') || (value = hex_digit_value(c)) == -1)
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (unsigned char)(value << 4);
+		else
+			out[i / 2] |= (unsigned char)value;
+	}
+	return 0;
 }

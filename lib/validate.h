@@ -70,4 +70,15 @@ int	parse_int64(const char *s, int64_t min, int64_t max, int64_t *out,
  */
 int	parse_bool(const char *s, int *out);
 
+/* The value of hexadecimal digit `c` of either case, or -1. */
+int	hex_digit_value(int c);
+
+/*
+ * Decodes the 2 * `len` lowercase hex digits at `hex` into the `len` bytes
+ * of `out`, as digests are written.  Stops at the first byte that is no
+ * lowercase hex digit (a NUL included, so a shorter string is safe) and
+ * returns -1; returns 0 when all are.
+ */
+int	hex_decode_lower(const char *hex, unsigned char *out, size_t len);
+
 #endif

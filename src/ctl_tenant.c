@@ -27,6 +27,7 @@
 #include "ctl_tenant.h"
 #include "db.h"
 #include "deploy.h"
+#include "deploy_queue.h"
 #include "form.h"
 #include "json.h"
 #include "lifecycle.h"

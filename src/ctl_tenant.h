@@ -1,6 +1,6 @@
 /*
  * ctl_tenant.h - tenantctl's tenant commands, on top of lib/provision.c,
- * lib/tenant.c, lib/deploy.c and lib/lifecycle.c.
+ * lib/tenant.c, lib/deploy_queue.c and lib/lifecycle.c.
  *
  * tenantctl.c calls them from its command table with the database open and
  * the arguments counted; each returns tenantctl's exit status (CLI_OK,

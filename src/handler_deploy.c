@@ -9,13 +9,13 @@
  * (so a synchronous deploy needs no job runner) or waits for the process
  * running it, up to deploy_wait_timeout, and answers with the outcome.
  * Only an archive, restore or repair in progress is 409 busy.  The deploy itself
- * is lib/deploy.c's deploy_locked().
+ * is lib/deploy_queue.c's deploy_locked().
  */
 #include <string.h>
 
 #include "conf.h"
 #include "db.h"
-#include "deploy.h"
+#include "deploy_queue.h"
 #include "handler.h"
 #include "http.h"
 #include "job.h"

@@ -351,6 +351,34 @@ test_parse_bool(void)
 	is_int(parse_bool(NULL, &value), -1, "bool: NULL");
 }
 
+/*
+ * Hex digits: hex_digit_value() takes either case (percent escapes),
+ * hex_decode_lower() only lowercase (digests) and stops at the first
+ * byte that is no digit, a NUL included.
+ */
+static void
+test_hex(void)
+{
+	static const unsigned char	expected[4] = { 0x01, 0xab, 0xcd, 0xef };
+	unsigned char			out[4];
+
+	is_int(hex_digit_value('0'), 0, "hex: 0");
+	is_int(hex_digit_value('9'), 9, "hex: 9");
+	is_int(hex_digit_value('a'), 10, "hex: a");
+	is_int(hex_digit_value('F'), 15, "hex: F");
+	is_int(hex_digit_value('g'), -1, "hex: g refused");
+	is_int(hex_digit_value('\0'), -1, "hex: NUL refused");
+	memset(out, 0, sizeof(out));
+	ok(hex_decode_lower("01abcdef", out, sizeof(out)) == 0 &&
+	    memcmp(out, expected, sizeof(out)) == 0, "hex: 01abcdef decoded");
+	is_int(hex_decode_lower("01ABcdef", out, sizeof(out)), -1,
+	    "hex: uppercase refused in a digest");
+	is_int(hex_decode_lower("01abcd", out, sizeof(out)), -1,
+	    "hex: a short string stops at its NUL");
+	is_int(hex_decode_lower("01abcdeg", out, sizeof(out)), -1,
+	    "hex: a non-digit refused");
+}
+
 /* Runs every validation test; the exit status says whether all passed. */
 int
 main(void)
@@ -364,6 +392,7 @@ main(void)
 	test_utf8();
 	test_parse_int64();
 	test_parse_bool();
+	test_hex();
 	done_testing();
 	return exit_status();
 }

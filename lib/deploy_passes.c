@@ -1,0 +1,378 @@
+/*
+ * deploy_passes.c - the passes of a deploy over its staging tree
+ * (deploy_passes.h), which deploy_tenant() runs in turn:
+ *   scan      list what in the old public/ is the tenant's own (every path
+ *             the manifest does not name, and the logo);
+ *   template  copy each manifest file from the template, or keep the
+ *             tenant's changed version by hard-linking it;
+ *   carry     hard-link the tenant's own files into the staging tree.
+ *
+ * Whether the tenant changed a template file is decided without hashing
+ * when possible: a file whose identity (size, mtime, inode) still matches
+ * the record of the last deploy (deploy_record.h) holds the bytes recorded;
+ * any other is hashed and compared with both the recorded and the current
+ * template digest (so a template upgrade replaces untouched files).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deploy_passes.h"
+#include "folder.h"
+#include "log.h"
+#include "manifest.h"
+#include "tenant.h"
+
+#define CARRY_MAX_DEPTH		32
+#define CARRY_MAX_ENTRIES	100000
+
+/*
+ * Records the deploy's failure message, also in the log with the tenant's
+ * subdomain.  Returns -1, so failure paths stay one line.
+ */
+int
+deploy_run_error(struct deploy_run *run, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (run->err != NULL && run->errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(run->err, run->errlen, fmt, ap);
+		va_end(ap);
+		log_error("deploy of %s: %s", run->t->subdomain, run->err);
+	}
+	return -1;
+}
+
+/* --- the passes ---------------------------------------------------------- */
+
+/* Is `path` the tenant's logo, which is always the tenant's own? */
+static int
+is_tenant_logo(const struct deploy_run *run, const char *path)
+{
+	return run->t->logo != NULL && strcmp(run->t->logo, path) == 0;
+}
+
+/* Reports one more file done; a non-zero answer cancels.  0 or -1. */
+static int
+advance(struct deploy_run *run)
+{
+	run->done++;
+	if (run->progress != NULL &&
+	    run->progress(run->progress_arg, run->done, run->total) != 0)
+		return deploy_run_error(run, "the deploy was cancelled");
+	return 0;
+}
+
+/* Adds `path` to the list of the tenant's own entries.  0 or -1. */
+static int
+carry_add(struct deploy_run *run, const char *path, int is_directory)
+{
+	struct carry_item	*grown;
+	size_t			 capacity;
+
+	if (run->carry_count >= CARRY_MAX_ENTRIES)
+		return deploy_run_error(run, "public/ holds more than %d files "
+		    "of the tenant's own", CARRY_MAX_ENTRIES);
+	if (run->carry_count == run->carry_capacity) {
+		capacity = run->carry_capacity == 0 ? 16 :
+		    run->carry_capacity * 2;
+		grown = reallocarray(run->carry, capacity, sizeof(*grown));
+		if (grown == NULL)
+			return deploy_run_error(run, "out of memory");
+		run->carry = grown;
+		run->carry_capacity = capacity;
+	}
+	if ((run->carry[run->carry_count].path = strdup(path)) == NULL)
+		return deploy_run_error(run, "out of memory");
+	run->carry[run->carry_count++].is_directory = is_directory;
+	if (!is_directory)
+		run->carry_files++;
+	return 0;
+}
+
+/*
+ * Lists the tenant's own entries of the old public/ below the directory
+ * open on `fd` (taken over and closed), whose paths start with `prefix`.
+ * Paths the manifest names are the template pass's business and are
+ * skipped, with whatever is below them.  Returns 0 or -1.
+ */
+int
+deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
+    int depth)
+{
+	char		 path[DEPLOY_PATH_MAX + 1];
+	struct dirent	*entry;
+	struct stat	 st;
+	DIR		*dir;
+	size_t		 prefix_len, name_len;
+	int		 child, rc = -1;
+
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return deploy_run_error(run, "cannot read public/%s: %s",
+		    prefix, strerror(errno));
+	}
+	prefix_len = strlen(prefix);
+	for (;;) {
+		errno = 0;
+		if ((entry = readdir(dir)) == NULL) {
+			if (errno != 0) {
+				deploy_run_error(run, "cannot read public/%s:"
+				    " %s", prefix, strerror(errno));
+				goto out;
+			}
+			break;
+		}
+		if (strcmp(entry->d_name, ".") == 0 ||
+		    strcmp(entry->d_name, "..") == 0)
+			continue;
+		name_len = strlen(entry->d_name);
+		if (name_len + 1 > DEPLOY_PATH_MAX - prefix_len) {
+			deploy_run_error(run, "public/%s%s: path too long",
+			    prefix, entry->d_name);
+			goto out;
+		}
+		memcpy(path, prefix, prefix_len);
+		memcpy(path + prefix_len, entry->d_name, name_len + 1);
+		if (manifest_find(run->m, path) != NULL &&
+		    !is_tenant_logo(run, path))
+			continue;
+		if (fstatat(dirfd(dir), entry->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
+			deploy_run_error(run, "public/%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
+			if (carry_add(run, path, 0) == -1)
+				goto out;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			log_warning("deploy of %s: public/%s is a special file;"
+			    " not carried over", run->t->subdomain, path);
+			continue;
+		}
+		if (depth >= CARRY_MAX_DEPTH) {
+			deploy_run_error(run, "public/%s: nested too deeply",
+			    path);
+			goto out;
+		}
+		if (carry_add(run, path, 1) == -1)
+			goto out;
+		child = folder_open_dir(dirfd(dir), entry->d_name);
+		if (child == -1) {
+			deploy_run_error(run, "public/%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		path[prefix_len + name_len] = '/';
+		path[prefix_len + name_len + 1] = '\0';
+		if (deploy_scan_directory(run, child, path, depth + 1) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	closedir(dir);
+	return rc;
+}
+
+/*
+ * Did the tenant change template file `e` in the old public/?  1 yes, 0 no
+ * (unchanged since it was deployed, equal to the template, or absent), -1
+ * on an I/O error.  Hashes only when the record cannot vouch for the file.
+ */
+static int
+tenant_changed(struct deploy_run *run, const struct manifest_entry *e)
+{
+	const struct deploy_record_entry	*recorded;
+	const char			*leaf;
+	unsigned char			 digest[32];
+	struct stat			 st;
+	uint64_t			 size;
+	int				 parent, rc;
+
+	if (run->old_public == -1)
+		return 0;
+	if ((parent = dir_cursor_parent(&run->old_cursor, e->path,
+	    &leaf)) == -1)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ?
+		    0 : -1;
+	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	recorded = deploy_record_find(&run->record, e->path);
+	if (recorded != NULL && recorded->size == (uint64_t)st.st_size &&
+	    recorded->inode == (uint64_t)st.st_ino &&
+	    recorded->mtime_ns == stat_mtime_ns(&st))
+		return 0;
+	if ((uint64_t)st.st_size != e->size &&
+	    (recorded == NULL || recorded->size != (uint64_t)st.st_size))
+		return 1;
+	if ((rc = file_sha256_at(parent, leaf, digest, &size)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (memcmp(digest, e->sha256, sizeof(digest)) == 0)
+		return 0;
+	if (recorded != NULL &&
+	    memcmp(digest, recorded->sha256, sizeof(digest)) == 0)
+		return 0;
+	return 1;
+}
+
+/*
+ * Copies template file number `i` into the staging tree and notes the
+ * identity of the copy for the record.  Returns 0 or -1.
+ */
+static int
+copy_template_file(struct deploy_run *run, size_t i)
+{
+	const struct manifest_entry	*e = &run->m->entries[i];
+	const char			*leaf;
+	struct stat			 st;
+	uint64_t			 copied;
+	int				 from, to, src = -1, dst = -1, rc = -1;
+
+	if ((from = dir_cursor_parent(&run->template_cursor, e->path,
+	    &leaf)) == -1 || (src = openat(from, leaf, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC)) == -1) {
+		deploy_run_error(run, "template file %s: %s", e->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fstat(src, &st) == -1) {
+		deploy_run_error(run, "template file %s: %s", e->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
+		deploy_run_error(run, "template file %s changed since the "
+		    "manifest was built; rebuild it (make)", e->path);
+		goto out;
+	}
+	if ((to = dir_cursor_parent(&run->staging_cursor, e->path,
+	    &leaf)) == -1 || (dst = openat(to, leaf, O_WRONLY | O_CREAT |
+	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, FOLDER_FILE_MODE)) == -1 ||
+	    fchmod(dst, FOLDER_FILE_MODE) == -1 ||
+	    deploy_copy_contents(src, dst, &copied) == -1 ||
+	    fstat(dst, &st) == -1) {
+		deploy_run_error(run, "could not write public/%s: %s", e->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (copied != e->size) {
+		deploy_run_error(run, "template file %s changed since the "
+		    "manifest was built; rebuild it (make)", e->path);
+		goto out;
+	}
+	if (close(dst) == -1) {
+		dst = -1;
+		deploy_run_error(run, "could not write public/%s: %s", e->path,
+		    strerror(errno));
+		goto out;
+	}
+	dst = -1;
+	run->written[i].valid = 1;
+	run->written[i].size = (uint64_t)st.st_size;
+	run->written[i].inode = (uint64_t)st.st_ino;
+	run->written[i].mtime_ns = stat_mtime_ns(&st);
+	run->report->files_copied++;
+	run->report->bytes_copied += copied;
+	rc = 0;
+out:
+	if (src != -1)
+		close(src);
+	if (dst != -1)
+		close(dst);
+	return rc;
+}
+
+/*
+ * The template pass: each manifest file is copied, or kept when the
+ * tenant changed it and `force` is off.  Returns 0 or -1.
+ */
+int
+deploy_template(struct deploy_run *run)
+{
+	struct deploy_report		*report = run->report;
+	const struct manifest_entry	*e;
+	size_t				 i;
+	int				 changed;
+
+	for (i = 0; i < run->m->count; i++) {
+		e = &run->m->entries[i];
+		if (is_tenant_logo(run, e->path)) {
+			if (advance(run) == -1)
+				return -1;
+			continue;
+		}
+		if ((changed = tenant_changed(run, e)) == -1)
+			return deploy_run_error(run, "cannot read public/%s:"
+			    " %s", e->path, strerror(errno));
+		if (changed && !run->force) {
+			if (deploy_copy_carry(&run->old_cursor,
+			    &run->staging_cursor, e->path) != 0)
+				return deploy_run_error(run, "could not keep "
+				    "public/%s: %s", e->path, strerror(errno));
+			if (report->files_kept < DEPLOY_REPORT_MAX_KEPT)
+				snprintf(report->kept[report->files_kept],
+				    sizeof(report->kept[0]), "%s", e->path);
+			report->files_kept++;
+		} else {
+			if (changed)
+				report->files_replaced++;
+			if (copy_template_file(run, i) == -1)
+				return -1;
+		}
+		if (advance(run) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The carry pass: the tenant's own directories are made and files linked
+ * into the staging tree.  An entry where the template now has something
+ * of another kind is left out with a warning.  Returns 0 or -1.
+ */
+int
+deploy_carry(struct deploy_run *run)
+{
+	struct carry_item	*item;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < run->carry_count; i++) {
+		item = &run->carry[i];
+		if (item->is_directory) {
+			if (dir_cursor_dir(&run->staging_cursor, item->path,
+			    strlen(item->path)) == -1 && errno != ENOTDIR)
+				return deploy_run_error(run, "could not create "
+				    "public/%s: %s", item->path,
+				    strerror(errno));
+			continue;
+		}
+		if ((rc = deploy_copy_carry(&run->old_cursor,
+		    &run->staging_cursor, item->path)) == -1)
+			return deploy_run_error(run, "could not carry over "
+			    "public/%s: %s", item->path, strerror(errno));
+		if (rc == 1)
+			log_warning("deploy of %s: public/%s clashes with the "
+			    "template; not carried over", run->t->subdomain,
+			    item->path);
+		else
+			run->report->files_carried++;
+		if (advance(run) == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * deploy_queue.h - how a deploy is asked for and run: the one locked
+ * deploy (deploy_locked()) that the job runner's deploy jobs and tenantctl
+ * go through, and the queueing of "deploy" jobs ({"force": bool}) that the
+ * API and a tenant's creation ask for, joining one already pending.
+ */
+#ifndef TENANTD_DEPLOY_QUEUE_H
+#define TENANTD_DEPLOY_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deploy_report.h"
+
+struct db;
+struct service;
+struct tenant;
+
+/* What deploy_locked() and deploy_enqueue() did. */
+enum deploy_status {
+	DEPLOY_OK = 0,
+	DEPLOY_BUSY,		/* another operation holds the tenant's lock */
+	DEPLOY_NOT_FOUND,
+	DEPLOY_ARCHIVED,	/* restore the tenant first */
+	DEPLOY_DB_ERROR,
+	DEPLOY_FAILED		/* the deploy itself failed */
+};
+
+/*
+ * The one locked deploy, used by the job runner (deploy and bulk_deploy
+ * jobs) and tenantctl: takes the lock of tenant `tenant_id` (waiting up
+ * to `lock_wait_ms` while another operation holds it; 0: not at all),
+ * reads the tenant again under it (an archive may have finished since),
+ * refuses an archived one, deploys the template with deploy_tenant() and
+ * records "tenant.deploy" for `user_id` (0: none) in the audit log, then
+ * releases the lock.  The lock is refreshed while the deploy runs; one
+ * taken over meanwhile cancels it.  `progress` may be NULL.  `t`
+ * (initialised by the caller) receives the tenant when it was found.
+ * Returns the status; except for DEPLOY_OK, `err` says why.
+ */
+enum deploy_status deploy_locked(struct service *svc, int64_t tenant_id,
+	    int force, int64_t user_id, int lock_wait_ms,
+	    deploy_progress_fn progress, void *progress_arg, struct tenant *t,
+	    struct deploy_report *report, char *err, size_t errlen);
+
+/*
+ * Queues a new "deploy" job ({"force": bool}) for tenant `tenant_id` on
+ * behalf of `user_id`, without looking for one to join: for a tenant no
+ * job can know yet, or inside deploy_enqueue()'s transaction.  Returns 0
+ * with *job_id set, or -1.
+ */
+int	deploy_queue_job(struct db *db, int64_t tenant_id, int force,
+	    int64_t user_id, int64_t *job_id);
+
+/*
+ * Asks for a deploy of tenant `tenant_id` on behalf of `user_id`, as a
+ * "deploy" job ({"force": bool}).  A deploy job already queued or running
+ * for the tenant is joined rather than doubled: a queued one (made to
+ * force when `force` is asked), or a running one unless `force` is asked
+ * and it does not force; otherwise a job is queued.  Only an archive or
+ * restore holding the tenant's lock is DEPLOY_BUSY; a deploy holding it
+ * is queued behind.  The checks and the insert run in one transaction
+ * that locks the tenant row, so concurrent requests join one job.
+ * Returns the status, with *job_id set and *joined non-zero when an
+ * existing job was joined.
+ */
+enum deploy_status deploy_enqueue(struct service *svc, int64_t tenant_id,
+	    int force, int64_t user_id, int64_t *job_id, int *joined);
+
+#endif

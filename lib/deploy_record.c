@@ -1,0 +1,213 @@
+/*
+ * deploy_record.c - tenants/<sub>/.deployed, the record a finished deploy
+ * leaves (deploy_record.h): its parser and its writer.
+ *
+ * The record is a header line, then one line per template file the
+ * deploy wrote, sorted by path like the manifest:
+ *   <sha256> <size> <mtime_ns> <inode> <path>
+ * It only saves hashing, so whatever cannot be read is logged and taken
+ * as an empty record.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "deploy_record.h"
+#include "folder.h"
+#include "log.h"
+#include "manifest.h"
+#include "validate.h"
+
+#define RECORD_HEADER		"# tenantd deployed files 1"
+#define RECORD_CHUNK_BYTES	(64 * 1024)
+/* A record line: digest, three numbers of up to 20 digits, a path. */
+#define RECORD_LINE_MAX		(64 + 3 * 21 + MANIFEST_PATH_MAX + 2)
+#define RECORD_MAX_BYTES	((size_t)MANIFEST_MAX_FILES * RECORD_LINE_MAX + \
+				    sizeof(RECORD_HEADER) + 1)
+
+/* Frees the entries of a record and leaves it empty. */
+void
+deploy_record_release(struct deploy_record *r)
+{
+	free(r->entries);
+	r->entries = NULL;
+	r->count = 0;
+}
+
+/* bsearch() order: a path against a record entry. */
+static int
+record_compare(const void *key, const void *member)
+{
+	const struct deploy_record_entry	*e = member;
+
+	return strcmp(key, e->path);
+}
+
+/* The record's entry for template path `path`, or NULL. */
+const struct deploy_record_entry *
+deploy_record_find(const struct deploy_record *r, const char *path)
+{
+	if (r->count == 0)
+		return NULL;
+	return bsearch(path, r->entries, r->count, sizeof(r->entries[0]),
+	    record_compare);
+}
+
+/*
+ * Parses one record line "<sha256> <size> <mtime_ns> <inode> <path>"
+ * (without its newline) into `e`.  Returns 0, or -1 if malformed.
+ */
+static int
+record_parse_line(char *line, struct deploy_record_entry *e)
+{
+	const char	*errstr;
+	char		*field, *space;
+	int64_t		 numbers[3];
+	size_t		 i, len;
+
+	if (strlen(line) <= 64 || line[64] != ' ' ||
+	    hex_decode_lower(line, e->sha256, sizeof(e->sha256)) == -1)
+		return -1;
+	field = line + 65;
+	for (i = 0; i < 3; i++) {
+		if ((space = strchr(field, ' ')) == NULL)
+			return -1;
+		*space = '\0';
+		if (parse_int64(field, 0, INT64_MAX, &numbers[i],
+		    &errstr) == -1)
+			return -1;
+		field = space + 1;
+	}
+	len = strlen(field);
+	if (len == 0 || len > MANIFEST_PATH_MAX)
+		return -1;
+	memcpy(e->path, field, len + 1);
+	e->size = (uint64_t)numbers[0];
+	e->mtime_ns = numbers[1];
+	e->inode = (uint64_t)numbers[2];
+	return 0;
+}
+
+/*
+ * Loads the record of tenant folder `folder` into `r` (see
+ * deploy_record.h).  A missing, unreadable
+ * or malformed record only costs hashing, so it is logged and treated as
+ * empty.  Returns 0, or -1 if out of memory.
+ */
+int
+deploy_record_load(int folder, const char *subdomain, struct deploy_record *r)
+{
+	struct buf	 text;
+	char		 chunk[RECORD_CHUNK_BYTES];
+	char		*line, *end;
+	ssize_t		 n;
+	size_t		 lines = 0, capacity = 0;
+	int		 fd = -1, rc = 0;
+	struct deploy_record_entry *grown;
+
+	buf_init(&text, RECORD_MAX_BYTES);
+	fd = openat(folder, DEPLOY_RECORD_FILE, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno != ENOENT)
+			log_warning("deploy of %s: cannot open %s: %s",
+			    subdomain, DEPLOY_RECORD_FILE, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || (n > 0 && buf_append(&text, chunk,
+		    (size_t)n) == -1))
+			goto malformed;
+		if (n == 0)
+			break;
+	}
+	for (line = text.data; *line != '\0'; line = end + 1) {
+		if ((end = strchr(line, '\n')) == NULL)
+			goto malformed;
+		*end = '\0';
+		if (lines++ == 0) {
+			if (strcmp(line, RECORD_HEADER) != 0)
+				goto malformed;
+			continue;
+		}
+		if (r->count == capacity) {
+			if (capacity >= MANIFEST_MAX_FILES)
+				goto malformed;
+			capacity = capacity == 0 ? 64 : capacity * 2;
+			grown = reallocarray(r->entries, capacity,
+			    sizeof(*grown));
+			if (grown == NULL) {
+				rc = -1;
+				goto out;
+			}
+			r->entries = grown;
+		}
+		if (record_parse_line(line, &r->entries[r->count]) == -1)
+			goto malformed;
+		if (r->count > 0 && strcmp(r->entries[r->count - 1].path,
+		    r->entries[r->count].path) >= 0)
+			goto malformed;
+		r->count++;
+	}
+	goto out;
+malformed:
+	log_warning("deploy of %s: ignoring an unreadable %s",
+	    subdomain, DEPLOY_RECORD_FILE);
+	deploy_record_release(r);
+out:
+	if (fd != -1)
+		close(fd);
+	buf_release(&text);
+	if (rc == -1)
+		deploy_record_release(r);
+	return rc;
+}
+
+/*
+ * Writes the record of a deploy into tenant folder `folder` (see
+ * deploy_record.h): every file written from the template, with the
+ * identity it has now.  A failure is logged only: the next deploy
+ * then hashes instead of trusting the record.
+ */
+void
+deploy_record_write(int folder, const char *subdomain,
+    const struct manifest *m, const struct deploy_written_file *written)
+{
+	const struct manifest_entry	*e;
+	struct buf			 text;
+	char				 hex[65];
+	size_t				 i;
+
+	buf_init(&text, RECORD_MAX_BYTES);
+	if (buf_printf(&text, "%s\n", RECORD_HEADER) == -1)
+		goto fail;
+	for (i = 0; i < m->count; i++) {
+		if (!written[i].valid)
+			continue;
+		e = &m->entries[i];
+		sha256_hex(e->sha256, hex);
+		if (buf_printf(&text, "%s %llu %lld %llu %s\n", hex,
+		    (unsigned long long)written[i].size,
+		    (long long)written[i].mtime_ns,
+		    (unsigned long long)written[i].inode, e->path) == -1)
+			goto fail;
+	}
+	if (file_write_atomic(folder, DEPLOY_RECORD_FILE, text.data, text.len,
+	    FOLDER_FILE_MODE) == -1)
+		goto fail;
+	buf_release(&text);
+	return;
+fail:
+	log_warning("deploy of %s: could not write %s: %s",
+	    subdomain, DEPLOY_RECORD_FILE, strerror(errno));
+	buf_release(&text);
+}

@@ -1,0 +1,73 @@
+/*
+ * deploy_record.h - tenants/<sub>/.deployed, the record of the last deploy.
+ *
+ * After each deploy the record lists every file written from the template
+ * with its digest and the size, mtime and inode it had then.  The next
+ * deploy trusts a file whose identity still matches to hold those bytes,
+ * and hashes any other (deploy.h).  Its presence also says a tenant's site
+ * is deployed (deploy_state_load()).
+ *
+ * Ownership: struct deploy_record owns its entries; deploy_record_release()
+ * frees them.
+ */
+#ifndef TENANTD_DEPLOY_RECORD_H
+#define TENANTD_DEPLOY_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manifest.h"
+
+/* The record's name in the tenant folder. */
+#define DEPLOY_RECORD_FILE	".deployed"
+
+/* One template file as the last deploy wrote it. */
+struct deploy_record_entry {
+	char		path[MANIFEST_PATH_MAX + 1];
+	unsigned char	sha256[32];
+	uint64_t	size;
+	uint64_t	inode;
+	int64_t		mtime_ns;
+};
+
+/* A record, sorted by path like the manifest; zeroed is empty. */
+struct deploy_record {
+	struct deploy_record_entry	*entries;
+	size_t				 count;
+};
+
+/* The identity of a file a deploy wrote, for the next record. */
+struct deploy_written_file {
+	int		valid;		/* 0: not written, left out */
+	uint64_t	size;
+	uint64_t	inode;
+	int64_t		mtime_ns;
+};
+
+/* Frees the entries of a record and leaves it empty. */
+void	deploy_record_release(struct deploy_record *r);
+
+/* The record's entry for template path `path`, or NULL. */
+const struct deploy_record_entry *deploy_record_find(
+	    const struct deploy_record *r, const char *path);
+
+/*
+ * Loads the record of the tenant folder open on `folder` into the empty
+ * `r`.  A missing, unreadable or malformed record only costs hashing, so
+ * it is logged (naming `subdomain`) and left empty.  Returns 0, or -1 if
+ * out of memory.
+ */
+int	deploy_record_load(int folder, const char *subdomain,
+	    struct deploy_record *r);
+
+/*
+ * Writes the record of a deploy of manifest `m` atomically into the tenant
+ * folder open on `folder`: the files whose `written` entry (parallel to
+ * m->entries) is valid.  A failure is logged only: the next deploy then
+ * hashes instead of trusting the record.
+ */
+void	deploy_record_write(int folder, const char *subdomain,
+	    const struct manifest *m,
+	    const struct deploy_written_file *written);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * project_files.c - the project files a deploy writes beside public/
+ * (project_files.h): package.json and .env.local, with the quoting rules
+ * that make .env.local plain data for both dotenv readers and sh.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "buf.h"
+#include "folder.h"
+#include "json.h"
+#include "project_files.h"
+#include "tenant.h"
+#include "validate.h"
+
+#define PACKAGE_FILE		"package.json"
+#define ENV_FILE		".env.local"
+#define SMALL_FILE_MAX		(64 * 1024)
+
+/*
+ * Appends `value` quoted for .env.local, which dotenv readers (Next.js,
+ * node --env-file) and sh (`set -a; . ./.env.local`) must both take as
+ * plain data.  Single quotes do that for both: sh expands nothing inside
+ * them and dotenv readers unescape nothing.  A single quote in the value
+ * is written as '\'' for sh; dotenv readers know no escape for it, so a
+ * value holding one but nothing sh expands inside double quotes (" \ $
+ * and the backtick) is double-quoted instead, which both read exactly.
+ * Control characters are refused (EINVAL): names never hold them.
+ * Returns 0, or -1 with errno set.
+ */
+static int
+env_append_value(struct buf *b, const char *value)
+{
+	const char	*p;
+	int		 rc = 0;
+
+	for (p = value; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			errno = EINVAL;
+			return -1;
+		}
+	if (strchr(value, '\'') != NULL && strpbrk(value, "\"\\$`") == NULL) {
+		rc |= buf_append_char(b, '"');
+		rc |= buf_append_str(b, value);
+		rc |= buf_append_str(b, "\"\n");
+	} else {
+		rc |= buf_append_char(b, '\'');
+		for (p = value; rc == 0 && *p != '\0'; p++) {
+			if (*p == '\'')
+				rc |= buf_append_str(b, "'\\''");
+			else
+				rc |= buf_append_char(b, *p);
+		}
+		rc |= buf_append_str(b, "'\n");
+	}
+	if (rc != 0) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Writes package.json and .env.local of tenant `t` into its folder (see
+ * project_files.h).  Called by deploy_tenant() after the swap.  Returns 0,
+ * or -1 with errno set.
+ */
+int
+project_files_write(int folder, const struct tenant *t, const char *api_url)
+{
+	static const char	*env_names[] = {
+		"NEXT_PUBLIC_TENANT_NAME", "NEXT_PUBLIC_TENANT_SUBDOMAIN",
+		"NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_PRIMARY_COLOR",
+		"NEXT_PUBLIC_SECONDARY_COLOR"
+	};
+	const char		*env_values[5];
+	const unsigned char	*json;
+	char			 name[SUBDOMAIN_MAX + 8];
+	char			 description[1024];
+	struct buf		 env;
+	yajl_gen		 g = NULL;
+	size_t			 json_len, i;
+	int			 rc = -1, saved;
+
+	buf_init(&env, SMALL_FILE_MAX);
+	snprintf(name, sizeof(name), "%s-app", t->subdomain);
+	snprintf(description, sizeof(description), "Application for %s",
+	    t->name);
+	if ((g = json_gen_new()) == NULL ||
+	    !yajl_gen_config(g, yajl_gen_beautify, 1)) {
+		errno = ENOMEM;
+		goto out;
+	}
+	yajl_gen_map_open(g);
+	json_gen_kv_string(g, "name", name);
+	json_gen_kv_string(g, "version", "1.0.0");
+	json_gen_kv_bool(g, "private", 1);
+	if (json_gen_kv_string(g, "description", description) !=
+	    yajl_gen_status_ok || yajl_gen_map_close(g) != yajl_gen_status_ok ||
+	    yajl_gen_get_buf(g, &json, &json_len) != yajl_gen_status_ok) {
+		errno = EINVAL;
+		goto out;
+	}
+	if (file_write_atomic(folder, PACKAGE_FILE, json, json_len,
+	    FOLDER_FILE_MODE) == -1)
+		goto out;
+
+	env_values[0] = t->name;
+	env_values[1] = t->subdomain;
+	env_values[2] = api_url != NULL ? api_url : "";
+	env_values[3] = t->primary_color;
+	env_values[4] = t->secondary_color;
+	for (i = 0; i < 5; i++) {
+		if (buf_printf(&env, "%s=", env_names[i]) == -1) {
+			errno = ENOBUFS;
+			goto out;
+		}
+		if (env_append_value(&env, env_values[i]) == -1)
+			goto out;
+	}
+	rc = file_write_atomic(folder, ENV_FILE, env.data, env.len,
+	    FOLDER_FILE_MODE);
+out:
+	saved = errno;
+	if (g != NULL)
+		yajl_gen_free(g);
+	buf_release(&env);
+	errno = saved;
+	return rc;
+}

@@ -1,0 +1,25 @@
+/*
+ * project_files.h - the project files of a tenant's site, written by each
+ * deploy next to public/ (never served):
+ *   package.json  {"name": "<sub>-app", "version": "1.0.0",
+ *                  "private": true, "description": "Application for <name>"}
+ *   .env.local    NEXT_PUBLIC_TENANT_NAME, NEXT_PUBLIC_TENANT_SUBDOMAIN,
+ *                 NEXT_PUBLIC_API_URL, NEXT_PUBLIC_PRIMARY_COLOR and
+ *                 NEXT_PUBLIC_SECONDARY_COLOR, quoted so that dotenv readers
+ *                 and sh (`set -a; . ./.env.local`) both read plain data.
+ */
+#ifndef TENANTD_PROJECT_FILES_H
+#define TENANTD_PROJECT_FILES_H
+
+struct tenant;
+
+/*
+ * Writes package.json and .env.local of tenant `t`, each atomically, into
+ * the tenant folder open on `folder` (the caller's).  `api_url` (NULL:
+ * empty) is tenantd.conf's api_url.  A value holding a control character
+ * is refused (EINVAL).  Returns 0, or -1 with errno set.
+ */
+int	project_files_write(int folder, const struct tenant *t,
+	    const char *api_url);
+
+#endif
