@@ -271,7 +271,7 @@ ok(wait_until(sub {
 	my ($row) = $s->sql("SELECT COUNT(*) FROM information_schema.innodb_trx "
 	    . "WHERE trx_rows_modified > 0");
 	return $row->[0] > 0;
-}, 10), 'the racing session holds its insert');
+}, 10, 0.2), 'the racing session holds its insert');
 $r = bulk(json => { deploy => JSON::PP::false(), tenants => [
 	{ name => 'Before racer', subdomain => 'pre-racer' },
 	{ name => 'Racer', subdomain => 'racer' },
