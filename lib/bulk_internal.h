@@ -13,6 +13,9 @@
 #include "bulk.h"
 #include "module.h"
 
+struct buf;
+struct db;
+struct db_param;
 struct tenant_input;
 
 #define BULK_MESSAGE_MAX	256	/* one item's or one chunk's message */
@@ -121,6 +124,16 @@ int	bulk_insert_modules(struct bulk_run *run, const size_t *members,
 /* One "tenant.create" audit row per item of `members` still pending. */
 int	bulk_insert_audit(struct bulk_run *run, const size_t *members,
 	    size_t count);
+
+/*
+ * One INSERT INTO audit_log of `rows` rows, each `row`: a literal such as
+ * "(?,?,'tenant.create',?,UTC_TIMESTAMP(6))" naming the action, its three
+ * markers bound from `params` (user or NULL, tenant, detail; 3 * `rows`
+ * of them).  `sql` is the caller's scratch buffer.  The audit rows of
+ * bulk create and of bulk module changes.
+ */
+int	bulk_exec_audit(struct db *db, struct buf *sql, const char *row,
+	    const struct db_param *params, size_t rows);
 
 /* Deletes the tenant rows `ids` (their module rows cascade). */
 int	bulk_delete_rows(struct bulk_run *run, const int64_t *ids,

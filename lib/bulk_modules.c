@@ -104,8 +104,6 @@ write_module_rows(struct db *db, struct tenant *const *tenants, size_t count,
 	    "(tenant_id, module_key, is_enabled, updated_at) VALUES ";
 	static const char modules_tail[] = " ON DUPLICATE KEY UPDATE "
 	    "is_enabled = VALUES(is_enabled), updated_at = VALUES(updated_at)";
-	static const char audit_head[] = "INSERT INTO audit_log "
-	    "(user_id, tenant_id, action, detail, created_at) VALUES ";
 	char			 detail[MODULE_KEY_MAX + 16];
 	struct db_param		*params = NULL;
 	struct buf		 sql;
@@ -134,9 +132,9 @@ write_module_rows(struct db *db, struct tenant *const *tenants, size_t count,
 			params[i * 3 + 1] = db_int(tenants[start + i]->id);
 			params[i * 3 + 2] = db_text(detail);
 		}
-		if (sql_repeat(&sql, audit_head,
-		    "(?,?,'tenant.module',?,UTC_TIMESTAMP(6))", n, "") == -1 ||
-		    db_exec(db, sql.data, params, n * 3, NULL, NULL) == -1)
+		if (bulk_exec_audit(db, &sql,
+		    "(?,?,'tenant.module',?,UTC_TIMESTAMP(6))", params,
+		    n) == -1)
 			goto out;
 	}
 	rc = 0;

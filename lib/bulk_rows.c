@@ -171,8 +171,6 @@ out:
 int
 bulk_insert_audit(struct bulk_run *run, const size_t *members, size_t count)
 {
-	static const char head[] = "INSERT INTO audit_log "
-	    "(user_id, tenant_id, action, detail, created_at) VALUES ";
 	static const char row[] = "(?,?,'tenant.create',?,UTC_TIMESTAMP(6))";
 	const struct bulk_item	*item;
 	struct db_param		*params = NULL;
@@ -197,13 +195,27 @@ bulk_insert_audit(struct bulk_run *run, const size_t *members, size_t count)
 		rc = 0;
 		goto out;
 	}
-	if (sql_repeat(&sql, head, row, rows, "") == -1)
-		goto out;
-	rc = db_exec(run->svc->db, sql.data, params, rows * 3, NULL, NULL);
+	rc = bulk_exec_audit(run->svc->db, &sql, row, params, rows);
 out:
 	buf_release(&sql);
 	free(params);
 	return rc;
+}
+
+/*
+ * Runs one INSERT of `rows` audit rows shaped by the literal `row` (see
+ * bulk_internal.h).  Returns 0 or -1.
+ */
+int
+bulk_exec_audit(struct db *db, struct buf *sql, const char *row,
+    const struct db_param *params, size_t rows)
+{
+	static const char head[] = "INSERT INTO audit_log "
+	    "(user_id, tenant_id, action, detail, created_at) VALUES ";
+
+	if (sql_repeat(sql, head, row, rows, "") == -1)
+		return -1;
+	return db_exec(db, sql->data, params, rows * 3, NULL, NULL);
 }
 
 /*

@@ -30,6 +30,9 @@ my %ALLOWED_SQL = (
 	'lib/bulk_rows.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a '
 	    . 'literal row such as "(?,?,?)" or "?" between a literal head and '
 	    . 'tail, once per item; values are bound',
+	'lib/bulk_rows.c sql->data' => 'bulk_exec_audit(): sql_repeat() of its '
+	    . 'literal INSERT INTO audit_log head and a row literal its callers '
+	    . '(bulk_rows.c, bulk_modules.c) pass; values are bound',
 	'lib/bulk_validate.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a '
 	    . 'literal "?" between a literal head and tail, once per subdomain; '
 	    . 'values are bound',
