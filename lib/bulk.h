@@ -36,8 +36,8 @@
  *      duplicate: the chunk is rolled back, the taken items become errors
  *      ("subdomain_taken") and the rest of the chunk is tried again
  *      (atomic: the whole batch fails).
- *   4. Queue one "bulk_deploy" job for every created item that asked for a
- *      deploy, unless `deploy` is 0.
+ *   4. Queue one JOB_KIND_BULK_DEPLOY job (job_names.h) for every created
+ *      item that asked for a deploy, unless `deploy` is 0.
  *
  * Bulk module change: the ids are checked and locked (SELECT ... FOR
  * UPDATE, in id order), the module rows written with multi-row INSERT ...
@@ -48,6 +48,19 @@
  * folder is in archive_dir, and restoring writes config.json from the row.
  * The per-worker config cache is keyed on the file's identity, so every
  * worker serves the new file at once.
+ *
+ * An item that is not created says why with an enum bulk_item_error.
+ * What the API calls each reason (its "code") is src/'s to say:
+ * bulk_report_to_json() takes the mapping as a function, so lib/ writes
+ * the report's shape, shared by the API and tenantctl's report file,
+ * without holding any API code string.
+ *
+ * The work is split by job: bulk_validate.c (the catalog, item checks,
+ * repeats, taken subdomains), bulk_rows.c (the chunked INSERTs and
+ * lookups), bulk_create.c (chunks, folders, rollback, deploy queueing),
+ * bulk_report.c (the report and its JSON), bulk_modules.c (module
+ * changes) and bulk_csv.c (CSV files as bulk requests); what only they
+ * share is in bulk_internal.h.
  *
  * Return convention: enum bulk_status; on failure `err` holds a message
  * safe to show to an administrator.
@@ -89,6 +102,15 @@ enum bulk_item_state {
 	BULK_ITEM_ERROR
 };
 
+/* Why an item was not created (state BULK_ITEM_ERROR). */
+enum bulk_item_error {
+	BULK_ITEM_FAILED,	/* a disk or database error, or rolled back */
+	BULK_ITEM_INVALID,	/* the item's data is not a valid tenant */
+	BULK_ITEM_DUPLICATE,	/* an earlier item of the batch has its
+				   subdomain */
+	BULK_ITEM_TAKEN		/* an existing tenant has its subdomain */
+};
+
 struct bulk_item {
 	const struct json_value *data;	/* the item as sent (borrowed) */
 	enum bulk_item_state state;
@@ -101,9 +123,7 @@ struct bulk_item {
 	char		 primary_color[8];
 	char		 secondary_color[8];
 	uint64_t	 modules[BULK_MODULE_WORDS]; /* catalog index bits */
-	const char	*code;		/* error: "validation_failed",
-					   "duplicate", "subdomain_taken",
-					   "failed" */
+	enum bulk_item_error reason;	/* error: why */
 	char		*error;		/* error: the message */
 	struct field_errors *fields;	/* error: per field, or NULL */
 };
@@ -130,7 +150,7 @@ typedef int (*bulk_progress_fn)(void *arg, size_t done, size_t total);
 
 struct bulk_create_options {
 	int		 atomic;
-	int		 deploy;	/* queue a bulk_deploy job */
+	int		 deploy;	/* queue a bulk deploy job */
 	int		 dry_run;	/* validate only */
 	int		 skip_present;	/* identical present tenants: skip */
 	size_t		 chunk_size;	/* 0: BULK_CHUNK_DEFAULT */
@@ -154,17 +174,22 @@ enum bulk_status bulk_create(struct service *svc,
 	    const struct bulk_create_options *o, struct bulk_report *report,
 	    char *err, size_t errlen);
 
+/* The API's code for an item error: never NULL, a static string. */
+typedef const char *(*bulk_item_code_fn)(enum bulk_item_error reason);
+
 /*
  * Writes `r` as the API's report object: {success, created_count,
  * created_tenants: [{id, name, subdomain}], skipped_count,
  * not_created_count, error_count, errors: [{index, data, code, error,
- * fields}], deploy_job_id, dry_run, rolled_back, interrupted}.  With a
- * `code` (not NULL) the object is an error answer and starts with "error":
- * `message` and "code": `code`, like every other one.  Returns 0, or -1 if
- * the generator failed.
+ * fields}], deploy_job_id, dry_run, rolled_back, interrupted}, each
+ * error's "code" being item_code(its reason).  With a `code` (not NULL)
+ * the object is an error answer and starts with "error": `message` and
+ * "code": `code`, like every other one.  Returns 0, or -1 if the generator
+ * failed.
  */
 int	bulk_report_to_json(yajl_gen g, const struct bulk_report *r,
-	    const char *code, const char *message);
+	    bulk_item_code_fn item_code, const char *code,
+	    const char *message);
 
 /* Does the report count as a success (no error, nothing left out)? */
 int	bulk_report_success(const struct bulk_report *r);

@@ -8,10 +8,11 @@
 #include "job.h"
 #include "job_deploy.h"
 #include "job_kinds.h"
+#include "job_names.h"
 
 static const struct job_kind job_kinds[] = {
-	{ "deploy",		job_deploy_run },
-	{ "bulk_deploy",	job_bulk_deploy_run },
+	{ JOB_KIND_DEPLOY,	job_deploy_run },
+	{ JOB_KIND_BULK_DEPLOY,	job_bulk_deploy_run },
 };
 
 /*

@@ -25,6 +25,7 @@
 #include "error.h"
 #include "folder.h"
 #include "job.h"
+#include "job_names.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "module.h"
@@ -60,7 +61,7 @@ static const struct operation restore_operation = {
 };
 
 /* The job kinds that make an archive wait (job.h). */
-static const char *const deploy_job_kinds[] = { "deploy", NULL };
+static const char *const deploy_job_kinds[] = { JOB_KIND_DEPLOY, NULL };
 
 
 /* Is `name` a directory (not a symlink) in `dirfd`?  1, 0, or -1. */

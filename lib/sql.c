@@ -1,6 +1,7 @@
 /*
  * sql.c - multi-row VALUES and padded "IN (?,...)" SQL text from constant
- * fragments (see sql.h).  Used by tenant.c, tenant_list.c and bulk.c.
+ * fragments (see sql.h).  Used by tenant.c, tenant_list.c and
+ * the bulk*.c files.
  */
 #include <stddef.h>
 

@@ -32,6 +32,7 @@
 #include "json.h"
 #include "module.h"
 #include "service.h"
+#include "status_http.h"
 #include "tenant.h"
 #include "tenant_input.h"
 #include "validate.h"
@@ -303,7 +304,8 @@ write_report(const char *path, const struct bulk_report *r)
 	int			 rc = -1;
 
 	if ((g = json_gen_new()) == NULL ||
-	    bulk_report_to_json(g, r, NULL, NULL) == -1 ||
+	    bulk_report_to_json(g, r, status_http_bulk_item_code, NULL,
+	    NULL) == -1 ||
 	    yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok) {
 		complain("cannot build the report");
 		goto out;

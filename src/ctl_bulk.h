@@ -1,9 +1,9 @@
 /*
  * ctl_bulk.h - tenantctl's bulk commands, `bulk-create FILE` and
- * `bulk-modules`, on top of lib/bulk.c.
+ * `bulk-modules`, on top of lib/bulk.h.
  *
  * tenantctl.c parses the command line and opens the service; the
- * functions here read the file, drive lib/bulk.c chunk by chunk with a
+ * functions here read the file, drive lib/bulk.h chunk by chunk with a
  * progress display (a bar redrawn on a terminal, plain lines otherwise)
  * and print the summary.  The first SIGINT or SIGTERM lets the chunk in
  * progress finish, then prints the summary and exits with

@@ -10,7 +10,7 @@
  * is sized for one tenant; its size is bounded by max_body_bytes, its
  * parse by max_json_nodes (413 "body_too_large") and the number of items
  * by max_bulk_items (413 "too_many_items" past it).  The
- * work is lib/bulk.c's.
+ * work is lib/bulk*.c's (bulk.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -167,8 +167,8 @@ HANDLER(handle_tenants_bulk_create)
 		    "rolled back, none was created",
 		    err[0] != '\0' ? err : "the batch did not complete");
 	if ((g = json_gen_new()) == NULL ||
-	    bulk_report_to_json(g, &report, failed ? "batch_failed" : NULL,
-	    message) == -1) {
+	    bulk_report_to_json(g, &report, status_http_bulk_item_code,
+	    failed ? "batch_failed" : NULL, message) == -1) {
 		status = http_reply_error(res, 500, "internal_error",
 		    "could not build the response", NULL);
 		goto out;

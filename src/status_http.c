@@ -62,6 +62,14 @@ static const struct status_http bulk_rows[] = {
 	[BULK_FAILED] = ROW_FAILED
 };
 
+/* The codes of bulk items not created, inside a bulk create's report. */
+static const char *const bulk_item_codes[] = {
+	[BULK_ITEM_FAILED] = "failed",
+	[BULK_ITEM_INVALID] = "validation_failed",
+	[BULK_ITEM_DUPLICATE] = "duplicate",
+	[BULK_ITEM_TAKEN] = "subdomain_taken"
+};
+
 static const struct status_http form_rows[] = {
 	[FORM_MALFORMED] = { 400, "malformed_body", NULL,
 	    "malformed request body", NULL, NULL, 0 },
@@ -108,6 +116,18 @@ const struct status_http *
 status_http_bulk(enum bulk_status s)
 {
 	return ROW(bulk_rows, s);
+}
+
+/* An item error outside the table is an unexplained failure. */
+const char *
+status_http_bulk_item_code(enum bulk_item_error reason)
+{
+	size_t	index = (size_t)reason;
+
+	if (index >= sizeof(bulk_item_codes) / sizeof(bulk_item_codes[0]) ||
+	    bulk_item_codes[index] == NULL)
+		return bulk_item_codes[BULK_ITEM_FAILED];
+	return bulk_item_codes[index];
 }
 
 const struct status_http *

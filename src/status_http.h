@@ -2,7 +2,7 @@
  * status_http.h - how the outcomes of lib/ are answered over HTTP: the one
  * table from the status enums of provision.h, lifecycle.h, bulk.h and
  * form.h to an HTTP status, an API error code (SPEC section 4) and the
- * message the client reads.
+ * message the client reads, and from bulk.h's item errors to their codes.
  *
  * lib/ names outcomes ("not found", "busy", "database down"); which HTTP
  * status each one is, is decided here and nowhere else, so the same outcome
@@ -12,6 +12,7 @@
 #ifndef TENANTD_STATUS_HTTP_H
 #define TENANTD_STATUS_HTTP_H
 
+enum bulk_item_error;
 enum bulk_status;
 enum form_status;
 enum lifecycle_status;
@@ -40,6 +41,14 @@ struct status_http {
 const struct status_http *status_http_provision(enum provision_status s);
 const struct status_http *status_http_lifecycle(enum lifecycle_status s);
 const struct status_http *status_http_bulk(enum bulk_status s);
+
+/*
+ * The API code of a bulk item that was not created (the "code" of an
+ * entry of the report's "errors"; SPEC section 4), for
+ * bulk_report_to_json().  The item errors sit inside a report answered as
+ * a whole, so they have a code and no HTTP status.  Never NULL.
+ */
+const char *status_http_bulk_item_code(enum bulk_item_error reason);
 
 /* A request body that could not be parsed (http_request_form()). */
 const struct status_http *status_http_form(enum form_status s);

@@ -271,7 +271,7 @@ ok(wait_until(sub {
 	my ($row) = $s->sql("SELECT COUNT(*) FROM information_schema.innodb_trx "
 	    . "WHERE trx_rows_modified > 0");
 	return $row->[0] > 0;
-}, 10), 'the racing session holds its insert');
+}, 10, 0.2), 'the racing session holds its insert');
 $r = bulk(json => { deploy => JSON::PP::false(), tenants => [
 	{ name => 'Before racer', subdomain => 'pre-racer' },
 	{ name => 'Racer', subdomain => 'racer' },
@@ -331,6 +331,12 @@ is($r->{status}, 200, 'the config endpoint answers');
 ok($r->{json}{modules}{reports}, 'the config endpoint serves the new flag at once');
 $r = $s->get("/api/tenants/$dep[0]/");
 ok((grep { $_ eq 'reports' } @{$r->{json}{enabled_modules}}), 'the row says enabled');
+my ($module_audit) = $s->sql("SELECT GROUP_CONCAT(tenant_id ORDER BY tenant_id), "
+    . "MIN(user_id IS NOT NULL) FROM audit_log WHERE action = 'tenant.module' "
+    . "AND detail = 'reports=on'");
+is($module_audit->[0], "$dep[0],$dep[1]",
+    'bulk-update-modules: one audit row per updated tenant, none for unknown ids');
+is($module_audit->[1], 1, 'bulk-update-modules: the audit rows name the caller');
 
 $r = bulk_modules(json => { tenant_ids => [@dep], module_key => 'reports',
     is_enabled => JSON::PP::false() });

@@ -26,9 +26,18 @@ my $srcdir = $ENV{TENANTD_SRCDIR} // dirname(dirname(__FILE__));
 # each with the reason it is safe (reviewed: the text is put together only
 # from string literals and '?' parameter markers; every value is bound).
 my %ALLOWED_SQL = (
-	'lib/bulk.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a literal row '
-	    . 'such as "(?,?,?)" or "?" between a literal head and tail, once per '
-	    . 'item; values are bound',
+	'lib/bulk_modules.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a '
+	    . 'literal row such as "(?,?,?)" or "?" between a literal head and '
+	    . 'tail, once per item; values are bound',
+	'lib/bulk_rows.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a '
+	    . 'literal row such as "(?,?,?)" or "?" between a literal head and '
+	    . 'tail, once per item; values are bound',
+	'lib/bulk_rows.c sql->data' => 'bulk_exec_audit(): sql_repeat() of its '
+	    . 'literal INSERT INTO audit_log head and a row literal its callers '
+	    . '(bulk_rows.c, bulk_modules.c) pass; values are bound',
+	'lib/bulk_validate.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a '
+	    . 'literal "?" between a literal head and tail, once per subdomain; '
+	    . 'values are bound',
 	'lib/tenant.c sql' => 'find_one() gets one of two literal SELECTs from '
 	    . 'tenant_find_by_id/_by_subdomain',
 	'lib/tenant.c modules_sql.data' => 'sql_repeat() of a literal INSERT '

@@ -339,6 +339,18 @@ test_status_rows(void)
 	ok(strstr(res.body.data, "\"database_unavailable\"") != NULL,
 	    "  code database_unavailable");
 	http_response_release(&res);
+
+	/* The codes of a bulk report's errors, as SPEC section 4 names them. */
+	is_string(status_http_bulk_item_code(BULK_ITEM_INVALID),
+	    "validation_failed", "bulk item invalid: validation_failed");
+	is_string(status_http_bulk_item_code(BULK_ITEM_DUPLICATE), "duplicate",
+	    "bulk item repeated in the batch: duplicate");
+	is_string(status_http_bulk_item_code(BULK_ITEM_TAKEN), "subdomain_taken",
+	    "bulk item with a taken subdomain: subdomain_taken");
+	is_string(status_http_bulk_item_code(BULK_ITEM_FAILED), "failed",
+	    "bulk item not saved: failed");
+	is_string(status_http_bulk_item_code((enum bulk_item_error)99), "failed",
+	    "an item error outside the table: failed");
 }
 
 /* Options from a JSON body the handler parsed itself (bulk requests). */
