@@ -14,6 +14,7 @@
 #include "deploy_queue.h"
 #include "error.h"
 #include "job.h"
+#include "job_names.h"
 #include "log.h"
 #include "service.h"
 #include "tenant.h"
@@ -168,7 +169,7 @@ int
 deploy_queue_job(struct db *db, int64_t tenant_id, int force,
     int64_t user_id, int64_t *job_id)
 {
-	return job_enqueue(db, "deploy", tenant_id, force ?
+	return job_enqueue(db, JOB_KIND_DEPLOY, tenant_id, force ?
 	    DEPLOY_PAYLOAD_FORCE : DEPLOY_PAYLOAD_NO_FORCE, user_id, job_id);
 }
 
@@ -222,7 +223,7 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
 		status = DEPLOY_BUSY;
 		goto out;
 	}
-	if (job_find_pending_for_tenant(svc->db, tenant_id, "deploy",
+	if (job_find_pending_for_tenant(svc->db, tenant_id, JOB_KIND_DEPLOY,
 	    "$.force", &queued, &running) == -1)
 		goto out;
 	if (queued.id > 0) {
