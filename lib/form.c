@@ -1,32 +1,23 @@
 /*
- * form.c - request fields from urlencoded, multipart and JSON bodies (see
- * form.h).
+ * form.c - the field list every request body and query string becomes
+ * (see form.h): adding a value within struct form_limits, lookups, and
+ * the members of a JSON object as fields.
  *
- * The three parsers differ only in how they find names and values; all of
- * them go through form_add(), which enforces struct form_limits before it
- * allocates anything, so a hostile body costs at most what the limits allow
- * on top of the body itself.  Nothing here trusts a length or count sent by
- * the client; multipart parts are found by searching for the boundary, never
- * by a declared Content-Length.
+ * Every parser goes through form_add(), which enforces struct form_limits
+ * before it allocates anything, so a hostile body costs at most what the
+ * limits allow on top of the body itself.  The text parsers are
+ * form_urlencoded.c and form_multipart.c; form_body.c picks one by
+ * Content-Type.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "form.h"
 #include "json.h"
-#include "validate.h"
-
-/* Largest header block of one multipart part. */
-#define FORM_PART_HEADERS_MAX	8192
-
-/* Longest multipart boundary (RFC 2046). */
-#define FORM_BOUNDARY_MAX	70
 
 /* Longest field name quoted in an error message. */
 #define FORM_NAME_QUOTE_MAX	64
@@ -79,7 +70,7 @@ form_release(struct form *f)
  * Formats a message for the client into `err` and returns `status`, so each
  * failure path is one statement.
  */
-static enum form_status __attribute__((format(printf, 4, 5)))
+enum form_status
 form_fail(char *err, size_t errlen, enum form_status status,
     const char *fmt, ...)
 {
@@ -230,7 +221,7 @@ form_copy(const char *data, size_t len)
  * another status with a message; on failure the form may hold an empty new
  * field but no partial value.
  */
-static enum form_status
+enum form_status
 form_add(struct form *f, const char *name, size_t name_len,
     enum form_value_kind kind, const char *data, size_t len,
     const char *filename, const char *content_type,
@@ -284,385 +275,6 @@ no_memory:
 	free(value.filename);
 	free(value.content_type);
 	return form_fail(err, errlen, FORM_NO_MEMORY, "out of memory");
-}
-
-/*
- * Decodes %XX escapes (and '+' as space when `plus_is_space`) of `len` bytes
- * into `out` (len + 1 bytes), NUL-terminating it.  Returns the decoded
- * length, or -1 on a '%' not followed by two hex digits.
- */
-long
-form_percent_decode(const char *in, size_t len, char *out, int plus_is_space)
-{
-	const unsigned char	*p = (const unsigned char *)in;
-	size_t			 i, used = 0;
-	int			 high, low;
-
-	if (len > (size_t)LONG_MAX)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (in[i] == '%') {
-			if (len - i < 3 ||
-			    (high = hex_digit_value(p[i + 1])) < 0 ||
-			    (low = hex_digit_value(p[i + 2])) < 0)
-				return -1;
-			out[used++] = (char)(high * 16 + low);
-			i += 2;
-		} else if (in[i] == '+' && plus_is_space)
-			out[used++] = ' ';
-		else
-			out[used++] = in[i];
-	}
-	out[used] = '\0';
-	return (long)used;
-}
-
-/*
- * Parses application/x-www-form-urlencoded text (a body or a query string)
- * into `f`, appending to what it holds.  Pairs are split on '&' only; empty
- * pairs are skipped; a pair without '=' has an empty value.  Returns FORM_OK
- * or another status with a message.
- */
-enum form_status
-form_parse_urlencoded(struct form *f, const char *text, size_t len,
-    const struct form_limits *limits, char *err, size_t errlen)
-{
-	enum form_status	 status = FORM_OK;
-	char			*scratch = NULL;
-	const char		*pair, *end, *next, *equals;
-	size_t			 pair_len, name_len, index = 0;
-	long			 name_out, value_out;
-
-	if (limits == NULL)
-		limits = &form_default_limits;
-	if (len == 0)
-		return FORM_OK;
-	/* Decoding never grows text, so one buffer holds any name + value. */
-	if (len > SIZE_MAX - 2 || (scratch = malloc(len + 2)) == NULL)
-		return form_fail(err, errlen, FORM_NO_MEMORY, "out of memory");
-
-	end = text + len;
-	for (pair = text; pair < end; pair = next) {
-		next = memchr(pair, '&', (size_t)(end - pair));
-		pair_len = next == NULL ? (size_t)(end - pair) :
-		    (size_t)(next - pair);
-		next = next == NULL ? end : next + 1;
-		if (pair_len == 0)
-			continue;
-		index++;
-		equals = memchr(pair, '=', pair_len);
-		name_len = equals == NULL ? pair_len : (size_t)(equals - pair);
-
-		name_out = form_percent_decode(pair, name_len, scratch, 1);
-		value_out = equals == NULL ? 0 : form_percent_decode(equals + 1,
-		    pair_len - name_len - 1, scratch + name_len + 1, 1);
-		if (equals == NULL)
-			scratch[name_len + 1] = '\0';
-		if (name_out < 0 || value_out < 0) {
-			status = form_fail(err, errlen, FORM_MALFORMED,
-			    "malformed %%-escape in pair %zu of the form data",
-			    index);
-			goto out;
-		}
-		status = form_add(f, scratch, (size_t)name_out,
-		    FORM_VALUE_STRING, scratch + name_len + 1,
-		    (size_t)value_out, NULL, NULL, NULL, limits, err, errlen);
-		if (status != FORM_OK)
-			goto out;
-	}
-out:
-	free(scratch);
-	return status;
-}
-
-/*
- * Finds `needle` in `len` bytes at `haystack`.  Returns a pointer to it or
- * NULL.
- */
-static const char *
-form_find(const char *haystack, size_t len, const char *needle,
-    size_t needle_len)
-{
-	return memmem(haystack, len, needle, needle_len);
-}
-
-/* Does `len` bytes at `s` equal `word`, ignoring ASCII case? */
-static int
-form_equal_nocase(const char *s, size_t len, const char *word)
-{
-	return strlen(word) == len && strncasecmp(s, word, len) == 0;
-}
-
-/* Advances `*p` past spaces and tabs before `end`. */
-static void
-form_skip_space(const char **p, const char *end)
-{
-	while (*p < end && (**p == ' ' || **p == '\t'))
-		(*p)++;
-}
-
-/*
- * Reads one "; name=value" parameter of a header value (Content-Type or
- * Content-Disposition) starting at `*p`.  Values are tokens or quoted strings
- * taken literally up to the closing quote, as browsers send them (they
- * percent-encode quotes inside names instead of using backslashes).
- * Returns 1 with the pieces set and `*p` advanced, 0 at the end of the
- * value, or -1 if the text is malformed.
- */
-static int
-form_next_param(const char **p, const char *end, const char **name,
-    size_t *name_len, const char **value, size_t *value_len)
-{
-	const char	*s = *p, *close;
-
-	form_skip_space(&s, end);
-	if (s == end)
-		return 0;
-	if (*s != ';')
-		return -1;
-	s++;
-	form_skip_space(&s, end);
-	*name = s;
-	while (s < end && *s != '=' && *s != ';' && *s != ' ' && *s != '\t')
-		s++;
-	*name_len = (size_t)(s - *name);
-	form_skip_space(&s, end);
-	if (*name_len == 0 || s == end || *s != '=')
-		return -1;
-	s++;
-	form_skip_space(&s, end);
-	if (s < end && *s == '"') {
-		s++;
-		if ((close = memchr(s, '"', (size_t)(end - s))) == NULL)
-			return -1;
-		*value = s;
-		*value_len = (size_t)(close - s);
-		s = close + 1;
-	} else {
-		*value = s;
-		while (s < end && *s != ';' && *s != ' ' && *s != '\t')
-			s++;
-		*value_len = (size_t)(s - *value);
-	}
-	*p = s;
-	return 1;
-}
-
-/* What one multipart part's headers said. */
-struct form_part {
-	const char	*name;
-	size_t		 name_len;
-	int		 has_name;
-	char		 filename[1024];
-	int		 has_filename;
-	char		 content_type[256];
-	int		 has_content_type;
-	int		 has_disposition;
-};
-
-/*
- * Parses a part's Content-Disposition value into `part`.  Returns 0, or -1
- * with a message naming part `index`.
- */
-static int
-form_parse_disposition(struct form_part *part, const char *value,
-    const char *end, size_t index, char *err, size_t errlen)
-{
-	const char	*p = value, *type, *param, *text;
-	size_t		 param_len, text_len;
-	int		 found;
-
-	type = p;
-	while (p < end && *p != ';' && *p != ' ' && *p != '\t')
-		p++;
-	if (!form_equal_nocase(type, (size_t)(p - type), "form-data"))
-		goto malformed;
-	while ((found = form_next_param(&p, end, &param, &param_len, &text,
-	    &text_len)) == 1) {
-		if (form_equal_nocase(param, param_len, "name")) {
-			if (part->has_name)
-				goto malformed;
-			part->name = text;
-			part->name_len = text_len;
-			part->has_name = 1;
-		} else if (form_equal_nocase(param, param_len, "filename")) {
-			if (part->has_filename ||
-			    text_len >= sizeof(part->filename))
-				goto malformed;
-			memcpy(part->filename, text, text_len);
-			part->filename[text_len] = '\0';
-			part->has_filename = 1;
-		}
-	}
-	if (found == -1)
-		goto malformed;
-	return 0;
-malformed:
-	form_fail(err, errlen, FORM_MALFORMED,
-	    "multipart part %zu: malformed Content-Disposition", index);
-	return -1;
-}
-
-/*
- * Parses the header block of part `index` (CRLF-separated lines, without
- * the blank line) into `part`.  Returns FORM_OK or FORM_MALFORMED with a
- * message.
- */
-static enum form_status
-form_parse_part_headers(struct form_part *part, const char *headers,
-    size_t len, size_t index, char *err, size_t errlen)
-{
-	const char	*line, *line_end, *end = headers + len, *colon, *value;
-	const char	*value_end;
-	size_t		 value_len;
-
-	if (memchr(headers, '\0', len) != NULL)
-		return form_fail(err, errlen, FORM_MALFORMED,
-		    "multipart part %zu: NUL byte in headers", index);
-	for (line = headers; line < end; line = line_end + 2) {
-		line_end = form_find(line, (size_t)(end - line), "\r\n", 2);
-		if (line_end == NULL)
-			line_end = end;
-		colon = memchr(line, ':', (size_t)(line_end - line));
-		if (colon == NULL || colon == line || *line == ' ' ||
-		    *line == '\t')
-			return form_fail(err, errlen, FORM_MALFORMED,
-			    "multipart part %zu: malformed header line", index);
-		value = colon + 1;
-		form_skip_space(&value, line_end);
-		value_end = line_end;
-		while (value_end > value &&
-		    (value_end[-1] == ' ' || value_end[-1] == '\t'))
-			value_end--;
-		value_len = (size_t)(value_end - value);
-
-		if (form_equal_nocase(line, (size_t)(colon - line),
-		    "Content-Disposition")) {
-			if (part->has_disposition)
-				return form_fail(err, errlen, FORM_MALFORMED,
-				    "multipart part %zu: two "
-				    "Content-Disposition headers", index);
-			part->has_disposition = 1;
-			if (form_parse_disposition(part, value, value_end,
-			    index, err, errlen) == -1)
-				return FORM_MALFORMED;
-		} else if (form_equal_nocase(line, (size_t)(colon - line),
-		    "Content-Type")) {
-			if (part->has_content_type ||
-			    value_len >= sizeof(part->content_type))
-				return form_fail(err, errlen, FORM_MALFORMED,
-				    "multipart part %zu: malformed "
-				    "Content-Type", index);
-			memcpy(part->content_type, value, value_len);
-			part->content_type[value_len] = '\0';
-			part->has_content_type = 1;
-		}
-		if (line_end == end)
-			break;
-	}
-	if (!part->has_disposition || !part->has_name)
-		return form_fail(err, errlen, FORM_MALFORMED,
-		    "multipart part %zu: no Content-Disposition with a name",
-		    index);
-	return FORM_OK;
-}
-
-/*
- * Parses a multipart/form-data body (RFC 7578) delimited by `boundary` into
- * `f`.  A preamble before the first boundary line and an epilogue after the
- * closing one are ignored; a body that ends before the closing boundary is
- * malformed.  Returns FORM_OK or another status with a message.
- */
-enum form_status
-form_parse_multipart(struct form *f, const char *boundary, const char *body,
-    size_t len, const struct form_limits *limits, char *err, size_t errlen)
-{
-	struct form_part	 part;
-	enum form_status	 status;
-	char			 delimiter[FORM_BOUNDARY_MAX + 5];
-	size_t			 boundary_len, delimiter_len, index = 0;
-	size_t			 window;
-	const char		*p, *end, *found, *headers_end, *data;
-
-	if (limits == NULL)
-		limits = &form_default_limits;
-	if (boundary == NULL || (boundary_len = strlen(boundary)) == 0 ||
-	    boundary_len > FORM_BOUNDARY_MAX ||
-	    strpbrk(boundary, "\r\n") != NULL)
-		return form_fail(err, errlen, FORM_MALFORMED,
-		    "invalid multipart boundary");
-	if (body == NULL)
-		body = "";
-	/* "\r\n--" boundary: the delimiter as it appears after a part. */
-	delimiter_len = (size_t)snprintf(delimiter, sizeof(delimiter),
-	    "\r\n--%s", boundary);
-	end = body + len;
-
-	if (len >= delimiter_len - 2 &&
-	    memcmp(body, delimiter + 2, delimiter_len - 2) == 0)
-		p = body + delimiter_len - 2;
-	else if ((found = form_find(body, len, delimiter, delimiter_len)) !=
-	    NULL)
-		p = found + delimiter_len;
-	else
-		return form_fail(err, errlen, FORM_MALFORMED,
-		    "multipart body has no boundary line");
-
-	for (;;) {
-		/* Just after a delimiter: "--" closes, else padding + CRLF. */
-		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-			return FORM_OK;
-		form_skip_space(&p, end);
-		if (end - p < 2)
-			return form_fail(err, errlen, FORM_MALFORMED,
-			    "multipart body ends without the closing boundary");
-		if (p[0] != '\r' || p[1] != '\n')
-			return form_fail(err, errlen, FORM_MALFORMED,
-			    "multipart boundary line %zu is malformed",
-			    index + 1);
-		p += 2;
-		index++;
-
-		memset(&part, 0, sizeof(part));
-		if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
-			headers_end = p;
-			data = p + 2;
-		} else {
-			window = (size_t)(end - p);
-			if (window > FORM_PART_HEADERS_MAX + 4)
-				window = FORM_PART_HEADERS_MAX + 4;
-			headers_end = form_find(p, window, "\r\n\r\n", 4);
-			if (headers_end == NULL && window ==
-			    FORM_PART_HEADERS_MAX + 4)
-				return form_fail(err, errlen, FORM_TOO_LARGE,
-				    "multipart part %zu: headers longer than "
-				    "%d bytes", index, FORM_PART_HEADERS_MAX);
-			if (headers_end == NULL)
-				return form_fail(err, errlen, FORM_MALFORMED,
-				    "multipart part %zu is truncated", index);
-			data = headers_end + 4;
-		}
-		status = form_parse_part_headers(&part, p,
-		    (size_t)(headers_end - p), index, err, errlen);
-		if (status != FORM_OK)
-			return status;
-
-		found = form_find(data, (size_t)(end - data), delimiter,
-		    delimiter_len);
-		if (found == NULL)
-			return form_fail(err, errlen, FORM_MALFORMED,
-			    "multipart part %zu is truncated (no closing "
-			    "boundary)", index);
-		status = form_add(f, part.name, part.name_len,
-		    part.has_filename ? FORM_VALUE_FILE : FORM_VALUE_STRING,
-		    data, (size_t)(found - data),
-		    part.has_filename ? part.filename : NULL,
-		    part.has_filename && part.has_content_type ?
-		    part.content_type : NULL, NULL, limits, err, errlen);
-		if (status != FORM_OK)
-			return status;
-		p = found + delimiter_len;
-	}
 }
 
 /*
@@ -779,99 +391,6 @@ form_parse_json(struct form *f, const char *body, size_t len,
 	return form_from_json_object(f, root, limits, err, errlen);
 }
 
-/*
- * Finds the value of parameter `wanted` in a header value such as
- * "multipart/form-data; boundary=xyz", starting after the media type.
- * Copies it into `out` (of `outlen` bytes).  Returns 1 found, 0 absent, -1
- * malformed or too long.
- */
-static int
-form_header_param(const char *header, const char *wanted, char *out,
-    size_t outlen)
-{
-	const char	*p, *end, *name, *value;
-	size_t		 name_len, value_len;
-	int		 found;
-
-	end = header + strlen(header);
-	p = header + strcspn(header, ";");
-	while ((found = form_next_param(&p, end, &name, &name_len, &value,
-	    &value_len)) == 1) {
-		if (!form_equal_nocase(name, name_len, wanted))
-			continue;
-		if (value_len >= outlen)
-			return -1;
-		memcpy(out, value, value_len);
-		out[value_len] = '\0';
-		return 1;
-	}
-	return found;
-}
-
-/*
- * Parses a request body by its Content-Type header value: the media type is
- * matched without regard to case or parameters.  An empty body is an empty
- * form whatever the type.  Returns FORM_OK, FORM_UNSUPPORTED for other
- * types, or another status with a message.
- */
-enum form_status
-form_parse_body(struct form *f, const char *content_type, const char *body,
-    size_t len, const struct form_limits *limits, char *err, size_t errlen)
-{
-	char		 boundary[FORM_BOUNDARY_MAX + 1];
-	const char	*type, *type_end;
-	size_t		 type_len;
-
-	if (limits == NULL)
-		limits = &form_default_limits;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (len == 0)
-		return FORM_OK;
-	if (content_type == NULL)
-		content_type = "";
-
-	type = content_type;
-	form_skip_space(&type, type + strlen(type));
-	type_end = type + strcspn(type, ";");
-	while (type_end > type && (type_end[-1] == ' ' || type_end[-1] == '\t'))
-		type_end--;
-	type_len = (size_t)(type_end - type);
-
-	if (form_equal_nocase(type, type_len, "application/json")) {
-		f->media_type = "application/json";
-		return form_parse_json(f, body, len, limits, err, errlen);
-	}
-	if (form_equal_nocase(type, type_len,
-	    "application/x-www-form-urlencoded")) {
-		f->media_type = "application/x-www-form-urlencoded";
-		return form_parse_urlencoded(f, body, len, limits, err, errlen);
-	}
-	if (form_equal_nocase(type, type_len, "multipart/form-data")) {
-		f->media_type = "multipart/form-data";
-		if (form_header_param(content_type, "boundary", boundary,
-		    sizeof(boundary)) != 1 || boundary[0] == '\0')
-			return form_fail(err, errlen, FORM_MALFORMED,
-			    "multipart/form-data without a valid boundary");
-		return form_parse_multipart(f, boundary, body, len, limits,
-		    err, errlen);
-	}
-	return form_fail(err, errlen, FORM_UNSUPPORTED,
-	    "unsupported content type");
-}
-
-/* Does `len` bytes of `body` start, after white space, with '{' or '['? */
-int
-form_body_looks_like_json(const char *body, size_t len)
-{
-	size_t	i = 0;
-
-	while (i < len && (body[i] == ' ' || body[i] == '\t' ||
-	    body[i] == '\r' || body[i] == '\n'))
-		i++;
-	return i < len && (body[i] == '{' || body[i] == '[');
-}
-
 /* The field called `name`, or NULL. */
 const struct form_field *
 form_get(const struct form *f, const char *name)
@@ -896,3 +415,4 @@ form_first(const struct form *f, const char *name)
 		return NULL;
 	return &field->values[0];
 }
+

@@ -32,6 +32,9 @@
 
 struct json_value;
 
+/* Longest multipart boundary (RFC 2046). */
+#define FORM_BOUNDARY_MAX	70
+
 enum form_value_kind {
 	FORM_VALUE_STRING,	/* form text or a JSON string */
 	FORM_VALUE_BOOL,	/* JSON true/false; data is "true"/"false" */
@@ -133,6 +136,32 @@ enum form_status form_from_json_object(struct form *f,
  * does is almost surely JSON sent with the wrong Content-Type (curl -d).
  */
 int	form_body_looks_like_json(const char *body, size_t len);
+
+/*
+ * Adds one value to field `name` (`name_len` bytes) of `f`, creating the
+ * field on first use; every parser adds through it, and so may a caller
+ * building a form by hand (tenantctl does).  Checks the field count, the
+ * name and the value size against `limits` before copying anything; a
+ * FORM_VALUE_FILE past max_file_bytes is kept as FORM_VALUE_FILE_TOO_LARGE
+ * without its bytes.  `data` (`len` bytes) is copied, and for files
+ * `filename` and `content_type` (C strings or NULL); `json` is kept, not
+ * copied, for FORM_VALUE_JSON (the tree must outlive `f`).  Returns
+ * FORM_OK or another status with a message; on failure the form may hold
+ * an empty new field but no partial value.
+ */
+enum form_status form_add(struct form *f, const char *name, size_t name_len,
+	    enum form_value_kind kind, const char *data, size_t len,
+	    const char *filename, const char *content_type,
+	    const struct json_value *json, const struct form_limits *limits,
+	    char *err, size_t errlen);
+
+/*
+ * Formats a message for the client into `err` (when there is room) and
+ * returns `status`, so each failure of a parser of lib/form*.c is one
+ * statement.
+ */
+enum form_status form_fail(char *err, size_t errlen, enum form_status status,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* The field called `name`, or NULL. */
 const struct form_field *form_get(const struct form *f, const char *name);

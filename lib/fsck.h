@@ -33,9 +33,10 @@
  *   "check failed": an I/O or database error judging one tenant.  Report
  *       only.
  *
- * An orphan folder changed in the last FSCK_GRACE_SECONDS is reported but
- * not moved, and younger staging folders are not reported at all: they
- * may belong to a create, deploy or delete still in progress.
+ * An orphan folder changed in the last 10 minutes (FSCK_GRACE_SECONDS in
+ * fsck_scan.h) is reported but not moved, and younger staging folders
+ * are not reported at all: they may belong to a create, deploy or delete
+ * still in progress.
  * Data is never deleted, only moved aside; only staging and trash folders
  * (which hold copies) and stray logos (uploads never accepted) are
  * removed.  Each repair of a tenant runs under
@@ -49,8 +50,6 @@
 #include <stdint.h>
 
 struct service;
-
-#define FSCK_GRACE_SECONDS	600
 
 struct fsck_problem {
 	int64_t		 tenant_id;	/* 0 for a folder without a tenant */

@@ -42,68 +42,25 @@
 #define CONFIRM_MAX		(SUBDOMAIN_MAX + 1)
 
 /*
- * Appends one value to field `name` of `f`, creating the field on first
- * use, the way the request parsers do, so `tenant create` goes through
- * the same tenant_input_read() as an API request.  Every piece is
- * malloc()ed, which is what form_release() frees.  The arrays are sized
- * exactly: form.c derives an array's capacity from its count when it
- * appends, but nothing appends to this form through form.c afterwards.
- * Returns 0, or -1 if out of memory.
+ * Appends option `text` to `f` as a value of field `name`, if it was
+ * given, within `limits` as an API request's fields are.  0, or -1 after
+ * a message.
  */
 static int
-form_append(struct form *f, const char *name, enum form_value_kind kind,
-    const char *data, size_t len)
+form_append_option(struct form *f, const char *name, const char *text,
+    const struct form_limits *limits)
 {
-	struct form_field	*fields, *field = NULL;
-	struct form_value	*values, *value;
-	size_t			 i;
+	char	err[256];
 
-	for (i = 0; i < f->count; i++) {
-		if (strcmp(f->fields[i].name, name) == 0) {
-			field = &f->fields[i];
-			break;
-		}
-	}
-	if (field == NULL) {
-		if (f->count > SIZE_MAX / sizeof(*fields) - 1)
-			return -1;
-		fields = realloc(f->fields, (f->count + 1) * sizeof(*fields));
-		if (fields == NULL)
-			return -1;
-		f->fields = fields;
-		field = &fields[f->count];
-		memset(field, 0, sizeof(*field));
-		if ((field->name = strdup(name)) == NULL)
-			return -1;
-		f->count++;
-	}
-
-	if (field->count > SIZE_MAX / sizeof(*values) - 1 ||
-	    len > SIZE_MAX - 1)
-		return -1;
-	values = realloc(field->values, (field->count + 1) * sizeof(*values));
-	if (values == NULL)
-		return -1;
-	field->values = values;
-	value = &values[field->count];
-	memset(value, 0, sizeof(*value));
-	value->kind = kind;
-	if ((value->data = malloc(len + 1)) == NULL)
-		return -1;
-	memcpy(value->data, data, len);
-	value->data[len] = '\0';
-	value->len = len;
-	field->count++;
-	return 0;
-}
-
-/* Appends a text option to the form, if it was given.  0 or -1. */
-static int
-form_append_option(struct form *f, const char *name, const char *text)
-{
 	if (text == NULL)
 		return 0;
-	return form_append(f, name, FORM_VALUE_STRING, text, strlen(text));
+	if (form_add(f, name, strlen(name), FORM_VALUE_STRING, text,
+	    strlen(text), NULL, NULL, NULL, limits, err, sizeof(err)) !=
+	    FORM_OK) {
+		complain("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -177,33 +134,38 @@ static int
 tenant_form_build(struct cli *cli, const struct cli_options *o,
     struct form *f)
 {
-	char	*logo = NULL;
-	size_t	 logo_len = 0, i;
-	int	 rc = -1;
+	struct form_limits	 limits = form_default_limits;
+	char			 err[256], *logo = NULL;
+	size_t			 logo_len = 0, i;
+	int			 rc = -1;
 
-	if (form_append_option(f, "name", o->name) == -1 ||
-	    form_append_option(f, "subdomain", o->subdomain) == -1 ||
-	    form_append_option(f, "contact_email", o->email) == -1 ||
-	    form_append_option(f, "primary_color", o->primary_color) == -1 ||
-	    form_append_option(f, "secondary_color",
-	    o->secondary_color) == -1)
-		goto no_memory;
+	/* As the API: a logo past the limit reaches the validator's error. */
+	limits.max_file_bytes = cli->conf.max_logo_bytes;
+	if (form_append_option(f, "name", o->name, &limits) == -1 ||
+	    form_append_option(f, "subdomain", o->subdomain, &limits) == -1 ||
+	    form_append_option(f, "contact_email", o->email, &limits) == -1 ||
+	    form_append_option(f, "primary_color", o->primary_color,
+	    &limits) == -1 ||
+	    form_append_option(f, "secondary_color", o->secondary_color,
+	    &limits) == -1)
+		goto out;
 	for (i = 0; i < o->module_count; i++) {
-		if (form_append_option(f, "module_keys", o->modules[i]) == -1)
-			goto no_memory;
+		if (form_append_option(f, "module_keys", o->modules[i],
+		    &limits) == -1)
+			goto out;
 	}
 	if (o->logo_path != NULL) {
 		if (logo_read(o->logo_path, cli->conf.max_logo_bytes, &logo,
 		    &logo_len) == -1)
 			goto out;
-		if (form_append(f, "logo", FORM_VALUE_FILE, logo,
-		    logo_len) == -1)
-			goto no_memory;
+		if (form_add(f, "logo", strlen("logo"), FORM_VALUE_FILE, logo,
+		    logo_len, NULL, NULL, NULL, &limits, err, sizeof(err)) !=
+		    FORM_OK) {
+			complain("%s", err);
+			goto out;
+		}
 	}
 	rc = 0;
-	goto out;
-no_memory:
-	complain("out of memory");
 out:
 	free(logo);
 	return rc;

@@ -787,6 +787,46 @@ test_parse_body(void)
 	    "after a second release it is still empty");
 }
 
+/*
+ * form_add(), as a caller building a form by hand uses it (tenantctl):
+ * values gather under one field, and the limits hold as for a parse.
+ */
+static void
+test_add(void)
+{
+	struct form		 f;
+	struct form_limits	 limits = form_default_limits;
+	const struct form_value	*v;
+
+	limits.max_file_bytes = 4;
+	limits.max_value_bytes = 3;
+	limits.max_fields = 3;
+	form_init(&f);
+	is_int(form_add(&f, "module_keys", 11, FORM_VALUE_STRING, "a", 1, NULL,
+	    NULL, NULL, &limits, err, sizeof(err)), FORM_OK, "a first value");
+	is_int(form_add(&f, "module_keys", 11, FORM_VALUE_STRING, "b", 1, NULL,
+	    NULL, NULL, &limits, err, sizeof(err)), FORM_OK, "a second one");
+	ok(f.count == 1 && count(&f, "module_keys") == 2 &&
+	    strcmp(f.fields[0].values[1].data, "b") == 0,
+	    "both are values of the one field, in order");
+	is_int(form_add(&f, "name", 4, FORM_VALUE_STRING, "abcd", 4, NULL,
+	    NULL, NULL, &limits, err, sizeof(err)), FORM_TOO_LARGE,
+	    "a value past max_value_bytes is refused");
+	is_string(err, "value of field \"name\" longer than 3 bytes",
+	    "... with a message naming the field");
+	ok(form_first(&f, "name") == NULL, "... and nothing of it is kept");
+	is_int(form_add(&f, "logo", 4, FORM_VALUE_FILE, "12345", 5, NULL,
+	    NULL, NULL, &limits, err, sizeof(err)), FORM_OK,
+	    "a file past max_file_bytes is no failure");
+	v = form_first(&f, "logo");
+	ok(v != NULL && v->kind == FORM_VALUE_FILE_TOO_LARGE && v->len == 0,
+	    "it is kept as too large, without its bytes");
+	is_int(form_add(&f, "x", 1, FORM_VALUE_STRING, "", 0, NULL, NULL,
+	    NULL, &limits, err, sizeof(err)), FORM_TOO_LARGE,
+	    "a value past max_fields is refused");
+	form_release(&f);
+}
+
 /* Runs every form test; the exit status says whether all passed. */
 int
 main(void)
@@ -798,6 +838,7 @@ main(void)
 	test_json_node_budget();
 	test_media_type();
 	test_parse_body();
+	test_add();
 	done_testing();
 	return exit_status();
 }

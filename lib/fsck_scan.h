@@ -1,0 +1,147 @@
+/*
+ * fsck_scan.h - what the parts of fsck share: the run's state, the
+ * problems one examination of a tenant finds, the listings of
+ * tenants_dir and archive_dir, and the examination itself.  Only
+ * lib/fsck*.c include it; fsck.h is the interface (and names the
+ * problems this enumerates).
+ *
+ * fsck.c runs the check and reports, fsck_repair.c repairs what an
+ * examination found, and fsck_scan.c looks: it lists the directories,
+ * finds old debris and examines one tenant.  A struct findings is filled
+ * by fsck_examine(), updated by the repairs through fsck_redetail(), and
+ * reported by fsck.c.
+ */
+#ifndef TENANTD_FSCK_SCAN_H
+#define TENANTD_FSCK_SCAN_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "manifest.h"
+#include "module.h"
+
+struct deploy_report;
+struct fsck_problem;
+struct fsck_summary;
+struct service;
+struct tenant;
+struct tenant_health;
+
+/*
+ * How long a folder without a tenant, or a staging, trash or stray logo
+ * leftover, must be unchanged before fsck acts on it (fsck.h).
+ */
+#define FSCK_GRACE_SECONDS	600
+
+#define DETAIL_MAX		256
+#define PUBLIC_STAGING_PREFIX	".public.staging-"
+
+/* The problems fsck.h documents; fsck.c holds their names. */
+enum problem {
+	PROBLEM_MISSING_FOLDER,
+	PROBLEM_INTERRUPTED_ARCHIVE,
+	PROBLEM_INTERRUPTED_RESTORE,
+	PROBLEM_MISSING_ARCHIVED_FOLDER,
+	PROBLEM_CONFLICTING_FOLDER,
+	PROBLEM_ORPHAN_FOLDER,
+	PROBLEM_STALE_CONFIG,
+	PROBLEM_UNDEPLOYED_FRONTEND,
+	PROBLEM_LEFTOVER,
+	PROBLEM_STRAY_LOGO,
+	PROBLEM_CHECK_FAILED,
+	PROBLEM_MANIFEST,
+	PROBLEM_COUNT
+};
+
+/* One entry of tenants_dir or archive_dir. */
+struct listed {
+	char	*name;
+	int	 leftover;	/* a staging or trash folder */
+	int	 seen;		/* a tenant row accounts for it */
+};
+
+struct listing {
+	struct listed	*items;		/* sorted by name once read */
+	size_t		 count;
+	size_t		 capacity;
+};
+
+/* What one examination of a tenant found. */
+struct findings {
+	unsigned	where;		/* LIFECYCLE_IN_* */
+	int		found[PROBLEM_COUNT];
+	int		repaired[PROBLEM_COUNT];
+	char		detail[PROBLEM_COUNT][DETAIL_MAX];
+};
+
+/*
+ * Everything one run works with.  fsck_run() owns it and everything it
+ * points to except `svc`, `report_arg` and `summary`, which are the
+ * caller's.
+ */
+struct fsck {
+	struct service		*svc;
+	int			 repair;
+	int			(*report)(void *, const struct fsck_problem *);
+	void			*report_arg;
+	struct fsck_summary	*summary;
+	int			 archive_fd;	/* -1: no archive directory */
+	time_t			 now;
+	struct module_catalog	 catalog;
+	const struct manifest	*manifest;	/* never NULL */
+	struct manifest		 empty_manifest;
+	int			 manifest_ok;
+	struct tenant_health	*health;
+	struct deploy_report	*deploy_report;
+	struct listing		 tenants_listing;
+	struct listing		 archive_listing;
+	int			 stopped;
+};
+
+/* Records problem `p` in `f` with a detail for the report. */
+void	fsck_note(struct findings *f, enum problem p, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Replaces the detail of problem `p` after a repair attempt. */
+void	fsck_redetail(struct findings *f, enum problem p, int repaired,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Lists the directories of `dirfd` into `l` (nothing when `dirfd` is -1):
+ * folders (names not starting with a dot, except lost+found) and staging
+ * and trash leftovers, sorted by name.  Returns 0, or -1 with errno set.
+ * fsck_listing_release() frees what it added; it accepts an empty
+ * listing.
+ */
+int	fsck_listing_read(struct listing *l, int dirfd);
+void	fsck_listing_release(struct listing *l);
+
+/*
+ * How many seconds ago entry `name` of `dirfd` last changed, or -1 when
+ * it is gone or cannot be looked at.
+ */
+int64_t	fsck_entry_age(struct fsck *ctx, int dirfd, const char *name);
+
+/*
+ * Count the old .public.staging-* folders in tenant `t`'s folder, and the
+ * old stray logos in its public/ (the first one's name to `first`),
+ * removing them when `remove` is set.  Return the count (stray logos: 0
+ * without a public/ folder), or -1 with errno set.
+ */
+ssize_t	fsck_tenant_leftovers(struct fsck *ctx, const struct tenant *t,
+	    int remove);
+ssize_t	fsck_stray_logos(struct fsck *ctx, const struct tenant *t,
+	    int remove, char *first, size_t firstlen);
+
+/*
+ * Examines tenant `t` (see fsck.h for what each place of the folder
+ * means), replacing `f` with what it found and marking the folders the
+ * row accounts for in ctx's listings.
+ */
+void	fsck_examine(struct fsck *ctx, const struct tenant *t,
+	    struct findings *f);
+
+#endif
