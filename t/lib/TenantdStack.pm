@@ -206,7 +206,9 @@ sub _start_database {
 	$self->_copy_template;
 	$self->start_mariadb;
 	$self->_create_database;
-	$self->{port} = _free_port();
+	# The port stays bound (not listening) until the front end starts, so
+	# no stack started meanwhile by a parallel test is given it.
+	($self->{port}, $self->{port_holder}) = _free_port();
 }
 
 # Starts only the private MariaDB (no tenantd, no configuration); stop()
@@ -613,6 +615,7 @@ EOF
 	    "$run/nginx-error.log"], timeout => 30);
 	die "nginx -t rejected the configuration:\n$err"
 	    . _tail("$run/nginx-error.log", 20) if $status != 0;
+	close delete $self->{port_holder} if $self->{port_holder};
 	$self->{pids}{nginx} = _spawn(['nginx', '-p', "$run/nginx", '-c',
 	    "$run/nginx.conf", '-e', "$run/nginx-error.log"],
 	    stdout => "$run/nginx.out", stderr => "$run/nginx.out");
@@ -626,7 +629,8 @@ EOF
 		}
 		my $r = eval { $self->_http_request('GET', '/api/healthz',
 		    { Host => "127.0.0.1:$self->{port}" }, undef, 5) };
-		last if $r && $r->{status} == 200;
+		last if $r && $r->{status} == 200 &&
+		    $self->_listens_on($self->{port}, $self->{pids}{nginx});
 		$last = $r ? "status $r->{status}" : $@;
 		if (time > $deadline) {
 			die "nginx did not pass /api/healthz through within "
@@ -724,6 +728,7 @@ EOF
 	    "$run/lighttpd.conf"], timeout => 30);
 	die "lighttpd -tt rejected the configuration:\n$out$err"
 	    . _tail("$run/lighttpd-error.log", 20) if $status != 0;
+	close delete $self->{port_holder} if $self->{port_holder};
 	$self->{pids}{lighttpd} = _spawn(['lighttpd', '-D', '-f',
 	    "$run/lighttpd.conf"], stdout => "$run/lighttpd.out",
 	    stderr => "$run/lighttpd.out");
@@ -737,7 +742,8 @@ EOF
 		}
 		my $r = eval { $self->_http_request('GET', '/api/healthz',
 		    { Host => "127.0.0.1:$self->{port}" }, undef, 5) };
-		last if $r && $r->{status} == 200;
+		last if $r && $r->{status} == 200 &&
+		    $self->_listens_on($self->{port}, $self->{pids}{lighttpd});
 		$last = $r ? "status $r->{status}" : $@;
 		if (time > $deadline) {
 			die "lighttpd did not pass /api/healthz through within "
@@ -1560,13 +1566,45 @@ sub _find_program {
 	    // die "none of @candidates found (install mariadb-server)\n";
 }
 
+# A free port on 127.0.0.1.  In list context the bound socket comes with
+# it, for a caller that keeps the port from other processes until it
+# closes the socket just before its server binds the port.
 sub _free_port {
+	# Without SO_REUSEADDR no other socket can bind the port while this
+	# one holds it; Perl marks the socket close-on-exec, so servers the
+	# stack starts meanwhile do not inherit it.
 	my $socket = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-	    LocalPort => 0, Proto => 'tcp', Listen => 1, ReuseAddr => 1)
+	    LocalPort => 0, Proto => 'tcp', ReuseAddr => 0)
 	    or die "cannot bind 127.0.0.1:0: $@\n";
 	my $port = $socket->sockport;
+	return ($port, $socket) if wantarray;
 	close $socket;
 	return $port;
+}
+
+# Whether one of processes `pids` (or their children) holds the socket that
+# listens on 127.0.0.1:`port`: an answer on the port may otherwise come from
+# another test's server that took the port first.
+sub _listens_on {
+	my ($self, $port, @pids) = @_;
+	my %inodes;
+	my $local = sprintf('0100007F:%04X', $port);
+	if (open(my $fh, '<', '/proc/net/tcp')) {
+		while (my $line = <$fh>) {
+			my @field = split ' ', $line;
+			$inodes{$field[9]} = 1
+			    if @field > 9 && $field[1] eq $local && $field[3] eq '0A';
+		}
+		close $fh;
+	}
+	for my $pid (@pids, map { _children($_) } @pids) {
+		opendir(my $dir, "/proc/$pid/fd") or next;
+		for my $fd (readdir $dir) {
+			my $link = readlink("/proc/$pid/fd/$fd") // next;
+			return 1 if $link =~ /^socket:\[(\d+)\]$/ && $inodes{$1};
+		}
+	}
+	return 0;
 }
 
 sub _random_hex {
