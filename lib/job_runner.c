@@ -199,7 +199,11 @@ job_run(struct service *svc, const struct job *j)
 		memset(&meter, 0, sizeof(meter));
 		meter.db = svc->db;
 		meter.job_id = j->id;
-		meter.last_write_ms = started;
+		/*
+		 * The first change is written at once: a job that has begun
+		 * its work says so, however short it is.
+		 */
+		meter.last_write_ms = started - JOB_PROGRESS_INTERVAL_MS;
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.svc = svc;
 		ctx.job = j;
