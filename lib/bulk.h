@@ -111,7 +111,7 @@ struct bulk_item {
 	char		 primary_color[8];
 	char		 secondary_color[8];
 	uint64_t	 modules[BULK_MODULE_WORDS]; /* catalog index bits */
-	enum result reason;	/* error: why */
+	enum result	 reason;	/* error: why */
 	char		*error;		/* error: the message */
 	struct field_errors *fields;	/* error: per field, or NULL */
 };

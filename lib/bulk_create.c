@@ -392,7 +392,7 @@ create_all(struct bulk_run *run)
 	size_t			*waiting = NULL;
 	size_t			 total = 0, start, n, i, done = 0;
 	int			 atomic = run->o->atomic;
-	enum result	 status = RESULT_FAILED;
+	enum result		 status = RESULT_FAILED;
 
 	if ((waiting = calloc(r->count > 0 ? r->count : 1,
 	    sizeof(*waiting))) == NULL) {
@@ -473,7 +473,7 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 	struct bulk_run		 run;
 	struct tenant_input	*in = NULL;
 	size_t			 i;
-	enum result	 status;
+	enum result		 status;
 
 	memset(&run, 0, sizeof(run));
 	module_catalog_init(&run.cat);

@@ -214,7 +214,7 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 	size_t			 unique = 0, nlists = 0, found = 0, written = 0;
 	size_t			 i, j, k, start;
 	int			 in_transaction = 0;
-	enum result	 status;
+	enum result		 status;
 
 	module_catalog_init(&cat);
 	enabled = enabled != 0;

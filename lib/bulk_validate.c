@@ -35,7 +35,7 @@ enum result
 bulk_load_catalog(struct service *svc, struct module_catalog *cat, char *err,
     size_t errlen)
 {
-	enum result	status;
+	enum result		status;
 
 	status = config_file_load_catalog(svc, cat, err, errlen);
 	if (status != RESULT_OK)
@@ -88,7 +88,7 @@ bulk_validate_item(struct bulk_run *run, struct bulk_item *item,
 	struct form_limits	limits = form_default_limits;
 	struct field_errors	errors;
 	struct form		form;
-	enum result	fs;
+	enum result		fs;
 	char			message[BULK_MESSAGE_MAX];
 	size_t			i;
 	int			rc = -1;
@@ -254,7 +254,7 @@ bulk_check_taken(struct bulk_run *run, const size_t *members, size_t count,
 	const char		*sub;
 	size_t			 slots, i, row, end;
 	int64_t			 id;
-	enum result	 status = RESULT_FAILED;
+	enum result		 status = RESULT_FAILED;
 
 	*marked = 0;
 	db_result_init(&res);
@@ -319,7 +319,7 @@ bulk_check_existing(struct bulk_run *run)
 {
 	size_t			 members[BULK_LOOKUP_CHUNK];
 	size_t			 i, n = 0, marked;
-	enum result	 status;
+	enum result		 status;
 
 	for (i = 0; i < run->r->count; i++) {
 		if (run->r->items[i].state != BULK_ITEM_PENDING)

@@ -85,7 +85,7 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 	struct locked_progress	 lp;
 	const struct manifest	*m;
 	char			 detail[64];
-	enum result	 status = RESULT_DB_DOWN;
+	enum result		 status = RESULT_DB_DOWN;
 	int			 rc;
 
 	memset(&lock, 0, sizeof(lock));
@@ -190,7 +190,7 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
 	struct db_result	 result;
 	struct job_pending	 queued, running;
 	const char		*cell;
-	enum result	 status = RESULT_DB_DOWN;
+	enum result		 status = RESULT_DB_DOWN;
 	char			 holder[32];
 	int			 in_transaction = 0, rc;
 

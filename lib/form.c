@@ -232,7 +232,7 @@ form_add(struct form *f, const char *name, size_t name_len,
 {
 	struct form_field	*field;
 	struct form_value	 value, *grown;
-	enum result	 status;
+	enum result		 status;
 	char			 what[FORM_NAME_QUOTE_MAX + 16];
 
 	form_describe(name, name_len, what, sizeof(what));
@@ -326,7 +326,7 @@ form_from_json_object(struct form *f, const struct json_value *obj,
 {
 	const struct json_value	*member;
 	struct form_field	*field;
-	enum result	 status;
+	enum result		 status;
 	size_t			 i, j;
 
 	if (limits == NULL)

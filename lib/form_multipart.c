@@ -156,7 +156,7 @@ form_parse_multipart(struct form *f, const char *boundary, const char *body,
     size_t len, const struct form_limits *limits, char *err, size_t errlen)
 {
 	struct form_part	 part;
-	enum result	 status;
+	enum result		 status;
 	char			 delimiter[FORM_BOUNDARY_MAX + 5];
 	size_t			 boundary_len, delimiter_len, index = 0;
 	size_t			 window;

@@ -52,7 +52,7 @@ enum result
 form_parse_urlencoded(struct form *f, const char *text, size_t len,
     const struct form_limits *limits, char *err, size_t errlen)
 {
-	enum result	 status = RESULT_OK;
+	enum result		 status = RESULT_OK;
 	char			*scratch = NULL;
 	const char		*pair, *end, *next, *equals;
 	size_t			 pair_len, name_len, index = 0;

@@ -201,7 +201,7 @@ static void
 complete_operation(struct fsck *ctx, int64_t id, enum problem p,
     struct findings *f)
 {
-	enum result	status;
+	enum result		status;
 	char			err[DETAIL_MAX];
 
 	err[0] = '\0';

@@ -170,7 +170,7 @@ rewrite_config(struct service *svc, const struct tenant *t, char *err,
     size_t errlen)
 {
 	struct module_catalog	cat;
-	enum result	status = RESULT_OK;
+	enum result		status = RESULT_OK;
 
 	module_catalog_init(&cat);
 	if (module_catalog_load(&cat, svc->db) == -1) {
@@ -208,7 +208,7 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 	char			aside[NAME_MAX + 1];
 	unsigned		where;
 	int			done, at_source, at_target, moved = 0;
-	enum result	status;
+	enum result		status;
 
 	*committed = 0;
 	if (lifecycle_locate(svc->tenants_dirfd, archive_fd, t->subdomain,
@@ -282,7 +282,7 @@ fail:
 }
 
 /*
- * Runs `op` on tenant `id`: 404 check, tenant lock, deploy jobs (for
+ * Runs `op` on tenant `id`: existence check, tenant lock, deploy jobs (for
  * archive), then apply() under the row lock.  `out` gets the tenant as
  * it is afterwards.  Returns the status.
  */
@@ -294,7 +294,7 @@ run(struct service *svc, const struct operation *op, int64_t id,
 	struct tenant		t;
 	int			archive_fd = -1, in_transaction = 0;
 	int			committed = 0, found, active;
-	enum result	status = RESULT_FAILED;
+	enum result		status = RESULT_FAILED;
 
 	memset(&lock, 0, sizeof(lock));
 	tenant_init(&t);

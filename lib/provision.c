@@ -226,7 +226,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	struct folder_content	 content;
 	struct buf		 document;
 	int			 in_transaction = 0, placed = 0;
-	enum result	 status;
+	enum result		 status;
 
 	module_catalog_init(&cat);
 	tenant_init(&t);
@@ -418,7 +418,7 @@ commit_with_config(struct service *svc, int folder, const struct tenant *before,
     const struct tenant *after, const struct module_catalog *cat, char *err,
     size_t errlen)
 {
-	enum result	status;
+	enum result		status;
 
 	if (config_file_write(svc, folder, after, cat) == -1)
 		return folder_failure(after->subdomain, WRITE_FAILED, err,
@@ -525,7 +525,7 @@ provision_update(struct service *svc, int64_t id,
 	int			 folder = -1, public = -1;
 	int			 in_transaction = 0, logo_written = 0;
 	size_t			 i;
-	enum result	 status;
+	enum result		 status;
 
 	module_catalog_init(&cat);
 	tenant_init(&before);
@@ -680,7 +680,7 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
 	const struct module_def	*def;
 	char			 detail[AUDIT_DETAIL_MAX];
 	int			 folder = -1, in_transaction = 0;
-	enum result	 status;
+	enum result		 status;
 
 	module_catalog_init(&cat);
 	tenant_init(&before);
@@ -762,7 +762,7 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 	struct tenant		 t;
 	const char		*sub = t.subdomain;
 	int			 in_transaction = 0, found;
-	enum result	 status = RESULT_FAILED;
+	enum result		 status = RESULT_FAILED;
 
 	tenant_init(&t);
 	if (db_ensure(svc->db) == -1) {

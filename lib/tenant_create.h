@@ -49,7 +49,7 @@ struct tenant_create_site {
 						   not NULL */
 	/* Set by tenant_create(). */
 	int64_t			 job_id;	/* QUEUE: the job, 0 if none */
-	enum result	 status;	/* NOW: how the deploy went */
+	enum result		 status;	/* NOW: how the deploy went */
 	char			 error[512];	/* NOW: why, unless OK */
 };
 

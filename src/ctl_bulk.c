@@ -396,7 +396,7 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 	const struct json_value		*tenants;
 	char				 err[512];
 	int				 rc = CLI_FAILED, deploy = 1;
-	enum result		 status;
+	enum result			 status;
 
 	bulk_report_init(&report);
 	memset(&options, 0, sizeof(options));
@@ -491,7 +491,7 @@ modules_chunk(struct service *svc, const struct ctl_bulk_modules_args *a,
 	struct bulk_modules_result	res;
 	char				err[512];
 	size_t				i;
-	enum result		status;
+	enum result			status;
 
 	bulk_modules_result_init(&res);
 	err[0] = '\0';

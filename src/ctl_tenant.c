@@ -271,7 +271,7 @@ tenant_deploy_now(struct cli *cli, int64_t id, int force)
 {
 	struct tenant		 t;
 	struct deploy_report	*report = NULL;
-	enum result	 status;
+	enum result		 status;
 	char			 err[512];
 	int			 rc = CLI_FAILED;
 
@@ -339,7 +339,7 @@ ctl_tenant_create(struct cli *cli, const struct cli_options *o)
 	struct tenant			t;
 	struct tenant_create_site	site;
 	struct created_print		print;
-	enum result		status;
+	enum result			status;
 	char				err[512];
 	size_t				i;
 	int				rc = CLI_FAILED;
@@ -607,7 +607,7 @@ int
 ctl_tenant_delete(struct cli *cli, const struct cli_options *o)
 {
 	struct tenant		t;
-	enum result	status;
+	enum result		status;
 	char			err[512];
 	int			rc = CLI_FAILED;
 
@@ -670,7 +670,7 @@ static int
 tenant_lifecycle(struct cli *cli, const char *ref, lifecycle_fn operation)
 {
 	struct tenant		t, after;
-	enum result	status;
+	enum result		status;
 	char			err[512];
 	int			rc = CLI_FAILED;
 

@@ -110,7 +110,7 @@ HANDLER(handle_tenants_bulk_create)
 	yajl_gen			 g = NULL;
 	char				 err[256], message[384];
 	int				 status, failed;
-	enum result		 bs;
+	enum result			 bs;
 
 	bulk_report_init(&report);
 	memset(&errors, 0, sizeof(errors));
@@ -247,7 +247,7 @@ HANDLER(handle_tenants_bulk_update_modules)
 	yajl_gen			 g = NULL;
 	char				 err[256];
 	int				 status, rc;
-	enum result		 bs;
+	enum result			 bs;
 
 	bulk_modules_result_init(&result);
 	memset(&errors, 0, sizeof(errors));

@@ -25,7 +25,7 @@ run(struct request_context *ctx, struct http_response *res,
     lifecycle_fn operation)
 {
 	struct tenant		tenant;
-	enum result	ls;
+	enum result		ls;
 	char			err[256];
 	int			status;
 
