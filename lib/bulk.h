@@ -49,7 +49,7 @@
  * The per-worker config cache is keyed on the file's identity, so every
  * worker serves the new file at once.
  *
- * An item that is not created says why with an enum bulk_item_error.
+ * An item that is not created says why with an enum result.
  * What the API calls each reason (its "code") is src/'s to say:
  * bulk_report_to_json() takes the mapping as a function, so lib/ writes
  * the report's shape, shared by the API and tenantctl's report file,
@@ -62,8 +62,12 @@
  * changes) and bulk_csv.c (CSV files as bulk requests); what only they
  * share is in bulk_internal.h.
  *
- * Return convention: enum bulk_status; on failure `err` holds a message
- * safe to show to an administrator.
+ * Return convention: enum result (result.h); on failure `err` holds a
+ * message safe to show to an administrator.  An item not created says why
+ * with one too: RESULT_FAILED (a disk or database error, or rolled back),
+ * RESULT_INVALID (not a valid tenant), RESULT_DUPLICATE (an earlier item
+ * of the batch has its subdomain), RESULT_TAKEN (an existing tenant has
+ * it).
  */
 #ifndef TENANTD_BULK_H
 #define TENANTD_BULK_H
@@ -73,6 +77,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "result.h"
 #include "validate.h"
 
 struct buf;
@@ -87,28 +92,11 @@ struct service;
 #define BULK_IDS_CHUNK		500	/* ids per statement, module changes */
 #define BULK_MODULE_WORDS	4	/* catalogs of up to 256 modules */
 
-enum bulk_status {
-	BULK_OK = 0,		/* done; the report tells item by item */
-	BULK_UNKNOWN_MODULE,	/* no module of that key in the catalog */
-	BULK_CORE_MODULE,	/* a core module cannot be disabled */
-	BULK_DB_DOWN,		/* the database cannot be reached */
-	BULK_FAILED		/* disk or database error; nothing was changed */
-};
-
 enum bulk_item_state {
 	BULK_ITEM_PENDING,	/* valid, not created (yet, or rolled back) */
 	BULK_ITEM_CREATED,
 	BULK_ITEM_SKIPPED,	/* already present with the same data */
 	BULK_ITEM_ERROR
-};
-
-/* Why an item was not created (state BULK_ITEM_ERROR). */
-enum bulk_item_error {
-	BULK_ITEM_FAILED,	/* a disk or database error, or rolled back */
-	BULK_ITEM_INVALID,	/* the item's data is not a valid tenant */
-	BULK_ITEM_DUPLICATE,	/* an earlier item of the batch has its
-				   subdomain */
-	BULK_ITEM_TAKEN		/* an existing tenant has its subdomain */
 };
 
 struct bulk_item {
@@ -123,7 +111,7 @@ struct bulk_item {
 	char		 primary_color[8];
 	char		 secondary_color[8];
 	uint64_t	 modules[BULK_MODULE_WORDS]; /* catalog index bits */
-	enum bulk_item_error reason;	/* error: why */
+	enum result	 reason;	/* error: why */
 	char		*error;		/* error: the message */
 	struct field_errors *fields;	/* error: per field, or NULL */
 };
@@ -165,17 +153,17 @@ void	bulk_report_release(struct bulk_report *r);
 /*
  * Creates the tenants of JSON array `tenants` (objects in the shape of
  * POST /api/tenants/) as described above, filling `report` (initialised)
- * item by item.  Returns BULK_OK whenever the report is meaningful, also
- * when items failed; BULK_DB_DOWN or BULK_FAILED (with `err`) when nothing
- * could be done at all.
+ * item by item.  Returns RESULT_OK whenever the report is meaningful, also
+ * when items failed; RESULT_DB_DOWN or RESULT_FAILED (with `err`) when
+ * nothing could be done at all.
  */
-enum bulk_status bulk_create(struct service *svc,
+enum result bulk_create(struct service *svc,
 	    const struct json_value *tenants,
 	    const struct bulk_create_options *o, struct bulk_report *report,
 	    char *err, size_t errlen);
 
 /* The API's code for an item error: never NULL, a static string. */
-typedef const char *(*bulk_item_code_fn)(enum bulk_item_error reason);
+typedef const char *(*bulk_item_code_fn)(enum result reason);
 
 /*
  * Writes `r` as the API's report object: {success, created_count,
@@ -208,11 +196,11 @@ void	bulk_modules_result_release(struct bulk_modules_result *res);
  * Sets module `module_key` of the tenants among the `count` of `ids`
  * (positive; repeats collapse) to `enabled` in one transaction, as
  * described above, recorded as done by `user_id`.  Ids without a tenant go
- * to res->not_found.  Returns BULK_OK, BULK_UNKNOWN_MODULE,
- * BULK_CORE_MODULE (disabling a core module), BULK_DB_DOWN or BULK_FAILED
- * (nothing changed; `err` says why).
+ * to res->not_found.  Returns RESULT_OK, RESULT_NOT_FOUND (no module of
+ * that key), RESULT_INVALID (disabling a core module), RESULT_DB_DOWN or
+ * RESULT_FAILED (nothing changed; `err` says why).
  */
-enum bulk_status bulk_update_modules(struct service *svc, const int64_t *ids,
+enum result bulk_update_modules(struct service *svc, const int64_t *ids,
 	    size_t count, const char *module_key, int enabled, int64_t user_id,
 	    struct bulk_modules_result *res, char *err, size_t errlen);
 

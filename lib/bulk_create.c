@@ -135,7 +135,7 @@ undo(struct bulk_run *run, const size_t *members, size_t count,
 		item->placed = 0;
 		item->id = 0;
 		if (message != NULL)
-			bulk_item_fail(item, BULK_ITEM_FAILED, NULL, NULL,
+			bulk_item_fail(item, RESULT_FAILED, NULL, NULL,
 			    "%s", message);
 	}
 }
@@ -176,7 +176,7 @@ insert_conflict(struct bulk_run *run, size_t *members, size_t *count,
 
 	if (!duplicate)
 		return 1;
-	if (bulk_check_taken(run, members, *count, &marked) != BULK_OK ||
+	if (bulk_check_taken(run, members, *count, &marked) != RESULT_OK ||
 	    marked == 0)
 		return 0;
 	for (i = 0; i < *count; i++)
@@ -269,12 +269,12 @@ create_chunk(struct bulk_run *run, const size_t *waiting, size_t n)
 		}
 		failed_ids[failed++] = item->id;
 		if (errno == EEXIST || errno == ENOTEMPTY)
-			bulk_item_fail(item, BULK_ITEM_FAILED, "subdomain",
+			bulk_item_fail(item, RESULT_FAILED, "subdomain",
 			    "a folder with this name exists", "a folder for "
 			    "subdomain \"%s\" already exists; run tenantctl "
 			    "fsck", item->subdomain);
 		else
-			bulk_item_fail(item, BULK_ITEM_FAILED, NULL, NULL,
+			bulk_item_fail(item, RESULT_FAILED, NULL, NULL,
 			    "could not write the tenant folder: %s",
 			    strerror(errno));
 		if (atomic) {
@@ -381,36 +381,36 @@ out:
 
 /*
  * Creates every pending item, chunk by chunk, reporting progress after
- * each and stopping when asked.  Returns BULK_OK, or the failure of an
+ * each and stopping when asked.  Returns RESULT_OK, or the failure of an
  * atomic batch that undid everything for a reason no item is to blame
  * for.
  */
-static enum bulk_status
+static enum result
 create_all(struct bulk_run *run)
 {
 	struct bulk_report	*r = run->r;
 	size_t			*waiting = NULL;
 	size_t			 total = 0, start, n, i, done = 0;
 	int			 atomic = run->o->atomic;
-	enum bulk_status	 status = BULK_FAILED;
+	enum result		 status = RESULT_FAILED;
 
 	if ((waiting = calloc(r->count > 0 ? r->count : 1,
 	    sizeof(*waiting))) == NULL) {
 		error_set(run->err, run->errlen, "out of memory");
-		return BULK_FAILED;
+		return RESULT_FAILED;
 	}
 	for (i = 0; i < r->count; i++)
 		if (r->items[i].state == BULK_ITEM_PENDING)
 			waiting[total++] = i;
 	if (total == 0) {
-		status = BULK_OK;
+		status = RESULT_OK;
 		goto out;
 	}
 	if (atomic) {
 		if (db_begin(run->svc->db) == -1) {
 			status = db_failure_status(run->svc->db,
 			    "could not start a transaction", run->err,
-			    run->errlen, BULK_DB_DOWN, BULK_FAILED);
+			    run->errlen);
 			goto out;
 		}
 		run->in_transaction = 1;
@@ -447,15 +447,15 @@ create_all(struct bulk_run *run)
 			}
 		}
 	}
-	status = BULK_OK;
+	status = RESULT_OK;
 	if (atomic && r->rolled_back && !r->stopped) {
 		/* No item to blame: the batch failed as a whole. */
 		for (i = 0; i < r->count; i++)
 			if (r->items[i].state == BULK_ITEM_ERROR)
 				break;
 		if (i == r->count)
-			status = db_unavailable(run->svc->db) ? BULK_DB_DOWN :
-			    BULK_FAILED;
+			status = db_unavailable(run->svc->db) ? RESULT_DB_DOWN :
+			    RESULT_FAILED;
 	}
 out:
 	free(waiting);
@@ -465,7 +465,7 @@ out:
  * Creates the tenants of `tenants` (see bulk.h).  Called by the
  * bulk-create handler and tenantctl bulk-create.
  */
-enum bulk_status
+enum result
 bulk_create(struct service *svc, const struct json_value *tenants,
     const struct bulk_create_options *o, struct bulk_report *report,
     char *err, size_t errlen)
@@ -473,7 +473,7 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 	struct bulk_run		 run;
 	struct tenant_input	*in = NULL;
 	size_t			 i;
-	enum bulk_status	 status;
+	enum result		 status;
 
 	memset(&run, 0, sizeof(run));
 	module_catalog_init(&run.cat);
@@ -489,12 +489,13 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 
 	if (tenants == NULL || tenants->type != JSON_ARRAY) {
 		error_set(err, errlen, "tenants must be a JSON array");
-		status = BULK_FAILED;
+		status = RESULT_FAILED;
 		goto out;
 	}
-	if ((status = bulk_load_catalog(svc, &run.cat, err, errlen)) != BULK_OK)
+	if ((status = bulk_load_catalog(svc, &run.cat, err, errlen)) !=
+	    RESULT_OK)
 		goto out;
-	status = BULK_FAILED;
+	status = RESULT_FAILED;
 	if ((in = malloc(sizeof(*in))) == NULL ||
 	    (run.scratch_modules = calloc(run.cat.count + 1,
 	    sizeof(*run.scratch_modules))) == NULL) {
@@ -518,19 +519,19 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 		error_set(err, errlen, "out of memory");
 		goto out;
 	}
-	if ((status = bulk_check_existing(&run)) != BULK_OK)
+	if ((status = bulk_check_existing(&run)) != RESULT_OK)
 		goto out;
 	bulk_report_count(report);
 	if (o->dry_run || (o->atomic && report->errors > 0))
 		goto out;
 	status = create_all(&run);
 	bulk_report_count(report);
-	if (status == BULK_OK && o->deploy && report->created > 0)
+	if (status == RESULT_OK && o->deploy && report->created > 0)
 		queue_deploy(&run);
-	if (status == BULK_OK && report->created == 0 &&
+	if (status == RESULT_OK && report->created == 0 &&
 	    db_unavailable(svc->db)) {
 		error_set(err, errlen, "the database is unavailable");
-		status = BULK_DB_DOWN;
+		status = RESULT_DB_DOWN;
 	}
 out:
 	if (run.in_transaction)

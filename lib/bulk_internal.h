@@ -62,7 +62,7 @@ void	bulk_item_add_field(struct bulk_item *item, const char *field,
  * `field` when it is not NULL.  An item that is an error already keeps
  * its first reason and message and only gains the field message.
  */
-void	bulk_item_fail(struct bulk_item *item, enum bulk_item_error reason,
+void	bulk_item_fail(struct bulk_item *item, enum result reason,
 	    const char *field, const char *field_message, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
 
@@ -73,9 +73,9 @@ void	bulk_report_count(struct bulk_report *r);
 
 /*
  * Makes sure the database answers and loads the module catalog, which must
- * fit the module bit sets.  Returns BULK_OK or the failure (with `err`).
+ * fit the module bit sets.  Returns RESULT_OK or the failure (with `err`).
  */
-enum bulk_status bulk_load_catalog(struct service *svc,
+enum result bulk_load_catalog(struct service *svc,
 	    struct module_catalog *cat, char *err, size_t errlen);
 
 /*
@@ -95,17 +95,17 @@ int	bulk_mark_duplicates(struct bulk_report *r);
 /*
  * Looks up which of the `count` pending items `members` have a subdomain
  * that is taken, with one query, and marks them: skipped when
- * skip_present and the tenant is the same, else BULK_ITEM_TAKEN.
- * `*marked` counts them.  Returns BULK_OK or the database failure.
+ * skip_present and the tenant is the same, else RESULT_TAKEN.
+ * `*marked` counts them.  Returns RESULT_OK or the database failure.
  */
-enum bulk_status bulk_check_taken(struct bulk_run *run, const size_t *members,
+enum result bulk_check_taken(struct bulk_run *run, const size_t *members,
 	    size_t count, size_t *marked);
 
 /*
  * Checks the subdomains of all pending items against the tenants table,
- * BULK_LOOKUP_CHUNK at a time.  Returns BULK_OK or the failure.
+ * BULK_LOOKUP_CHUNK at a time.  Returns RESULT_OK or the failure.
  */
-enum bulk_status bulk_check_existing(struct bulk_run *run);
+enum result bulk_check_existing(struct bulk_run *run);
 
 /* --- bulk_rows.c: the statements of one chunk (0 or -1 each) ------------ */
 

@@ -200,7 +200,7 @@ restore_configs(struct service *svc, struct tenant *const *tenants,
  * Sets one module of many tenants (see bulk.h).  Called by the
  * bulk-update-modules handler and tenantctl bulk-modules.
  */
-enum bulk_status
+enum result
 bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
     const char *module_key, int enabled, int64_t user_id,
     struct bulk_modules_result *res, char *err, size_t errlen)
@@ -214,26 +214,26 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 	size_t			 unique = 0, nlists = 0, found = 0, written = 0;
 	size_t			 i, j, k, start;
 	int			 in_transaction = 0;
-	enum bulk_status	 status;
+	enum result		 status;
 
 	module_catalog_init(&cat);
 	enabled = enabled != 0;
-	if ((status = bulk_load_catalog(svc, &cat, err, errlen)) != BULK_OK)
+	if ((status = bulk_load_catalog(svc, &cat, err, errlen)) != RESULT_OK)
 		goto out;
 	if (validate_module_key(module_key, strlen(module_key)) != NULL ||
 	    (def = module_catalog_find(&cat, module_key)) == NULL) {
 		error_set(err, errlen, "unknown module");
-		status = BULK_UNKNOWN_MODULE;
+		status = RESULT_NOT_FOUND;
 		goto out;
 	}
 	if (def->is_core && !enabled) {
 		error_set(err, errlen, "a core module cannot be disabled");
-		status = BULK_CORE_MODULE;
+		status = RESULT_INVALID;
 		goto out;
 	}
-	status = BULK_FAILED;
+	status = RESULT_FAILED;
 	if (count == 0) {
-		status = BULK_OK;
+		status = RESULT_OK;
 		goto out;
 	}
 	nlists = (count + BULK_IDS_CHUNK - 1) / BULK_IDS_CHUNK;
@@ -254,15 +254,13 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 
 	if (db_begin(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not start a transaction", err, errlen,
-		    BULK_DB_DOWN, BULK_FAILED);
+		    "could not start a transaction", err, errlen);
 		goto out;
 	}
 	in_transaction = 1;
 	if (lock_rows(svc->db, sorted, unique) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not lock the tenants", err, errlen,
-		    BULK_DB_DOWN, BULK_FAILED);
+		    "could not lock the tenants", err, errlen);
 		goto out;
 	}
 	for (start = 0, k = 0; start < unique; start += BULK_IDS_CHUNK, k++) {
@@ -270,8 +268,7 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 		    unique - start < BULK_IDS_CHUNK ? unique - start :
 		    BULK_IDS_CHUNK, &lists[k]) == -1) {
 			status = db_failure_status(svc->db,
-			    "could not load the tenants", err, errlen,
-			    BULK_DB_DOWN, BULK_FAILED);
+			    "could not load the tenants", err, errlen);
 			goto out;
 		}
 		for (j = 0; j < lists[k].count; j++)
@@ -288,8 +285,7 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 	if (found > 0 && write_module_rows(svc->db, tenants, found, def->key,
 	    enabled, user_id) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not save the modules", err, errlen,
-		    BULK_DB_DOWN, BULK_FAILED);
+		    "could not save the modules", err, errlen);
 		goto out;
 	}
 	for (written = 0; written < found; written++) {
@@ -315,12 +311,11 @@ bulk_update_modules(struct service *svc, const int64_t *ids, size_t count,
 	}
 	if (db_commit(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not commit the change", err, errlen,
-		    BULK_DB_DOWN, BULK_FAILED);
+		    "could not commit the change", err, errlen);
 		goto out;
 	}
 	in_transaction = 0;
-	status = BULK_OK;
+	status = RESULT_OK;
 out:
 	if (in_transaction) {
 		db_rollback(svc->db);
@@ -328,7 +323,7 @@ out:
 			restore_configs(svc, tenants, changed, written,
 			    module_key, enabled, &cat);
 	}
-	if (status != BULK_OK) {
+	if (status != RESULT_OK) {
 		bulk_modules_result_release(res);
 		bulk_modules_result_init(res);
 	}

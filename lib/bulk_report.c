@@ -54,7 +54,7 @@ bulk_item_add_field(struct bulk_item *item, const char *field,
 
 /* Marks `item` as an error (see bulk_internal.h). */
 void
-bulk_item_fail(struct bulk_item *item, enum bulk_item_error reason,
+bulk_item_fail(struct bulk_item *item, enum result reason,
     const char *field, const char *field_message, const char *fmt, ...)
 {
 	char	message[BULK_MESSAGE_MAX];

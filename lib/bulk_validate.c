@@ -29,24 +29,23 @@
 /*
  * Makes sure the database answers and loads the module catalog
  * (config_file_load_catalog()), which must fit the module bit sets.
- * Returns BULK_OK or the failure.
+ * Returns RESULT_OK or the failure.
  */
-enum bulk_status
+enum result
 bulk_load_catalog(struct service *svc, struct module_catalog *cat, char *err,
     size_t errlen)
 {
-	enum bulk_status	status;
+	enum result		status;
 
-	status = config_file_load_catalog(svc, cat, err, errlen, BULK_DB_DOWN,
-	    BULK_FAILED);
-	if (status != BULK_OK)
+	status = config_file_load_catalog(svc, cat, err, errlen);
+	if (status != RESULT_OK)
 		return status;
 	if (cat->count > BULK_MODULE_BITS) {
 		error_set(err, errlen, "the module catalog has more than %d "
 		    "modules", BULK_MODULE_BITS);
-		return BULK_FAILED;
+		return RESULT_FAILED;
 	}
-	return BULK_OK;
+	return RESULT_OK;
 }
 
 /*
@@ -89,7 +88,7 @@ bulk_validate_item(struct bulk_run *run, struct bulk_item *item,
 	struct form_limits	limits = form_default_limits;
 	struct field_errors	errors;
 	struct form		form;
-	enum form_status	fs;
+	enum result		fs;
 	char			message[BULK_MESSAGE_MAX];
 	size_t			i;
 	int			rc = -1;
@@ -98,7 +97,7 @@ bulk_validate_item(struct bulk_run *run, struct bulk_item *item,
 	memset(&errors, 0, sizeof(errors));
 	limits.max_fields = BULK_ITEM_FIELDS_MAX;
 	if (item->data->type != JSON_OBJECT) {
-		bulk_item_fail(item, BULK_ITEM_INVALID, NULL, NULL,
+		bulk_item_fail(item, RESULT_INVALID, NULL, NULL,
 		    "must be a JSON object, not %s",
 		    json_type_name(item->data->type));
 		rc = 0;
@@ -106,10 +105,10 @@ bulk_validate_item(struct bulk_run *run, struct bulk_item *item,
 	}
 	fs = form_from_json_object(&form, item->data, &limits, message,
 	    sizeof(message));
-	if (fs == FORM_NO_MEMORY)
+	if (fs == RESULT_NO_MEMORY)
 		goto out;
-	if (fs != FORM_OK) {
-		bulk_item_fail(item, BULK_ITEM_INVALID, NULL, NULL, "%s",
+	if (fs != RESULT_OK) {
+		bulk_item_fail(item, RESULT_INVALID, NULL, NULL, "%s",
 		    message);
 		rc = 0;
 		goto out;
@@ -123,7 +122,7 @@ bulk_validate_item(struct bulk_run *run, struct bulk_item *item,
 		if (in->present & TENANT_FIELD_SUBDOMAIN)
 			snprintf(item->subdomain, sizeof(item->subdomain), "%s",
 			    in->subdomain);
-		bulk_item_fail(item, BULK_ITEM_INVALID, NULL, NULL,
+		bulk_item_fail(item, RESULT_INVALID, NULL, NULL,
 		    "invalid tenant data");
 		for (i = 0; i < errors.count; i++)
 			bulk_item_add_field(item, errors.items[i].field,
@@ -190,7 +189,7 @@ bulk_mark_duplicates(struct bulk_report *r)
 		}
 		snprintf(message, sizeof(message), "is already used by item "
 		    "%zu of this batch", first);
-		bulk_item_fail(&r->items[refs[i].index], BULK_ITEM_DUPLICATE,
+		bulk_item_fail(&r->items[refs[i].index], RESULT_DUPLICATE,
 		    "subdomain", message, "subdomain \"%s\" appears more "
 		    "than once in this batch", refs[i].subdomain);
 	}
@@ -236,9 +235,9 @@ same_tenant(const struct bulk_item *item, const struct db_result *res,
  * Looks up which of the `count` pending items `members` have a subdomain
  * that is taken, with one query, and marks them: skipped when
  * skip_present and the tenant is the same, else "subdomain_taken".
- * `*marked` counts them.  Returns BULK_OK or the database failure.
+ * `*marked` counts them.  Returns RESULT_OK or the database failure.
  */
-enum bulk_status
+enum result
 bulk_check_taken(struct bulk_run *run, const size_t *members, size_t count,
     size_t *marked)
 {
@@ -255,13 +254,13 @@ bulk_check_taken(struct bulk_run *run, const size_t *members, size_t count,
 	const char		*sub;
 	size_t			 slots, i, row, end;
 	int64_t			 id;
-	enum bulk_status	 status = BULK_FAILED;
+	enum result		 status = RESULT_FAILED;
 
 	*marked = 0;
 	db_result_init(&res);
 	buf_init(&sql, SQL_TEXT_MAX);
 	if (count == 0)
-		return BULK_OK;
+		return RESULT_OK;
 	slots = sql_in_list_slots(count);
 	if ((params = calloc(slots, sizeof(*params))) == NULL) {
 		error_set(run->err, run->errlen, "out of memory");
@@ -276,8 +275,7 @@ bulk_check_taken(struct bulk_run *run, const size_t *members, size_t count,
 	}
 	if (db_query(run->svc->db, sql.data, params, slots, &res) == -1) {
 		status = db_failure_status(run->svc->db,
-		    "could not look up the subdomains", run->err, run->errlen,
-		    BULK_DB_DOWN, BULK_FAILED);
+		    "could not look up the subdomains", run->err, run->errlen);
 		goto out;
 	}
 	for (row = 0; row < res.rows; row = end) {
@@ -299,12 +297,12 @@ bulk_check_taken(struct bulk_run *run, const size_t *members, size_t count,
 				item->id = id;
 				continue;
 			}
-			bulk_item_fail(item, BULK_ITEM_TAKEN, "subdomain",
+			bulk_item_fail(item, RESULT_TAKEN, "subdomain",
 			    "is already taken", "subdomain \"%s\" is already "
 			    "taken", sub);
 		}
 	}
-	status = BULK_OK;
+	status = RESULT_OK;
 out:
 	db_result_release(&res);
 	buf_release(&sql);
@@ -314,14 +312,14 @@ out:
 
 /*
  * Checks the subdomains of all pending items against the tenants table,
- * BULK_LOOKUP_CHUNK at a time.  Returns BULK_OK or the failure.
+ * BULK_LOOKUP_CHUNK at a time.  Returns RESULT_OK or the failure.
  */
-enum bulk_status
+enum result
 bulk_check_existing(struct bulk_run *run)
 {
 	size_t			 members[BULK_LOOKUP_CHUNK];
 	size_t			 i, n = 0, marked;
-	enum bulk_status	 status;
+	enum result		 status;
 
 	for (i = 0; i < run->r->count; i++) {
 		if (run->r->items[i].state != BULK_ITEM_PENDING)
@@ -330,11 +328,11 @@ bulk_check_existing(struct bulk_run *run)
 		if (n < BULK_LOOKUP_CHUNK && i + 1 < run->r->count)
 			continue;
 		if ((status = bulk_check_taken(run, members, n, &marked)) !=
-		    BULK_OK)
+		    RESULT_OK)
 			return status;
 		n = 0;
 	}
 	if (n > 0)
 		return bulk_check_taken(run, members, n, &marked);
-	return BULK_OK;
+	return RESULT_OK;
 }

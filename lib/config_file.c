@@ -20,18 +20,18 @@
 #include "validate.h"
 
 /* See config_file.h.  Called by provision and bulk work. */
-int
+enum result
 config_file_load_catalog(struct service *svc, struct module_catalog *cat,
-    char *err, size_t errlen, int if_down, int if_failed)
+    char *err, size_t errlen)
 {
 	if (db_ensure(svc->db) == -1) {
 		error_set(err, errlen, "the database is unavailable");
-		return if_down;
+		return RESULT_DB_DOWN;
 	}
 	if (module_catalog_load(cat, svc->db) == -1)
 		return db_failure_status(svc->db, "could not load the modules",
-		    err, errlen, if_down, if_failed);
-	return 0;
+		    err, errlen);
+	return RESULT_OK;
 }
 
 /* See config_file.h. */

@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "result.h"
+
 struct buf;
 struct module_catalog;
 struct service;
@@ -27,13 +29,11 @@ struct tenant;
 /*
  * Makes sure the database answers and loads the module catalog `cat`
  * (initialised by the caller), the first step of every change that
- * rewrites config.json.  Returns 0, else `if_down` when the database is
- * unavailable or `if_failed` (the caller's statuses, as
- * db_failure_status()), with a message in `err`.
+ * rewrites config.json.  Returns RESULT_OK, else RESULT_DB_DOWN when the
+ * database is unavailable or RESULT_FAILED, with a message in `err`.
  */
-int	config_file_load_catalog(struct service *svc,
-	    struct module_catalog *cat, char *err, size_t errlen, int if_down,
-	    int if_failed);
+enum result config_file_load_catalog(struct service *svc,
+	    struct module_catalog *cat, char *err, size_t errlen);
 
 /*
  * Renders `t`'s config.json with catalog `cat` into `out` (reset first;

@@ -581,10 +581,10 @@ db_failure_describe(struct db *db, const char *what, char *err, size_t errlen)
 }
 
 /* See db.h. */
-int
-db_failure_status(struct db *db, const char *what, char *err, size_t errlen,
-    int if_down, int if_failed)
+enum result
+db_failure_status(struct db *db, const char *what, char *err, size_t errlen)
 {
-	return db_failure_describe(db, what, err, errlen) ? if_down : if_failed;
+	return db_failure_describe(db, what, err, errlen) ? RESULT_DB_DOWN :
+	    RESULT_FAILED;
 }
 

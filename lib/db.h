@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "result.h"
+
 struct conf;
 struct db;
 
@@ -97,13 +99,12 @@ int	db_failure_describe(struct db *db, const char *what, char *err,
 	    size_t errlen);
 
 /*
- * db_failure_describe() answered as one of the caller's own statuses:
- * `if_down` when the connection is lost, else `if_failed`.  The one way
- * provision, lifecycle, bulk and config_file turn a failed call into
- * their status.
+ * db_failure_describe() answered as a result: RESULT_DB_DOWN when the
+ * connection is lost, else RESULT_FAILED.  The one way provision,
+ * lifecycle, bulk and config_file turn a failed call into their result.
  */
-int	db_failure_status(struct db *db, const char *what, char *err,
-	    size_t errlen, int if_down, int if_failed);
+enum result db_failure_status(struct db *db, const char *what, char *err,
+	    size_t errlen);
 
 /*
  * Runs a statement that returns no rows.  `affected` and `insert_id` may be

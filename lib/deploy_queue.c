@@ -73,9 +73,9 @@ locked_progress_cb(void *arg, size_t done, size_t total)
  * Deploys tenant `tenant_id` under its lock (see deploy.h).  Called by
  * the job runner for deploy and bulk_deploy jobs and by tenantctl's
  * tenant create and tenant deploy.  Returns the status, with `err` set
- * unless DEPLOY_OK.
+ * unless RESULT_OK.
  */
-enum deploy_status
+enum result
 deploy_locked(struct service *svc, int64_t tenant_id, int force,
     int64_t user_id, int lock_wait_ms, deploy_progress_fn progress,
     void *progress_arg, struct tenant *t, struct deploy_report *report,
@@ -85,7 +85,7 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 	struct locked_progress	 lp;
 	const struct manifest	*m;
 	char			 detail[64];
-	enum deploy_status	 status = DEPLOY_DB_ERROR;
+	enum result		 status = RESULT_DB_DOWN;
 	int			 rc;
 
 	memset(&lock, 0, sizeof(lock));
@@ -97,7 +97,7 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 	if ((rc = tenant_find_by_id(svc->db, tenant_id, t)) != 1)
 		goto not_loaded;
 	if ((m = deploy_manifest(svc, err, errlen)) == NULL) {
-		status = DEPLOY_FAILED;
+		status = RESULT_FAILED;
 		goto out;
 	}
 	rc = lock_wait_ms > 0 ? tenant_lock_acquire_wait(svc->db, svc->conf,
@@ -106,7 +106,7 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 	if (rc == 0) {
 		error_set(err, errlen, "another deploy, archive or restore of "
 		    "this tenant is running");
-		status = DEPLOY_BUSY;
+		status = RESULT_BUSY;
 		goto out;
 	}
 	if (rc == -1) {
@@ -119,7 +119,7 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 		goto not_loaded;
 	if (!t->is_active) {
 		error_set(err, errlen, "tenant is archived");
-		status = DEPLOY_ARCHIVED;
+		status = RESULT_ARCHIVED;
 		goto out;
 	}
 	memset(&lp, 0, sizeof(lp));
@@ -135,7 +135,7 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 			    "the tenant during the deploy");
 		else if (err[0] == '\0')
 			error_set(err, errlen, "the deploy failed");
-		status = DEPLOY_FAILED;
+		status = RESULT_FAILED;
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "copied %zu, kept %zu%s",
@@ -144,12 +144,12 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 	    detail) == -1)
 		log_warning("deploy of %s: could not record it in the audit "
 		    "log: %s", t->subdomain, db_error(svc->db));
-	status = DEPLOY_OK;
+	status = RESULT_OK;
 	goto out;
 not_loaded:
 	if (rc == 0) {
 		error_set(err, errlen, "tenant not found");
-		status = DEPLOY_NOT_FOUND;
+		status = RESULT_NOT_FOUND;
 	} else
 		error_set(err, errlen, "could not load the tenant: %s",
 		    db_error(svc->db));
@@ -182,7 +182,7 @@ deploy_queue_job(struct db *db, int64_t tenant_id, int force,
  * the look and the join, and concurrent requests queue at most one job.
  * Returns the status.
  */
-enum deploy_status
+enum result
 deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
     int64_t user_id, int64_t *job_id, int *joined)
 {
@@ -190,7 +190,7 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
 	struct db_result	 result;
 	struct job_pending	 queued, running;
 	const char		*cell;
-	enum deploy_status	 status = DEPLOY_DB_ERROR;
+	enum result		 status = RESULT_DB_DOWN;
 	char			 holder[32];
 	int			 in_transaction = 0, rc;
 
@@ -204,11 +204,11 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
 	    "FOR UPDATE", &param, 1, &result) == -1)
 		goto out;
 	if (result.rows == 0) {
-		status = DEPLOY_NOT_FOUND;
+		status = RESULT_NOT_FOUND;
 		goto out;
 	}
 	if ((cell = db_cell(&result, 0, 0)) == NULL || strcmp(cell, "0") == 0) {
-		status = DEPLOY_ARCHIVED;
+		status = RESULT_ARCHIVED;
 		goto out;
 	}
 	/*
@@ -220,7 +220,7 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
 		goto out;
 	if (rc == 1 && strcmp(holder, "deploy") != 0 &&
 	    strcmp(holder, "update") != 0) {
-		status = DEPLOY_BUSY;
+		status = RESULT_BUSY;
 		goto out;
 	}
 	if (job_find_pending_for_tenant(svc->db, tenant_id, JOB_KIND_DEPLOY,
@@ -241,11 +241,11 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
 	if (db_commit(svc->db) == -1)
 		goto out;
 	in_transaction = 0;
-	status = DEPLOY_OK;
+	status = RESULT_OK;
 out:
 	if (in_transaction)
 		db_rollback(svc->db);
-	if (status == DEPLOY_DB_ERROR)
+	if (status == RESULT_DB_DOWN)
 		log_error("could not queue a deploy of tenant %lld: %s",
 		    (long long)tenant_id, db_error(svc->db));
 	db_result_release(&result);

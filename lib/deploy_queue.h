@@ -10,21 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "result.h"
 #include "deploy_report.h"
 
 struct db;
 struct service;
 struct tenant;
-
-/* What deploy_locked() and deploy_enqueue() did. */
-enum deploy_status {
-	DEPLOY_OK = 0,
-	DEPLOY_BUSY,		/* another operation holds the tenant's lock */
-	DEPLOY_NOT_FOUND,
-	DEPLOY_ARCHIVED,	/* restore the tenant first */
-	DEPLOY_DB_ERROR,
-	DEPLOY_FAILED		/* the deploy itself failed */
-};
 
 /*
  * The one locked deploy, used by the job runner (deploy and bulk_deploy
@@ -36,9 +27,13 @@ enum deploy_status {
  * releases the lock.  The lock is refreshed while the deploy runs; one
  * taken over meanwhile cancels it.  `progress` may be NULL.  `t`
  * (initialised by the caller) receives the tenant when it was found.
- * Returns the status; except for DEPLOY_OK, `err` says why.
+ * Returns RESULT_OK, RESULT_BUSY (another operation holds the tenant's
+ * lock), RESULT_NOT_FOUND, RESULT_ARCHIVED (restore the tenant first),
+ * RESULT_DB_DOWN (any database error: the runner retries those) or
+ * RESULT_FAILED (the deploy itself failed); except for RESULT_OK, `err`
+ * says why.
  */
-enum deploy_status deploy_locked(struct service *svc, int64_t tenant_id,
+enum result deploy_locked(struct service *svc, int64_t tenant_id,
 	    int force, int64_t user_id, int lock_wait_ms,
 	    deploy_progress_fn progress, void *progress_arg, struct tenant *t,
 	    struct deploy_report *report, char *err, size_t errlen);
@@ -58,13 +53,14 @@ int	deploy_queue_job(struct db *db, int64_t tenant_id, int force,
  * for the tenant is joined rather than doubled: a queued one (made to
  * force when `force` is asked), or a running one unless `force` is asked
  * and it does not force; otherwise a job is queued.  Only an archive or
- * restore holding the tenant's lock is DEPLOY_BUSY; a deploy holding it
+ * restore holding the tenant's lock is RESULT_BUSY; a deploy holding it
  * is queued behind.  The checks and the insert run in one transaction
  * that locks the tenant row, so concurrent requests join one job.
- * Returns the status, with *job_id set and *joined non-zero when an
- * existing job was joined.
+ * Returns RESULT_OK, with *job_id set and *joined non-zero when an
+ * existing job was joined, or RESULT_BUSY, RESULT_NOT_FOUND,
+ * RESULT_ARCHIVED or RESULT_DB_DOWN (any database error).
  */
-enum deploy_status deploy_enqueue(struct service *svc, int64_t tenant_id,
+enum result deploy_enqueue(struct service *svc, int64_t tenant_id,
 	    int force, int64_t user_id, int64_t *job_id, int *joined);
 
 #endif

@@ -443,9 +443,8 @@ out:
  * Logs and describes a failed folder operation (see folder.h).  Used by
  * provision and lifecycle.  Returns `failed`.
  */
-int
-folder_failure(const char *sub, const char *what, char *err, size_t errlen,
-    int failed)
+enum result
+folder_failure(const char *sub, const char *what, char *err, size_t errlen)
 {
 	int		 saved = errno;
 	const char	*reason = strerror(saved);
@@ -453,5 +452,5 @@ folder_failure(const char *sub, const char *what, char *err, size_t errlen,
 	log_error("tenant folder %s: %s: %s", sub, what, reason);
 	error_set(err, errlen, "%s: %s", what, reason);
 	errno = saved;
-	return failed;
+	return RESULT_FAILED;
 }

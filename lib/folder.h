@@ -18,12 +18,15 @@
  * This module knows files and directories only: rendering config.json
  * from a tenant row is config_file.h's job, one layer up.
  *
- * Return convention: 0, or -1 with errno set.
+ * Return convention: 0, or -1 with errno set (folder_failure() turns one
+ * into an enum result).
  */
 #ifndef TENANTD_FOLDER_H
 #define TENANTD_FOLDER_H
 
 #include <stddef.h>
+
+#include "result.h"
 
 struct conf;
 
@@ -128,10 +131,9 @@ int	folder_create_staged(int tenants_dirfd, const char *sub,
 /*
  * Reports a failed operation on the folder of `sub`: logs it with errno's
  * text and puts "<what>: <reason>" into `err` (no path in it).  Returns
- * `failed`, the caller's own status for it (as db_failure_status() does);
- * errno is kept.
+ * RESULT_FAILED, for callers that return an enum result; errno is kept.
  */
-int	folder_failure(const char *sub, const char *what, char *err,
-	    size_t errlen, int failed);
+enum result folder_failure(const char *sub, const char *what, char *err,
+	    size_t errlen);
 
 #endif

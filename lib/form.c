@@ -70,8 +70,8 @@ form_release(struct form *f)
  * Formats a message for the client into `err` and returns `status`, so each
  * failure path is one statement.
  */
-enum form_status
-form_fail(char *err, size_t errlen, enum form_status status,
+enum result
+form_fail(char *err, size_t errlen, enum result status,
     const char *fmt, ...)
 {
 	va_list	ap;
@@ -157,10 +157,10 @@ form_total(const struct form *f)
 
 /*
  * Finds the field called `name` (of `name_len` bytes) or appends a new one,
- * after checking the name against the limits.  Returns FORM_OK with
+ * after checking the name against the limits.  Returns RESULT_OK with
  * *field set, or another status with a message.
  */
-static enum form_status
+static enum result
 form_field_for(struct form *f, const char *name, size_t name_len,
     const struct form_limits *limits, struct form_field **field, char *err,
     size_t errlen)
@@ -169,30 +169,32 @@ form_field_for(struct form *f, const char *name, size_t name_len,
 	size_t			 i;
 
 	if (memchr(name, '\0', name_len) != NULL)
-		return form_fail(err, errlen, FORM_MALFORMED,
+		return form_fail(err, errlen, RESULT_MALFORMED,
 		    "field name contains a NUL byte");
 	if (name_len > limits->max_name_bytes)
-		return form_fail(err, errlen, FORM_TOO_LARGE,
+		return form_fail(err, errlen, RESULT_TOO_LARGE,
 		    "field name longer than %zu bytes",
 		    limits->max_name_bytes);
 	for (i = 0; i < f->count; i++) {
 		if (strlen(f->fields[i].name) == name_len &&
 		    memcmp(f->fields[i].name, name, name_len) == 0) {
 			*field = &f->fields[i];
-			return FORM_OK;
+			return RESULT_OK;
 		}
 	}
 	grown = form_grow(f->fields, f->count, sizeof(*f->fields));
 	if (grown == NULL)
-		return form_fail(err, errlen, FORM_NO_MEMORY, "out of memory");
+		return form_fail(err, errlen, RESULT_NO_MEMORY,
+		    "out of memory");
 	f->fields = grown;
 	new_field = &f->fields[f->count];
 	memset(new_field, 0, sizeof(*new_field));
 	if ((new_field->name = strndup(name, name_len)) == NULL)
-		return form_fail(err, errlen, FORM_NO_MEMORY, "out of memory");
+		return form_fail(err, errlen, RESULT_NO_MEMORY,
+		    "out of memory");
 	f->count++;
 	*field = new_field;
-	return FORM_OK;
+	return RESULT_OK;
 }
 
 /*
@@ -217,11 +219,11 @@ form_copy(const char *data, size_t len)
  * the field count, name and value size against `limits` before copying
  * anything; a file past max_file_bytes is kept as FORM_VALUE_FILE_TOO_LARGE
  * without its bytes.  `filename` and `content_type` (C strings or NULL) are
- * copied for files; `json` is kept for FORM_VALUE_JSON.  Returns FORM_OK or
+ * copied for files; `json` is kept for FORM_VALUE_JSON.  Returns RESULT_OK or
  * another status with a message; on failure the form may hold an empty new
  * field but no partial value.
  */
-enum form_status
+enum result
 form_add(struct form *f, const char *name, size_t name_len,
     enum form_value_kind kind, const char *data, size_t len,
     const char *filename, const char *content_type,
@@ -230,7 +232,7 @@ form_add(struct form *f, const char *name, size_t name_len,
 {
 	struct form_field	*field;
 	struct form_value	 value, *grown;
-	enum form_status	 status;
+	enum result		 status;
 	char			 what[FORM_NAME_QUOTE_MAX + 16];
 
 	form_describe(name, name_len, what, sizeof(what));
@@ -241,15 +243,15 @@ form_add(struct form *f, const char *name, size_t name_len,
 	}
 	if (kind != FORM_VALUE_FILE && kind != FORM_VALUE_FILE_TOO_LARGE &&
 	    len > limits->max_value_bytes)
-		return form_fail(err, errlen, FORM_TOO_LARGE,
+		return form_fail(err, errlen, RESULT_TOO_LARGE,
 		    "value of %s longer than %zu bytes", what,
 		    limits->max_value_bytes);
 	if (form_total(f) >= limits->max_fields)
-		return form_fail(err, errlen, FORM_TOO_LARGE,
+		return form_fail(err, errlen, RESULT_TOO_LARGE,
 		    "more than %zu fields", limits->max_fields);
 	status = form_field_for(f, name, name_len, limits, &field, err,
 	    errlen);
-	if (status != FORM_OK)
+	if (status != RESULT_OK)
 		return status;
 
 	memset(&value, 0, sizeof(value));
@@ -269,19 +271,19 @@ form_add(struct form *f, const char *name, size_t name_len,
 		goto no_memory;
 	field->values = grown;
 	field->values[field->count++] = value;
-	return FORM_OK;
+	return RESULT_OK;
 no_memory:
 	free(value.data);
 	free(value.filename);
 	free(value.content_type);
-	return form_fail(err, errlen, FORM_NO_MEMORY, "out of memory");
+	return form_fail(err, errlen, RESULT_NO_MEMORY, "out of memory");
 }
 
 /*
  * Adds JSON value `v` as one value of field `name`: scalars by kind, objects
  * and arrays as FORM_VALUE_JSON pointing into the tree.  Returns a status.
  */
-static enum form_status
+static enum result
 form_add_json_value(struct form *f, const char *name,
     const struct json_value *v, const struct form_limits *limits, char *err,
     size_t errlen)
@@ -315,22 +317,22 @@ form_add_json_value(struct form *f, const char *name,
  * becomes a field; an array member becomes one value per element (and
  * marks the field from_array, even when empty).  Nested objects and arrays
  * point into `obj`.  Used by form_parse_json() for a whole body and by bulk
- * create for each item of its list.  Returns FORM_OK or another status with
+ * create for each item of its list.  Returns RESULT_OK or another status with
  * a message.
  */
-enum form_status
+enum result
 form_from_json_object(struct form *f, const struct json_value *obj,
     const struct form_limits *limits, char *err, size_t errlen)
 {
 	const struct json_value	*member;
 	struct form_field	*field;
-	enum form_status	 status;
+	enum result		 status;
 	size_t			 i, j;
 
 	if (limits == NULL)
 		limits = &form_default_limits;
 	if (obj == NULL || obj->type != JSON_OBJECT)
-		return form_fail(err, errlen, FORM_MALFORMED,
+		return form_fail(err, errlen, RESULT_MALFORMED,
 		    "must be a JSON object");
 	f->from_json = 1;
 	for (i = 0; i < obj->count; i++) {
@@ -338,36 +340,36 @@ form_from_json_object(struct form *f, const struct json_value *obj,
 		if (member->type != JSON_ARRAY) {
 			status = form_add_json_value(f, obj->keys[i], member,
 			    limits, err, errlen);
-			if (status != FORM_OK)
+			if (status != RESULT_OK)
 				return status;
 			continue;
 		}
 		if (form_total(f) >= limits->max_fields)
-			return form_fail(err, errlen, FORM_TOO_LARGE,
+			return form_fail(err, errlen, RESULT_TOO_LARGE,
 			    "more than %zu fields", limits->max_fields);
 		status = form_field_for(f, obj->keys[i],
 		    strlen(obj->keys[i]), limits, &field, err, errlen);
-		if (status != FORM_OK)
+		if (status != RESULT_OK)
 			return status;
 		field->from_array = 1;
 		for (j = 0; j < member->count; j++) {
 			status = form_add_json_value(f, obj->keys[i],
 			    member->items[j], limits, err, errlen);
-			if (status != FORM_OK)
+			if (status != RESULT_OK)
 				return status;
 		}
 	}
-	return FORM_OK;
+	return RESULT_OK;
 }
 
 /*
  * Parses a JSON body, which must be one object, into `f` with
  * form_from_json_object().  The parse itself stops at max_json_nodes
  * values, so the tree is bounded before max_fields is ever looked at.  The
- * tree is kept in f->json.  Returns FORM_OK or another status with a
+ * tree is kept in f->json.  Returns RESULT_OK or another status with a
  * message.
  */
-enum form_status
+enum result
 form_parse_json(struct form *f, const char *body, size_t len,
     const struct form_limits *limits, char *err, size_t errlen)
 {
@@ -376,17 +378,17 @@ form_parse_json(struct form *f, const char *body, size_t len,
 	if (limits == NULL)
 		limits = &form_default_limits;
 	if (f->json != NULL)
-		return form_fail(err, errlen, FORM_MALFORMED,
+		return form_fail(err, errlen, RESULT_MALFORMED,
 		    "more than one JSON body");
 	if ((root = json_parse_limited(body, len, limits->max_json_nodes, err,
 	    errlen)) == NULL) {
 		if (errno == ENOMEM)
-			return FORM_NO_MEMORY;
-		return errno == E2BIG ? FORM_TOO_LARGE : FORM_MALFORMED;
+			return RESULT_NO_MEMORY;
+		return errno == E2BIG ? RESULT_TOO_LARGE : RESULT_MALFORMED;
 	}
 	f->json = root;
 	if (root->type != JSON_OBJECT)
-		return form_fail(err, errlen, FORM_MALFORMED,
+		return form_fail(err, errlen, RESULT_MALFORMED,
 		    "request body must be a JSON object");
 	return form_from_json_object(f, root, limits, err, errlen);
 }

@@ -30,6 +30,8 @@
 
 #include <stddef.h>
 
+#include "result.h"
+
 struct json_value;
 
 /* Longest multipart boundary (RFC 2046). */
@@ -86,13 +88,12 @@ struct form_limits {
  */
 extern const struct form_limits form_default_limits;
 
-enum form_status {
-	FORM_OK = 0,
-	FORM_MALFORMED,		/* bad syntax; the message says where */
-	FORM_UNSUPPORTED,	/* content type not understood */
-	FORM_TOO_LARGE,		/* a limit was passed */
-	FORM_NO_MEMORY		/* out of memory */
-};
+/*
+ * The parsers and form_add() return an enum result (result.h): RESULT_OK,
+ * RESULT_MALFORMED (bad syntax; the message says where),
+ * RESULT_UNSUPPORTED (a content type not understood), RESULT_TOO_LARGE (a
+ * limit was passed) or RESULT_NO_MEMORY, with a message in `err`.
+ */
 
 void	form_init(struct form *f);
 void	form_release(struct form *f);
@@ -103,18 +104,18 @@ void	form_release(struct form *f);
  * application/x-www-form-urlencoded and multipart/form-data (boundary taken
  * from the header).  On failure, `err` holds a message for the client.
  */
-enum form_status form_parse_body(struct form *f, const char *content_type,
+enum result form_parse_body(struct form *f, const char *content_type,
 	    const char *body, size_t len, const struct form_limits *limits,
 	    char *err, size_t errlen);
 
 /* The individual parsers, also used by the fuzz targets. */
-enum form_status form_parse_urlencoded(struct form *f, const char *text,
+enum result form_parse_urlencoded(struct form *f, const char *text,
 	    size_t len, const struct form_limits *limits, char *err,
 	    size_t errlen);
-enum form_status form_parse_multipart(struct form *f, const char *boundary,
+enum result form_parse_multipart(struct form *f, const char *boundary,
 	    const char *body, size_t len, const struct form_limits *limits,
 	    char *err, size_t errlen);
-enum form_status form_parse_json(struct form *f, const char *body,
+enum result form_parse_json(struct form *f, const char *body,
 	    size_t len, const struct form_limits *limits, char *err,
 	    size_t errlen);
 
@@ -123,10 +124,10 @@ enum form_status form_parse_json(struct form *f, const char *body,
  * adds a body's: one field per member, one value per array element.  The
  * tree stays the caller's (f->json is not set): it must outlive `f`, whose
  * FORM_VALUE_JSON values point into it.  Bulk create reads each item of its
- * list this way.  Returns FORM_OK, FORM_MALFORMED when `obj` is no object,
- * or another status with a message.
+ * list this way.  Returns RESULT_OK, RESULT_MALFORMED when `obj` is no
+ * object, or another status with a message.
  */
-enum form_status form_from_json_object(struct form *f,
+enum result form_from_json_object(struct form *f,
 	    const struct json_value *obj, const struct form_limits *limits,
 	    char *err, size_t errlen);
 
@@ -146,10 +147,10 @@ int	form_body_looks_like_json(const char *body, size_t len);
  * without its bytes.  `data` (`len` bytes) is copied, and for files
  * `filename` and `content_type` (C strings or NULL); `json` is kept, not
  * copied, for FORM_VALUE_JSON (the tree must outlive `f`).  Returns
- * FORM_OK or another status with a message; on failure the form may hold
+ * RESULT_OK or another status with a message; on failure the form may hold
  * an empty new field but no partial value.
  */
-enum form_status form_add(struct form *f, const char *name, size_t name_len,
+enum result form_add(struct form *f, const char *name, size_t name_len,
 	    enum form_value_kind kind, const char *data, size_t len,
 	    const char *filename, const char *content_type,
 	    const struct json_value *json, const struct form_limits *limits,
@@ -160,7 +161,7 @@ enum form_status form_add(struct form *f, const char *name, size_t name_len,
  * returns `status`, so each failure of a parser of lib/form*.c is one
  * statement.
  */
-enum form_status form_fail(char *err, size_t errlen, enum form_status status,
+enum result form_fail(char *err, size_t errlen, enum result status,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* The field called `name`, or NULL. */

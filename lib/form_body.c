@@ -11,10 +11,10 @@
 /*
  * Parses a request body by its Content-Type header value: the media type is
  * matched without regard to case or parameters.  An empty body is an empty
- * form whatever the type.  Returns FORM_OK, FORM_UNSUPPORTED for other
+ * form whatever the type.  Returns RESULT_OK, RESULT_UNSUPPORTED for other
  * types, or another status with a message.
  */
-enum form_status
+enum result
 form_parse_body(struct form *f, const char *content_type, const char *body,
     size_t len, const struct form_limits *limits, char *err, size_t errlen)
 {
@@ -27,7 +27,7 @@ form_parse_body(struct form *f, const char *content_type, const char *body,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (len == 0)
-		return FORM_OK;
+		return RESULT_OK;
 	if (content_type == NULL)
 		content_type = "";
 
@@ -51,12 +51,12 @@ form_parse_body(struct form *f, const char *content_type, const char *body,
 		f->media_type = "multipart/form-data";
 		if (form_header_param(content_type, "boundary", boundary,
 		    sizeof(boundary)) != 1 || boundary[0] == '\0')
-			return form_fail(err, errlen, FORM_MALFORMED,
+			return form_fail(err, errlen, RESULT_MALFORMED,
 			    "multipart/form-data without a valid boundary");
 		return form_parse_multipart(f, boundary, body, len, limits,
 		    err, errlen);
 	}
-	return form_fail(err, errlen, FORM_UNSUPPORTED,
+	return form_fail(err, errlen, RESULT_UNSUPPORTED,
 	    "unsupported content type");
 }
 

@@ -76,17 +76,17 @@ form_parse_disposition(struct form_part *part, const char *value,
 		goto malformed;
 	return 0;
 malformed:
-	form_fail(err, errlen, FORM_MALFORMED,
+	form_fail(err, errlen, RESULT_MALFORMED,
 	    "multipart part %zu: malformed Content-Disposition", index);
 	return -1;
 }
 
 /*
  * Parses the header block of part `index` (CRLF-separated lines, without
- * the blank line) into `part`.  Returns FORM_OK or FORM_MALFORMED with a
+ * the blank line) into `part`.  Returns RESULT_OK or RESULT_MALFORMED with a
  * message.
  */
-static enum form_status
+static enum result
 form_parse_part_headers(struct form_part *part, const char *headers,
     size_t len, size_t index, char *err, size_t errlen)
 {
@@ -95,7 +95,7 @@ form_parse_part_headers(struct form_part *part, const char *headers,
 	size_t		 value_len;
 
 	if (memchr(headers, '\0', len) != NULL)
-		return form_fail(err, errlen, FORM_MALFORMED,
+		return form_fail(err, errlen, RESULT_MALFORMED,
 		    "multipart part %zu: NUL byte in headers", index);
 	for (line = headers; line < end; line = line_end + 2) {
 		line_end = form_find(line, (size_t)(end - line), "\r\n", 2);
@@ -104,7 +104,7 @@ form_parse_part_headers(struct form_part *part, const char *headers,
 		colon = memchr(line, ':', (size_t)(line_end - line));
 		if (colon == NULL || colon == line || *line == ' ' ||
 		    *line == '\t')
-			return form_fail(err, errlen, FORM_MALFORMED,
+			return form_fail(err, errlen, RESULT_MALFORMED,
 			    "multipart part %zu: malformed header line", index);
 		value = colon + 1;
 		form_skip_space(&value, line_end);
@@ -117,18 +117,18 @@ form_parse_part_headers(struct form_part *part, const char *headers,
 		if (form_equal_nocase(line, (size_t)(colon - line),
 		    "Content-Disposition")) {
 			if (part->has_disposition)
-				return form_fail(err, errlen, FORM_MALFORMED,
+				return form_fail(err, errlen, RESULT_MALFORMED,
 				    "multipart part %zu: two "
 				    "Content-Disposition headers", index);
 			part->has_disposition = 1;
 			if (form_parse_disposition(part, value, value_end,
 			    index, err, errlen) == -1)
-				return FORM_MALFORMED;
+				return RESULT_MALFORMED;
 		} else if (form_equal_nocase(line, (size_t)(colon - line),
 		    "Content-Type")) {
 			if (part->has_content_type ||
 			    value_len >= sizeof(part->content_type))
-				return form_fail(err, errlen, FORM_MALFORMED,
+				return form_fail(err, errlen, RESULT_MALFORMED,
 				    "multipart part %zu: malformed "
 				    "Content-Type", index);
 			memcpy(part->content_type, value, value_len);
@@ -139,24 +139,24 @@ form_parse_part_headers(struct form_part *part, const char *headers,
 			break;
 	}
 	if (!part->has_disposition || !part->has_name)
-		return form_fail(err, errlen, FORM_MALFORMED,
+		return form_fail(err, errlen, RESULT_MALFORMED,
 		    "multipart part %zu: no Content-Disposition with a name",
 		    index);
-	return FORM_OK;
+	return RESULT_OK;
 }
 
 /*
  * Parses a multipart/form-data body (RFC 7578) delimited by `boundary` into
  * `f`.  A preamble before the first boundary line and an epilogue after the
  * closing one are ignored; a body that ends before the closing boundary is
- * malformed.  Returns FORM_OK or another status with a message.
+ * malformed.  Returns RESULT_OK or another status with a message.
  */
-enum form_status
+enum result
 form_parse_multipart(struct form *f, const char *boundary, const char *body,
     size_t len, const struct form_limits *limits, char *err, size_t errlen)
 {
 	struct form_part	 part;
-	enum form_status	 status;
+	enum result		 status;
 	char			 delimiter[FORM_BOUNDARY_MAX + 5];
 	size_t			 boundary_len, delimiter_len, index = 0;
 	size_t			 window;
@@ -167,7 +167,7 @@ form_parse_multipart(struct form *f, const char *boundary, const char *body,
 	if (boundary == NULL || (boundary_len = strlen(boundary)) == 0 ||
 	    boundary_len > FORM_BOUNDARY_MAX ||
 	    strpbrk(boundary, "\r\n") != NULL)
-		return form_fail(err, errlen, FORM_MALFORMED,
+		return form_fail(err, errlen, RESULT_MALFORMED,
 		    "invalid multipart boundary");
 	if (body == NULL)
 		body = "";
@@ -183,19 +183,19 @@ form_parse_multipart(struct form *f, const char *boundary, const char *body,
 	    NULL)
 		p = found + delimiter_len;
 	else
-		return form_fail(err, errlen, FORM_MALFORMED,
+		return form_fail(err, errlen, RESULT_MALFORMED,
 		    "multipart body has no boundary line");
 
 	for (;;) {
 		/* Just after a delimiter: "--" closes, else padding + CRLF. */
 		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-			return FORM_OK;
+			return RESULT_OK;
 		form_skip_space(&p, end);
 		if (end - p < 2)
-			return form_fail(err, errlen, FORM_MALFORMED,
+			return form_fail(err, errlen, RESULT_MALFORMED,
 			    "multipart body ends without the closing boundary");
 		if (p[0] != '\r' || p[1] != '\n')
-			return form_fail(err, errlen, FORM_MALFORMED,
+			return form_fail(err, errlen, RESULT_MALFORMED,
 			    "multipart boundary line %zu is malformed",
 			    index + 1);
 		p += 2;
@@ -212,23 +212,23 @@ form_parse_multipart(struct form *f, const char *boundary, const char *body,
 			headers_end = form_find(p, window, "\r\n\r\n", 4);
 			if (headers_end == NULL && window ==
 			    FORM_PART_HEADERS_MAX + 4)
-				return form_fail(err, errlen, FORM_TOO_LARGE,
+				return form_fail(err, errlen, RESULT_TOO_LARGE,
 				    "multipart part %zu: headers longer than "
 				    "%d bytes", index, FORM_PART_HEADERS_MAX);
 			if (headers_end == NULL)
-				return form_fail(err, errlen, FORM_MALFORMED,
+				return form_fail(err, errlen, RESULT_MALFORMED,
 				    "multipart part %zu is truncated", index);
 			data = headers_end + 4;
 		}
 		status = form_parse_part_headers(&part, p,
 		    (size_t)(headers_end - p), index, err, errlen);
-		if (status != FORM_OK)
+		if (status != RESULT_OK)
 			return status;
 
 		found = form_find(data, (size_t)(end - data), delimiter,
 		    delimiter_len);
 		if (found == NULL)
-			return form_fail(err, errlen, FORM_MALFORMED,
+			return form_fail(err, errlen, RESULT_MALFORMED,
 			    "multipart part %zu is truncated (no closing "
 			    "boundary)", index);
 		status = form_add(f, part.name, part.name_len,
@@ -237,7 +237,7 @@ form_parse_multipart(struct form *f, const char *boundary, const char *body,
 		    part.has_filename ? part.filename : NULL,
 		    part.has_filename && part.has_content_type ?
 		    part.content_type : NULL, NULL, limits, err, errlen);
-		if (status != FORM_OK)
+		if (status != RESULT_OK)
 			return status;
 		p = found + delimiter_len;
 	}

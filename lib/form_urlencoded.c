@@ -45,14 +45,14 @@ form_percent_decode(const char *in, size_t len, char *out, int plus_is_space)
 /*
  * Parses application/x-www-form-urlencoded text (a body or a query string)
  * into `f`, appending to what it holds.  Pairs are split on '&' only; empty
- * pairs are skipped; a pair without '=' has an empty value.  Returns FORM_OK
+ * pairs are skipped; a pair without '=' has an empty value.  Returns RESULT_OK
  * or another status with a message.
  */
-enum form_status
+enum result
 form_parse_urlencoded(struct form *f, const char *text, size_t len,
     const struct form_limits *limits, char *err, size_t errlen)
 {
-	enum form_status	 status = FORM_OK;
+	enum result		 status = RESULT_OK;
 	char			*scratch = NULL;
 	const char		*pair, *end, *next, *equals;
 	size_t			 pair_len, name_len, index = 0;
@@ -61,10 +61,11 @@ form_parse_urlencoded(struct form *f, const char *text, size_t len,
 	if (limits == NULL)
 		limits = &form_default_limits;
 	if (len == 0)
-		return FORM_OK;
+		return RESULT_OK;
 	/* Decoding never grows text, so one buffer holds any name + value. */
 	if (len > SIZE_MAX - 2 || (scratch = malloc(len + 2)) == NULL)
-		return form_fail(err, errlen, FORM_NO_MEMORY, "out of memory");
+		return form_fail(err, errlen, RESULT_NO_MEMORY,
+		    "out of memory");
 
 	end = text + len;
 	for (pair = text; pair < end; pair = next) {
@@ -84,7 +85,7 @@ form_parse_urlencoded(struct form *f, const char *text, size_t len,
 		if (equals == NULL)
 			scratch[name_len + 1] = '\0';
 		if (name_out < 0 || value_out < 0) {
-			status = form_fail(err, errlen, FORM_MALFORMED,
+			status = form_fail(err, errlen, RESULT_MALFORMED,
 			    "malformed %%-escape in pair %zu of the form data",
 			    index);
 			goto out;
@@ -92,7 +93,7 @@ form_parse_urlencoded(struct form *f, const char *text, size_t len,
 		status = form_add(f, scratch, (size_t)name_out,
 		    FORM_VALUE_STRING, scratch + name_len + 1,
 		    (size_t)value_out, NULL, NULL, NULL, limits, err, errlen);
-		if (status != FORM_OK)
+		if (status != RESULT_OK)
 			goto out;
 	}
 out:

@@ -201,7 +201,7 @@ static void
 complete_operation(struct fsck *ctx, int64_t id, enum problem p,
     struct findings *f)
 {
-	enum lifecycle_status	status;
+	enum result		status;
 	char			err[DETAIL_MAX];
 
 	err[0] = '\0';
@@ -211,10 +211,10 @@ complete_operation(struct fsck *ctx, int64_t id, enum problem p,
 	else
 		status = lifecycle_restore(ctx->svc, id, 0, NULL, err,
 		    sizeof(err));
-	if (status == LIFECYCLE_OK)
+	if (status == RESULT_OK)
 		fsck_redetail(f, p, 1, "%s completed",
 		    p == PROBLEM_INTERRUPTED_ARCHIVE ? "archive" : "restore");
-	else if (status == LIFECYCLE_BUSY)
+	else if (status == RESULT_BUSY)
 		fsck_redetail(f, p, 0, "skipped: %s", err);
 	else
 		fsck_redetail(f, p, 0, "could not complete it: %s", err);

@@ -73,7 +73,7 @@ int	job_find(struct db *db, int64_t id, struct job *j);
 
 /*
  * Is a job of one of `kinds` (NULL-terminated) queued or running for
- * `tenant_id`?  1 yes, 0 no, -1 error.  Used to answer 409 busy.
+ * `tenant_id`?  1 yes, 0 no, -1 error.  Used to refuse with RESULT_BUSY.
  */
 int	job_active_for_tenant(struct db *db, int64_t tenant_id,
 	    const char *const *kinds);

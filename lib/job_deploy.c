@@ -81,19 +81,17 @@ job_deploy_run(struct job_context *ctx)
 	switch (deploy_locked(ctx->svc, j->tenant_id, force, j->created_by, 0,
 	    ctx->progress, ctx->progress_arg, &t, report, ctx->message,
 	    ctx->messagelen)) {
-	case DEPLOY_OK:
+	case RESULT_OK:
 		break;
-	case DEPLOY_BUSY:
+	case RESULT_BUSY:
 		log_debug("job %" PRId64 ": tenant %" PRId64 " is busy; "
 		    "requeued", j->id, j->tenant_id);
 		outcome = JOB_OUTCOME_RETRY;
 		goto out;
-	case DEPLOY_DB_ERROR:
+	case RESULT_DB_DOWN:
 		outcome = JOB_OUTCOME_RETRY;
 		goto out;
-	case DEPLOY_NOT_FOUND:
-	case DEPLOY_ARCHIVED:
-	case DEPLOY_FAILED:
+	default:	/* not found, archived, failed: not worth a retry */
 		goto out;
 	}
 	if ((g = json_gen_new()) == NULL ||
@@ -227,7 +225,7 @@ bulk_deploy_one(struct service *svc, int64_t id, int64_t user_id, int force,
     char *sub, size_t sublen, char *message, size_t messagelen)
 {
 	struct tenant t;
-	enum deploy_status status;
+	enum result status;
 
 	tenant_init(&t);
 	status = deploy_locked(svc, id, force, user_id,
@@ -235,9 +233,9 @@ bulk_deploy_one(struct service *svc, int64_t id, int64_t user_id, int force,
 	    report, message, messagelen);
 	snprintf(sub, sublen, "%s", t.subdomain);
 	tenant_release(&t);
-	if (status == DEPLOY_DB_ERROR)
+	if (status == RESULT_DB_DOWN)
 		snprintf(message, messagelen, "database error");
-	return status == DEPLOY_OK ? 0 : -1;
+	return status == RESULT_OK ? 0 : -1;
 }
 
 /*

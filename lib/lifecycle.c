@@ -114,7 +114,7 @@ place_fd(struct service *svc, int archive_fd, unsigned where)
  * Moves the folder of `sub` from the operation's source to its target and
  * syncs both directories.  Returns OK, CONFLICT (target taken) or FAILED.
  */
-static enum lifecycle_status
+static enum result
 move_folder(struct service *svc, int archive_fd, const struct operation *op,
     const char *sub, char *err, size_t errlen)
 {
@@ -127,7 +127,7 @@ move_folder(struct service *svc, int archive_fd, const struct operation *op,
 			    "in the %s directory; run tenantctl fsck", sub,
 			    op->target == LIFECYCLE_IN_TENANTS ? "tenants" :
 			    "archive");
-			return LIFECYCLE_CONFLICT;
+			return RESULT_CONFLICT;
 		}
 		if (errno == EXDEV) {
 			log_error("archive_dir and tenants_dir are on "
@@ -135,15 +135,15 @@ move_folder(struct service *svc, int archive_fd, const struct operation *op,
 			error_set(err, errlen, "archive_dir and tenants_dir "
 			    "are on different filesystems; the folder is "
 			    "moved with rename(), so they must share one");
-			return LIFECYCLE_FAILED;
+			return RESULT_FAILED;
 		}
 		return folder_failure(sub, "could not move the tenant folder",
-		    err, errlen, LIFECYCLE_FAILED);
+		    err, errlen);
 	}
 	if (fsync(to) == -1 || fsync(from) == -1)
 		return folder_failure(sub, "could not sync the move",
-		    err, errlen, LIFECYCLE_FAILED);
-	return LIFECYCLE_OK;
+		    err, errlen);
+	return RESULT_OK;
 }
 
 /* Puts a moved folder back where it came from, after a later failure. */
@@ -165,24 +165,22 @@ move_folder_back(struct service *svc, int archive_fd,
  * Writes tenant `t`'s config.json into tenants_dir/<sub>, so a restored
  * tenant serves what the database holds.  Returns OK or FAILED.
  */
-static enum lifecycle_status
+static enum result
 rewrite_config(struct service *svc, const struct tenant *t, char *err,
     size_t errlen)
 {
 	struct module_catalog	cat;
-	enum lifecycle_status	status = LIFECYCLE_OK;
+	enum result		status = RESULT_OK;
 
 	module_catalog_init(&cat);
 	if (module_catalog_load(&cat, svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not load the modules", err, errlen,
-		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+		    "could not load the modules", err, errlen);
 		goto out;
 	}
 	if (config_write_atomic_with(svc, t, &cat) == -1)
 		status = folder_failure(t->subdomain,
-		    "could not write config.json", err, errlen,
-		    LIFECYCLE_FAILED);
+		    "could not write config.json", err, errlen);
 out:
 	module_catalog_release(&cat);
 	return status;
@@ -201,7 +199,7 @@ out:
  *   folder nowhere, row not done: CONFLICT, fsck must look.
  * On success *committed says whether it committed.  Returns the status.
  */
-static enum lifecycle_status
+static enum result
 apply(struct service *svc, int archive_fd, const struct operation *op,
     struct tenant *t, int64_t user_id, int *committed, char *err,
     size_t errlen)
@@ -210,38 +208,36 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 	char			aside[NAME_MAX + 1];
 	unsigned		where;
 	int			done, at_source, at_target, moved = 0;
-	enum lifecycle_status	status;
+	enum result		status;
 
 	*committed = 0;
 	if (lifecycle_locate(svc->tenants_dirfd, archive_fd, t->subdomain,
 	    &where) == -1)
 		return folder_failure(t->subdomain,
-		    "could not look for the tenant folder", err, errlen,
-		    LIFECYCLE_FAILED);
+		    "could not look for the tenant folder", err, errlen);
 	done = (t->is_active != 0) == op->target_active;
 	at_source = (where & op->source) != 0;
 	at_target = (where & op->target) != 0;
 
 	if (done && (at_target || !at_source))
-		return LIFECYCLE_OK;
+		return RESULT_OK;
 	if (!done && !at_source && !at_target) {
 		error_set(err, errlen, "the tenant folder is missing from "
 		    "both the tenants and the archive directory; run "
 		    "tenantctl fsck");
-		return LIFECYCLE_CONFLICT;
+		return RESULT_CONFLICT;
 	}
 	if (!done && at_source && at_target) {
 		if (op->target != LIFECYCLE_IN_ARCHIVE) {
 			error_set(err, errlen, "a folder named %s is already "
 			    "in the tenants directory; run tenantctl fsck",
 			    t->subdomain);
-			return LIFECYCLE_CONFLICT;
+			return RESULT_CONFLICT;
 		}
 		if (folder_move_aside(archive_fd, t->subdomain, archive_fd,
 		    ".old-", aside, sizeof(aside)) == -1)
 			return folder_failure(t->subdomain, "could not put an "
-			    "older archived folder aside", err, errlen,
-			    LIFECYCLE_FAILED);
+			    "older archived folder aside", err, errlen);
 		log_info("archive: an older folder of %s was put aside as %s",
 		    t->subdomain, aside);
 		at_target = 0;
@@ -249,7 +245,7 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 	if (at_source && !at_target) {
 		status = move_folder(svc, archive_fd, op, t->subdomain, err,
 		    errlen);
-		if (status != LIFECYCLE_OK)
+		if (status != RESULT_OK)
 			return status;
 		moved = 1;
 		crash_point(op->target_active ? "restore.after_rename" :
@@ -257,30 +253,28 @@ apply(struct service *svc, int archive_fd, const struct operation *op,
 	}
 
 	if (op->write_config && (status = rewrite_config(svc, t, err,
-	    errlen)) != LIFECYCLE_OK)
+	    errlen)) != RESULT_OK)
 		goto fail;
 	if (done)
-		return LIFECYCLE_OK;
+		return RESULT_OK;
 
 	id = db_int(t->id);
 	if (db_exec(svc->db, op->sql, &id, 1, NULL, NULL) == -1 ||
 	    audit_record(svc->db, user_id, t->id, op->audit_action,
 	    t->subdomain) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not save the tenant", err, errlen,
-		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+		    "could not save the tenant", err, errlen);
 		goto fail;
 	}
 	crash_point(op->target_active ? "restore.before_commit" :
 	    "archive.before_commit");
 	if (db_commit(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not commit the change", err, errlen,
-		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+		    "could not commit the change", err, errlen);
 		goto fail;
 	}
 	*committed = 1;
-	return LIFECYCLE_OK;
+	return RESULT_OK;
 fail:
 	if (moved)
 		move_folder_back(svc, archive_fd, op, t->subdomain);
@@ -288,11 +282,11 @@ fail:
 }
 
 /*
- * Runs `op` on tenant `id`: 404 check, tenant lock, deploy jobs (for
+ * Runs `op` on tenant `id`: existence check, tenant lock, deploy jobs (for
  * archive), then apply() under the row lock.  `out` gets the tenant as
  * it is afterwards.  Returns the status.
  */
-static enum lifecycle_status
+static enum result
 run(struct service *svc, const struct operation *op, int64_t id,
     int64_t user_id, struct tenant *out, char *err, size_t errlen)
 {
@@ -300,23 +294,22 @@ run(struct service *svc, const struct operation *op, int64_t id,
 	struct tenant		t;
 	int			archive_fd = -1, in_transaction = 0;
 	int			committed = 0, found, active;
-	enum lifecycle_status	status = LIFECYCLE_FAILED;
+	enum result		status = RESULT_FAILED;
 
 	memset(&lock, 0, sizeof(lock));
 	tenant_init(&t);
 	if (db_ensure(svc->db) == -1) {
 		error_set(err, errlen, "the database is unavailable");
-		return LIFECYCLE_DB_DOWN;
+		return RESULT_DB_DOWN;
 	}
 	if ((found = tenant_find_by_id(svc->db, id, &t)) == 0) {
 		error_set(err, errlen, "tenant not found");
-		status = LIFECYCLE_NOT_FOUND;
+		status = RESULT_NOT_FOUND;
 		goto out;
 	}
 	if (found == -1) {
 		status = db_failure_status(svc->db,
-		    "could not load the tenant", err, errlen,
-		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+		    "could not load the tenant", err, errlen);
 		goto out;
 	}
 
@@ -325,13 +318,12 @@ run(struct service *svc, const struct operation *op, int64_t id,
 	if (found == 0) {
 		error_set(err, errlen, "another deploy, archive or restore of "
 		    "this tenant is running");
-		status = LIFECYCLE_BUSY;
+		status = RESULT_BUSY;
 		goto out;
 	}
 	if (found == -1) {
 		status = db_failure_status(svc->db,
-		    "could not lock the tenant", err, errlen,
-		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+		    "could not lock the tenant", err, errlen);
 		goto out;
 	}
 	if (op->check_jobs) {
@@ -339,39 +331,35 @@ run(struct service *svc, const struct operation *op, int64_t id,
 		if (active == 1) {
 			error_set(err, errlen, "a deploy of this tenant is "
 			    "queued or running");
-			status = LIFECYCLE_BUSY;
+			status = RESULT_BUSY;
 			goto out;
 		}
 		if (active == -1) {
 			status = db_failure_status(svc->db,
-			    "could not look for deploy jobs", err, errlen,
-			    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+			    "could not look for deploy jobs", err, errlen);
 			goto out;
 		}
 	}
 	if ((archive_fd = folder_open_archive_dir(svc->conf, 1)) == -1) {
 		status = folder_failure(t.subdomain,
-		    "could not open the archive directory", err, errlen,
-		    LIFECYCLE_FAILED);
+		    "could not open the archive directory", err, errlen);
 		goto out;
 	}
 
 	if (db_begin(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not start a transaction", err, errlen,
-		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+		    "could not start a transaction", err, errlen);
 		goto out;
 	}
 	in_transaction = 1;
 	if ((found = tenant_lock_row(svc->db, id, &t)) == 0) {
 		error_set(err, errlen, "tenant not found");
-		status = LIFECYCLE_NOT_FOUND;
+		status = RESULT_NOT_FOUND;
 		goto out;
 	}
 	if (found == -1) {
 		status = db_failure_status(svc->db,
-		    "could not load the tenant", err, errlen,
-		    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+		    "could not load the tenant", err, errlen);
 		goto out;
 	}
 	if (validate_subdomain(t.subdomain, strlen(t.subdomain)) != NULL) {
@@ -382,7 +370,7 @@ run(struct service *svc, const struct operation *op, int64_t id,
 	    errlen);
 	if (committed)
 		in_transaction = 0;
-	if (status == LIFECYCLE_OK && committed)
+	if (status == RESULT_OK && committed)
 		log_info("tenant %lld (%s): %s done", (long long)id,
 		    t.subdomain, op->lock_name);
 out:
@@ -391,15 +379,14 @@ out:
 	if (tenant_lock_release(svc->db, &lock) == -1)
 		log_warning("could not release the lock of tenant %lld: %s",
 		    (long long)id, db_error(svc->db));
-	if (status == LIFECYCLE_OK && out != NULL) {
+	if (status == RESULT_OK && out != NULL) {
 		tenant_release(out);
 		tenant_init(out);
 		found = tenant_find_by_id(svc->db, id, out);
 		if (found != 1) {
-			status = found == 0 ? LIFECYCLE_NOT_FOUND :
+			status = found == 0 ? RESULT_NOT_FOUND :
 			    db_failure_status(svc->db,
-			    "could not load the tenant", err, errlen,
-			    LIFECYCLE_DB_DOWN, LIFECYCLE_FAILED);
+			    "could not load the tenant", err, errlen);
 			if (found == 0)
 				error_set(err, errlen, "tenant not found");
 		}
@@ -414,7 +401,7 @@ out:
  * Archives tenant `id` (see lifecycle.h).  Called by POST
  * /api/tenants/{id}/archive/, `tenantctl tenant archive` and fsck.
  */
-enum lifecycle_status
+enum result
 lifecycle_archive(struct service *svc, int64_t id, int64_t user_id,
     struct tenant *out, char *err, size_t errlen)
 {
@@ -425,7 +412,7 @@ lifecycle_archive(struct service *svc, int64_t id, int64_t user_id,
  * Restores tenant `id` (see lifecycle.h).  Called by POST
  * /api/tenants/{id}/restore/, `tenantctl tenant restore` and fsck.
  */
-enum lifecycle_status
+enum result
 lifecycle_restore(struct service *svc, int64_t id, int64_t user_id,
     struct tenant *out, char *err, size_t errlen)
 {

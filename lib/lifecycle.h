@@ -50,8 +50,12 @@
  * directory, folders put aside) are folder.h's; config.json is written
  * through config_file.h.
  *
- * Return convention: enum lifecycle_status; on failure `err` holds a
- * message safe to show to an administrator (no absolute paths).
+ * Return convention: enum result (result.h); on failure `err` holds a
+ * message safe to show to an administrator (no absolute paths).  The
+ * failures: RESULT_NOT_FOUND (no tenant of that id), RESULT_BUSY (another
+ * operation runs, or a deploy job), RESULT_CONFLICT (a folder in the way,
+ * or the tenant's folder gone), RESULT_DB_DOWN, RESULT_FAILED (disk or
+ * database error).
  */
 #ifndef TENANTD_LIFECYCLE_H
 #define TENANTD_LIFECYCLE_H
@@ -59,17 +63,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "result.h"
+
 struct service;
 struct tenant;
-
-enum lifecycle_status {
-	LIFECYCLE_OK = 0,
-	LIFECYCLE_NOT_FOUND,	/* no tenant of that id */
-	LIFECYCLE_BUSY,		/* another operation runs, or a deploy job */
-	LIFECYCLE_CONFLICT,	/* a folder in the way, or the folder gone */
-	LIFECYCLE_DB_DOWN,	/* the database cannot be reached */
-	LIFECYCLE_FAILED	/* disk or database error */
-};
 
 /* Where a tenant's folder is: bits of lifecycle_locate(). */
 #define LIFECYCLE_IN_TENANTS	0x1
@@ -80,15 +77,15 @@ enum lifecycle_status {
  * be NULL; initialised by the caller) receives the tenant as it is
  * afterwards.
  */
-enum lifecycle_status lifecycle_archive(struct service *svc, int64_t id,
+enum result lifecycle_archive(struct service *svc, int64_t id,
 	    int64_t user_id, struct tenant *out, char *err, size_t errlen);
 
 /* Restores tenant `id`; the same conventions as lifecycle_archive(). */
-enum lifecycle_status lifecycle_restore(struct service *svc, int64_t id,
+enum result lifecycle_restore(struct service *svc, int64_t id,
 	    int64_t user_id, struct tenant *out, char *err, size_t errlen);
 
 /* Either of the two, for callers that treat them alike. */
-typedef enum lifecycle_status (*lifecycle_fn)(struct service *svc,
+typedef enum result (*lifecycle_fn)(struct service *svc,
 	    int64_t id, int64_t user_id, struct tenant *out, char *err,
 	    size_t errlen);
 

@@ -99,10 +99,10 @@ remove_deleted_folder(struct service *svc, const char *sub)
 /*
  * Locks and loads tenant `id` inside the caller's transaction
  * (tenant_lock_row()), so that changes of one tenant, and their
- * config.json writes, happen one after the other.  Returns PROVISION_OK,
+ * config.json writes, happen one after the other.  Returns RESULT_OK,
  * NOT_FOUND or the failure.
  */
-static enum provision_status
+static enum result
 load_locked(struct service *svc, int64_t id, struct tenant *t, char *err,
     size_t errlen)
 {
@@ -110,24 +110,23 @@ load_locked(struct service *svc, int64_t id, struct tenant *t, char *err,
 
 	if ((found = tenant_lock_row(svc->db, id, t)) == 0) {
 		error_set(err, errlen, "tenant not found");
-		return PROVISION_NOT_FOUND;
+		return RESULT_NOT_FOUND;
 	}
 	if (found == -1)
 		return db_failure_status(svc->db,
-		    "could not load the tenant", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not load the tenant", err, errlen);
 	if (!subdomain_valid(t->subdomain)) {
 		error_set(err, errlen, "the stored subdomain is not valid");
-		return PROVISION_FAILED;
+		return RESULT_FAILED;
 	}
-	return PROVISION_OK;
+	return RESULT_OK;
 }
 
 /*
  * Reloads tenant `id` (inside the transaction) into `out` for rendering and
- * for the response.  Returns PROVISION_OK or the failure.
+ * for the response.  Returns RESULT_OK or the failure.
  */
-static enum provision_status
+static enum result
 reload(struct service *svc, int64_t id, struct tenant *out, char *err,
     size_t errlen)
 {
@@ -136,13 +135,13 @@ reload(struct service *svc, int64_t id, struct tenant *out, char *err,
 	tenant_release(out);
 	tenant_init(out);
 	if ((found = tenant_find_by_id(svc->db, id, out)) == 1)
-		return PROVISION_OK;
+		return RESULT_OK;
 	if (found == 0) {
 		error_set(err, errlen, "tenant not found");
-		return PROVISION_NOT_FOUND;
+		return RESULT_NOT_FOUND;
 	}
 	return db_failure_status(svc->db, "could not load the tenant", err,
-	    errlen, PROVISION_DB_DOWN, PROVISION_FAILED);
+	    errlen);
 }
 
 /*
@@ -218,7 +217,7 @@ tenant_from_input(struct tenant *t, const struct tenant_input *in,
  * folder, or neither.  Called by the create handler, bulk create and
  * tenantctl.  On success `out` holds the stored tenant.
  */
-enum provision_status
+enum result
 provision_create(struct service *svc, const struct tenant_input *in,
     int64_t user_id, struct tenant *out, char *err, size_t errlen)
 {
@@ -227,7 +226,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	struct folder_content	 content;
 	struct buf		 document;
 	int			 in_transaction = 0, placed = 0;
-	enum provision_status	 status;
+	enum result		 status;
 
 	module_catalog_init(&cat);
 	tenant_init(&t);
@@ -236,14 +235,13 @@ provision_create(struct service *svc, const struct tenant_input *in,
 
 	if (!subdomain_valid(in->subdomain)) {
 		error_set(err, errlen, "invalid subdomain");
-		status = PROVISION_INVALID;
+		status = RESULT_INVALID;
 		goto out;
 	}
-	status = config_file_load_catalog(svc, &cat, err, errlen,
-	    PROVISION_DB_DOWN, PROVISION_FAILED);
-	if (status != PROVISION_OK)
+	status = config_file_load_catalog(svc, &cat, err, errlen);
+	if (status != RESULT_OK)
 		goto out;
-	status = PROVISION_FAILED;
+	status = RESULT_FAILED;
 	if (tenant_from_input(&t, in, user_id) == -1) {
 		error_set(err, errlen, "could not prepare the tenant");
 		goto out;
@@ -251,8 +249,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 
 	if (db_begin(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not start a transaction", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not start a transaction", err, errlen);
 		goto out;
 	}
 	in_transaction = 1;
@@ -260,28 +257,25 @@ provision_create(struct service *svc, const struct tenant_input *in,
 		if (db_is_duplicate(svc->db)) {
 			error_set(err, errlen,
 			    "subdomain \"%s\" is already taken", t.subdomain);
-			status = PROVISION_CONFLICT;
+			status = RESULT_TAKEN;
 		} else
 			status = db_failure_status(svc->db,
-			    "could not save the tenant", err, errlen,
-			    PROVISION_DB_DOWN, PROVISION_FAILED);
+			    "could not save the tenant", err, errlen);
 		goto out;
 	}
 	if (audit_record(svc->db, user_id, t.id, "tenant.create",
 	    t.subdomain) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not record the change", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not record the change", err, errlen);
 		goto out;
 	}
-	if ((status = reload(svc, t.id, out, err, errlen)) != PROVISION_OK)
+	if ((status = reload(svc, t.id, out, err, errlen)) != RESULT_OK)
 		goto out;
-	status = PROVISION_FAILED;
+	status = RESULT_FAILED;
 	crash_point("create.after_insert");
 
 	if (config_file_render(svc, out, &cat, &document) == -1) {
-		status = folder_failure(t.subdomain, WRITE_FAILED, err, errlen,
-		    PROVISION_FAILED);
+		status = folder_failure(t.subdomain, WRITE_FAILED, err, errlen);
 		goto out;
 	}
 	content.config = document.data;
@@ -299,36 +293,34 @@ provision_create(struct service *svc, const struct tenant_input *in,
 		if (errno == EEXIST || errno == ENOTEMPTY) {
 			error_set(err, errlen, "a folder for this subdomain "
 			    "already exists; run tenantctl fsck");
-			status = PROVISION_CONFLICT;
+			status = RESULT_TAKEN;
 		} else
 			status = folder_failure(t.subdomain, WRITE_FAILED, err,
-			    errlen, PROVISION_FAILED);
+			    errlen);
 		goto out;
 	}
 	placed = 1;
 	if (fsync(svc->tenants_dirfd) == -1) {
-		status = folder_failure(t.subdomain, WRITE_FAILED, err, errlen,
-		    PROVISION_FAILED);
+		status = folder_failure(t.subdomain, WRITE_FAILED, err, errlen);
 		goto out;
 	}
 	crash_point("create.before_commit");
 
 	if (db_commit(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not commit the tenant", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not commit the tenant", err, errlen);
 		goto out;
 	}
 	in_transaction = 0;
 	placed = 0;
-	status = PROVISION_OK;
+	status = RESULT_OK;
 out:
 	if (in_transaction)
 		db_rollback(svc->db);
 	if (placed && folder_discard(svc->tenants_dirfd, t.subdomain) == -1)
 		log_error("could not remove the folder of %s: %s",
 		    t.subdomain, strerror(errno));
-	if (status != PROVISION_OK) {
+	if (status != RESULT_OK) {
 		tenant_release(out);
 		tenant_init(out);
 	}
@@ -421,21 +413,21 @@ describe_input(const struct tenant_input *in, char *out, size_t outlen)
  * fails, config.json is written again from `before`, the state the rollback
  * returns to, so folder and rows still agree.  Returns the status.
  */
-static enum provision_status
+static enum result
 commit_with_config(struct service *svc, int folder, const struct tenant *before,
     const struct tenant *after, const struct module_catalog *cat, char *err,
     size_t errlen)
 {
-	enum provision_status	status;
+	enum result		status;
 
 	if (config_file_write(svc, folder, after, cat) == -1)
 		return folder_failure(after->subdomain, WRITE_FAILED, err,
-		    errlen, PROVISION_FAILED);
+		    errlen);
 	crash_point("update.before_commit");
 	if (db_commit(svc->db) == 0)
-		return PROVISION_OK;
+		return RESULT_OK;
 	status = db_failure_status(svc->db, "could not commit the change", err,
-	    errlen, PROVISION_DB_DOWN, PROVISION_FAILED);
+	    errlen);
 	if (config_file_write(svc, folder, before, cat) == -1)
 		log_error("could not restore config.json of %s: %s",
 		    before->subdomain, strerror(errno));
@@ -449,7 +441,7 @@ commit_with_config(struct service *svc, int folder, const struct tenant *before,
  */
 static int
 open_tenant_folder(struct service *svc, const char *sub,
-    enum provision_status *status, char *err, size_t errlen)
+    enum result *status, char *err, size_t errlen)
 {
 	int	folder;
 
@@ -458,10 +450,9 @@ open_tenant_folder(struct service *svc, const char *sub,
 	if (errno == ENOENT) {
 		error_set(err, errlen,
 		    "the tenant folder is missing; run tenantctl fsck");
-		*status = PROVISION_FAILED;
+		*status = RESULT_FAILED;
 	} else
-		*status = folder_failure(sub, WRITE_FAILED, err, errlen,
-		    PROVISION_FAILED);
+		*status = folder_failure(sub, WRITE_FAILED, err, errlen);
 	return -1;
 }
 
@@ -470,9 +461,9 @@ open_tenant_folder(struct service *svc, const char *sub,
  * public/, which a concurrent deploy rebuilds and swaps, so the change
  * waits up to LOGO_LOCK_WAIT_MS for a running deploy to finish.  An
  * unknown tenant is reported at once rather than waited for.  Returns
- * PROVISION_OK with `lock` held, or the failure.
+ * RESULT_OK with `lock` held, or the failure.
  */
-static enum provision_status
+static enum result
 lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
     char *err, size_t errlen)
 {
@@ -482,11 +473,10 @@ lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
 
 	if ((rc = tenant_lock_acquire(svc->db, svc->conf, id, "update",
 	    lock)) == 1)
-		return PROVISION_OK;
+		return RESULT_OK;
 	if (rc == -1)
 		return db_failure_status(svc->db,
-		    "could not lock the tenant", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not lock the tenant", err, errlen);
 	db_result_init(&result);
 	param = db_int(id);
 	rc = db_query(svc->db, "SELECT 1 FROM tenants WHERE id = ?", &param,
@@ -496,20 +486,19 @@ lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
 	db_result_release(&result);
 	if (rc == 0) {
 		error_set(err, errlen, "tenant not found");
-		return PROVISION_NOT_FOUND;
+		return RESULT_NOT_FOUND;
 	}
 	if (rc == 1)
 		rc = tenant_lock_acquire_wait(svc->db, svc->conf, id, "update",
 		    lock, LOGO_LOCK_WAIT_MS);
 	if (rc == 1)
-		return PROVISION_OK;
+		return RESULT_OK;
 	if (rc == -1)
 		return db_failure_status(svc->db,
-		    "could not lock the tenant", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not lock the tenant", err, errlen);
 	error_set(err, errlen, "a deploy, archive or restore is running for "
 	    "this tenant; try again when it has finished");
-	return PROVISION_BUSY;
+	return RESULT_BUSY;
 }
 
 /*
@@ -521,7 +510,7 @@ lock_for_logo(struct service *svc, int64_t id, struct tenant_lock *lock,
  * All of it runs under the tenant's lock when the logo changes.  Called by
  * the PATCH handler.
  */
-enum provision_status
+enum result
 provision_update(struct service *svc, int64_t id,
     const struct tenant_input *in, int64_t user_id, struct tenant *out,
     char *err, size_t errlen)
@@ -536,31 +525,29 @@ provision_update(struct service *svc, int64_t id,
 	int			 folder = -1, public = -1;
 	int			 in_transaction = 0, logo_written = 0;
 	size_t			 i;
-	enum provision_status	 status;
+	enum result		 status;
 
 	module_catalog_init(&cat);
 	tenant_init(&before);
 	tenant_init(&changes);
 	memset(&lock, 0, sizeof(lock));
 
-	status = config_file_load_catalog(svc, &cat, err, errlen,
-	    PROVISION_DB_DOWN, PROVISION_FAILED);
-	if (status != PROVISION_OK)
+	status = config_file_load_catalog(svc, &cat, err, errlen);
+	if (status != RESULT_OK)
 		goto out;
 	if ((in->present & TENANT_FIELD_LOGO) && (status = lock_for_logo(svc,
-	    id, &lock, err, errlen)) != PROVISION_OK)
+	    id, &lock, err, errlen)) != RESULT_OK)
 		goto out;
 	if (db_begin(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not start a transaction", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not start a transaction", err, errlen);
 		goto out;
 	}
 	in_transaction = 1;
 	if ((status = load_locked(svc, id, &before, err, errlen)) !=
-	    PROVISION_OK)
+	    RESULT_OK)
 		goto out;
-	status = PROVISION_FAILED;
+	status = RESULT_FAILED;
 	if (apply_input(&changes, &before, in) == -1) {
 		error_set(err, errlen, "could not prepare the change");
 		goto out;
@@ -568,8 +555,7 @@ provision_update(struct service *svc, int64_t id,
 
 	if (tenant_update_fields(svc->db, &changes) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not save the tenant", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not save the tenant", err, errlen);
 		goto out;
 	}
 	for (i = 0; (in->present & TENANT_FIELD_MODULES) && i < cat.count;
@@ -578,8 +564,7 @@ provision_update(struct service *svc, int64_t id,
 		if (tenant_set_module(svc->db, id, def->key, def->is_core ||
 		    input_lists_module(in, def->key)) == -1) {
 			status = db_failure_status(svc->db,
-			    "could not save the modules", err, errlen,
-			    PROVISION_DB_DOWN, PROVISION_FAILED);
+			    "could not save the modules", err, errlen);
 			goto out;
 		}
 	}
@@ -587,13 +572,12 @@ provision_update(struct service *svc, int64_t id,
 	if (audit_record(svc->db, user_id, id, "tenant.update",
 	    detail) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not record the change", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not record the change", err, errlen);
 		goto out;
 	}
-	if ((status = reload(svc, id, out, err, errlen)) != PROVISION_OK)
+	if ((status = reload(svc, id, out, err, errlen)) != RESULT_OK)
 		goto out;
-	status = PROVISION_FAILED;
+	status = RESULT_FAILED;
 
 	if ((folder = open_tenant_folder(svc, before.subdomain, &status, err,
 	    errlen)) == -1)
@@ -602,7 +586,7 @@ provision_update(struct service *svc, int64_t id,
 		public = folder_open_dir(folder, FOLDER_PUBLIC_DIR);
 		if (public == -1) {
 			status = folder_failure(before.subdomain,
-			    WRITE_FAILED, err, errlen, PROVISION_FAILED);
+			    WRITE_FAILED, err, errlen);
 			goto out;
 		}
 	}
@@ -616,16 +600,14 @@ provision_update(struct service *svc, int64_t id,
 			    in->logo_len, FOLDER_FILE_MODE) == -1) {
 				pending[0] = '\0';
 				status = folder_failure(before.subdomain,
-				    WRITE_FAILED, err, errlen,
-				    PROVISION_FAILED);
+				    WRITE_FAILED, err, errlen);
 				goto out;
 			}
 		} else {
 			if (file_write_atomic(public, new_logo, in->logo_data,
 			    in->logo_len, FOLDER_FILE_MODE) == -1) {
 				status = folder_failure(before.subdomain,
-				    WRITE_FAILED, err, errlen,
-				    PROVISION_FAILED);
+				    WRITE_FAILED, err, errlen);
 				goto out;
 			}
 			logo_written = 1;
@@ -635,7 +617,7 @@ provision_update(struct service *svc, int64_t id,
 
 	status = commit_with_config(svc, folder, &before, out, &cat, err,
 	    errlen);
-	if (status != PROVISION_OK)
+	if (status != RESULT_OK)
 		goto out;
 	in_transaction = 0;
 	logo_written = 0;
@@ -669,7 +651,7 @@ out:
 	if (tenant_lock_release(svc->db, &lock) == -1)
 		log_error("could not release the lock of tenant %lld: %s",
 		    (long long)id, db_error(svc->db));
-	if (status != PROVISION_OK) {
+	if (status != RESULT_OK) {
 		tenant_release(out);
 		tenant_init(out);
 	}
@@ -688,7 +670,7 @@ out:
  * config.json, in one transaction.  Called by the update_module handler.
  * Core modules cannot be disabled.
  */
-enum provision_status
+enum result
 provision_set_module(struct service *svc, int64_t id, const char *module_key,
     int enabled, int64_t user_id, struct tenant *out, char *err,
     size_t errlen)
@@ -698,17 +680,16 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
 	const struct module_def	*def;
 	char			 detail[AUDIT_DETAIL_MAX];
 	int			 folder = -1, in_transaction = 0;
-	enum provision_status	 status;
+	enum result		 status;
 
 	module_catalog_init(&cat);
 	tenant_init(&before);
 	enabled = enabled != 0;
 
-	status = config_file_load_catalog(svc, &cat, err, errlen,
-	    PROVISION_DB_DOWN, PROVISION_FAILED);
-	if (status != PROVISION_OK)
+	status = config_file_load_catalog(svc, &cat, err, errlen);
+	if (status != RESULT_OK)
 		goto out;
-	status = PROVISION_INVALID;
+	status = RESULT_INVALID;
 	if (validate_module_key(module_key, strlen(module_key)) != NULL) {
 		error_set(err, errlen, "unknown module");
 		goto out;
@@ -725,18 +706,16 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
 
 	if (db_begin(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not start a transaction", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not start a transaction", err, errlen);
 		goto out;
 	}
 	in_transaction = 1;
 	if ((status = load_locked(svc, id, &before, err, errlen)) !=
-	    PROVISION_OK)
+	    RESULT_OK)
 		goto out;
 	if (tenant_set_module(svc->db, id, def->key, enabled) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not save the module", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not save the module", err, errlen);
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "%s=%s", def->key,
@@ -744,23 +723,22 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
 	if (audit_record(svc->db, user_id, id, "tenant.module",
 	    detail) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not record the change", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not record the change", err, errlen);
 		goto out;
 	}
-	if ((status = reload(svc, id, out, err, errlen)) != PROVISION_OK)
+	if ((status = reload(svc, id, out, err, errlen)) != RESULT_OK)
 		goto out;
 	if ((folder = open_tenant_folder(svc, before.subdomain, &status, err,
 	    errlen)) == -1)
 		goto out;
 	status = commit_with_config(svc, folder, &before, out, &cat, err,
 	    errlen);
-	if (status == PROVISION_OK)
+	if (status == RESULT_OK)
 		in_transaction = 0;
 out:
 	if (in_transaction)
 		db_rollback(svc->db);
-	if (status != PROVISION_OK) {
+	if (status != RESULT_OK) {
 		tenant_release(out);
 		tenant_init(out);
 	}
@@ -777,24 +755,23 @@ out:
  * DELETE handler and tenantctl.  A folder that cannot be moved after the
  * rows are gone is reported as FAILED with a message saying so.
  */
-enum provision_status
+enum result
 provision_delete(struct service *svc, int64_t id, int64_t user_id,
     char *err, size_t errlen)
 {
 	struct tenant		 t;
 	const char		*sub = t.subdomain;
 	int			 in_transaction = 0, found;
-	enum provision_status	 status = PROVISION_FAILED;
+	enum result		 status = RESULT_FAILED;
 
 	tenant_init(&t);
 	if (db_ensure(svc->db) == -1) {
 		error_set(err, errlen, "the database is unavailable");
-		return PROVISION_DB_DOWN;
+		return RESULT_DB_DOWN;
 	}
 	if (db_begin(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not start a transaction", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not start a transaction", err, errlen);
 		goto out;
 	}
 	in_transaction = 1;
@@ -806,20 +783,18 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 		found = tenant_delete(svc->db, id);
 	if (found == 0) {
 		error_set(err, errlen, "tenant not found");
-		status = PROVISION_NOT_FOUND;
+		status = RESULT_NOT_FOUND;
 		goto out;
 	}
 	if (found == -1) {
 		status = db_failure_status(svc->db,
-		    "could not delete the tenant", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not delete the tenant", err, errlen);
 		goto out;
 	}
 	crash_point("delete.before_commit");
 	if (db_commit(svc->db) == -1) {
 		status = db_failure_status(svc->db,
-		    "could not commit the deletion", err, errlen,
-		    PROVISION_DB_DOWN, PROVISION_FAILED);
+		    "could not commit the deletion", err, errlen);
 		goto out;
 	}
 	in_transaction = 0;
@@ -828,7 +803,7 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 	if (!subdomain_valid(sub)) {
 		log_error("tenant %lld had an invalid subdomain; its folder "
 		    "was left alone", (long long)id);
-		status = PROVISION_OK;
+		status = RESULT_OK;
 		goto out;
 	}
 	if (remove_deleted_folder(svc, sub) == -1) {
@@ -837,7 +812,7 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 		    "could not be removed: %s", strerror(errno));
 		goto out;
 	}
-	status = PROVISION_OK;
+	status = RESULT_OK;
 out:
 	if (in_transaction)
 		db_rollback(svc->db);

@@ -29,8 +29,12 @@
  * with bulk create and fsck); config.json is written through
  * config_file.h.
  *
- * Return convention: enum provision_status; on failure `err` holds a message
- * safe to show to an administrator (no secrets, no full paths).
+ * Return convention: enum result (result.h); on failure `err` holds a
+ * message safe to show to an administrator (no secrets, no full paths).
+ * The failures: RESULT_NOT_FOUND (no tenant of that id), RESULT_TAKEN (the
+ * subdomain is taken), RESULT_INVALID (refused input, e.g. disabling a
+ * core module), RESULT_BUSY (a deploy, archive or restore runs),
+ * RESULT_DB_DOWN, RESULT_FAILED (disk or database error, rolled back).
  */
 #ifndef TENANTD_PROVISION_H
 #define TENANTD_PROVISION_H
@@ -38,44 +42,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "result.h"
+
 struct service;
 struct tenant;
 struct tenant_input;
 
 /*
- * The outcome of a provisioning call; `err` explains every one but OK.
- * src/status_http.c maps them onto HTTP.
- */
-enum provision_status {
-	PROVISION_OK = 0,
-	PROVISION_NOT_FOUND,	/* no tenant of that id */
-	PROVISION_CONFLICT,	/* the subdomain is taken */
-	PROVISION_INVALID,	/* refused input, e.g. disabling a core module */
-	PROVISION_DB_DOWN,	/* the database cannot be reached */
-	PROVISION_BUSY,		/* a deploy, archive or restore runs */
-	PROVISION_FAILED	/* disk or database error, rolled back */
-};
-
-/*
  * Creates a tenant from a validated input, recording `user_id` as its
  * creator.  On success `out` holds the stored tenant.
  */
-enum provision_status provision_create(struct service *svc,
+enum result provision_create(struct service *svc,
 	    const struct tenant_input *in, int64_t user_id, struct tenant *out,
 	    char *err, size_t errlen);
 
 /* Applies a validated PATCH input to tenant `id`; `out` gets the result. */
-enum provision_status provision_update(struct service *svc, int64_t id,
+enum result provision_update(struct service *svc, int64_t id,
 	    const struct tenant_input *in, int64_t user_id, struct tenant *out,
 	    char *err, size_t errlen);
 
 /* Enables or disables one module and rewrites config.json. */
-enum provision_status provision_set_module(struct service *svc, int64_t id,
+enum result provision_set_module(struct service *svc, int64_t id,
 	    const char *module_key, int enabled, int64_t user_id,
 	    struct tenant *out, char *err, size_t errlen);
 
 /* Deletes tenant `id`: rows first, then the folder. */
-enum provision_status provision_delete(struct service *svc, int64_t id,
+enum result provision_delete(struct service *svc, int64_t id,
 	    int64_t user_id, char *err, size_t errlen);
 
 /*

@@ -33,18 +33,18 @@ deploy_now(struct service *svc, const struct tenant *t, int64_t user_id,
  * by the create handler and tenantctl's tenant create.  Returns
  * provision_create()'s status.
  */
-enum provision_status
+enum result
 tenant_create(struct service *svc, const struct tenant_input *in,
     int64_t user_id, struct tenant_create_site *site, struct tenant *out,
     char *err, size_t errlen)
 {
-	enum provision_status status;
+	enum result status;
 
 	site->job_id = 0;
-	site->status = DEPLOY_FAILED;
+	site->status = RESULT_FAILED;
 	site->error[0] = '\0';
 	status = provision_create(svc, in, user_id, out, err, errlen);
-	if (status != PROVISION_OK)
+	if (status != RESULT_OK)
 		return status;
 	if (site->created != NULL && site->created(site->created_arg,
 	    out) != 0)

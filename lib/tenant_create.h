@@ -49,8 +49,8 @@ struct tenant_create_site {
 						   not NULL */
 	/* Set by tenant_create(). */
 	int64_t			 job_id;	/* QUEUE: the job, 0 if none */
-	enum deploy_status	 status;	/* NOW: how the deploy went */
-	char			 error[512];	/* NOW: why, unless DEPLOY_OK */
+	enum result		 status;	/* NOW: how the deploy went */
+	char			 error[512];	/* NOW: why, unless OK */
 };
 
 /*
@@ -58,9 +58,9 @@ struct tenant_create_site {
  * none), as provision_create() does, then deploys its site as `site` says.
  * Returns provision_create()'s status, with `out` holding the tenant and
  * `err` the reason of a failure; the deploy's outcome is in `site` (only
- * when PROVISION_OK).
+ * when RESULT_OK).
  */
-enum provision_status tenant_create(struct service *svc,
+enum result tenant_create(struct service *svc,
 	    const struct tenant_input *in, int64_t user_id,
 	    struct tenant_create_site *site, struct tenant *out, char *err,
 	    size_t errlen);

@@ -10,7 +10,7 @@
  * leaves a tenant locked for good.
  *
  * An archive or restore asked for while another operation holds it is
- * answered 409 {"code": "busy"} (SPEC section 9); a deploy asked for
+ * refused with RESULT_BUSY (409 "busy", SPEC section 9); a deploy asked for
  * while another deploy is pending joins it (deploy.h).
  *
  * Short changes inside one transaction (PATCH, a module switch, delete,
@@ -57,7 +57,7 @@ int	tenant_lock_acquire_wait(struct db *db, const struct conf *c,
 /*
  * Which operation ("deploy", "archive", "update", ...) holds the lock of
  * tenant `tenant_id` now, if one does that is not yet old enough to be
- * taken over?  For telling, before work is queued, a conflict (409 busy)
+ * taken over?  For telling, before work is queued, a conflict (RESULT_BUSY)
  * from work to queue behind.  Returns 1 with the name in `operation`
  * (cut to `operationlen`), 0 when free, or -1 on a database error.
  */

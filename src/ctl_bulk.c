@@ -396,7 +396,7 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 	const struct json_value		*tenants;
 	char				 err[512];
 	int				 rc = CLI_FAILED, deploy = 1;
-	enum bulk_status		 status;
+	enum result			 status;
 
 	bulk_report_init(&report);
 	memset(&options, 0, sizeof(options));
@@ -419,7 +419,7 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 	err[0] = '\0';
 	status = bulk_create(svc, tenants, &options, &report, err, sizeof(err));
 	progress_end(&progress);
-	if (status != BULK_OK) {
+	if (status != RESULT_OK) {
 		complain("bulk create failed: %s", err[0] != '\0' ? err :
 		    "database error");
 		goto out;
@@ -491,27 +491,27 @@ modules_chunk(struct service *svc, const struct ctl_bulk_modules_args *a,
 	struct bulk_modules_result	res;
 	char				err[512];
 	size_t				i;
-	enum bulk_status		status;
+	enum result			status;
 
 	bulk_modules_result_init(&res);
 	err[0] = '\0';
 	status = bulk_update_modules(svc, ids, count, a->module_key,
 	    a->enabled, 0, &res, err, sizeof(err));
-	if (status == BULK_OK) {
+	if (status == RESULT_OK) {
 		*updated += res.updated_count;
 		*missing += res.not_found_count;
 		for (i = 0; i < res.not_found_count; i++)
 			complain("no tenant with id %" PRId64,
 			    res.not_found[i]);
-	} else if (status == BULK_UNKNOWN_MODULE)
+	} else if (status == RESULT_NOT_FOUND)
 		complain("unknown module \"%s\"", a->module_key);
-	else if (status == BULK_CORE_MODULE)
+	else if (status == RESULT_INVALID)
 		complain("module \"%s\" is a core module and cannot be "
 		    "disabled", a->module_key);
 	else
 		complain("%s", err[0] != '\0' ? err : "database error");
 	bulk_modules_result_release(&res);
-	return status == BULK_OK ? 0 : -1;
+	return status == RESULT_OK ? 0 : -1;
 }
 
 /*

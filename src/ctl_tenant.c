@@ -56,7 +56,7 @@ form_append_option(struct form *f, const char *name, const char *text,
 		return 0;
 	if (form_add(f, name, strlen(name), FORM_VALUE_STRING, text,
 	    strlen(text), NULL, NULL, NULL, limits, err, sizeof(err)) !=
-	    FORM_OK) {
+	    RESULT_OK) {
 		complain("%s", err);
 		return -1;
 	}
@@ -160,7 +160,7 @@ tenant_form_build(struct cli *cli, const struct cli_options *o,
 			goto out;
 		if (form_add(f, "logo", strlen("logo"), FORM_VALUE_FILE, logo,
 		    logo_len, NULL, NULL, NULL, &limits, err, sizeof(err)) !=
-		    FORM_OK) {
+		    RESULT_OK) {
 			complain("%s", err);
 			goto out;
 		}
@@ -225,7 +225,7 @@ catalog_load(struct cli *cli, struct module_catalog *cat)
  * CLI_FAILED.
  */
 static int
-tenant_deploy_print(struct cli *cli, int64_t id, enum deploy_status status,
+tenant_deploy_print(struct cli *cli, int64_t id, enum result status,
     const struct tenant *t, const struct deploy_report *report,
     const char *err, int quiet)
 {
@@ -233,21 +233,20 @@ tenant_deploy_print(struct cli *cli, int64_t id, enum deploy_status status,
 	size_t	i;
 
 	switch (status) {
-	case DEPLOY_OK:
+	case RESULT_OK:
 		break;
-	case DEPLOY_BUSY:
+	case RESULT_BUSY:
 		complain("tenant %s is busy: another deploy, archive or "
 		    "restore is running", t->subdomain);
 		return CLI_FAILED;
-	case DEPLOY_ARCHIVED:
+	case RESULT_ARCHIVED:
 		complain("tenant %s is archived; restore the tenant first",
 		    t->subdomain);
 		return CLI_FAILED;
-	case DEPLOY_NOT_FOUND:
+	case RESULT_NOT_FOUND:
 		complain("tenant %lld was deleted", (long long)id);
 		return CLI_FAILED;
-	case DEPLOY_DB_ERROR:
-	case DEPLOY_FAILED:
+	default:	/* a database or deploy failure */
 		complain("deploy of %s failed: %s", t->subdomain[0] != '\0' ?
 		    t->subdomain : "the tenant", err);
 		return CLI_FAILED;
@@ -272,7 +271,7 @@ tenant_deploy_now(struct cli *cli, int64_t id, int force)
 {
 	struct tenant		 t;
 	struct deploy_report	*report = NULL;
-	enum deploy_status	 status;
+	enum result		 status;
 	char			 err[512];
 	int			 rc = CLI_FAILED;
 
@@ -340,7 +339,7 @@ ctl_tenant_create(struct cli *cli, const struct cli_options *o)
 	struct tenant			t;
 	struct tenant_create_site	site;
 	struct created_print		print;
-	enum provision_status		status;
+	enum result			status;
 	char				err[512];
 	size_t				i;
 	int				rc = CLI_FAILED;
@@ -383,10 +382,10 @@ ctl_tenant_create(struct cli *cli, const struct cli_options *o)
 
 	err[0] = '\0';
 	status = tenant_create(&cli->svc, &in, 0, &site, &t, err, sizeof(err));
-	if (status != PROVISION_OK) {
+	if (status != RESULT_OK) {
 		if (err[0] != '\0')
 			complain("%s", err);
-		else if (status == PROVISION_DB_DOWN)
+		else if (status == RESULT_DB_DOWN)
 			complain("the database went away");
 		else
 			complain("cannot create the tenant");
@@ -608,7 +607,7 @@ int
 ctl_tenant_delete(struct cli *cli, const struct cli_options *o)
 {
 	struct tenant		t;
-	enum provision_status	status;
+	enum result		status;
 	char			err[512];
 	int			rc = CLI_FAILED;
 
@@ -627,11 +626,11 @@ ctl_tenant_delete(struct cli *cli, const struct cli_options *o)
 
 	err[0] = '\0';
 	status = provision_delete(&cli->svc, t.id, 0, err, sizeof(err));
-	if (status == PROVISION_NOT_FOUND) {
+	if (status == RESULT_NOT_FOUND) {
 		complain("no such tenant \"%s\"", o->args[0]);
 		goto out;
 	}
-	if (status != PROVISION_OK) {
+	if (status != RESULT_OK) {
 		complain("%s", err[0] != '\0' ? err :
 		    "cannot delete the tenant");
 		goto out;
@@ -671,7 +670,7 @@ static int
 tenant_lifecycle(struct cli *cli, const char *ref, lifecycle_fn operation)
 {
 	struct tenant		t, after;
-	enum lifecycle_status	status;
+	enum result		status;
 	char			err[512];
 	int			rc = CLI_FAILED;
 
@@ -681,15 +680,15 @@ tenant_lifecycle(struct cli *cli, const char *ref, lifecycle_fn operation)
 		goto out;
 	err[0] = '\0';
 	status = operation(&cli->svc, t.id, 0, &after, err, sizeof(err));
-	if (status == LIFECYCLE_NOT_FOUND) {
+	if (status == RESULT_NOT_FOUND) {
 		complain("no such tenant \"%s\"", ref);
 		goto out;
 	}
-	if (status == LIFECYCLE_BUSY) {
+	if (status == RESULT_BUSY) {
 		complain("tenant %s is busy: %s", t.subdomain, err);
 		goto out;
 	}
-	if (status != LIFECYCLE_OK) {
+	if (status != RESULT_OK) {
 		complain("%s", err[0] != '\0' ? err : "the operation failed");
 		goto out;
 	}

@@ -66,20 +66,19 @@ read_json_body(struct http_request *req, struct http_response *res,
 
 	*root = NULL;
 	if (req->body_too_large)
-		return http_reply_status(res, status_http_form(FORM_TOO_LARGE),
-		    "request body too large");
+		return http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_TOO_LARGE, "request body too large");
 	if (!is_json_type(req->content_type))
-		return http_reply_status(res,
-		    status_http_form(FORM_UNSUPPORTED),
-		    "bulk requests take application/json");
+		return http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_UNSUPPORTED, "bulk requests take application/json");
 	if ((*root = json_parse_limited(req->body, req->body_len,
 	    req->max_json_nodes, err, sizeof(err))) == NULL)
-		return http_reply_status(res, status_http_form(errno ==
-		    ENOMEM ? FORM_NO_MEMORY : errno == E2BIG ? FORM_TOO_LARGE :
-		    FORM_MALFORMED), err);
+		return http_reply_result(res, STATUS_DEFAULT,
+		    errno == ENOMEM ? RESULT_NO_MEMORY : errno == E2BIG ?
+		    RESULT_TOO_LARGE : RESULT_MALFORMED, err);
 	if ((*root)->type != JSON_OBJECT)
-		return http_reply_status(res, status_http_form(FORM_MALFORMED),
-		    "request body must be a JSON object");
+		return http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_MALFORMED, "request body must be a JSON object");
 	return 0;
 }
 
@@ -111,7 +110,7 @@ HANDLER(handle_tenants_bulk_create)
 	yajl_gen			 g = NULL;
 	char				 err[256], message[384];
 	int				 status, failed;
-	enum bulk_status		 bs;
+	enum result			 bs;
 
 	bulk_report_init(&report);
 	memset(&errors, 0, sizeof(errors));
@@ -147,8 +146,8 @@ HANDLER(handle_tenants_bulk_create)
 	err[0] = '\0';
 	bs = bulk_create(ctx->svc, tenants, &options, &report, err,
 	    sizeof(err));
-	if (bs != BULK_OK) {
-		status = http_reply_status(res, status_http_bulk(bs),
+	if (bs != RESULT_OK) {
+		status = http_reply_result(res, STATUS_DEFAULT, bs,
 		    err[0] != '\0' ? err : "the batch failed");
 		goto out;
 	}
@@ -248,7 +247,7 @@ HANDLER(handle_tenants_bulk_update_modules)
 	yajl_gen			 g = NULL;
 	char				 err[256];
 	int				 status, rc;
-	enum bulk_status		 bs;
+	enum result			 bs;
 
 	bulk_modules_result_init(&result);
 	memset(&errors, 0, sizeof(errors));
@@ -279,8 +278,8 @@ HANDLER(handle_tenants_bulk_update_modules)
 	err[0] = '\0';
 	bs = bulk_update_modules(ctx->svc, ids, count, key->text,
 	    enabled->boolean, ctx->user.id, &result, err, sizeof(err));
-	if (bs != BULK_OK) {
-		status = http_reply_status(res, status_http_bulk(bs),
+	if (bs != RESULT_OK) {
+		status = http_reply_result(res, STATUS_MODULE_CHANGE, bs,
 		    err[0] != '\0' ? err : "the change failed");
 		goto out;
 	}

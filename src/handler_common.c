@@ -31,7 +31,7 @@
 int
 handler_db_unavailable(struct http_response *res)
 {
-	return http_reply_status(res, status_http_db_down(), NULL);
+	return http_reply_result(res, STATUS_DEFAULT, RESULT_DB_DOWN, NULL);
 }
 
 /*
@@ -104,8 +104,8 @@ handler_tenant_archived(struct request_context *ctx,
 	if (found == -1)
 		status = handler_db_error(res, ctx->svc->db);
 	else if (found == 1 && !tenant.is_active)
-		status = http_reply_error(res, 409, "archived",
-		    "the tenant is archived; restore the tenant first", NULL);
+		status = http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_ARCHIVED, NULL);
 	tenant_release(&tenant);
 	return status;
 }

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "service.h"
+#include "status_http.h"
 #include "tenant.h"
 
 /*
@@ -48,14 +49,6 @@ reply_pending(struct http_response *res, const struct job *j)
 	return status;
 }
 
-/* 409 archived: archived tenants have no folder to deploy into. */
-static int
-reply_archived(struct http_response *res)
-{
-	return http_reply_error(res, 409, "archived", "the tenant is "
-	    "archived; restore the tenant first", NULL);
-}
-
 /*
  * Answers a failed deploy job.  The tenant may have been archived or
  * deleted after the request was accepted (the job read it again under
@@ -72,10 +65,11 @@ reply_failed(struct request_context *ctx, struct http_response *res,
 	tenant_init(&t);
 	found = tenant_find_by_id(ctx->svc->db, ctx->id, &t);
 	if (found == 0)
-		status = http_reply_error(res, 404, "not_found",
-		    "tenant not found", NULL);
+		status = http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_NOT_FOUND, NULL);
 	else if (found == 1 && !t.is_active)
-		status = reply_archived(res);
+		status = http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_ARCHIVED, NULL);
 	else
 		status = http_reply_error(res, 500, "deploy_failed",
 		    j->error != NULL ? j->error : "the deploy failed", NULL);
@@ -130,6 +124,7 @@ HANDLER(handle_tenant_deploy_frontend)
 	struct service	*svc = ctx->svc;
 	struct job	 j;
 	int64_t		 job_id = 0;
+	enum result	 queued;
 	int		 status, force = 0, async = 0, joined = 0, rc;
 
 	job_init(&j);
@@ -137,24 +132,17 @@ HANDLER(handle_tenant_deploy_frontend)
 	    NULL)) > 1 || (status = http_option_bool(req, res, NULL, "async",
 	    &async, NULL)) > 1)
 		goto out;
-	switch (deploy_enqueue(svc, ctx->id, force, ctx->user.id, &job_id,
-	    &joined)) {
-	case DEPLOY_OK:
-		break;
-	case DEPLOY_BUSY:
-		status = http_reply_error(res, 409, "busy", "an archive, "
-		    "restore or repair is running for this tenant", NULL);
-		goto out;
-	case DEPLOY_NOT_FOUND:
-		status = http_reply_error(res, 404, "not_found",
-		    "tenant not found", NULL);
-		goto out;
-	case DEPLOY_ARCHIVED:
-		status = reply_archived(res);
-		goto out;
-	case DEPLOY_DB_ERROR:
-	case DEPLOY_FAILED:
+	queued = deploy_enqueue(svc, ctx->id, force, ctx->user.id, &job_id,
+	    &joined);
+	/* Any database error: 503 only when the connection is lost. */
+	if (queued == RESULT_DB_DOWN || queued == RESULT_FAILED) {
 		status = handler_db_error(res, svc->db);
+		goto out;
+	}
+	/* Busy, not found or archived; only "busy" needs lib/'s reason. */
+	if (queued != RESULT_OK) {
+		status = http_reply_result(res, STATUS_DEFAULT, queued,
+		    "an archive, restore or repair is running for this tenant");
 		goto out;
 	}
 	if (joined)

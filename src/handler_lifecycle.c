@@ -25,7 +25,7 @@ run(struct request_context *ctx, struct http_response *res,
     lifecycle_fn operation)
 {
 	struct tenant		tenant;
-	enum lifecycle_status	ls;
+	enum result		ls;
 	char			err[256];
 	int			status;
 
@@ -33,8 +33,8 @@ run(struct request_context *ctx, struct http_response *res,
 	err[0] = '\0';
 	ls = operation(ctx->svc, ctx->id, ctx->user.id, &tenant, err,
 	    sizeof(err));
-	if (ls != LIFECYCLE_OK)
-		status = http_reply_status(res, status_http_lifecycle(ls), err);
+	if (ls != RESULT_OK)
+		status = http_reply_result(res, STATUS_DEFAULT, ls, err);
 	else
 		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 	tenant_release(&tenant);

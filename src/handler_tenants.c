@@ -346,7 +346,7 @@ HANDLER(handle_tenants_create)
 	struct tenant_input in;
 	struct tenant tenant;
 	struct tenant_create_site site;
-	enum provision_status ps;
+	enum result ps;
 	char err[256];
 	int status, deploy;
 
@@ -364,8 +364,8 @@ HANDLER(handle_tenants_create)
 
 	ps = tenant_create(ctx->svc, &in, ctx->user.id, &site, &tenant, err,
 	    sizeof(err));
-	if (ps != PROVISION_OK) {
-		status = http_reply_status(res, status_http_provision(ps), err);
+	if (ps != RESULT_OK) {
+		status = http_reply_result(res, STATUS_DEFAULT, ps, err);
 		goto out;
 	}
 	http_header_add(res, "Location", "/api/tenants/%lld/",
@@ -405,7 +405,7 @@ HANDLER(handle_tenant_update)
 {
 	struct tenant_input in;
 	struct tenant tenant;
-	enum provision_status ps;
+	enum result ps;
 	char err[256];
 	int status;
 
@@ -417,8 +417,8 @@ HANDLER(handle_tenant_update)
 		goto out;
 	ps = provision_update(ctx->svc, ctx->id, &in, ctx->user.id, &tenant,
 	    err, sizeof(err));
-	if (ps != PROVISION_OK)
-		status = http_reply_status(res, status_http_provision(ps), err);
+	if (ps != RESULT_OK)
+		status = http_reply_result(res, STATUS_DEFAULT, ps, err);
 	else
 		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 out:
@@ -429,13 +429,13 @@ out:
 /* DELETE /api/tenants/{id}/ -> 204: rows first, then the folder. */
 HANDLER(handle_tenant_delete)
 {
-	enum provision_status ps;
+	enum result ps;
 	char err[256];
 
 	ps = provision_delete(ctx->svc, ctx->id, ctx->user.id, err,
 	    sizeof(err));
-	if (ps != PROVISION_OK)
-		return http_reply_status(res, status_http_provision(ps), err);
+	if (ps != RESULT_OK)
+		return http_reply_result(res, STATUS_DEFAULT, ps, err);
 	return http_reply_no_content(res);
 }
 
@@ -450,7 +450,7 @@ HANDLER(handle_tenant_update_module)
 	struct module_catalog catalog;
 	const struct module_def *module;
 	struct tenant tenant;
-	enum provision_status ps;
+	enum result ps;
 	const char *key = NULL;
 	size_t key_len = 0;
 	char err[256];
@@ -480,21 +480,21 @@ HANDLER(handle_tenant_update_module)
 	/* Refused as a bulk module change refuses them. */
 	if (validate_module_key(key, key_len) != NULL ||
 	    (module = module_catalog_find(&catalog, key)) == NULL) {
-		status = http_reply_status(res,
-		    status_http_bulk(BULK_UNKNOWN_MODULE), NULL);
+		status = http_reply_result(res, STATUS_MODULE_CHANGE,
+		    RESULT_NOT_FOUND, NULL);
 		goto out;
 	}
 	if (module->is_core && !enabled) {
-		status = http_reply_status(res,
-		    status_http_bulk(BULK_CORE_MODULE), NULL);
+		status = http_reply_result(res, STATUS_MODULE_CHANGE,
+		    RESULT_INVALID, NULL);
 		goto out;
 	}
 	if ((status = handler_tenant_archived(ctx, res)) != 0)
 		goto out;
 	ps = provision_set_module(ctx->svc, ctx->id, key, enabled,
 	    ctx->user.id, &tenant, err, sizeof(err));
-	if (ps != PROVISION_OK)
-		status = http_reply_status(res, status_http_provision(ps), err);
+	if (ps != RESULT_OK)
+		status = http_reply_result(res, STATUS_DEFAULT, ps, err);
 	else
 		status = handler_reply_tenant(ctx, res, 200, &tenant, NULL);
 out:

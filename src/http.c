@@ -198,12 +198,12 @@ http_request_form(struct http_request *r, struct http_response *res,
 {
 	struct form_limits limits;
 	char err[HTTP_PARSE_ERROR_MAX];
-	enum form_status status;
+	enum result status;
 
 	if (r->form_parsed == 1)
 		return 0;
 	if (r->body_too_large)
-		return http_reply_status(res, status_http_form(FORM_TOO_LARGE),
+		return http_reply_result(res, STATUS_DEFAULT, RESULT_TOO_LARGE,
 		    "request body too large");
 	limits = form_default_limits;
 	limits.max_file_bytes = max_file_bytes;
@@ -213,10 +213,10 @@ http_request_form(struct http_request *r, struct http_response *res,
 	form_init(&r->form);
 	status = form_parse_body(&r->form, r->content_type, r->body,
 	    r->body_len, &limits, err, sizeof(err));
-	if (status != FORM_OK) {
+	if (status != RESULT_OK) {
 		form_release(&r->form);
 		form_init(&r->form);
-		return http_reply_status(res, status_http_form(status), err);
+		return http_reply_result(res, STATUS_DEFAULT, status, err);
 	}
 	r->form_parsed = 1;
 	return 0;
@@ -230,7 +230,7 @@ int
 http_request_query(struct http_request *r, struct http_response *res)
 {
 	char err[HTTP_PARSE_ERROR_MAX];
-	enum form_status status;
+	enum result status;
 
 	if (r->query_parsed == 1)
 		return 0;
@@ -239,13 +239,13 @@ http_request_query(struct http_request *r, struct http_response *res)
 	form_init(&r->query_form);
 	status = form_parse_urlencoded(&r->query_form, r->query,
 	    strlen(r->query), &form_default_limits, err, sizeof(err));
-	if (status == FORM_OK) {
+	if (status == RESULT_OK) {
 		r->query_parsed = 1;
 		return 0;
 	}
 	form_release(&r->query_form);
 	form_init(&r->query_form);
-	return http_reply_status(res, status_http_query(status), err);
+	return http_reply_result(res, STATUS_QUERY, status, err);
 }
 
 /*
@@ -535,6 +535,14 @@ http_reply_status(struct http_response *res, const struct status_http *row,
 	if (row->field != NULL)
 		field_errors_add(&fields, row->field, "%s", row->field_message);
 	return http_reply_error(res, row->status, row->code, said, &fields);
+}
+
+/* See http.h. */
+int
+http_reply_result(struct http_response *res, enum status_context ctx,
+    enum result result, const char *message)
+{
+	return http_reply_status(res, status_http(ctx, result), message);
 }
 
 /* Empties the body and sets 204.  Returns 204. */

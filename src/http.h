@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "form.h"
+#include "status_http.h"
 
 struct field_errors;
 
@@ -178,6 +179,14 @@ int	http_reply_error(struct http_response *res, int status,
 struct status_http;
 int	http_reply_status(struct http_response *res,
 	    const struct status_http *row, const char *message);
+
+/*
+ * Answers lib/'s outcome `result` in context `ctx` with its row of
+ * status_http.h's table; the way handlers answer an enum result.
+ * Returns the status.
+ */
+int	http_reply_result(struct http_response *res, enum status_context ctx,
+	    enum result result, const char *message);
 
 /* 204 No Content.  Returns 204. */
 int	http_reply_no_content(struct http_response *res);

@@ -1,22 +1,29 @@
 /*
  * status_http.h - how the outcomes of lib/ are answered over HTTP: the one
- * table from the status enums of provision.h, lifecycle.h, bulk.h and
- * form.h to an HTTP status, an API error code (SPEC section 4) and the
- * message the client reads, and from bulk.h's item errors to their codes.
+ * table from enum result (lib/result.h) to an HTTP status, an API error
+ * code (SPEC section 4) and the message the client reads, and the codes of
+ * bulk items that were not created.
  *
  * lib/ names outcomes ("not found", "busy", "database down"); which HTTP
  * status each one is, is decided here and nowhere else, so the same outcome
- * always reaches a client the same way.  The table is data only:
- * http_reply_status() of http.h writes a row as a response.
+ * always reaches a client the same way.  A few codes depend on what was
+ * asked (a module change's "not found" is unknown_module, a query's
+ * "malformed" is malformed_query): the caller names its context and the
+ * context's few overrides, kept beside the table, apply.  The table is data
+ * only: http_reply_status() of http.h writes a row as a response.
  */
 #ifndef TENANTD_STATUS_HTTP_H
 #define TENANTD_STATUS_HTTP_H
 
-enum bulk_item_error;
-enum bulk_status;
-enum form_status;
-enum lifecycle_status;
-enum provision_status;
+#include "result.h"
+
+/* What the outcome answers, for the codes that depend on it. */
+enum status_context {
+	STATUS_DEFAULT = 0,	/* a tenant operation or a request body */
+	STATUS_MODULE_CHANGE,	/* a module change, one tenant or many */
+	STATUS_QUERY,		/* a query string */
+	STATUS_BULK_ITEM	/* an item of a bulk create's report */
+};
 
 /* One row of the table: what a client gets for one outcome. */
 struct status_http {
@@ -34,29 +41,20 @@ struct status_http {
 };
 
 /*
- * The row of one status.  A success status (the enums' *_OK) has no row of
- * its own and gets the row of an unexplained failure (500), as a caller
- * that answers success as an error has a bug.  Never NULL.
+ * The row of `result` in context `ctx`.  RESULT_OK, or a value outside the
+ * enum, gets the row of RESULT_FAILED (500), as a caller that answers
+ * success as an error has a bug.  Never NULL.
  */
-const struct status_http *status_http_provision(enum provision_status s);
-const struct status_http *status_http_lifecycle(enum lifecycle_status s);
-const struct status_http *status_http_bulk(enum bulk_status s);
+const struct status_http *status_http(enum status_context ctx,
+	    enum result result);
 
 /*
  * The API code of a bulk item that was not created (the "code" of an
  * entry of the report's "errors"; SPEC section 4), for
- * bulk_report_to_json().  The item errors sit inside a report answered as
- * a whole, so they have a code and no HTTP status.  Never NULL.
+ * bulk_report_to_json(): the code of status_http(STATUS_BULK_ITEM, ...).
+ * The item errors sit inside a report answered as a whole, so they have a
+ * code and no HTTP status.  Never NULL.
  */
-const char *status_http_bulk_item_code(enum bulk_item_error reason);
-
-/* A request body that could not be parsed (http_request_form()). */
-const struct status_http *status_http_form(enum form_status s);
-
-/* A query string that could not be parsed (http_request_query()). */
-const struct status_http *status_http_query(enum form_status s);
-
-/* The database is down (503 with Retry-After, the worker reconnects). */
-const struct status_http *status_http_db_down(void);
+const char *status_http_bulk_item_code(enum result reason);
 
 #endif

@@ -262,7 +262,7 @@ test_form_from_object(void)
 
 	v = json_parse(text, strlen(text), err, sizeof(err));
 	form_init(&f);
-	is_int(form_from_json_object(&f, v, NULL, err, sizeof(err)), FORM_OK,
+	is_int(form_from_json_object(&f, v, NULL, err, sizeof(err)), RESULT_OK,
 	    "form from object: parses");
 	ok(form_first(&f, "name") != NULL &&
 	    strcmp(form_first(&f, "name")->data, "Acme") == 0 &&
@@ -283,7 +283,7 @@ test_form_from_object(void)
 	form_release(&f);
 	form_init(&f);
 	is_int(form_from_json_object(&f, v->items[1], NULL, err, sizeof(err)),
-	    FORM_MALFORMED, "form from object: a number is no object");
+	    RESULT_MALFORMED, "form from object: a number is no object");
 	form_release(&f);
 	json_free(v);
 }

@@ -39,7 +39,7 @@ count(const struct form *f, const char *name)
 }
 
 /* Parses a C string as urlencoded text with the default limits. */
-static enum form_status
+static enum result
 urlencoded(struct form *f, const char *text)
 {
 	return form_parse_urlencoded(f, text, strlen(text), NULL, err,
@@ -84,7 +84,7 @@ test_urlencoded(void)
 
 	form_init(&f);
 	is_int(urlencoded(&f, "name=Acme+Corp&subdomain=acme&email=a%40b.com"),
-	    FORM_OK, "urlencoded parses");
+	    RESULT_OK, "urlencoded parses");
 	is_string(first(&f, "name"), "Acme Corp", "plus is a space");
 	is_string(first(&f, "subdomain"), "acme", "plain value");
 	is_string(first(&f, "email"), "a@b.com", "%40 decoded");
@@ -99,7 +99,7 @@ test_urlencoded(void)
 
 	form_init(&f);
 	is_int(urlencoded(&f, "module_keys=a&x=1&module_keys=b&module_keys=c"),
-	    FORM_OK, "repeated names");
+	    RESULT_OK, "repeated names");
 	is_int(count(&f, "module_keys"), 3, "repeated names append values");
 	field = form_get(&f, "module_keys");
 	ok(field != NULL && strcmp(field->values[1].data, "b") == 0 &&
@@ -109,7 +109,7 @@ test_urlencoded(void)
 	form_release(&f);
 
 	form_init(&f);
-	is_int(urlencoded(&f, "a=&=b&c&&d=1;e=2&"), FORM_OK,
+	is_int(urlencoded(&f, "a=&=b&c&&d=1;e=2&"), RESULT_OK,
 	    "empty names, values and pairs");
 	is_string(first(&f, "a"), "", "empty value");
 	is_string(first(&f, ""), "b", "empty name");
@@ -119,19 +119,19 @@ test_urlencoded(void)
 	form_release(&f);
 
 	form_init(&f);
-	is_int(urlencoded(&f, "a=1=2&b=%3D"), FORM_OK, "'=' in values");
+	is_int(urlencoded(&f, "a=1=2&b=%3D"), RESULT_OK, "'=' in values");
 	is_string(first(&f, "a"), "1=2", "second '=' belongs to the value");
 	is_string(first(&f, "b"), "=", "encoded '='");
 	form_release(&f);
 
 	form_init(&f);
-	is_int(urlencoded(&f, "na%00me=x"), FORM_MALFORMED,
+	is_int(urlencoded(&f, "na%00me=x"), RESULT_MALFORMED,
 	    "NUL byte in a name refused");
 	is_string(err, "field name contains a NUL byte", "NUL name message");
 	form_release(&f);
 
 	form_init(&f);
-	is_int(urlencoded(&f, "name=a%00b"), FORM_OK,
+	is_int(urlencoded(&f, "name=a%00b"), RESULT_OK,
 	    "NUL byte in a value kept");
 	v = form_first(&f, "name");
 	ok(v != NULL && v->len == 3 && v->data[1] == '\0' && v->data[2] == 'b',
@@ -139,21 +139,21 @@ test_urlencoded(void)
 	form_release(&f);
 
 	form_init(&f);
-	is_int(urlencoded(&f, "a=1&b=%zz"), FORM_MALFORMED, "bad escape");
+	is_int(urlencoded(&f, "a=1&b=%zz"), RESULT_MALFORMED, "bad escape");
 	is_string(err, "malformed %-escape in pair 2 of the form data",
 	    "bad escape message names the pair");
 	form_release(&f);
 	form_init(&f);
-	is_int(urlencoded(&f, "a%2=1"), FORM_MALFORMED, "bad escape in name");
+	is_int(urlencoded(&f, "a%2=1"), RESULT_MALFORMED, "bad escape in name");
 	form_release(&f);
 
 	form_init(&f);
 	is_int(form_parse_urlencoded(&f, "a=1&b=2", 3, NULL, err,
-	    sizeof(err)), FORM_OK, "length respected");
+	    sizeof(err)), RESULT_OK, "length respected");
 	ok(form_get(&f, "b") == NULL && strcmp(first(&f, "a"), "1") == 0,
 	    "text past the length ignored");
 	is_int(form_parse_urlencoded(&f, NULL, 0, NULL, err, sizeof(err)),
-	    FORM_OK, "empty text");
+	    RESULT_OK, "empty text");
 	form_release(&f);
 
 	/* Limits. */
@@ -161,11 +161,11 @@ test_urlencoded(void)
 	limits.max_fields = 3;
 	form_init(&f);
 	is_int(form_parse_urlencoded(&f, "a=1&a=2&b=3", 11, &limits, err,
-	    sizeof(err)), FORM_OK, "three values at max_fields 3");
+	    sizeof(err)), RESULT_OK, "three values at max_fields 3");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_urlencoded(&f, "a=1&a=2&b=3&c=4", 15, &limits, err,
-	    sizeof(err)), FORM_TOO_LARGE, "fourth value refused");
+	    sizeof(err)), RESULT_TOO_LARGE, "fourth value refused");
 	is_string(err, "more than 3 fields", "field count message");
 	form_release(&f);
 
@@ -173,9 +173,9 @@ test_urlencoded(void)
 	limits.max_name_bytes = 4;
 	form_init(&f);
 	is_int(form_parse_urlencoded(&f, "abcd=1", 6, &limits, err,
-	    sizeof(err)), FORM_OK, "name at the limit");
+	    sizeof(err)), RESULT_OK, "name at the limit");
 	is_int(form_parse_urlencoded(&f, "abcde=1", 7, &limits, err,
-	    sizeof(err)), FORM_TOO_LARGE, "name past the limit");
+	    sizeof(err)), RESULT_TOO_LARGE, "name past the limit");
 	is_string(err, "field name longer than 4 bytes", "name limit message");
 	form_release(&f);
 
@@ -183,9 +183,9 @@ test_urlencoded(void)
 	limits.max_value_bytes = 3;
 	form_init(&f);
 	is_int(form_parse_urlencoded(&f, "a=%41%42%43", 11, &limits, err,
-	    sizeof(err)), FORM_OK, "decoded length counts, not encoded");
+	    sizeof(err)), RESULT_OK, "decoded length counts, not encoded");
 	is_int(form_parse_urlencoded(&f, "name=abcd", 9, &limits, err,
-	    sizeof(err)), FORM_TOO_LARGE, "value past the limit");
+	    sizeof(err)), RESULT_TOO_LARGE, "value past the limit");
 	is_string(err, "value of field \"name\" longer than 3 bytes",
 	    "value limit message names the field");
 	form_release(&f);
@@ -193,7 +193,7 @@ test_urlencoded(void)
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "%01=", 4);
 	is_int(form_parse_urlencoded(&f, big, 10, &limits, err, sizeof(err)),
-	    FORM_TOO_LARGE, "odd field name not quoted");
+	    RESULT_TOO_LARGE, "odd field name not quoted");
 	is_string(err, "value of a field longer than 3 bytes",
 	    "unprintable name left out of the message");
 	form_release(&f);
@@ -208,14 +208,14 @@ test_urlencoded(void)
 			buf_printf(&b, "%sf%d=%d", i ? "&" : "", i, i);
 		form_init(&f);
 		is_int(form_parse_urlencoded(&f, b.data, b.len, NULL, err,
-		    sizeof(err)), FORM_OK, "256 distinct fields");
+		    sizeof(err)), RESULT_OK, "256 distinct fields");
 		is_string(first(&f, "f255"), "255", "last of 256 fields");
 		is_int(f.count, 256, "256 fields counted");
 		form_release(&f);
 		buf_append_str(&b, "&f256=x");
 		form_init(&f);
 		is_int(form_parse_urlencoded(&f, b.data, b.len, NULL, err,
-		    sizeof(err)), FORM_TOO_LARGE, "257 fields refused");
+		    sizeof(err)), RESULT_TOO_LARGE, "257 fields refused");
 		form_release(&f);
 		buf_release(&b);
 	}
@@ -228,7 +228,7 @@ test_urlencoded(void)
 }
 
 /* Parses a multipart body given as a C string, with the given limits. */
-static enum form_status
+static enum result
 multipart_limited(struct form *f, const char *boundary, const char *body,
     const struct form_limits *limits)
 {
@@ -237,7 +237,7 @@ multipart_limited(struct form *f, const char *boundary, const char *body,
 }
 
 /* Parses a multipart body given as a C string, with the default limits. */
-static enum form_status
+static enum result
 multipart(struct form *f, const char *boundary, const char *body)
 {
 	return multipart_limited(f, boundary, body, NULL);
@@ -265,7 +265,7 @@ test_multipart(void)
 	    "content-disposition: FORM-DATA; name=subdomain\r\n"
 	    "\r\n"
 	    "acme\r\n"
-	    "--XyZ--\r\n"), FORM_OK, "simple multipart");
+	    "--XyZ--\r\n"), RESULT_OK, "simple multipart");
 	is_string(first(&f, "name"), "Acme Corp", "quoted name");
 	is_string(first(&f, "subdomain"), "acme",
 	    "unquoted name, header case ignored");
@@ -291,7 +291,7 @@ test_multipart(void)
 	    "--b0undary--\r\nepilogue to ignore\r\n--b0undary\r\n");
 	form_init(&f);
 	is_int(form_parse_multipart(&f, "b0undary", b.data, b.len, NULL, err,
-	    sizeof(err)), FORM_OK, "file and fields with preamble, epilogue");
+	    sizeof(err)), RESULT_OK, "file and fields with preamble, epilogue");
 	v = form_first(&f, "logo");
 	ok(v != NULL && v->kind == FORM_VALUE_FILE, "file part");
 	ok(v != NULL && v->len == sizeof(png) - 1 &&
@@ -315,7 +315,7 @@ test_multipart(void)
 	    "--B\r\n"
 	    "Content-Disposition: form-data; name=\"empty\"\r\n\r\n"
 	    "\r\n"
-	    "--B--"), FORM_OK, "empty file part and empty field");
+	    "--B--"), RESULT_OK, "empty file part and empty field");
 	v = form_first(&f, "logo");
 	ok(v != NULL && v->kind == FORM_VALUE_FILE && v->len == 0,
 	    "empty file part is a FILE of length 0");
@@ -332,7 +332,7 @@ test_multipart(void)
 	    "--B\t\r\n"
 	    "Content-Disposition:form-data;name=\"b\"\r\n\r\n"
 	    "B\r\n"
-	    "--B--"), FORM_MALFORMED,
+	    "--B--"), RESULT_MALFORMED,
 	    "boundary text inside content with a suffix is malformed");
 	form_release(&f);
 
@@ -345,7 +345,7 @@ test_multipart(void)
 	    "--B\t\r\n"
 	    "Content-Disposition:form-data;name=\"b\"\r\n\r\n"
 	    "B\r\n"
-	    "--B--"), FORM_OK, "transport padding, near-boundaries");
+	    "--B--"), RESULT_OK, "transport padding, near-boundaries");
 	is_string(first(&f, "a"), "line1\r\n-B\r\n--\r\nline2",
 	    "content with dashes kept");
 	v = form_first(&f, "a");
@@ -360,84 +360,85 @@ test_multipart(void)
 	is_int(multipart(&f, "B",
 	    "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
 	    "--B\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n2"),
-	    FORM_MALFORMED, "truncated part");
+	    RESULT_MALFORMED, "truncated part");
 	is_string(err, "multipart part 2 is truncated (no closing boundary)",
 	    "truncated part message");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart(&f, "B",
 	    "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
-	    "--B\r\n"), FORM_MALFORMED, "missing final boundary");
+	    "--B\r\n"), RESULT_MALFORMED, "missing final boundary");
 	is_string(err, "multipart part 2 is truncated",
 	    "missing final boundary message");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart(&f, "B",
 	    "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
-	    "--B"), FORM_MALFORMED, "body ends right after a boundary");
+	    "--B"), RESULT_MALFORMED, "body ends right after a boundary");
 	is_string(err, "multipart body ends without the closing boundary",
 	    "ends after boundary message");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart(&f, "B",
 	    "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n"),
-	    FORM_MALFORMED, "truncated headers");
+	    RESULT_MALFORMED, "truncated headers");
 	form_release(&f);
 	form_init(&f);
-	is_int(multipart(&f, "B", "no boundary here"), FORM_MALFORMED,
+	is_int(multipart(&f, "B", "no boundary here"), RESULT_MALFORMED,
 	    "no boundary at all");
 	is_string(err, "multipart body has no boundary line",
 	    "no boundary message");
 	form_release(&f);
 	form_init(&f);
-	is_int(multipart(&f, "B", "--B--"), FORM_OK, "no parts at all");
+	is_int(multipart(&f, "B", "--B--"), RESULT_OK, "no parts at all");
 	is_int(f.count, 0, "no parts, no fields");
 	form_release(&f);
 	form_init(&f);
-	is_int(multipart(&f, "B", "--Bx\r\n"), FORM_MALFORMED,
+	is_int(multipart(&f, "B", "--Bx\r\n"), RESULT_MALFORMED,
 	    "boundary followed by junk");
 	form_release(&f);
 	form_init(&f);
-	is_int(multipart(&f, "B", "--B\r\n\r\nvalue\r\n--B--"), FORM_MALFORMED,
-	    "part without headers");
+	is_int(multipart(&f, "B", "--B\r\n\r\nvalue\r\n--B--"),
+	    RESULT_MALFORMED, "part without headers");
 	is_string(err, "multipart part 1: no Content-Disposition with a name",
 	    "part without headers message");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart(&f, "B", "--B\r\nContent-Disposition: form-data\r\n"
-	    "\r\nv\r\n--B--"), FORM_MALFORMED, "part without a name");
+	    "\r\nv\r\n--B--"), RESULT_MALFORMED, "part without a name");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart(&f, "B", "--B\r\nContent-Disposition: attachment; "
-	    "name=\"a\"\r\n\r\nv\r\n--B--"), FORM_MALFORMED,
+	    "name=\"a\"\r\n\r\nv\r\n--B--"), RESULT_MALFORMED,
 	    "disposition other than form-data");
 	is_string(err, "multipart part 1: malformed Content-Disposition",
 	    "disposition message");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart(&f, "B", "--B\r\nContent-Disposition: form-data; "
-	    "name=\"a\r\n\r\nv\r\n--B--"), FORM_MALFORMED, "unclosed quote");
+	    "name=\"a\r\n\r\nv\r\n--B--"), RESULT_MALFORMED, "unclosed quote");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart(&f, "B", "--B\r\nContent-Disposition: form-data; "
-	    "name=\"a\"; name=\"b\"\r\n\r\nv\r\n--B--"), FORM_MALFORMED,
+	    "name=\"a\"; name=\"b\"\r\n\r\nv\r\n--B--"), RESULT_MALFORMED,
 	    "two names");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart(&f, "B", "--B\r\nContent-Disposition: form-data; "
-	    "name=\"a\"\r\nbroken header\r\n\r\nv\r\n--B--"), FORM_MALFORMED,
+	    "name=\"a\"\r\nbroken header\r\n\r\nv\r\n--B--"), RESULT_MALFORMED,
 	    "header line without a colon");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_multipart(&f, "B", "--B\r\nContent-Disposition: "
 	    "form-data; name=\"a\0b\"\r\n\r\nv\r\n--B--", 53, NULL, err,
-	    sizeof(err)), FORM_MALFORMED, "NUL in part headers");
+	    sizeof(err)), RESULT_MALFORMED, "NUL in part headers");
 	form_release(&f);
 	form_init(&f);
-	is_int(multipart(&f, "", "--\r\n"), FORM_MALFORMED, "empty boundary");
-	is_int(multipart(&f, NULL, "--\r\n"), FORM_MALFORMED, "NULL boundary");
+	is_int(multipart(&f, "", "--\r\n"), RESULT_MALFORMED, "empty boundary");
+	is_int(multipart(&f, NULL, "--\r\n"), RESULT_MALFORMED,
+	    "NULL boundary");
 	is_int(multipart(&f, "0123456789012345678901234567890123456789012345"
-	    "678901234567890123456789X", "x"), FORM_MALFORMED,
+	    "678901234567890123456789X", "x"), RESULT_MALFORMED,
 	    "71-byte boundary refused");
 	form_release(&f);
 
@@ -450,7 +451,7 @@ test_multipart(void)
 	buf_append_str(&b, "\r\n\r\nv\r\n--B--");
 	form_init(&f);
 	is_int(form_parse_multipart(&f, "B", b.data, b.len, NULL, err,
-	    sizeof(err)), FORM_OK, "headers just under 8 KiB");
+	    sizeof(err)), RESULT_OK, "headers just under 8 KiB");
 	form_release(&f);
 	buf_reset(&b);
 	buf_append_str(&b, "--B\r\nContent-Disposition: form-data; "
@@ -459,7 +460,7 @@ test_multipart(void)
 	buf_append_str(&b, "\r\n\r\nv\r\n--B--");
 	form_init(&f);
 	is_int(form_parse_multipart(&f, "B", b.data, b.len, NULL, err,
-	    sizeof(err)), FORM_TOO_LARGE, "headers over 8 KiB refused");
+	    sizeof(err)), RESULT_TOO_LARGE, "headers over 8 KiB refused");
 	is_string(err, "multipart part 1: headers longer than 8192 bytes",
 	    "header bound message");
 	form_release(&f);
@@ -473,14 +474,14 @@ test_multipart(void)
 	is_int(multipart_limited(&f, "B",
 	    "--B\r\nContent-Disposition: form-data; "
 	    "name=\"logo\"; filename=\"a.png\"\r\n\r\n1234\r\n--B--", &limits),
-	    FORM_OK, "file at the file limit");
+	    RESULT_OK, "file at the file limit");
 	form_release(&f);
 	form_init(&f);
 	is_int(multipart_limited(&f, "B",
 	    "--B\r\nContent-Disposition: form-data; "
 	    "name=\"logo\"; filename=\"a.png\"\r\n\r\n12345\r\n--B\r\n"
 	    "Content-Disposition: form-data; name=\"n\"\r\n\r\n1\r\n--B--",
-	    &limits), FORM_OK, "an oversized file does not fail the parse");
+	    &limits), RESULT_OK, "an oversized file does not fail the parse");
 	v = form_first(&f, "logo");
 	ok(v != NULL && v->kind == FORM_VALUE_FILE_TOO_LARGE && v->len == 0 &&
 	    v->data != NULL && v->data[0] == '\0',
@@ -492,7 +493,7 @@ test_multipart(void)
 	form_init(&f);
 	is_int(multipart_limited(&f, "B",
 	    "--B\r\nContent-Disposition: form-data; "
-	    "name=\"name\"\r\n\r\n123\r\n--B--", &limits), FORM_TOO_LARGE,
+	    "name=\"name\"\r\n\r\n123\r\n--B--", &limits), RESULT_TOO_LARGE,
 	    "non-file part checked against max_value_bytes");
 	form_release(&f);
 	limits = form_default_limits;
@@ -501,13 +502,13 @@ test_multipart(void)
 	is_int(multipart_limited(&f, "B",
 	    "--B\r\nContent-Disposition: form-data; "
 	    "name=\"a\"\r\n\r\n1\r\n--B\r\nContent-Disposition: form-data; "
-	    "name=\"a\"\r\n\r\n2\r\n--B--", &limits), FORM_TOO_LARGE,
+	    "name=\"a\"\r\n\r\n2\r\n--B--", &limits), RESULT_TOO_LARGE,
 	    "repeats count against max_fields");
 	form_release(&f);
 }
 
 /* Parses a JSON body given as a C string. */
-static enum form_status
+static enum result
 json_body(struct form *f, const char *body, const struct form_limits *limits)
 {
 	return form_parse_json(f, body, strlen(body), limits, err,
@@ -527,7 +528,7 @@ test_json(void)
 	is_int(json_body(&f, "{\"name\": \"Acme\", \"deploy\": false, "
 	    "\"n\": 12, \"logo\": null, \"module_keys\": [\"a\", \"b\"], "
 	    "\"none\": [], \"opts\": {\"x\": 1}, \"mixed\": [1, {\"k\": 2}, "
-	    "[3], true]}", NULL), FORM_OK, "JSON object parses");
+	    "[3], true]}", NULL), RESULT_OK, "JSON object parses");
 	ok(f.json != NULL, "tree kept in the form");
 	v = form_first(&f, "name");
 	ok(v != NULL && v->kind == FORM_VALUE_STRING &&
@@ -564,13 +565,13 @@ test_json(void)
 	    "mixed array: scalars by kind, containers as JSON");
 	ok(field != NULL && field->from_array == 1, "array flagged");
 	ok(form_get(&f, "name")->from_array == 0, "scalar not flagged");
-	is_int(json_body(&f, "{}", NULL), FORM_MALFORMED,
+	is_int(json_body(&f, "{}", NULL), RESULT_MALFORMED,
 	    "a second JSON body into one form is refused");
 	form_release(&f);
 	ok(f.json == NULL, "release frees the tree");
 
 	form_init(&f);
-	is_int(json_body(&f, "{\"name\": \"a\\u0000b\"}", NULL), FORM_OK,
+	is_int(json_body(&f, "{\"name\": \"a\\u0000b\"}", NULL), RESULT_OK,
 	    "string with U+0000 accepted");
 	v = form_first(&f, "name");
 	ok(v != NULL && v->len == 3 && v->data[1] == '\0',
@@ -578,20 +579,20 @@ test_json(void)
 	form_release(&f);
 
 	form_init(&f);
-	is_int(json_body(&f, "[1, 2]", NULL), FORM_MALFORMED, "array body");
+	is_int(json_body(&f, "[1, 2]", NULL), RESULT_MALFORMED, "array body");
 	is_string(err, "request body must be a JSON object", "object message");
 	form_release(&f);
 	form_init(&f);
-	is_int(json_body(&f, "\"x\"", NULL), FORM_MALFORMED, "string body");
+	is_int(json_body(&f, "\"x\"", NULL), RESULT_MALFORMED, "string body");
 	form_release(&f);
 	form_init(&f);
-	is_int(json_body(&f, "{\"a\": 1,}", NULL), FORM_MALFORMED,
+	is_int(json_body(&f, "{\"a\": 1,}", NULL), RESULT_MALFORMED,
 	    "malformed JSON");
 	ok(strncmp(err, "malformed JSON at byte ", 23) == 0,
 	    "parser message passed through (%s)", err);
 	form_release(&f);
 	form_init(&f);
-	is_int(json_body(&f, "{\"a\": 1, \"a\": 2}", NULL), FORM_MALFORMED,
+	is_int(json_body(&f, "{\"a\": 1, \"a\": 2}", NULL), RESULT_MALFORMED,
 	    "duplicate member");
 	ok(strstr(err, "duplicate key \"a\"") != NULL, "duplicate message");
 	form_release(&f);
@@ -599,38 +600,38 @@ test_json(void)
 	limits = form_default_limits;
 	limits.max_fields = 3;
 	form_init(&f);
-	is_int(json_body(&f, "{\"a\": [1, 2], \"b\": 3}", &limits), FORM_OK,
+	is_int(json_body(&f, "{\"a\": [1, 2], \"b\": 3}", &limits), RESULT_OK,
 	    "array elements count as fields (3 of 3)");
 	form_release(&f);
 	form_init(&f);
 	is_int(json_body(&f, "{\"a\": [1, 2, 3], \"b\": 4}", &limits),
-	    FORM_TOO_LARGE, "too many elements");
+	    RESULT_TOO_LARGE, "too many elements");
 	form_release(&f);
 	form_init(&f);
 	is_int(json_body(&f, "{\"a\": 1, \"b\": 2, \"c\": 3, \"d\": []}",
-	    &limits), FORM_TOO_LARGE, "an empty array counts as a field");
+	    &limits), RESULT_TOO_LARGE, "an empty array counts as a field");
 	form_release(&f);
 	limits = form_default_limits;
 	limits.max_value_bytes = 3;
 	form_init(&f);
 	is_int(json_body(&f, "{\"a\": \"abc\", \"b\": 12345678}", &limits),
-	    FORM_TOO_LARGE, "long number text refused too");
+	    RESULT_TOO_LARGE, "long number text refused too");
 	form_release(&f);
 	form_init(&f);
-	is_int(json_body(&f, "{\"a\": [\"abcd\"]}", &limits), FORM_TOO_LARGE,
+	is_int(json_body(&f, "{\"a\": [\"abcd\"]}", &limits), RESULT_TOO_LARGE,
 	    "long string in an array");
 	form_release(&f);
 	limits = form_default_limits;
 	limits.max_name_bytes = 2;
 	form_init(&f);
-	is_int(json_body(&f, "{\"abc\": []}", &limits), FORM_TOO_LARGE,
+	is_int(json_body(&f, "{\"abc\": []}", &limits), RESULT_TOO_LARGE,
 	    "long member name");
 	form_release(&f);
 }
 
 /*
  * The JSON node budget is applied by the parse itself: a body over it is
- * FORM_TOO_LARGE (413) even when max_fields would never be reached, and
+ * RESULT_TOO_LARGE (413) even when max_fields would never be reached, and
  * max_fields is not what stops it.
  */
 static void
@@ -643,24 +644,24 @@ test_json_node_budget(void)
 	    "default max_json_nodes");
 	limits.max_json_nodes = 5;
 	form_init(&f);
-	is_int(json_body(&f, "{\"a\": [1, 2, 3]}", &limits), FORM_OK,
+	is_int(json_body(&f, "{\"a\": [1, 2, 3]}", &limits), RESULT_OK,
 	    "object, array and 3 numbers fit 5 nodes");
 	form_release(&f);
 	form_init(&f);
 	is_int(json_body(&f, "{\"a\": [1, 2, 3, 4]}", &limits),
-	    FORM_TOO_LARGE, "a fourth number does not");
+	    RESULT_TOO_LARGE, "a fourth number does not");
 	ok(strstr(err, "more than 5 values") != NULL,
 	    "the message names the budget (%s)", err);
 	ok(f.json == NULL && f.count == 0, "nothing kept from the refused "
 	    "body");
 	form_release(&f);
 	form_init(&f);
-	is_int(json_body(&f, "[[[[[[]]]]]]", &limits), FORM_TOO_LARGE,
+	is_int(json_body(&f, "[[[[[[]]]]]]", &limits), RESULT_TOO_LARGE,
 	    "nested arrays count at every level");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_body(&f, "application/json", "[1,2,3,4,5,6]", 13,
-	    &limits, err, sizeof(err)), FORM_TOO_LARGE,
+	    &limits, err, sizeof(err)), RESULT_TOO_LARGE,
 	    "form_parse_body passes the budget on");
 	form_release(&f);
 }
@@ -674,13 +675,13 @@ test_media_type(void)
 	form_init(&f);
 	ok(f.media_type == NULL, "no media type before parsing");
 	is_int(form_parse_body(&f, "Application/JSON; charset=utf-8",
-	    "{\"x\":1}", 7, NULL, err, sizeof(err)), FORM_OK, "JSON read");
+	    "{\"x\":1}", 7, NULL, err, sizeof(err)), RESULT_OK, "JSON read");
 	is_string(f.media_type, "application/json", "JSON named");
 	form_release(&f);
 	ok(f.media_type == NULL, "release forgets the media type");
 	form_init(&f);
 	is_int(form_parse_body(&f, "application/x-www-form-urlencoded",
-	    "{\"username\":\"a\"}", 16, NULL, err, sizeof(err)), FORM_OK,
+	    "{\"username\":\"a\"}", 16, NULL, err, sizeof(err)), RESULT_OK,
 	    "JSON sent as urlencoded still parses as a form");
 	is_string(f.media_type, "application/x-www-form-urlencoded",
 	    "urlencoded named");
@@ -688,7 +689,7 @@ test_media_type(void)
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_body(&f, "application/x-www-form-urlencoded", "",
-	    0, NULL, err, sizeof(err)), FORM_OK, "empty body");
+	    0, NULL, err, sizeof(err)), RESULT_OK, "empty body");
 	ok(f.media_type == NULL, "an empty body has no media type");
 	form_release(&f);
 
@@ -718,66 +719,66 @@ test_parse_body(void)
 
 	form_init(&f);
 	is_int(form_parse_body(&f, "application/json", "{\"x\":1}", 7, NULL,
-	    err, sizeof(err)), FORM_OK, "application/json");
+	    err, sizeof(err)), RESULT_OK, "application/json");
 	is_string(first(&f, "x"), "1", "JSON body read");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_body(&f, " Application/JSON ; charset=utf-8",
-	    "{\"x\":1}", 7, NULL, err, sizeof(err)), FORM_OK,
+	    "{\"x\":1}", 7, NULL, err, sizeof(err)), RESULT_OK,
 	    "media type case-insensitive, parameters ignored");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_body(&f, "application/x-www-form-urlencoded;"
-	    "charset=UTF-8", "x=1", 3, NULL, err, sizeof(err)), FORM_OK,
+	    "charset=UTF-8", "x=1", 3, NULL, err, sizeof(err)), RESULT_OK,
 	    "urlencoded body");
 	is_string(first(&f, "x"), "1", "urlencoded body read");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_body(&f, "multipart/form-data; boundary=----WebKit"
 	    "FormBoundary7MA4YWxkTrZu0gW", browser_body, strlen(browser_body),
-	    NULL, err, sizeof(err)), FORM_OK,
+	    NULL, err, sizeof(err)), RESULT_OK,
 	    "multipart with a browser boundary");
 	is_string(first(&f, "x"), "1", "multipart body read");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_body(&f, "Multipart/Form-Data; charset=x; "
 	    "BOUNDARY=\"a b\\\"c\"", multipart_body, sizeof(multipart_body) - 1,
-	    NULL, err, sizeof(err)), FORM_MALFORMED,
+	    NULL, err, sizeof(err)), RESULT_MALFORMED,
 	    "quoted boundary is taken literally up to the quote");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_body(&f, "multipart/form-data; boundary=\"quoted "
 	    "one\"", quoted_body, strlen(quoted_body), NULL, err,
-	    sizeof(err)), FORM_OK, "quoted boundary with a space");
+	    sizeof(err)), RESULT_OK, "quoted boundary with a space");
 	is_string(first(&f, "y"), "2", "quoted-boundary body read");
 	form_release(&f);
 	form_init(&f);
 	is_int(form_parse_body(&f, "multipart/form-data", "--x", 3, NULL, err,
-	    sizeof(err)), FORM_MALFORMED, "multipart without a boundary");
+	    sizeof(err)), RESULT_MALFORMED, "multipart without a boundary");
 	is_string(err, "multipart/form-data without a valid boundary",
 	    "missing boundary message");
 	is_int(form_parse_body(&f, "multipart/form-data; boundary=0123456789"
 	    "01234567890123456789012345678901234567890123456789012345678901",
-	    "--x", 3, NULL, err, sizeof(err)), FORM_MALFORMED,
+	    "--x", 3, NULL, err, sizeof(err)), RESULT_MALFORMED,
 	    "boundary over 70 bytes");
 	is_int(form_parse_body(&f, "multipart/form-data; boundary=", "--x", 3,
-	    NULL, err, sizeof(err)), FORM_MALFORMED, "empty boundary");
+	    NULL, err, sizeof(err)), RESULT_MALFORMED, "empty boundary");
 	form_release(&f);
 
 	form_init(&f);
 	is_int(form_parse_body(&f, "text/plain", "x", 1, NULL, err,
-	    sizeof(err)), FORM_UNSUPPORTED, "text/plain unsupported");
+	    sizeof(err)), RESULT_UNSUPPORTED, "text/plain unsupported");
 	is_string(err, "unsupported content type", "unsupported message");
 	is_int(form_parse_body(&f, NULL, "x", 1, NULL, err, sizeof(err)),
-	    FORM_UNSUPPORTED, "no type with a body");
+	    RESULT_UNSUPPORTED, "no type with a body");
 	is_int(form_parse_body(&f, "", "x", 1, NULL, err, sizeof(err)),
-	    FORM_UNSUPPORTED, "empty type with a body");
+	    RESULT_UNSUPPORTED, "empty type with a body");
 	is_int(form_parse_body(&f, "application/jsonx", "{}", 2, NULL, err,
-	    sizeof(err)), FORM_UNSUPPORTED, "no prefix match on the type");
+	    sizeof(err)), RESULT_UNSUPPORTED, "no prefix match on the type");
 	is_int(form_parse_body(&f, NULL, NULL, 0, NULL, err, sizeof(err)),
-	    FORM_OK, "no type and no body is an empty form");
+	    RESULT_OK, "no type and no body is an empty form");
 	is_int(form_parse_body(&f, "application/json", "", 0, NULL, err,
-	    sizeof(err)), FORM_OK, "empty JSON body is an empty form");
+	    sizeof(err)), RESULT_OK, "empty JSON body is an empty form");
 	is_int(f.count, 0, "empty form");
 	form_release(&f);
 	lives_ok(release_form, &f,
@@ -803,26 +804,26 @@ test_add(void)
 	limits.max_fields = 3;
 	form_init(&f);
 	is_int(form_add(&f, "module_keys", 11, FORM_VALUE_STRING, "a", 1, NULL,
-	    NULL, NULL, &limits, err, sizeof(err)), FORM_OK, "a first value");
+	    NULL, NULL, &limits, err, sizeof(err)), RESULT_OK, "a first value");
 	is_int(form_add(&f, "module_keys", 11, FORM_VALUE_STRING, "b", 1, NULL,
-	    NULL, NULL, &limits, err, sizeof(err)), FORM_OK, "a second one");
+	    NULL, NULL, &limits, err, sizeof(err)), RESULT_OK, "a second one");
 	ok(f.count == 1 && count(&f, "module_keys") == 2 &&
 	    strcmp(f.fields[0].values[1].data, "b") == 0,
 	    "both are values of the one field, in order");
 	is_int(form_add(&f, "name", 4, FORM_VALUE_STRING, "abcd", 4, NULL,
-	    NULL, NULL, &limits, err, sizeof(err)), FORM_TOO_LARGE,
+	    NULL, NULL, &limits, err, sizeof(err)), RESULT_TOO_LARGE,
 	    "a value past max_value_bytes is refused");
 	is_string(err, "value of field \"name\" longer than 3 bytes",
 	    "... with a message naming the field");
 	ok(form_first(&f, "name") == NULL, "... and nothing of it is kept");
 	is_int(form_add(&f, "logo", 4, FORM_VALUE_FILE, "12345", 5, NULL,
-	    NULL, NULL, &limits, err, sizeof(err)), FORM_OK,
+	    NULL, NULL, &limits, err, sizeof(err)), RESULT_OK,
 	    "a file past max_file_bytes is no failure");
 	v = form_first(&f, "logo");
 	ok(v != NULL && v->kind == FORM_VALUE_FILE_TOO_LARGE && v->len == 0,
 	    "it is kept as too large, without its bytes");
 	is_int(form_add(&f, "x", 1, FORM_VALUE_STRING, "", 0, NULL, NULL,
-	    NULL, &limits, err, sizeof(err)), FORM_TOO_LARGE,
+	    NULL, &limits, err, sizeof(err)), RESULT_TOO_LARGE,
 	    "a value past max_fields is refused");
 	form_release(&f);
 }

@@ -291,31 +291,32 @@ test_status_rows(void)
 		const char	*body;		/* the document, or a piece */
 		const char	*name;
 	} cases[] = {
-		{ status_http_provision(PROVISION_CONFLICT), "taken", 409,
+		{ status_http(STATUS_DEFAULT, RESULT_TAKEN), "taken", 409,
 		    "{\"error\":\"taken\",\"code\":\"subdomain_taken\"}",
 		    "a taken subdomain: 409 with provision.c's message" },
-		{ status_http_lifecycle(LIFECYCLE_NOT_FOUND), "ignored", 404,
+		{ status_http(STATUS_DEFAULT, RESULT_NOT_FOUND), "ignored", 404,
 		    "{\"error\":\"tenant not found\",\"code\":\"not_found\"}",
 		    "a missing tenant: 404 with the table's own message" },
-		{ status_http_lifecycle(LIFECYCLE_CONFLICT), "in the way", 409,
+		{ status_http(STATUS_DEFAULT, RESULT_CONFLICT), "in the way",
+		    409,
 		    "\"code\":\"conflict\"",
 		    "a lifecycle conflict: 409 conflict, not subdomain_taken" },
-		{ status_http_bulk(BULK_CORE_MODULE), NULL, 400,
+		{ status_http(STATUS_MODULE_CHANGE, RESULT_INVALID), NULL, 400,
 		    "{\"error\":\"a core module cannot be disabled\",\"code\":"
 		    "\"core_module\",\"fields\":{\"is_enabled\":"
 		    "\"core modules are always enabled\"}}",
 		    "a core module: 400 naming the field" },
-		{ status_http_form(FORM_MALFORMED), "", 400,
+		{ status_http(STATUS_DEFAULT, RESULT_MALFORMED), "", 400,
 		    "\"malformed request body\"",
 		    "a malformed body: the fallback when the parser said "
 		    "nothing" },
-		{ status_http_query(FORM_MALFORMED), "x", 400,
+		{ status_http(STATUS_QUERY, RESULT_MALFORMED), "x", 400,
 		    "\"code\":\"malformed_query\"",
 		    "a malformed query: 400 malformed_query" },
-		{ status_http_query(FORM_TOO_LARGE), "x", 413,
+		{ status_http(STATUS_QUERY, RESULT_TOO_LARGE), "x", 413,
 		    "\"code\":\"body_too_large\"",
 		    "a query past the limits: 413 as a body" },
-		{ status_http_provision(PROVISION_OK), "oops", 500,
+		{ status_http(STATUS_DEFAULT, RESULT_OK), "oops", 500,
 		    "\"code\":\"internal_error\"",
 		    "a success answered as an error: 500" }
 	};
@@ -333,7 +334,8 @@ test_status_rows(void)
 	}
 
 	http_response_init(&res);
-	is_int(http_reply_status(&res, status_http_bulk(BULK_DB_DOWN), "x"),
+	is_int(http_reply_status(&res,
+	    status_http(STATUS_MODULE_CHANGE, RESULT_DB_DOWN), "x"),
 	    503, "a database that is down is 503");
 	ok(has_header_line(&res, "Retry-After", "2"), "  with Retry-After: 2");
 	ok(strstr(res.body.data, "\"database_unavailable\"") != NULL,
@@ -341,15 +343,15 @@ test_status_rows(void)
 	http_response_release(&res);
 
 	/* The codes of a bulk report's errors, as SPEC section 4 names them. */
-	is_string(status_http_bulk_item_code(BULK_ITEM_INVALID),
+	is_string(status_http_bulk_item_code(RESULT_INVALID),
 	    "validation_failed", "bulk item invalid: validation_failed");
-	is_string(status_http_bulk_item_code(BULK_ITEM_DUPLICATE), "duplicate",
+	is_string(status_http_bulk_item_code(RESULT_DUPLICATE), "duplicate",
 	    "bulk item repeated in the batch: duplicate");
-	is_string(status_http_bulk_item_code(BULK_ITEM_TAKEN), "subdomain_taken",
+	is_string(status_http_bulk_item_code(RESULT_TAKEN), "subdomain_taken",
 	    "bulk item with a taken subdomain: subdomain_taken");
-	is_string(status_http_bulk_item_code(BULK_ITEM_FAILED), "failed",
+	is_string(status_http_bulk_item_code(RESULT_FAILED), "failed",
 	    "bulk item not saved: failed");
-	is_string(status_http_bulk_item_code((enum bulk_item_error)99), "failed",
+	is_string(status_http_bulk_item_code((enum result)99), "failed",
 	    "an item error outside the table: failed");
 }
 

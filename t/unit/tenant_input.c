@@ -100,7 +100,7 @@ parse_urlencoded(struct form *form, const char *text)
 
 	form_release(form);
 	if (form_parse_urlencoded(form, text, strlen(text),
-	    &form_default_limits, err, sizeof(err)) != FORM_OK)
+	    &form_default_limits, err, sizeof(err)) != RESULT_OK)
 		diag("urlencoded parse failed: %s", err);
 }
 
@@ -112,7 +112,7 @@ parse_json(struct form *form, const char *text)
 
 	form_release(form);
 	if (form_parse_json(form, text, strlen(text), &form_default_limits,
-	    err, sizeof(err)) != FORM_OK)
+	    err, sizeof(err)) != RESULT_OK)
 		diag("JSON parse failed: %s", err);
 }
 
@@ -151,7 +151,7 @@ parse_multipart(struct form *form, const struct part *parts, size_t count,
 	if (failed)
 		diag("could not build the multipart body");
 	else if (form_parse_multipart(form, BOUNDARY, body.data, body.len,
-	    &limits, err, sizeof(err)) != FORM_OK)
+	    &limits, err, sizeof(err)) != RESULT_OK)
 		diag("multipart parse failed: %s", err);
 	buf_release(&body);
 }
