@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child_signals.h"
 #include "conf.h"
 #include "job_runner.h"
 #include "log.h"
@@ -40,22 +41,9 @@ on_sigterm(int signo)
 static int
 runner_signals(void)
 {
-	struct sigaction sa;
 	sigset_t none;
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = SIG_DFL;
-	if (sigaction(SIGCHLD, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = on_sigterm;
-	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGTERM, &sa, NULL) == -1)
+	if (child_signals_install(on_sigterm) == -1)
 		return -1;
 	sigemptyset(&none);
 	return sigprocmask(SIG_SETMASK, &none, NULL);

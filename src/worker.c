@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "child_signals.h"
 #include "conf.h"
 #include "config_cache.h"
 #include "db.h"
@@ -75,24 +76,10 @@ on_sigterm(int signo)
 static int
 worker_signals(sigset_t *unblocked)
 {
-	struct sigaction sa;
 	sigset_t blocked;
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1)
+	if (child_signals_install(on_sigterm) == -1)
 		return -1;
-	sa.sa_handler = SIG_DFL;
-	if (sigaction(SIGCHLD, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = on_sigterm;
-	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGTERM, &sa, NULL) == -1)
-		return -1;
-
 	sigemptyset(&blocked);
 	sigaddset(&blocked, SIGTERM);
 	if (sigprocmask(SIG_SETMASK, &blocked, NULL) == -1)
