@@ -85,7 +85,7 @@ record_parse_line(char *line, struct deploy_record_entry *e)
 		field = space + 1;
 	}
 	len = strlen(field);
-	if (len == 0 || len > MANIFEST_PATH_MAX)
+	if (!manifest_path_valid(field))
 		return -1;
 	memcpy(e->path, field, len + 1);
 	e->size = (uint64_t)numbers[0];

@@ -12,6 +12,8 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "manifest.h"
+
 struct conf;
 struct tenant;
 
@@ -23,7 +25,7 @@ struct deploy_report {
 	size_t	files_replaced;		/* changed by the tenant, replaced */
 	size_t	files_carried;		/* the tenant's own files carried over */
 	uint64_t bytes_copied;
-	char	kept[DEPLOY_REPORT_MAX_KEPT][256];	/* first kept paths */
+	char	kept[DEPLOY_REPORT_MAX_KEPT][MANIFEST_PATH_MAX + 1]; /* first kept */
 };
 
 /*

@@ -6,7 +6,10 @@
  * health checks and fsck read it and hash only the tenant's files.  The
  * reader trusts nothing: every line is checked as strictly as the builder
  * checks the template, so a damaged or hand-edited manifest can never name
- * a path outside the template's shape.
+ * a path outside the template's shape.  A path is the last field of its
+ * line and the rules refuse newlines and every other control character, so
+ * any accepted name (spaces, '#', '%', quotes, non-ASCII) is carried as it
+ * is, without escaping.
  */
 #include <sys/stat.h>
 
@@ -59,37 +62,46 @@ manifest_release(struct manifest *m)
 	manifest_init(m);
 }
 
-/* Is `c` allowed in a path segment: [A-Za-z0-9._-]? */
-static int
-segment_char_valid(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
 /*
- * Is `name` (of `len` bytes) one valid segment: not empty, not starting
- * with '.', only [A-Za-z0-9._-]?  Returns 1 or 0.
+ * Judges one name of a template (`len` bytes, the rule of SPEC 10): any
+ * valid UTF-8 of 1 to TEMPLATE_NAME_MAX bytes but "." and "..", without
+ * NUL, '/' or control characters.  Route groups "(auth)", segments "[id]"
+ * and dotfiles are ordinary in app trees, so they pass; serving decides
+ * separately what may be requested.  Returns NULL, or the reason.
  */
-static int
-segment_valid(const char *name, size_t len)
+const char *
+template_name_check(const char *name, size_t len)
 {
 	size_t	i;
 
-	if (len == 0 || name[0] == '.')
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!segment_char_valid(name[i]))
-			return 0;
-	return 1;
+	if (len == 0)
+		return "empty name";
+	if (len > TEMPLATE_NAME_MAX)
+		return "name longer than 255 bytes";
+	if ((len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
+		return "names \".\" and \"..\" are not allowed";
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)name[i];
+
+		if (c == '\0')
+			return "NUL byte in the name";
+		if (c == '/')
+			return "'/' in the name";
+		if (c < 0x20 || c == 0x7f)
+			return "control character in the name";
+	}
+	if (utf8_length(name, len) < 0)
+		return "invalid UTF-8 in the name";
+	return NULL;
 }
 
 /*
- * Is `path` a valid manifest path: 1 to MANIFEST_PATH_MAX bytes of valid
- * segments separated by single '/'?  Returns 1 or 0.
+ * Is `path` a valid template path: 1 to MANIFEST_PATH_MAX bytes of names
+ * template_name_check() accepts, separated by single '/'?  Returns 1 or 0.
  */
-static int
-path_valid(const char *path)
+int
+manifest_path_valid(const char *path)
 {
 	size_t	len, start, i;
 
@@ -100,7 +112,7 @@ path_valid(const char *path)
 	for (i = 0; i <= len; i++) {
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
-		if (!segment_valid(path + start, i - start))
+		if (template_name_check(path + start, i - start) != NULL)
 			return 0;
 		start = i + 1;
 	}
@@ -231,6 +243,7 @@ static int
 walk_directory(struct manifest_walk *w, int fd, const char *prefix,
     int depth)
 {
+	const char	*problem;
 	char		 path[MANIFEST_PATH_MAX + 1];
 	struct dirent	*entry;
 	struct stat	 st;
@@ -268,10 +281,9 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 		}
 		memcpy(path, prefix, prefix_len);
 		memcpy(path + prefix_len, entry->d_name, name_len + 1);
-		if (!segment_valid(entry->d_name, name_len)) {
-			error_set(w->err, w->errlen, "%s: names must be made "
-			    "of A-Z a-z 0-9 . _ - and not start with '.'",
-			    path);
+		if ((problem = template_name_check(entry->d_name,
+		    name_len)) != NULL) {
+			error_set(w->err, w->errlen, "%s: %s", path, problem);
 			goto out;
 		}
 		if (fstatat(dirfd(dir), entry->d_name, &st,
@@ -288,7 +300,8 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 		if (!S_ISDIR(st.st_mode)) {
 			error_set(w->err, w->errlen, "%s: %s are not allowed "
 			    "in the template", path, S_ISLNK(st.st_mode) ?
-			    "symbolic links" : "special files");
+			    "symbolic links" : S_ISFIFO(st.st_mode) ? "FIFOs" :
+			    S_ISSOCK(st.st_mode) ? "sockets" : "devices");
 			goto out;
 		}
 		if (depth >= MANIFEST_MAX_DEPTH) {
@@ -415,7 +428,7 @@ parse_line(char *line, struct manifest_entry *e)
 	*path++ = '\0';
 	if (parse_int64(size_text, 0, INT64_MAX, &size, &errstr) == -1)
 		return "the size must be a whole number";
-	if (!path_valid(path))
+	if (!manifest_path_valid(path))
 		return "invalid path";
 	e->size = (uint64_t)size;
 	memcpy(e->path, path, strlen(path) + 1);
@@ -544,7 +557,7 @@ file_sha256_at(int dirfd, const char *path, unsigned char out[32],
 	size_t		 len;
 	int		 fd = -1, next, rc = -1, saved;
 
-	if (!path_valid(path))
+	if (!manifest_path_valid(path))
 		return 1;
 	p = path;
 	for (;;) {

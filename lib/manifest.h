@@ -9,9 +9,11 @@
  *
  * Deploys copy exactly these files and health checks judge a tenant folder
  * against them, so neither has to walk or hash the template again.  Paths
- * are '/'-separated segments of [A-Za-z0-9._-], none starting with '.';
- * building a manifest of a template with any other name, a symlink or a
- * special file fails, so nothing unexpected can reach a tenant folder.
+ * are '/'-separated names as template_name_check() accepts them (SPEC 10:
+ * "(auth)", "[id]", ".gitignore", spaces and UTF-8 are fine), at most
+ * MANIFEST_PATH_MAX bytes; building a manifest of a template with any
+ * other name, a symlink, device, socket or FIFO fails with the path named,
+ * so nothing unexpected can reach a tenant folder.
  *
  * Ownership: a struct manifest owns its entries; manifest_release() frees
  * them.
@@ -23,7 +25,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define MANIFEST_PATH_MAX	255
+#define TEMPLATE_NAME_MAX	255
+#define MANIFEST_PATH_MAX	4096
 #define MANIFEST_MAX_FILES	10000
 
 struct manifest_entry {
@@ -37,6 +40,15 @@ struct manifest {
 	size_t		 count;
 	uint64_t	 total_bytes;
 };
+
+/*
+ * Judges one name of a template path.  Returns NULL if it is allowed, or
+ * the reason it is not.
+ */
+const char *template_name_check(const char *name, size_t len);
+
+/* Is `path` a '/'-separated path of allowed names?  Returns 1 or 0. */
+int	manifest_path_valid(const char *path);
 
 void	manifest_init(struct manifest *m);
 void	manifest_release(struct manifest *m);
