@@ -26,13 +26,13 @@
 /*
  * manifest DIR: builds the template manifest of DIR and prints it, for
  * `make` to store as www/template.manifest.  A name, symlink or special
- * file the manifest cannot hold is an error naming the file.
+ * file the manifest cannot hold is an error naming its whole path.
  */
 int
 ctl_manifest(struct cli *cli, const struct cli_options *o)
 {
 	struct manifest	m;
-	char		err[512];
+	char		err[MANIFEST_PATH_MAX + 256];	/* names the path */
 	int		rc = CLI_FAILED;
 
 	manifest_init(&m);
