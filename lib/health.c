@@ -3,8 +3,10 @@
  * manifest (see health.h), for the health endpoint and `tenantctl fsck`.
  *
  * Nothing here writes: the check opens the folder read-only, one name at a
- * time with O_NOFOLLOW (asset_open_at()), so a symlink planted in a tenant
- * folder is reported as a missing file instead of being followed.  Files
+ * time with O_NOFOLLOW (asset_open_at() for config.json,
+ * manifest_file_open_at() for template files, whose names may be dotfiles
+ * the asset rule refuses), so a symlink planted in a tenant folder is
+ * reported as a missing file instead of being followed.  Files
  * are hashed only when their size matches the manifest, so a healthy
  * folder costs one hash per template file and a damaged one less.
  */
@@ -253,7 +255,7 @@ check_frontend(int publicfd, const struct manifest *m,
 
 	for (i = 0; i < m->count; i++) {
 		entry = &m->entries[i];
-		rc = asset_open_at(publicfd, entry->path, &fd, &st);
+		rc = manifest_file_open_at(publicfd, entry->path, &fd, &st);
 		if (rc == -1)
 			return -1;
 		if (rc == 0) {

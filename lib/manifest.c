@@ -542,57 +542,81 @@ manifest_find(const struct manifest *m, const char *path)
 }
 
 /*
- * Hashes regular file `path` below `dirfd` (see manifest.h), opening every
- * segment without following a symlink.  Used by deploys and health checks
- * on tenant folders.  Returns 0 with digest and size, 1 when there is no
- * regular file at `path`, -1 on an I/O error (errno set).
+ * Opens regular file `path` below `dirfd` (see manifest.h), every segment
+ * without following a symlink.  Used by file_sha256_at() and by health
+ * checks, which look at sizes before hashing.  Returns 1 with the file
+ * open on `*fd` and its status in `st`, 0 when there is no regular file at
+ * `path`, -1 on an I/O error (errno set).
  */
 int
-file_sha256_at(int dirfd, const char *path, unsigned char out[32],
-    uint64_t *size)
+manifest_file_open_at(int dirfd, const char *path, int *fd, struct stat *st)
 {
 	char		 segment[MANIFEST_PATH_MAX + 1];
-	struct stat	 st;
 	const char	*p, *slash;
 	size_t		 len;
-	int		 fd = -1, next, rc = -1, saved;
+	int		 current = -1, next, rc = -1, saved;
 
+	*fd = -1;
 	if (!manifest_path_valid(path))
-		return 1;
+		return 0;
 	p = path;
 	for (;;) {
 		slash = strchr(p, '/');
 		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
 		memcpy(segment, p, len);
 		segment[len] = '\0';
-		next = openat(fd == -1 ? dirfd : fd, segment, slash != NULL ?
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC :
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		next = openat(current == -1 ? dirfd : current, segment,
+		    slash != NULL ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC : O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (next == -1) {
 			/* Gone, a symlink, or no directory on the way. */
 			if (errno == ENOENT || errno == ELOOP ||
 			    errno == ENOTDIR)
-				rc = 1;
+				rc = 0;
 			goto out;
 		}
-		if (fd != -1)
-			close(fd);
-		fd = next;
+		if (current != -1)
+			close(current);
+		current = next;
 		if (slash == NULL)
 			break;
 		p = slash + 1;
 	}
-	if (fstat(fd, &st) == -1)
+	if (fstat(current, st) == -1)
 		goto out;
-	if (!S_ISREG(st.st_mode)) {
-		rc = 1;
+	if (!S_ISREG(st->st_mode)) {
+		rc = 0;
 		goto out;
 	}
-	rc = hash_fd(fd, out, size);
+	*fd = current;
+	current = -1;
+	rc = 1;
 out:
 	saved = errno;
-	if (fd != -1)
-		close(fd);
+	if (current != -1)
+		close(current);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Hashes regular file `path` below `dirfd` (see manifest.h).  Used by
+ * deploys and health checks on tenant folders.  Returns 0 with digest and
+ * size, 1 when there is no regular file at `path`, -1 on an I/O error
+ * (errno set).
+ */
+int
+file_sha256_at(int dirfd, const char *path, unsigned char out[32],
+    uint64_t *size)
+{
+	struct stat	st;
+	int		fd, rc, saved;
+
+	if ((rc = manifest_file_open_at(dirfd, path, &fd, &st)) != 1)
+		return rc == 0 ? 1 : -1;
+	rc = hash_fd(fd, out, size);
+	saved = errno;
+	close(fd);
 	errno = saved;
 	return rc;
 }

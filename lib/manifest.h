@@ -21,6 +21,8 @@
 #ifndef TENANTD_MANIFEST_H
 #define TENANTD_MANIFEST_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,6 +76,14 @@ int	manifest_read(struct manifest *m, const char *path, char *err,
 /* The entry for `path`, or NULL (binary search). */
 const struct manifest_entry *manifest_find(const struct manifest *m,
 	    const char *path);
+
+/*
+ * Opens the regular file `path` under directory `dirfd` (each segment
+ * opened with O_NOFOLLOW).  Returns 1 with the descriptor in `*fd` and its
+ * status in `st`, 0 if there is no regular file there, -1 on an I/O error.
+ */
+int	manifest_file_open_at(int dirfd, const char *path, int *fd,
+	    struct stat *st);
 
 /*
  * Hashes the regular file `path` under directory `dirfd` (each segment
