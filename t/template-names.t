@@ -121,6 +121,19 @@ for my $frontend (qw(nginx lighttpd)) {
 		my ($rc, $fsck_out, $fsck_err) = $s->tenantctl('fsck');
 		is($rc, 0, 'fsck is clean') or diag "$fsck_out$fsck_err";
 
+		# A dotfile the tenant changed is reported and kept by the next
+		# deploy, which reads the record of the first one back.
+		my $changed = $s->tenants_dir . '/acme/public/.eslintrc.json';
+		spew($changed, slurp($changed) . "\n");
+		$r = $s->get("/api/tenants/$id/health/");
+		is_deeply($r->{json}{modified_files}, ['.eslintrc.json'],
+		    'health reports the changed dotfile');
+		$r = $s->post("/api/tenants/$id/deploy_frontend/");
+		is($r->{status}, 200, 'a second deploy succeeds')
+		    or diag $r->{content};
+		is_deeply($r->{json}{kept}, ['.eslintrc.json'],
+		    '  keeping the changed dotfile');
+
 		for my $path ('/.eslintrc.json', '/.gitignore', '/app/.hidden',
 		    '/%2Eeslintrc.json', '/app/%2ehidden') {
 			$r = site_get($s, $path);
