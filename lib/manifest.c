@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "folder.h"
 #include "manifest.h"
 #include "validate.h"
 
@@ -316,8 +317,7 @@ walk_directory(struct manifest_walk *w, int fd, const char *prefix,
 		}
 		path[prefix_len + name_len] = '/';
 		path[prefix_len + name_len + 1] = '\0';
-		child = openat(dirfd(dir), entry->d_name, O_RDONLY |
-		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		child = folder_open_dir(dirfd(dir), entry->d_name);
 		if (child == -1) {
 			error_set(w->err, w->errlen, "%s: %s", path,
 			    strerror(errno));
