@@ -35,6 +35,10 @@
 void
 deploy_record_release(struct deploy_record *r)
 {
+	size_t	i;
+
+	for (i = 0; i < r->count; i++)
+		free(r->entries[i].path);
 	free(r->entries);
 	r->entries = NULL;
 	r->count = 0;
@@ -87,7 +91,8 @@ record_parse_line(char *line, struct deploy_record_entry *e)
 	len = strlen(field);
 	if (!manifest_path_valid(field))
 		return -1;
-	memcpy(e->path, field, len + 1);
+	if ((e->path = strndup(field, len)) == NULL)
+		return -1;
 	e->size = (uint64_t)numbers[0];
 	e->mtime_ns = numbers[1];
 	e->inode = (uint64_t)numbers[2];
@@ -153,10 +158,10 @@ deploy_record_load(int folder, const char *subdomain, struct deploy_record *r)
 		}
 		if (record_parse_line(line, &r->entries[r->count]) == -1)
 			goto malformed;
-		if (r->count > 0 && strcmp(r->entries[r->count - 1].path,
-		    r->entries[r->count].path) >= 0)
-			goto malformed;
 		r->count++;
+		if (r->count > 1 && strcmp(r->entries[r->count - 2].path,
+		    r->entries[r->count - 1].path) >= 0)
+			goto malformed;
 	}
 	goto out;
 malformed:

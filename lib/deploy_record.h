@@ -23,7 +23,7 @@
 
 /* One template file as the last deploy wrote it. */
 struct deploy_record_entry {
-	char		path[MANIFEST_PATH_MAX + 1];
+	char		*path;		/* the record's */
 	unsigned char	sha256[32];
 	uint64_t	size;
 	uint64_t	inode;

@@ -57,8 +57,12 @@ manifest_init(struct manifest *m)
 void
 manifest_release(struct manifest *m)
 {
+	size_t	i;
+
 	if (m == NULL)
 		return;
+	for (i = 0; i < m->count; i++)
+		free(m->entries[i].path);
 	free(m->entries);
 	manifest_init(m);
 }
@@ -184,9 +188,13 @@ walk_add(struct manifest_walk *w, const char *path,
 		    path);
 		return -1;
 	}
-	e = &w->m->entries[w->m->count++];
+	e = &w->m->entries[w->m->count];
 	memset(e, 0, sizeof(*e));
-	memcpy(e->path, path, strlen(path) + 1);
+	if ((e->path = strdup(path)) == NULL) {
+		error_set(w->err, w->errlen, "out of memory");
+		return -1;
+	}
+	w->m->count++;
 	memcpy(e->sha256, digest, sizeof(e->sha256));
 	e->size = size;
 	w->m->total_bytes += size;
@@ -431,7 +439,7 @@ parse_line(char *line, struct manifest_entry *e)
 	if (!manifest_path_valid(path))
 		return "invalid path";
 	e->size = (uint64_t)size;
-	memcpy(e->path, path, strlen(path) + 1);
+	e->path = path;		/* into `line`; walk_add() copies it */
 	return NULL;
 }
 

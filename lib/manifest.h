@@ -31,8 +31,9 @@
 #define MANIFEST_PATH_MAX	4096
 #define MANIFEST_MAX_FILES	10000
 
+/* Ownership: `path` is the manifest's (manifest_release() frees it). */
 struct manifest_entry {
-	char		path[MANIFEST_PATH_MAX + 1];
+	char		*path;
 	uint64_t	size;
 	unsigned char	sha256[32];
 };
