@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 
 #define JSON_MAX_DEPTH	32
 
@@ -65,6 +66,28 @@ struct json_value *json_parse_limited(const char *text, size_t len,
 /* json_parse_limited() with a budget of JSON_MAX_NODES. */
 struct json_value *json_parse(const char *text, size_t len,
 	    char *err, size_t errlen);
+
+/*
+ * For other readers built on yajl's event parser, the checks
+ * json_parse_limited() adds to yajl's.
+ *
+ * json_events_parse() runs yajl over `len` bytes of `text` (NULL reads as
+ * empty), handing the events to `callbacks` with `ctx`, after refusing a
+ * \u escape of a UTF-16 surrogate that is not half of a pair (yajl would
+ * silently replace it).  It returns 0 when the text is one JSON value, 1
+ * when a callback stopped the parse (the callbacks hold the reason), or -1
+ * with "malformed JSON at byte N: <reason>" (or "out of memory") in `err`
+ * and errno EINVAL (ENOMEM); `*offset` is where parsing stopped.
+ *
+ * json_utf8_valid() tells whether `len` bytes of `text` (a string or key
+ * as yajl hands it to a callback, unescaped) are strict UTF-8, U+0000
+ * allowed: 1 or 0.  yajl's own check lets overlong forms and surrogates
+ * through.
+ */
+int	json_events_parse(const yajl_callbacks *callbacks, void *ctx,
+	    const char *text, size_t len, size_t *offset, char *err,
+	    size_t errlen);
+int	json_utf8_valid(const char *text, size_t len);
 
 /* Frees a tree; accepts NULL. */
 void	json_free(struct json_value *v);
