@@ -507,8 +507,8 @@ out:
 }
 
 /*
- * Customises the template's package.json for a tenant.  Called by the
- * deploy of a template that carries one.  Returns 0, or -1 with the
+ * Customises the template's package.json for a tenant, for the deploy of
+ * a template that carries one (SPEC 10).  Returns 0, or -1 with the
  * message in `err` (see package_json.h).
  */
 int
@@ -521,8 +521,8 @@ package_json_customise(const char *template_json, size_t len,
 }
 
 /*
- * Writes the default package.json.  Called by project_files_write() when
- * the template has none.  Returns 0, or -1 with errno set.
+ * Writes the default package.json.  Called by project_files_write().
+ * Returns 0, or -1 with errno set.
  */
 int
 package_json_default(const char *subdomain, const char *tenant_name,
