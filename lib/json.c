@@ -28,9 +28,6 @@
 /* Objects up to this size are checked for duplicates without allocating. */
 #define JSON_SMALL_OBJECT	16
 
-/* Longest part of a key quoted in a "duplicate key" message. */
-#define JSON_KEY_QUOTE_MAX	64
-
 /* The state shared by the yajl callbacks while one document is parsed. */
 struct json_parser {
 	struct json_value	*root;
@@ -353,33 +350,44 @@ json_key_compare(const void *a, const void *b)
 }
 
 /*
- * Writes the "duplicate key" message, quoting at most JSON_KEY_QUOTE_MAX
- * bytes of the key, cut at a character boundary and with control characters
- * and quotes replaced, so the message is always printable UTF-8.
+ * Writes the part of object key `key` (UTF-8, as json_parse() accepts
+ * it) that a message may quote into `out`: at most JSON_KEY_EXCERPT_MAX
+ * bytes, cut at a character boundary and followed by "..." when cut, with
+ * control characters and quotes replaced by '?', so a message quoting it
+ * is always printable UTF-8.  Used for "duplicate key" here and for the
+ * unknown members of template_meta.c.
  */
-static void
-json_parser_duplicate(struct json_parser *p, const char *key)
+void
+json_key_excerpt(const char *key, char out[JSON_KEY_EXCERPT_SIZE])
 {
-	char	quoted[JSON_KEY_QUOTE_MAX + 4];
 	size_t	i, len = strlen(key);
 
-	if (len > JSON_KEY_QUOTE_MAX) {
-		len = JSON_KEY_QUOTE_MAX;
+	if (len > JSON_KEY_EXCERPT_MAX) {
+		len = JSON_KEY_EXCERPT_MAX;
 		while (len > 0 && ((unsigned char)key[len] & 0xc0) == 0x80)
 			len--;
 	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)key[i];
 
-		quoted[i] = c < 0x20 || c == 0x7f || c == '"' ? '?' : key[i];
+		out[i] = c < 0x20 || c == 0x7f || c == '"' ? '?' : key[i];
 	}
 	if (len < strlen(key)) {
-		memcpy(quoted + len, "...", 3);
+		memcpy(out + len, "...", 3);
 		len += 3;
 	}
-	quoted[len] = '\0';
+	out[len] = '\0';
+}
+
+/* Writes the "duplicate key" message, quoting an excerpt of the key. */
+static void
+json_parser_duplicate(struct json_parser *p, const char *key)
+{
+	char	excerpt[JSON_KEY_EXCERPT_SIZE];
+
+	json_key_excerpt(key, excerpt);
 	snprintf(p->message, sizeof(p->message), "duplicate key \"%s\"",
-	    quoted);
+	    excerpt);
 }
 
 /*

@@ -100,6 +100,20 @@ const struct json_value *json_object_get(const struct json_value *obj,
 const char *json_type_name(enum json_type type);
 
 /*
+ * The longest part of an object key a message quotes, and the size of
+ * the buffer json_key_excerpt() fills: that part, "..." and a NUL.
+ */
+#define JSON_KEY_EXCERPT_MAX	64
+#define JSON_KEY_EXCERPT_SIZE	(JSON_KEY_EXCERPT_MAX + 4)
+
+/*
+ * Writes into `out` what a message may quote of object key `key` (a key
+ * of a json_parse() tree): at most JSON_KEY_EXCERPT_MAX bytes cut at a
+ * character boundary, "..." when cut, control characters and '"' as '?'.
+ */
+void	json_key_excerpt(const char *key, char out[JSON_KEY_EXCERPT_SIZE]);
+
+/*
  * Converts a JSON_NUMBER that is an integer in [min, max].  Returns 0, or -1
  * if it has a fraction or exponent or lies outside the range.
  */
