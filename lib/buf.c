@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 
@@ -18,6 +19,9 @@ static char empty_string[1] = "";
 
 /* Smallest allocation, so tiny appends do not reallocate every time. */
 #define BUF_MIN_ALLOC	64
+
+/* Bytes buf_read_fd() asks for at a time. */
+#define BUF_READ_CHUNK	8192
 
 /*
  * Sets up an empty buffer that may hold up to `limit` bytes.  Called by
@@ -105,6 +109,31 @@ buf_append(struct buf *b, const void *data, size_t len)
 	b->len += len;
 	b->data[b->len] = '\0';
 	return 0;
+}
+
+/*
+ * Appends what is left to read on `fd`: the one read loop of the small
+ * files tenantd reads whole (the module catalog, a deploy's record, a
+ * template's tenantd-template.json).  Returns 0 at end of file, or -1
+ * with errno set (ENOBUFS past the limit).
+ */
+int
+buf_read_fd(struct buf *b, int fd)
+{
+	char	chunk[BUF_READ_CHUNK];
+	ssize_t	n;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (buf_append(b, chunk, (size_t)n) == -1)
+			return -1;
+	}
 }
 
 /* Appends a C string without its NUL.  Returns 0 or -1. */

@@ -52,6 +52,13 @@ int	buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
 
 /*
+ * Appends everything left to read on descriptor `fd`, retrying reads a
+ * signal interrupted.  Returns 0 at end of file, or -1 with errno set
+ * (ENOBUFS when the content passes the limit); what was read stays.
+ */
+int	buf_read_fd(struct buf *b, int fd);
+
+/*
  * Hands the contents to the caller, who must free() the result; the buffer is
  * left empty.  Returns NULL only if memory ran out.
  */

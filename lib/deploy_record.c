@@ -25,7 +25,6 @@
 #include "validate.h"
 
 #define RECORD_HEADER		"# tenantd deployed files 1"
-#define RECORD_CHUNK_BYTES	(64 * 1024)
 /* A record line: digest, three numbers of up to 20 digits, a path. */
 #define RECORD_LINE_MAX		(64 + 3 * 21 + MANIFEST_PATH_MAX + 2)
 #define RECORD_MAX_BYTES	((size_t)MANIFEST_MAX_FILES * RECORD_LINE_MAX + \
@@ -109,9 +108,7 @@ int
 deploy_record_load(int folder, const char *subdomain, struct deploy_record *r)
 {
 	struct buf	 text;
-	char		 chunk[RECORD_CHUNK_BYTES];
 	char		*line, *end;
-	ssize_t		 n;
 	size_t		 lines = 0, capacity = 0;
 	int		 fd = -1, rc = 0;
 	struct deploy_record_entry *grown;
@@ -125,16 +122,8 @@ deploy_record_load(int folder, const char *subdomain, struct deploy_record *r)
 			    subdomain, DEPLOY_RECORD_FILE, strerror(errno));
 		goto out;
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 || (n > 0 && buf_append(&text, chunk,
-		    (size_t)n) == -1))
-			goto malformed;
-		if (n == 0)
-			break;
-	}
+	if (buf_read_fd(&text, fd) == -1)
+		goto malformed;
 	for (line = text.data; *line != '\0'; line = end + 1) {
 		if ((end = strchr(line, '\n')) == NULL)
 			goto malformed;

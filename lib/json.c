@@ -21,14 +21,12 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
+#include "error.h"
 #include "json.h"
 #include "validate.h"
 
 /* Objects up to this size are checked for duplicates without allocating. */
 #define JSON_SMALL_OBJECT	16
-
-/* Longest part of a key quoted in a "duplicate key" message. */
-#define JSON_KEY_QUOTE_MAX	64
 
 /* The state shared by the yajl callbacks while one document is parsed. */
 struct json_parser {
@@ -240,19 +238,20 @@ json_on_number(void *ctx, const char *text, size_t len)
 /*
  * Is `len` bytes of `text` strict UTF-8, U+0000 allowed?  yajl's own check
  * lets overlong forms, surrogates and code points past U+10FFFF through, so
- * every string and key is checked again here, segment by segment between
- * NUL bytes (which utf8_length() refuses).  Returns 1 if valid.
+ * every string and key is checked again here (and by the other readers
+ * built on yajl's events), segment by segment between NUL bytes (which
+ * utf8_length() refuses).  Returns 1 if valid.
  */
-static int
-json_utf8_valid(const unsigned char *text, size_t len)
+int
+json_utf8_valid(const char *text, size_t len)
 {
-	const unsigned char	*nul;
-	size_t			 segment;
+	const char	*nul;
+	size_t		 segment;
 
 	while (len > 0) {
 		nul = memchr(text, '\0', len);
 		segment = nul == NULL ? len : (size_t)(nul - text);
-		if (utf8_length((const char *)text, segment) < 0)
+		if (utf8_length(text, segment) < 0)
 			return 0;
 		if (nul == NULL)
 			break;
@@ -268,7 +267,7 @@ json_on_string(void *ctx, const unsigned char *text, size_t len)
 {
 	struct json_parser	*p = ctx;
 
-	if (!json_utf8_valid(text, len)) {
+	if (!json_utf8_valid((const char *)text, len)) {
 		snprintf(p->message, sizeof(p->message),
 		    "invalid UTF-8 in string");
 		return 0;
@@ -330,7 +329,7 @@ json_on_map_key(void *ctx, const unsigned char *key, size_t len)
 		    "object key contains U+0000");
 		return 0;
 	}
-	if (!json_utf8_valid(key, len)) {
+	if (!json_utf8_valid((const char *)key, len)) {
 		snprintf(p->message, sizeof(p->message),
 		    "invalid UTF-8 in object key");
 		return 0;
@@ -351,33 +350,44 @@ json_key_compare(const void *a, const void *b)
 }
 
 /*
- * Writes the "duplicate key" message, quoting at most JSON_KEY_QUOTE_MAX
- * bytes of the key, cut at a character boundary and with control characters
- * and quotes replaced, so the message is always printable UTF-8.
+ * Writes the part of object key `key` (UTF-8, as json_parse() accepts
+ * it) that a message may quote into `out`: at most JSON_KEY_EXCERPT_MAX
+ * bytes, cut at a character boundary and followed by "..." when cut, with
+ * control characters and quotes replaced by '?', so a message quoting it
+ * is always printable UTF-8.  Used for "duplicate key" here and for the
+ * unknown members of template_meta.c.
  */
-static void
-json_parser_duplicate(struct json_parser *p, const char *key)
+void
+json_key_excerpt(const char *key, char out[JSON_KEY_EXCERPT_SIZE])
 {
-	char	quoted[JSON_KEY_QUOTE_MAX + 4];
 	size_t	i, len = strlen(key);
 
-	if (len > JSON_KEY_QUOTE_MAX) {
-		len = JSON_KEY_QUOTE_MAX;
+	if (len > JSON_KEY_EXCERPT_MAX) {
+		len = JSON_KEY_EXCERPT_MAX;
 		while (len > 0 && ((unsigned char)key[len] & 0xc0) == 0x80)
 			len--;
 	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)key[i];
 
-		quoted[i] = c < 0x20 || c == 0x7f || c == '"' ? '?' : key[i];
+		out[i] = c < 0x20 || c == 0x7f || c == '"' ? '?' : key[i];
 	}
 	if (len < strlen(key)) {
-		memcpy(quoted + len, "...", 3);
+		memcpy(out + len, "...", 3);
 		len += 3;
 	}
-	quoted[len] = '\0';
+	out[len] = '\0';
+}
+
+/* Writes the "duplicate key" message, quoting an excerpt of the key. */
+static void
+json_parser_duplicate(struct json_parser *p, const char *key)
+{
+	char	excerpt[JSON_KEY_EXCERPT_SIZE];
+
+	json_key_excerpt(key, excerpt);
 	snprintf(p->message, sizeof(p->message), "duplicate key \"%s\"",
-	    quoted);
+	    excerpt);
 }
 
 /*
@@ -542,6 +552,51 @@ json_yajl_error(yajl_handle h, const char *text, size_t len, size_t offset,
 }
 
 /*
+ * Hands the events of `len` bytes of untrusted JSON to `callbacks` with
+ * `ctx`, after refusing unpaired surrogate escapes, which yajl would
+ * rewrite.  Used by json_parse_limited() and the other readers built on
+ * yajl's events.  Returns as json.h says.
+ */
+int
+json_events_parse(const yajl_callbacks *callbacks, void *ctx,
+    const char *text, size_t len, size_t *offset, char *err, size_t errlen)
+{
+	yajl_handle	h;
+	yajl_status	status;
+	int		rc = -1;
+
+	if (text == NULL)
+		text = "";
+	if ((*offset = json_check_surrogates(text, len)) != len) {
+		error_set(err, errlen, "malformed JSON at byte %zu: "
+		    "unpaired UTF-16 surrogate escape", *offset);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((h = yajl_alloc(callbacks, NULL, ctx)) == NULL) {
+		error_set(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	status = yajl_parse(h, (const unsigned char *)text, len);
+	if (status == yajl_status_ok) {
+		status = yajl_complete_parse(h);
+		*offset = len;
+	} else
+		*offset = yajl_get_bytes_consumed(h);
+	if (status == yajl_status_client_canceled)
+		rc = 1;
+	else if (status == yajl_status_ok)
+		rc = 0;
+	else {
+		json_yajl_error(h, text, len, *offset, err, errlen);
+		errno = EINVAL;
+	}
+	yajl_free(h);
+	return rc;
+}
+
+/*
  * Parses `len` bytes of untrusted JSON of at most `max_nodes` values into a
  * tree.  Called by the form parser, the bulk handlers and tenantctl's bulk
  * import.  Returns the tree (free it with json_free()), or NULL with a
@@ -553,37 +608,21 @@ json_parse_limited(const char *text, size_t len, size_t max_nodes, char *err,
 {
 	struct json_parser	 parser;
 	struct json_value	*result = NULL;
-	yajl_handle		 h = NULL;
-	yajl_status		 status;
 	size_t			 offset;
+	int			 rc;
 
 	memset(&parser, 0, sizeof(parser));
 	parser.max_nodes = max_nodes;
 	if (errlen > 0)
 		err[0] = '\0';
-	if (text == NULL)
-		text = "";
 
-	if ((offset = json_check_surrogates(text, len)) != len) {
-		if (errlen > 0)
-			snprintf(err, errlen, "malformed JSON at byte %zu: "
-			    "unpaired UTF-16 surrogate escape", offset);
+	rc = json_events_parse(&json_callbacks, &parser, text, len, &offset,
+	    err, errlen);
+	if (rc == -1) {
+		parser.out_of_memory = errno == ENOMEM;
 		goto out;
 	}
-	if ((h = yajl_alloc(&json_callbacks, NULL, &parser)) == NULL) {
-		parser.out_of_memory = 1;
-		if (errlen > 0)
-			snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	status = yajl_parse(h, (const unsigned char *)text, len);
-	if (status == yajl_status_ok) {
-		status = yajl_complete_parse(h);
-		offset = len;
-	} else
-		offset = yajl_get_bytes_consumed(h);
-
-	if (status == yajl_status_client_canceled) {
+	if (rc == 1) {
 		if (errlen > 0 && parser.out_of_memory)
 			snprintf(err, errlen, "out of memory");
 		else if (errlen > 0 && parser.too_many_nodes)
@@ -594,17 +633,11 @@ json_parse_limited(const char *text, size_t len, size_t max_nodes, char *err,
 			    offset, parser.message);
 		goto out;
 	}
-	if (status != yajl_status_ok) {
-		json_yajl_error(h, text, len, offset, err, errlen);
-		goto out;
-	}
 	result = parser.root;
 	parser.root = NULL;
 out:
 	json_free(parser.root);
 	free(parser.pending_key);
-	if (h != NULL)
-		yajl_free(h);
 	if (result == NULL)
 		errno = parser.out_of_memory ? ENOMEM :
 		    parser.too_many_nodes ? E2BIG : EINVAL;

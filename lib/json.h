@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 
 #define JSON_MAX_DEPTH	32
 
@@ -66,6 +67,28 @@ struct json_value *json_parse_limited(const char *text, size_t len,
 struct json_value *json_parse(const char *text, size_t len,
 	    char *err, size_t errlen);
 
+/*
+ * For other readers built on yajl's event parser, the checks
+ * json_parse_limited() adds to yajl's.
+ *
+ * json_events_parse() runs yajl over `len` bytes of `text` (NULL reads as
+ * empty), handing the events to `callbacks` with `ctx`, after refusing a
+ * \u escape of a UTF-16 surrogate that is not half of a pair (yajl would
+ * silently replace it).  It returns 0 when the text is one JSON value, 1
+ * when a callback stopped the parse (the callbacks hold the reason), or -1
+ * with "malformed JSON at byte N: <reason>" (or "out of memory") in `err`
+ * and errno EINVAL (ENOMEM); `*offset` is where parsing stopped.
+ *
+ * json_utf8_valid() tells whether `len` bytes of `text` (a string or key
+ * as yajl hands it to a callback, unescaped) are strict UTF-8, U+0000
+ * allowed: 1 or 0.  yajl's own check lets overlong forms and surrogates
+ * through.
+ */
+int	json_events_parse(const yajl_callbacks *callbacks, void *ctx,
+	    const char *text, size_t len, size_t *offset, char *err,
+	    size_t errlen);
+int	json_utf8_valid(const char *text, size_t len);
+
 /* Frees a tree; accepts NULL. */
 void	json_free(struct json_value *v);
 
@@ -75,6 +98,20 @@ const struct json_value *json_object_get(const struct json_value *obj,
 
 /* The JSON name of a type ("string", "object", ...), for error messages. */
 const char *json_type_name(enum json_type type);
+
+/*
+ * The longest part of an object key a message quotes, and the size of
+ * the buffer json_key_excerpt() fills: that part, "..." and a NUL.
+ */
+#define JSON_KEY_EXCERPT_MAX	64
+#define JSON_KEY_EXCERPT_SIZE	(JSON_KEY_EXCERPT_MAX + 4)
+
+/*
+ * Writes into `out` what a message may quote of object key `key` (a key
+ * of a json_parse() tree): at most JSON_KEY_EXCERPT_MAX bytes cut at a
+ * character boundary, "..." when cut, control characters and '"' as '?'.
+ */
+void	json_key_excerpt(const char *key, char out[JSON_KEY_EXCERPT_SIZE]);
 
 /*
  * Converts a JSON_NUMBER that is an integer in [min, max].  Returns 0, or -1

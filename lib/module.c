@@ -131,24 +131,11 @@ out:
 static int
 read_small_file(const char *path, struct buf *out)
 {
-	char chunk[8192];
-	ssize_t got;
 	int fd = -1, rc = -1, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		goto out;
-	for (;;) {
-		got = read(fd, chunk, sizeof(chunk));
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1)
-			goto out;
-		if (got == 0)
-			break;
-		if (buf_append(out, chunk, (size_t)got) == -1)
-			goto out;
-	}
-	rc = 0;
+	rc = buf_read_fd(out, fd);
 out:
 	saved = errno;
 	if (fd != -1)

@@ -1,22 +1,19 @@
 /*
  * project_files.c - the project files a deploy writes beside public/
- * (project_files.h): package.json and .env.local, with the quoting rules
- * that make .env.local plain data for both dotenv readers and sh.
+ * (project_files.h): package.json (package_json.h writes it) and
+ * .env.local, with the quoting rules that make .env.local plain data for
+ * both dotenv readers and sh.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-
 #include "buf.h"
 #include "folder.h"
-#include "json.h"
+#include "package_json.h"
 #include "project_files.h"
 #include "tenant.h"
-#include "validate.h"
 
-#define PACKAGE_FILE		"package.json"
 #define ENV_FILE		".env.local"
 #define SMALL_FILE_MAX		(64 * 1024)
 
@@ -77,35 +74,15 @@ project_files_write(int folder, const struct tenant *t, const char *api_url)
 		"NEXT_PUBLIC_SECONDARY_COLOR"
 	};
 	const char		*env_values[5];
-	const unsigned char	*json;
-	char			 name[SUBDOMAIN_MAX + 8];
-	char			 description[1024];
-	struct buf		 env;
-	yajl_gen		 g = NULL;
-	size_t			 json_len, i;
+	struct buf		 package, env;
+	size_t			 i;
 	int			 rc = -1, saved;
 
+	buf_init(&package, SMALL_FILE_MAX);
 	buf_init(&env, SMALL_FILE_MAX);
-	snprintf(name, sizeof(name), "%s-app", t->subdomain);
-	snprintf(description, sizeof(description), "Application for %s",
-	    t->name);
-	if ((g = json_gen_new()) == NULL ||
-	    !yajl_gen_config(g, yajl_gen_beautify, 1)) {
-		errno = ENOMEM;
-		goto out;
-	}
-	yajl_gen_map_open(g);
-	json_gen_kv_string(g, "name", name);
-	json_gen_kv_string(g, "version", "1.0.0");
-	json_gen_kv_bool(g, "private", 1);
-	if (json_gen_kv_string(g, "description", description) !=
-	    yajl_gen_status_ok || yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_get_buf(g, &json, &json_len) != yajl_gen_status_ok) {
-		errno = EINVAL;
-		goto out;
-	}
-	if (file_write_atomic(folder, PACKAGE_FILE, json, json_len,
-	    FOLDER_FILE_MODE) == -1)
+	if (package_json_default(t->subdomain, t->name, &package) == -1 ||
+	    file_write_atomic(folder, PACKAGE_JSON_FILE, package.data,
+	    package.len, FOLDER_FILE_MODE) == -1)
 		goto out;
 
 	env_values[0] = t->name;
@@ -125,8 +102,7 @@ project_files_write(int folder, const struct tenant *t, const char *api_url)
 	    FOLDER_FILE_MODE);
 out:
 	saved = errno;
-	if (g != NULL)
-		yajl_gen_free(g);
+	buf_release(&package);
 	buf_release(&env);
 	errno = saved;
 	return rc;

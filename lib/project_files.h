@@ -3,6 +3,7 @@
  * deploy next to public/ (never served):
  *   package.json  {"name": "<sub>-app", "version": "1.0.0",
  *                  "private": true, "description": "Application for <name>"}
+ *                 as package_json_default() writes it
  *   .env.local    NEXT_PUBLIC_TENANT_NAME, NEXT_PUBLIC_TENANT_SUBDOMAIN,
  *                 NEXT_PUBLIC_API_URL, NEXT_PUBLIC_PRIMARY_COLOR and
  *                 NEXT_PUBLIC_SECONDARY_COLOR, quoted so that dotenv readers
