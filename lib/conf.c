@@ -47,7 +47,8 @@ enum conf_kind {
 	CONF_RESERVED,		/* list of subdomains */
 	CONF_URL_FORMAT,	/* text with "{subdomain}" exactly once */
 	CONF_PASSWORD_FILE,	/* a path whose first line is db_password */
-	CONF_ASSET_OFFLOAD	/* none, nginx or lighttpd */
+	CONF_ASSET_OFFLOAD,	/* none, nginx or lighttpd */
+	CONF_TEMPLATE_FILES	/* link or copy */
 };
 
 struct conf_key {
@@ -128,7 +129,9 @@ static const struct conf_key conf_keys[] = {
 	{ "job_poll_ms", CONF_INT, offsetof(struct conf, job_poll_ms),
 	    50, 60000 },
 	{ "deploy_wait_timeout", CONF_INT,
-	    offsetof(struct conf, deploy_wait_timeout), 1, 3600 }
+	    offsetof(struct conf, deploy_wait_timeout), 1, 3600 },
+	{ "template_files", CONF_TEMPLATE_FILES,
+	    offsetof(struct conf, template_files), 0, 0 }
 };
 
 /* The built-in defaults, as text, applied through conf_set(). */
@@ -172,7 +175,8 @@ static const struct {
 	{ "job_max_attempts", "3" },
 	{ "job_heartbeat_timeout", "30" },
 	{ "job_poll_ms", "500" },
-	{ "deploy_wait_timeout", "30" }
+	{ "deploy_wait_timeout", "30" },
+	{ "template_files", "link" }
 };
 
 /*
@@ -469,6 +473,15 @@ conf_set(struct conf *c, const char *key, const char *value, char *err,
 		else
 			return conf_error(err, errlen,
 			    "%s: must be none, nginx or lighttpd", k->name);
+		return 0;
+	case CONF_TEMPLATE_FILES:
+		if (strcmp(value, "link") == 0)
+			*(int *)(void *)field = CONF_TEMPLATE_FILES_LINK;
+		else if (strcmp(value, "copy") == 0)
+			*(int *)(void *)field = CONF_TEMPLATE_FILES_COPY;
+		else
+			return conf_error(err, errlen,
+			    "%s: must be link or copy", k->name);
 		return 0;
 	}
 	if (conf_replace_string((char **)(void *)field, value) == -1)

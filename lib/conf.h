@@ -67,6 +67,17 @@ struct conf {
 	int	 job_heartbeat_timeout;	/* seconds without a sign of life */
 	int	 job_poll_ms;		/* idle runners look for work this often */
 	int	 deploy_wait_timeout;	/* seconds a sync deploy waits for a job */
+	int	 template_files;	/* enum conf_template_files */
+};
+
+/*
+ * How a deploy puts a template file into a tenant's site: a hard link to
+ * the stored version's file (shared inode, no bytes written), or a copy
+ * of its own (extents shared by a reflink where the filesystem can).
+ */
+enum conf_template_files {
+	CONF_TEMPLATE_FILES_LINK = 0,
+	CONF_TEMPLATE_FILES_COPY
 };
 
 /* How asset responses hand the file to the web server. */

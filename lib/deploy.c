@@ -37,6 +37,8 @@
 #include "project_files.h"
 #include "random.h"
 #include "service.h"
+#include "template.h"
+#include "template_store.h"
 #include "tenant.h"
 #include "validate.h"
 
@@ -156,7 +158,8 @@ remove_leftovers(struct deploy_run *run)
 static int
 run_open(struct deploy_run *run)
 {
-	const char	*template_dir = run->svc->conf->template_dir;
+	int	store;
+
 
 	if (validate_subdomain(run->t->subdomain,
 	    strlen(run->t->subdomain)) != NULL)
@@ -169,11 +172,11 @@ run_open(struct deploy_run *run)
 	if (run->folder == -1)
 		return deploy_run_error(run, "cannot open the tenant folder: "
 		    "%s", strerror(errno));
-	if (template_dir == NULL || (run->template_dir = open(template_dir,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return deploy_run_error(run, "cannot open the template "
-		    "directory (template_dir): %s", template_dir == NULL ?
-		    "not set" : strerror(errno));
+	if ((store = template_store_fd(run->svc)) == -1 ||
+	    (run->template_dir = template_store_tree(store,
+	    run->version)) == -1)
+		return deploy_run_error(run, "cannot open template version %s "
+		    "in the template store: %s", run->version, strerror(errno));
 	remove_leftovers(run);
 	run->old_public = folder_open_dir(run->folder, FOLDER_PUBLIC_DIR);
 	if (run->old_public == -1 && errno != ENOENT)
@@ -247,22 +250,25 @@ run_close(struct deploy_run *run)
  */
 int
 deploy_tenant(struct service *svc, const struct tenant *t,
-    const struct manifest *m, int force, deploy_progress_fn progress,
-    void *progress_arg, struct deploy_report *report, char *err,
-    size_t errlen)
+    const struct manifest *m, const struct deploy_options *o,
+    struct deploy_report *report, char *err, size_t errlen)
 {
 	struct deploy_run	run;
 	char			old_name[NAME_MAX + 1] = "";
 	int			scan_fd, rc = -1;
 
 	memset(report, 0, sizeof(*report));
+	snprintf(report->template_version, sizeof(report->template_version),
+	    "%s", o->version);
 	memset(&run, 0, sizeof(run));
 	run.svc = svc;
 	run.t = t;
 	run.m = m;
-	run.force = force;
-	run.progress = progress;
-	run.progress_arg = progress_arg;
+	run.version = o->version;
+	run.force = o->force;
+	run.link_files = svc->conf->template_files == CONF_TEMPLATE_FILES_LINK;
+	run.progress = o->progress;
+	run.progress_arg = o->progress_arg;
 	run.report = report;
 	run.err = err;
 	run.errlen = errlen;
@@ -287,8 +293,11 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 	if (staging_create(&run) == -1 || deploy_template(&run) == -1 ||
 	    deploy_carry(&run) == -1)
 		goto out;
-	/* One flush of the filesystem instead of an fsync per file. */
-	if (syncfs(run.staging_fd) == -1) {
+	/*
+	 * One flush of the filesystem instead of an fsync per file; a batch
+	 * makes one for all its tenants.
+	 */
+	if (!o->batch && syncfs(run.staging_fd) == -1) {
 		deploy_run_error(&run, "could not flush the new files: %s",
 		    strerror(errno));
 		goto out;
@@ -312,13 +321,14 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 	    old_name) == -1)
 		log_error("deploy of %s: could not remove the old public/ (%s):"
 		    " %s", t->subdomain, old_name, strerror(errno));
-	if (fsync(run.folder) == -1)
+	if (!o->batch && fsync(run.folder) == -1)
 		log_warning("deploy of %s: could not sync the tenant folder: "
 		    "%s", t->subdomain, strerror(errno));
 	crash_point("deploy.before_record");
-	deploy_record_write(run.folder, t->subdomain, m, run.written);
-	if (project_files_write(run.folder, t,
-	    svc->conf->api_url) == -1) {
+	deploy_record_write(run.folder, t->subdomain, m, run.written,
+	    !o->batch);
+	if (project_files_write(run.folder, t, svc->conf->api_url,
+	    !o->batch) == -1) {
 		deploy_run_error(&run, "public/ was deployed, but package.json "
 		    "or .env.local could not be written: %s", strerror(errno));
 		goto out;
@@ -369,53 +379,4 @@ deploy_state_load(const struct service *svc, struct tenant *t)
 out:
 	if (folder != -1)
 		close(folder);
-}
-
-/*
- * The template manifest of conf->template_manifest, cached in `svc` and
- * read again when the file's size, mtime or inode change (see deploy.h).
- * Called before every deploy and health check; costs one stat() when
- * nothing changed.  Returns the manifest, or NULL with `err` set.
- */
-const struct manifest *
-deploy_manifest(struct service *svc, char *err, size_t errlen)
-{
-	const char	*path = svc->conf->template_manifest;
-	struct manifest	*fresh = NULL;
-	struct stat	 st;
-
-	if (path == NULL) {
-		error_set(err, errlen, "template_manifest is not set");
-		return NULL;
-	}
-	if (stat(path, &st) == -1) {
-		error_set(err, errlen, "cannot read the template manifest: %s",
-		    strerror(errno));
-		return NULL;
-	}
-	if (svc->manifest != NULL &&
-	    svc->manifest_dev == (uint64_t)st.st_dev &&
-	    svc->manifest_inode == (uint64_t)st.st_ino &&
-	    svc->manifest_size == (int64_t)st.st_size &&
-	    svc->manifest_mtime_ns == stat_mtime_ns(&st))
-		return svc->manifest;
-	if ((fresh = malloc(sizeof(*fresh))) == NULL) {
-		error_set(err, errlen, "out of memory");
-		return NULL;
-	}
-	manifest_init(fresh);
-	if (manifest_read(fresh, path, err, errlen) == -1) {
-		free(fresh);
-		return NULL;
-	}
-	if (svc->manifest != NULL) {
-		manifest_release(svc->manifest);
-		free(svc->manifest);
-	}
-	svc->manifest = fresh;
-	svc->manifest_dev = (uint64_t)st.st_dev;
-	svc->manifest_inode = (uint64_t)st.st_ino;
-	svc->manifest_size = (int64_t)st.st_size;
-	svc->manifest_mtime_ns = stat_mtime_ns(&st);
-	return fresh;
 }

@@ -1,16 +1,20 @@
 /*
- * deploy.h - copying the tenant site template into a tenant's folder.
+ * deploy.h - putting a version of the tenant site template into a
+ * tenant's folder.
  *
- * A deploy makes tenants/<sub>/public/ hold every file of the template
- * manifest, plus the files that are the tenant's own (its logo, anything
+ * A deploy makes tenants/<sub>/public/ hold every file of a stored
+ * template version (template_store.h), plus the files that are the tenant's own (its logo, anything
  * not in the template), and writes tenants/<sub>/package.json (name
  * "<sub>-app") and tenants/<sub>/.env.local (the NEXT_PUBLIC_* values of
  * the original plan).  Nothing outside public/ is ever served.
  *
  * Order of operations, so a tenant site is never seen half deployed:
- *   1. build tenants/<sub>/.public.staging-<hex>/: template files copied
- *      with copy_file_range() (a reflink where the filesystem allows), the
- *      tenant's own files hard-linked (copied if links are refused);
+ *   1. build tenants/<sub>/.public.staging-<hex>/: template files
+ *      hard-linked to the stored version's read-only files, so a tenant
+ *      shares their blocks and inodes (with template_files = copy, or
+ *      where links are refused, copied with copy_file_range(): a reflink
+ *      where the filesystem allows); the tenant's own files hard-linked
+ *      from the old public/ (copied if links are refused);
  *   2. a file the tenant changed (its bytes differ from the manifest) is
  *      kept and reported, unless `force`, in which case it is replaced;
  *   3. renameat2(RENAME_EXCHANGE) swaps staging and public/ in one step,
@@ -29,22 +33,40 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "deploy_report.h"
 
 struct manifest;
 struct service;
 struct tenant;
 
+/* How a deploy is asked for (deploy_tenant(), deploy_locked()). */
+struct deploy_options {
+	int		 force;		/* replace files the tenant changed */
+	const char	*version;	/* the version; deploy_locked(): NULL
+					   for the default (template.h) */
+	int64_t		 user_id;	/* deploy_locked(): for the audit log,
+					   0 for none */
+	int		 lock_wait_ms;	/* deploy_locked(): how long to wait
+					   for the tenant's lock; 0: not */
+	int		 batch;		/* one of many: no flush of the disk;
+					   the caller flushes once (syncfs)
+					   and then records the version */
+	deploy_progress_fn progress;	/* may be NULL */
+	void		*progress_arg;
+};
+
 /*
- * Deploys the template described by `m` (files under conf->template_dir)
- * into tenant `t`'s folder.  `progress` may be NULL.  Returns 0 with
- * `report` filled, or -1 with a message for administrators in `err` (no
- * absolute paths).
+ * Deploys stored template version o->version, whose manifest is `m`
+ * (template.h), into tenant `t`'s folder.  Unless o->batch, the new files
+ * are flushed to disk before the swap and the folder after it.  Returns 0
+ * with `report` filled, or -1 with a message for administrators in `err`
+ * (no absolute paths).
  */
 int	deploy_tenant(struct service *svc, const struct tenant *t,
-	    const struct manifest *m, int force, deploy_progress_fn progress,
-	    void *progress_arg, struct deploy_report *report, char *err,
-	    size_t errlen);
+	    const struct manifest *m, const struct deploy_options *o,
+	    struct deploy_report *report, char *err, size_t errlen);
 
 /*
  * Sets t->deployed, which the tenant JSON carries so a list can offer
@@ -55,14 +77,5 @@ int	deploy_tenant(struct service *svc, const struct tenant *t,
  * that cannot be examined is logged and counts as not deployed.
  */
 void	deploy_state_load(const struct service *svc, struct tenant *t);
-
-/*
- * The template manifest of conf->template_manifest, read once per process
- * and read again only when the file changes (size, mtime, inode).  Returns
- * a pointer the service keeps (valid until the next call), or NULL with a
- * message in `err`.
- */
-const struct manifest *deploy_manifest(struct service *svc, char *err,
-	    size_t errlen);
 
 #endif

@@ -3,8 +3,9 @@
  * (deploy_passes.h), which deploy_tenant() runs in turn:
  *   scan      list what in the old public/ is the tenant's own (every path
  *             the manifest does not name, and the logo);
- *   template  copy each manifest file from the template, or keep the
- *             tenant's changed version by hard-linking it;
+ *   template  link (or copy) each manifest file from the stored version
+ *             (template_store.h), or keep the tenant's changed version by
+ *             hard-linking it;
  *   carry     hard-link the tenant's own files into the staging tree.
  *
  * Whether the tenant changed a template file is decided without hashing
@@ -212,6 +213,14 @@ tenant_changed(struct deploy_run *run, const struct manifest_entry *e)
 	if (!S_ISREG(st.st_mode))
 		return 0;
 	recorded = deploy_record_find(&run->record, e->path);
+	/*
+	 * Still the hard link the last deploy made: whatever happened to its
+	 * bytes happened to the stored file and every tenant sharing it, so
+	 * it is not this tenant's change (fsck repairs the store).
+	 */
+	if (recorded != NULL && st.st_nlink > 1 &&
+	    recorded->inode == (uint64_t)st.st_ino)
+		return 0;
 	if (recorded != NULL && recorded->size == (uint64_t)st.st_size &&
 	    recorded->inode == (uint64_t)st.st_ino &&
 	    recorded->mtime_ns == stat_mtime_ns(&st))
@@ -230,38 +239,40 @@ tenant_changed(struct deploy_run *run, const struct manifest_entry *e)
 }
 
 /*
- * Copies template file number `i` into the staging tree and notes the
- * identity of the copy for the record.  Returns 0 or -1.
+ * Notes what template file number `i` became in the staging tree, for the
+ * record: the identity in `st`.
+ */
+static void
+note_written(struct deploy_run *run, size_t i, const struct stat *st)
+{
+	run->written[i].valid = 1;
+	run->written[i].size = (uint64_t)st->st_size;
+	run->written[i].inode = (uint64_t)st->st_ino;
+	run->written[i].mtime_ns = stat_mtime_ns(st);
+	run->report->files_copied++;
+}
+
+/*
+ * Copies stored file `leaf` of directory `from` (entry `e`) to a new file
+ * of the tenant's own, `to_leaf` in `to`, and notes it.  Returns 0 or -1.
  */
 static int
-copy_template_file(struct deploy_run *run, size_t i)
+copy_template_file(struct deploy_run *run, size_t i, int from,
+    const char *leaf, int to, const char *to_leaf)
 {
 	const struct manifest_entry	*e = &run->m->entries[i];
-	const char			*leaf;
 	struct stat			 st;
 	uint64_t			 copied;
-	int				 from, to, src = -1, dst = -1, rc = -1;
+	int				 src = -1, dst = -1, rc = -1;
 
-	if ((from = dir_cursor_parent(&run->template_cursor, e->path,
-	    &leaf)) == -1 || (src = openat(from, leaf, O_RDONLY | O_NOFOLLOW |
-	    O_NONBLOCK | O_CLOEXEC)) == -1) {
+	if ((src = openat(from, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
 		deploy_run_error(run, "template file %s: %s", e->path,
 		    strerror(errno));
 		goto out;
 	}
-	if (fstat(src, &st) == -1) {
-		deploy_run_error(run, "template file %s: %s", e->path,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
-		deploy_run_error(run, "template file %s changed since the "
-		    "manifest was built; rebuild it (make)", e->path);
-		goto out;
-	}
-	if ((to = dir_cursor_parent(&run->staging_cursor, e->path,
-	    &leaf)) == -1 || (dst = openat(to, leaf, O_WRONLY | O_CREAT |
-	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, FOLDER_FILE_MODE)) == -1 ||
+	if ((dst = openat(to, to_leaf, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, FOLDER_FILE_MODE)) == -1 ||
 	    fchmod(dst, FOLDER_FILE_MODE) == -1 ||
 	    deploy_copy_contents(src, dst, &copied) == -1 ||
 	    fstat(dst, &st) == -1) {
@@ -270,8 +281,8 @@ copy_template_file(struct deploy_run *run, size_t i)
 		goto out;
 	}
 	if (copied != e->size) {
-		deploy_run_error(run, "template file %s changed since the "
-		    "manifest was built; rebuild it (make)", e->path);
+		deploy_run_error(run, "stored template file %s has the wrong "
+		    "size; run tenantctl fsck", e->path);
 		goto out;
 	}
 	if (close(dst) == -1) {
@@ -281,11 +292,7 @@ copy_template_file(struct deploy_run *run, size_t i)
 		goto out;
 	}
 	dst = -1;
-	run->written[i].valid = 1;
-	run->written[i].size = (uint64_t)st.st_size;
-	run->written[i].inode = (uint64_t)st.st_ino;
-	run->written[i].mtime_ns = stat_mtime_ns(&st);
-	run->report->files_copied++;
+	note_written(run, i, &st);
 	run->report->bytes_copied += copied;
 	rc = 0;
 out:
@@ -294,6 +301,51 @@ out:
 	if (dst != -1)
 		close(dst);
 	return rc;
+}
+
+/*
+ * Puts template file number `i` into the staging tree: a hard link to
+ * the stored version's file (template_files = link), or a copy where
+ * linking is refused (another filesystem, a file with too many links) or
+ * configured.  The stored file must still be what the manifest says in
+ * type and size; its bytes are fsck's business (template_store.h).
+ * Returns 0 or -1.
+ */
+static int
+put_template_file(struct deploy_run *run, size_t i)
+{
+	const struct manifest_entry	*e = &run->m->entries[i];
+	const char			*leaf, *to_leaf;
+	struct stat			 st;
+	int				 from, to;
+
+	if ((from = dir_cursor_parent(&run->template_cursor, e->path,
+	    &leaf)) == -1 || fstatat(from, leaf, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1)
+		return deploy_run_error(run, "stored template file %s: %s; run"
+		    " tenantctl fsck", e->path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size)
+		return deploy_run_error(run, "stored template file %s does not"
+		    " match its manifest; run tenantctl fsck", e->path);
+	if ((to = dir_cursor_parent(&run->staging_cursor, e->path,
+	    &to_leaf)) == -1)
+		return deploy_run_error(run, "could not write public/%s: %s",
+		    e->path, strerror(errno));
+	if (run->link_files) {
+		if (linkat(from, leaf, to, to_leaf, 0) == 0) {
+			note_written(run, i, &st);
+			run->report->files_linked++;
+			return 0;
+		}
+		if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+			return deploy_run_error(run, "could not link public/%s:"
+			    " %s", e->path, strerror(errno));
+		log_warning("deploy of %s: cannot link public/%s to the "
+		    "template store (%s); copying the files instead",
+		    run->t->subdomain, e->path, strerror(errno));
+		run->link_files = 0;
+	}
+	return copy_template_file(run, i, from, leaf, to, to_leaf);
 }
 
 /*
@@ -330,7 +382,7 @@ deploy_template(struct deploy_run *run)
 		} else {
 			if (changed)
 				report->files_replaced++;
-			if (copy_template_file(run, i) == -1)
+			if (put_template_file(run, i) == -1)
 				return -1;
 		}
 		if (advance(run) == -1)

@@ -31,7 +31,9 @@ struct deploy_run {
 	struct service		*svc;
 	const struct tenant	*t;
 	const struct manifest	*m;
+	const char		*version;	/* the stored version deployed */
 	int			 force;
+	int			 link_files;	/* link, not copy (conf.h) */
 	deploy_progress_fn	 progress;
 	void			*progress_arg;
 	struct deploy_report	*report;
@@ -39,7 +41,7 @@ struct deploy_run {
 	size_t			 errlen;
 
 	int			 folder;	/* tenants/<sub> */
-	int			 template_dir;
+	int			 template_dir;	/* the version's stored tree */
 	int			 old_public;	/* -1 when there is none */
 	int			 staging_fd;
 	char			 staging[NAME_MAX + 1];

@@ -17,6 +17,8 @@
 #include "job_names.h"
 #include "log.h"
 #include "service.h"
+#include "template.h"
+#include "template_rows.h"
 #include "tenant.h"
 #include "tenant_lock.h"
 
@@ -76,15 +78,15 @@ locked_progress_cb(void *arg, size_t done, size_t total)
  * unless RESULT_OK.
  */
 enum result
-deploy_locked(struct service *svc, int64_t tenant_id, int force,
-    int64_t user_id, int lock_wait_ms, deploy_progress_fn progress,
-    void *progress_arg, struct tenant *t, struct deploy_report *report,
-    char *err, size_t errlen)
+deploy_locked(struct service *svc, int64_t tenant_id,
+    const struct deploy_options *o, struct tenant *t,
+    struct deploy_report *report, char *err, size_t errlen)
 {
+	struct deploy_options	 run;
 	struct tenant_lock	 lock;
 	struct locked_progress	 lp;
 	const struct manifest	*m;
-	char			 detail[64];
+	char			 detail[96], target[16];
 	enum result		 status = RESULT_DB_DOWN;
 	int			 rc;
 
@@ -96,12 +98,19 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 	 */
 	if ((rc = tenant_find_by_id(svc->db, tenant_id, t)) != 1)
 		goto not_loaded;
-	if ((m = deploy_manifest(svc, err, errlen)) == NULL) {
+	if (o->version == NULL) {
+		if ((status = template_default(svc, target, err,
+		    errlen)) != RESULT_OK)
+			goto out;
+	} else
+		snprintf(target, sizeof(target), "%s", o->version);
+	if ((m = template_manifest(svc, target, err, errlen)) == NULL) {
 		status = RESULT_FAILED;
 		goto out;
 	}
-	rc = lock_wait_ms > 0 ? tenant_lock_acquire_wait(svc->db, svc->conf,
-	    tenant_id, "deploy", &lock, lock_wait_ms) :
+	status = RESULT_DB_DOWN;
+	rc = o->lock_wait_ms > 0 ? tenant_lock_acquire_wait(svc->db,
+	    svc->conf, tenant_id, "deploy", &lock, o->lock_wait_ms) :
 	    tenant_lock_acquire(svc->db, svc->conf, tenant_id, "deploy", &lock);
 	if (rc == 0) {
 		error_set(err, errlen, "another deploy, archive or restore of "
@@ -125,11 +134,14 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 	memset(&lp, 0, sizeof(lp));
 	lp.db = svc->db;
 	lp.lock = &lock;
-	lp.progress = progress;
-	lp.progress_arg = progress_arg;
+	lp.progress = o->progress;
+	lp.progress_arg = o->progress_arg;
 	clock_gettime(CLOCK_MONOTONIC, &lp.last_refresh);
-	if (deploy_tenant(svc, t, m, force, locked_progress_cb, &lp, report,
-	    err, errlen) == -1) {
+	run = *o;
+	run.version = target;
+	run.progress = locked_progress_cb;
+	run.progress_arg = &lp;
+	if (deploy_tenant(svc, t, m, &run, report, err, errlen) == -1) {
 		if (lp.lock_lost)
 			error_set(err, errlen, "another operation took over "
 			    "the tenant during the deploy");
@@ -138,9 +150,24 @@ deploy_locked(struct service *svc, int64_t tenant_id, int force,
 		status = RESULT_FAILED;
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "copied %zu, kept %zu%s",
-	    report->files_copied, report->files_kept, force ? ", force" : "");
-	if (audit_record(svc->db, user_id, t->id, "tenant.deploy",
+	/*
+	 * A batch records versions itself once its files are on disk.  A
+	 * failure here is logged only: the site is on the new version, and
+	 * the next deploy or rollout writes the row again.
+	 */
+	if (!o->batch) {
+		if (template_rows_set_tenant(svc->db, t->id, target) == -1)
+			log_warning("deploy of %s: could not record its "
+			    "template version: %s", t->subdomain,
+			    db_error(svc->db));
+		else
+			snprintf(t->template_version,
+			    sizeof(t->template_version), "%s", target);
+	}
+	snprintf(detail, sizeof(detail), "version %s, copied %zu, kept %zu%s",
+	    target, report->files_copied, report->files_kept,
+	    o->force ? ", force" : "");
+	if (audit_record(svc->db, o->user_id, t->id, "tenant.deploy",
 	    detail) == -1)
 		log_warning("deploy of %s: could not record it in the audit "
 		    "log: %s", t->subdomain, db_error(svc->db));

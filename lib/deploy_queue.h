@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "result.h"
+#include "deploy.h"
 #include "deploy_report.h"
 
 struct db;
@@ -18,14 +19,17 @@ struct service;
 struct tenant;
 
 /*
- * The one locked deploy, used by the job runner (deploy and bulk_deploy
- * jobs) and tenantctl: takes the lock of tenant `tenant_id` (waiting up
- * to `lock_wait_ms` while another operation holds it; 0: not at all),
- * reads the tenant again under it (an archive may have finished since),
- * refuses an archived one, deploys the template with deploy_tenant() and
- * records "tenant.deploy" for `user_id` (0: none) in the audit log, then
- * releases the lock.  The lock is refreshed while the deploy runs; one
- * taken over meanwhile cancels it.  `progress` may be NULL.  `t`
+ * The one locked deploy, used by the job runner (deploy, bulk_deploy and
+ * rollout jobs) and tenantctl, as `o` (deploy.h) asks: takes the lock of
+ * tenant `tenant_id` (waiting up to o->lock_wait_ms while another
+ * operation holds it; 0: not at all), reads the tenant again under it (an
+ * archive may have finished since), refuses an archived one, deploys
+ * template version o->version (NULL: the default, template.h) with
+ * deploy_tenant(), records the tenant's version (unless o->batch: the
+ * caller does, once its batch is on disk) and "tenant.deploy" for
+ * o->user_id in the audit log, then releases the lock.  The lock is
+ * refreshed while the deploy runs; one taken over meanwhile cancels it.
+ * `t`
  * (initialised by the caller) receives the tenant when it was found.
  * Returns RESULT_OK, RESULT_BUSY (another operation holds the tenant's
  * lock), RESULT_NOT_FOUND, RESULT_ARCHIVED (restore the tenant first),
@@ -34,8 +38,7 @@ struct tenant;
  * says why.
  */
 enum result deploy_locked(struct service *svc, int64_t tenant_id,
-	    int force, int64_t user_id, int lock_wait_ms,
-	    deploy_progress_fn progress, void *progress_arg, struct tenant *t,
+	    const struct deploy_options *o, struct tenant *t,
 	    struct deploy_report *report, char *err, size_t errlen);
 
 /*

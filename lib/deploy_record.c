@@ -174,7 +174,8 @@ out:
  */
 void
 deploy_record_write(int folder, const char *subdomain,
-    const struct manifest *m, const struct deploy_written_file *written)
+    const struct manifest *m, const struct deploy_written_file *written,
+    int sync)
 {
 	const struct manifest_entry	*e;
 	struct buf			 text;
@@ -195,8 +196,8 @@ deploy_record_write(int folder, const char *subdomain,
 		    (unsigned long long)written[i].inode, e->path) == -1)
 			goto fail;
 	}
-	if (file_write_atomic(folder, DEPLOY_RECORD_FILE, text.data, text.len,
-	    FOLDER_FILE_MODE) == -1)
+	if ((sync ? file_write_atomic : file_write_replace)(folder,
+	    DEPLOY_RECORD_FILE, text.data, text.len, FOLDER_FILE_MODE) == -1)
 		goto fail;
 	buf_release(&text);
 	return;

@@ -63,11 +63,12 @@ int	deploy_record_load(int folder, const char *subdomain,
 /*
  * Writes the record of a deploy of manifest `m` atomically into the tenant
  * folder open on `folder`: the files whose `written` entry (parallel to
- * m->entries) is valid.  A failure is logged only: the next deploy then
- * hashes instead of trusting the record.
+ * m->entries) is valid; flushed to disk when `sync`, else the caller
+ * flushes.  A failure is logged only: the next deploy then hashes instead
+ * of trusting the record.
  */
 void	deploy_record_write(int folder, const char *subdomain,
 	    const struct manifest *m,
-	    const struct deploy_written_file *written);
+	    const struct deploy_written_file *written, int sync);
 
 #endif

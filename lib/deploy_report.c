@@ -30,8 +30,13 @@ deploy_report_json(const struct conf *c, const struct tenant *t,
 	    json_gen_kv_bool(g, "success", 1) != yajl_gen_status_ok ||
 	    (url[0] != '\0' ? json_gen_kv_string(g, "tenant_url", url) :
 	    json_gen_kv_null(g, "tenant_url")) != yajl_gen_status_ok ||
+	    (report->template_version[0] != '\0' ? json_gen_kv_string(g,
+	    "template_version", report->template_version) :
+	    json_gen_kv_null(g, "template_version")) != yajl_gen_status_ok ||
 	    json_gen_kv_int(g, "files_copied",
 	    (long long)report->files_copied) != yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "files_linked",
+	    (long long)report->files_linked) != yajl_gen_status_ok ||
 	    json_gen_kv_int(g, "files_kept",
 	    (long long)report->files_kept) != yajl_gen_status_ok ||
 	    json_gen_key(g, "kept") != yajl_gen_status_ok ||

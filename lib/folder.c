@@ -76,13 +76,13 @@ write_all(int fd, const void *data, size_t len)
 
 /*
  * Writes `len` bytes to `name` in `dirfd` atomically (see folder.h):
- * temporary file, fsync, rename, fsync of the directory.  Used for
- * config.json, logos and the files a deploy writes.  Returns 0, or -1
- * with errno set.
+ * temporary file, fsync, rename, fsync of the directory; without `sync`
+ * the two fsyncs are left to the caller.  Used for config.json, logos and
+ * the files a deploy writes.  Returns 0, or -1 with errno set.
  */
-int
-file_write_atomic(int dirfd, const char *name, const void *data,
-    size_t len, int mode)
+static int
+file_write_sync_choice(int dirfd, const char *name, const void *data,
+    size_t len, int mode, int sync)
 {
 	char	temp[NAME_MAX + 1], hex[2 * HIDDEN_RANDOM_BYTES + 1];
 	int	fd = -1, created = 0, rc = -1, saved, written;
@@ -106,7 +106,7 @@ file_write_atomic(int dirfd, const char *name, const void *data,
 	created = 1;
 	/* The umask must not decide whether the web server can read it. */
 	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
-	    fsync(fd) == -1)
+	    (sync && fsync(fd) == -1))
 		goto out;
 	written = close(fd);
 	fd = -1;
@@ -115,7 +115,7 @@ file_write_atomic(int dirfd, const char *name, const void *data,
 	if (renameat(dirfd, temp, dirfd, name) == -1)
 		goto out;
 	created = 0;
-	if (fsync(dirfd) == -1)
+	if (sync && fsync(dirfd) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -126,6 +126,22 @@ out:
 		unlinkat(dirfd, temp, 0);
 	errno = saved;
 	return rc;
+}
+
+/* file_write_atomic(): the atomic write, flushed (folder.h). */
+int
+file_write_atomic(int dirfd, const char *name, const void *data, size_t len,
+    int mode)
+{
+	return file_write_sync_choice(dirfd, name, data, len, mode, 1);
+}
+
+/* file_write_replace(): the atomic write, flushed by the caller. */
+int
+file_write_replace(int dirfd, const char *name, const void *data, size_t len,
+    int mode)
+{
+	return file_write_sync_choice(dirfd, name, data, len, mode, 0);
 }
 
 /*

@@ -52,6 +52,15 @@ int	file_write_atomic(int dirfd, const char *name, const void *data,
 	    size_t len, int mode);
 
 /*
+ * file_write_atomic() without its two fsyncs, for a batch that flushes
+ * the filesystem once for many files (syncfs()): readers still see the
+ * old content or the new, never a mix, but a crash before the caller's
+ * flush may lose the new content.  Returns 0, or -1 with errno set.
+ */
+int	file_write_replace(int dirfd, const char *name, const void *data,
+	    size_t len, int mode);
+
+/*
  * Removes directory `name` under `dirfd` and everything in it, without
  * following symlinks (a symlink is removed, not its target).  Returns 0,
  * or -1 with errno set (ENOENT when there is nothing called `name`).

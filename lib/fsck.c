@@ -33,6 +33,8 @@
 #include "fsck_scan.h"
 #include "health.h"
 #include "manifest.h"
+#include "template.h"
+#include "template_store.h"
 #include "module.h"
 #include "service.h"
 #include "tenant.h"
@@ -282,12 +284,14 @@ prepare(struct fsck *ctx, char *err, size_t errlen)
 		return -1;
 	}
 
-	ctx->manifest = deploy_manifest(ctx->svc, manifest_err,
-	    sizeof(manifest_err));
-	ctx->manifest_ok = ctx->manifest != NULL;
+	ctx->manifest = &ctx->default_manifest;
+	ctx->manifest_ok = template_default(ctx->svc, ctx->version,
+	    manifest_err, sizeof(manifest_err)) == RESULT_OK &&
+	    template_store_manifest(template_store_fd(ctx->svc), ctx->version,
+	    &ctx->default_manifest, manifest_err, sizeof(manifest_err)) == 0;
 	if (!ctx->manifest_ok) {
 		/* Configs and folders can still be judged without it. */
-		ctx->manifest = &ctx->empty_manifest;
+		ctx->version[0] = '\0';
 		if (emit(ctx, 0, "template", PROBLEM_MANIFEST, manifest_err,
 		    0) == -1) {
 			error_set(err, errlen, "stopped");
@@ -319,7 +323,7 @@ fsck_run(struct service *svc, int repair, fsck_report_fn report,
 	ctx.archive_fd = -1;
 	ctx.now = time(NULL);
 	module_catalog_init(&ctx.catalog);
-	manifest_init(&ctx.empty_manifest);
+	manifest_init(&ctx.default_manifest);
 
 	if (prepare(&ctx, err, errlen) == -1)
 		goto out;
@@ -346,7 +350,7 @@ out:
 	fsck_listing_release(&ctx.tenants_listing);
 	fsck_listing_release(&ctx.archive_listing);
 	module_catalog_release(&ctx.catalog);
-	manifest_release(&ctx.empty_manifest);
+	manifest_release(&ctx.default_manifest);
 	free(ctx.health);
 	free(ctx.deploy_report);
 	return rc;

@@ -40,7 +40,9 @@ recreate_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 {
 	struct buf		 document;
 	struct folder_content	 content;
-	char			 err[DETAIL_MAX];
+	struct deploy_options	 o;
+	const struct manifest	*m;
+	char			 err[DETAIL_MAX], version[16];
 	const char		*logo_note = t->logo != NULL ?
 				    " (its logo file was lost with it)" : "";
 	int			 tenants = ctx->svc->tenants_dirfd, rc = 0;
@@ -63,8 +65,11 @@ recreate_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 		    "but there is no template manifest to deploy", logo_note);
 		goto out;
 	}
-	if (deploy_tenant(ctx->svc, t, ctx->manifest, 0, NULL, NULL,
-	    ctx->deploy_report, err, sizeof(err)) == -1) {
+	memset(&o, 0, sizeof(o));
+	m = fsck_manifest_for(ctx, t, version);
+	o.version = version;
+	if (deploy_tenant(ctx->svc, t, m, &o, ctx->deploy_report, err,
+	    sizeof(err)) == -1) {
 		fsck_redetail(f, PROBLEM_MISSING_FOLDER, 0, "folder recreated%s, "
 		    "but the deploy failed: %s", logo_note, err);
 		goto out;
@@ -108,7 +113,9 @@ repair_locked(struct fsck *ctx, int64_t id, struct findings *f)
 {
 	struct tenant_lock	lock;
 	struct tenant		t;
-	char			err[DETAIL_MAX];
+	struct deploy_options	o;
+	const struct manifest	*m;
+	char			err[DETAIL_MAX], version[16];
 	size_t			p;
 	ssize_t			removed;
 	int			rc;
@@ -170,8 +177,11 @@ repair_locked(struct fsck *ctx, int64_t id, struct findings *f)
 			    "them: %s", strerror(errno));
 	}
 	if (f->found[PROBLEM_UNDEPLOYED_FRONTEND]) {
-		if (deploy_tenant(ctx->svc, &t, ctx->manifest, 0, NULL, NULL,
-		    ctx->deploy_report, err, sizeof(err)) == 0)
+		memset(&o, 0, sizeof(o));
+		m = fsck_manifest_for(ctx, &t, version);
+		o.version = version;
+		if (deploy_tenant(ctx->svc, &t, m, &o, ctx->deploy_report, err,
+		    sizeof(err)) == 0)
 			fsck_redetail(f, PROBLEM_UNDEPLOYED_FRONTEND, 1, "deployed: "
 			    "%zu files copied, %zu changed files kept",
 			    ctx->deploy_report->files_copied,

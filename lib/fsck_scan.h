@@ -91,8 +91,10 @@ struct fsck {
 	int			 archive_fd;	/* -1: no archive directory */
 	time_t			 now;
 	struct module_catalog	 catalog;
-	const struct manifest	*manifest;	/* never NULL */
-	struct manifest		 empty_manifest;
+	const struct manifest	*manifest;	/* the default version's
+						   (or empty); never NULL */
+	struct manifest		 default_manifest;	/* owned */
+	char			 version[16];	/* the default version */
 	int			 manifest_ok;
 	struct tenant_health	*health;
 	struct deploy_report	*deploy_report;
@@ -143,5 +145,14 @@ ssize_t	fsck_stray_logos(struct fsck *ctx, const struct tenant *t,
  */
 void	fsck_examine(struct fsck *ctx, const struct tenant *t,
 	    struct findings *f);
+
+/*
+ * The manifest tenant `t`'s folder is judged and repaired against: its
+ * own version's (template.h), or the default's for a tenant without one
+ * or whose version cannot be read (logged).  Writes the version into
+ * `version` (16 bytes).  The pointer is valid until the next call.
+ */
+const struct manifest *fsck_manifest_for(struct fsck *ctx,
+	    const struct tenant *t, char *version);
 
 #endif

@@ -64,7 +64,8 @@ static const char *const status_names[JOB_STATUS_COUNT] = {
 	[JOB_QUEUED] = "queued",
 	[JOB_RUNNING] = "running",
 	[JOB_DONE] = "done",
-	[JOB_FAILED] = "failed"
+	[JOB_FAILED] = "failed",
+	[JOB_CANCELLED] = "cancelled"
 };
 
 /*
@@ -424,6 +425,79 @@ job_finish(struct db *db, int64_t id, const char *result_json)
 	    "result = ?, error = NULL, heartbeat_at = UTC_TIMESTAMP(6), "
 	    "finished_at = UTC_TIMESTAMP(6) WHERE id = ?", params, 2, NULL,
 	    NULL);
+}
+
+/* Marks job `id` cancelled with what it did.  Returns 0 or -1. */
+int
+job_finish_cancelled(struct db *db, int64_t id, const char *result_json)
+{
+	struct db_param params[2];
+
+	params[0] = result_json != NULL ? db_text(result_json) : db_null();
+	params[1] = db_int(id);
+	return db_exec(db, "UPDATE jobs SET status = 'cancelled', result = ?, "
+	    "error = 'cancelled', heartbeat_at = UTC_TIMESTAMP(6), "
+	    "finished_at = UTC_TIMESTAMP(6) WHERE id = ?", params, 2, NULL,
+	    NULL);
+}
+
+/*
+ * Cancels job `id` (job.h): a queued job is marked cancelled in the same
+ * statement that checks it is queued, so no runner claims it after; a
+ * running one gets cancel_requested.  Returns 0 or -1.
+ */
+int
+job_cancel(struct db *db, int64_t id, enum job_cancel_outcome *outcome)
+{
+	struct db_param	params[1];
+	struct job	j;
+	uint64_t	affected = 0;
+	int		rc;
+
+	*outcome = JOB_CANCEL_NOT_FOUND;
+	params[0] = db_int(id);
+	if (db_exec(db, "UPDATE jobs SET status = 'cancelled', "
+	    "cancel_requested = 1, error = 'cancelled', "
+	    "finished_at = UTC_TIMESTAMP(6) WHERE id = ? AND "
+	    "status = 'queued'", params, 1, &affected, NULL) == -1)
+		return -1;
+	if (affected > 0) {
+		*outcome = JOB_CANCEL_NOW;
+		return 0;
+	}
+	if (db_exec(db, "UPDATE jobs SET cancel_requested = 1 WHERE id = ? "
+	    "AND status = 'running'", params, 1, &affected, NULL) == -1)
+		return -1;
+	if (affected > 0) {
+		*outcome = JOB_CANCEL_ASKED;
+		return 0;
+	}
+	job_init(&j);
+	rc = job_find(db, id, &j);
+	if (rc == 1)
+		*outcome = j.status == JOB_RUNNING ? JOB_CANCEL_ASKED :
+		    JOB_CANCEL_FINISHED;
+	job_release(&j);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Was job `id` asked to stop?  1, 0, or -1. */
+int
+job_cancel_requested(struct db *db, int64_t id)
+{
+	struct db_param		params[1];
+	struct db_result	r;
+	int			rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	params[0] = db_int(id);
+	if (db_query(db, "SELECT cancel_requested FROM jobs WHERE id = ?",
+	    params, 1, &r) == -1)
+		goto out;
+	rc = r.rows > 0 && db_cell_int(&r, 0, 0, 0) != 0;
+out:
+	db_result_release(&r);
+	return rc;
 }
 
 /*

@@ -33,10 +33,11 @@ enum job_status {
 	JOB_QUEUED,
 	JOB_RUNNING,
 	JOB_DONE,
-	JOB_FAILED
+	JOB_FAILED,
+	JOB_CANCELLED
 };
 
-#define JOB_STATUS_COUNT	(JOB_FAILED + 1)
+#define JOB_STATUS_COUNT	(JOB_CANCELLED + 1)
 
 struct job {
 	int64_t		 id;
@@ -57,7 +58,7 @@ struct job {
 void	job_init(struct job *j);
 void	job_release(struct job *j);
 
-/* "queued", "running", "done", "failed". */
+/* "queued", "running", "done", "failed", "cancelled". */
 const char *job_status_name(enum job_status status);
 
 /*
@@ -125,6 +126,32 @@ int	job_finish(struct db *db, int64_t id, const char *result_json);
 int	job_fail(struct db *db, int64_t id, const char *error);
 
 /*
+ * Marks a running job cancelled, with a JSON result of what it did
+ * before it stopped (NULL: none).  0 or -1.
+ */
+int	job_finish_cancelled(struct db *db, int64_t id,
+	    const char *result_json);
+
+/* What job_cancel() did. */
+enum job_cancel_outcome {
+	JOB_CANCEL_NOT_FOUND,
+	JOB_CANCEL_NOW,		/* it was queued: cancelled, never runs */
+	JOB_CANCEL_ASKED,	/* it runs: its runner stops it (below) */
+	JOB_CANCEL_FINISHED	/* it had finished: nothing to cancel */
+};
+
+/*
+ * Cancels job `id`: a queued job at once; a running one is asked to stop,
+ * which its runner notices when the body next reports progress (at least
+ * every JOB_HEARTBEAT_INTERVAL_MS, job_runner.c).  Returns 0 with
+ * *outcome set, or -1.
+ */
+int	job_cancel(struct db *db, int64_t id, enum job_cancel_outcome *outcome);
+
+/* Was job `id` asked to stop?  1, 0, or -1. */
+int	job_cancel_requested(struct db *db, int64_t id);
+
+/*
  * Requeues running jobs whose heartbeat is older than the timeout (and
  * fails those out of attempts).  Any runner calls this between jobs.
  * Returns the number of jobs touched, or -1.
@@ -150,13 +177,17 @@ int	job_count_by_status(struct db *db, uint64_t counts[JOB_STATUS_COUNT]);
 enum job_outcome {
 	JOB_OUTCOME_DONE,	/* the result holds the JSON result */
 	JOB_OUTCOME_FAILED,	/* the message says why */
+	JOB_OUTCOME_CANCELLED,	/* stopped on request; the result holds
+				   what was done */
 	JOB_OUTCOME_RETRY	/* not started: queue it again, uncounted */
 };
 
 /*
  * A body's progress: `done` units of `total`.  The same shape as
  * deploy_progress_fn, so a body can hand it to deploy_locked().  Returns
- * 0 (going on).
+ * 0 (going on), or non-zero once the job was cancelled (job_cancel()):
+ * the body then stops, says JOB_OUTCOME_CANCELLED, and
+ * struct job_context's `cancelled` reads 1.
  */
 typedef int (*job_progress_fn)(void *arg, size_t done, size_t total);
 
@@ -174,6 +205,7 @@ struct job_context {
 	const struct job	*job;
 	job_progress_fn		 progress;
 	void			*progress_arg;
+	const int		*cancelled;	/* 1 once asked to stop */
 	struct buf		*result;
 	char			*message;
 	size_t			 messagelen;

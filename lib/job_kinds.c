@@ -13,6 +13,7 @@
 static const struct job_kind job_kinds[] = {
 	{ JOB_KIND_DEPLOY,	job_deploy_run },
 	{ JOB_KIND_BULK_DEPLOY,	job_bulk_deploy_run },
+	{ JOB_KIND_ROLLOUT,	job_rollout_run },
 };
 
 /*

@@ -11,5 +11,6 @@
 
 #define JOB_KIND_DEPLOY		"deploy"	/* one tenant's site */
 #define JOB_KIND_BULK_DEPLOY	"bulk_deploy"	/* a list of tenants' sites */
+#define JOB_KIND_ROLLOUT	"rollout"	/* tenants to a template version */
 
 #endif

@@ -57,6 +57,9 @@
 struct progress_meter {
 	struct db	*db;
 	int64_t		 job_id;
+	int		 cancelled;	/* the job was asked to stop */
+	job_watch_fn	 watch;		/* job_run_watched()'s, or NULL */
+	void		*watch_arg;
 	int		 last_percent;
 	int64_t		 last_write_ms;
 };
@@ -108,8 +111,9 @@ job_runner_id(char *out, size_t outlen)
 /*
  * The progress callback of struct job_context: writes the percentage and
  * the heartbeat when the percentage changed and JOB_PROGRESS_INTERVAL_MS
- * passed, or JOB_HEARTBEAT_INTERVAL_MS passed.  Returns 0: a failed
- * progress write is not worth abandoning a job for.
+ * passed, or JOB_HEARTBEAT_INTERVAL_MS passed, and then looks whether the
+ * job was cancelled.  Returns 1 once it was, else 0: a failed progress
+ * write is not worth abandoning a job for.
  */
 static int
 progress_meter_cb(void *arg, size_t done, size_t total)
@@ -119,6 +123,13 @@ progress_meter_cb(void *arg, size_t done, size_t total)
 	int64_t now;
 	int percent;
 
+	if (p->cancelled)
+		return 1;
+	if (p->watch != NULL && p->watch(p->watch_arg, done, total) != 0) {
+		log_info("job %" PRId64 ": cancelled by its watcher", p->job_id);
+		p->cancelled = 1;
+		return 1;
+	}
 	percent = total == 0 || done >= total ? 100 :
 	    (int)((done * 100) / total);
 	now = monotonic_ms();
@@ -132,6 +143,11 @@ progress_meter_cb(void *arg, size_t done, size_t total)
 		    p->job_id, db_error(db));
 	p->last_percent = percent;
 	p->last_write_ms = now;
+	if (job_cancel_requested(db, p->job_id) == 1) {
+		log_info("job %" PRId64 ": cancelled on request", p->job_id);
+		p->cancelled = 1;
+		return 1;
+	}
 	return 0;
 }
 
@@ -161,6 +177,9 @@ job_record(struct service *svc, const struct job *j, enum job_outcome outcome,
 		case JOB_OUTCOME_FAILED:
 			rc = job_fail(svc->db, j->id, message);
 			break;
+		case JOB_OUTCOME_CANCELLED:
+			rc = job_finish_cancelled(svc->db, j->id, result);
+			break;
 		case JOB_OUTCOME_RETRY:
 			rc = job_requeue(svc->db, j->id,
 			    svc->conf->job_poll_ms);
@@ -179,6 +198,17 @@ job_record(struct service *svc, const struct job *j, enum job_outcome outcome,
  */
 void
 job_run(struct service *svc, const struct job *j)
+{
+	job_run_watched(svc, j, NULL, NULL);
+}
+
+/*
+ * job_run() with a watcher of the progress (job_runner.h), for tenantctl,
+ * which draws it.
+ */
+void
+job_run_watched(struct service *svc, const struct job *j, job_watch_fn watch,
+    void *watch_arg)
 {
 	const struct job_kind *kind;
 	struct progress_meter meter;
@@ -199,6 +229,8 @@ job_run(struct service *svc, const struct job *j)
 		memset(&meter, 0, sizeof(meter));
 		meter.db = svc->db;
 		meter.job_id = j->id;
+		meter.watch = watch;
+		meter.watch_arg = watch_arg;
 		/*
 		 * The first change is written at once: a job that has begun
 		 * its work says so, however short it is.
@@ -209,6 +241,7 @@ job_run(struct service *svc, const struct job *j)
 		ctx.job = j;
 		ctx.progress = progress_meter_cb;
 		ctx.progress_arg = &meter;
+		ctx.cancelled = &meter.cancelled;
 		ctx.result = &result;
 		ctx.message = message;
 		ctx.messagelen = sizeof(message);
@@ -224,6 +257,10 @@ job_run(struct service *svc, const struct job *j)
 			log_warning("job %" PRId64 " failed: %s", j->id,
 			    message);
 			break;
+		case JOB_OUTCOME_CANCELLED:
+			log_info("job %" PRId64 " cancelled after %" PRId64
+			    " ms", j->id, monotonic_ms() - started);
+			break;
 		case JOB_OUTCOME_RETRY:
 			break;
 		}
@@ -238,7 +275,8 @@ job_run(struct service *svc, const struct job *j)
 static int
 job_finished(const struct job *j)
 {
-	return j->status == JOB_DONE || j->status == JOB_FAILED;
+	return j->status == JOB_DONE || j->status == JOB_FAILED ||
+	    j->status == JOB_CANCELLED;
 }
 
 /*

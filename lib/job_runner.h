@@ -31,6 +31,17 @@ void	job_runner_id(char *out, size_t outlen);
 void	job_run(struct service *svc, const struct job *j);
 
 /*
+ * A watcher of a job run in this process: called with the body's progress
+ * (`done` of `total`) every time it is reported; returning non-zero
+ * cancels the job as job_cancel() would (tenantctl's Ctrl-C).
+ */
+typedef int (*job_watch_fn)(void *arg, size_t done, size_t total);
+
+/* job_run() with a watcher `watch` (may be NULL). */
+void	job_run_watched(struct service *svc, const struct job *j,
+	    job_watch_fn watch, void *watch_arg);
+
+/*
  * Sees job `id` through to its end for a caller that needs its outcome
  * now: while it is queued this process claims and runs it itself (so it
  * finishes with no runner about), while another process runs it this one

@@ -445,12 +445,25 @@ parse_line(char *line, struct manifest_entry *e)
 
 /*
  * Reads and validates manifest file `path` (see manifest.h).  Called by
- * deploy_manifest() and tests.  Returns 0, or -1 with `err` naming the
+ * template.c and tests.  Returns 0, or -1 with `err` naming the
  * line and `m` empty.
  */
 int
 manifest_read(struct manifest *m, const char *path, char *err, size_t errlen)
 {
+	return manifest_read_at(m, AT_FDCWD, path, err, errlen);
+}
+
+/*
+ * Reads and validates manifest file `path` relative to directory `dirfd`
+ * (see manifest.h), the last segment opened without following a symlink.
+ * Returns 0, or -1 with `err` naming the line and `m` empty.
+ */
+int
+manifest_read_at(struct manifest *m, int dirfd, const char *path, char *err,
+    size_t errlen)
+{
+	int			 fd;
 	struct manifest_walk	 w;
 	struct manifest_entry	 entry;
 	const char		*problem;
@@ -464,9 +477,12 @@ manifest_read(struct manifest *m, const char *path, char *err, size_t errlen)
 	w.m = m;
 	w.err = err;
 	w.errlen = errlen;
-	if ((in = fopen(path, "re")) == NULL) {
+	if ((fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1 || (in = fdopen(fd, "r")) == NULL) {
 		error_set(err, errlen, "cannot open the template manifest: %s",
 		    strerror(errno));
+		if (fd != -1)
+			close(fd);
 		goto out;
 	}
 	while (fgets(line, sizeof(line), in) != NULL) {
@@ -627,4 +643,40 @@ file_sha256_at(int dirfd, const char *path, unsigned char out[32],
 	close(fd);
 	errno = saved;
 	return rc;
+}
+
+/*
+ * The digest of `m` as manifest_write() would write it: what names a
+ * template version (template_store.h).  Returns 0, or -1 if out of
+ * memory.
+ */
+int
+manifest_digest(const struct manifest *m, unsigned char out[32])
+{
+	crypto_hash_sha256_state	state;
+	char				hex[SHA256_HEX_LEN + 1];
+	char				number[32];
+	size_t				i;
+	int				len;
+
+	crypto_hash_sha256_init(&state);
+	crypto_hash_sha256_update(&state, (const unsigned char *)
+	    MANIFEST_HEADER "\n", strlen(MANIFEST_HEADER) + 1);
+	for (i = 0; i < m->count; i++) {
+		sha256_hex(m->entries[i].sha256, hex);
+		len = snprintf(number, sizeof(number), " %llu ",
+		    (unsigned long long)m->entries[i].size);
+		if (len < 0 || (size_t)len >= sizeof(number))
+			return -1;
+		crypto_hash_sha256_update(&state, (const unsigned char *)hex,
+		    SHA256_HEX_LEN);
+		crypto_hash_sha256_update(&state, (const unsigned char *)number,
+		    (unsigned long long)len);
+		crypto_hash_sha256_update(&state, (const unsigned char *)
+		    m->entries[i].path, strlen(m->entries[i].path));
+		crypto_hash_sha256_update(&state, (const unsigned char *)"\n",
+		    1);
+	}
+	crypto_hash_sha256_final(&state, out);
+	return 0;
 }

@@ -74,6 +74,16 @@ int	manifest_write(const struct manifest *m, FILE *out);
 int	manifest_read(struct manifest *m, const char *path, char *err,
 	    size_t errlen);
 
+/* manifest_read() of `path` relative to directory `dirfd`. */
+int	manifest_read_at(struct manifest *m, int dirfd, const char *path,
+	    char *err, size_t errlen);
+
+/*
+ * The SHA-256 of `m`'s text as manifest_write() writes it, which names a
+ * template version.  Returns 0, or -1 (a size too long to print: never).
+ */
+int	manifest_digest(const struct manifest *m, unsigned char out[32]);
+
 /* The entry for `path`, or NULL (binary search). */
 const struct manifest_entry *manifest_find(const struct manifest *m,
 	    const char *path);

@@ -66,8 +66,12 @@ env_append_value(struct buf *b, const char *value)
  * or -1 with errno set.
  */
 int
-project_files_write(int folder, const struct tenant *t, const char *api_url)
+project_files_write(int folder, const struct tenant *t, const char *api_url,
+    int sync)
 {
+	int			(*write_file)(int, const char *, const void *,
+				    size_t, int) = sync ? file_write_atomic :
+				    file_write_replace;
 	static const char	*env_names[] = {
 		"NEXT_PUBLIC_TENANT_NAME", "NEXT_PUBLIC_TENANT_SUBDOMAIN",
 		"NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_PRIMARY_COLOR",
@@ -81,7 +85,7 @@ project_files_write(int folder, const struct tenant *t, const char *api_url)
 	buf_init(&package, SMALL_FILE_MAX);
 	buf_init(&env, SMALL_FILE_MAX);
 	if (package_json_default(t->subdomain, t->name, &package) == -1 ||
-	    file_write_atomic(folder, PACKAGE_JSON_FILE, package.data,
+	    write_file(folder, PACKAGE_JSON_FILE, package.data,
 	    package.len, FOLDER_FILE_MODE) == -1)
 		goto out;
 
@@ -98,7 +102,7 @@ project_files_write(int folder, const struct tenant *t, const char *api_url)
 		if (env_append_value(&env, env_values[i]) == -1)
 			goto out;
 	}
-	rc = file_write_atomic(folder, ENV_FILE, env.data, env.len,
+	rc = write_file(folder, ENV_FILE, env.data, env.len,
 	    FOLDER_FILE_MODE);
 out:
 	saved = errno;

@@ -16,11 +16,12 @@ struct tenant;
 
 /*
  * Writes package.json and .env.local of tenant `t`, each atomically, into
- * the tenant folder open on `folder` (the caller's).  `api_url` (NULL:
+ * the tenant folder open on `folder` (the caller's); flushed to disk when
+ * `sync`, else the caller flushes (folder.h's file_write_replace()).  `api_url` (NULL:
  * empty) is tenantd.conf's api_url.  A value holding a control character
  * is refused (EINVAL).  Returns 0, or -1 with errno set.
  */
 int	project_files_write(int folder, const struct tenant *t,
-	    const char *api_url);
+	    const char *api_url, int sync);
 
 #endif

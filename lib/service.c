@@ -122,6 +122,7 @@ service_open(struct service *svc, const struct conf *c, char *err,
 {
 	memset(svc, 0, sizeof(*svc));
 	svc->tenants_dirfd = -1;
+	svc->template_store_fd = -1;
 	svc->conf = c;
 
 	if (c->tenants_dir == NULL) {
@@ -162,13 +163,16 @@ fail:
 }
 
 /*
- * Closes the connection, the magic handle and the directory, and frees the
- * cached template manifest.  Accepts a service that failed to open or was
- * closed already; the conf stays the caller's.
+ * Closes the connection, the magic handle, the directories (tenants and
+ * template store) and frees the cached template manifests.  Accepts a
+ * service that failed to open or was closed already; the conf stays the
+ * caller's.
  */
 void
 service_close(struct service *svc)
 {
+	size_t	i;
+
 	if (svc == NULL)
 		return;
 	db_close(svc->db);
@@ -178,7 +182,13 @@ service_close(struct service *svc)
 	if (svc->tenants_dirfd != -1)
 		close(svc->tenants_dirfd);
 	svc->tenants_dirfd = -1;
-	manifest_release(svc->manifest);
-	free(svc->manifest);
-	svc->manifest = NULL;
+	if (svc->template_store_fd != -1)
+		close(svc->template_store_fd);
+	svc->template_store_fd = -1;
+	for (i = 0; i < SERVICE_TEMPLATE_SLOTS; i++) {
+		manifest_release(svc->templates[i].manifest);
+		free(svc->templates[i].manifest);
+		svc->templates[i].manifest = NULL;
+		svc->templates[i].version[0] = '\0';
+	}
 }

@@ -20,6 +20,9 @@ struct db;
 struct manifest;
 struct mime;
 
+/* Manifests of versions a process keeps (a rollout needs two). */
+#define SERVICE_TEMPLATE_SLOTS	4
+
 struct service {
 	const struct conf *conf;
 	struct db	*db;		/* never NULL once open; may be down */
@@ -27,14 +30,22 @@ struct service {
 	int		 tenants_dirfd;	/* O_DIRECTORY of conf->tenants_dir */
 
 	/*
-	 * deploy_manifest()'s copy of conf->template_manifest (NULL until
-	 * first read) and the identity of the file it was read from.
+	 * template.c's: the template store (-1 until first used), the
+	 * manifests of the versions used lately, and the identity of
+	 * conf->template_manifest when it was last compared with the store
+	 * (see template.h).
 	 */
-	struct manifest	*manifest;
-	uint64_t	 manifest_dev;
-	uint64_t	 manifest_inode;
-	int64_t		 manifest_size;
-	int64_t		 manifest_mtime_ns;
+	int		 template_store_fd;
+	struct service_template {
+		char		 version[16];
+		struct manifest	*manifest;
+	}		 templates[SERVICE_TEMPLATE_SLOTS];
+	size_t		 template_next_slot;
+	int		 template_dir_seen;
+	uint64_t	 template_dir_dev;
+	uint64_t	 template_dir_inode;
+	int64_t		 template_dir_size;
+	int64_t		 template_dir_mtime_ns;
 };
 
 /*

@@ -78,7 +78,9 @@ tenant_from_row(struct tenant *t, const struct db_result *r, size_t row)
 	    db_cell_copy(r, row, TENANT_COL_PRIMARY_COLOR, t->primary_color,
 	    sizeof(t->primary_color), NULL) == -1 ||
 	    db_cell_copy(r, row, TENANT_COL_SECONDARY_COLOR,
-	    t->secondary_color, sizeof(t->secondary_color), NULL) == -1)
+	    t->secondary_color, sizeof(t->secondary_color), NULL) == -1 ||
+	    db_cell_copy(r, row, TENANT_COL_TEMPLATE_VERSION,
+	    t->template_version, sizeof(t->template_version), "") == -1)
 		return -1;
 	if (t->name == NULL || t->created_at == NULL || t->updated_at == NULL)
 		return -1;

@@ -49,6 +49,8 @@ struct tenant {
 	char	*created_at;
 	char	*updated_at;
 	int64_t	 created_by;		/* user id, 0 when unknown */
+	char	 template_version[16];	/* the version its site is on
+					   (template_store.h), "" if none */
 	int	 deployed;		/* not a column: deploy_state_load()
 					   fills it for the JSON */
 	struct tenant_module *modules;	/* as stored; sorted like the catalog */

@@ -3,6 +3,8 @@
  * job or run now): what the API's create and `tenantctl tenant create`
  * share, so they cannot drift apart.
  */
+#include <string.h>
+
 #include "db.h"
 #include "deploy_queue.h"
 #include "log.h"
@@ -20,11 +22,14 @@ static void
 deploy_now(struct service *svc, const struct tenant *t, int64_t user_id,
     struct tenant_create_site *site)
 {
-	struct tenant deployed;
+	struct deploy_options	o;
+	struct tenant		deployed;
 
+	memset(&o, 0, sizeof(o));
+	o.user_id = user_id;
 	tenant_init(&deployed);
-	site->status = deploy_locked(svc, t->id, 0, user_id, 0, NULL, NULL,
-	    &deployed, site->report, site->error, sizeof(site->error));
+	site->status = deploy_locked(svc, t->id, &o, &deployed, site->report,
+	    site->error, sizeof(site->error));
 	tenant_release(&deployed);
 }
 

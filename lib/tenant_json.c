@@ -104,6 +104,9 @@ tenant_to_json_members(yajl_gen g, const struct tenant *t,
 	    yajl_gen_status_ok ||
 	    json_gen_kv_bool(g, "deployed", t->deployed) !=
 	    yajl_gen_status_ok ||
+	    (t->template_version[0] != '\0' ? json_gen_kv_string(g,
+	    "template_version", t->template_version) :
+	    json_gen_kv_null(g, "template_version")) != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "archived_at", t->archived_at) !=
 	    yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "created_at", t->created_at) !=

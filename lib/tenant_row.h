@@ -29,7 +29,7 @@ struct tenant_list;
 	"t.secondary_color, t.logo, t.is_active, " \
 	TENANT_TIMESTAMP("t.archived_at") ", " \
 	TENANT_TIMESTAMP("t.created_at") ", " \
-	TENANT_TIMESTAMP("t.updated_at") ", t.created_by"
+	TENANT_TIMESTAMP("t.updated_at") ", t.created_by, t.template_version"
 
 enum tenant_column {
 	TENANT_COL_ID,
@@ -44,6 +44,7 @@ enum tenant_column {
 	TENANT_COL_CREATED_AT,
 	TENANT_COL_UPDATED_AT,
 	TENANT_COL_CREATED_BY,
+	TENANT_COL_TEMPLATE_VERSION,
 	TENANT_COL_COUNT
 };
 

@@ -38,19 +38,10 @@
 #include "validate.h"
 
 #define CTL_FILE_MAX		((off_t)1 << 30)	/* 1 GiB */
-#define CTL_BAR_WIDTH		30
 #define CTL_ERRORS_SHOWN	20
 
 /* Set by the first SIGINT or SIGTERM. */
 static volatile sig_atomic_t	stop_requested;
-
-/* What the progress display keeps between chunks. */
-struct progress {
-	const char	*verb;		/* "created", "updated" */
-	int		 tty;		/* standard error is a terminal */
-	struct timespec	 started;
-	int		 drawn;		/* a bar is on the screen */
-};
 
 /*
  * The first SIGINT or SIGTERM: ask the loop to stop after the current
@@ -81,72 +72,11 @@ catch_stop_signals(void)
 	return 0;
 }
 
-/* Seconds since `start` on the monotonic clock. */
-static double
-seconds_since(const struct timespec *start)
-{
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) +
-	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
-/* Starts a progress display for work that `verb`s things. */
-static void
-progress_start(struct progress *p, const char *verb)
-{
-	memset(p, 0, sizeof(*p));
-	p->verb = verb;
-	p->tty = isatty(STDERR_FILENO);
-	clock_gettime(CLOCK_MONOTONIC, &p->started);
-}
-
-/*
- * Shows `done` of `total`: on a terminal the bar
- * "[#####     ] 4200/10000 420/s ETA 14s" redrawn in place with \r,
- * otherwise one line per call.
- */
-static void
-progress_show(struct progress *p, size_t done, size_t total)
-{
-	char	bar[CTL_BAR_WIDTH + 1];
-	double	elapsed, rate;
-	size_t	filled, i;
-	long	eta;
-
-	elapsed = seconds_since(&p->started);
-	rate = elapsed > 0 ? (double)done / elapsed : 0;
-	eta = rate > 0 ? (long)((double)(total - done) / rate + 0.5) : 0;
-	if (!p->tty) {
-		fprintf(stderr, "progress: %zu/%zu %s, %.0f/s, ETA %lds\n",
-		    done, total, p->verb, rate, eta);
-		return;
-	}
-	filled = total > 0 ? done * CTL_BAR_WIDTH / total : CTL_BAR_WIDTH;
-	for (i = 0; i < CTL_BAR_WIDTH; i++)
-		bar[i] = i < filled ? '#' : ' ';
-	bar[CTL_BAR_WIDTH] = '\0';
-	fprintf(stderr, "\r[%s] %zu/%zu %.0f/s ETA %lds ", bar, done, total,
-	    rate, eta);
-	fflush(stderr);
-	p->drawn = 1;
-}
-
-/* Ends the bar's line on a terminal, so what follows starts afresh. */
-static void
-progress_end(struct progress *p)
-{
-	if (p->drawn)
-		fputc('\n', stderr);
-	p->drawn = 0;
-}
-
 /* bulk_create()'s progress callback: shows it, stops on request. */
 static int
 create_progress(void *arg, size_t done, size_t total)
 {
-	progress_show(arg, done, total);
+	ctl_progress_show(arg, done, total);
 	return stop_requested != 0;
 }
 
@@ -391,7 +321,7 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 {
 	struct bulk_create_options	 options;
 	struct bulk_report		 report;
-	struct progress			 progress;
+	struct ctl_progress			 progress;
 	struct json_value		*root = NULL;
 	const struct json_value		*tenants;
 	char				 err[512];
@@ -400,7 +330,7 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 
 	bulk_report_init(&report);
 	memset(&options, 0, sizeof(options));
-	progress_start(&progress, "created");
+	ctl_progress_start(&progress, "created");
 	if (chunk_size_parse(a->chunk_size, &options.chunk_size) == -1)
 		return CLI_USAGE;
 	options.atomic = a->atomic;
@@ -414,11 +344,11 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 	options.skip_present = 1;
 	options.progress = create_progress;
 	options.progress_arg = &progress;
-	progress_start(&progress, "created");
+	ctl_progress_start(&progress, "created");
 
 	err[0] = '\0';
 	status = bulk_create(svc, tenants, &options, &report, err, sizeof(err));
-	progress_end(&progress);
+	ctl_progress_end(&progress);
 	if (status != RESULT_OK) {
 		complain("bulk create failed: %s", err[0] != '\0' ? err :
 		    "database error");
@@ -541,7 +471,7 @@ tenant_total(struct service *svc)
 int
 ctl_bulk_modules(struct service *svc, const struct ctl_bulk_modules_args *a)
 {
-	struct progress	 progress;
+	struct ctl_progress	 progress;
 	int64_t		*ids = NULL, page[BULK_IDS_CHUNK], after = 0;
 	size_t		 total, done = 0, updated = 0, missing = 0, n;
 	long		 got;
@@ -553,7 +483,7 @@ ctl_bulk_modules(struct service *svc, const struct ctl_bulk_modules_args *a)
 	}
 	if (!a->all && (ids = ids_parse(a->ids, a->id_count)) == NULL)
 		return CLI_USAGE;
-	progress_start(&progress, "updated");
+	ctl_progress_start(&progress, "updated");
 	if (catch_stop_signals() == -1)
 		goto out;
 	total = a->all ? tenant_total(svc) : (size_t)a->id_count;
@@ -582,13 +512,13 @@ ctl_bulk_modules(struct service *svc, const struct ctl_bulk_modules_args *a)
 				goto out;
 		}
 		done += n;
-		progress_show(&progress, done, total > done ? total : done);
+		ctl_progress_show(&progress, done, total > done ? total : done);
 		if (stop_requested) {
 			interrupted = 1;
 			break;
 		}
 	}
-	progress_end(&progress);
+	ctl_progress_end(&progress);
 	printf("updated %zu tenants: module %s %s; not found %zu\n", updated,
 	    a->module_key, a->enabled ? "enabled" : "disabled", missing);
 	if (interrupted) {
@@ -598,7 +528,7 @@ ctl_bulk_modules(struct service *svc, const struct ctl_bulk_modules_args *a)
 	}
 	rc = missing > 0 ? CLI_FAILED : CLI_OK;
 out:
-	progress_end(&progress);
+	ctl_progress_end(&progress);
 	free(ids);
 	return rc;
 }

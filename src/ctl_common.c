@@ -5,6 +5,9 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <yajl/yajl_gen.h>
 
@@ -101,4 +104,65 @@ ctl_listing_print(const struct cli_options *o, const void *items,
 	for (i = 0; i < count; i++, item += size)
 		print_line(item);
 	return CLI_OK;
+}
+
+/* Seconds since `start` on the monotonic clock. */
+static double
+seconds_since(const struct timespec *start)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Starts a progress display for work that `verb`s things. */
+void
+ctl_progress_start(struct ctl_progress *p, const char *verb)
+{
+	memset(p, 0, sizeof(*p));
+	p->verb = verb;
+	p->tty = isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
+}
+
+/*
+ * Shows `done` of `total`: on a terminal the bar
+ * "[#####     ] 4200/10000 420/s ETA 14s" redrawn in place with \r,
+ * otherwise one line per call.
+ */
+void
+ctl_progress_show(struct ctl_progress *p, size_t done, size_t total)
+{
+	char	bar[CTL_PROGRESS_BAR_WIDTH + 1];
+	double	elapsed, rate;
+	size_t	filled, i;
+	long	eta;
+
+	elapsed = seconds_since(&p->started);
+	rate = elapsed > 0 ? (double)done / elapsed : 0;
+	eta = rate > 0 ? (long)((double)(total - done) / rate + 0.5) : 0;
+	if (!p->tty) {
+		fprintf(stderr, "progress: %zu/%zu %s, %.0f/s, ETA %lds\n",
+		    done, total, p->verb, rate, eta);
+		return;
+	}
+	filled = total > 0 ? done * CTL_PROGRESS_BAR_WIDTH / total : CTL_PROGRESS_BAR_WIDTH;
+	for (i = 0; i < CTL_PROGRESS_BAR_WIDTH; i++)
+		bar[i] = i < filled ? '#' : ' ';
+	bar[CTL_PROGRESS_BAR_WIDTH] = '\0';
+	fprintf(stderr, "\r[%s] %zu/%zu %.0f/s ETA %lds ", bar, done, total,
+	    rate, eta);
+	fflush(stderr);
+	p->drawn = 1;
+}
+
+/* Ends the bar's line on a terminal, so what follows starts afresh. */
+void
+ctl_progress_end(struct ctl_progress *p)
+{
+	if (p->drawn)
+		fputc('\n', stderr);
+	p->drawn = 0;
 }

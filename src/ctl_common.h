@@ -14,6 +14,7 @@
 #define TENANTD_CTL_COMMON_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <yajl/yajl_gen.h>
 
@@ -56,7 +57,8 @@ enum option_bit {
 	OPTION_CHUNK_SIZE	= 1u << 24,
 	OPTION_ENABLE		= 1u << 25,
 	OPTION_DISABLE		= 1u << 26,
-	OPTION_ALL		= 1u << 27
+	OPTION_ALL		= 1u << 27,
+	OPTION_PERCENT		= 1u << 28
 };
 
 /*
@@ -77,6 +79,7 @@ struct cli_options {
 	const char	*logo_path;
 	const char	*report_path;
 	const char	*chunk_size;
+	const char	*percent;
 	const char	*modules[TENANT_INPUT_MAX_MODULES];
 	size_t		 module_count;
 	char		**words;	/* command, subcommand, arguments */
@@ -132,5 +135,31 @@ typedef void	(*ctl_text_item_fn)(const void *item);
 int	ctl_listing_print(const struct cli_options *o, const void *items,
 	    size_t count, size_t size, ctl_json_item_fn write_item,
 	    ctl_text_item_fn print_line);
+
+#define CTL_PROGRESS_BAR_WIDTH	30
+
+/*
+ * A progress display on standard error (bulk-create, bulk-modules,
+ * template rollout): what it keeps between updates.
+ */
+struct ctl_progress {
+	const char	*verb;		/* "created", "updated" */
+	int		 tty;		/* standard error is a terminal */
+	struct timespec	 started;
+	int		 drawn;		/* a bar is on the screen */
+};
+
+/* Starts a progress display for work that `verb`s things. */
+void	ctl_progress_start(struct ctl_progress *p, const char *verb);
+
+/*
+ * Shows `done` of `total`: on a terminal the bar
+ * "[#####     ] 4200/10000 420/s ETA 14s" redrawn in place with \r,
+ * otherwise one line per call.
+ */
+void	ctl_progress_show(struct ctl_progress *p, size_t done, size_t total);
+
+/* Ends the bar's line on a terminal, so what follows starts afresh. */
+void	ctl_progress_end(struct ctl_progress *p);
 
 #endif

@@ -269,6 +269,7 @@ tenant_deploy_print(struct cli *cli, int64_t id, enum result status,
 static int
 tenant_deploy_now(struct cli *cli, int64_t id, int force)
 {
+	struct deploy_options	 options;
 	struct tenant		 t;
 	struct deploy_report	*report = NULL;
 	enum result		 status;
@@ -281,8 +282,10 @@ tenant_deploy_now(struct cli *cli, int64_t id, int force)
 		complain("out of memory");
 		goto out;
 	}
-	status = deploy_locked(&cli->svc, id, force, 0, 0, NULL, NULL, &t,
-	    report, err, sizeof(err));
+	memset(&options, 0, sizeof(options));
+	options.force = force;
+	status = deploy_locked(&cli->svc, id, &options, &t, report, err,
+	    sizeof(err));
 	rc = tenant_deploy_print(cli, id, status, &t, report, err, 0);
 out:
 	free(report);
@@ -499,8 +502,8 @@ out:
  * Returns 1, 0 after a "no such tenant" message, or -1 after an error
  * message.
  */
-static int
-tenant_lookup(struct cli *cli, const char *ref, struct tenant *t)
+int
+ctl_tenant_lookup(struct cli *cli, const char *ref, struct tenant *t)
 {
 	const char	*errstr;
 	int64_t		 id;
@@ -568,7 +571,7 @@ ctl_tenant_show(struct cli *cli, const struct cli_options *o)
 
 	module_catalog_init(&cat);
 	tenant_init(&t);
-	if (tenant_lookup(cli, o->args[0], &t) != 1)
+	if (ctl_tenant_lookup(cli, o->args[0], &t) != 1)
 		goto out;
 	if (catalog_load(cli, &cat) == -1)
 		goto out;
@@ -617,7 +620,7 @@ ctl_tenant_delete(struct cli *cli, const struct cli_options *o)
 		    "input is not a terminal");
 		goto out;
 	}
-	if (tenant_lookup(cli, o->args[0], &t) != 1)
+	if (ctl_tenant_lookup(cli, o->args[0], &t) != 1)
 		goto out;
 	if (!ctl_option_given(o, OPTION_YES) && !delete_confirmed(&t)) {
 		complain("not confirmed; tenant %s kept", t.subdomain);
@@ -654,7 +657,7 @@ ctl_tenant_deploy(struct cli *cli, const struct cli_options *o)
 	int		rc = CLI_FAILED;
 
 	tenant_init(&t);
-	if (tenant_lookup(cli, o->args[0], &t) == 1)
+	if (ctl_tenant_lookup(cli, o->args[0], &t) == 1)
 		rc = tenant_deploy_now(cli, t.id,
 		    ctl_option_given(o, OPTION_FORCE));
 	tenant_release(&t);
@@ -676,7 +679,7 @@ tenant_lifecycle(struct cli *cli, const char *ref, lifecycle_fn operation)
 
 	tenant_init(&t);
 	tenant_init(&after);
-	if (tenant_lookup(cli, ref, &t) != 1)
+	if (ctl_tenant_lookup(cli, ref, &t) != 1)
 		goto out;
 	err[0] = '\0';
 	status = operation(&cli->svc, t.id, 0, &after, err, sizeof(err));

@@ -51,4 +51,12 @@ int	ctl_tenant_deploy(struct cli *cli, const struct cli_options *o);
 int	ctl_tenant_archive(struct cli *cli, const struct cli_options *o);
 int	ctl_tenant_restore(struct cli *cli, const struct cli_options *o);
 
+/*
+ * Finds the tenant `ref` names (ID|SUBDOMAIN, see above) into `t`.
+ * Returns 1, 0 after a "no such tenant" message, or -1 after an error
+ * message.  Also used by the template commands.
+ */
+struct tenant;
+int	ctl_tenant_lookup(struct cli *cli, const char *ref, struct tenant *t);
+
 #endif

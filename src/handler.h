@@ -78,8 +78,17 @@ HANDLER(handle_gate_authorizer);
 /* handler_tenant_health.c - GET /api/tenants/{id}/health/ */
 HANDLER(handle_tenant_health);
 
-/* handler_jobs.c - GET /api/jobs/{id}/ */
+/* handler_jobs.c - GET /api/jobs/{id}/, POST /api/jobs/{id}/cancel/ */
 HANDLER(handle_job_show);
+HANDLER(handle_job_cancel);
+
+/*
+ * handler_templates.c - GET /api/templates/,
+ * POST /api/templates/{version}/rollout/ and /default/
+ */
+HANDLER(handle_templates_list);
+HANDLER(handle_template_rollout);
+HANDLER(handle_template_default);
 
 /*
  * handler_bulk.c - POST /api/tenants/bulk-create/ and
@@ -89,6 +98,19 @@ HANDLER(handle_tenants_bulk_create);
 HANDLER(handle_tenants_bulk_update_modules);
 
 /* handler_common.c - shared by handlers. */
+
+/*
+ * Parses the JSON object body of a request into *root (the caller frees
+ * it with json_free()), `what` naming the requests in the 415 message
+ * ("bulk requests").  Returns 0, or the status of the error response
+ * written: 413 for a body past max_body_bytes or max_json_nodes, 415 for
+ * another content type, 400 for malformed JSON or a body that is no
+ * object.
+ */
+struct json_value;
+int	handler_read_json_object(struct http_request *req,
+	    struct http_response *res, struct json_value **root,
+	    const char *what);
 
 /*
  * Answers `status` with tenant `t` as the API's JSON object (the shape of

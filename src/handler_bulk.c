@@ -29,59 +29,6 @@
 #include "status_http.h"
 #include "tenant_input.h"
 
-#define BULK_PARSE_ERROR_MAX	256
-
-/*
- * Is the Content-Type `type` application/json (any case, parameters
- * allowed)?
- */
-static int
-is_json_type(const char *type)
-{
-	static const char json[] = "application/json";
-	size_t	len = sizeof(json) - 1;
-
-	if (type == NULL)
-		return 0;
-	while (*type == ' ' || *type == '\t')
-		type++;
-	if (strncasecmp(type, json, len) != 0)
-		return 0;
-	return type[len] == '\0' || type[len] == ';' || type[len] == ' ' ||
-	    type[len] == '\t';
-}
-
-/*
- * Parses the JSON object body of a bulk request into *root (the caller
- * frees it with json_free()).  Returns 0, or the status of the error
- * response written: 413 for a body past max_body_bytes or max_json_nodes,
- * 415 for another content type, 400 for malformed JSON or a body that is
- * no object.
- */
-static int
-read_json_body(struct http_request *req, struct http_response *res,
-    struct json_value **root)
-{
-	char	err[BULK_PARSE_ERROR_MAX];
-
-	*root = NULL;
-	if (req->body_too_large)
-		return http_reply_result(res, STATUS_DEFAULT,
-		    RESULT_TOO_LARGE, "request body too large");
-	if (!is_json_type(req->content_type))
-		return http_reply_result(res, STATUS_DEFAULT,
-		    RESULT_UNSUPPORTED, "bulk requests take application/json");
-	if ((*root = json_parse_limited(req->body, req->body_len,
-	    req->max_json_nodes, err, sizeof(err))) == NULL)
-		return http_reply_result(res, STATUS_DEFAULT,
-		    errno == ENOMEM ? RESULT_NO_MEMORY : errno == E2BIG ?
-		    RESULT_TOO_LARGE : RESULT_MALFORMED, err);
-	if ((*root)->type != JSON_OBJECT)
-		return http_reply_result(res, STATUS_DEFAULT,
-		    RESULT_MALFORMED, "request body must be a JSON object");
-	return 0;
-}
-
 /* Answers 413 "too_many_items", naming the cap.  Returns 413. */
 static int
 reply_too_many(struct http_response *res, size_t max)
@@ -117,7 +64,7 @@ HANDLER(handle_tenants_bulk_create)
 	memset(&options, 0, sizeof(options));
 	options.deploy = 1;
 	options.user_id = ctx->user.id;
-	if ((status = read_json_body(req, res, &root)) != 0)
+	if ((status = handler_read_json_object(req, res, &root, "bulk requests")) != 0)
 		goto out;
 	/* A malformed query string is refused even when the body has all. */
 	if ((status = http_request_query(req, res)) != 0)
@@ -251,7 +198,7 @@ HANDLER(handle_tenants_bulk_update_modules)
 
 	bulk_modules_result_init(&result);
 	memset(&errors, 0, sizeof(errors));
-	if ((status = read_json_body(req, res, &root)) != 0)
+	if ((status = handler_read_json_object(req, res, &root, "bulk requests")) != 0)
 		goto out;
 	if ((rc = read_tenant_ids(ctx, res, root, &ids, &count,
 	    &errors)) > 0) {

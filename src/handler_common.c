@@ -6,8 +6,10 @@
  * Kept apart from the handler files so that no handler file calls into
  * another: the tenant, lifecycle and deploy handlers all build on this one.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "db.h"
@@ -154,4 +156,55 @@ handler_request_for_tenant_host(const struct conf *c,
 		return 1;
 	return gate_host_subdomain(req->host, c->base_domain, subdomain,
 	    sizeof(subdomain));
+}
+
+/*
+ * Is the Content-Type `type` application/json (any case, parameters
+ * allowed)?
+ */
+static int
+is_json_type(const char *type)
+{
+	static const char json[] = "application/json";
+	size_t	len = sizeof(json) - 1;
+
+	if (type == NULL)
+		return 0;
+	while (*type == ' ' || *type == '\t')
+		type++;
+	if (strncasecmp(type, json, len) != 0)
+		return 0;
+	return type[len] == '\0' || type[len] == ';' || type[len] == ' ' ||
+	    type[len] == '\t';
+}
+
+/*
+ * Parses the JSON object body of a request into *root (handler.h).
+ * Called by the bulk and template handlers.
+ */
+int
+handler_read_json_object(struct http_request *req, struct http_response *res,
+    struct json_value **root, const char *what)
+{
+	char	err[256], message[128];
+
+	*root = NULL;
+	if (req->body_too_large)
+		return http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_TOO_LARGE, "request body too large");
+	if (!is_json_type(req->content_type)) {
+		snprintf(message, sizeof(message), "%s take application/json",
+		    what);
+		return http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_UNSUPPORTED, message);
+	}
+	if ((*root = json_parse_limited(req->body, req->body_len,
+	    req->max_json_nodes, err, sizeof(err))) == NULL)
+		return http_reply_result(res, STATUS_DEFAULT,
+		    errno == ENOMEM ? RESULT_NO_MEMORY : errno == E2BIG ?
+		    RESULT_TOO_LARGE : RESULT_MALFORMED, err);
+	if ((*root)->type != JSON_OBJECT)
+		return http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_MALFORMED, "request body must be a JSON object");
+	return 0;
 }

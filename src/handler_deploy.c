@@ -91,7 +91,7 @@ reply_finished(struct request_context *ctx, struct http_response *res,
 	char			 err[128];
 	int			 status;
 
-	if (j->status == JOB_FAILED)
+	if (j->status == JOB_FAILED || j->status == JOB_CANCELLED)
 		return reply_failed(ctx, res, j);
 	if (j->result == NULL || (report = json_parse(j->result,
 	    strlen(j->result), err, sizeof(err))) == NULL) {

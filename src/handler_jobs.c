@@ -1,6 +1,7 @@
 /*
  * handler_jobs.c - the job queue seen from the API:
- *   GET /api/jobs/{id}/    one job: status, progress, result or error
+ *   GET /api/jobs/{id}/          one job: status, progress, result or error
+ *   POST /api/jobs/{id}/cancel/  stop it (job.h's job_cancel())
  *
  * A job's result is stored as JSON text.  It is parsed and written again
  * as part of the response rather than pasted in, so a damaged row can
@@ -11,6 +12,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "audit.h"
 #include "db.h"
 #include "handler.h"
 #include "http.h"
@@ -113,6 +115,55 @@ HANDLER(handle_job_show)
 		goto out;
 	}
 	status = http_reply_json(res, 200, g);
+out:
+	if (g != NULL)
+		yajl_gen_free(g);
+	job_release(&j);
+	return status;
+}
+
+/*
+ * POST /api/jobs/{id}/cancel/ -> 200 with the job when it was queued (now
+ * cancelled, it never runs), 202 with the job when it runs (its runner
+ * stops it within a heartbeat: done tenants of a rollout stay on the new
+ * version, the others on the old), 404 when there is none, 409
+ * "job_finished" when it had finished.
+ */
+HANDLER(handle_job_cancel)
+{
+	enum job_cancel_outcome outcome;
+	struct job j;
+	yajl_gen g = NULL;
+	int status;
+
+	job_init(&j);
+	if (job_cancel(ctx->svc->db, ctx->id, &outcome) == -1 ||
+	    (outcome != JOB_CANCEL_NOT_FOUND &&
+	    job_find(ctx->svc->db, ctx->id, &j) != 1)) {
+		status = handler_db_error(res, ctx->svc->db);
+		goto out;
+	}
+	if (outcome == JOB_CANCEL_NOT_FOUND) {
+		status = http_reply_error(res, 404, "not_found",
+		    "job not found", NULL);
+		goto out;
+	}
+	if (outcome == JOB_CANCEL_FINISHED) {
+		status = http_reply_error(res, 409, "job_finished",
+		    "the job has finished; there is nothing to cancel", NULL);
+		goto out;
+	}
+	if (audit_record(ctx->svc->db, ctx->user.id, j.tenant_id,
+	    "job.cancel", j.kind) == -1)
+		log_warning("job %lld: could not record its cancel in the "
+		    "audit log: %s", (long long)j.id, db_error(ctx->svc->db));
+	if ((g = json_gen_new()) == NULL ||
+	    job_to_json(g, &j) != yajl_gen_status_ok) {
+		status = http_reply_error(res, 500, "internal_error",
+		    "could not build the response", NULL);
+		goto out;
+	}
+	status = http_reply_json(res, outcome == JOB_CANCEL_NOW ? 200 : 202, g);
 out:
 	if (g != NULL)
 		yajl_gen_free(g);

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "manifest.h"
+#include "template.h"
 #include "module.h"
 #include "service.h"
 #include "tenant.h"
@@ -71,6 +72,9 @@ gen_health(yajl_gen g, const struct tenant *t, const struct tenant_health *h)
 	    yajl_gen_status_ok ||
 	    (status = json_gen_kv_int(g, "enabled_modules_count",
 	    h->enabled_modules_count)) != yajl_gen_status_ok ||
+	    (status = (t->template_version[0] != '\0' ?
+	    json_gen_kv_string(g, "template_version", t->template_version) :
+	    json_gen_kv_null(g, "template_version"))) != yajl_gen_status_ok ||
 	    (status = json_gen_kv_int(g, "manifest_files",
 	    (long long)h->manifest_files)) != yajl_gen_status_ok ||
 	    (status = json_gen_kv_int(g, "missing_count",
@@ -97,7 +101,7 @@ HANDLER(handle_tenant_health)
 	struct tenant_health *health = NULL;
 	const struct manifest *manifest;
 	yajl_gen g = NULL;
-	char err[256];
+	char err[256], version[16];
 	int rc, status;
 
 	tenant_init(&t);
@@ -116,7 +120,8 @@ HANDLER(handle_tenant_health)
 		status = handler_db_error(res, ctx->svc->db);
 		goto out;
 	}
-	if ((manifest = deploy_manifest(ctx->svc, err, sizeof(err))) == NULL) {
+	if ((manifest = template_manifest_of_tenant(ctx->svc, &t, version,
+	    err, sizeof(err))) == NULL) {
 		log_error("health of tenant %lld: %s", (long long)t.id, err);
 		status = http_reply_error(res, 500, "internal_error",
 		    "the template manifest cannot be read", NULL);

@@ -22,6 +22,7 @@
 #include "http.h"
 #include "router.h"
 #include "service.h"
+#include "template_store.h"
 #include "validate.h"
 
 #define SESSION_COOKIE	"tenantd_session"
@@ -67,6 +68,13 @@ static const struct route routes[] = {
 	{ "/api/tenants/{id}/deploy_frontend/", HTTP_POST, ROUTE_ADMIN, 1,
 	    handle_tenant_deploy_frontend },
 	{ "/api/jobs/{id}/", HTTP_GET, ROUTE_ADMIN, 1, handle_job_show },
+	{ "/api/jobs/{id}/cancel/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_job_cancel },
+	{ "/api/templates/", HTTP_GET, ROUTE_ADMIN, 1, handle_templates_list },
+	{ "/api/templates/{version}/rollout/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_template_rollout },
+	{ "/api/templates/{version}/default/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_template_default },
 	{ "/api/metrics", HTTP_GET, ROUTE_ADMIN, 0, handle_metrics }
 };
 
@@ -84,10 +92,14 @@ static const struct {
 	{ "PUT", HTTP_PUT }
 };
 
-/* What the {id}, {sub} and {path*} segments of a pattern captured. */
+/*
+ * What the {id}, {sub}, {version} and {path*} segments of a pattern
+ * captured.
+ */
 struct route_match {
 	int64_t		 id;
 	char		 sub[64];
+	char		 version[TEMPLATE_VERSION_LEN + 1];
 	const char	*rest;
 	size_t		 rest_len;
 };
@@ -175,6 +187,25 @@ match_sub(const char *seg, size_t len, char out[64])
 }
 
 /*
+ * {version}: a template version (template_store.h).  Returns 1 and copies
+ * it into `out`.
+ */
+static int
+match_version(const char *seg, size_t len, char out[TEMPLATE_VERSION_LEN + 1])
+{
+	char	candidate[TEMPLATE_VERSION_LEN + 1];
+
+	if (len != TEMPLATE_VERSION_LEN)
+		return 0;
+	memcpy(candidate, seg, len);
+	candidate[len] = '\0';
+	if (!template_version_valid(candidate))
+		return 0;
+	memcpy(out, candidate, sizeof(candidate));
+	return 1;
+}
+
+/*
  * Matches a clean `path` against `pattern` segment by segment, with the
  * trailing slash optional on both.  Literal segments compare byte for byte,
  * so percent-encoded text never equals a literal.  Returns 1 with the
@@ -213,6 +244,9 @@ route_match(const char *pattern, const char *path, size_t len,
 				return 0;
 		} else if (plen == 5 && strncmp(pseg, "{sub}", 5) == 0) {
 			if (!match_sub(path + xi, xseg, m->sub))
+				return 0;
+		} else if (plen == 9 && strncmp(pseg, "{version}", 9) == 0) {
+			if (!match_version(path + xi, xseg, m->version))
 				return 0;
 		} else if (plen != xseg || memcmp(pseg, path + xi, plen) != 0)
 			return 0;
@@ -258,6 +292,7 @@ router_match(const char *path, size_t len, unsigned method, int public_only,
 	ctx->route = found->pattern;
 	ctx->id = found_match.id;
 	memcpy(ctx->sub, found_match.sub, sizeof(ctx->sub));
+	memcpy(ctx->version, found_match.version, sizeof(ctx->version));
 	ctx->rest = found_match.rest;
 	ctx->rest_len = found_match.rest_len;
 	return found;

@@ -32,6 +32,7 @@ struct request_context {
 	int		 via_session;	/* authenticated by cookie */
 	int64_t		 id;		/* {id} of the route, if any */
 	char		 sub[64];	/* {sub} of the route, if any */
+	char		 version[16];	/* {version} of the route, if any */
 	const char	*rest;		/* {path*} of the route, if any */
 	size_t		 rest_len;
 	const char	*route;		/* the matched pattern, for logs */

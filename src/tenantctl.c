@@ -29,6 +29,7 @@
 #include "ctl_admin.h"
 #include "ctl_bulk.h"
 #include "ctl_common.h"
+#include "ctl_template.h"
 #include "ctl_tenant.h"
 #include "ctl_user.h"
 #include "db.h"
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
 	{ "enable",		no_argument,	   NULL, OPTION_ENABLE },
 	{ "disable",		no_argument,	   NULL, OPTION_DISABLE },
 	{ "all",		no_argument,	   NULL, OPTION_ALL },
+	{ "percent",		required_argument, NULL, OPTION_PERCENT },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -169,6 +171,33 @@ static const struct command commands[] = {
 	  "bring an archived tenant back (folder, config.json, active);\n"
 	  "        also completes an interrupted restore",
 	  ctl_tenant_restore, NEEDS_DATABASE, 0, 1, 1 },
+	{ "template", "add", "DIR [--json]",
+	  "store the template in DIR as an immutable version and print its\n"
+	  "        name (a content hash); the first one becomes the default",
+	  ctl_template_add, NEEDS_DATABASE, OPTION_JSON, 1, 1 },
+	{ "template", "list", "[--json]",
+	  "list template versions: version, default, tenants on it, files,\n"
+	  "        bytes, created, source, name",
+	  ctl_template_list, NEEDS_DATABASE, OPTION_JSON, 0, 0 },
+	{ "template", "show", "VERSION [--json]",
+	  "show one template version",
+	  ctl_template_show, NEEDS_DATABASE, OPTION_JSON, 1, 1 },
+	{ "template", "default", "VERSION",
+	  "make VERSION the one new tenants (and plain deploys) get",
+	  ctl_template_default, NEEDS_DATABASE, 0, 1, 1 },
+	{ "template", "remove", "VERSION",
+	  "remove a version no tenant is on and that is not the default",
+	  ctl_template_remove, NEEDS_DATABASE, 0, 1, 1 },
+	{ "template", "rollout", "VERSION (--all | --percent N | "
+	  "ID|SUBDOMAIN...)\n        [--force]",
+	  "move tenants to VERSION, one atomic swap each, with a progress\n"
+	  "        bar: --percent N chooses a stable N% of the active tenants\n"
+	  "        (not those on VERSION already, unless --force); changed\n"
+	  "        files are kept and counted unless --force; Ctrl-C cancels\n"
+	  "        (moved tenants stay); exit 1 when a tenant failed, 130 when\n"
+	  "        cancelled",
+	  ctl_template_rollout, NEEDS_DATABASE, OPTION_ALL | OPTION_PERCENT |
+	  OPTION_FORCE, 1, 1 << 20 },
 	{ "fsck", NULL, "[--repair] [--json]",
 	  "check that tenant rows and folders agree, one line per problem;\n"
 	  "        --repair fixes what is safe (nothing is deleted); exit 0\n"
@@ -330,6 +359,9 @@ options_parse(int argc, char **argv, struct cli_options *o)
 			break;
 		case OPTION_CHUNK_SIZE:
 			slot = &o->chunk_size;
+			break;
+		case OPTION_PERCENT:
+			slot = &o->percent;
 			break;
 		default:
 			slot = NULL;

@@ -77,6 +77,7 @@ for my $route (@routes) {
 		my $id = $method eq 'DELETE' ? $doomed_id : $tenant_id;
 		(my $path = $pattern) =~ s/\{id\}/$id/g;
 		$path =~ s/\{sub\}/matrix/g;
+		$path =~ s/\{version\}/0123456789ab/g;
 		$path =~ s/\{path\*\}/logo.png/g;
 		my %with_body = $method =~ /^(?:POST|PATCH|PUT)$/ ? %body : ();
 		my $unsafe = $method !~ /^(?:GET|HEAD|OPTIONS)$/;

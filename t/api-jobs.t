@@ -354,8 +354,11 @@ my @big_paths = map { $_->{path} }
     TenantdStack->manifest_entries("$RUN/big.manifest");
 is(scalar @big_paths, $BIG_FILES, "the manifest lists $BIG_FILES files");
 my $big_conf = "$RUN/big.conf";
+# Copies, not links to the template store, so the deploy lasts long
+# enough to be killed in the middle.
 spew($big_conf, TenantdStack->slurp($s->conf_path)
-    . "template_dir = $big\ntemplate_manifest = $RUN/big.manifest\n");
+    . "template_dir = $big\ntemplate_manifest = $RUN/big.manifest\n"
+    . "template_files = copy\n");
 
 my $victim_tenant = create_tenant('jobs-victim');
 my $victim_job = enqueue_deploy($victim_tenant);

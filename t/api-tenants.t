@@ -20,7 +20,8 @@ my @ALL_MODULES = qw(employees attendance wallet tasks complaints shifts
     reports notifications);
 my @TENANT_KEYS = qw(archived_at contact_email created_at created_by
     deployed enabled_modules id is_active logo logo_url modules name
-    primary_color secondary_color subdomain tenant_url updated_at);
+    primary_color secondary_color subdomain template_version tenant_url
+    updated_at);
 # A 1x1 PNG.
 my $PNG = decode_base64('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==');
 

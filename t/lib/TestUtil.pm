@@ -54,12 +54,18 @@ sub slurp {
 	return $data // '';
 }
 
-# Writes `data` to file `path` (replacing it); dies on failure.
+# Writes `data` to file `path`, replacing it: a new file renamed over the
+# old one, as editors and deploy tools do.  A file of a tenant's site may
+# be a hard link shared with the template store and every other tenant
+# (template_files = link); writing into it in place would change all of
+# them, which t/template-store.t tests on purpose.  Dies on failure.
 sub spew {
 	my ($path, $data) = @_;
-	open(my $fh, '>:raw', $path) or die "$path: $!";
+	my $temp = "$path.spew-$$";
+	open(my $fh, '>:raw', $temp) or die "$temp: $!";
 	print {$fh} $data;
-	close $fh or die "$path: $!";
+	close $fh or die "$temp: $!";
+	rename($temp, $path) or die "$path: $!";
 	return;
 }
 

@@ -4,8 +4,10 @@
  * cancelled deploy, a template that no longer matches its manifest and a
  * missing tenant folder all leave public/ as it was with no staging
  * directory; symlinks in public/ are never followed; leftovers of a killed
- * deploy are removed; deploy_manifest() reads the manifest once and again
- * only after the file changed.
+ * deploy are removed; template files are hard links to the stored
+ * version (or copies with template_files = copy); a damaged stored file
+ * fails the deploy; template_manifest() reads a version's manifest once
+ * and refuses one that does not match the version's name.
  */
 #include <sys/stat.h>
 
@@ -26,10 +28,13 @@
 #include "log.h"
 #include "manifest.h"
 #include "service.h"
+#include "template.h"
+#include "template_store.h"
 #include "tap.h"
 #include "tenant.h"
 
 static char	root[64];	/* the mkdtemp() directory */
+static char	version[16];	/* the stored version deployed */
 
 /* Progress calls seen, and the call that cancels (0: none). */
 struct progress_log {
@@ -40,18 +45,26 @@ struct progress_log {
 	size_t	cancel_at;
 };
 
-/* Writes `text` into `name` below the root (a relative path). */
+/*
+ * Writes `text` into `name` below the root (a relative path), replacing
+ * the file by a rename as editors do: a tenant's template files may be
+ * hard links shared with the template store, which an in-place write
+ * would change too.
+ */
 static int
 write_file(const char *name, const char *text)
 {
-	char	path[PATH_MAX];
+	char	path[PATH_MAX], temp[PATH_MAX];
 	FILE	*f;
 
 	snprintf(path, sizeof(path), "%s/%s", root, name);
-	if ((f = fopen(path, "w")) == NULL)
+	snprintf(temp, sizeof(temp), "%s/%s.new", root, name);
+	if ((f = fopen(temp, "w")) == NULL)
 		return -1;
 	fputs(text, f);
-	return fclose(f);
+	if (fclose(f) != 0)
+		return -1;
+	return rename(temp, path);
 }
 
 /* Reads `name` below the root into `out`; "" if it cannot be read. */
@@ -124,6 +137,22 @@ record_progress(void *arg, size_t done, size_t total)
 	return log->cancel_at != 0 && done == log->cancel_at;
 }
 
+/* deploy_tenant() of the stored version with these options. */
+static int
+deploy(struct service *svc, struct tenant *t, struct manifest *m, int force,
+    deploy_progress_fn progress, void *arg, struct deploy_report *report,
+    char *err, size_t errlen)
+{
+	struct deploy_options	o;
+
+	memset(&o, 0, sizeof(o));
+	o.force = force;
+	o.version = version;
+	o.progress = progress;
+	o.progress_arg = arg;
+	return deploy_tenant(svc, t, m, &o, report, err, errlen);
+}
+
 /* Writes the manifest of template/ to template.manifest.  0 or -1. */
 static int
 write_manifest(struct manifest *m)
@@ -161,7 +190,7 @@ test_deploy(struct service *svc, struct tenant *t, struct manifest *m)
 
 	memset(&progress, 0, sizeof(progress));
 	progress.monotonic = 1;
-	is_int(deploy_tenant(svc, t, m, 0, record_progress, &progress,
+	is_int(deploy(svc, t, m, 0, record_progress, &progress,
 	    &report, err, sizeof(err)), 0, "deploy succeeds");
 	is_int((long long)report.files_copied, (long long)m->count,
 	    "every template file copied");
@@ -195,7 +224,7 @@ test_deploy(struct service *svc, struct tenant *t, struct manifest *m)
 	make_dir("tenants/acme/.public.staging-0123456789abcdef");
 	write_file("tenants/acme/.public.staging-0123456789abcdef/x", "x");
 	make_dir("tenants/acme/.public.old-0123456789abcdef");
-	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err,
 	    sizeof(err)), 0, "deploy without a progress callback");
 	is_int(count_prefixed(".public."), 0,
 	    "leftovers of a killed deploy are removed");
@@ -206,7 +235,7 @@ test_deploy(struct service *svc, struct tenant *t, struct manifest *m)
 	snprintf(to, sizeof(to), "%s/tenants/acme/.public.old-fedcba9876543210",
 	    root);
 	ok(rename(from, to) == 0, "public/ moved aside as a killed swap would");
-	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err,
 	    sizeof(err)), 0, "deploy after the killed swap");
 	is_string(read_file("tenants/acme/public/own/deep.txt", text,
 	    sizeof(text)), "deep\n", "the old public/ was put back, not lost");
@@ -221,7 +250,8 @@ test_failures(struct service *svc, struct tenant *t, struct manifest *m)
 	struct deploy_report	 report;
 	struct progress_log	 progress;
 	struct stat		 before, after;
-	char			 err[256], text[256];
+	char			 err[256], text[256], stored[PATH_MAX];
+	FILE			*f;
 
 	write_file("tenants/acme/public/index.html", "tenant's own index\n");
 	stat_of("tenants/acme/public/index.html", &before);
@@ -230,7 +260,7 @@ test_failures(struct service *svc, struct tenant *t, struct manifest *m)
 	progress.monotonic = 1;
 	progress.cancel_at = 2;
 	err[0] = '\0';
-	is_int(deploy_tenant(svc, t, m, 1, record_progress, &progress,
+	is_int(deploy(svc, t, m, 1, record_progress, &progress,
 	    &report, err, sizeof(err)), -1, "a cancelled deploy fails");
 	ok(strstr(err, "cancelled") != NULL, "... saying it was cancelled");
 	is_int(count_prefixed(".public."), 0, "... and leaves no staging");
@@ -239,56 +269,117 @@ test_failures(struct service *svc, struct tenant *t, struct manifest *m)
 	stat_of("tenants/acme/public/index.html", &after);
 	ok(before.st_ino == after.st_ino, "... the very same file");
 
-	write_file("template/app.js", "export const changed = true;\n");
+	snprintf(stored, sizeof(stored), "%s/tenants/.templates/%s/tree/app.js",
+	    root, version);
+	chmod(stored, 0644);
+	if ((f = fopen(stored, "w")) != NULL) {
+		fputs("export const damaged = true;\n", f);
+		fclose(f);
+	}
 	err[0] = '\0';
-	is_int(deploy_tenant(svc, t, m, 1, NULL, NULL, &report, err,
-	    sizeof(err)), -1, "a template that left its manifest fails");
-	ok(strstr(err, "app.js") != NULL && strstr(err, "manifest") != NULL,
-	    "... naming the file (%s)", err);
+	is_int(deploy(svc, t, m, 1, NULL, NULL, &report, err,
+	    sizeof(err)), -1, "a damaged stored file fails the deploy");
+	ok(strstr(err, "app.js") != NULL && strstr(err, "fsck") != NULL,
+	    "... naming the file and fsck (%s)", err);
 	ok(strstr(err, root) == NULL, "... without an absolute path");
 	is_int(count_prefixed(".public."), 0, "... leaving no staging");
 	is_string(read_file("tenants/acme/public/index.html", text,
 	    sizeof(text)), "tenant's own index\n", "... nor a changed public/");
-	write_file("template/app.js", "export {};\n");
+	if ((f = fopen(stored, "w")) != NULL) {
+		fputs("export {};\n", f);
+		fclose(f);
+	}
+	chmod(stored, 0444);
 
 	snprintf(t->subdomain, sizeof(t->subdomain), "ghost");
 	err[0] = '\0';
-	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err,
 	    sizeof(err)), -1, "a missing tenant folder fails");
 	ok(strstr(err, "missing") != NULL, "... saying so (%s)", err);
 	snprintf(t->subdomain, sizeof(t->subdomain), "../x");
-	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err,
 	    sizeof(err)), -1, "an invalid subdomain is refused");
 	snprintf(t->subdomain, sizeof(t->subdomain), "acme");
 
-	is_int(deploy_tenant(svc, t, m, 0, NULL, NULL, &report, err,
-	    sizeof(err)), 0, "the same deploy works once the template is back");
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err,
+	    sizeof(err)), 0, "the same deploy works once the store is back");
 	is_int((long long)report.files_kept, 1, "the changed index.html kept");
 	is_string(report.kept[0], "index.html", "kept names it");
 }
 
-/* deploy_manifest() caches and notices a replaced file. */
+/*
+ * Template files are hard links to the stored version: the same inode,
+ * written nowhere; with template_files = copy each tenant has its own.
+ */
+static void
+test_links(struct service *svc, struct tenant *t, struct manifest *m,
+    struct conf *conf)
+{
+	struct deploy_report	report;
+	struct stat		tenant_file, stored_file;
+	char			err[256], stored[PATH_MAX];
+
+	snprintf(stored, sizeof(stored), ".templates/%s/tree/css/site.css",
+	    version);
+	is_int(deploy(svc, t, m, 1, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy with links");
+	is_int((long long)report.files_linked, (long long)m->count,
+	    "every template file linked");
+	is_int((long long)report.bytes_copied, 0, "no byte copied");
+	ok(stat_of("tenants/acme/public/css/site.css", &tenant_file) == 0 &&
+	    fstatat(svc->tenants_dirfd, stored, &stored_file, 0) == 0 &&
+	    tenant_file.st_ino == stored_file.st_ino,
+	    "the tenant's file is the stored file");
+	ok((tenant_file.st_mode & 0777) == 0444, "read-only: mode 0444");
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy again");
+	is_int((long long)report.files_kept, 0,
+	    "a shared file is never the tenant's change");
+
+	conf_set(conf, "template_files", "copy", NULL, 0);
+	is_int(deploy(svc, t, m, 1, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy with copies");
+	is_int((long long)report.files_linked, 0, "nothing linked");
+	ok(stat_of("tenants/acme/public/css/site.css", &tenant_file) == 0 &&
+	    tenant_file.st_ino != stored_file.st_ino &&
+	    tenant_file.st_nlink == 1, "the tenant has a file of its own");
+	conf_set(conf, "template_files", "link", NULL, 0);
+}
+
+/*
+ * template_manifest() reads a version once and refuses a manifest that
+ * does not match the version's name.
+ */
 static void
 test_manifest_cache(struct service *svc, struct manifest *m)
 {
-	const struct manifest	*first, *again, *fresh;
-	char			 err[256];
+	const struct manifest	*first, *again;
+	char			 err[256], path[PATH_MAX];
+	FILE			*f;
 
-	first = deploy_manifest(svc, err, sizeof(err));
+	first = template_manifest(svc, version, err, sizeof(err));
 	ok(first != NULL && first->count == m->count, "manifest read");
-	again = deploy_manifest(svc, err, sizeof(err));
+	again = template_manifest(svc, version, err, sizeof(err));
 	ok(again == first, "read once: the same copy again");
-	write_file("template/added.txt", "new file\n");
-	write_manifest(m);
-	fresh = deploy_manifest(svc, err, sizeof(err));
-	ok(fresh != NULL && fresh->count == m->count &&
-	    manifest_find(fresh, "added.txt") != NULL,
-	    "a replaced manifest is read again");
-	write_file("template.manifest", "garbage\n");
 	err[0] = '\0';
-	ok(deploy_manifest(svc, err, sizeof(err)) == NULL &&
-	    strstr(err, "line 1") != NULL, "a broken manifest is an error");
+	ok(template_manifest(svc, "0123456789ab", err, sizeof(err)) == NULL &&
+	    strstr(err, "0123456789ab") != NULL, "an unknown version is an "
+	    "error naming it");
 	ok(strstr(err, root) == NULL, "... without an absolute path");
+	snprintf(path, sizeof(path), "%s/tenants/.templates/%s/manifest", root,
+	    version);
+	chmod(path, 0644);
+	if ((f = fopen(path, "a")) != NULL) {
+		fputs("0000000000000000000000000000000000000000000000000000000000000000 1 zz\n", f);
+		fclose(f);
+	}
+	service_close(svc);
+	snprintf(path, sizeof(path), "%s/tenants", root);
+	svc->tenants_dirfd = open(path, O_RDONLY | O_DIRECTORY);
+	err[0] = '\0';
+	ok(template_manifest(svc, version, err, sizeof(err)) == NULL &&
+	    strstr(err, "does not match") != NULL,
+	    "a manifest that does not match its version is refused (%s)", err);
 }
 
 /* Builds a template, a manifest and a tenant folder, then runs the tests. */
@@ -301,6 +392,7 @@ main(void)
 	struct service	svc;
 	struct manifest	m;
 	struct tenant	t;
+	char		err[256];
 	int		fd;
 
 	log_set_level(LOG_LEVEL_ERROR);
@@ -341,8 +433,16 @@ main(void)
 	conf_set(&conf, "template_manifest", path, NULL, 0);
 	memset(&svc, 0, sizeof(svc));
 	svc.conf = &conf;
+	svc.template_store_fd = -1;
 	snprintf(path, sizeof(path), "%s/tenants", root);
 	svc.tenants_dirfd = open(path, O_RDONLY | O_DIRECTORY);
+	snprintf(path, sizeof(path), "%s/template", root);
+	if (template_version_of(&m, version) == -1 ||
+	    template_store_add(template_store_fd(&svc), path, &m, version, err,
+	    sizeof(err)) != 1) {
+		printf("Bail out! cannot store the template: %s\n", err);
+		return 1;
+	}
 
 	tenant_init(&t);
 	t.id = 1;
@@ -354,6 +454,7 @@ main(void)
 
 	test_deploy(&svc, &t, &m);
 	test_failures(&svc, &t, &m);
+	test_links(&svc, &t, &m, &conf);
 	test_manifest_cache(&svc, &m);
 
 	tenant_release(&t);

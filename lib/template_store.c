@@ -1,0 +1,327 @@
+/*
+ * template_store.c - the immutable versions of the template on disk (the
+ * layout and the rules are in template_store.h).  Called by template.c
+ * (adding versions, the default from template_dir), the deploy (which
+ * links tenants' files to a version's tree) and fsck.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crash.h"
+#include "deploy_copy.h"
+#include "error.h"
+#include "folder.h"
+#include "manifest.h"
+#include "random.h"
+#include "template_store.h"
+
+#define ADDING_PREFIX	".adding-"
+#define REMOVING_PREFIX	".removing-"
+
+/* Is `s` TEMPLATE_VERSION_LEN lowercase hex digits?  1 or 0. */
+int
+template_version_valid(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < TEMPLATE_VERSION_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[TEMPLATE_VERSION_LEN] == '\0';
+}
+
+/* The version name of manifest `m` (template_store.h).  0 or -1. */
+int
+template_version_of(const struct manifest *m, char *out)
+{
+	unsigned char	digest[32];
+	char		hex[65];
+
+	if (manifest_digest(m, digest) == -1)
+		return -1;
+	sha256_hex(digest, hex);
+	memcpy(out, hex, TEMPLATE_VERSION_LEN);
+	out[TEMPLATE_VERSION_LEN] = '\0';
+	return 0;
+}
+
+/* Opens (and with `create` makes) the store.  A descriptor or -1. */
+int
+template_store_open(int tenants_dirfd, int create)
+{
+	int	fd;
+
+	fd = folder_open_dir(tenants_dirfd, TEMPLATE_STORE_DIR);
+	if (fd != -1 || errno != ENOENT || !create)
+		return fd;
+	if (mkdirat(tenants_dirfd, TEMPLATE_STORE_DIR, FOLDER_DIR_MODE) == -1 &&
+	    errno != EEXIST)
+		return -1;
+	if ((fd = folder_open_dir(tenants_dirfd, TEMPLATE_STORE_DIR)) == -1)
+		return -1;
+	/* The umask must not decide who can read the store. */
+	if (fchmod(fd, FOLDER_DIR_MODE) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Copies manifest entry `e` from the tree of `from` into the tree of `to`
+ * as a read-only file and checks the copy's digest, so what is stored is
+ * exactly what the manifest says.  Returns 0, or -1 with `err` set.
+ */
+static int
+store_file(struct dir_cursor *from, struct dir_cursor *to,
+    const struct manifest_entry *e, char *err, size_t errlen)
+{
+	const char	*leaf;
+	unsigned char	 digest[32];
+	uint64_t	 copied, size;
+	int		 parent, src = -1, dst = -1, rc = -1;
+
+	if ((parent = dir_cursor_parent(from, e->path, &leaf)) == -1 ||
+	    (src = openat(parent, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		error_set(err, errlen, "template file %s: %s", e->path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((parent = dir_cursor_parent(to, e->path, &leaf)) == -1 ||
+	    (dst = openat(parent, leaf, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, TEMPLATE_STORE_FILE_MODE)) == -1 ||
+	    deploy_copy_contents(src, dst, &copied) == -1 ||
+	    fchmod(dst, TEMPLATE_STORE_FILE_MODE) == -1) {
+		error_set(err, errlen, "could not store %s: %s", e->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (close(dst) == -1) {
+		dst = -1;
+		error_set(err, errlen, "could not store %s: %s", e->path,
+		    strerror(errno));
+		goto out;
+	}
+	dst = -1;
+	if (file_sha256_at(parent, leaf, digest, &size) != 0) {
+		error_set(err, errlen, "could not read back %s", e->path);
+		goto out;
+	}
+	if (size != e->size || memcmp(digest, e->sha256, sizeof(digest)) != 0) {
+		error_set(err, errlen, "template file %s changed since the "
+		    "manifest was built; rebuild it", e->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (src != -1)
+		close(src);
+	if (dst != -1)
+		close(dst);
+	return rc;
+}
+
+/*
+ * Fills the new version directory open on `adding`: tree/ with every
+ * file of `m` copied from `source_dir`, then the manifest.  Returns 0, or
+ * -1 with `err` set.
+ */
+static int
+fill_version(int adding, const char *source_dir, const struct manifest *m,
+    char *err, size_t errlen)
+{
+	struct dir_cursor	from, to;
+	FILE			*out = NULL;
+	size_t			 i;
+	int			 source = -1, tree = -1, fd, rc = -1;
+
+	dir_cursor_init(&from, -1, 0);
+	dir_cursor_init(&to, -1, 1);
+	if ((source = open(source_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		error_set(err, errlen, "cannot open the template directory: "
+		    "%s", strerror(errno));
+		goto out;
+	}
+	if (mkdirat(adding, TEMPLATE_STORE_TREE, FOLDER_DIR_MODE) == -1 ||
+	    (tree = folder_open_dir(adding, TEMPLATE_STORE_TREE)) == -1 ||
+	    fchmod(tree, FOLDER_DIR_MODE) == -1) {
+		error_set(err, errlen, "could not make a version in the "
+		    "template store: %s", strerror(errno));
+		goto out;
+	}
+	dir_cursor_init(&from, source, 0);
+	dir_cursor_init(&to, tree, 1);
+	for (i = 0; i < m->count; i++)
+		if (store_file(&from, &to, &m->entries[i], err, errlen) == -1)
+			goto out;
+	if ((fd = openat(adding, TEMPLATE_STORE_MANIFEST, O_WRONLY | O_CREAT |
+	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, TEMPLATE_STORE_FILE_MODE)) == -1 ||
+	    (out = fdopen(fd, "w")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		error_set(err, errlen, "could not write the version's "
+		    "manifest: %s", strerror(errno));
+		goto out;
+	}
+	if (manifest_write(m, out) == -1 || fchmod(fileno(out),
+	    TEMPLATE_STORE_FILE_MODE) == -1) {
+		error_set(err, errlen, "could not write the version's "
+		    "manifest: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (out != NULL && fclose(out) == EOF && rc == 0) {
+		error_set(err, errlen, "could not write the version's "
+		    "manifest: %s", strerror(errno));
+		rc = -1;
+	}
+	dir_cursor_close(&from);
+	dir_cursor_close(&to);
+	if (tree != -1)
+		close(tree);
+	if (source != -1)
+		close(source);
+	return rc;
+}
+
+/*
+ * Stores version `version` of the template in `source_dir` (see
+ * template_store.h).  Called by template.c.  Returns 1 (added), 0 (was
+ * there) or -1 with `err` set; nothing half-made is left behind.
+ */
+int
+template_store_add(int store_fd, const char *source_dir,
+    const struct manifest *m, const char *version, char *err, size_t errlen)
+{
+	struct stat	st;
+	char		adding[NAME_MAX + 1] = "";
+	int		fd = -1, rc = -1;
+
+	if (!template_version_valid(version)) {
+		error_set(err, errlen, "invalid template version");
+		return -1;
+	}
+	if (fstatat(store_fd, version, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (folder_hidden_name(adding, sizeof(adding), ADDING_PREFIX,
+	    version) == -1 || mkdirat(store_fd, adding, FOLDER_DIR_MODE) == -1 ||
+	    (fd = folder_open_dir(store_fd, adding)) == -1 ||
+	    fchmod(fd, FOLDER_DIR_MODE) == -1) {
+		error_set(err, errlen, "could not make a version in the "
+		    "template store: %s", strerror(errno));
+		if (fd == -1)
+			adding[0] = '\0';
+		goto out;
+	}
+	if (fill_version(fd, source_dir, m, err, errlen) == -1)
+		goto out;
+	/* One flush for every file of the version. */
+	if (syncfs(fd) == -1) {
+		error_set(err, errlen, "could not flush the template store: %s",
+		    strerror(errno));
+		goto out;
+	}
+	crash_point("template_store.before_rename");
+	if (folder_rename_noreplace(store_fd, adding, store_fd,
+	    version) == -1) {
+		if (errno != EEXIST && errno != ENOTEMPTY) {
+			error_set(err, errlen, "could not put the version in "
+			    "place: %s", strerror(errno));
+			goto out;
+		}
+		rc = 0;		/* another process stored it meanwhile */
+		goto out;
+	}
+	adding[0] = '\0';
+	if (fsync(store_fd) == -1) {
+		error_set(err, errlen, "could not flush the template store: %s",
+		    strerror(errno));
+		goto out;
+	}
+	rc = 1;
+out:
+	if (fd != -1)
+		close(fd);
+	if (adding[0] != '\0')
+		dir_remove_tree(store_fd, adding);
+	return rc;
+}
+
+/* Opens the file tree of a stored version.  A descriptor or -1. */
+int
+template_store_tree(int store_fd, const char *version)
+{
+	int	dir, tree;
+
+	if (!template_version_valid(version)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((dir = folder_open_dir(store_fd, version)) == -1)
+		return -1;
+	tree = folder_open_dir(dir, TEMPLATE_STORE_TREE);
+	close(dir);
+	return tree;
+}
+
+/* Reads the manifest of a stored version.  0, or -1 with `err` set. */
+int
+template_store_manifest(int store_fd, const char *version,
+    struct manifest *m, char *err, size_t errlen)
+{
+	char	stored[TEMPLATE_VERSION_LEN + 1];
+	int	dir, rc;
+
+	if (!template_version_valid(version)) {
+		error_set(err, errlen, "invalid template version");
+		return -1;
+	}
+	if ((dir = folder_open_dir(store_fd, version)) == -1) {
+		error_set(err, errlen, "template version %s is not in the "
+		    "template store: %s", version, strerror(errno));
+		return -1;
+	}
+	rc = manifest_read_at(m, dir, TEMPLATE_STORE_MANIFEST, err, errlen);
+	close(dir);
+	if (rc == 0 && (template_version_of(m, stored) == -1 ||
+	    strcmp(stored, version) != 0)) {
+		manifest_release(m);
+		error_set(err, errlen, "the manifest of template version %s "
+		    "does not match its name; run tenantctl fsck", version);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Removes a stored version (template_store.h).  0, or -1 with errno. */
+int
+template_store_remove(int store_fd, const char *version)
+{
+	char	removing[NAME_MAX + 1];
+
+	if (!template_version_valid(version)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (folder_hidden_name(removing, sizeof(removing), REMOVING_PREFIX,
+	    version) == -1 || folder_rename_noreplace(store_fd, version,
+	    store_fd, removing) == -1)
+		return -1;
+	if (fsync(store_fd) == -1)
+		return -1;
+	return dir_remove_tree(store_fd, removing);
+}

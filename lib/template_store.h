@@ -1,0 +1,88 @@
+/*
+ * template_store.h - the template store: the immutable versions of the
+ * tenant site template that deploys link tenants' files to (SPEC 10).
+ *
+ * The store is tenants_dir/.templates/ (a hidden name, so never a
+ * subdomain, and on the tenants' filesystem, so a tenant's file can be a
+ * hard link to the stored one).  Each version is one directory:
+ *
+ *     .templates/<version>/manifest   the manifest (manifest.h) of...
+ *     .templates/<version>/tree/      ...the template's files, mode 0444
+ *
+ * A version's name is the first TEMPLATE_VERSION_LEN hex digits of its
+ * manifest's digest (manifest_digest()): the same files always make the
+ * same version, on every host, and a version never changes once stored.
+ * Adding builds ".adding-<hex>" next to the versions, copies and checks
+ * every file against the manifest, flushes the filesystem once and renames
+ * it into place, so a version directory is always complete.
+ *
+ * Which versions exist for the API, which one is the default and which
+ * one each tenant is on are rows (template_rows.h); this module knows
+ * files only.  Every path below the store is opened relative to a
+ * directory descriptor without following symlinks.
+ *
+ * Return convention: 0 / -1 with a message in `err` (no absolute paths)
+ * for the multi-step operations; template_store_open() and
+ * template_store_tree() return a descriptor or -1 with errno set.
+ */
+#ifndef TENANTD_TEMPLATE_STORE_H
+#define TENANTD_TEMPLATE_STORE_H
+
+#include <stddef.h>
+
+struct manifest;
+
+#define TEMPLATE_STORE_DIR	".templates"	/* in tenants_dir */
+#define TEMPLATE_VERSION_LEN	12
+#define TEMPLATE_STORE_MANIFEST	"manifest"
+#define TEMPLATE_STORE_TREE	"tree"
+#define TEMPLATE_STORE_FILE_MODE 0444
+
+/* Is `s` a version name (TEMPLATE_VERSION_LEN lowercase hex digits)? */
+int	template_version_valid(const char *s);
+
+/*
+ * Writes the version name of manifest `m` into `out` (of at least
+ * TEMPLATE_VERSION_LEN + 1 bytes).  Returns 0 or -1.
+ */
+int	template_version_of(const struct manifest *m, char *out);
+
+/*
+ * Opens the store below the tenants directory `tenants_dirfd`, making it
+ * (mode 0755) when `create` is set and it is missing.  Returns the
+ * descriptor (the caller's), or -1 with errno set.
+ */
+int	template_store_open(int tenants_dirfd, int create);
+
+/*
+ * Stores the files of `source_dir` that manifest `m` lists as version
+ * `version` (template_version_of(m)).  Every copy is hashed and must match
+ * its entry: a template changed since its manifest was built is refused,
+ * naming the file.  Returns 1 when the version was added, 0 when it was
+ * already stored (by this process or another), -1 with `err` set.
+ */
+int	template_store_add(int store_fd, const char *source_dir,
+	    const struct manifest *m, const char *version, char *err,
+	    size_t errlen);
+
+/*
+ * Opens the file tree of stored version `version`.  Returns the
+ * descriptor (the caller's), or -1 with errno set (ENOENT: not stored).
+ */
+int	template_store_tree(int store_fd, const char *version);
+
+/*
+ * Reads the manifest of stored version `version` into the empty `m`.
+ * Returns 0, or -1 with `err` set.
+ */
+int	template_store_manifest(int store_fd, const char *version,
+	    struct manifest *m, char *err, size_t errlen);
+
+/*
+ * Removes stored version `version`: renamed out of sight first, so no
+ * deploy starts on half a version, then deleted.  Tenants' hard links keep
+ * their files.  Returns 0, or -1 with errno set (ENOENT: not stored).
+ */
+int	template_store_remove(int store_fd, const char *version);
+
+#endif
