@@ -1,9 +1,12 @@
 /*
- * buf.c - unit tests for lib/buf.c: growth, the limit, printf, detach.
+ * buf.c - unit tests for lib/buf.c: growth, the limit, printf, detach,
+ * reading a descriptor to its end.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "tap.h"
@@ -163,6 +166,66 @@ test_detach(void)
 	buf_release(&b);
 }
 
+/*
+ * Writes `len` bytes of 'x' into a temporary file and opens it from the
+ * start.  Returns the descriptor, or -1.
+ */
+static int
+file_of(size_t len)
+{
+	FILE	*f;
+	size_t	 i;
+	int	 fd;
+
+	if ((f = tmpfile()) == NULL)
+		return -1;
+	for (i = 0; i < len; i++)
+		fputc('x', f);
+	if (fflush(f) != 0 || (fd = dup(fileno(f))) == -1) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* buf_read_fd() appends a whole file, and stops at the limit. */
+static void
+test_read_fd(void)
+{
+	struct buf	b;
+	int		fd;
+
+	buf_init(&b, 20000);
+	buf_append_str(&b, "head:");
+	fd = file_of(19995);
+	is_int(buf_read_fd(&b, fd), 0, "read_fd: a file over several reads");
+	is_int((long long)b.len, 20000, "read_fd: appended whole");
+	ok(strncmp(b.data, "head:xxx", 8) == 0 && b.data[b.len] == '\0',
+	    "read_fd: after what was there, NUL-terminated");
+	if (fd != -1)
+		close(fd);
+	buf_release(&b);
+
+	buf_init(&b, 20000);
+	fd = file_of(20001);
+	errno = 0;
+	is_int(buf_read_fd(&b, fd), -1, "read_fd: a file past the limit");
+	is_int(errno, ENOBUFS, "read_fd: ... is ENOBUFS");
+	ok(b.len <= 20000, "read_fd: ... and the limit holds");
+	if (fd != -1)
+		close(fd);
+	buf_release(&b);
+
+	errno = 0;
+	is_int(buf_read_fd(&b, -1), -1, "read_fd: a bad descriptor is -1");
+	is_int(errno, EBADF, "read_fd: ... with EBADF");
+}
+
 /* Runs every buffer test; the exit status says whether all passed. */
 int
 main(void)
@@ -172,6 +235,7 @@ main(void)
 	test_limit();
 	test_printf();
 	test_detach();
+	test_read_fd();
 	done_testing();
 	return exit_status();
 }
