@@ -27,13 +27,16 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "buf.h"
 #include "crash.h"
 #include "deploy.h"
 #include "deploy_passes.h"
+#include "deploy_source.h"
 #include "error.h"
 #include "folder.h"
 #include "log.h"
 #include "manifest.h"
+#include "package_json.h"
 #include "project_files.h"
 #include "random.h"
 #include "service.h"
@@ -121,7 +124,9 @@ remove_leftovers(struct deploy_run *run)
 	while ((entry = readdir(dir)) != NULL) {
 		if (strncmp(entry->d_name, STAGING_PREFIX,
 		    strlen(STAGING_PREFIX)) != 0 &&
-		    strncmp(entry->d_name, OLD_PREFIX, strlen(OLD_PREFIX)) != 0)
+		    strncmp(entry->d_name, OLD_PREFIX, strlen(OLD_PREFIX)) != 0 &&
+		    strncmp(entry->d_name, DEPLOY_SOURCE_STAGING_PREFIX,
+		    strlen(DEPLOY_SOURCE_STAGING_PREFIX)) != 0)
 			continue;
 		if (strncmp(entry->d_name, OLD_PREFIX,
 		    strlen(OLD_PREFIX)) == 0 && fstatat(run->folder,
@@ -151,15 +156,34 @@ remove_leftovers(struct deploy_run *run)
 }
 
 /*
- * Opens what the run needs: the tenant folder (cleared of leftovers), the
- * template and the old public/ (if any), and loads the record.  Returns 0
- * or -1.
+ * Opens directory `path` ('/'-separated, "" for `base` itself) below
+ * `base`, no segment followed through a symlink.  Returns a descriptor
+ * of its own, or -1 with errno set.
  */
 static int
-run_open(struct deploy_run *run)
+open_path_dir(int base, const char *path)
+{
+	struct dir_cursor	cursor;
+	int			fd;
+
+	if (path[0] == '\0')
+		return openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir_cursor_init(&cursor, base, 0);
+	if (dir_cursor_dir(&cursor, path, strlen(path)) == -1)
+		return -1;
+	fd = cursor.fd;		/* taken over from the cursor */
+	return fd;
+}
+
+/*
+ * Opens what the run needs: the tenant folder (cleared of leftovers), the
+ * version's stored tree (`*tree`, the caller's) and its web root, the old
+ * public/ (if any), and loads the record.  Returns 0 or -1.
+ */
+static int
+run_open(struct deploy_run *run, const char *web_root, int *tree)
 {
 	int	store;
-
 
 	if (validate_subdomain(run->t->subdomain,
 	    strlen(run->t->subdomain)) != NULL)
@@ -173,8 +197,8 @@ run_open(struct deploy_run *run)
 		return deploy_run_error(run, "cannot open the tenant folder: "
 		    "%s", strerror(errno));
 	if ((store = template_store_fd(run->svc)) == -1 ||
-	    (run->template_dir = template_store_tree(store,
-	    run->version)) == -1)
+	    (*tree = template_store_tree(store, run->version)) == -1 ||
+	    (run->template_dir = open_path_dir(*tree, web_root)) == -1)
 		return deploy_run_error(run, "cannot open template version %s "
 		    "in the template store: %s", run->version, strerror(errno));
 	remove_leftovers(run);
@@ -187,11 +211,33 @@ run_open(struct deploy_run *run)
 	if (run->written == NULL)
 		return deploy_run_error(run, "out of memory");
 	if (run->old_public != -1 && deploy_record_load(run->folder,
-	    run->t->subdomain, &run->record) == -1)
+	    DEPLOY_RECORD_FILE, run->t->subdomain, &run->record) == -1)
 		return deploy_run_error(run, "out of memory");
 	dir_cursor_init(&run->template_cursor, run->template_dir, 0);
 	dir_cursor_init(&run->old_cursor, run->old_public, 0);
 	return 0;
+}
+
+/*
+ * Reads the version's own package.json (at the top of the stored tree
+ * `tree`) into `out`, at most PACKAGE_JSON_INPUT_MAX bytes.  Returns 0 or
+ * -1 with errno set.
+ */
+static int
+read_template_package(int tree, struct buf *out)
+{
+	struct stat	st;
+	int		fd = -1, rc;
+
+	if ((rc = manifest_file_open_at(tree, PACKAGE_JSON_FILE, &fd,
+	    &st)) != 1) {
+		if (rc == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	rc = buf_read_fd(out, fd);
+	close(fd);
+	return rc;
 }
 
 /* Makes the staging directory next to public/.  Returns 0 or -1. */
@@ -250,12 +296,15 @@ run_close(struct deploy_run *run)
  */
 int
 deploy_tenant(struct service *svc, const struct tenant *t,
-    const struct manifest *m, const struct deploy_options *o,
+    const struct template_files *files, const struct deploy_options *o,
     struct deploy_report *report, char *err, size_t errlen)
 {
-	struct deploy_run	run;
+	const struct manifest	*m = &files->web;
+	struct deploy_run	run, source;
+	struct buf		package;
 	char			old_name[NAME_MAX + 1] = "";
-	int			scan_fd, rc = -1;
+	int			scan_fd, tree = -1, rc = -1;
+	int			with_source;
 
 	memset(report, 0, sizeof(*report));
 	snprintf(report->template_version, sizeof(report->template_version),
@@ -276,9 +325,18 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 	dir_cursor_init(&run.template_cursor, -1, 0);
 	dir_cursor_init(&run.old_cursor, -1, 0);
 	dir_cursor_init(&run.staging_cursor, -1, 1);
+	memset(&source, 0, sizeof(source));
+	source.folder = source.staging_fd = -1;
+	dir_cursor_init(&source.template_cursor, -1, 0);
+	dir_cursor_init(&source.old_cursor, -1, 0);
+	dir_cursor_init(&source.staging_cursor, -1, 1);
+	buf_init(&package, PACKAGE_JSON_INPUT_MAX);
 
-	if (run_open(&run) == -1)
+	if (run_open(&run, files->web_root, &tree) == -1)
 		goto out;
+	/* The files outside the web root, or those of an earlier version. */
+	with_source = files->source.count > 0 || faccessat(run.folder,
+	    DEPLOY_SOURCE_RECORD_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	if (run.old_public != -1) {
 		if ((scan_fd = openat(run.old_public, ".", O_RDONLY |
 		    O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -289,10 +347,19 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 		if (deploy_scan_directory(&run, scan_fd, "", 0) == -1)
 			goto out;
 	}
-	run.total = m->count + run.carry_files;
+	run.total = m->count + run.carry_files + files->source.count;
 	if (staging_create(&run) == -1 || deploy_template(&run) == -1 ||
 	    deploy_carry(&run) == -1)
 		goto out;
+	if (with_source && deploy_source_build(&source, &run, &files->source,
+	    tree) == -1)
+		goto out;
+	if (files->package_json != NULL && read_template_package(tree,
+	    &package) == -1) {
+		deploy_run_error(&run, "cannot read the template's "
+		    "package.json: %s", strerror(errno));
+		goto out;
+	}
 	/*
 	 * One flush of the filesystem instead of an fsync per file; a batch
 	 * makes one for all its tenants.
@@ -324,10 +391,13 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 	if (!o->batch && fsync(run.folder) == -1)
 		log_warning("deploy of %s: could not sync the tenant folder: "
 		    "%s", t->subdomain, strerror(errno));
+	if (with_source && deploy_source_swap(&source, !o->batch) == -1)
+		goto out;
 	crash_point("deploy.before_record");
-	deploy_record_write(run.folder, t->subdomain, m, run.written,
-	    !o->batch);
+	deploy_record_write(run.folder, DEPLOY_RECORD_FILE, t->subdomain, m,
+	    run.written, !o->batch);
 	if (project_files_write(run.folder, t, svc->conf->api_url,
+	    files->package_json != NULL ? package.data : NULL, package.len,
 	    !o->batch) == -1) {
 		deploy_run_error(&run, "public/ was deployed, but package.json "
 		    "or .env.local could not be written: %s", strerror(errno));
@@ -342,7 +412,11 @@ out:
 			log_error("deploy of %s: could not remove %s: %s",
 			    t->subdomain, run.staging, strerror(errno));
 	}
+	deploy_source_close(&source);
 	run_close(&run);
+	if (tree != -1)
+		close(tree);
+	buf_release(&package);
 	return rc;
 }
 

@@ -38,6 +38,7 @@
 #include "deploy_report.h"
 
 struct manifest;
+struct template_files;
 struct service;
 struct tenant;
 
@@ -58,14 +59,16 @@ struct deploy_options {
 };
 
 /*
- * Deploys stored template version o->version, whose manifest is `m`
- * (template.h), into tenant `t`'s folder.  Unless o->batch, the new files
+ * Deploys stored template version o->version, whose files are `files`
+ * (template_store.h, as template_files_of() keeps them), into tenant
+ * `t`'s folder: its web root into public/, the other files beside it
+ * (deploy_source.h).  Unless o->batch, the new files
  * are flushed to disk before the swap and the folder after it.  Returns 0
  * with `report` filled, or -1 with a message for administrators in `err`
  * (no absolute paths).
  */
 int	deploy_tenant(struct service *svc, const struct tenant *t,
-	    const struct manifest *m, const struct deploy_options *o,
+	    const struct template_files *files, const struct deploy_options *o,
 	    struct deploy_report *report, char *err, size_t errlen);
 
 /*

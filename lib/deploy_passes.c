@@ -59,7 +59,8 @@ deploy_run_error(struct deploy_run *run, const char *fmt, ...)
 static int
 is_tenant_logo(const struct deploy_run *run, const char *path)
 {
-	return run->t->logo != NULL && strcmp(run->t->logo, path) == 0;
+	return !run->is_source && run->t->logo != NULL &&
+	    strcmp(run->t->logo, path) == 0;
 }
 
 /* Reports one more file done; a non-zero answer cancels.  0 or -1. */
@@ -81,8 +82,9 @@ carry_add(struct deploy_run *run, const char *path, int is_directory)
 	size_t			 capacity;
 
 	if (run->carry_count >= CARRY_MAX_ENTRIES)
-		return deploy_run_error(run, "public/ holds more than %d files "
-		    "of the tenant's own", CARRY_MAX_ENTRIES);
+		return deploy_run_error(run, "%s holds more than %d files of "
+		    "the tenant's own", run->is_source ? "the tenant folder" :
+		    "public/", CARRY_MAX_ENTRIES);
 	if (run->carry_count == run->carry_capacity) {
 		capacity = run->carry_capacity == 0 ? 16 :
 		    run->carry_capacity * 2;
@@ -119,7 +121,7 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 
 	if ((dir = fdopendir(fd)) == NULL) {
 		close(fd);
-		return deploy_run_error(run, "cannot read public/%s: %s",
+		return deploy_run_error(run, "cannot read %s%s: %s", run->area,
 		    prefix, strerror(errno));
 	}
 	prefix_len = strlen(prefix);
@@ -127,8 +129,8 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 		errno = 0;
 		if ((entry = readdir(dir)) == NULL) {
 			if (errno != 0) {
-				deploy_run_error(run, "cannot read public/%s:"
-				    " %s", prefix, strerror(errno));
+				deploy_run_error(run, "cannot read %s%s:"
+				    " %s", run->area, prefix, strerror(errno));
 				goto out;
 			}
 			break;
@@ -138,7 +140,7 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 			continue;
 		name_len = strlen(entry->d_name);
 		if (name_len + 1 > DEPLOY_PATH_MAX - prefix_len) {
-			deploy_run_error(run, "public/%s%s: path too long",
+			deploy_run_error(run, "%s%s%s: path too long", run->area,
 			    prefix, entry->d_name);
 			goto out;
 		}
@@ -149,7 +151,7 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 			continue;
 		if (fstatat(dirfd(dir), entry->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
-			deploy_run_error(run, "public/%s: %s", path,
+			deploy_run_error(run, "%s%s: %s", run->area, path,
 			    strerror(errno));
 			goto out;
 		}
@@ -159,12 +161,12 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			log_warning("deploy of %s: public/%s is a special file;"
-			    " not carried over", run->t->subdomain, path);
+			log_warning("deploy of %s: %s%s is a special file;"
+			    " not carried over", run->t->subdomain, run->area, path);
 			continue;
 		}
 		if (depth >= CARRY_MAX_DEPTH) {
-			deploy_run_error(run, "public/%s: nested too deeply",
+			deploy_run_error(run, "%s%s: nested too deeply", run->area,
 			    path);
 			goto out;
 		}
@@ -172,7 +174,7 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 			goto out;
 		child = folder_open_dir(dirfd(dir), entry->d_name);
 		if (child == -1) {
-			deploy_run_error(run, "public/%s: %s", path,
+			deploy_run_error(run, "%s%s: %s", run->area, path,
 			    strerror(errno));
 			goto out;
 		}
@@ -276,7 +278,7 @@ copy_template_file(struct deploy_run *run, size_t i, int from,
 	    fchmod(dst, FOLDER_FILE_MODE) == -1 ||
 	    deploy_copy_contents(src, dst, &copied) == -1 ||
 	    fstat(dst, &st) == -1) {
-		deploy_run_error(run, "could not write public/%s: %s", e->path,
+		deploy_run_error(run, "could not write %s%s: %s", run->area, e->path,
 		    strerror(errno));
 		goto out;
 	}
@@ -287,7 +289,7 @@ copy_template_file(struct deploy_run *run, size_t i, int from,
 	}
 	if (close(dst) == -1) {
 		dst = -1;
-		deploy_run_error(run, "could not write public/%s: %s", e->path,
+		deploy_run_error(run, "could not write %s%s: %s", run->area, e->path,
 		    strerror(errno));
 		goto out;
 	}
@@ -329,7 +331,7 @@ put_template_file(struct deploy_run *run, size_t i)
 		    " match its manifest; run tenantctl fsck", e->path);
 	if ((to = dir_cursor_parent(&run->staging_cursor, e->path,
 	    &to_leaf)) == -1)
-		return deploy_run_error(run, "could not write public/%s: %s",
+		return deploy_run_error(run, "could not write %s%s: %s", run->area,
 		    e->path, strerror(errno));
 	if (run->link_files) {
 		if (linkat(from, leaf, to, to_leaf, 0) == 0) {
@@ -338,11 +340,11 @@ put_template_file(struct deploy_run *run, size_t i)
 			return 0;
 		}
 		if (errno != EXDEV && errno != EPERM && errno != EMLINK)
-			return deploy_run_error(run, "could not link public/%s:"
-			    " %s", e->path, strerror(errno));
-		log_warning("deploy of %s: cannot link public/%s to the "
+			return deploy_run_error(run, "could not link %s%s:"
+			    " %s", run->area, e->path, strerror(errno));
+		log_warning("deploy of %s: cannot link %s%s to the "
 		    "template store (%s); copying the files instead",
-		    run->t->subdomain, e->path, strerror(errno));
+		    run->t->subdomain, run->area, e->path, strerror(errno));
 		run->link_files = 0;
 	}
 	return copy_template_file(run, i, from, leaf, to, to_leaf);
@@ -368,13 +370,13 @@ deploy_template(struct deploy_run *run)
 			continue;
 		}
 		if ((changed = tenant_changed(run, e)) == -1)
-			return deploy_run_error(run, "cannot read public/%s:"
-			    " %s", e->path, strerror(errno));
+			return deploy_run_error(run, "cannot read %s%s:"
+			    " %s", run->area, e->path, strerror(errno));
 		if (changed && !run->force) {
 			if (deploy_copy_carry(&run->old_cursor,
 			    &run->staging_cursor, e->path) != 0)
 				return deploy_run_error(run, "could not keep "
-				    "public/%s: %s", e->path, strerror(errno));
+				    "%s%s: %s", run->area, e->path, strerror(errno));
 			if (report->files_kept < DEPLOY_REPORT_MAX_KEPT)
 				snprintf(report->kept[report->files_kept],
 				    sizeof(report->kept[0]), "%s", e->path);
@@ -409,17 +411,17 @@ deploy_carry(struct deploy_run *run)
 			if (dir_cursor_dir(&run->staging_cursor, item->path,
 			    strlen(item->path)) == -1 && errno != ENOTDIR)
 				return deploy_run_error(run, "could not create "
-				    "public/%s: %s", item->path,
+				    "%s%s: %s", run->area, item->path,
 				    strerror(errno));
 			continue;
 		}
 		if ((rc = deploy_copy_carry(&run->old_cursor,
 		    &run->staging_cursor, item->path)) == -1)
 			return deploy_run_error(run, "could not carry over "
-			    "public/%s: %s", item->path, strerror(errno));
+			    "%s%s: %s", run->area, item->path, strerror(errno));
 		if (rc == 1)
-			log_warning("deploy of %s: public/%s clashes with the "
-			    "template; not carried over", run->t->subdomain,
+			log_warning("deploy of %s: %s%s clashes with the "
+			    "template; not carried over", run->t->subdomain, run->area,
 			    item->path);
 		else
 			run->report->files_carried++;

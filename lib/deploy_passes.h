@@ -34,6 +34,10 @@ struct deploy_run {
 	const char		*version;	/* the stored version deployed */
 	int			 force;
 	int			 link_files;	/* link, not copy (conf.h) */
+	int			 is_source;	/* the files outside the web
+						   root (deploy_source.c) */
+	const char		*area;		/* "public/", or "" for the
+						   tenant folder: messages */
 	deploy_progress_fn	 progress;
 	void			*progress_arg;
 	struct deploy_report	*report;
@@ -41,8 +45,11 @@ struct deploy_run {
 	size_t			 errlen;
 
 	int			 folder;	/* tenants/<sub> */
-	int			 template_dir;	/* the version's stored tree */
-	int			 old_public;	/* -1 when there is none */
+	int			 template_dir;	/* the version's stored tree
+						   (at its web root) */
+	int			 old_public;	/* the tree replaced: public/,
+						   or the folder for the source
+						   files; -1 when none */
 	int			 staging_fd;
 	char			 staging[NAME_MAX + 1];
 	struct dir_cursor	 template_cursor;

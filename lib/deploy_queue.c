@@ -85,7 +85,7 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 	struct deploy_options	 run;
 	struct tenant_lock	 lock;
 	struct locked_progress	 lp;
-	const struct manifest	*m;
+	const struct template_files *files;
 	char			 detail[96], target[16];
 	enum result		 status = RESULT_DB_DOWN;
 	int			 rc;
@@ -104,7 +104,7 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 			goto out;
 	} else
 		snprintf(target, sizeof(target), "%s", o->version);
-	if ((m = template_manifest(svc, target, err, errlen)) == NULL) {
+	if ((files = template_files_of(svc, target, err, errlen)) == NULL) {
 		status = RESULT_FAILED;
 		goto out;
 	}
@@ -141,7 +141,7 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 	run.version = target;
 	run.progress = locked_progress_cb;
 	run.progress_arg = &lp;
-	if (deploy_tenant(svc, t, m, &run, report, err, errlen) == -1) {
+	if (deploy_tenant(svc, t, files, &run, report, err, errlen) == -1) {
 		if (lp.lock_lost)
 			error_set(err, errlen, "another operation took over "
 			    "the tenant during the deploy");

@@ -105,7 +105,8 @@ record_parse_line(char *line, struct deploy_record_entry *e)
  * empty.  Returns 0, or -1 if out of memory.
  */
 int
-deploy_record_load(int folder, const char *subdomain, struct deploy_record *r)
+deploy_record_load(int folder, const char *name, const char *subdomain,
+    struct deploy_record *r)
 {
 	struct buf	 text;
 	char		*line, *end;
@@ -114,12 +115,12 @@ deploy_record_load(int folder, const char *subdomain, struct deploy_record *r)
 	struct deploy_record_entry *grown;
 
 	buf_init(&text, RECORD_MAX_BYTES);
-	fd = openat(folder, DEPLOY_RECORD_FILE, O_RDONLY | O_NOFOLLOW |
+	fd = openat(folder, name, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		if (errno != ENOENT)
 			log_warning("deploy of %s: cannot open %s: %s",
-			    subdomain, DEPLOY_RECORD_FILE, strerror(errno));
+			    subdomain, name, strerror(errno));
 		goto out;
 	}
 	if (buf_read_fd(&text, fd) == -1)
@@ -155,7 +156,7 @@ deploy_record_load(int folder, const char *subdomain, struct deploy_record *r)
 	goto out;
 malformed:
 	log_warning("deploy of %s: ignoring an unreadable %s",
-	    subdomain, DEPLOY_RECORD_FILE);
+	    subdomain, name);
 	deploy_record_release(r);
 out:
 	if (fd != -1)
@@ -173,7 +174,7 @@ out:
  * then hashes instead of trusting the record.
  */
 void
-deploy_record_write(int folder, const char *subdomain,
+deploy_record_write(int folder, const char *name, const char *subdomain,
     const struct manifest *m, const struct deploy_written_file *written,
     int sync)
 {
@@ -197,12 +198,12 @@ deploy_record_write(int folder, const char *subdomain,
 			goto fail;
 	}
 	if ((sync ? file_write_atomic : file_write_replace)(folder,
-	    DEPLOY_RECORD_FILE, text.data, text.len, FOLDER_FILE_MODE) == -1)
+	    name, text.data, text.len, FOLDER_FILE_MODE) == -1)
 		goto fail;
 	buf_release(&text);
 	return;
 fail:
 	log_warning("deploy of %s: could not write %s: %s",
-	    subdomain, DEPLOY_RECORD_FILE, strerror(errno));
+	    subdomain, name, strerror(errno));
 	buf_release(&text);
 }

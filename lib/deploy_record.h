@@ -18,8 +18,12 @@
 
 #include "manifest.h"
 
-/* The record's name in the tenant folder. */
+/*
+ * The records' names in the tenant folder: of public/, and of the files
+ * outside the web root (deploy_source.c).
+ */
 #define DEPLOY_RECORD_FILE	".deployed"
+#define DEPLOY_SOURCE_RECORD_FILE ".deployed-source"
 
 /* One template file as the last deploy wrote it. */
 struct deploy_record_entry {
@@ -52,22 +56,23 @@ const struct deploy_record_entry *deploy_record_find(
 	    const struct deploy_record *r, const char *path);
 
 /*
- * Loads the record of the tenant folder open on `folder` into the empty
- * `r`.  A missing, unreadable or malformed record only costs hashing, so
+ * Loads record `name` (DEPLOY_RECORD_FILE or DEPLOY_SOURCE_RECORD_FILE)
+ * of the tenant folder open on `folder` into the empty `r`.  A missing, unreadable or malformed record only costs hashing, so
  * it is logged (naming `subdomain`) and left empty.  Returns 0, or -1 if
  * out of memory.
  */
-int	deploy_record_load(int folder, const char *subdomain,
-	    struct deploy_record *r);
+int	deploy_record_load(int folder, const char *name,
+	    const char *subdomain, struct deploy_record *r);
 
 /*
- * Writes the record of a deploy of manifest `m` atomically into the tenant
- * folder open on `folder`: the files whose `written` entry (parallel to
+ * Writes record `name` of a deploy of manifest `m` atomically into the
+ * tenant folder open on `folder`: the files whose `written` entry (parallel to
  * m->entries) is valid; flushed to disk when `sync`, else the caller
  * flushes.  A failure is logged only: the next deploy then hashes instead
  * of trusting the record.
  */
-void	deploy_record_write(int folder, const char *subdomain,
+void	deploy_record_write(int folder, const char *name,
+	    const char *subdomain,
 	    const struct manifest *m,
 	    const struct deploy_written_file *written, int sync);
 

@@ -284,11 +284,11 @@ prepare(struct fsck *ctx, char *err, size_t errlen)
 		return -1;
 	}
 
-	ctx->manifest = &ctx->default_manifest;
+	ctx->files = &ctx->default_files;
 	ctx->manifest_ok = template_default(ctx->svc, ctx->version,
 	    manifest_err, sizeof(manifest_err)) == RESULT_OK &&
-	    template_store_manifest(template_store_fd(ctx->svc), ctx->version,
-	    &ctx->default_manifest, manifest_err, sizeof(manifest_err)) == 0;
+	    template_store_load(template_store_fd(ctx->svc), ctx->version,
+	    &ctx->default_files, manifest_err, sizeof(manifest_err)) == 0;
 	if (!ctx->manifest_ok) {
 		/* Configs and folders can still be judged without it. */
 		ctx->version[0] = '\0';
@@ -323,7 +323,7 @@ fsck_run(struct service *svc, int repair, fsck_report_fn report,
 	ctx.archive_fd = -1;
 	ctx.now = time(NULL);
 	module_catalog_init(&ctx.catalog);
-	manifest_init(&ctx.default_manifest);
+	template_files_init(&ctx.default_files);
 
 	if (prepare(&ctx, err, errlen) == -1)
 		goto out;
@@ -350,7 +350,7 @@ out:
 	fsck_listing_release(&ctx.tenants_listing);
 	fsck_listing_release(&ctx.archive_listing);
 	module_catalog_release(&ctx.catalog);
-	manifest_release(&ctx.default_manifest);
+	template_files_release(&ctx.default_files);
 	free(ctx.health);
 	free(ctx.deploy_report);
 	return rc;

@@ -41,7 +41,7 @@ recreate_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 	struct buf		 document;
 	struct folder_content	 content;
 	struct deploy_options	 o;
-	const struct manifest	*m;
+	const struct template_files *files;
 	char			 err[DETAIL_MAX], version[16];
 	const char		*logo_note = t->logo != NULL ?
 				    " (its logo file was lost with it)" : "";
@@ -66,9 +66,9 @@ recreate_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 		goto out;
 	}
 	memset(&o, 0, sizeof(o));
-	m = fsck_manifest_for(ctx, t, version);
+	files = fsck_files_for(ctx, t, version);
 	o.version = version;
-	if (deploy_tenant(ctx->svc, t, m, &o, ctx->deploy_report, err,
+	if (deploy_tenant(ctx->svc, t, files, &o, ctx->deploy_report, err,
 	    sizeof(err)) == -1) {
 		fsck_redetail(f, PROBLEM_MISSING_FOLDER, 0, "folder recreated%s, "
 		    "but the deploy failed: %s", logo_note, err);
@@ -114,7 +114,7 @@ repair_locked(struct fsck *ctx, int64_t id, struct findings *f)
 	struct tenant_lock	lock;
 	struct tenant		t;
 	struct deploy_options	o;
-	const struct manifest	*m;
+	const struct template_files *files;
 	char			err[DETAIL_MAX], version[16];
 	size_t			p;
 	ssize_t			removed;
@@ -178,9 +178,9 @@ repair_locked(struct fsck *ctx, int64_t id, struct findings *f)
 	}
 	if (f->found[PROBLEM_UNDEPLOYED_FRONTEND]) {
 		memset(&o, 0, sizeof(o));
-		m = fsck_manifest_for(ctx, &t, version);
+		files = fsck_files_for(ctx, &t, version);
 		o.version = version;
-		if (deploy_tenant(ctx->svc, &t, m, &o, ctx->deploy_report, err,
+		if (deploy_tenant(ctx->svc, &t, files, &o, ctx->deploy_report, err,
 		    sizeof(err)) == 0)
 			fsck_redetail(f, PROBLEM_UNDEPLOYED_FRONTEND, 1, "deployed: "
 			    "%zu files copied, %zu changed files kept",

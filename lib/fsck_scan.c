@@ -376,7 +376,7 @@ examine_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 	char				 version[16];
 
 	if (tenant_health_check_in(ctx->svc->tenants_dirfd, t, &ctx->catalog,
-	    ctx->svc->conf->api_url, fsck_manifest_for(ctx, t, version),
+	    ctx->svc->conf->api_url, fsck_files_for(ctx, t, version),
 	    ctx->health) == -1) {
 		fsck_note(f, PROBLEM_CHECK_FAILED, "could not judge the folder: %s",
 		    strerror(errno));
@@ -462,23 +462,23 @@ fsck_examine(struct fsck *ctx, const struct tenant *t, struct findings *f)
 	examine_folder(ctx, t, f);
 }
 
-/* The manifest a tenant is judged against (fsck_scan.h). */
-const struct manifest *
-fsck_manifest_for(struct fsck *ctx, const struct tenant *t, char *version)
+/* The files a tenant is judged against (fsck_scan.h). */
+const struct template_files *
+fsck_files_for(struct fsck *ctx, const struct tenant *t, char *version)
 {
-	const struct manifest	*m;
-	char			 err[256];
+	const struct template_files	*files;
+	char				 err[256];
 
 	if (ctx->manifest_ok && t->template_version[0] != '\0' &&
 	    strcmp(t->template_version, ctx->version) != 0) {
 		snprintf(version, 16, "%s", t->template_version);
-		if ((m = template_manifest(ctx->svc, version, err,
+		if ((files = template_files_of(ctx->svc, version, err,
 		    sizeof(err))) != NULL)
-			return m;
+			return files;
 		log_warning("fsck: %s is on template version %s, which cannot "
 		    "be read (%s); judged by the default version",
 		    t->subdomain, version, err);
 	}
 	snprintf(version, 16, "%s", ctx->version);
-	return ctx->manifest;
+	return ctx->files;
 }

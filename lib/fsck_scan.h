@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "manifest.h"
+#include "template_store.h"
 #include "module.h"
 
 struct deploy_report;
@@ -91,9 +92,9 @@ struct fsck {
 	int			 archive_fd;	/* -1: no archive directory */
 	time_t			 now;
 	struct module_catalog	 catalog;
-	const struct manifest	*manifest;	/* the default version's
+	const struct template_files *files;	/* the default version's
 						   (or empty); never NULL */
-	struct manifest		 default_manifest;	/* owned */
+	struct template_files	 default_files;	/* owned */
 	char			 version[16];	/* the default version */
 	int			 manifest_ok;
 	struct tenant_health	*health;
@@ -147,12 +148,13 @@ void	fsck_examine(struct fsck *ctx, const struct tenant *t,
 	    struct findings *f);
 
 /*
- * The manifest tenant `t`'s folder is judged and repaired against: its
- * own version's (template.h), or the default's for a tenant without one
- * or whose version cannot be read (logged).  Writes the version into
- * `version` (16 bytes).  The pointer is valid until the next call.
+ * The files of the version tenant `t`'s folder is judged and repaired
+ * against: its own version's (template.h), or the default's for a tenant
+ * without one or whose version cannot be read (logged).  Writes the
+ * version into `version` (16 bytes).  The pointer is valid until the next
+ * call.
  */
-const struct manifest *fsck_manifest_for(struct fsck *ctx,
+const struct template_files *fsck_files_for(struct fsck *ctx,
 	    const struct tenant *t, char *version);
 
 #endif

@@ -29,6 +29,7 @@
 #include "health.h"
 #include "json.h"
 #include "manifest.h"
+#include "template_store.h"
 #include "module.h"
 #include "service.h"
 #include "tenant.h"
@@ -65,19 +66,23 @@ errno_is_absent(int error)
 	    error == EACCES;
 }
 
-/* Records manifest path `path` in one of the bounded lists. */
+/*
+ * Records template path `prefix` + `path` (a file of the web root is
+ * named by its path in the template) in one of the bounded lists.
+ */
 static void
 list_add(char list[][MANIFEST_PATH_MAX + 1], size_t *count,
-    const char *path)
+    const char *prefix, const char *path)
 {
 	if (*count < HEALTH_MAX_LISTED)
-		snprintf(list[*count], MANIFEST_PATH_MAX + 1, "%s", path);
+		snprintf(list[*count], MANIFEST_PATH_MAX + 1, "%s%s%s", prefix,
+		    prefix[0] != '\0' ? "/" : "", path);
 	(*count)++;
 }
 
 /* Starts a report for `t`: nothing found yet, module counts filled. */
 static void
-health_start(const struct tenant *t, const struct manifest *m,
+health_start(const struct tenant *t, const struct template_files *files,
     struct tenant_health *out)
 {
 	size_t i;
@@ -89,7 +94,7 @@ health_start(const struct tenant *t, const struct manifest *m,
 	out->config_state = HEALTH_CONFIG_NO_FOLDER;
 	out->public_exists = 0;
 	out->frontend_deployed = 0;
-	out->manifest_files = m->count;
+	out->manifest_files = files->web.count + files->source.count;
 	out->missing_count = 0;
 	out->modified_count = 0;
 	out->modules_count = (int64_t)t->module_count;
@@ -99,16 +104,19 @@ health_start(const struct tenant *t, const struct manifest *m,
 			out->enabled_modules_count++;
 }
 
-/* Lists every manifest file as missing: there is no public/ to look in. */
+/*
+ * Lists every file of `m` (named below `prefix`) as missing: there is no
+ * folder to look in.
+ */
 static void
-all_missing(const struct manifest *m, struct tenant_health *out)
+all_missing(const struct manifest *m, const char *prefix,
+    struct tenant_health *out)
 {
 	size_t i;
 
 	for (i = 0; i < m->count; i++)
-		list_add(out->missing_files, &out->missing_count,
+		list_add(out->missing_files, &out->missing_count, prefix,
 		    m->entries[i].path);
-	out->frontend_deployed = m->count == 0;
 }
 
 /*
@@ -238,12 +246,12 @@ out:
 }
 
 /*
- * Compares public/ (`publicfd`) with every manifest entry: missing, or
- * modified (size first, SHA-256 only for equal sizes).  Returns 0, or -1
- * on an I/O error (errno set).
+ * Compares the directory `dirfd` with every entry of `m`, naming them
+ * below `prefix`: missing, or modified (size first, SHA-256 only for
+ * equal sizes).  Returns 0, or -1 on an I/O error (errno set).
  */
 static int
-check_frontend(int publicfd, const struct manifest *m,
+check_files(int dirfd, const struct manifest *m, const char *prefix,
     struct tenant_health *out)
 {
 	const struct manifest_entry *entry;
@@ -255,33 +263,32 @@ check_frontend(int publicfd, const struct manifest *m,
 
 	for (i = 0; i < m->count; i++) {
 		entry = &m->entries[i];
-		rc = manifest_file_open_at(publicfd, entry->path, &fd, &st);
+		rc = manifest_file_open_at(dirfd, entry->path, &fd, &st);
 		if (rc == -1)
 			return -1;
 		if (rc == 0) {
 			list_add(out->missing_files, &out->missing_count,
-			    entry->path);
+			    prefix, entry->path);
 			continue;
 		}
 		close(fd);
 		fd = -1;
 		if ((uint64_t)st.st_size != entry->size) {
 			list_add(out->modified_files, &out->modified_count,
-			    entry->path);
+			    prefix, entry->path);
 			continue;
 		}
-		rc = file_sha256_at(publicfd, entry->path, digest, &size);
+		rc = file_sha256_at(dirfd, entry->path, digest, &size);
 		if (rc == -1)
 			return -1;
 		if (rc == 1)
 			list_add(out->missing_files, &out->missing_count,
-			    entry->path);
+			    prefix, entry->path);
 		else if (size != entry->size ||
 		    memcmp(digest, entry->sha256, sizeof(digest)) != 0)
 			list_add(out->modified_files, &out->modified_count,
-			    entry->path);
+			    prefix, entry->path);
 	}
-	out->frontend_deployed = out->missing_count == 0;
 	return 0;
 }
 
@@ -292,11 +299,11 @@ check_frontend(int publicfd, const struct manifest *m,
 int
 tenant_health_check_in(int parent_dirfd, const struct tenant *t,
     const struct module_catalog *cat, const char *api_url,
-    const struct manifest *m, struct tenant_health *out)
+    const struct template_files *files, struct tenant_health *out)
 {
 	int folderfd = -1, publicfd = -1, rc = -1;
 
-	health_start(t, m, out);
+	health_start(t, files, out);
 	if (validate_subdomain(t->subdomain, strlen(t->subdomain)) != NULL) {
 		errno = EINVAL;
 		goto out;
@@ -305,23 +312,27 @@ tenant_health_check_in(int parent_dirfd, const struct tenant *t,
 	if (folderfd == -1) {
 		if (!errno_is_absent(errno))
 			goto out;
-		all_missing(m, out);
-		rc = 0;
-		goto out;
+		all_missing(&files->web, files->web_root, out);
+		all_missing(&files->source, "", out);
+		goto judged;
 	}
 	out->folder_exists = 1;
-	if (check_config(folderfd, t, cat, api_url, out) == -1)
+	if (check_config(folderfd, t, cat, api_url, out) == -1 ||
+	    check_files(folderfd, &files->source, "", out) == -1)
 		goto out;
 	publicfd = folder_open_dir(folderfd, FOLDER_PUBLIC_DIR);
 	if (publicfd == -1) {
 		if (!errno_is_absent(errno))
 			goto out;
-		all_missing(m, out);
-		rc = 0;
-		goto out;
+		all_missing(&files->web, files->web_root, out);
+		goto judged;
 	}
 	out->public_exists = 1;
-	rc = check_frontend(publicfd, m, out);
+	if (check_files(publicfd, &files->web, files->web_root, out) == -1)
+		goto out;
+judged:
+	out->frontend_deployed = out->missing_count == 0;
+	rc = 0;
 out:
 	if (publicfd != -1)
 		close(publicfd);
@@ -337,7 +348,7 @@ out:
  */
 int
 tenant_health_check(struct service *svc, const struct tenant *t,
-    const struct module_catalog *cat, const struct manifest *m,
+    const struct module_catalog *cat, const struct template_files *files,
     struct tenant_health *out)
 {
 	const struct conf *c = svc->conf;
@@ -345,17 +356,19 @@ tenant_health_check(struct service *svc, const struct tenant *t,
 
 	if (t->archived_at == NULL)
 		return tenant_health_check_in(svc->tenants_dirfd, t, cat,
-		    c->api_url, m, out);
+		    c->api_url, files, out);
 	archivefd = open(c->archive_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (archivefd == -1) {
 		if (!errno_is_absent(errno))
 			return -1;
-		health_start(t, m, out);
-		all_missing(m, out);
+		health_start(t, files, out);
+		all_missing(&files->web, files->web_root, out);
+		all_missing(&files->source, "", out);
+		out->frontend_deployed = out->missing_count == 0;
 		rc = 0;
 	} else
-		rc = tenant_health_check_in(archivefd, t, cat, c->api_url, m,
-		    out);
+		rc = tenant_health_check_in(archivefd, t, cat, c->api_url,
+		    files, out);
 	out->archived = 1;
 	if (archivefd != -1)
 		close(archivefd);

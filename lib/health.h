@@ -10,13 +10,14 @@
  *     config_render() produces from the tenant's database state for the
  *     generated_at the file itself carries, so a stale or hand-edited
  *     config.json is caught;
- *   - is the frontend deployed: every file of the template manifest is
- *     present under public/ (a file the tenant changed counts as present,
- *     and is listed as modified: sizes are compared first, SHA-256 only
- *     when the sizes match);
+ *   - is the frontend deployed: every file of the tenant's template
+ *     version is present, those of its web root under public/, the others
+ *     beside it (template_store.h), a file the tenant changed counting as
+ *     present and listed as modified (sizes are compared first, SHA-256
+ *     only when the sizes match); files are named by their template path;
  *   - how many module rows the tenant has and how many are enabled.
  * GET /api/tenants/{id}/health/ formats the result as JSON; `tenantctl
- * fsck` runs it over every tenant with one module catalog and one manifest.
+ * fsck` runs it over every tenant with one module catalog.
  *
  * Ownership: struct tenant_health holds no pointers; it is filled in
  * place and needs no release.  It is large (the path lists), so callers
@@ -31,6 +32,7 @@
 #include "manifest.h"
 
 struct manifest;
+struct template_files;
 struct module_catalog;
 struct service;
 struct tenant;
@@ -61,7 +63,7 @@ struct tenant_health {
 	int	frontend_deployed;	/* every manifest file present */
 	int64_t	modules_count;		/* the tenant's module rows */
 	int64_t	enabled_modules_count;	/* of those, enabled */
-	size_t	manifest_files;		/* files the manifest lists */
+	size_t	manifest_files;		/* files the version deploys */
 	size_t	missing_count;		/* all missing files ... */
 	size_t	modified_count;		/* ... and all modified ones */
 	/* The first HEALTH_MAX_LISTED of each, in manifest order. */
@@ -76,7 +78,7 @@ const char *health_config_state_name(enum health_config_state state);
  * Judges the folder `t->subdomain` under the directory `parent_dirfd`
  * against the tenant's database state `t` (with its module rows, as
  * tenant_find_by_id() loads them), the module catalog `cat`, the api_url
- * config.json carries and the template manifest `m`.  For callers that
+ * config.json carries and the files of its template version.  For callers that
  * already know where the folder is (fsck judges a folder found in either
  * place).  Sets out->archived to 0; the caller may set it.  Returns 0 with
  * `out` filled (a missing folder or file is a finding, not an error), or
@@ -84,17 +86,17 @@ const char *health_config_state_name(enum health_config_state state);
  */
 int	tenant_health_check_in(int parent_dirfd, const struct tenant *t,
 	    const struct module_catalog *cat, const char *api_url,
-	    const struct manifest *m, struct tenant_health *out);
+	    const struct template_files *files, struct tenant_health *out);
 
 /*
  * The check of the tenant's own folder: tenants_dir/<sub> for an active
  * tenant, archive_dir/<sub> (and out->archived = 1) for an archived one
- * (t->archived_at set).  `cat` and `m` as above.  Returns 0 or -1 (errno
+ * (t->archived_at set).  `cat` and `files` as above.  Returns 0 or -1 (errno
  * set).
  */
 int	tenant_health_check(struct service *svc, const struct tenant *t,
-	    const struct module_catalog *cat, const struct manifest *m,
-	    struct tenant_health *out);
+	    const struct module_catalog *cat,
+	    const struct template_files *files, struct tenant_health *out);
 
 /* Is everything green (folder, config valid, frontend deployed)?  1 or 0. */
 int	tenant_health_ok(const struct tenant_health *h);

@@ -516,7 +516,7 @@ bulk_deploy_run(struct job_context *ctx, int need_version)
 	if (run->version[0] == '\0' && template_default(ctx->svc, run->version,
 	    ctx->message, ctx->messagelen) != RESULT_OK)
 		goto out;
-	if (template_manifest(ctx->svc, run->version, ctx->message,
+	if (template_files_of(ctx->svc, run->version, ctx->message,
 	    ctx->messagelen) == NULL)
 		goto out;
 	log_info("job %" PRId64 " (%s) started for %zu tenants to template "

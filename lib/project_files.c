@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "folder.h"
+#include "log.h"
 #include "package_json.h"
 #include "project_files.h"
 #include "tenant.h"
@@ -67,7 +68,7 @@ env_append_value(struct buf *b, const char *value)
  */
 int
 project_files_write(int folder, const struct tenant *t, const char *api_url,
-    int sync)
+    const char *template_package, size_t template_package_len, int sync)
 {
 	int			(*write_file)(int, const char *, const void *,
 				    size_t, int) = sync ? file_write_atomic :
@@ -79,14 +80,23 @@ project_files_write(int folder, const struct tenant *t, const char *api_url,
 	};
 	const char		*env_values[5];
 	struct buf		 package, env;
+	char			 problem[256];
 	size_t			 i;
 	int			 rc = -1, saved;
 
-	buf_init(&package, SMALL_FILE_MAX);
+	buf_init(&package, 2 * PACKAGE_JSON_INPUT_MAX);
 	buf_init(&env, SMALL_FILE_MAX);
-	if (package_json_default(t->subdomain, t->name, &package) == -1 ||
-	    write_file(folder, PACKAGE_JSON_FILE, package.data,
-	    package.len, FOLDER_FILE_MODE) == -1)
+	if (template_package != NULL && package_json_customise(
+	    template_package, template_package_len, t->subdomain, t->name,
+	    &package, problem, sizeof(problem)) == -1) {
+		/* template add checked it; a store damaged since is fsck's. */
+		log_warning("%s: %s", t->subdomain, problem);
+		errno = EINVAL;
+		goto out;
+	}
+	if ((template_package == NULL && package_json_default(t->subdomain,
+	    t->name, &package) == -1) || write_file(folder, PACKAGE_JSON_FILE,
+	    package.data, package.len, FOLDER_FILE_MODE) == -1)
 		goto out;
 
 	env_values[0] = t->name;

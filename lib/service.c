@@ -19,6 +19,7 @@
 #include "db.h"
 #include "log.h"
 #include "manifest.h"
+#include "template_store.h"
 #include "mime.h"
 #include "sandbox.h"
 #include "service.h"
@@ -186,9 +187,10 @@ service_close(struct service *svc)
 		close(svc->template_store_fd);
 	svc->template_store_fd = -1;
 	for (i = 0; i < SERVICE_TEMPLATE_SLOTS; i++) {
-		manifest_release(svc->templates[i].manifest);
-		free(svc->templates[i].manifest);
-		svc->templates[i].manifest = NULL;
+		if (svc->templates[i].files != NULL)
+			template_files_release(svc->templates[i].files);
+		free(svc->templates[i].files);
+		svc->templates[i].files = NULL;
 		svc->templates[i].version[0] = '\0';
 	}
 }

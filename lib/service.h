@@ -18,6 +18,7 @@
 struct conf;
 struct db;
 struct manifest;
+struct template_files;
 struct mime;
 
 /* Manifests of versions a process keeps (a rollout needs two). */
@@ -38,7 +39,7 @@ struct service {
 	int		 template_store_fd;
 	struct service_template {
 		char		 version[16];
-		struct manifest	*manifest;
+		struct template_files *files;
 	}		 templates[SERVICE_TEMPLATE_SLOTS];
 	size_t		 template_next_slot;
 	int		 template_dir_seen;

@@ -27,6 +27,7 @@
 #include "json.h"
 #include "log.h"
 #include "manifest.h"
+#include "package_json.h"
 #include "service.h"
 #include "template.h"
 #include "template_meta.h"
@@ -76,6 +77,59 @@ read_meta(const char *dir, struct template_version *v, char *err,
 	return 0;
 }
 
+/*
+ * Checks that the template in `dir`, whose manifest is `m`, deploys as
+ * its web root asks: the split of template_files_split(), and a
+ * package.json at the top that each tenant's can be made from.  Returns
+ * 0, or -1 with `err` set.
+ */
+static int
+check_split(const struct manifest *m, const char *dir, const char *web_root,
+    char *err, size_t errlen)
+{
+	struct template_files	f;
+	struct buf		package, customised;
+	struct stat		st;
+	char			problem[256];
+	int			dirfd = -1, fd = -1, rc = -1;
+
+	template_files_init(&f);
+	buf_init(&package, PACKAGE_JSON_INPUT_MAX);
+	buf_init(&customised, 2 * PACKAGE_JSON_INPUT_MAX);
+	f.manifest = *m;	/* borrowed: only the split lists are freed */
+	snprintf(f.web_root, sizeof(f.web_root), "%s", web_root);
+	if (template_files_split(&f, err, errlen) == -1)
+		goto out;
+	if (f.package_json == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    manifest_file_open_at(dirfd, PACKAGE_JSON_FILE, &fd, &st) != 1 ||
+	    buf_read_fd(&package, fd) == -1) {
+		error_set(err, errlen, "package.json: cannot read it");
+		rc = -1;
+		goto out;
+	}
+	if (package_json_customise(package.data, package.len, "check",
+	    "Check", &customised, problem, sizeof(problem)) == -1) {
+		error_set(err, errlen, "%s", problem);
+		rc = -1;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (dirfd != -1)
+		close(dirfd);
+	buf_release(&package);
+	buf_release(&customised);
+	free(f.web.entries);
+	free(f.source.entries);
+	return rc;
+}
+
 /* Stores a template directory as a version (template.h). */
 enum result
 template_add(struct service *svc, const char *dir, const char *manifest_path,
@@ -103,7 +157,8 @@ template_add(struct service *svc, const char *dir, const char *manifest_path,
 		status = RESULT_INVALID;
 		goto out;
 	}
-	if (read_meta(dir, &v, err, errlen) == -1) {
+	if (read_meta(dir, &v, err, errlen) == -1 ||
+	    check_split(&m, dir, v.web_root, err, errlen) == -1) {
 		status = RESULT_INVALID;
 		goto out;
 	}
@@ -220,23 +275,23 @@ template_default(struct service *svc, char *version, char *err,
 }
 
 /*
- * The manifest of a stored version, from the process's slots or read
- * into the next one (the oldest is let go).  Returns it, or NULL with
- * `err` set.
+ * The files of a stored version, from the process's slots or loaded into
+ * the next one (the oldest is let go).  Returns them, or NULL with `err`
+ * set.
  */
-const struct manifest *
-template_manifest(struct service *svc, const char *version, char *err,
+const struct template_files *
+template_files_of(struct service *svc, const char *version, char *err,
     size_t errlen)
 {
 	struct service_template	*slot;
-	struct manifest		*fresh;
+	struct template_files	*fresh;
 	size_t			 i;
 	int			 store;
 
 	for (i = 0; i < SERVICE_TEMPLATE_SLOTS; i++)
-		if (svc->templates[i].manifest != NULL &&
+		if (svc->templates[i].files != NULL &&
 		    strcmp(svc->templates[i].version, version) == 0)
-			return svc->templates[i].manifest;
+			return svc->templates[i].files;
 	if ((store = template_store_fd(svc)) == -1) {
 		error_set(err, errlen, "cannot open the template store: %s",
 		    strerror(errno));
@@ -246,32 +301,32 @@ template_manifest(struct service *svc, const char *version, char *err,
 		error_set(err, errlen, "out of memory");
 		return NULL;
 	}
-	manifest_init(fresh);
-	if (template_store_manifest(store, version, fresh, err,
-	    errlen) == -1) {
+	template_files_init(fresh);
+	if (template_store_load(store, version, fresh, err, errlen) == -1) {
 		free(fresh);
 		return NULL;
 	}
 	slot = &svc->templates[svc->template_next_slot];
 	svc->template_next_slot = (svc->template_next_slot + 1) %
 	    SERVICE_TEMPLATE_SLOTS;
-	manifest_release(slot->manifest);
-	free(slot->manifest);
-	slot->manifest = fresh;
+	if (slot->files != NULL)
+		template_files_release(slot->files);
+	free(slot->files);
+	slot->files = fresh;
 	snprintf(slot->version, sizeof(slot->version), "%s", version);
 	return fresh;
 }
 
-/* The version a tenant is judged against, and its manifest. */
-const struct manifest *
-template_manifest_of_tenant(struct service *svc, const struct tenant *t,
+/* The version a tenant is judged against, and its files. */
+const struct template_files *
+template_files_of_tenant(struct service *svc, const struct tenant *t,
     char *version, char *err, size_t errlen)
 {
 	if (t->template_version[0] != '\0')
 		snprintf(version, 16, "%s", t->template_version);
 	else if (template_default(svc, version, err, errlen) != RESULT_OK)
 		return NULL;
-	return template_manifest(svc, version, err, errlen);
+	return template_files_of(svc, version, err, errlen);
 }
 
 /* The largest rollout payload: a million ids of up to 19 digits. */

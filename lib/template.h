@@ -23,6 +23,7 @@
 #include "result.h"
 
 struct manifest;
+struct template_files;
 struct service;
 struct tenant;
 struct template_version;
@@ -52,19 +53,21 @@ enum result template_default(struct service *svc, char *version,
 	    char *err, size_t errlen);
 
 /*
- * The manifest of stored version `version`, kept by `svc` (valid until
- * service_close()).  Returns it, or NULL with `err` set.
+ * The files of stored version `version` (template_store.h's struct
+ * template_files: its manifest split by its web root), kept by `svc` and
+ * valid until SERVICE_TEMPLATE_SLOTS other versions were asked for.
+ * Returns them, or NULL with `err` set.
  */
-const struct manifest *template_manifest(struct service *svc,
+const struct template_files *template_files_of(struct service *svc,
 	    const char *version, char *err, size_t errlen);
 
 /*
  * The version tenant `t`'s site should be judged against: its own, or
  * the default for a tenant not deployed since versions exist.  Writes it
- * into `version` (16 bytes) and returns its manifest, or NULL with `err`
+ * into `version` (16 bytes) and returns its files, or NULL with `err`
  * set.
  */
-const struct manifest *template_manifest_of_tenant(struct service *svc,
+const struct template_files *template_files_of_tenant(struct service *svc,
 	    const struct tenant *t, char *version, char *err, size_t errlen);
 
 /*

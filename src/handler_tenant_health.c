@@ -99,7 +99,7 @@ HANDLER(handle_tenant_health)
 	struct tenant t;
 	struct module_catalog catalog;
 	struct tenant_health *health = NULL;
-	const struct manifest *manifest;
+	const struct template_files *files;
 	yajl_gen g = NULL;
 	char err[256], version[16];
 	int rc, status;
@@ -120,7 +120,7 @@ HANDLER(handle_tenant_health)
 		status = handler_db_error(res, ctx->svc->db);
 		goto out;
 	}
-	if ((manifest = template_manifest_of_tenant(ctx->svc, &t, version,
+	if ((files = template_files_of_tenant(ctx->svc, &t, version,
 	    err, sizeof(err))) == NULL) {
 		log_error("health of tenant %lld: %s", (long long)t.id, err);
 		status = http_reply_error(res, 500, "internal_error",
@@ -132,7 +132,7 @@ HANDLER(handle_tenant_health)
 		    "out of memory", NULL);
 		goto out;
 	}
-	if (tenant_health_check(ctx->svc, &t, &catalog, manifest, health) ==
+	if (tenant_health_check(ctx->svc, &t, &catalog, files, health) ==
 	    -1) {
 		log_error("health of tenant %lld: %s", (long long)t.id,
 		    strerror(errno));

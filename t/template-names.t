@@ -1,12 +1,16 @@
 # template-names.t - a real app tree as the template (SPEC 10): the tree
 # bench/gen-nextjs-template writes (route groups "(auth)", dynamic segments
 # "[id]", catch-alls "[...slug]", the parallel route "@modal", dotfiles),
-# plus UTF-8, spaces, '#', '%' and a hidden file in a subdirectory, is
-# accepted by `tenantctl manifest`; for each front end a tenant deployed
-# with it holds every file byte for byte, health reports nothing missing
-# or modified and fsck is clean.  Dotfiles are deployed but never served:
-# the front ends refuse them (nginx 404, lighttpd 403) and the asset route
-# answers 404, while names with brackets, parentheses and '@' are served.
+# plus UTF-8, spaces, '#', '%' and hidden files, is accepted by `tenantctl
+# manifest`; for each front end a tenant deployed with it holds every file
+# byte for byte, as its tenantd-template.json ("web_root": "public") asks:
+# the web root's files in the tenant's public/, the rest of the tree beside
+# it, the template's own package.json customised for the tenant; health
+# reports nothing missing or modified and fsck is clean.  Only the web
+# root is served, never a dotfile: the front ends refuse dotfiles (nginx
+# 404, lighttpd 403), files outside the web root are 404 and the asset
+# route answers 404 for both, while names with brackets, parentheses, '@'
+# and UTF-8 in the web root are served.
 use strict;
 use warnings;
 
@@ -14,6 +18,7 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path remove_tree);
 use File::Temp qw(tempdir);
+use JSON::PP;
 use Test::More;
 
 use TenantdStack;
@@ -36,6 +41,8 @@ system("$srcdir/bench/gen-nextjs-template", $TEMPLATE) == 0
 
 my %EXTRA = (
 	'app/.hidden' => "not for the web\n",
+	'public/.hidden-asset' => "not for the web either\n",
+	'public/(group)/[id]/@slot.txt' => "served with its odd name\n",
 	"app/(auth)/notes.txt" => "route group notes\n",
 	"public/caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac.txt" => "utf-8 name\n",
 	'public/#1 100% "quoted".txt' => "odd characters\n",
@@ -67,15 +74,24 @@ like($refused, qr{app/\(auth\)/passwd: symbolic links are not allowed},
     '  naming its path');
 unlink("$TEMPLATE/app/(auth)/passwd") or die "unlink: $!";
 
-# Every manifest file of the tenant's public/ equals the template's.
+# Where template path `path` lands in the tenant folder `dir`: the web
+# root's files in public/, the others beside it.
+sub deployed_path {
+	my ($dir, $path) = @_;
+	return $path =~ m{^public/(.+)$} ? "$dir/public/$1" : "$dir/$path";
+}
+
+# Every template file is in the tenant folder with the template's bytes,
+# but package.json, which is the tenant's own (checked apart).
 sub deployed_files_identical {
-	my ($public) = @_;
+	my ($dir) = @_;
 	my $differ = 0;
 	for my $e (@ENTRIES) {
-		my $got = -f "$public/$e->{path}" && !-l "$public/$e->{path}"
-		    ? slurp("$public/$e->{path}") : undef;
+		next if $e->{path} eq 'package.json';
+		my $file = deployed_path($dir, $e->{path});
+		my $got = -f $file && !-l $file ? slurp($file) : undef;
 		next if defined $got && $got eq slurp("$TEMPLATE/$e->{path}");
-		diag("public/$e->{path} differs from the template");
+		diag("$e->{path} differs from the template");
 		$differ++;
 	}
 	return $differ == 0;
@@ -104,16 +120,27 @@ for my $frontend (qw(nginx lighttpd)) {
 		$r = $s->post("/api/tenants/$id/deploy_frontend/");
 		is($r->{status}, 200, 'its site is deployed')
 		    or diag $r->{content};
-		is($r->{json}{files_copied}, scalar @ENTRIES,
-		    '  copying every file of the manifest');
-		ok(deployed_files_identical($s->tenants_dir . '/acme/public'),
-		    'public/ holds every file with the template bytes');
+		is($r->{json}{files_copied}, scalar @ENTRIES - 1,
+		    '  every file of the manifest but package.json');
+		my $folder = $s->tenants_dir . '/acme';
+		ok(deployed_files_identical($folder),
+		    'the tenant folder holds every file with the template bytes');
+		ok(-f "$folder/public/logo.svg" && -d "$folder/app" &&
+		    !-e "$folder/public/public" && !-e "$folder/public/app",
+		    '  the web root in public/, the rest beside it');
+		my $package = JSON::PP->new->decode(slurp("$folder/package.json"));
+		is($package->{name}, 'acme-app', 'package.json: the tenant\'s name');
+		is($package->{description}, 'Application for Acme',
+		    '  and description');
+		is_deeply($package->{scripts}, JSON::PP->new->decode(
+		    slurp("$TEMPLATE/package.json"))->{scripts},
+		    '  the template\'s other members kept');
 
 		$r = $s->get("/api/tenants/$id/health/");
 		is($r->{status}, 200, 'health answers');
 		ok($r->{json}{frontend_deployed}, '  the front end is deployed');
-		is($r->{json}{manifest_files}, scalar @ENTRIES,
-		    '  judged against every manifest file');
+		is($r->{json}{manifest_files}, scalar @ENTRIES - 1,
+		    '  judged against every deployed file');
 		is($r->{json}{missing_count}, 0, '  nothing missing')
 		    or diag explain $r->{json}{missing_files};
 		is($r->{json}{modified_count}, 0, '  nothing modified');
@@ -123,7 +150,7 @@ for my $frontend (qw(nginx lighttpd)) {
 
 		# A dotfile the tenant changed is reported and kept by the next
 		# deploy, which reads the record of the first one back.
-		my $changed = $s->tenants_dir . '/acme/public/.eslintrc.json';
+		my $changed = $s->tenants_dir . '/acme/.eslintrc.json';
 		spew($changed, slurp($changed) . "\n");
 		$r = $s->get("/api/tenants/$id/health/");
 		is_deeply($r->{json}{modified_files}, ['.eslintrc.json'],
@@ -134,7 +161,8 @@ for my $frontend (qw(nginx lighttpd)) {
 		is_deeply($r->{json}{kept}, ['.eslintrc.json'],
 		    '  keeping the changed dotfile');
 
-		for my $path ('/.eslintrc.json', '/.gitignore', '/app/.hidden',
+		for my $path ('/.hidden-asset', '/%2Ehidden-asset',
+		    '/.eslintrc.json', '/.gitignore', '/app/.hidden',
 		    '/%2Eeslintrc.json', '/app/%2ehidden') {
 			$r = site_get($s, $path);
 			is($r->{status}, $DOTFILE_STATUS{$frontend},
@@ -142,27 +170,33 @@ for my $frontend (qw(nginx lighttpd)) {
 			unlike($r->{content}, qr/not for the web|"extends"/,
 			    '  without the file');
 		}
-		$r = site_get($s, '/app/(auth)/notes.txt');
-		is($r->{status}, 200, "$frontend: a file in a route group is 200");
-		is($r->{content}, "route group notes\n", '  with its bytes');
-		$r = site_get($s, '/public/caf%C3%A9%20%E6%97%A5%E6%9C%AC.txt');
+		for my $path ('/app/(auth)/notes.txt', '/package.json',
+		    '/next.config.mjs', '/public/logo.svg', '/config.json/x') {
+			$r = site_get($s, $path);
+			is($r->{status}, 404,
+			    "$frontend: $path, outside the web root, is 404");
+		}
+		$r = site_get($s, '/caf%C3%A9%20%E6%97%A5%E6%9C%AC.txt');
 		is($r->{status}, 200, "$frontend: a UTF-8 name is 200");
 		is($r->{content}, "utf-8 name\n", '  with its bytes');
+		$r = site_get($s, '/(group)/[id]/@slot.txt');
+		is($r->{status}, 200, "$frontend: ( ) [ ] @ in the web root: 200");
+		is($r->{content}, "served with its odd name\n", '  with its bytes');
 
 		my $assets = '/api/tenants/by-subdomain/acme/assets';
-		for my $path ('.eslintrc.json', '.gitignore', 'app/.hidden',
-		    '%2Egitignore', 'app/%2Ehidden') {
+		for my $path ('.hidden-asset', '%2Ehidden-asset',
+		    '.eslintrc.json', '.gitignore', 'app/.hidden',
+		    '%2Egitignore', 'app/%2Ehidden',
+		    'app/%28auth%29/login/page.tsx', 'package.json') {
 			$r = site_get($s, "$assets/$path");
 			is($r->{status}, 404, "asset route: $path is 404");
 		}
-		for my $path ('app/%28auth%29/login/page.tsx',
-		    'app/%28dashboard%29/employees/%5Bid%5D/page.tsx',
-		    'app/%5B...slug%5D/page.tsx', 'app/%40modal/default.tsx',
-		    'public/%231%20100%25%20%22quoted%22.txt') {
+		for my $path ('%28group%29/%5Bid%5D/%40slot.txt',
+		    '%231%20100%25%20%22quoted%22.txt', 'logo.svg') {
 			(my $file = $path) =~ s/%([0-9A-F]{2})/chr hex $1/ge;
 			$r = site_get($s, "$assets/$path");
 			is($r->{status}, 200, "asset route: $file is 200");
-			is($r->{content}, slurp("$TEMPLATE/$file"),
+			is($r->{content}, slurp("$TEMPLATE/public/$file"),
 			    '  with its bytes');
 		}
 		$s->stop;

@@ -6,7 +6,7 @@
  * directory; symlinks in public/ are never followed; leftovers of a killed
  * deploy are removed; template files are hard links to the stored
  * version (or copies with template_files = copy); a damaged stored file
- * fails the deploy; template_manifest() reads a version's manifest once
+ * fails the deploy; template_files_of() reads a version's files once
  * and refuses one that does not match the version's name.
  */
 #include <sys/stat.h>
@@ -35,6 +35,7 @@
 
 static char	root[64];	/* the mkdtemp() directory */
 static char	version[16];	/* the stored version deployed */
+static struct template_files files;	/* its files */
 
 /* Progress calls seen, and the call that cancels (0: none). */
 struct progress_log {
@@ -150,7 +151,8 @@ deploy(struct service *svc, struct tenant *t, struct manifest *m, int force,
 	o.version = version;
 	o.progress = progress;
 	o.progress_arg = arg;
-	return deploy_tenant(svc, t, m, &o, report, err, errlen);
+	(void)m;
+	return deploy_tenant(svc, t, &files, &o, report, err, errlen);
 }
 
 /* Writes the manifest of template/ to template.manifest.  0 or -1. */
@@ -347,22 +349,23 @@ test_links(struct service *svc, struct tenant *t, struct manifest *m,
 }
 
 /*
- * template_manifest() reads a version once and refuses a manifest that
+ * template_files_of() reads a version once and refuses a manifest that
  * does not match the version's name.
  */
 static void
 test_manifest_cache(struct service *svc, struct manifest *m)
 {
-	const struct manifest	*first, *again;
+	const struct template_files *first, *again;
 	char			 err[256], path[PATH_MAX];
 	FILE			*f;
 
-	first = template_manifest(svc, version, err, sizeof(err));
-	ok(first != NULL && first->count == m->count, "manifest read");
-	again = template_manifest(svc, version, err, sizeof(err));
+	first = template_files_of(svc, version, err, sizeof(err));
+	ok(first != NULL && first->manifest.count == m->count &&
+	    first->web.count == m->count, "files read, all of the web root");
+	again = template_files_of(svc, version, err, sizeof(err));
 	ok(again == first, "read once: the same copy again");
 	err[0] = '\0';
-	ok(template_manifest(svc, "0123456789ab", err, sizeof(err)) == NULL &&
+	ok(template_files_of(svc, "0123456789ab", err, sizeof(err)) == NULL &&
 	    strstr(err, "0123456789ab") != NULL, "an unknown version is an "
 	    "error naming it");
 	ok(strstr(err, root) == NULL, "... without an absolute path");
@@ -377,7 +380,7 @@ test_manifest_cache(struct service *svc, struct manifest *m)
 	snprintf(path, sizeof(path), "%s/tenants", root);
 	svc->tenants_dirfd = open(path, O_RDONLY | O_DIRECTORY);
 	err[0] = '\0';
-	ok(template_manifest(svc, version, err, sizeof(err)) == NULL &&
+	ok(template_files_of(svc, version, err, sizeof(err)) == NULL &&
 	    strstr(err, "does not match") != NULL,
 	    "a manifest that does not match its version is refused (%s)", err);
 }
@@ -443,6 +446,12 @@ main(void)
 		printf("Bail out! cannot store the template: %s\n", err);
 		return 1;
 	}
+	template_files_init(&files);
+	if (template_store_load(template_store_fd(&svc), version, &files, err,
+	    sizeof(err)) == -1) {
+		printf("Bail out! cannot load the version: %s\n", err);
+		return 1;
+	}
 
 	tenant_init(&t);
 	t.id = 1;
@@ -458,6 +467,7 @@ main(void)
 	test_manifest_cache(&svc, &m);
 
 	tenant_release(&t);
+	template_files_release(&files);
 	manifest_release(&m);
 	service_close(&svc);
 	conf_release(&conf);
