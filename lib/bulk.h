@@ -21,10 +21,14 @@
  *        one multi-row INSERT of the tenant rows; one SELECT for their ids;
  *        multi-row INSERTs of their tenant_modules rows;
  *        per tenant, tenants/.staging-<sub>-<hex>/ with public/ and
- *        config.json, renamed to tenants/<sub> (never over an existing
- *        entry); a tenant whose folder fails is an error of its item and
- *        its row is deleted again (atomic: everything is undone);
- *        one multi-row INSERT of the audit rows;
+ *        config.json and, for an item that asked for a deploy, its site
+ *        deployed there from the default template version (links to
+ *        the template store, deploy.h), renamed to tenants/<sub> (never
+ *        over an existing entry); a tenant whose folder fails is an error
+ *        of its item and its row is deleted again (atomic: everything is
+ *        undone);
+ *        one multi-row INSERT of the audit rows; one UPDATE recording
+ *        the template version of the deployed ones;
  *        syncfs() of the tenants filesystem, so the folders are on disk
  *        before the rows they belong to;
  *        COMMIT (atomic: after the last chunk).
@@ -36,8 +40,10 @@
  *      duplicate: the chunk is rolled back, the taken items become errors
  *      ("subdomain_taken") and the rest of the chunk is tried again
  *      (atomic: the whole batch fails).
- *   4. Queue one JOB_KIND_BULK_DEPLOY job (job_names.h) for every created
- *      item that asked for a deploy, unless `deploy` is 0.
+ *   4. Queue one JOB_KIND_BULK_DEPLOY job (job_names.h) for the created
+ *      items that asked for a deploy and were not deployed as their
+ *      folder was built (no default template version, a failed deploy),
+ *      unless `deploy` is 0.  Usually there are none: no job.
  *
  * Bulk module change: the ids are checked and locked (SELECT ... FOR
  * UPDATE, in id order), the module rows written with multi-row INSERT ...
@@ -105,6 +111,7 @@ struct bulk_item {
 	int64_t		 id;		/* created or skipped: the tenant */
 	int		 deploy;	/* the item's own "deploy" option */
 	int		 placed;	/* folder in place, rows uncommitted */
+	int		 deployed;	/* its site deployed as it was built */
 	char		 subdomain[SUBDOMAIN_MAX + 1]; /* "" if not valid */
 	char		*name;
 	char		*contact_email;
@@ -138,7 +145,7 @@ typedef int (*bulk_progress_fn)(void *arg, size_t done, size_t total);
 
 struct bulk_create_options {
 	int		 atomic;
-	int		 deploy;	/* queue a bulk deploy job */
+	int		 deploy;	/* deploy the sites (see step 3) */
 	int		 dry_run;	/* validate only */
 	int		 skip_present;	/* identical present tenants: skip */
 	size_t		 chunk_size;	/* 0: BULK_CHUNK_DEFAULT */

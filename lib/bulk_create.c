@@ -1,8 +1,9 @@
 /*
  * bulk_create.c - bulk create, chunk by chunk (see bulk.h for the order of
  * operations and what a failure at each step leaves behind): the chunk's
- * transaction and retries, the tenant folders, rollback, progress, and
- * queueing the deploy of what was created.
+ * transaction and retries, the tenant folders with their sites deployed
+ * as they are built, rollback, progress, and queueing the deploy of what
+ * could not be deployed so.
  *
  * Folders are built under staging names and renamed into place one by
  * one, without an fsync per file: one syncfs() per chunk puts them all on
@@ -22,6 +23,7 @@
 #include "config_file.h"
 #include "crash.h"
 #include "db.h"
+#include "deploy.h"
 #include "error.h"
 #include "folder.h"
 #include "job.h"
@@ -30,6 +32,8 @@
 #include "log.h"
 #include "module.h"
 #include "service.h"
+#include "template.h"
+#include "template_rows.h"
 #include "tenant.h"
 #include "tenant_input.h"
 
@@ -79,12 +83,54 @@ item_as_tenant(struct bulk_run *run, const struct bulk_item *item,
  * (EEXIST or ENOTEMPTY when the name is taken); nothing is left behind on
  * failure.
  */
+/* What deploy_in_folder() needs: the run and the item's tenant. */
+struct folder_deploy {
+	struct bulk_run		*run;
+	struct bulk_item	*item;
+	const struct tenant	*t;
+};
+
+/*
+ * folder_create_staged()'s fill: deploys the run's template version into
+ * the staged folder of an item that asked for a deploy, as part of the
+ * chunk's batch (no flush: the chunk's syncfs() covers it).  A failure is
+ * logged and leaves the item to the bulk_deploy job queued after the run.
+ */
+static void
+deploy_in_folder(void *arg, int folder)
+{
+	struct folder_deploy	*fd = arg;
+	struct deploy_options	 o;
+	char			 err[256];
+
+	memset(&o, 0, sizeof(o));
+	o.version = fd->run->version;
+	o.user_id = fd->run->o->user_id;
+	o.batch = 1;
+	if (deploy_tenant_in(fd->run->svc, fd->t, folder, fd->run->files, &o,
+	    fd->run->deploy_report, err, sizeof(err)) == 0)
+		fd->item->deployed = 1;
+	else
+		log_warning("bulk create: %s is created without its site, "
+		    "which a deploy job makes: %s", fd->item->subdomain, err);
+}
+
+/*
+ * Builds the folder of `item` (public/ and config.json, and its site when
+ * the run deploys: deploy_in_folder()) under a staging name and renames
+ * it to tenants/<sub>, never over an existing entry
+ * (folder_create_staged(), without an fsync per file: the chunk's
+ * syncfs() makes the folders durable).  Returns 0, or -1 with errno set
+ * (EEXIST or ENOTEMPTY when the name is taken); nothing is left behind on
+ * failure.
+ */
 static int
-place_folder(struct bulk_run *run, const struct bulk_item *item,
+place_folder(struct bulk_run *run, struct bulk_item *item,
     struct buf *document)
 {
 	struct tenant		t;
 	struct folder_content	content;
+	struct folder_deploy	deploy;
 
 	item_as_tenant(run, item, &t);
 	if (config_file_render(run->svc, &t, &run->cat, document) == -1)
@@ -94,8 +140,41 @@ place_folder(struct bulk_run *run, const struct bulk_item *item,
 	content.config_len = document->len;
 	content.crash_staged = "bulk.after_staging";
 	content.crash_placed = "bulk.after_rename";
+	item->deployed = 0;
+	if (run->files != NULL && item->deploy) {
+		deploy.run = run;
+		deploy.item = item;
+		deploy.t = &t;
+		content.fill = deploy_in_folder;
+		content.fill_arg = &deploy;
+	}
 	return folder_create_staged(run->svc->tenants_dirfd, item->subdomain,
 	    &content);
+}
+
+/*
+ * Records the template version of the items of `members` whose site was
+ * deployed as their folder was built, in the chunk's transaction.
+ * Returns 0 or -1.
+ */
+static int
+record_versions(struct bulk_run *run, const size_t *members, size_t count)
+{
+	int64_t	*ids;
+	size_t	 i, n = 0;
+	int	 rc;
+
+	if (run->files == NULL)
+		return 0;
+	if ((ids = calloc(count > 0 ? count : 1, sizeof(*ids))) == NULL)
+		return -1;
+	for (i = 0; i < count; i++)
+		if (run->r->items[members[i]].state == BULK_ITEM_PENDING &&
+		    run->r->items[members[i]].deployed)
+			ids[n++] = run->r->items[members[i]].id;
+	rc = template_rows_set_tenants(run->svc->db, ids, n, run->version);
+	free(ids);
+	return rc;
 }
 
 /*
@@ -284,7 +363,8 @@ create_chunk(struct bulk_run *run, const size_t *waiting, size_t n)
 		}
 	}
 	if (bulk_delete_rows(run, failed_ids, failed) == -1 ||
-	    bulk_insert_audit(run, members, count) == -1) {
+	    bulk_insert_audit(run, members, count) == -1 ||
+	    record_versions(run, members, count) == -1) {
 		snprintf(message, sizeof(message), "could not save the "
 		    "tenants%s", db_unavailable(db) ?
 		    ": the database is unavailable" : "");
@@ -331,7 +411,7 @@ out:
 
 /*
  * Queues the JOB_KIND_BULK_DEPLOY job for the created items that asked for a
- * deploy.  A job that cannot be queued is logged: the tenants exist all
+ * deploy and were not deployed as they were built.  A job that cannot be queued is logged: the tenants exist all
  * the same and tenantctl fsck reports their undeployed frontends.
  */
 static void
@@ -350,7 +430,7 @@ queue_deploy(struct bulk_run *run)
 		goto fail;
 	for (i = 0; i < run->r->count; i++) {
 		if (run->r->items[i].state != BULK_ITEM_CREATED ||
-		    !run->r->items[i].deploy)
+		    !run->r->items[i].deploy || run->r->items[i].deployed)
 			continue;
 		if (yajl_gen_integer(g, run->r->items[i].id) !=
 		    yajl_gen_status_ok)
@@ -462,6 +542,32 @@ out:
 	return status;
 }
 /*
+ * Chooses the template version the run deploys folders with as it builds
+ * them: the default (template.h).  When there is none to be had, the
+ * folders are built without their site and the bulk_deploy job queued
+ * after the run deploys them (and says why).
+ */
+static void
+choose_version(struct bulk_run *run)
+{
+	char	err[256];
+
+	if (template_default(run->svc, run->version, err,
+	    sizeof(err)) != RESULT_OK ||
+	    (run->files = template_files_of(run->svc, run->version, err,
+	    sizeof(err))) == NULL) {
+		log_warning("bulk create: sites are left to a deploy job: %s",
+		    err);
+		run->files = NULL;
+		return;
+	}
+	/* The report holds 100 paths: too large for a stack frame. */
+	if ((run->deploy_report = calloc(1,
+	    sizeof(*run->deploy_report))) == NULL)
+		run->files = NULL;
+}
+
+/*
  * Creates the tenants of `tenants` (see bulk.h).  Called by the
  * bulk-create handler and tenantctl bulk-create.
  */
@@ -524,6 +630,8 @@ bulk_create(struct service *svc, const struct json_value *tenants,
 	bulk_report_count(report);
 	if (o->dry_run || (o->atomic && report->errors > 0))
 		goto out;
+	if (o->deploy)
+		choose_version(&run);
 	status = create_all(&run);
 	bulk_report_count(report);
 	if (status == RESULT_OK && o->deploy && report->created > 0)
@@ -538,6 +646,7 @@ out:
 		undo_atomic(&run);
 	bulk_report_count(report);
 	free(run.scratch_modules);
+	free(run.deploy_report);
 	free(in);
 	module_catalog_release(&run.cat);
 	return status;

@@ -32,6 +32,13 @@ struct bulk_run {
 	int				 in_transaction;	/* atomic */
 	char				*err;
 	size_t				 errlen;
+	/*
+	 * The template version folders are deployed with as they are
+	 * built (deploy); NULL files: none, a bulk_deploy job does it.
+	 */
+	const struct template_files	*files;
+	char				 version[16];
+	struct deploy_report		*deploy_report;	/* scratch */
 };
 
 /* Sets bit `index` of a module bitmap. */

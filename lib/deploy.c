@@ -176,20 +176,21 @@ open_path_dir(int base, const char *path)
 }
 
 /*
- * Opens what the run needs: the tenant folder (cleared of leftovers), the
- * version's stored tree (`*tree`, the caller's) and its web root, the old
- * public/ (if any), and loads the record.  Returns 0 or -1.
+ * Opens what the run needs: the tenant folder (`folder` when not -1, else
+ * by the subdomain; cleared of leftovers), the version's stored tree
+ * (`*tree`, the caller's) and its web root, the old public/ (if any), and
+ * loads the record.  Returns 0 or -1.
  */
 static int
-run_open(struct deploy_run *run, const char *web_root, int *tree)
+run_open(struct deploy_run *run, int folder, const char *web_root, int *tree)
 {
 	int	store;
 
 	if (validate_subdomain(run->t->subdomain,
 	    strlen(run->t->subdomain)) != NULL)
 		return deploy_run_error(run, "invalid subdomain");
-	run->folder = folder_open_dir(run->svc->tenants_dirfd,
-	    run->t->subdomain);
+	run->folder = folder != -1 ? dup(folder) :
+	    folder_open_dir(run->svc->tenants_dirfd, run->t->subdomain);
 	if (run->folder == -1 && errno == ENOENT)
 		return deploy_run_error(run, "the tenant folder is missing; "
 		    "run tenantctl fsck");
@@ -299,6 +300,18 @@ deploy_tenant(struct service *svc, const struct tenant *t,
     const struct template_files *files, const struct deploy_options *o,
     struct deploy_report *report, char *err, size_t errlen)
 {
+	return deploy_tenant_in(svc, t, -1, files, o, report, err, errlen);
+}
+
+/*
+ * deploy_tenant() into the tenant folder open on `folder` (-1: the one
+ * named by the subdomain), for a folder not in place yet.
+ */
+int
+deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
+    const struct template_files *files, const struct deploy_options *o,
+    struct deploy_report *report, char *err, size_t errlen)
+{
 	const struct manifest	*m = &files->web;
 	struct deploy_run	run, source;
 	struct buf		package;
@@ -332,7 +345,7 @@ deploy_tenant(struct service *svc, const struct tenant *t,
 	dir_cursor_init(&source.staging_cursor, -1, 1);
 	buf_init(&package, PACKAGE_JSON_INPUT_MAX);
 
-	if (run_open(&run, files->web_root, &tree) == -1)
+	if (run_open(&run, folder, files->web_root, &tree) == -1)
 		goto out;
 	/* The files outside the web root, or those of an earlier version. */
 	with_source = files->source.count > 0 || faccessat(run.folder,

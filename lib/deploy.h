@@ -72,6 +72,16 @@ int	deploy_tenant(struct service *svc, const struct tenant *t,
 	    struct deploy_report *report, char *err, size_t errlen);
 
 /*
+ * deploy_tenant() into the tenant folder open on `folder` (the caller's)
+ * instead of the one its subdomain names: a folder being built under a
+ * staging name (bulk create deploys there, before it is placed).
+ */
+int	deploy_tenant_in(struct service *svc, const struct tenant *t,
+	    int folder, const struct template_files *files,
+	    const struct deploy_options *o, struct deploy_report *report,
+	    char *err, size_t errlen);
+
+/*
  * Sets t->deployed, which the tenant JSON carries so a list can offer
  * "Deploy" or "Redeploy" without a health check per tenant: 1 when `t` is
  * active and its folder holds the record a finished deploy leaves

@@ -434,6 +434,8 @@ folder_create_staged(int tenants_dirfd, const char *sub,
 	if (write_new_file(folder, FOLDER_CONFIG_FILE, content->config,
 	    content->config_len, content->sync) == -1)
 		goto out;
+	if (content->fill != NULL)
+		content->fill(content->fill_arg, folder);
 	if (content->sync && (fsync(public) == -1 || fsync(folder) == -1))
 		goto out;
 	crash_point(content->crash_staged);

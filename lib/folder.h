@@ -119,6 +119,14 @@ struct folder_content {
 	const void	*logo;
 	size_t		 logo_len;
 	int		 sync;		/* fsync files and folders first */
+	/*
+	 * Called with the staged folder open, before anything is flushed
+	 * or renamed, to add to it (bulk create deploys the site there);
+	 * NULL for nothing.  What it does is its own business: the folder
+	 * is placed either way.
+	 */
+	void		(*fill)(void *arg, int folder);
+	void		*fill_arg;
 	const char	*crash_staged;	/* crash points (crash.h): built, */
 	const char	*crash_placed;	/* renamed into place */
 };

@@ -6,7 +6,8 @@
 # tenants, a subdomain taken by a concurrent create while the batch waits,
 # a folder in the way, atomic batches (nothing created when anything
 # fails), the cap on items (413 naming it), the request checks (415, 400),
-# the one bulk_deploy job that deploys every tenant's public/;
+# every tenant's site deployed as its folder is built (no deploy job),
+# and the one bulk_deploy job queued when that cannot be done;
 # POST /api/tenants/bulk-update-modules/ (unknown ids, unknown and core
 # modules, config.json rewritten and served at once, archived tenants);
 # and GET /api/tenants/?cursor= walking every ordering exactly once.
@@ -110,7 +111,8 @@ like(error_at($report, 2)->{fields}{subdomain} // '', qr/item 0/,
     'duplicate: the field names the earlier item');
 is(error_at($report, 3)->{code}, 'subdomain_taken',
     'a subdomain of an existing tenant: subdomain_taken');
-ok(defined $report->{deploy_job_id}, 'mixed batch: a deploy job was queued');
+ok(!defined $report->{deploy_job_id},
+    'mixed batch: no deploy job, the sites were deployed with the folders');
 is($report->{skipped_count}, 0, 'mixed batch: nothing skipped');
 
 my ($alpha) = grep { $_->{subdomain} eq 'alpha' } @{$report->{created_tenants} // []};
@@ -287,36 +289,68 @@ is($r->{json}{created_count}, 2, 'the other items were created');
 is($s->tenant_count("subdomain = 'racer'"), 1, 'one racer row: the other session\'s');
 ok(!-e "$TENANTS/racer", 'no folder was made for the raced item');
 
-# --- the bulk_deploy job --------------------------------------------------
+# --- sites deployed as the folders are built -----------------------------
 
 $r = bulk(json => { tenants => [map { { name => "Deploy $_", subdomain => "dep$_" } } 1 .. $CAP] });
 is($r->{status}, 200, 'a batch to deploy: 200');
-my $job_id = $r->{json}{deploy_job_id};
-like($job_id // '', qr/^\d+$/, 'one deploy job for the whole batch');
-my ($jobs) = $s->sql("SELECT COUNT(*) FROM jobs WHERE kind = 'deploy' AND tenant_id IN ("
+my @deployed_batch = @{$r->{json}{created_tenants} // []};
+ok(!defined $r->{json}{deploy_job_id}, 'no deploy job: nothing was left to deploy');
+my ($jobs) = $s->sql("SELECT COUNT(*) FROM jobs WHERE tenant_id IN ("
     . join(',', map { $_->{id} } @{$r->{json}{created_tenants}}) . ")");
-is($jobs->[0], 0, 'no per-tenant deploy jobs');
-my $job;
-ok(wait_until(sub {
-	$job = $s->get("/api/jobs/$job_id/")->{json} // {};
-	return ($job->{status} // '') =~ /^(done|failed)$/;
-}, 60), 'the bulk_deploy job finishes');
-is($job->{kind}, 'bulk_deploy', 'the job is a bulk_deploy');
-is($job->{status}, 'done', 'the job is done') or diag explain $job;
-is($job->{progress}, 100, 'the job reports progress 100');
-is($job->{result}{deployed}, $CAP, 'the job deployed every tenant');
-is_deeply($job->{result}{failures}, [], 'the job lists no failures');
+is($jobs->[0], 0, 'no per-tenant deploy jobs either');
+my ($default_version) = map { $_->{version} }
+    grep { $_->{is_default} } @{$s->get('/api/templates/')->{json}};
+like($default_version // '', qr/^[0-9a-f]{12}$/, 'the default template version');
+my ($on_version) = $s->sql("SELECT COUNT(*) FROM tenants WHERE subdomain LIKE 'dep%' "
+    . "AND template_version = '$default_version'");
+is($on_version->[0], $CAP, 'every tenant of the batch is recorded on it');
 my @paths = map { $_->{path} } TenantdStack->manifest_entries($MANIFEST);
 my @missing;
 for my $i (1 .. $CAP) {
 	push @missing, grep { !-f "$TENANTS/dep$i/public/$_" } @paths;
 }
 is_deeply(\@missing, [], 'every tenant\'s public/ holds every template file');
-ok(-f "$TENANTS/dep1/package.json", 'package.json was written');
+ok(-f "$TENANTS/dep1/package.json" && -f "$TENANTS/dep1/.deployed",
+    'package.json and the deploy record were written');
+my @stored = stat("$TENANTS/.templates/$default_version/tree/$paths[0]");
+my @linked = stat("$TENANTS/dep1/public/$paths[0]");
+is($linked[1], $stored[1], 'a template file is the stored file (a hard link)');
+$r = $s->get("/api/tenants/$deployed_batch[0]{id}/");
+ok($r->{json}{deployed}, 'the tenant JSON says deployed');
+is($r->{json}{template_version}, $default_version, '... on the default version');
+
+# --- the bulk_deploy job, when sites cannot be deployed at once -----------
+
+# A template_dir whose manifest no longer matches its files cannot be
+# stored as a version: the folders are built without their sites, and the
+# job queued for them fails saying why.
+my $broken = $s->run_dir . '/broken.manifest';
+TestUtil::spew($broken, "# tenantd template manifest 1\n"
+    . ('0' x 64) . " 3 missing-file.html\n");
+my $broken_stack = TenantdStack->new(conf => { template_manifest => $broken });
+$broken_stack->start;
+$r = $broken_stack->post('/api/tenants/bulk-create/',
+    json => { tenants => [map { { name => "Later $_", subdomain => "later$_" } } 1 .. 3] });
+is($r->{status}, 200, 'a batch without a template version: 200') or diag $r->{content};
+my $job_id = $r->{json}{deploy_job_id};
+like($job_id // '', qr/^\d+$/, 'one deploy job for the batch');
+my $job;
+ok(wait_until(sub {
+	$job = $broken_stack->get("/api/jobs/$job_id/")->{json} // {};
+	return ($job->{status} // '') =~ /^(done|failed)$/;
+}, 60), 'the bulk_deploy job finishes');
+is($job->{kind}, 'bulk_deploy', 'the job is a bulk_deploy');
+is($job->{status}, 'failed', 'it fails: there is no template to deploy');
+like($job->{error} // '', qr/missing-file\.html/, '... naming the file at fault')
+    or diag explain $job;
+ok(-d $broken_stack->tenants_dir . '/later1/public'
+    && !-e $broken_stack->tenants_dir . '/later1/.deployed',
+    'the tenants exist, their sites not deployed');
+$broken_stack->stop;
 
 # --- bulk-update-modules ---------------------------------------------------
 
-my @dep = map { $_->{id} } @{$r->{json}{created_tenants}};
+my @dep = map { $_->{id} } @deployed_batch;
 $r = bulk_modules(json => { tenant_ids => [$dep[0], $dep[1], 999999, $dep[0]],
     module_key => 'reports', is_enabled => JSON::PP::true() });
 is($r->{status}, 200, 'bulk-update-modules: 200') or diag $r->{content};
