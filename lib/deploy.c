@@ -124,9 +124,7 @@ remove_leftovers(struct deploy_run *run)
 	while ((entry = readdir(dir)) != NULL) {
 		if (strncmp(entry->d_name, STAGING_PREFIX,
 		    strlen(STAGING_PREFIX)) != 0 &&
-		    strncmp(entry->d_name, OLD_PREFIX, strlen(OLD_PREFIX)) != 0 &&
-		    strncmp(entry->d_name, DEPLOY_SOURCE_STAGING_PREFIX,
-		    strlen(DEPLOY_SOURCE_STAGING_PREFIX)) != 0)
+		    strncmp(entry->d_name, OLD_PREFIX, strlen(OLD_PREFIX)) != 0)
 			continue;
 		if (strncmp(entry->d_name, OLD_PREFIX,
 		    strlen(OLD_PREFIX)) == 0 && fstatat(run->folder,
@@ -313,7 +311,7 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
     struct deploy_report *report, char *err, size_t errlen)
 {
 	const struct manifest	*m = &files->web;
-	struct deploy_run	run, source;
+	struct deploy_run	run;
 	struct buf		package;
 	char			old_name[NAME_MAX + 1] = "";
 	int			scan_fd, tree = -1, rc = -1;
@@ -338,11 +336,6 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
 	dir_cursor_init(&run.template_cursor, -1, 0);
 	dir_cursor_init(&run.old_cursor, -1, 0);
 	dir_cursor_init(&run.staging_cursor, -1, 1);
-	memset(&source, 0, sizeof(source));
-	source.folder = source.staging_fd = -1;
-	dir_cursor_init(&source.template_cursor, -1, 0);
-	dir_cursor_init(&source.old_cursor, -1, 0);
-	dir_cursor_init(&source.staging_cursor, -1, 1);
 	buf_init(&package, PACKAGE_JSON_INPUT_MAX);
 
 	if (run_open(&run, folder, files->web_root, &tree) == -1)
@@ -363,9 +356,6 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
 	run.total = m->count + run.carry_files + files->source.count;
 	if (staging_create(&run) == -1 || deploy_template(&run) == -1 ||
 	    deploy_carry(&run) == -1)
-		goto out;
-	if (with_source && deploy_source_build(&source, &run, &files->source,
-	    tree) == -1)
 		goto out;
 	if (files->package_json != NULL && read_template_package(tree,
 	    &package) == -1) {
@@ -404,7 +394,8 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
 	if (!o->batch && fsync(run.folder) == -1)
 		log_warning("deploy of %s: could not sync the tenant folder: "
 		    "%s", t->subdomain, strerror(errno));
-	if (with_source && deploy_source_swap(&source, !o->batch) == -1)
+	if (with_source && deploy_source(&run, &files->source, tree,
+	    !o->batch) == -1)
 		goto out;
 	crash_point("deploy.before_record");
 	deploy_record_write(run.folder, DEPLOY_RECORD_FILE, t->subdomain, m,
@@ -425,7 +416,6 @@ out:
 			log_error("deploy of %s: could not remove %s: %s",
 			    t->subdomain, run.staging, strerror(errno));
 	}
-	deploy_source_close(&source);
 	run_close(&run);
 	if (tree != -1)
 		close(tree);

@@ -190,12 +190,11 @@ out:
 }
 
 /*
- * Did the tenant change template file `e` in the old public/?  1 yes, 0 no
- * (unchanged since it was deployed, equal to the template, or absent), -1
- * on an I/O error.  Hashes only when the record cannot vouch for the file.
+ * Did the tenant change template file `e` in the old tree (deploy_passes.h)?
+ * Hashes only when the record cannot vouch for the file.
  */
-static int
-tenant_changed(struct deploy_run *run, const struct manifest_entry *e)
+int
+deploy_tenant_changed(struct deploy_run *run, const struct manifest_entry *e)
 {
 	const struct deploy_record_entry	*recorded;
 	const char			*leaf;
@@ -240,12 +239,9 @@ tenant_changed(struct deploy_run *run, const struct manifest_entry *e)
 	return 1;
 }
 
-/*
- * Notes what template file number `i` became in the staging tree, for the
- * record: the identity in `st`.
- */
-static void
-note_written(struct deploy_run *run, size_t i, const struct stat *st)
+/* Notes what template file `i` became, for the record (deploy_passes.h). */
+void
+deploy_note_written(struct deploy_run *run, size_t i, const struct stat *st)
 {
 	run->written[i].valid = 1;
 	run->written[i].size = (uint64_t)st->st_size;
@@ -254,12 +250,9 @@ note_written(struct deploy_run *run, size_t i, const struct stat *st)
 	run->report->files_copied++;
 }
 
-/*
- * Copies stored file `leaf` of directory `from` (entry `e`) to a new file
- * of the tenant's own, `to_leaf` in `to`, and notes it.  Returns 0 or -1.
- */
-static int
-copy_template_file(struct deploy_run *run, size_t i, int from,
+/* Copies stored file `i` to a file of the tenant's own (deploy_passes.h). */
+int
+deploy_copy_template_file(struct deploy_run *run, size_t i, int from,
     const char *leaf, int to, const char *to_leaf)
 {
 	const struct manifest_entry	*e = &run->m->entries[i];
@@ -294,7 +287,7 @@ copy_template_file(struct deploy_run *run, size_t i, int from,
 		goto out;
 	}
 	dst = -1;
-	note_written(run, i, &st);
+	deploy_note_written(run, i, &st);
 	run->report->bytes_copied += copied;
 	rc = 0;
 out:
@@ -335,7 +328,7 @@ put_template_file(struct deploy_run *run, size_t i)
 		    e->path, strerror(errno));
 	if (run->link_files) {
 		if (linkat(from, leaf, to, to_leaf, 0) == 0) {
-			note_written(run, i, &st);
+			deploy_note_written(run, i, &st);
 			run->report->files_linked++;
 			return 0;
 		}
@@ -347,7 +340,7 @@ put_template_file(struct deploy_run *run, size_t i)
 		    run->t->subdomain, run->area, e->path, strerror(errno));
 		run->link_files = 0;
 	}
-	return copy_template_file(run, i, from, leaf, to, to_leaf);
+	return deploy_copy_template_file(run, i, from, leaf, to, to_leaf);
 }
 
 /*
@@ -369,7 +362,7 @@ deploy_template(struct deploy_run *run)
 				return -1;
 			continue;
 		}
-		if ((changed = tenant_changed(run, e)) == -1)
+		if ((changed = deploy_tenant_changed(run, e)) == -1)
 			return deploy_run_error(run, "cannot read %s%s:"
 			    " %s", run->area, e->path, strerror(errno));
 		if (changed && !run->force) {

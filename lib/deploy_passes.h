@@ -9,6 +9,8 @@
 #ifndef TENANTD_DEPLOY_PASSES_H
 #define TENANTD_DEPLOY_PASSES_H
 
+#include <sys/stat.h>
+
 #include <limits.h>
 #include <stddef.h>
 
@@ -82,6 +84,29 @@ int	deploy_run_error(struct deploy_run *run, const char *fmt, ...)
  */
 int	deploy_scan_directory(struct deploy_run *run, int fd,
 	    const char *prefix, int depth);
+
+/*
+ * Did the tenant change template file `e` in the old tree (run->old_cursor)?
+ * 1 yes, 0 no (unchanged since it was deployed, still the shared stored
+ * file, equal to the template, or absent), -1 on an I/O error.
+ */
+int	deploy_tenant_changed(struct deploy_run *run,
+	    const struct manifest_entry *e);
+
+/*
+ * Notes the identity `st` of what template file number `i` became, for
+ * the record, and counts it in the report.
+ */
+void	deploy_note_written(struct deploy_run *run, size_t i,
+	    const struct stat *st);
+
+/*
+ * Copies stored file `leaf` of directory `from` (template file number
+ * `i`) to a new file of the tenant's own, `to_leaf` in `to`, and notes
+ * it.  Returns 0 or -1 (with run->err set).
+ */
+int	deploy_copy_template_file(struct deploy_run *run, size_t i, int from,
+	    const char *leaf, int to, const char *to_leaf);
 
 /*
  * The template pass: each manifest file is copied into the staging tree,

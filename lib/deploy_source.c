@@ -1,13 +1,12 @@
 /*
  * deploy_source.c - the files of a template version outside its web root,
- * deployed beside public/ (the steps and their order are in
- * deploy_source.h).  Called by deploy_tenant(); the passes themselves are
- * deploy_passes.c's, run over the tenant folder instead of public/.
+ * updated in place beside public/ (the rules are in deploy_source.h).
+ * Called by deploy_tenant() after public/ is swapped; what the tenant
+ * changed is judged by deploy_passes.c's deploy_tenant_changed().
  */
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,156 +23,116 @@
 #include "random.h"
 #include "tenant.h"
 
+/* A file is replaced through this name in its own directory. */
+#define REPLACEMENT_PREFIX	".tenantd-new-"
 #define RANDOM_HEX_LEN		16
 
 /*
- * Lists the tenant's own entries inside the top-level directories the
- * version's source files use, so they are carried into the staging tree
- * (deploy_scan_directory() skips the template's paths).  Returns 0 or -1.
+ * Puts stored file number `i` at `leaf` of `parent` (the tenant's
+ * directory), replacing what is there when `replace`: a hard link to the
+ * stored file (or a copy, as put_template_file() decides), made under a
+ * temporary name and renamed over the old file, so the name always holds
+ * a whole file.  Returns 0 or -1 (with src->err set).
  */
 static int
-scan_own_files(struct deploy_run *src)
+put_file(struct deploy_run *src, size_t i, int parent, const char *leaf,
+    int replace)
 {
-	const struct manifest	*m = src->m;
-	const char		*path, *slash;
-	char			 top[NAME_MAX + 2];
-	size_t			 i, len;
-	int			 child;
+	const struct manifest_entry	*e = &src->m->entries[i];
+	const char			*from_leaf, *target = leaf;
+	char				 temp[NAME_MAX + 1], hex[RANDOM_HEX_LEN + 1];
+	struct stat			 st;
+	int				 from;
 
-	for (i = 0; i < m->count; i++) {
-		path = m->entries[i].path;
-		if ((slash = strchr(path, '/')) == NULL)
-			continue;
-		len = (size_t)(slash - path);
-		/* The paths below one directory follow each other. */
-		if (i > 0 && strncmp(m->entries[i - 1].path, path, len + 1) == 0)
-			continue;
-		if (len > NAME_MAX)
-			return deploy_run_error(src, "%.*s: name too long",
-			    (int)len, path);
-		memcpy(top, path, len);
-		top[len] = '\0';
-		if ((child = folder_open_dir(src->folder, top)) == -1) {
-			if (errno == ENOENT || errno == ENOTDIR ||
-			    errno == ELOOP)
-				continue;
-			return deploy_run_error(src, "%s: %s", top,
-			    strerror(errno));
-		}
-		top[len] = '/';
-		top[len + 1] = '\0';
-		if (deploy_scan_directory(src, child, top, 1) == -1)
+	if ((from = dir_cursor_parent(&src->template_cursor, e->path,
+	    &from_leaf)) == -1 || fstatat(from, from_leaf, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1)
+		return deploy_run_error(src, "stored template file %s: %s; run"
+		    " tenantctl fsck", e->path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size)
+		return deploy_run_error(src, "stored template file %s does not"
+		    " match its manifest; run tenantctl fsck", e->path);
+	if (replace) {
+		random_hex(hex, RANDOM_HEX_LEN / 2);
+		snprintf(temp, sizeof(temp), "%s%s", REPLACEMENT_PREFIX, hex);
+		target = temp;
+	}
+	if (src->link_files && linkat(from, from_leaf, parent, target,
+	    0) == 0) {
+		deploy_note_written(src, i, &st);
+		src->report->files_linked++;
+	} else {
+		if (src->link_files && errno != EXDEV && errno != EPERM &&
+		    errno != EMLINK)
+			return deploy_run_error(src, "could not link %s: %s",
+			    e->path, strerror(errno));
+		if (deploy_copy_template_file(src, i, from, from_leaf, parent,
+		    target) == -1)
 			return -1;
 	}
-	return 0;
-}
-
-/* Builds the staging tree of the source files (deploy_source.h). */
-int
-deploy_source_build(struct deploy_run *src, struct deploy_run *web,
-    const struct manifest *source, int tree)
-{
-	char	hex[RANDOM_HEX_LEN + 1];
-
-	memset(src, 0, sizeof(*src));
-	src->svc = web->svc;
-	src->t = web->t;
-	src->m = source;
-	src->version = web->version;
-	src->force = web->force;
-	src->link_files = web->link_files;
-	src->is_source = 1;
-	src->area = "";
-	src->progress = web->progress;
-	src->progress_arg = web->progress_arg;
-	src->report = web->report;
-	src->err = web->err;
-	src->errlen = web->errlen;
-	src->done = web->done;
-	src->total = web->total;
-	/* Borrowed from the deploy of public/: never closed here. */
-	src->folder = web->folder;
-	src->template_dir = tree;
-	src->old_public = web->folder;
-	src->staging_fd = -1;
-	dir_cursor_init(&src->template_cursor, tree, 0);
-	dir_cursor_init(&src->old_cursor, web->folder, 0);
-	dir_cursor_init(&src->staging_cursor, -1, 1);
-	if (deploy_record_load(src->folder, DEPLOY_SOURCE_RECORD_FILE,
-	    src->t->subdomain, &src->record) == -1 ||
-	    (src->written = calloc(source->count > 0 ? source->count : 1,
-	    sizeof(src->written[0]))) == NULL)
-		return deploy_run_error(src, "out of memory");
-	if (scan_own_files(src) == -1)
+	if (replace && renameat(parent, target, parent, leaf) == -1) {
+		deploy_run_error(src, "could not replace %s: %s", e->path,
+		    strerror(errno));
+		unlinkat(parent, target, 0);
+		src->written[i].valid = 0;
 		return -1;
-	random_hex(hex, RANDOM_HEX_LEN / 2);
-	snprintf(src->staging, sizeof(src->staging), "%s%s",
-	    DEPLOY_SOURCE_STAGING_PREFIX, hex);
-	if (mkdirat(src->folder, src->staging, FOLDER_DIR_MODE) == -1) {
-		src->staging[0] = '\0';
-		return deploy_run_error(src, "could not create a staging "
-		    "folder in the tenant folder: %s", strerror(errno));
 	}
-	if ((src->staging_fd = folder_open_dir(src->folder,
-	    src->staging)) == -1 || fchmod(src->staging_fd,
-	    FOLDER_DIR_MODE) == -1)
-		return deploy_run_error(src, "could not prepare the staging "
-		    "folder: %s", strerror(errno));
-	dir_cursor_init(&src->staging_cursor, src->staging_fd, 1);
-	if (deploy_template(src) == -1 || deploy_carry(src) == -1)
-		return -1;
-	web->done = src->done;
 	return 0;
 }
 
 /*
- * Reads the names at the top of the staging tree into a new array
- * `*names` (each and the array the caller's) of `*count`.  Returns 0 or
- * -1 (errno set).
+ * Brings source file number `i` up to the version: left alone when it is
+ * the stored file already, put in place when missing or outdated, kept
+ * (and reported) when the tenant changed it and the deploy does not
+ * force.  Returns 0 or -1.
  */
 static int
-staged_names(int staging_fd, char ***names, size_t *count)
+update_file(struct deploy_run *src, size_t i, struct dir_cursor *folder)
 {
-	struct dirent	*entry;
-	DIR		*dir;
-	char		**grown;
-	size_t		 capacity = 0;
-	int		 fd, rc = -1;
+	const struct manifest_entry	*e = &src->m->entries[i];
+	struct deploy_report		*report = src->report;
+	const char			*leaf, *from_leaf;
+	struct stat			 st, stored;
+	int				 parent, from, changed;
 
-	*names = NULL;
-	*count = 0;
-	if ((fd = openat(staging_fd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
+	if ((parent = dir_cursor_parent(folder, e->path, &leaf)) == -1)
+		return deploy_run_error(src, "could not make the directory of "
+		    "%s: %s", e->path, strerror(errno));
+	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT)
+			return deploy_run_error(src, "%s: %s", e->path,
+			    strerror(errno));
+		return put_file(src, i, parent, leaf, 0);
 	}
-	for (;;) {
-		errno = 0;
-		if ((entry = readdir(dir)) == NULL) {
-			if (errno != 0)
-				goto out;
-			break;
-		}
-		if (strcmp(entry->d_name, ".") == 0 ||
-		    strcmp(entry->d_name, "..") == 0)
-			continue;
-		if (*count == capacity) {
-			capacity = capacity == 0 ? 16 : capacity * 2;
-			if ((grown = reallocarray(*names, capacity,
-			    sizeof(*grown))) == NULL)
-				goto out;
-			*names = grown;
-		}
-		if (((*names)[*count] = strdup(entry->d_name)) == NULL)
-			goto out;
-		(*count)++;
+	if (S_ISDIR(st.st_mode)) {
+		log_warning("deploy of %s: %s is a directory of the tenant's; "
+		    "the template's file is left out", src->t->subdomain,
+		    e->path);
+		return 0;
 	}
-	rc = 0;
-out:
-	closedir(dir);
-	return rc;
+	if ((from = dir_cursor_parent(&src->template_cursor, e->path,
+	    &from_leaf)) != -1 && fstatat(from, from_leaf, &stored,
+	    AT_SYMLINK_NOFOLLOW) == 0 && stored.st_ino == st.st_ino &&
+	    stored.st_dev == st.st_dev) {
+		deploy_note_written(src, i, &st);
+		report->files_linked++;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return put_file(src, i, parent, leaf, 1);
+	if ((changed = deploy_tenant_changed(src, e)) == -1)
+		return deploy_run_error(src, "cannot read %s: %s", e->path,
+		    strerror(errno));
+	if (changed && !src->force) {
+		if (report->files_kept < DEPLOY_REPORT_MAX_KEPT)
+			snprintf(report->kept[report->files_kept],
+			    sizeof(report->kept[0]), "%s", e->path);
+		report->files_kept++;
+		return 0;
+	}
+	if (changed)
+		report->files_replaced++;
+	return put_file(src, i, parent, leaf, 1);
 }
 
 /*
@@ -231,71 +190,74 @@ remove_dropped(struct deploy_run *src)
 	}
 }
 
-/* Swaps the staged entries in and records them (deploy_source.h). */
+/* Puts the source files in place (deploy_source.h). */
 int
-deploy_source_swap(struct deploy_run *src, int sync)
+deploy_source(struct deploy_run *web, const struct manifest *source,
+    int tree, int sync)
 {
-	char	**names = NULL;
-	size_t	  count = 0, i;
-	int	  rc = -1;
+	struct deploy_run	src;
+	struct dir_cursor	folder;
+	size_t			i;
+	int			rc = -1;
 
-	if (staged_names(src->staging_fd, &names, &count) == -1) {
-		deploy_run_error(src, "cannot read the staging folder: %s",
+	memset(&src, 0, sizeof(src));
+	src.svc = web->svc;
+	src.t = web->t;
+	src.m = source;
+	src.version = web->version;
+	src.force = web->force;
+	src.link_files = web->link_files;
+	src.is_source = 1;
+	src.area = "";
+	src.report = web->report;
+	src.err = web->err;
+	src.errlen = web->errlen;
+	/* Borrowed from the deploy of public/. */
+	src.folder = web->folder;
+	src.template_dir = tree;
+	src.old_public = web->folder;
+	src.staging_fd = -1;
+	dir_cursor_init(&src.template_cursor, tree, 0);
+	dir_cursor_init(&src.old_cursor, web->folder, 0);
+	dir_cursor_init(&src.staging_cursor, -1, 1);
+	dir_cursor_init(&folder, web->folder, 1);
+	if (deploy_record_load(src.folder, DEPLOY_SOURCE_RECORD_FILE,
+	    src.t->subdomain, &src.record) == -1 ||
+	    (src.written = calloc(source->count > 0 ? source->count : 1,
+	    sizeof(src.written[0]))) == NULL) {
+		deploy_run_error(&src, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < source->count; i++) {
+		if (update_file(&src, i, &folder) == -1)
+			goto out;
+		if (web->progress != NULL && web->progress(web->progress_arg,
+		    ++web->done, web->total) != 0) {
+			deploy_run_error(&src, "the deploy was cancelled");
+			goto out;
+		}
+	}
+	remove_dropped(&src);
+	/* The links are metadata: one flush makes them durable. */
+	if (sync && syncfs(src.folder) == -1) {
+		deploy_run_error(&src, "could not flush the files: %s",
 		    strerror(errno));
 		goto out;
 	}
-	dir_cursor_close(&src->old_cursor);
-	for (i = 0; i < count; i++) {
-		if (renameat2(src->staging_fd, names[i], src->folder, names[i],
-		    RENAME_EXCHANGE) == 0)
-			continue;
-		if (errno == ENOENT && renameat2(src->staging_fd, names[i],
-		    src->folder, names[i], RENAME_NOREPLACE) == 0)
-			continue;
-		deploy_run_error(src, "could not put %s in place: %s",
-		    names[i], strerror(errno));
-		goto out;
-	}
-	remove_dropped(src);
-	if (src->m->count > 0)
-		deploy_record_write(src->folder, DEPLOY_SOURCE_RECORD_FILE,
-		    src->t->subdomain, src->m, src->written, sync);
-	else if (unlinkat(src->folder, DEPLOY_SOURCE_RECORD_FILE, 0) == -1 &&
+	if (source->count > 0)
+		deploy_record_write(src.folder, DEPLOY_SOURCE_RECORD_FILE,
+		    src.t->subdomain, source, src.written, sync);
+	else if (unlinkat(src.folder, DEPLOY_SOURCE_RECORD_FILE, 0) == -1 &&
 	    errno != ENOENT)
 		log_warning("deploy of %s: could not remove %s: %s",
-		    src->t->subdomain, DEPLOY_SOURCE_RECORD_FILE,
+		    src.t->subdomain, DEPLOY_SOURCE_RECORD_FILE,
 		    strerror(errno));
 	rc = 0;
 out:
-	for (i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
+	dir_cursor_close(&folder);
+	dir_cursor_close(&src.template_cursor);
+	dir_cursor_close(&src.old_cursor);
+	free(src.written);
+	deploy_record_release(&src.record);
 	return rc;
-}
-
-/* Removes the staging tree (holding the replaced entries) and frees. */
-void
-deploy_source_close(struct deploy_run *src)
-{
-	size_t	i;
-
-	dir_cursor_close(&src->template_cursor);
-	dir_cursor_close(&src->old_cursor);
-	dir_cursor_close(&src->staging_cursor);
-	if (src->staging_fd != -1)
-		close(src->staging_fd);
-	src->staging_fd = -1;
-	if (src->staging[0] != '\0' && src->folder != -1 &&
-	    dir_remove_tree(src->folder, src->staging) == -1 && errno != ENOENT)
-		log_error("deploy of %s: could not remove %s: %s",
-		    src->t->subdomain, src->staging, strerror(errno));
-	src->staging[0] = '\0';
-	for (i = 0; i < src->carry_count; i++)
-		free(src->carry[i].path);
-	free(src->carry);
-	src->carry = NULL;
-	src->carry_count = 0;
-	free(src->written);
-	src->written = NULL;
-	deploy_record_release(&src->record);
 }

@@ -366,8 +366,7 @@ reserved_top_name(const struct template_files *f, const char *name,
 	    memcmp(name, FOLDER_PUBLIC_DIR, len) == 0 &&
 	    strcmp(f->web_root, FOLDER_PUBLIC_DIR) != 0)
 		return 1;
-	return (len >= 8 && memcmp(name, ".public.", 8) == 0) ||
-	    (len >= 8 && memcmp(name, ".source.", 8) == 0);
+	return len >= 8 && memcmp(name, ".public.", 8) == 0;
 }
 
 /* Appends a borrowed copy of `e`, its path from `offset` on, to `m`. */

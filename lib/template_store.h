@@ -67,7 +67,7 @@ struct template_files {
  * in `err`: a web root that holds no file or has a segment starting with
  * '.' (dotfiles are never served); a file outside it at a name the tenant
  * folder keeps for itself (TEMPLATE_RESERVED_NAMES, "public" unless it is
- * the web root, names starting with ".public." or ".source."); a
+ * the web root, names starting with ".public."); a
  * package.json at the top that is a directory.  Returns 0, or -1.
  */
 int	template_files_split(struct template_files *f, char *err,
