@@ -130,6 +130,7 @@ struct bulk_report {
 	size_t		 skipped;
 	size_t		 errors;
 	size_t		 pending;	/* valid but not created */
+	size_t		 deployed;	/* created with their site deployed */
 	int		 dry_run;
 	int		 stopped;	/* the progress callback said stop */
 	int		 rolled_back;	/* atomic: a failure undid everything */
@@ -176,7 +177,8 @@ typedef const char *(*bulk_item_code_fn)(enum result reason);
  * Writes `r` as the API's report object: {success, created_count,
  * created_tenants: [{id, name, subdomain}], skipped_count,
  * not_created_count, error_count, errors: [{index, data, code, error,
- * fields}], deploy_job_id, dry_run, rolled_back, interrupted}, each
+ * fields}], deployed_count, deploy_job_id, dry_run, rolled_back,
+ * interrupted}, each
  * error's "code" being item_code(its reason).  With a `code` (not NULL)
  * the object is an error answer and starts with "error": `message` and
  * "code": `code`, like every other one.  Returns 0, or -1 if the generator

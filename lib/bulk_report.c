@@ -81,7 +81,7 @@ bulk_report_count(struct bulk_report *r)
 {
 	size_t	i;
 
-	r->created = r->skipped = r->errors = r->pending = 0;
+	r->created = r->skipped = r->errors = r->pending = r->deployed = 0;
 	for (i = 0; i < r->count; i++) {
 		switch (r->items[i].state) {
 		case BULK_ITEM_PENDING:
@@ -89,6 +89,8 @@ bulk_report_count(struct bulk_report *r)
 			break;
 		case BULK_ITEM_CREATED:
 			r->created++;
+			if (r->items[i].deployed)
+				r->deployed++;
 			break;
 		case BULK_ITEM_SKIPPED:
 			r->skipped++;
@@ -199,7 +201,9 @@ bulk_report_to_json(yajl_gen g, const struct bulk_report *r,
 			return -1;
 	if (yajl_gen_array_close(g) != yajl_gen_status_ok)
 		return -1;
-	if ((r->deploy_job_id > 0 ? json_gen_kv_int(g, "deploy_job_id",
+	if (json_gen_kv_int(g, "deployed_count", (long long)r->deployed) !=
+	    yajl_gen_status_ok ||
+	    (r->deploy_job_id > 0 ? json_gen_kv_int(g, "deploy_job_id",
 	    (long long)r->deploy_job_id) : json_gen_kv_null(g,
 	    "deploy_job_id")) != yajl_gen_status_ok ||
 	    json_gen_kv_bool(g, "dry_run", r->dry_run) != yajl_gen_status_ok ||

@@ -369,8 +369,11 @@ ctl_bulk_create(struct service *svc, const struct ctl_bulk_create_args *a)
 	    "not created %zu%s\n", report.created, report.skipped,
 	    report.errors, report.pending, report.rolled_back ?
 	    " (atomic: everything was rolled back)" : "");
+	if (report.deployed > 0)
+		printf("deployed %zu sites\n", report.deployed);
 	if (report.deploy_job_id > 0)
-		printf("deploy job %" PRId64 " queued\n", report.deploy_job_id);
+		printf("deploy job %" PRId64 " queued for the other sites\n",
+		    report.deploy_job_id);
 	if (report.stopped) {
 		printf("interrupted: run the same command again to create "
 		    "the rest\n");

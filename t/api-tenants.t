@@ -139,9 +139,10 @@ my @leftovers = grep { /tmp|~$|^\.#/i } readdir $dh;
 closedir $dh;
 is_deeply(\@leftovers, [], 'no temporary files left in the tenant folder');
 opendir($dh, $TENANTS) or die "$TENANTS: $!";
-my @entries = sort grep { !/^\.\.?$/ } readdir $dh;
+my @entries = sort grep { !/^\.\.?$/ && $_ ne '.templates' } readdir $dh;
 closedir $dh;
-is_deeply(\@entries, ['acme'], 'nothing but the tenant folder in tenants/ (no staging left)');
+is_deeply(\@entries, ['acme'],
+    'nothing but the tenant folder (and the template store) in tenants/');
 
 # --- create: urlencoded (module_keys repeated) ------------------------------
 

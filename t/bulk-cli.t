@@ -41,7 +41,8 @@ my ($status, $out, $err) = $s->tenantctl('bulk-create', $json_file,
 is($status, 1, 'JSON file with an invalid item: exit 1');
 like($out, qr/^created 3, skipped 0 \(already present\), errors 1, not created 0$/m,
     'JSON file: the summary counts') or diag $out;
-like($out, qr/^deploy job \d+ queued$/m, 'JSON file: one deploy job queued');
+like($out, qr/^deployed 3 sites$/m, 'JSON file: the three sites deployed');
+unlike($out, qr/deploy job/, 'JSON file: no deploy job left to queue');
 like($err, qr/item 3\b.*subdomain: must be lower case/,
     'JSON file: the error is named on stderr');
 is($s->tenant_count("subdomain LIKE 'json%'"), 3, 'JSON file: three rows');
@@ -53,7 +54,8 @@ is($report->{created_count}, 3, '--report: created_count');
 is_deeply([map { $_->{index} } @{$report->{errors} // []}], [3], '--report: the error');
 is($report->{errors}[0]{data}{subdomain}, 'Bad_Sub', '--report: with the item as data');
 my ($jobs) = $s->sql("SELECT COUNT(*) FROM jobs WHERE kind = 'bulk_deploy'");
-is($jobs->[0], 1, 'one bulk_deploy job in the queue');
+is($jobs->[0], 0, 'no bulk_deploy job in the queue');
+ok(-f "$TENANTS/$_/.deployed", "JSON file: $_ is deployed") for qw(json1 json2 json3);
 
 # The same file again: what is there with the same data is skipped.
 ($status, $out, $err) = $s->tenantctl('bulk-create', $json_file, '--no-deploy');
@@ -78,7 +80,7 @@ spew($csv_file, "name,subdomain,contact_email,primary_color,module_keys\r\n"
 ($status, $out, $err) = $s->tenantctl('bulk-create', $csv_file, '--no-deploy');
 is($status, 0, 'CSV file: exit 0') or diag "$out$err";
 like($out, qr/^created 2, skipped 0/m, 'CSV file: two created');
-unlike($out, qr/deploy job/, '--no-deploy: no deploy job');
+unlike($out, qr/deploy job|deployed/, '--no-deploy: no deploy, no job');
 my ($row) = $s->sql("SELECT name, contact_email, primary_color FROM tenants "
     . "WHERE subdomain = 'csv1'");
 is_deeply($row, ['Csv, One', 'one@csv.example', '#aabbcc'], 'CSV: quoted name and columns');
