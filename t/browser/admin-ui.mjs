@@ -1,14 +1,7 @@
 // admin-ui.mjs - the admin UI in a real browser (Debian's chromium, driven
 // by playwright-core) against a running stack: nginx + tenantd + MariaDB.
-// Started by t/admin-ui.t, which brings the stack up and passes:
-//
-//   TENANTD_UI_URL          http://127.0.0.1:PORT (nginx, admin host)
-//   TENANTD_ADMIN_USER      the admin's user name
-//   TENANTD_ADMIN_PASSWORD  the admin's password (for the login form)
-//   TENANTD_ADMIN_TOKEN     an API token, to set up and verify through the API
-//   TENANTD_ARTIFACTS_DIR   where screenshots go (every run, and on failure)
-//   TENANTD_SCREENSHOTS_DIR optional: when set and every test passed, the
-//                           screenshots the README shows are copied here
+// Started by t/admin-ui.t, which brings the stack up and passes the
+// settings admin-harness.mjs reads.
 //
 // Prints TAP.  Every check the issue asks for is here: login and the
 // redirect back, dashboard statistics, create with a logo and chosen
@@ -21,88 +14,18 @@
 // CSP violations, no alert(), labels on every control, visible focus, and
 // no sideways scrolling at 360 px.
 
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
-import { chromium } from 'playwright-core';
+import {
+	ADMIN_USER, apiCall, BASE, createViaApi, DESKTOP, group, JOB_TIMEOUT_MS, login, noSidewaysScroll, openBrowser,
+	tenantBySubdomain, unlabelledControls,
+} from './admin-harness.mjs';
+import { diag, is, like, ok, skip } from './tap.mjs';
 
-import { bailOut, diag, doneTesting, fail, is, like, ok, onFailure, skip } from './tap.mjs';
-
-function required(name) {
-	const value = process.env[name];
-	if (value === undefined || value === '') {
-		bailOut(`${name} is not set (run this through t/admin-ui.t)`);
-	}
-	return value;
-}
-
-const BASE = required('TENANTD_UI_URL').replace(/\/+$/, '');
-const ADMIN_USER = process.env.TENANTD_ADMIN_USER || 'admin';
-const ADMIN_PASSWORD = required('TENANTD_ADMIN_PASSWORD');
-const ADMIN_TOKEN = required('TENANTD_ADMIN_TOKEN');
-const ARTIFACTS = required('TENANTD_ARTIFACTS_DIR');
-const SCREENSHOTS = process.env.TENANTD_SCREENSHOTS_DIR || '';
-const CHROMIUM = process.env.TENANTD_CHROMIUM || '/usr/bin/chromium';
-
-const STEP_TIMEOUT_MS = 15000;
-const JOB_TIMEOUT_MS = 90000;
 // The whole run; t/admin-ui.t has its own, longer limit around it.
 const RUN_TIMEOUT_MS = 600000;
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 360, height: 780 };
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const SEED_COUNT = 24;
-
-mkdirSync(ARTIFACTS, { recursive: true });
-
-// --- the API, as a script would use it (Bearer token) -------------------------
-
-async function apiCall(method, path, body, headers = {}) {
-	const init = { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, Accept: 'application/json', ...headers } };
-	if (body !== undefined) {
-		init.headers['Content-Type'] = 'application/json';
-		init.body = JSON.stringify(body);
-	}
-	const response = await fetch(`${BASE}${path}`, init);
-	const text = await response.text();
-	let json = null;
-	try {
-		json = text === '' ? null : JSON.parse(text);
-	} catch {
-		json = null;
-	}
-	return { status: response.status, json, text };
-}
-
-// Creates a tenant through the API; dies on failure (setup, not a test).
-async function createViaApi(fields) {
-	const r = await apiCall('POST', '/api/tenants/', fields);
-	if (r.status !== 201) {
-		throw new Error(`POST /api/tenants/ ${JSON.stringify(fields)} -> ${r.status} ${r.text}`);
-	}
-	if (r.json?.deploy_job_id !== undefined && r.json.deploy_job_id !== null) {
-		await waitForJobViaApi(r.json.deploy_job_id);
-	}
-	return r.json;
-}
-
-async function waitForJobViaApi(id) {
-	const deadline = Date.now() + JOB_TIMEOUT_MS;
-	while (Date.now() < deadline) {
-		const r = await apiCall('GET', `/api/jobs/${id}/`);
-		if (r.json?.status === 'done' || r.json?.status === 'failed') {
-			return r.json;
-		}
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
-	throw new Error(`job ${id} did not finish within ${JOB_TIMEOUT_MS} ms`);
-}
-
-async function tenantBySubdomain(subdomain) {
-	const r = await apiCall('GET', `/api/tenants/?search=${encodeURIComponent(subdomain)}&page_size=100`);
-	return (r.json?.results ?? []).find((tenant) => tenant.subdomain === subdomain) ?? null;
-}
 
 // Does the API have this route?  The router answers OPTIONS with 204 on
 // every known path and 404 on unknown ones.
@@ -182,99 +105,8 @@ const LOGO_PNG = makePng(96, 96, (x, y) => {
 
 // --- the browser ------------------------------------------------------------------
 
-const browser = await chromium.launch({
-	executablePath: CHROMIUM,
-	headless: true,
-	args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const runTimer = setTimeout(async () => {
-	await fail(`the browser test finished within ${RUN_TIMEOUT_MS / 1000} s`);
-	await browser.close().catch(() => {});
-	process.exit(doneTesting());
-}, RUN_TIMEOUT_MS);
-
-const context = await browser.newContext({ baseURL: BASE, viewport: DESKTOP, locale: 'en-GB' });
-context.setDefaultTimeout(STEP_TIMEOUT_MS);
-const page = await context.newPage();
-
-// Script errors, CSP violations and dialogs anywhere fail the run.
-const pageProblems = [];
-let dialogsOpened = 0;
-function watch(target) {
-	target.on('pageerror', (error) => pageProblems.push(`script error: ${error.message}`));
-	target.on('console', (message) => {
-		const text = message.text();
-		if (/Content Security Policy|Refused to/i.test(text)) {
-			pageProblems.push(`CSP: ${text}`);
-		}
-	});
-	target.on('dialog', async (dialog) => {
-		dialogsOpened += 1;
-		pageProblems.push(`a JavaScript ${dialog.type()} opened: ${dialog.message()}`);
-		await dialog.dismiss().catch(() => {});
-	});
-}
-watch(page);
-
-let shotNumber = 0;
-async function screenshot(name, { fullPage = true } = {}) {
-	shotNumber += 1;
-	const path = join(ARTIFACTS, `${String(shotNumber).padStart(2, '0')}-${name}.png`);
-	await page.screenshot({ path, fullPage });
-	return path;
-}
-// The screenshots the README shows: artifact name -> docs/screenshots name.
-const docShots = new Map();
-
-onFailure(async (description) => {
-	const safe = description.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60);
-	const path = await screenshot(`FAILED-${safe}`);
-	diag(`screenshot of the failure: ${path}`);
-	diag(`page URL: ${page.url()}`);
-});
-
-// Runs a group of steps; an exception fails one test with its stack and
-// the run goes on with the next group.
-async function group(name, steps) {
-	diag(`--- ${name}`);
-	try {
-		await steps();
-	} catch (error) {
-		await fail(`${name}: finished without an exception`, error);
-	}
-}
-
-// Controls without an accessible name on the current page (or in `scope`).
-async function unlabelledControls(scope = 'body') {
-	return page.evaluate((selector) => {
-		const root = document.querySelector(selector);
-		const missing = [];
-		for (const element of root.querySelectorAll('input, select, textarea, button, a[href]')) {
-			if (element.type === 'hidden' || element.closest('[hidden]')) {
-				continue;
-			}
-			const labelled = (element.labels && element.labels.length > 0) ||
-			    element.getAttribute('aria-label') ||
-			    element.getAttribute('aria-labelledby') ||
-			    ((element.tagName === 'BUTTON' || element.tagName === 'A') && element.textContent.trim() !== '');
-			if (!labelled) {
-				missing.push(element.outerHTML.slice(0, 120));
-			}
-		}
-		return missing;
-	}, scope);
-}
-
-async function noSidewaysScroll(path, description) {
-	await page.setViewportSize(PHONE);
-	await page.goto(path);
-	await page.locator('body:not(.is-loading)').waitFor();
-	const width = await page.evaluate(() => document.documentElement.scrollWidth);
-	await ok(width <= PHONE.width, `${description}: no sideways scrolling at 360 px (page is ${width} px wide)`);
-	await screenshot(`phone-${description.replace(/[^a-z]+/gi, '-')}`);
-	await page.setViewportSize(DESKTOP);
-}
+const ui = await openBrowser({ runTimeoutMs: RUN_TIMEOUT_MS });
+const { context, page, screenshot, docShots } = ui;
 
 function countRequests(pattern) {
 	const seen = [];
@@ -285,12 +117,6 @@ function countRequests(pattern) {
 	};
 	page.on('request', listener);
 	return { seen, stop: () => page.off('request', listener) };
-}
-
-async function login() {
-	await page.getByLabel('User name').fill(ADMIN_USER);
-	await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-	await page.getByRole('button', { name: 'Log in' }).click();
 }
 
 function rowOf(subdomain) {
@@ -344,7 +170,7 @@ await group('login', async () => {
 	await is(new URL(page.url()).searchParams.get('next'), '/admin/tenants',
 	    'a page without a session redirects to the login page with next=');
 	await ok(await page.getByLabel('User name').isVisible(), 'the login form is shown');
-	await is((await unlabelledControls()).join('\n'), '', 'login page: every control has a label');
+	await is((await unlabelledControls(page)).join('\n'), '', 'login page: every control has a label');
 	docShots.set('login', await screenshot('login'));
 	await page.getByLabel('User name').fill(ADMIN_USER);
 	await page.getByLabel('Password').fill('wrong password');
@@ -352,7 +178,7 @@ await group('login', async () => {
 	await like(await page.getByRole('alert').textContent(), /wrong user name or password/i,
 	    'a wrong password is reported in the page');
 	await screenshot('login-refused');
-	await login();
+	await login(page);
 	await page.waitForURL(`${BASE}/admin/tenants`);
 	await ok(true, 'after logging in the browser is back on the page it came from');
 
@@ -377,7 +203,7 @@ await group('dashboard', async () => {
 	    'the wallet bar names the module and counts its tenants');
 	await page.locator('#recent:not([aria-busy])').waitFor();
 	await is(await page.locator('#recent li').count(), 5, 'five recent tenants');
-	await is((await unlabelledControls()).join('\n'), '', 'dashboard: every control has a label');
+	await is((await unlabelledControls(page)).join('\n'), '', 'dashboard: every control has a label');
 	await page.keyboard.press('Tab');
 	const focus = await page.evaluate(() => {
 		const element = document.activeElement;
@@ -386,7 +212,7 @@ await group('dashboard', async () => {
 	});
 	await ok(focus.outline !== 'none' && focus.width >= 2,
 	    `keyboard focus is visible (first Tab: "${focus.text}", outline ${focus.outline} ${focus.width}px)`);
-	await noSidewaysScroll('/admin/', 'dashboard');
+	await noSidewaysScroll(ui, '/admin/', 'dashboard');
 });
 
 const CREATED = { name: 'Acme Widgets & Co.', subdomain: 'acme-widgets-co' };
@@ -399,7 +225,7 @@ await group('create a tenant', async () => {
 	await ok(await core.isChecked() && await core.isDisabled(), 'the core module is checked and locked');
 	await like(await page.locator('.module-card[data-module="employees"]').textContent(), /core/i,
 	    'the core module carries a core badge');
-	await is((await unlabelledControls()).join('\n'), '', 'create page: every control has a label');
+	await is((await unlabelledControls(page)).join('\n'), '', 'create page: every control has a label');
 
 	await page.getByLabel('Client name').fill(CREATED.name);
 	await page.getByRole('button', { name: 'Generate' }).click();
@@ -534,7 +360,7 @@ await group('create a tenant', async () => {
 		const bytes = Buffer.from(await asset.arrayBuffer());
 		await ok(asset.status === 200 && bytes.equals(LOGO_PNG), 'the uploaded logo is served byte for byte');
 	}
-	await noSidewaysScroll('/admin/create-tenant', 'create page');
+	await noSidewaysScroll(ui, '/admin/create-tenant', 'create page');
 });
 
 await group('tenant list', async () => {
@@ -551,7 +377,7 @@ await group('tenant list', async () => {
 	await page.goto('/admin/tenants?ordering=name');
 	await page.locator('li.tenant-row').first().waitFor();
 	await is(await page.locator('li.tenant-row').count() >= 20, true, 'the first page of rows is shown');
-	await is((await unlabelledControls()).join('\n'), '', 'tenant list: every control has a label');
+	await is((await unlabelledControls(page)).join('\n'), '', 'tenant list: every control has a label');
 	for (let i = 0; i < 10 && await page.locator('li.tenant-row').count() < total; i += 1) {
 		await page.locator('#list-end').scrollIntoViewIfNeeded();
 		await page.waitForTimeout(300);
@@ -591,7 +417,7 @@ await group('tenant list', async () => {
 	await is(await page.locator('li.tenant-row').count(), 0, 'the archived filter hides active tenants');
 	await page.getByLabel('Show').selectOption('');
 	await rowOf(CREATED.subdomain).waitFor();
-	await noSidewaysScroll(`/admin/tenants?search=${CREATED.subdomain}`, 'tenant list');
+	await noSidewaysScroll(ui, `/admin/tenants?search=${CREATED.subdomain}`, 'tenant list');
 });
 
 await group('every row shows its deploy label, health and logo without scrolling', async () => {
@@ -644,7 +470,7 @@ await group('toggle a module', async () => {
 	await row.getByRole('button', { name: 'Modules' }).click();
 	const dialog = page.locator('dialog.modules-dialog');
 	await dialog.waitFor();
-	await is((await unlabelledControls('dialog.modules-dialog')).join('\n'), '', 'modules dialog: every control has a label');
+	await is((await unlabelledControls(page, 'dialog.modules-dialog')).join('\n'), '', 'modules dialog: every control has a label');
 	await ok(await dialog.locator('input[data-module="employees"]').isDisabled(), 'the core module cannot be switched off');
 	await is(await page.evaluate(() => document.activeElement?.dataset.module), 'attendance',
 	    'the dialog opens with focus on the first module that can change');
@@ -674,7 +500,7 @@ await group('edit the colors', async () => {
 	await row.getByRole('button', { name: 'Edit' }).click();
 	const dialog = page.locator('dialog.edit-dialog');
 	await dialog.waitFor();
-	await is((await unlabelledControls('dialog.edit-dialog')).join('\n'), '', 'edit dialog: every control has a label');
+	await is((await unlabelledControls(page, 'dialog.edit-dialog')).join('\n'), '', 'edit dialog: every control has a label');
 	await is(await dialog.getByLabel('Client name').inputValue(), CREATED.name, 'the dialog is filled in');
 	await dialog.getByLabel('Primary color', { exact: true }).fill('#112233');
 	await dialog.getByLabel('Secondary color picker').fill('#445566');
@@ -759,7 +585,7 @@ await group('markup in a tenant name is text', async () => {
 	await is(await page.locator('img[src="x"]').count(), 0, 'delete dialog: no <img src="x"> element');
 	await page.keyboard.press('Escape');
 	await page.waitForTimeout(200);
-	await is(dialogsOpened, 0, 'no JavaScript dialog was opened');
+	await is(ui.dialogsOpened(), 0, 'no JavaScript dialog was opened');
 });
 
 await group('delete with typed confirmation', async () => {
@@ -767,7 +593,7 @@ await group('delete with typed confirmation', async () => {
 	await row.getByRole('button', { name: 'Delete' }).click();
 	const dialog = page.locator('dialog.delete-dialog');
 	await dialog.waitFor();
-	await is((await unlabelledControls('dialog.delete-dialog')).join('\n'), '', 'delete dialog: every control has a label');
+	await is((await unlabelledControls(page, 'dialog.delete-dialog')).join('\n'), '', 'delete dialog: every control has a label');
 	const confirm = dialog.getByRole('button', { name: 'Delete this tenant' });
 	await ok(await confirm.isDisabled(), 'delete is disabled before typing');
 	await dialog.getByLabel(/Type the subdomain/).fill('acme-widgets');
@@ -798,7 +624,7 @@ await group('an expired session goes to the login page and back', async () => {
 	await page.waitForURL(/\/admin\/login\?next=/);
 	await is(new URL(page.url()).searchParams.get('next'), '/admin/tenants?search=globex',
 	    'the next API call sends the browser to the login page, remembering the page');
-	await login();
+	await login(page);
 	await page.waitForURL(`${BASE}/admin/tenants?search=globex`);
 	await rowOf('globex-corporation').waitFor();
 	await ok(true, 'after logging in again the same list is back');
@@ -810,7 +636,7 @@ await group('an expired session goes to the login page and back', async () => {
 });
 
 await group('the dashboard with data', async () => {
-	await login();
+	await login(page);
 	await page.waitForURL(`${BASE}/admin/`);
 	await page.locator('#recent:not([aria-busy])').waitFor();
 	await page.locator('#adoption:not([aria-busy])').waitFor();
@@ -818,16 +644,6 @@ await group('the dashboard with data', async () => {
 	await ok(true, 'dashboard screenshot taken');
 });
 
-await is(pageProblems.join('\n'), '', 'no script errors, CSP violations or JavaScript dialogs in any page');
+await is(ui.problems.join('\n'), '', 'no script errors, CSP violations or JavaScript dialogs in any page');
 
-clearTimeout(runTimer);
-await browser.close();
-const exitCode = doneTesting();
-if (exitCode === 0 && SCREENSHOTS !== '') {
-	mkdirSync(SCREENSHOTS, { recursive: true });
-	for (const [name, path] of docShots) {
-		copyFileSync(path, join(SCREENSHOTS, `${name}.png`));
-	}
-	diag(`copied ${docShots.size} screenshots to ${SCREENSHOTS}`);
-}
-process.exit(exitCode);
+await ui.finish();
