@@ -1,6 +1,7 @@
-// jobs.js - progress of background jobs (deploys): a progress bar built for
-// assistive technology, and a poller that drives it from GET /api/jobs/{id}/
-// until the job is done or has failed.
+// jobs.js - progress of background jobs (deploys, rollouts): a progress bar
+// built for assistive technology, a poller that drives it from
+// GET /api/jobs/{id}/ until the job is done, has failed or was cancelled,
+// and the request that cancels a job.
 
 import { api, ApiError } from './api.js';
 import { h, uniqueId } from './dom.js';
@@ -14,6 +15,12 @@ const STATUS_TEXT = {
 	running: 'Deploying the site…',
 	done: 'Done.',
 	failed: 'Failed.',
+	cancelled: 'Cancelled.',
+};
+
+// What a job of a kind other than a deploy says while it runs.
+const RUNNING_TEXT = {
+	rollout: 'Moving tenants to the version…',
 };
 
 // A progress bar: returns {element, set(percent, text)}.  The bar is a
@@ -67,13 +74,17 @@ function sleep(ms, signal) {
 // The text for a job's current state.
 export function jobStatusText(job) {
 	const status = String(job?.status ?? 'unknown');
+	if (status === 'running' && Object.hasOwn(RUNNING_TEXT, String(job?.kind))) {
+		return RUNNING_TEXT[job.kind];
+	}
 	return Object.hasOwn(STATUS_TEXT, status) ? STATUS_TEXT[status] : `Status: ${status}`;
 }
 
 // Polls job `id` every 300 ms, calling onUpdate(job) each time, until it is
-// done (resolves with the job) or failed (rejects with an ApiError whose
-// message is the job's error).  A few failed polls in a row are retried
-// before giving up.
+// done (resolves with the job), failed (rejects with an ApiError whose
+// message is the job's error) or cancelled (rejects with an ApiError of
+// code 'job_cancelled' whose `job` is the job, with what it did before it
+// stopped).  A few failed polls in a row are retried before giving up.
 export async function waitForJob(id, onUpdate, { signal } = {}) {
 	let failures = 0;
 	for (;;) {
@@ -104,6 +115,27 @@ export async function waitForJob(id, onUpdate, { signal } = {}) {
 			    typeof job.error === 'string' && job.error !== ''
 				? job.error : 'the job failed');
 		}
+		if (job?.status === 'cancelled') {
+			const cancelled = new ApiError(200, 'job_cancelled', 'the job was cancelled');
+			cancelled.job = job;
+			throw cancelled;
+		}
 		await sleep(POLL_INTERVAL_MS, signal);
+	}
+}
+
+// POST /api/jobs/{id}/cancel/: resolves with true when the job stops (at
+// once when it was queued, within a few seconds when it runs; the poller
+// sees it end), false when it had already finished.  Throws ApiError for
+// anything else (404: no such job).
+export async function cancelJob(id) {
+	try {
+		await api('POST', `/api/jobs/${encodeURIComponent(id)}/cancel/`, { json: {} });
+		return true;
+	} catch (error) {
+		if (error instanceof ApiError && error.status === 409) {
+			return false;
+		}
+		throw error;
 	}
 }
