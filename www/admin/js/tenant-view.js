@@ -1,6 +1,7 @@
 // tenant-view.js - small pieces of a tenant's display shared by the
-// dashboard and the tenant list: the active/archived badge, dates, the
-// two brand colors as swatches, and the logo.
+// dashboard, the tenant list and the templates page: the active/archived
+// badge, dates, the template version a tenant runs, the two brand colors
+// as swatches, and the logo.
 
 import { h } from './dom.js';
 
@@ -11,9 +12,11 @@ export function statusBadge(tenant) {
 	    : h('span', { class: 'badge badge-archived' }, 'Archived');
 }
 
-// An ISO 8601 time as a short local date ("26 Nov 2026"), or the text as
-// given when it is not a date.
-export function formatDate(iso) {
+const DATE_FORMAT = { day: 'numeric', month: 'short', year: 'numeric' };
+
+// An ISO 8601 time in the local time zone with `format` (as for
+// toLocaleString), or the text as given when it is not a date.
+function formatTime(iso, format) {
 	if (typeof iso !== 'string' || iso === '') {
 		return 'unknown';
 	}
@@ -21,7 +24,26 @@ export function formatDate(iso) {
 	if (Number.isNaN(date.getTime())) {
 		return iso;
 	}
-	return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+	return date.toLocaleString(undefined, format);
+}
+
+// An ISO 8601 time as a short local date ("26 Nov 2026").
+export function formatDate(iso) {
+	return formatTime(iso, DATE_FORMAT);
+}
+
+// An ISO 8601 time as a short local date and time ("26 Nov 2026, 21:35").
+export function formatDateTime(iso) {
+	return formatTime(iso, { ...DATE_FORMAT, hour: '2-digit', minute: '2-digit' });
+}
+
+// The template version a tenant's site runs ("Template 1a2b3c4d5e6f"), or
+// a note that it has none recorded (not deployed since versions exist).
+export function templateVersion(tenant) {
+	const version = tenant?.template_version;
+	return typeof version === 'string' && version !== ''
+	    ? h('span', { class: 'tenant-template', dataset: { version } }, 'Template ', h('code', null, version))
+	    : h('span', { class: 'tenant-template' }, 'No template version yet');
 }
 
 // A #rrggbb value, or null for anything else (only checked values reach

@@ -1,8 +1,8 @@
 // tenants.js - /admin/tenants: the tenant list with search (debounced),
 // active/archived filter, ordering and infinite scroll over the paged API
 // (GET /api/tenants/, following "next"), and per tenant: its logo, module
-// chips, a health badge checked as soon as the row is drawn, and the
-// actions edit, modules, deploy (labelled Deploy or Redeploy from the
+// chips, the template version its site runs, a health badge checked as
+// soon as the row is drawn, and the actions edit, modules, deploy (labelled Deploy or Redeploy from the
 // tenant's "deployed"), health details, archive/restore and delete.
 // Search, filter and ordering live in the page URL, so a link such as
 // /admin/tenants?search=acme opens the list already filtered.
@@ -13,7 +13,7 @@ import { byId, debounce, h, replaceContent, safeHref, uniqueId } from './dom.js'
 import { colorField, FieldErrors, logoField, moduleIcon, textField } from './fields.js';
 import { createProgress, jobStatusText, waitForJob } from './jobs.js';
 import { showMessage, showPageError, showPageMessage, startPage } from './layout.js';
-import { colorSwatches, formatDate, logoThumbnail, logoUrl, statusBadge } from './tenant-view.js';
+import { colorSwatches, formatDate, logoThumbnail, logoUrl, statusBadge, templateVersion } from './tenant-view.js';
 
 const PAGE_SIZE = 20;
 const SEARCH_DELAY_MS = 300;
@@ -238,6 +238,7 @@ class TenantRow {
 		this.swatchSlot = h('span');
 		this.link = h('a', { class: 'tenant-link', target: '_blank', rel: 'noopener noreferrer' });
 		this.created = h('span');
+		this.templateSlot = h('span');
 		this.chips = h('ul', { class: 'chips', 'aria-label': 'Enabled modules' });
 		this.progressSlot = h('div');
 		this.message = h('p', { class: 'message row-message', hidden: true });
@@ -249,7 +250,7 @@ class TenantRow {
 		this.deleteButton = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', onclick: () => this.openDelete() }, 'Delete');
 		this.element = h('li', { class: 'tenant-row', 'aria-labelledby': nameId },
 		    h('div', { class: 'tenant-head' }, this.logoSlot, this.nameElement, this.statusSlot, this.healthBadge, this.swatchSlot),
-		    h('div', { class: 'tenant-meta' }, this.link, this.created),
+		    h('div', { class: 'tenant-meta' }, this.link, this.created, this.templateSlot),
 		    this.chips,
 		    this.progressSlot,
 		    this.message,
@@ -277,6 +278,7 @@ class TenantRow {
 			this.link.removeAttribute('href');
 		}
 		this.created.textContent = `Created ${formatDate(tenant.created_at)}`;
+		replaceContent(this.templateSlot, templateVersion(tenant));
 		const enabled = (Array.isArray(tenant.modules) ? tenant.modules : []).filter((module) => module.is_enabled);
 		replaceContent(this.chips, enabled.length > 0
 		    ? enabled.map((module) => h('li', { class: 'chip', dataset: { module: module.module_key } },
@@ -379,7 +381,17 @@ class TenantRow {
 		} finally {
 			this.setBusy(false);
 		}
-		await this.loadHealth();
+		await Promise.all([this.reloadTenant(), this.loadHealth()]);
+	}
+
+	// Reads the tenant again after a deploy, which moves it to the default
+	// template version.  When that fails the row stays as it was.
+	async reloadTenant() {
+		try {
+			this.update(await api('GET', `/api/tenants/${this.tenant.id}/`));
+		} catch {
+			// The next load of the list shows the tenant as it is.
+		}
 	}
 
 	failureText(prefix, error) {
