@@ -17,8 +17,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
+import { launchChromium } from './chromium.mjs';
 import { bailOut, diag, doneTesting, fail, ok, onFailure } from './tap.mjs';
 
 function required(name) {
@@ -105,17 +104,7 @@ export async function tenantBySubdomain(subdomain) {
 // TENANTD_SCREENSHOTS_DIR when every test passed, and exits.  A run longer
 // than `runTimeoutMs` fails and exits; a failed test saves a screenshot.
 export async function openBrowser({ runTimeoutMs }) {
-	const browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-		    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
-	const runTimer = setTimeout(async () => {
-		await fail(`the browser test finished within ${runTimeoutMs / 1000} s`);
-		await browser.close().catch(() => {});
-		process.exit(doneTesting());
-	}, runTimeoutMs);
+	const { browser, close } = await launchChromium(CHROMIUM, runTimeoutMs);
 	const context = await browser.newContext({ baseURL: BASE, viewport: DESKTOP, locale: 'en-GB' });
 	context.setDefaultTimeout(STEP_TIMEOUT_MS);
 	const page = await context.newPage();
@@ -148,8 +137,7 @@ export async function openBrowser({ runTimeoutMs }) {
 	});
 	const docShots = new Map();
 	const finish = async () => {
-		clearTimeout(runTimer);
-		await browser.close();
+		await close();
 		const exitCode = doneTesting();
 		if (exitCode === 0 && SCREENSHOTS !== '') {
 			mkdirSync(SCREENSHOTS, { recursive: true });

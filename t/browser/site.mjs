@@ -29,8 +29,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
+import { launchChromium } from './chromium.mjs';
 import { bailOut, diag, doneTesting, fail, is, like, ok, onFailure } from './tap.mjs';
 
 function required(name) {
@@ -92,17 +91,7 @@ function rgb(hex) {
 
 // --- the browser ---------------------------------------------------------------------
 
-const browser = await chromium.launch({
-	executablePath: CHROMIUM,
-	headless: true,
-	args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const runTimer = setTimeout(async () => {
-	await fail(`the browser test finished within ${RUN_TIMEOUT_MS / 1000} s`);
-	await browser.close().catch(() => {});
-	process.exit(doneTesting());
-}, RUN_TIMEOUT_MS);
+const { browser, close: closeBrowser } = await launchChromium(CHROMIUM, RUN_TIMEOUT_MS);
 
 const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB' });
 context.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -456,8 +445,7 @@ await group('phones: 360 px wide', async () => {
 
 await is(pageProblems.join('\n'), '', 'no script errors, CSP violations or JavaScript dialogs in any page');
 
-clearTimeout(runTimer);
-await browser.close();
+await closeBrowser();
 const exitCode = doneTesting();
 if (exitCode === 0 && SCREENSHOTS !== '' && docShot !== null) {
 	mkdirSync(SCREENSHOTS, { recursive: true });
