@@ -166,7 +166,7 @@ open_path_dir(int base, const char *path)
 
 	if (path[0] == '\0')
 		return openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	dir_cursor_init(&cursor, base, 0);
+	dir_cursor_init(&cursor, base, DIR_CURSOR_OPEN);
 	if (dir_cursor_dir(&cursor, path, strlen(path)) == -1)
 		return -1;
 	fd = cursor.fd;		/* taken over from the cursor */
@@ -212,8 +212,8 @@ run_open(struct deploy_run *run, int folder, const char *web_root, int *tree)
 	if (run->old_public != -1 && deploy_record_load(run->folder,
 	    DEPLOY_RECORD_FILE, run->t->subdomain, &run->record) == -1)
 		return deploy_run_error(run, "out of memory");
-	dir_cursor_init(&run->template_cursor, run->template_dir, 0);
-	dir_cursor_init(&run->old_cursor, run->old_public, 0);
+	dir_cursor_init(&run->template_cursor, run->template_dir, DIR_CURSOR_OPEN);
+	dir_cursor_init(&run->old_cursor, run->old_public, DIR_CURSOR_OPEN);
 	return 0;
 }
 
@@ -258,7 +258,7 @@ staging_create(struct deploy_run *run)
 	    fchmod(run->staging_fd, FOLDER_DIR_MODE) == -1)
 		return deploy_run_error(run, "could not prepare the staging "
 		    "folder: %s", strerror(errno));
-	dir_cursor_init(&run->staging_cursor, run->staging_fd, 1);
+	dir_cursor_init(&run->staging_cursor, run->staging_fd, DIR_CURSOR_MAKE);
 	return 0;
 }
 
@@ -333,9 +333,9 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
 	run.err = err;
 	run.errlen = errlen;
 	run.folder = run.template_dir = run.old_public = run.staging_fd = -1;
-	dir_cursor_init(&run.template_cursor, -1, 0);
-	dir_cursor_init(&run.old_cursor, -1, 0);
-	dir_cursor_init(&run.staging_cursor, -1, 1);
+	dir_cursor_init(&run.template_cursor, -1, DIR_CURSOR_OPEN);
+	dir_cursor_init(&run.old_cursor, -1, DIR_CURSOR_OPEN);
+	dir_cursor_init(&run.staging_cursor, -1, DIR_CURSOR_MAKE);
 	buf_init(&package, PACKAGE_JSON_INPUT_MAX);
 
 	if (run_open(&run, folder, files->web_root, &tree) == -1)

@@ -81,13 +81,17 @@ dir_cursor_dir(struct dir_cursor *c, const char *dir, size_t len)
 		memcpy(segment, dir + start, i - start);
 		segment[i - start] = '\0';
 		created = 0;
-		if (c->create) {
+		next = c->create == DIR_CURSOR_FILL ? folder_open_dir(current,
+		    segment) : -1;
+		if (next == -1 && c->create != DIR_CURSOR_OPEN &&
+		    (c->create == DIR_CURSOR_MAKE || errno == ENOENT)) {
 			if (mkdirat(current, segment, FOLDER_DIR_MODE) == 0)
 				created = 1;
 			else if (errno != EEXIST)
 				goto fail;
 		}
-		next = folder_open_dir(current, segment);
+		if (next == -1)
+			next = folder_open_dir(current, segment);
 		if (next == -1)
 			goto fail;
 		if (current != c->base)

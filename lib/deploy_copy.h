@@ -22,9 +22,18 @@
  * A directory of one tree kept open between files, so the files of one
  * directory cost one openat() each instead of one per path segment.
  */
+/* What a cursor does about a missing directory (dir_cursor_init()). */
+enum dir_cursor_create {
+	DIR_CURSOR_OPEN = 0,	/* nothing: ENOENT */
+	DIR_CURSOR_MAKE,	/* make it: a tree being built, where
+				   directories are usually missing */
+	DIR_CURSOR_FILL		/* make it: a tree that is there, where
+				   they usually are (opened first) */
+};
+
 struct dir_cursor {
 	int	base;		/* the tree's top directory */
-	int	create;		/* make missing directories (staging) */
+	int	create;		/* enum dir_cursor_create */
 	int	fd;		/* open on `dir`, or -1 */
 	char	dir[DEPLOY_PATH_MAX + 1];
 };
@@ -34,8 +43,9 @@ int64_t	stat_mtime_ns(const struct stat *st);
 
 /*
  * Sets up a cursor on the tree below `base` (a descriptor the caller
- * keeps), with nothing open yet; `create` makes missing directories, with
- * FOLDER_DIR_MODE whatever the umask.
+ * keeps), with nothing open yet; `create` (enum dir_cursor_create) says
+ * whether missing directories are made, with FOLDER_DIR_MODE whatever
+ * the umask.
  */
 void	dir_cursor_init(struct dir_cursor *c, int base, int create);
 

@@ -217,10 +217,10 @@ deploy_source(struct deploy_run *web, const struct manifest *source,
 	src.template_dir = tree;
 	src.old_public = web->folder;
 	src.staging_fd = -1;
-	dir_cursor_init(&src.template_cursor, tree, 0);
-	dir_cursor_init(&src.old_cursor, web->folder, 0);
-	dir_cursor_init(&src.staging_cursor, -1, 1);
-	dir_cursor_init(&folder, web->folder, 1);
+	dir_cursor_init(&src.template_cursor, tree, DIR_CURSOR_OPEN);
+	dir_cursor_init(&src.old_cursor, web->folder, DIR_CURSOR_OPEN);
+	dir_cursor_init(&src.staging_cursor, -1, DIR_CURSOR_MAKE);
+	dir_cursor_init(&folder, web->folder, DIR_CURSOR_FILL);
 	if (deploy_record_load(src.folder, DEPLOY_SOURCE_RECORD_FILE,
 	    src.t->subdomain, &src.record) == -1 ||
 	    (src.written = calloc(source->count > 0 ? source->count : 1,

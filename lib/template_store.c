@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -79,20 +80,186 @@ template_store_open(int tenants_dirfd, int create)
 	return fd;
 }
 
+/* The most stored versions whose files a new version may share. */
+#define SHARE_MAX_VERSIONS	64
+
+/* A file of a stored version, by digest, for sharing it. */
+struct stored_file {
+	unsigned char	 sha256[32];
+	uint64_t	 size;
+	const char	*path;		/* in the version's manifest */
+	size_t		 version;	/* index into struct share */
+};
+
 /*
- * Copies manifest entry `e` from the tree of `from` into the tree of `to`
- * as a read-only file and checks the copy's digest, so what is stored is
- * exactly what the manifest says.  Returns 0, or -1 with `err` set.
+ * The files of the versions already stored, so a new version links the
+ * files it has in common with them instead of storing them again: the
+ * tenants on one version then already hold the files of the next that
+ * did not change, and a rollout touches only the changed ones.
+ */
+struct share {
+	struct manifest		 manifests[SHARE_MAX_VERSIONS];
+	int			 trees[SHARE_MAX_VERSIONS];
+	size_t			 versions;
+	struct stored_file	*files;		/* sorted by digest */
+	size_t			 count;
+};
+
+/* qsort() and bsearch() order of struct stored_file: the digest. */
+static int
+stored_file_compare(const void *a, const void *b)
+{
+	const struct stored_file	*x = a, *y = b;
+
+	return memcmp(x->sha256, y->sha256, sizeof(x->sha256));
+}
+
+/* Frees what share_load() read. */
+static void
+share_release(struct share *sh)
+{
+	size_t	i;
+
+	for (i = 0; i < sh->versions; i++) {
+		manifest_release(&sh->manifests[i]);
+		if (sh->trees[i] != -1)
+			close(sh->trees[i]);
+	}
+	free(sh->files);
+	memset(sh, 0, sizeof(*sh));
+}
+
+/*
+ * Reads the manifests of up to SHARE_MAX_VERSIONS stored versions other
+ * than `version` into `sh`.  A version that cannot be read is passed
+ * over: sharing only saves space.  Returns 0, or -1 out of memory.
+ */
+static int
+share_load(int store_fd, const char *version, struct share *sh)
+{
+	struct dirent	*entry;
+	struct manifest	*m;
+	char		 err[256];
+	size_t		 i, j, total = 0, n = 0;
+	DIR		*dir;
+	int		 fd;
+
+	memset(sh, 0, sizeof(*sh));
+	if ((fd = openat(store_fd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return 0;
+	}
+	while (sh->versions < SHARE_MAX_VERSIONS &&
+	    (entry = readdir(dir)) != NULL) {
+		if (!template_version_valid(entry->d_name) ||
+		    strcmp(entry->d_name, version) == 0)
+			continue;
+		m = &sh->manifests[sh->versions];
+		manifest_init(m);
+		if (template_store_manifest(store_fd, entry->d_name, m, err,
+		    sizeof(err)) == -1)
+			continue;
+		if ((sh->trees[sh->versions] = template_store_tree(store_fd,
+		    entry->d_name)) == -1) {
+			manifest_release(m);
+			continue;
+		}
+		total += m->count;
+		sh->versions++;
+	}
+	closedir(dir);
+	if (total == 0)
+		return 0;
+	if ((sh->files = calloc(total, sizeof(*sh->files))) == NULL)
+		return -1;
+	for (i = 0; i < sh->versions; i++) {
+		m = &sh->manifests[i];
+		for (j = 0; j < m->count; j++) {
+			memcpy(sh->files[n].sha256, m->entries[j].sha256,
+			    sizeof(sh->files[n].sha256));
+			sh->files[n].size = m->entries[j].size;
+			sh->files[n].path = m->entries[j].path;
+			sh->files[n].version = i;
+			n++;
+		}
+	}
+	qsort(sh->files, n, sizeof(*sh->files), stored_file_compare);
+	sh->count = n;
+	return 0;
+}
+
+/*
+ * Links a stored file with the digest and size of `e` into `to` at its
+ * path, when a version in `sh` has one.  Returns 1 linked, 0 none to link
+ * (or linking refused: the caller copies), -1 with errno set.
+ */
+static int
+share_link(const struct share *sh, const struct manifest_entry *e,
+    struct dir_cursor *to)
+{
+	struct stored_file		 key;
+	const struct stored_file	*found;
+	struct dir_cursor		 from;
+	const char			*leaf, *from_leaf;
+	int				 parent, from_parent, rc = 0;
+
+	if (sh->count == 0)
+		return 0;
+	memcpy(key.sha256, e->sha256, sizeof(key.sha256));
+	if ((found = bsearch(&key, sh->files, sh->count, sizeof(*sh->files),
+	    stored_file_compare)) == NULL || found->size != e->size)
+		return 0;
+	dir_cursor_init(&from, sh->trees[found->version], DIR_CURSOR_OPEN);
+	if ((parent = dir_cursor_parent(to, e->path, &leaf)) == -1) {
+		rc = -1;
+		goto out;
+	}
+	if ((from_parent = dir_cursor_parent(&from, found->path,
+	    &from_leaf)) != -1 && linkat(from_parent, from_leaf, parent, leaf,
+	    0) == 0)
+		rc = 1;
+out:
+	dir_cursor_close(&from);
+	return rc;
+}
+
+/*
+ * Stores manifest entry `e`: a link to the same file of another stored
+ * version (`sh`), else a copy from the tree of `from` as a read-only
+ * file; either way the stored file's digest is checked, so what is
+ * stored is exactly what the manifest says.  Returns 0, or -1 with `err`
+ * set.
  */
 static int
 store_file(struct dir_cursor *from, struct dir_cursor *to,
-    const struct manifest_entry *e, char *err, size_t errlen)
+    const struct share *sh, const struct manifest_entry *e, char *err,
+    size_t errlen)
 {
 	const char	*leaf;
 	unsigned char	 digest[32];
 	uint64_t	 copied, size;
-	int		 parent, src = -1, dst = -1, rc = -1;
+	int		 parent, src = -1, dst = -1, linked, rc = -1;
 
+	if ((linked = share_link(sh, e, to)) == -1) {
+		error_set(err, errlen, "could not store %s: %s", e->path,
+		    strerror(errno));
+		return -1;
+	}
+	if (linked == 1) {
+		if ((parent = dir_cursor_parent(to, e->path, &leaf)) != -1 &&
+		    file_sha256_at(parent, leaf, digest, &size) == 0 &&
+		    size == e->size && memcmp(digest, e->sha256,
+		    sizeof(digest)) == 0)
+			return 0;
+		/* A damaged stored file is not shared: store a copy. */
+		if (parent == -1 || unlinkat(parent, leaf, 0) == -1) {
+			error_set(err, errlen, "could not store %s: %s",
+			    e->path, strerror(errno));
+			return -1;
+		}
+	}
 	if ((parent = dir_cursor_parent(from, e->path, &leaf)) == -1 ||
 	    (src = openat(parent, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) == -1) {
@@ -141,15 +308,15 @@ out:
  */
 static int
 fill_version(int adding, const char *source_dir, const struct manifest *m,
-    char *err, size_t errlen)
+    const struct share *sh, char *err, size_t errlen)
 {
 	struct dir_cursor	from, to;
 	FILE			*out = NULL;
 	size_t			 i;
 	int			 source = -1, tree = -1, fd, rc = -1;
 
-	dir_cursor_init(&from, -1, 0);
-	dir_cursor_init(&to, -1, 1);
+	dir_cursor_init(&from, -1, DIR_CURSOR_OPEN);
+	dir_cursor_init(&to, -1, DIR_CURSOR_MAKE);
 	if ((source = open(source_dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1) {
 		error_set(err, errlen, "cannot open the template directory: "
@@ -163,10 +330,11 @@ fill_version(int adding, const char *source_dir, const struct manifest *m,
 		    "template store: %s", strerror(errno));
 		goto out;
 	}
-	dir_cursor_init(&from, source, 0);
-	dir_cursor_init(&to, tree, 1);
+	dir_cursor_init(&from, source, DIR_CURSOR_OPEN);
+	dir_cursor_init(&to, tree, DIR_CURSOR_MAKE);
 	for (i = 0; i < m->count; i++)
-		if (store_file(&from, &to, &m->entries[i], err, errlen) == -1)
+		if (store_file(&from, &to, sh, &m->entries[i], err,
+		    errlen) == -1)
 			goto out;
 	if ((fd = openat(adding, TEMPLATE_STORE_MANIFEST, O_WRONLY | O_CREAT |
 	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, TEMPLATE_STORE_FILE_MODE)) == -1 ||
@@ -208,10 +376,12 @@ int
 template_store_add(int store_fd, const char *source_dir,
     const struct manifest *m, const char *version, char *err, size_t errlen)
 {
+	struct share	sh;
 	struct stat	st;
 	char		adding[NAME_MAX + 1] = "";
 	int		fd = -1, rc = -1;
 
+	memset(&sh, 0, sizeof(sh));
 	if (!template_version_valid(version)) {
 		error_set(err, errlen, "invalid template version");
 		return -1;
@@ -228,7 +398,11 @@ template_store_add(int store_fd, const char *source_dir,
 			adding[0] = '\0';
 		goto out;
 	}
-	if (fill_version(fd, source_dir, m, err, errlen) == -1)
+	if (share_load(store_fd, version, &sh) == -1) {
+		error_set(err, errlen, "out of memory");
+		goto out;
+	}
+	if (fill_version(fd, source_dir, m, &sh, err, errlen) == -1)
 		goto out;
 	/* One flush for every file of the version. */
 	if (syncfs(fd) == -1) {
@@ -255,6 +429,7 @@ template_store_add(int store_fd, const char *source_dir,
 	}
 	rc = 1;
 out:
+	share_release(&sh);
 	if (fd != -1)
 		close(fd);
 	if (adding[0] != '\0')

@@ -14,7 +14,10 @@
  * same version, on every host, and a version never changes once stored.
  * Adding builds ".adding-<hex>" next to the versions, copies and checks
  * every file against the manifest, flushes the filesystem once and renames
- * it into place, so a version directory is always complete.
+ * it into place, so a version directory is always complete.  A file with
+ * the digest of a file of another stored version is a hard link to that
+ * one: tenants on the older version then already hold the unchanged files
+ * of the newer, and a rollout between them links only what changed.
  *
  * Which versions exist for the API, which one is the default and which
  * one each tenant is on are rows (template_rows.h); this module knows
