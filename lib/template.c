@@ -134,6 +134,10 @@ template_add(struct service *svc, const char *dir, const char *manifest_path,
 		goto out;
 	}
 	*added = stored == 1 || inserted;
+	if (stored == 2)
+		log_warning("template version %s was damaged in the store and "
+		    "is restored from this copy; run tenantctl fsck --repair "
+		    "to redeploy the tenants on it", v.version);
 	if (*added)
 		log_info("template version %s stored (%zu files, %llu bytes, "
 		    "from %s)", v.version, m.count,
