@@ -24,6 +24,7 @@
 
 #include "conf.h"
 #include "folder.h"
+#include "fsck_problem.h"
 #include "fsck_scan.h"
 #include "health.h"
 #include "lifecycle.h"
@@ -42,6 +43,58 @@ static const char *const leftover_prefixes[] = {
 	".trash-",		/* provision_delete */
 	NULL
 };
+
+/* The names fsck.h documents, by enum problem. */
+static const char *const problem_names[PROBLEM_COUNT] = {
+	"missing folder",
+	"interrupted archive",
+	"interrupted restore",
+	"missing archived folder",
+	"conflicting folder",
+	"orphan folder",
+	"stale config",
+	"undeployed frontend",
+	"leftover staging folder",
+	"stray logo",
+	"check failed",
+	"template manifest unreadable",
+	"bad stored manifest",
+	"missing template file",
+	"damaged template file",
+	"template file mode",
+	"stray template file",
+	"template version without row",
+	"missing template version",
+	"unfinished template repair"
+};
+
+/*
+ * Hands one problem to the caller's report function and counts it.
+ * Called by fsck.c and fsck_store.c.  Returns 0, or -1 when the caller
+ * asked to stop.
+ */
+int
+fsck_emit(struct fsck *ctx, int64_t tenant_id, const char *name,
+    enum problem p, const char *detail, int repaired)
+{
+	struct fsck_problem	problem;
+
+	if (ctx->stopped)
+		return -1;
+	problem.tenant_id = tenant_id;
+	problem.name = name;
+	problem.problem = problem_names[p];
+	problem.detail = detail != NULL ? detail : "";
+	problem.repaired = repaired;
+	ctx->summary->problems++;
+	if (repaired)
+		ctx->summary->repaired++;
+	if (ctx->report(ctx->report_arg, &problem) != 0) {
+		ctx->stopped = 1;
+		return -1;
+	}
+	return 0;
+}
 
 /* Records problem `p` in `f` with a detail for the report. */
 void

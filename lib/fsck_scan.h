@@ -5,9 +5,10 @@
  * lib/fsck*.c include it; fsck.h is the interface (and names the
  * problems this enumerates).
  *
- * fsck.c runs the check and reports, fsck_repair.c repairs what an
- * examination found, and fsck_scan.c looks: it lists the directories,
- * finds old debris and examines one tenant.  A struct findings is filled
+ * fsck.c runs the check, fsck_repair.c repairs what an examination
+ * found, fsck_store.c checks (and repairs) the template store, and
+ * fsck_scan.c looks and reports: it lists the directories, finds old
+ * debris, examines one tenant and hands each problem to the report.  A struct findings is filled
  * by fsck_examine(), updated by the repairs through fsck_redetail(), and
  * reported by fsck.c.
  */
@@ -53,6 +54,14 @@ enum problem {
 	PROBLEM_STRAY_LOGO,
 	PROBLEM_CHECK_FAILED,
 	PROBLEM_MANIFEST,
+	PROBLEM_STORE_MANIFEST,		/* the template store's (fsck_store.c) */
+	PROBLEM_STORE_MISSING_FILE,
+	PROBLEM_STORE_DAMAGED_FILE,
+	PROBLEM_STORE_FILE_MODE,
+	PROBLEM_STORE_STRAY_FILE,
+	PROBLEM_STORE_NO_ROW,
+	PROBLEM_STORE_NO_VERSION,
+	PROBLEM_STORE_UNFINISHED_REPAIR,
 	PROBLEM_COUNT
 };
 
@@ -102,6 +111,14 @@ struct fsck {
 	struct listing		 archive_listing;
 	int			 stopped;
 };
+
+/*
+ * Hands one problem to the run's report function and counts it in the
+ * summary: `tenant_id` (0 for none) and `name` say whose it is.  Returns
+ * 0, or -1 when the report asked to stop (and every later call is -1).
+ */
+int	fsck_emit(struct fsck *ctx, int64_t tenant_id, const char *name,
+	    enum problem p, const char *detail, int repaired);
 
 /* Records problem `p` in `f` with a detail for the report. */
 void	fsck_note(struct findings *f, enum problem p, const char *fmt, ...)
