@@ -92,8 +92,8 @@ check_leftovers(struct fsck *ctx, struct listing *l, int dirfd,
 				    "not remove it: %s", where,
 				    strerror(errno));
 		}
-		if (fsck_emit(ctx, 0, l->items[i].name, PROBLEM_LEFTOVER, detail,
-		    repaired) == -1)
+		if (fsck_emit(ctx, 0, l->items[i].name, PROBLEM_LEFTOVER,
+		    detail, repaired) == -1)
 			return -1;
 	}
 	return 0;
@@ -271,8 +271,8 @@ check_templates(struct fsck *ctx, char *err, size_t errlen)
 	if (!ctx->manifest_ok) {
 		/* Configs and folders can still be judged without it. */
 		ctx->version[0] = '\0';
-		if (fsck_emit(ctx, 0, "template", PROBLEM_MANIFEST, manifest_err,
-		    0) == -1) {
+		if (fsck_emit(ctx, 0, "template", PROBLEM_MANIFEST,
+		    manifest_err, 0) == -1) {
 			error_set(err, errlen, "stopped");
 			return -1;
 		}

@@ -55,19 +55,6 @@
 /* A problem that is about no manifest entry. */
 #define NO_ENTRY		SIZE_MAX
 
-/* What an entry of the store directory is. */
-enum entry_kind {
-	ENTRY_VERSION,		/* <version>/ */
-	ENTRY_HOLD,		/* .repairing-<version>-<hex>/ */
-	ENTRY_DEBRIS		/* .adding-* or .removing-* */
-};
-
-struct store_entry {
-	char		*name;
-	enum entry_kind	 kind;
-	char		 version[TEMPLATE_VERSION_LEN + 1];
-};
-
 /* One problem of a stored version, reported after its repair. */
 struct store_problem {
 	enum problem	 problem;
@@ -101,11 +88,11 @@ struct version_check {
 	int			 manifest_ok;
 	struct manifest		 manifest;
 	struct dir_cursor	 check;		/* on tree/, making nothing */
-	struct dir_cursor	 restore;	/* on tree/, making directories */
+	struct dir_cursor	 restore;	/* on tree/, making dirs */
 	struct store_problem	*problems;
 	size_t			 count;
 	size_t			 capacity;
-	int			 hold;		/* this run's holding directory */
+	int			 hold;		/* this run's holding dir */
 	char			 hold_name[NAME_MAX + 1];
 	size_t			 restored;	/* files restored by this run */
 	struct version_tenants	 tenants;
@@ -120,9 +107,9 @@ struct store_scan {
 	char			 dir_version[TEMPLATE_VERSION_LEN + 1];
 	struct template_version	*rows;
 	size_t			 row_count;
-	struct store_entry	*entries;	/* sorted by name */
-	size_t			 entry_count;
-	size_t			 entry_capacity;
+	struct listing		 versions;	/* <version>/ */
+	struct listing		 holds;		/* .repairing-<version>-* */
+	struct listing		 debris;	/* .adding-*, .removing-* */
 };
 
 /* --- the version under check ---------------------------------------------- */
@@ -243,40 +230,7 @@ emit_version(struct store_scan *sc, struct version_check *vc)
 	return 0;
 }
 
-/* --- the listing of the store ---------------------------------------------- */
-
-static int
-entry_compare(const void *a, const void *b)
-{
-	return strcmp(((const struct store_entry *)a)->name,
-	    ((const struct store_entry *)b)->name);
-}
-
-/* Appends an entry to the listing.  0, or -1 when out of memory. */
-static int
-entry_add(struct store_scan *sc, const char *name, enum entry_kind kind,
-    const char *version)
-{
-	struct store_entry	*grown;
-	size_t			 capacity;
-
-	if (sc->entry_count == sc->entry_capacity) {
-		capacity = sc->entry_capacity == 0 ? 16 :
-		    sc->entry_capacity * 2;
-		if ((grown = reallocarray(sc->entries, capacity,
-		    sizeof(*grown))) == NULL)
-			return -1;
-		sc->entries = grown;
-		sc->entry_capacity = capacity;
-	}
-	if ((sc->entries[sc->entry_count].name = strdup(name)) == NULL)
-		return -1;
-	sc->entries[sc->entry_count].kind = kind;
-	snprintf(sc->entries[sc->entry_count].version,
-	    sizeof(sc->entries[0].version), "%s", version);
-	sc->entry_count++;
-	return 0;
-}
+/* --- the listing of the store ------------------------------------------- */
 
 /*
  * Lists the directories of the store that fsck knows: versions, holding
@@ -290,26 +244,13 @@ list_store(struct store_scan *sc)
 	struct dirent	*entry;
 	struct stat	 st;
 	char		 version[TEMPLATE_VERSION_LEN + 1];
-	int		 fd, rc = -1, saved;
+	int		 more, rc = -1, saved;
 
 	if (sc->store == -1)
 		return 0;
-	if ((fd = openat(sc->store, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
+	if ((dir = fsck_dir_stream(sc->store)) == NULL)
 		return -1;
-	if ((dir = fdopendir(fd)) == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	for (;;) {
-		errno = 0;
-		if ((entry = readdir(dir)) == NULL) {
-			if (errno != 0)
-				goto out;
-			break;
-		}
+	while ((more = fsck_dir_next(dir, &entry)) == 1) {
 		if (fstatat(sc->store, entry->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
@@ -319,15 +260,14 @@ list_store(struct store_scan *sc)
 		if (!S_ISDIR(st.st_mode))
 			continue;
 		if (template_version_valid(entry->d_name))
-			rc = entry_add(sc, entry->d_name, ENTRY_VERSION,
-			    entry->d_name);
+			rc = fsck_listing_add(&sc->versions, entry->d_name, 0);
 		else if (template_store_held_version(entry->d_name, version))
-			rc = entry_add(sc, entry->d_name, ENTRY_HOLD, version);
+			rc = fsck_listing_add(&sc->holds, entry->d_name, 1);
 		else if (strncmp(entry->d_name, TEMPLATE_STORE_ADDING_PREFIX,
 		    strlen(TEMPLATE_STORE_ADDING_PREFIX)) == 0 ||
 		    strncmp(entry->d_name, TEMPLATE_STORE_REMOVING_PREFIX,
 		    strlen(TEMPLATE_STORE_REMOVING_PREFIX)) == 0)
-			rc = entry_add(sc, entry->d_name, ENTRY_DEBRIS, "");
+			rc = fsck_listing_add(&sc->debris, entry->d_name, 1);
 		else
 			continue;
 		if (rc == -1) {
@@ -336,9 +276,10 @@ list_store(struct store_scan *sc)
 		}
 		rc = -1;
 	}
-	if (sc->entry_count > 0)
-		qsort(sc->entries, sc->entry_count, sizeof(*sc->entries),
-		    entry_compare);
+	if (more == -1)
+		goto out;
+	fsck_listing_sort(&sc->versions);
+	fsck_listing_sort(&sc->holds);
 	rc = 0;
 out:
 	saved = errno;
@@ -347,15 +288,14 @@ out:
 	return rc;
 }
 
-/* Is there a directory for `version` in the store? */
+/* Is holding directory `name` one of a repair of `version`? */
 static int
-version_listed(const struct store_scan *sc, const char *version)
+holds_version(const char *name, const char *version)
 {
-	struct store_entry	key;
+	char	held[TEMPLATE_VERSION_LEN + 1];
 
-	key.name = (char *)version;
-	return sc->entry_count > 0 && bsearch(&key, sc->entries,
-	    sc->entry_count, sizeof(*sc->entries), entry_compare) != NULL;
+	return template_store_held_version(name, held) &&
+	    strcmp(held, version) == 0;
 }
 
 /* The row of `version`, or NULL. */
@@ -370,7 +310,7 @@ version_row(const struct store_scan *sc, const char *version)
 	return NULL;
 }
 
-/* --- the tenants on a version ---------------------------------------------- */
+/* --- the tenants on a version ------------------------------------------- */
 
 /*
  * Loads the tenants on `vc`'s version (ids and subdomains) the first
@@ -459,20 +399,20 @@ redeploy_tenants(struct store_scan *sc, struct version_check *vc,
 	}
 	if (vc->tenants.archived > 0)
 		snprintf(archived, sizeof(archived), "; %zu archived tenants "
-		    "not redeployed (after a restore, deploy them with --force)",
-		    vc->tenants.archived);
+		    "not redeployed (after a restore, deploy them with "
+		    "--force)", vc->tenants.archived);
 	if (failed == 0) {
 		snprintf(outcome, len, "%zu tenants redeployed%s",
 		    vc->tenants.count, archived);
 		return 1;
 	}
-	snprintf(outcome, len, "%zu of %zu tenants not redeployed (%.120s); run "
-	    "tenantctl fsck --repair again%s", failed, vc->tenants.count,
+	snprintf(outcome, len, "%zu of %zu tenants not redeployed (%.120s); "
+	    "run tenantctl fsck --repair again%s", failed, vc->tenants.count,
 	    first, archived);
 	return 0;
 }
 
-/* --- restoring files ------------------------------------------------------- */
+/* --- restoring files ---------------------------------------------------- */
 
 /*
  * Restores problem `sp`'s file from `path` below directory `base` when
@@ -562,7 +502,7 @@ failed:
 	return 0;
 }
 
-/* --- checking a version ---------------------------------------------------- */
+/* --- checking a version ------------------------------------------------- */
 
 /*
  * Finds the first manifest entry at or after `prefix` (binary search on
@@ -587,8 +527,8 @@ listed_below(const struct manifest *m, const char *prefix)
 
 /*
  * Adds a "stray template file" problem for every entry below the tree
- * directory open on `fd` (taken over and closed), whose path in the tree
- * is `prefix` ("" or "dir/"), that no manifest path is or lies below.
+ * directory open on `fd` (the caller's), whose path in the tree is
+ * `prefix` ("" or "dir/"), that no manifest path is or lies below.
  * Returns 0, or -1 with errno set.
  */
 static int
@@ -599,24 +539,11 @@ walk_strays(struct version_check *vc, int fd, const char *prefix, int depth)
 	struct stat		 st;
 	DIR			*dir;
 	char			 path[MANIFEST_PATH_MAX + 2];
-	int			 child, rc = -1, saved;
+	int			 child, walked, more, rc = -1, saved;
 
-	if ((dir = fdopendir(fd)) == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
+	if ((dir = fsck_dir_stream(fd)) == NULL)
 		return -1;
-	}
-	for (;;) {
-		errno = 0;
-		if ((entry = readdir(dir)) == NULL) {
-			if (errno != 0)
-				goto out;
-			break;
-		}
-		if (strcmp(entry->d_name, ".") == 0 ||
-		    strcmp(entry->d_name, "..") == 0)
-			continue;
+	while ((more = fsck_dir_next(dir, &entry)) == 1) {
 		if (fstatat(dirfd(dir), entry->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
@@ -637,8 +564,13 @@ walk_strays(struct version_check *vc, int fd, const char *prefix, int depth)
 				goto out;
 			}
 			if ((child = folder_open_dir(dirfd(dir),
-			    entry->d_name)) == -1 ||
-			    walk_strays(vc, child, path, depth + 1) == -1)
+			    entry->d_name)) == -1)
+				goto out;
+			walked = walk_strays(vc, child, path, depth + 1);
+			saved = errno;
+			close(child);
+			errno = saved;
+			if (walked == -1)
 				goto out;
 			continue;
 		}
@@ -650,6 +582,8 @@ walk_strays(struct version_check *vc, int fd, const char *prefix, int depth)
 		}
 		sp->is_directory = S_ISDIR(st.st_mode);
 	}
+	if (more == -1)
+		goto out;
 	rc = 0;
 out:
 	saved = errno;
@@ -669,7 +603,7 @@ judge_files(struct version_check *vc)
 	struct store_problem		*sp = NULL;
 	struct stat			 st;
 	size_t				 i;
-	int				 state, fd, saved;
+	int				 state, saved;
 
 	for (i = 0; i < vc->manifest.count; i++) {
 		e = &vc->manifest.entries[i];
@@ -692,8 +626,8 @@ judge_files(struct version_check *vc)
 		case TEMPLATE_FILE_DAMAGED:
 			if ((uint64_t)st.st_size != e->size)
 				sp = add_problem(vc, PROBLEM_STORE_DAMAGED_FILE,
-				    i, "%s: %lld bytes, the manifest lists %llu",
-				    e->path, (long long)st.st_size,
+				    i, "%s: %lld bytes, the manifest lists "
+				    "%llu", e->path, (long long)st.st_size,
 				    (unsigned long long)e->size);
 			else
 				sp = add_problem(vc, PROBLEM_STORE_DAMAGED_FILE,
@@ -723,8 +657,7 @@ judge_files(struct version_check *vc)
 	}
 	if (vc->tree == -1)
 		return 0;
-	if ((fd = openat(vc->tree, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 || walk_strays(vc, fd, "", 0) == -1) {
+	if (walk_strays(vc, vc->tree, "", 0) == -1) {
 		if (errno == ENOMEM)
 			return -1;
 		if (add_problem(vc, PROBLEM_CHECK_FAILED, NO_ENTRY, "tree/: "
@@ -758,9 +691,9 @@ read_manifest(struct store_scan *sc, struct version_check *vc)
 	if (!sc->ctx->repair)
 		return 0;
 	if (strcmp(sc->dir_version, vc->version) != 0) {
-		redetail(sp, 0, "%s: %s; no copy of it (template_dir is another "
-		    "version); add the template again with tenantctl template "
-		    "add", TEMPLATE_STORE_MANIFEST, err);
+		redetail(sp, 0, "%s: %s; no copy of it (template_dir is "
+		    "another version); add the template again with tenantctl "
+		    "template add", TEMPLATE_STORE_MANIFEST, err);
 		return 0;
 	}
 	if (template_store_write_manifest(sc->store, vc->version,
@@ -873,15 +806,14 @@ finish_repair(struct store_scan *sc, struct version_check *vc)
 	size_t			 i, held = 0;
 	int			 all;
 
-	for (i = 0; i < sc->entry_count; i++) {
-		if (sc->entries[i].kind != ENTRY_HOLD ||
-		    strcmp(sc->entries[i].version, vc->version) != 0)
+	for (i = 0; i < sc->holds.count; i++) {
+		if (!holds_version(sc->holds.items[i].name, vc->version))
 			continue;
 		held++;
 		if (add_problem(vc, PROBLEM_STORE_UNFINISHED_REPAIR, NO_ENTRY,
 		    "%s: files of the version were restored, but not every "
-		    "tenant on it was redeployed since", sc->entries[i].name) ==
-		    NULL)
+		    "tenant on it was redeployed since",
+		    sc->holds.items[i].name) == NULL)
 			return -1;
 	}
 	if (!sc->ctx->repair || (vc->restored == 0 && held == 0))
@@ -898,10 +830,9 @@ finish_repair(struct store_scan *sc, struct version_check *vc)
 		return 0;
 	}
 	all = redeploy_tenants(sc, vc, outcome, sizeof(outcome));
-	for (i = 0; all && i < sc->entry_count; i++)
-		if (sc->entries[i].kind == ENTRY_HOLD &&
-		    strcmp(sc->entries[i].version, vc->version) == 0 &&
-		    dir_remove_tree(sc->store, sc->entries[i].name) == -1 &&
+	for (i = 0; all && i < sc->holds.count; i++)
+		if (holds_version(sc->holds.items[i].name, vc->version) &&
+		    dir_remove_tree(sc->store, sc->holds.items[i].name) == -1 &&
 		    errno != ENOENT)
 			all = 0;
 	if (all && vc->hold != -1 && dir_remove_tree(sc->store,
@@ -922,6 +853,38 @@ finish_repair(struct store_scan *sc, struct version_check *vc)
 }
 
 /*
+ * Ends the check of `vc`: redeploys its tenants after restores (and
+ * those an earlier run left, finish_repair()), removes a holding
+ * directory this run made without holding anything in it, reports every
+ * problem and releases `vc`.  Returns 0, or -1 when stopped or out of
+ * memory (`err` set).
+ */
+static int
+conclude(struct store_scan *sc, struct version_check *vc, char *err,
+    size_t errlen)
+{
+	int	rc = -1;
+
+	if (finish_repair(sc, vc) == -1) {
+		error_set(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Made for a restore that found no good copy: it holds nothing. */
+	if (vc->hold != -1 && vc->restored == 0 && dir_remove_tree(sc->store,
+	    vc->hold_name) == -1)
+		log_warning("fsck: could not remove %s from the template "
+		    "store: %s", vc->hold_name, strerror(errno));
+	if (emit_version(sc, vc) == -1) {
+		error_set(err, errlen, "stopped");
+		goto out;
+	}
+	rc = 0;
+out:
+	version_release(vc);
+	return rc;
+}
+
+/*
  * Checks stored version `version` (a directory of the store), repairs
  * it when asked and reports.  Returns 0, or -1 when stopped or out of
  * memory (`err` set).
@@ -930,8 +893,8 @@ static int
 check_version(struct store_scan *sc, const char *version, char *err,
     size_t errlen)
 {
-	struct version_check	 vc;
-	int			 rowless, rc = -1;
+	struct version_check	vc;
+	int			rowless;
 
 	version_init(&vc, version);
 	/* First, so that it is problems[0]. */
@@ -943,7 +906,7 @@ check_version(struct store_scan *sc, const char *version, char *err,
 		if (add_problem(&vc, PROBLEM_CHECK_FAILED, NO_ENTRY, "cannot "
 		    "open it: %s", strerror(errno)) == NULL)
 			goto nomem;
-		goto report;
+		return conclude(sc, &vc, err, errlen);
 	}
 	if (read_manifest(sc, &vc) == -1)
 		goto nomem;
@@ -959,25 +922,42 @@ check_version(struct store_scan *sc, const char *version, char *err,
 		insert_row(sc, &vc, &vc.problems[0]);
 	if (sc->ctx->repair && vc.manifest_ok)
 		repair_files(sc, &vc);
-	if (finish_repair(sc, &vc) == -1)
-		goto nomem;
-	/* Made for a restore that found no good copy: it holds nothing. */
-	if (vc.hold != -1 && vc.restored == 0 && dir_remove_tree(sc->store,
-	    vc.hold_name) == -1)
-		log_warning("fsck: could not remove %s from the template store: "
-		    "%s", vc.hold_name, strerror(errno));
-report:
-	if (emit_version(sc, &vc) == -1) {
-		error_set(err, errlen, "stopped");
-		goto out;
-	}
-	rc = 0;
-	goto out;
+	return conclude(sc, &vc, err, errlen);
 nomem:
-	error_set(err, errlen, "out of memory");
-out:
 	version_release(&vc);
-	return rc;
+	error_set(err, errlen, "out of memory");
+	return -1;
+}
+
+/*
+ * Puts version `vc` back from template_dir, which is that version, for
+ * check_missing_version().  Records the outcome in `sp`.
+ */
+static void
+restore_version(struct store_scan *sc, struct version_check *vc,
+    struct store_problem *sp)
+{
+	char	why[DETAIL_MAX];
+
+	if (sc->store == -1 && (sc->store = template_store_open(
+	    sc->ctx->svc->tenants_dirfd, 1)) == -1) {
+		redetail(sp, 0, "could not make the template store: %s",
+		    strerror(errno));
+		return;
+	}
+	if (template_store_add(sc->store, sc->ctx->svc->conf->template_dir,
+	    &sc->dir_manifest, vc->version, why, sizeof(why)) == -1) {
+		redetail(sp, 0, "could not restore it from template_dir: %s",
+		    why);
+		return;
+	}
+	if ((vc->dir = folder_open_dir(sc->store, vc->version)) == -1) {
+		redetail(sp, 0, "restored from template_dir, but cannot open "
+		    "it: %s", strerror(errno));
+		return;
+	}
+	note_restored(sp, "template_dir");
+	vc->restored = 1;
 }
 
 /*
@@ -993,84 +973,49 @@ check_missing_version(struct store_scan *sc, const char *version, char *err,
 {
 	struct version_check	 vc;
 	struct store_problem	*sp;
-	char			 why[DETAIL_MAX];
-	int			 rc = -1;
 
 	version_init(&vc, version);
 	if ((sp = add_problem(&vc, PROBLEM_STORE_NO_VERSION, NO_ENTRY, "a row "
-	    "names it, but it is not in the template store")) == NULL)
-		goto nomem;
+	    "names it, but it is not in the template store")) == NULL) {
+		version_release(&vc);
+		error_set(err, errlen, "out of memory");
+		return -1;
+	}
 	if (sc->ctx->repair && strcmp(sc->dir_version, version) != 0)
 		redetail(sp, 0, "a row names it, but it is not in the template "
 		    "store, and template_dir is another version; add the "
 		    "template again with tenantctl template add");
-	else if (sc->ctx->repair) {
-		if (sc->store == -1)
-			sc->store = template_store_open(
-			    sc->ctx->svc->tenants_dirfd, 1);
-		if (sc->store == -1 || template_store_add(sc->store,
-		    sc->ctx->svc->conf->template_dir, &sc->dir_manifest,
-		    version, why, sizeof(why)) == -1) {
-			if (sc->store == -1)
-				snprintf(why, sizeof(why), "%s", strerror(errno));
-			redetail(sp, 0, "could not restore it from template_dir: "
-			    "%s", why);
-		} else if ((vc.dir = folder_open_dir(sc->store,
-		    version)) == -1)
-			redetail(sp, 0, "restored from template_dir, but cannot "
-			    "open it: %s", strerror(errno));
-		else {
-			note_restored(sp, "template_dir");
-			vc.restored = 1;
-		}
-	}
-	if (finish_repair(sc, &vc) == -1)
-		goto nomem;
-	if (emit_version(sc, &vc) == -1) {
-		error_set(err, errlen, "stopped");
-		goto out;
-	}
-	rc = 0;
-	goto out;
-nomem:
-	error_set(err, errlen, "out of memory");
-out:
-	version_release(&vc);
-	return rc;
+	else if (sc->ctx->repair)
+		restore_version(sc, &vc, sp);
+	return conclude(sc, &vc, err, errlen);
 }
 
 /*
  * Reports the holding directories of versions that are neither in the
- * store nor in the rows.  Returns 0, or -1 when stopped or out of memory.
+ * store nor in the rows, one report per version.  Returns 0, or -1 when
+ * stopped or out of memory.
  */
 static int
 check_lost_holds(struct store_scan *sc, char *err, size_t errlen)
 {
 	struct version_check	vc;
+	char			version[TEMPLATE_VERSION_LEN + 1];
+	char			last[TEMPLATE_VERSION_LEN + 1] = "";
 	size_t			i;
-	int			rc = 0;
 
-	for (i = 0; rc == 0 && i < sc->entry_count; i++) {
-		if (sc->entries[i].kind != ENTRY_HOLD ||
-		    version_listed(sc, sc->entries[i].version) ||
-		    version_row(sc, sc->entries[i].version) != NULL)
+	for (i = 0; i < sc->holds.count; i++) {
+		/* Sorted by name, one version's holding dirs are together. */
+		if (!template_store_held_version(sc->holds.items[i].name,
+		    version) || strcmp(version, last) == 0 ||
+		    fsck_listing_find(&sc->versions, version) != NULL ||
+		    version_row(sc, version) != NULL)
 			continue;
-		/* One report for all the version's holding directories. */
-		if (i > 0 && sc->entries[i - 1].kind == ENTRY_HOLD &&
-		    strcmp(sc->entries[i - 1].version,
-		    sc->entries[i].version) == 0)
-			continue;
-		version_init(&vc, sc->entries[i].version);
-		if (finish_repair(sc, &vc) == -1) {
-			error_set(err, errlen, "out of memory");
-			rc = -1;
-		} else if (emit_version(sc, &vc) == -1) {
-			error_set(err, errlen, "stopped");
-			rc = -1;
-		}
-		version_release(&vc);
+		snprintf(last, sizeof(last), "%s", version);
+		version_init(&vc, version);
+		if (conclude(sc, &vc, err, errlen) == -1)
+			return -1;
 	}
-	return rc;
+	return 0;
 }
 
 /*
@@ -1088,10 +1033,8 @@ check_debris(struct store_scan *sc, char *err, size_t errlen)
 	int64_t		 age;
 	int		 repaired;
 
-	for (i = 0; i < sc->entry_count; i++) {
-		if (sc->entries[i].kind != ENTRY_DEBRIS)
-			continue;
-		name = sc->entries[i].name;
+	for (i = 0; i < sc->debris.count; i++) {
+		name = sc->debris.items[i].name;
 		if ((age = fsck_entry_age(ctx, sc->store, name)) == -1 ||
 		    age < FSCK_GRACE_SECONDS)
 			continue;
@@ -1103,8 +1046,8 @@ check_debris(struct store_scan *sc, char *err, size_t errlen)
 			    errno == ENOENT)
 				repaired = 1;
 			else
-				snprintf(detail, sizeof(detail), "in the template "
-				    "store: could not remove it: %s",
+				snprintf(detail, sizeof(detail), "in the "
+				    "template store: could not remove it: %s",
 				    strerror(errno));
 		}
 		if (fsck_emit(ctx, 0, name, PROBLEM_LEFTOVER, detail,
@@ -1176,12 +1119,13 @@ fsck_store_check(struct fsck *ctx, char *err, size_t errlen)
 	if (scan_open(&sc, err, errlen) == -1 ||
 	    check_debris(&sc, err, errlen) == -1)
 		goto out;
-	for (i = 0; i < sc.entry_count; i++)
-		if (sc.entries[i].kind == ENTRY_VERSION &&
-		    check_version(&sc, sc.entries[i].name, err, errlen) == -1)
+	for (i = 0; i < sc.versions.count; i++)
+		if (check_version(&sc, sc.versions.items[i].name, err,
+		    errlen) == -1)
 			goto out;
 	for (i = 0; i < sc.row_count; i++)
-		if (!version_listed(&sc, sc.rows[i].version) &&
+		if (fsck_listing_find(&sc.versions,
+		    sc.rows[i].version) == NULL &&
 		    check_missing_version(&sc, sc.rows[i].version, err,
 		    errlen) == -1)
 			goto out;
@@ -1189,9 +1133,9 @@ fsck_store_check(struct fsck *ctx, char *err, size_t errlen)
 		goto out;
 	rc = 0;
 out:
-	for (i = 0; i < sc.entry_count; i++)
-		free(sc.entries[i].name);
-	free(sc.entries);
+	fsck_listing_release(&sc.versions);
+	fsck_listing_release(&sc.holds);
+	fsck_listing_release(&sc.debris);
 	free(sc.rows);
 	manifest_release(&sc.dir_manifest);
 	if (sc.template_dir != -1)
