@@ -1,11 +1,14 @@
 /*
  * fsck.c - reconciling tenant rows with tenant folders (see fsck.h for
  * the problems and their repairs): the run and its report.  What a
- * problem is lives in fsck_scan.c, how it is repaired in fsck_repair.c.
+ * problem is lives in fsck_scan.c, how it is repaired in fsck_repair.c,
+ * the template store's check and repairs in fsck_store.c.
  *
- * The run has three parts.  First the entries of tenants_dir and
- * archive_dir are listed (names only, sorted), and old staging and trash
- * folders among them are dealt with.  Then every tenant row is examined
+ * The run has four parts.  First the entries of tenants_dir and
+ * archive_dir are listed (names only, sorted).  Then the template store
+ * is checked (and repaired) against its manifests and rows, so that the
+ * tenants are judged against whole versions, and old staging and trash
+ * folders are dealt with.  Then every tenant row is examined
  * in id order, a page at a time: where its folder is, and for an active
  * tenant with its folder in place the health check of health.h
  * (config.json against the row, public/ against the template manifest);
@@ -15,7 +18,9 @@
  * done to them, since a tenant may have been created meanwhile.
  *
  * Repairs never delete data: folders are moved aside into archive_dir,
- * and only staging and trash folders, which hold copies, are removed.
+ * and only staging and trash folders, which hold copies, are removed (and
+ * in the template store, files no manifest lists: a version is exactly
+ * its manifest).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +36,7 @@
 #include "fsck.h"
 #include "fsck_repair.h"
 #include "fsck_scan.h"
+#include "fsck_store.h"
 #include "health.h"
 #include "manifest.h"
 #include "template.h"
@@ -38,49 +44,6 @@
 #include "module.h"
 #include "service.h"
 #include "tenant.h"
-
-/* The names fsck.h documents, by enum problem. */
-static const char *const problem_names[PROBLEM_COUNT] = {
-	"missing folder",
-	"interrupted archive",
-	"interrupted restore",
-	"missing archived folder",
-	"conflicting folder",
-	"orphan folder",
-	"stale config",
-	"undeployed frontend",
-	"leftover staging folder",
-	"stray logo",
-	"check failed",
-	"template manifest unreadable"
-};
-
-/*
- * Hands one problem to the caller's report function and counts it.
- * Returns 0, or -1 when the caller asked to stop.
- */
-static int
-emit(struct fsck *ctx, int64_t tenant_id, const char *name, enum problem p,
-    const char *detail, int repaired)
-{
-	struct fsck_problem	problem;
-
-	if (ctx->stopped)
-		return -1;
-	problem.tenant_id = tenant_id;
-	problem.name = name;
-	problem.problem = problem_names[p];
-	problem.detail = detail != NULL ? detail : "";
-	problem.repaired = repaired;
-	ctx->summary->problems++;
-	if (repaired)
-		ctx->summary->repaired++;
-	if (ctx->report(ctx->report_arg, &problem) != 0) {
-		ctx->stopped = 1;
-		return -1;
-	}
-	return 0;
-}
 
 /* Reports every problem in `f` of tenant `t`.  Returns 0 or -1. */
 static int
@@ -90,7 +53,7 @@ emit_findings(struct fsck *ctx, const struct tenant *t,
 	size_t	p;
 
 	for (p = 0; p < PROBLEM_COUNT; p++) {
-		if (f->found[p] && emit(ctx, t->id, t->subdomain,
+		if (f->found[p] && fsck_emit(ctx, t->id, t->subdomain,
 		    (enum problem)p, f->detail[p], f->repaired[p]) == -1)
 			return -1;
 	}
@@ -129,8 +92,8 @@ check_leftovers(struct fsck *ctx, struct listing *l, int dirfd,
 				    "not remove it: %s", where,
 				    strerror(errno));
 		}
-		if (emit(ctx, 0, l->items[i].name, PROBLEM_LEFTOVER, detail,
-		    repaired) == -1)
+		if (fsck_emit(ctx, 0, l->items[i].name, PROBLEM_LEFTOVER,
+		    detail, repaired) == -1)
 			return -1;
 	}
 	return 0;
@@ -198,7 +161,7 @@ check_orphans(struct fsck *ctx, struct listing *l, int dirfd,
 		else if (ctx->repair)
 			fsck_put_aside(ctx, dirfd, name, where, &f,
 			    PROBLEM_ORPHAN_FOLDER);
-		if (emit(ctx, 0, name, PROBLEM_ORPHAN_FOLDER,
+		if (fsck_emit(ctx, 0, name, PROBLEM_ORPHAN_FOLDER,
 		    f.detail[PROBLEM_ORPHAN_FOLDER],
 		    f.repaired[PROBLEM_ORPHAN_FOLDER]) == -1)
 			return -1;
@@ -245,14 +208,12 @@ out:
 
 /*
  * Opens what a run needs: the archive directory (created when repairing,
- * since orphans are moved there), the module catalog, the manifest and
- * the two listings.  Returns 0, or -1 with `err` set.
+ * since orphans are moved there), the module catalog and the two
+ * listings.  Returns 0, or -1 with `err` set.
  */
 static int
 prepare(struct fsck *ctx, char *err, size_t errlen)
 {
-	char	manifest_err[DETAIL_MAX];
-
 	ctx->archive_fd = folder_open_archive_dir(ctx->svc->conf,
 	    ctx->repair);
 	if (ctx->archive_fd == -1 && errno != ENOENT) {
@@ -283,17 +244,35 @@ prepare(struct fsck *ctx, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	return 0;
+}
 
+/*
+ * Checks the template store, then reads the default version's manifest,
+ * which the tenants are judged against.  The default is asked for first,
+ * since that stores template_dir with its row when it changed, which the
+ * store's check would otherwise find without one.  Returns 0, or -1 with
+ * `err` set.
+ */
+static int
+check_templates(struct fsck *ctx, char *err, size_t errlen)
+{
+	char	manifest_err[DETAIL_MAX];
+	int	have_default;
+
+	have_default = template_default(ctx->svc, ctx->version, manifest_err,
+	    sizeof(manifest_err)) == RESULT_OK;
+	if (fsck_store_check(ctx, err, errlen) == -1)
+		return -1;
 	ctx->files = &ctx->default_files;
-	ctx->manifest_ok = template_default(ctx->svc, ctx->version,
-	    manifest_err, sizeof(manifest_err)) == RESULT_OK &&
+	ctx->manifest_ok = have_default &&
 	    template_store_load(template_store_fd(ctx->svc), ctx->version,
 	    &ctx->default_files, manifest_err, sizeof(manifest_err)) == 0;
 	if (!ctx->manifest_ok) {
 		/* Configs and folders can still be judged without it. */
 		ctx->version[0] = '\0';
-		if (emit(ctx, 0, "template", PROBLEM_MANIFEST, manifest_err,
-		    0) == -1) {
+		if (fsck_emit(ctx, 0, "template", PROBLEM_MANIFEST,
+		    manifest_err, 0) == -1) {
 			error_set(err, errlen, "stopped");
 			return -1;
 		}
@@ -325,7 +304,8 @@ fsck_run(struct service *svc, int repair, fsck_report_fn report,
 	module_catalog_init(&ctx.catalog);
 	template_files_init(&ctx.default_files);
 
-	if (prepare(&ctx, err, errlen) == -1)
+	if (prepare(&ctx, err, errlen) == -1 ||
+	    check_templates(&ctx, err, errlen) == -1)
 		goto out;
 	if (check_leftovers(&ctx, &ctx.tenants_listing, svc->tenants_dirfd,
 	    "tenants_dir") == -1 || check_leftovers(&ctx,

@@ -1,5 +1,6 @@
 /*
- * fsck.h - reconciling the tenants table with the tenant folders.
+ * fsck.h - reconciling the tenants table with the tenant folders, and the
+ * template store with its manifests and rows.
  *
  * `tenantctl fsck [--repair]` walks every tenant row (keyset pages of
  * TENANT_PAGE_AFTER_MAX by id, so 100,000 tenants cost bounded memory)
@@ -30,6 +31,15 @@
  *       update that did not finish (it was never accepted).  Repair:
  *       removed.
  *   "template manifest unreadable": no frontend can be judged.  Report only.
+ *   "bad stored manifest", "missing template file", "damaged template
+ *       file", "template file mode", "stray template file", "template
+ *       version without row", "missing template version", "unfinished
+ *       template repair": the template store's, reported as "template
+ *       <version>" with the path in the detail; fsck_store.h says what
+ *       each is and how it is repaired (a damaged file is restored from a
+ *       good copy and the tenants on its version redeployed).  The
+ *       store's .adding-* and .removing-* debris is a "leftover staging
+ *       folder".
  *   "check failed": an I/O or database error judging one tenant.  Report
  *       only.
  *
@@ -47,29 +57,10 @@
 #define TENANTD_FSCK_H
 
 #include <stddef.h>
-#include <stdint.h>
+
+#include "fsck_problem.h"
 
 struct service;
-
-struct fsck_problem {
-	int64_t		 tenant_id;	/* 0 for a folder without a tenant */
-	const char	*name;		/* the subdomain or folder name */
-	const char	*problem;	/* one of the names above */
-	const char	*detail;	/* for a person; "" when none */
-	int		 repaired;
-};
-
-/*
- * Called once per problem as it is found (and, with repair, after the
- * attempt).  Returning non-zero stops the run.
- */
-typedef int (*fsck_report_fn)(void *arg, const struct fsck_problem *p);
-
-struct fsck_summary {
-	int64_t	checked;	/* tenant rows examined */
-	int64_t	problems;	/* problems reported */
-	int64_t	repaired;	/* of those, repaired */
-};
 
 /*
  * Runs the check, repairing when `repair` is set, and reports every

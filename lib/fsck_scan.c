@@ -24,6 +24,7 @@
 
 #include "conf.h"
 #include "folder.h"
+#include "fsck_problem.h"
 #include "fsck_scan.h"
 #include "health.h"
 #include "lifecycle.h"
@@ -42,6 +43,58 @@ static const char *const leftover_prefixes[] = {
 	".trash-",		/* provision_delete */
 	NULL
 };
+
+/* The names fsck.h documents, by enum problem. */
+static const char *const problem_names[PROBLEM_COUNT] = {
+	"missing folder",
+	"interrupted archive",
+	"interrupted restore",
+	"missing archived folder",
+	"conflicting folder",
+	"orphan folder",
+	"stale config",
+	"undeployed frontend",
+	"leftover staging folder",
+	"stray logo",
+	"check failed",
+	"template manifest unreadable",
+	"bad stored manifest",
+	"missing template file",
+	"damaged template file",
+	"template file mode",
+	"stray template file",
+	"template version without row",
+	"missing template version",
+	"unfinished template repair"
+};
+
+/*
+ * Hands one problem to the caller's report function and counts it.
+ * Called by fsck.c and fsck_store.c.  Returns 0, or -1 when the caller
+ * asked to stop.
+ */
+int
+fsck_emit(struct fsck *ctx, int64_t tenant_id, const char *name,
+    enum problem p, const char *detail, int repaired)
+{
+	struct fsck_problem	problem;
+
+	if (ctx->stopped)
+		return -1;
+	problem.tenant_id = tenant_id;
+	problem.name = name;
+	problem.problem = problem_names[p];
+	problem.detail = detail != NULL ? detail : "";
+	problem.repaired = repaired;
+	ctx->summary->problems++;
+	if (repaired)
+		ctx->summary->repaired++;
+	if (ctx->report(ctx->report_arg, &problem) != 0) {
+		ctx->stopped = 1;
+		return -1;
+	}
+	return 0;
+}
 
 /* Records problem `p` in `f` with a detail for the report. */
 void
@@ -95,8 +148,8 @@ fsck_listing_release(struct listing *l)
 }
 
 /* Appends `name` to `l`.  Returns 0, or -1 if out of memory. */
-static int
-listing_add(struct listing *l, const char *name, int leftover)
+int
+fsck_listing_add(struct listing *l, const char *name, int leftover)
 {
 	struct listed	*items;
 	size_t		 capacity;
@@ -127,18 +180,34 @@ listed_compare(const void *a, const void *b)
 	    ((const struct listed *)b)->name);
 }
 
+/* Sorts `l` by name, for fsck_listing_find(). */
+void
+fsck_listing_sort(struct listing *l)
+{
+	if (l->count > 0)
+		qsort(l->items, l->count, sizeof(*l->items), listed_compare);
+}
+
+/* The entry `name` of the sorted `l`, or NULL. */
+struct listed *
+fsck_listing_find(struct listing *l, const char *name)
+{
+	struct listed	key;
+
+	if (l->count == 0)
+		return NULL;
+	key.name = (char *)name;
+	return bsearch(&key, l->items, l->count, sizeof(*l->items),
+	    listed_compare);
+}
+
 /* Marks folder `name` of `l` as accounted for by a tenant row. */
 static void
 listing_mark(struct listing *l, const char *name)
 {
-	struct listed	key, *found;
+	struct listed	*found;
 
-	if (l->count == 0)
-		return;
-	key.name = (char *)name;
-	found = bsearch(&key, l->items, l->count, sizeof(*l->items),
-	    listed_compare);
-	if (found != NULL)
+	if ((found = fsck_listing_find(l, name)) != NULL)
 		found->seen = 1;
 }
 
@@ -167,25 +236,15 @@ entry_is_directory(int dirfd, const char *name, unsigned char type)
 int
 fsck_listing_read(struct listing *l, int dirfd)
 {
-	DIR		*dir = NULL;
+	DIR		*dir;
 	struct dirent	*entry;
-	int		 fd = -1, leftover, is_dir, rc = -1, saved;
+	int		 leftover, is_dir, more, rc = -1, saved;
 
 	if (dirfd == -1)
 		return 0;
-	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
+	if ((dir = fsck_dir_stream(dirfd)) == NULL)
 		return -1;
-	if ((dir = fdopendir(fd)) == NULL)
-		goto out;
-	fd = -1;
-	for (;;) {
-		errno = 0;
-		if ((entry = readdir(dir)) == NULL) {
-			if (errno != 0)
-				goto out;
-			break;
-		}
+	while ((more = fsck_dir_next(dir, &entry)) == 1) {
 		if (entry->d_name[0] == '.') {
 			if (!is_leftover_name(entry->d_name))
 				continue;
@@ -201,22 +260,52 @@ fsck_listing_read(struct listing *l, int dirfd)
 			goto out;
 		if (!is_dir)
 			continue;
-		if (listing_add(l, entry->d_name, leftover) == -1) {
+		if (fsck_listing_add(l, entry->d_name, leftover) == -1) {
 			errno = ENOMEM;
 			goto out;
 		}
 	}
-	if (l->count > 0)
-		qsort(l->items, l->count, sizeof(*l->items), listed_compare);
+	if (more == -1)
+		goto out;
+	fsck_listing_sort(l);
 	rc = 0;
 out:
 	saved = errno;
-	if (dir != NULL)
-		closedir(dir);
-	if (fd != -1)
-		close(fd);
+	closedir(dir);
 	errno = saved;
 	return rc;
+}
+
+/* A directory stream of its own on `dirfd` (fsck_scan.h), or NULL. */
+DIR *
+fsck_dir_stream(int dirfd)
+{
+	DIR	*dir;
+	int	 fd, saved;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return NULL;
+	if ((dir = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return dir;
+}
+
+/* The next entry but "." and ".." (fsck_scan.h).  1, 0 or -1. */
+int
+fsck_dir_next(DIR *dir, struct dirent **entry)
+{
+	for (;;) {
+		errno = 0;
+		if ((*entry = readdir(dir)) == NULL)
+			return errno != 0 ? -1 : 0;
+		if (strcmp((*entry)->d_name, ".") != 0 &&
+		    strcmp((*entry)->d_name, "..") != 0)
+			return 1;
+	}
 }
 
 /*
@@ -251,33 +340,30 @@ sweep_old_entries(struct fsck *ctx, int dir_fd,
 	struct listing	 names;
 	DIR		*dir;
 	struct dirent	*entry;
-	int		 saved;
+	int		 more, saved;
 	size_t		 i;
 	ssize_t		 count = -1;
 
 	memset(&names, 0, sizeof(names));
 	first[0] = '\0';
-	if ((dir = fdopendir(dir_fd)) == NULL) {
-		saved = errno;
-		close(dir_fd);
+	dir = fsck_dir_stream(dir_fd);
+	saved = errno;
+	close(dir_fd);
+	if (dir == NULL) {
 		errno = saved;
 		return -1;
 	}
-	for (;;) {
-		errno = 0;
-		if ((entry = readdir(dir)) == NULL) {
-			if (errno != 0)
-				goto out;
-			break;
-		}
+	while ((more = fsck_dir_next(dir, &entry)) == 1) {
 		if (!match(t, entry->d_name) || fsck_entry_age(ctx, dirfd(dir),
 		    entry->d_name) < FSCK_GRACE_SECONDS)
 			continue;
-		if (listing_add(&names, entry->d_name, 1) == -1) {
+		if (fsck_listing_add(&names, entry->d_name, 1) == -1) {
 			errno = ENOMEM;
 			goto out;
 		}
 	}
+	if (more == -1)
+		goto out;
 	/* Removed after the listing: a directory is not changed mid-read. */
 	for (i = 0; remove && i < names.count; i++)
 		if (dir_remove_tree(dirfd(dir), names.items[i].name) == -1 &&

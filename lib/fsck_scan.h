@@ -5,17 +5,19 @@
  * lib/fsck*.c include it; fsck.h is the interface (and names the
  * problems this enumerates).
  *
- * fsck.c runs the check and reports, fsck_repair.c repairs what an
- * examination found, and fsck_scan.c looks: it lists the directories,
- * finds old debris and examines one tenant.  A struct findings is filled
- * by fsck_examine(), updated by the repairs through fsck_redetail(), and
- * reported by fsck.c.
+ * fsck.c runs the check, fsck_repair.c repairs what an examination
+ * found, fsck_store.c checks (and repairs) the template store, and
+ * fsck_scan.c looks and reports: it lists the directories, finds old
+ * debris, examines one tenant and hands each problem to the report.  A
+ * struct findings is filled by fsck_examine(), updated by the repairs
+ * through fsck_redetail(), and reported by fsck.c.
  */
 #ifndef TENANTD_FSCK_SCAN_H
 #define TENANTD_FSCK_SCAN_H
 
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -54,6 +56,14 @@ enum problem {
 	PROBLEM_STRAY_LOGO,
 	PROBLEM_CHECK_FAILED,
 	PROBLEM_MANIFEST,
+	PROBLEM_STORE_MANIFEST,		/* the store's (fsck_store.c) */
+	PROBLEM_STORE_MISSING_FILE,
+	PROBLEM_STORE_DAMAGED_FILE,
+	PROBLEM_STORE_FILE_MODE,
+	PROBLEM_STORE_STRAY_FILE,
+	PROBLEM_STORE_NO_ROW,
+	PROBLEM_STORE_NO_VERSION,
+	PROBLEM_STORE_UNFINISHED_REPAIR,
 	PROBLEM_COUNT
 };
 
@@ -104,6 +114,14 @@ struct fsck {
 	int			 stopped;
 };
 
+/*
+ * Hands one problem to the run's report function and counts it in the
+ * summary: `tenant_id` (0 for none) and `name` say whose it is.  Returns
+ * 0, or -1 when the report asked to stop (and every later call is -1).
+ */
+int	fsck_emit(struct fsck *ctx, int64_t tenant_id, const char *name,
+	    enum problem p, const char *detail, int repaired);
+
 /* Records problem `p` in `f` with a detail for the report. */
 void	fsck_note(struct findings *f, enum problem p, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -121,6 +139,28 @@ void	fsck_redetail(struct findings *f, enum problem p, int repaired,
  */
 int	fsck_listing_read(struct listing *l, int dirfd);
 void	fsck_listing_release(struct listing *l);
+
+/*
+ * Appends `name` to `l` (a copy), not seen yet.  Returns 0, or -1 when out
+ * of memory.  fsck_listing_sort() orders `l` by name for
+ * fsck_listing_find(), which returns the entry `name` or NULL.
+ */
+int	fsck_listing_add(struct listing *l, const char *name, int leftover);
+void	fsck_listing_sort(struct listing *l);
+struct listed *fsck_listing_find(struct listing *l, const char *name);
+
+/*
+ * Opens a directory stream on a descriptor of its own of the directory
+ * open on `dirfd` (which stays the caller's).  Returns it (closedir() it),
+ * or NULL with errno set.
+ */
+DIR	*fsck_dir_stream(int dirfd);
+
+/*
+ * Reads the next entry of `dir` other than "." and "..".  Returns 1 with
+ * *entry set, 0 at the end, or -1 with errno set.
+ */
+int	fsck_dir_next(DIR *dir, struct dirent **entry);
 
 /*
  * How many seconds ago entry `name` of `dirfd` last changed, or -1 when

@@ -126,11 +126,13 @@ manifest_path_valid(const char *path)
 
 /*
  * Hashes what is left to read on `fd` in 64 KiB reads (libsodium was
- * started by the program, as random.h requires).  Returns 0 with the
- * digest and the number of bytes read, or -1 with errno set.
+ * started by the program, as random.h requires).  Used by the manifest
+ * builder, file_sha256_at() and the checks of the template store.
+ * Returns 0 with the digest and the number of bytes read, or -1 with
+ * errno set.
  */
-static int
-hash_fd(int fd, unsigned char out[32], uint64_t *size)
+int
+file_sha256_fd(int fd, unsigned char out[32], uint64_t *size)
 {
 	crypto_hash_sha256_state	state;
 	unsigned char			chunk[HASH_CHUNK_BYTES];
@@ -230,7 +232,7 @@ walk_file(struct manifest_walk *w, int dirfd, const char *name,
 		error_set(w->err, w->errlen, "%s: not a regular file", path);
 		goto out;
 	}
-	if (hash_fd(fd, digest, &size) == -1) {
+	if (file_sha256_fd(fd, digest, &size) == -1) {
 		error_set(w->err, w->errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -638,7 +640,7 @@ file_sha256_at(int dirfd, const char *path, unsigned char out[32],
 
 	if ((rc = manifest_file_open_at(dirfd, path, &fd, &st)) != 1)
 		return rc == 0 ? 1 : -1;
-	rc = hash_fd(fd, out, size);
+	rc = file_sha256_fd(fd, out, size);
 	saved = errno;
 	close(fd);
 	errno = saved;

@@ -104,6 +104,12 @@ int	manifest_file_open_at(int dirfd, const char *path, int *fd,
 int	file_sha256_at(int dirfd, const char *path, unsigned char out[32],
 	    uint64_t *size);
 
+/*
+ * Hashes what is left to read on open file `fd`.  Returns 0 with the
+ * digest and the number of bytes read, or -1 with errno set.
+ */
+int	file_sha256_fd(int fd, unsigned char out[32], uint64_t *size);
+
 /* Writes the 64-character lowercase hex form of a digest plus a NUL. */
 void	sha256_hex(const unsigned char digest[32], char out[65]);
 

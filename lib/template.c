@@ -45,26 +45,14 @@ template_store_fd(struct service *svc)
 	return svc->template_store_fd;
 }
 
-/*
- * Reads what tenantd-template.json of the template in `dir` says into
- * `v` (name and web root; none: the whole tree is the web root).
- * Returns 0, or -1 with `err` set.
- */
-static int
-read_meta(const char *dir, struct template_version *v, char *err,
+/* A template's name and web root into a version's row (template.h). */
+int
+template_version_meta_at(int dirfd, struct template_version *v, char *err,
     size_t errlen)
 {
 	struct template_meta	meta;
-	int			fd, rc;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		error_set(err, errlen, "cannot open the template directory: "
-		    "%s", strerror(errno));
-		return -1;
-	}
-	rc = template_meta_read_at(&meta, fd, err, errlen);
-	close(fd);
-	if (rc == -1)
+	if (template_meta_read_at(&meta, dirfd, err, errlen) == -1)
 		return -1;
 	if (strlen(meta.name) >= sizeof(v->name) ||
 	    strlen(meta.web_root) >= sizeof(v->web_root)) {
@@ -130,6 +118,27 @@ out:
 	return rc;
 }
 
+/*
+ * Reads what tenantd-template.json of the template in `dir` says into
+ * `v` (name and web root; none: the whole tree is the web root).
+ * Returns 0, or -1 with `err` set.
+ */
+static int
+read_meta(const char *dir, struct template_version *v, char *err,
+    size_t errlen)
+{
+	int	fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		error_set(err, errlen, "cannot open the template directory: "
+		    "%s", strerror(errno));
+		return -1;
+	}
+	rc = template_version_meta_at(fd, v, err, errlen);
+	close(fd);
+	return rc;
+}
+
 /* Stores a template directory as a version (template.h). */
 enum result
 template_add(struct service *svc, const char *dir, const char *manifest_path,
@@ -189,6 +198,10 @@ template_add(struct service *svc, const char *dir, const char *manifest_path,
 		goto out;
 	}
 	*added = stored == 1 || inserted;
+	if (stored == 2)
+		log_warning("template version %s was damaged in the store and "
+		    "is restored from this copy; run tenantctl fsck --repair "
+		    "to redeploy the tenants on it", v.version);
 	if (*added)
 		log_info("template version %s stored (%zu files, %llu bytes, "
 		    "from %s)", v.version, m.count,

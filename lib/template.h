@@ -44,6 +44,15 @@ enum result template_add(struct service *svc, const char *dir,
 	    size_t errlen);
 
 /*
+ * Fills the name and web root of row `v` from tenantd-template.json in
+ * the template directory open on `dirfd` (without one: no name, the
+ * whole tree as the web root).  Used by template_add() and by fsck for a
+ * stored version that lost its row.  Returns 0, or -1 with `err` set.
+ */
+int	template_version_meta_at(int dirfd, struct template_version *v,
+	    char *err, size_t errlen);
+
+/*
  * Writes the default version into `version` (16 bytes), storing
  * template_dir first when it changed (see above).  Returns RESULT_OK,
  * RESULT_NOT_FOUND (no version at all and no template_dir),

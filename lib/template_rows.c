@@ -317,3 +317,38 @@ out:
 	db_result_release(&r);
 	return rc;
 }
+
+/* The tenants on a version (template_rows.h).  0 or -1. */
+int
+template_rows_tenants_on(struct db *db, const char *version, int64_t **ids,
+    size_t *count, size_t *archived)
+{
+	static const char sql[] = "SELECT id, is_active FROM tenants "
+	    "WHERE template_version = ? ORDER BY id LIMIT 1000001";
+	struct db_result	r;
+	struct db_param		p;
+	size_t			i;
+	int			rc = -1;
+
+	*ids = NULL;
+	*count = 0;
+	*archived = 0;
+	memset(&r, 0, sizeof(r));
+	p = db_text(version);
+	if (db_query(db, sql, &p, 1, &r) == -1)
+		goto out;
+	if (r.rows > ROLLOUT_MAX_TENANTS)
+		goto out;
+	if (r.rows > 0 && (*ids = calloc(r.rows, sizeof(**ids))) == NULL)
+		goto out;
+	for (i = 0; i < r.rows; i++) {
+		if (db_cell_int(&r, i, 1, 0) == 0)
+			(*archived)++;
+		else
+			(*ids)[(*count)++] = db_cell_int(&r, i, 0, 0);
+	}
+	rc = 0;
+out:
+	db_result_release(&r);
+	return rc;
+}

@@ -81,4 +81,13 @@ int	template_rows_set_tenants(struct db *db, const int64_t *ids,
 int	template_rows_rollout_tenants(struct db *db, const char *version,
 	    int percent, int include_current, int64_t **ids, size_t *count);
 
+/*
+ * The tenants whose site is on `version`: the active ones' ids into a new
+ * array `*ids` (the caller frees it) of `*count`, in id order, and how
+ * many archived ones there are into *archived.  Used by fsck to redeploy
+ * a version's tenants after restoring its files.  Returns 0 or -1.
+ */
+int	template_rows_tenants_on(struct db *db, const char *version,
+	    int64_t **ids, size_t *count, size_t *archived);
+
 #endif

@@ -2,7 +2,8 @@
  * template_store.c - the immutable versions of the template on disk (the
  * layout and the rules are in template_store.h).  Called by template.c
  * (adding versions, the default from template_dir), the deploy (which
- * links tenants' files to a version's tree) and fsck.
+ * links tenants' files to a version's tree) and fsck, which also uses the
+ * checks and restores of stored files here (fsck_store.c).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -25,8 +26,11 @@
 #include "template_meta.h"
 #include "template_store.h"
 
-#define ADDING_PREFIX	".adding-"
-#define REMOVING_PREFIX	".removing-"
+#define ADDING_PREFIX	TEMPLATE_STORE_ADDING_PREFIX
+#define REMOVING_PREFIX	TEMPLATE_STORE_REMOVING_PREFIX
+
+/* Random hex digits in a holding directory's or a restored file's name. */
+#define NAME_RANDOM_BYTES	8
 
 /* Is `s` TEMPLATE_VERSION_LEN lowercase hex digits?  1 or 0. */
 int
@@ -368,9 +372,138 @@ out:
 }
 
 /*
+ * Opens the file tree of the version directory open on `dir`, making it
+ * when it is missing.  Returns the descriptor, or -1 with errno set.
+ */
+static int
+open_or_make_tree(int dir)
+{
+	int	tree;
+
+	tree = folder_open_dir(dir, TEMPLATE_STORE_TREE);
+	if (tree != -1 || errno != ENOENT)
+		return tree;
+	if (mkdirat(dir, TEMPLATE_STORE_TREE, FOLDER_DIR_MODE) == -1 &&
+	    errno != EEXIST)
+		return -1;
+	return folder_open_dir(dir, TEMPLATE_STORE_TREE);
+}
+
+/*
+ * Puts back from `source_dir` what stored version `version` lost against
+ * `m`: its manifest, files that are missing or damaged (the damaged ones
+ * held for the redeploy of the version's tenants) and their mode.  Called
+ * by template_store_add() for a version already stored.  Returns the
+ * number of files restored, or -1 with `err` set.
+ */
+static int
+heal_version(int store_fd, const char *source_dir, const struct manifest *m,
+    const char *version, char *err, size_t errlen)
+{
+	const struct manifest_entry	*e;
+	struct dir_cursor		 check, restore;
+	struct manifest			 stored;
+	struct stat			 st;
+	char				 held[NAME_MAX + 1] = "", why[256];
+	size_t				 i;
+	int				 dir = -1, tree = -1, source = -1;
+	int				 holding = -1, fd, state, restored = 0;
+	int				 rc = -1;
+
+	manifest_init(&stored);
+	dir_cursor_init(&check, -1, 0);
+	dir_cursor_init(&restore, -1, 1);
+	if (template_store_manifest(store_fd, version, &stored, why,
+	    sizeof(why)) == -1 && template_store_write_manifest(store_fd,
+	    version, m) == -1) {
+		error_set(err, errlen, "could not rewrite the manifest of "
+		    "version %s: %s", version, strerror(errno));
+		goto out;
+	}
+	if ((dir = folder_open_dir(store_fd, version)) == -1 ||
+	    (tree = open_or_make_tree(dir)) == -1) {
+		error_set(err, errlen, "cannot open version %s in the template "
+		    "store: %s", version, strerror(errno));
+		goto out;
+	}
+	if ((source = open(source_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		error_set(err, errlen, "cannot open the template directory: "
+		    "%s", strerror(errno));
+		goto out;
+	}
+	dir_cursor_init(&check, tree, 0);
+	dir_cursor_init(&restore, tree, 1);
+	for (i = 0; i < m->count; i++) {
+		e = &m->entries[i];
+		if ((state = template_store_check_file(&check, e, &st)) == -1) {
+			error_set(err, errlen, "cannot read stored file %s: %s",
+			    e->path, strerror(errno));
+			goto out;
+		}
+		if (state == TEMPLATE_FILE_GOOD)
+			continue;
+		if (state == TEMPLATE_FILE_MODE) {
+			if (template_store_chmod_file(&check, e) == -1) {
+				error_set(err, errlen, "could not make stored "
+				    "file %s read-only: %s", e->path,
+				    strerror(errno));
+				goto out;
+			}
+			continue;
+		}
+		if (manifest_file_open_at(source, e->path, &fd, &st) != 1) {
+			error_set(err, errlen, "template file %s: cannot open "
+			    "it: %s", e->path, strerror(errno));
+			goto out;
+		}
+		if (holding == -1 && (holding = template_store_hold(store_fd,
+		    version, held, sizeof(held))) == -1) {
+			close(fd);
+			error_set(err, errlen, "could not make a holding "
+			    "directory in the template store: %s",
+			    strerror(errno));
+			goto out;
+		}
+		state = template_store_restore_file(&restore, e, i, fd,
+		    holding);
+		close(fd);
+		if (state == -1) {
+			error_set(err, errlen, "could not restore stored file "
+			    "%s: %s", e->path, strerror(errno));
+			goto out;
+		}
+		if (state == 0) {
+			error_set(err, errlen, "template file %s changed since "
+			    "the manifest was built; rebuild it", e->path);
+			goto out;
+		}
+		restored++;
+	}
+	rc = restored;
+out:
+	/* A holding directory that holds nothing has nothing to wait for. */
+	if (holding != -1 && restored == 0)
+		dir_remove_tree(store_fd, held);
+	if (holding != -1)
+		close(holding);
+	dir_cursor_close(&check);
+	dir_cursor_close(&restore);
+	if (source != -1)
+		close(source);
+	if (tree != -1)
+		close(tree);
+	if (dir != -1)
+		close(dir);
+	manifest_release(&stored);
+	return rc;
+}
+
+/*
  * Stores version `version` of the template in `source_dir` (see
  * template_store.h).  Called by template.c.  Returns 1 (added), 0 (was
- * there) or -1 with `err` set; nothing half-made is left behind.
+ * there), 2 (was there, files restored) or -1 with `err` set; nothing
+ * half-made is left behind.
  */
 int
 template_store_add(int store_fd, const char *source_dir,
@@ -386,8 +519,12 @@ template_store_add(int store_fd, const char *source_dir,
 		error_set(err, errlen, "invalid template version");
 		return -1;
 	}
-	if (fstatat(store_fd, version, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return 0;
+	if (fstatat(store_fd, version, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if ((rc = heal_version(store_fd, source_dir, m, version, err,
+		    errlen)) == -1)
+			return -1;
+		return rc > 0 ? 2 : 0;
+	}
 	if (folder_hidden_name(adding, sizeof(adding), ADDING_PREFIX,
 	    version) == -1 || mkdirat(store_fd, adding, FOLDER_DIR_MODE) == -1 ||
 	    (fd = folder_open_dir(store_fd, adding)) == -1 ||
@@ -648,4 +785,230 @@ template_store_load(int store_fd, const char *version,
 fail:
 	template_files_release(f);
 	return -1;
+}
+
+/* Judges one stored file (template_store.h).  A state, or -1. */
+int
+template_store_check_file(struct dir_cursor *tree,
+    const struct manifest_entry *e, struct stat *st)
+{
+	const char	*leaf;
+	unsigned char	 digest[32];
+	uint64_t	 size;
+	int		 parent, fd, rc, saved;
+
+	memset(st, 0, sizeof(*st));
+	if ((parent = dir_cursor_parent(tree, e->path, &leaf)) == -1)
+		return errno == ENOENT ? TEMPLATE_FILE_MISSING :
+		    errno == ENOTDIR || errno == ELOOP ?
+		    TEMPLATE_FILE_NOT_REGULAR : -1;
+	if (fstatat(parent, leaf, st, AT_SYMLINK_NOFOLLOW) == -1) {
+		saved = errno;
+		memset(st, 0, sizeof(*st));
+		errno = saved;
+		return errno == ENOENT ? TEMPLATE_FILE_MISSING : -1;
+	}
+	if (!S_ISREG(st->st_mode))
+		return TEMPLATE_FILE_NOT_REGULAR;
+	if ((uint64_t)st->st_size != e->size)
+		return TEMPLATE_FILE_DAMAGED;
+	if ((fd = openat(parent, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return errno == ENOENT ? TEMPLATE_FILE_MISSING :
+		    errno == ELOOP ? TEMPLATE_FILE_NOT_REGULAR : -1;
+	rc = file_sha256_fd(fd, digest, &size);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	if (rc == -1)
+		return -1;
+	if (size != e->size || memcmp(digest, e->sha256, sizeof(digest)) != 0)
+		return TEMPLATE_FILE_DAMAGED;
+	if ((st->st_mode & 07777) != TEMPLATE_STORE_FILE_MODE)
+		return TEMPLATE_FILE_MODE;
+	return TEMPLATE_FILE_GOOD;
+}
+
+/* Gives a stored file mode 0444 again (template_store.h).  0 or -1. */
+int
+template_store_chmod_file(struct dir_cursor *tree,
+    const struct manifest_entry *e)
+{
+	const char	*leaf;
+	int		 parent, fd, rc, saved;
+
+	if ((parent = dir_cursor_parent(tree, e->path, &leaf)) == -1 ||
+	    (fd = openat(parent, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	rc = fchmod(fd, TEMPLATE_STORE_FILE_MODE);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* Writes a version's manifest again (template_store.h).  0 or -1. */
+int
+template_store_write_manifest(int store_fd, const char *version,
+    const struct manifest *m)
+{
+	char	 named[TEMPLATE_VERSION_LEN + 1], *text = NULL;
+	size_t	 len = 0;
+	FILE	*out;
+	int	 dir = -1, rc = -1, saved;
+
+	if (template_version_of(m, named) == -1 ||
+	    strcmp(named, version) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((out = open_memstream(&text, &len)) == NULL)
+		return -1;
+	if (manifest_write(m, out) == -1) {
+		saved = errno;
+		fclose(out);
+		free(text);
+		errno = saved;
+		return -1;
+	}
+	if (fclose(out) == EOF)
+		goto out;
+	if ((dir = folder_open_dir(store_fd, version)) == -1)
+		goto out;
+	rc = file_write_atomic(dir, TEMPLATE_STORE_MANIFEST, text, len,
+	    TEMPLATE_STORE_FILE_MODE);
+out:
+	saved = errno;
+	if (dir != -1)
+		close(dir);
+	free(text);
+	errno = saved;
+	return rc;
+}
+
+/* Makes a repair's holding directory (template_store.h).  A fd or -1. */
+int
+template_store_hold(int store_fd, const char *version, char *name,
+    size_t len)
+{
+	int	fd, saved;
+
+	if (!template_version_valid(version)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (folder_hidden_name(name, len, TEMPLATE_STORE_REPAIRING_PREFIX,
+	    version) == -1 || mkdirat(store_fd, name, FOLDER_DIR_MODE) == -1)
+		return -1;
+	/* It must outlive a crash: it is what tells fsck to redeploy. */
+	if ((fd = folder_open_dir(store_fd, name)) == -1 ||
+	    fsync(store_fd) == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		unlinkat(store_fd, name, AT_REMOVEDIR);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Is `name` a holding directory's?  1 with its version, else 0. */
+int
+template_store_held_version(const char *name, char *version)
+{
+	size_t	prefix = strlen(TEMPLATE_STORE_REPAIRING_PREFIX);
+	size_t	i;
+
+	if (strncmp(name, TEMPLATE_STORE_REPAIRING_PREFIX, prefix) != 0 ||
+	    strlen(name) != prefix + TEMPLATE_VERSION_LEN + 1 +
+	    2 * NAME_RANDOM_BYTES || name[prefix + TEMPLATE_VERSION_LEN] != '-')
+		return 0;
+	memcpy(version, name + prefix, TEMPLATE_VERSION_LEN);
+	version[TEMPLATE_VERSION_LEN] = '\0';
+	if (!template_version_valid(version))
+		return 0;
+	for (i = prefix + TEMPLATE_VERSION_LEN + 1; name[i] != '\0'; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * Clears the way for a restored file at `leaf` of `parent`: links a
+ * damaged regular file into `holding` as "<index>" (when `holding` is
+ * not -1) and removes what is not a regular file (a symlink, a directory
+ * planted there), which rename() would not replace.  Returns 0, or -1
+ * with errno set.
+ */
+static int
+clear_way(int parent, const char *leaf, size_t index, int holding)
+{
+	struct stat	st;
+	char		held[32];
+
+	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISDIR(st.st_mode))
+		return dir_remove_tree(parent, leaf);
+	if (!S_ISREG(st.st_mode))
+		return unlinkat(parent, leaf, 0);
+	if (holding == -1)
+		return 0;
+	snprintf(held, sizeof(held), "%zu", index);
+	if (linkat(parent, leaf, holding, held, 0) == -1 && errno != EEXIST)
+		return -1;
+	return fsync(holding);
+}
+
+/* Restores one stored file from a good copy (template_store.h). */
+int
+template_store_restore_file(struct dir_cursor *tree,
+    const struct manifest_entry *e, size_t index, int source, int holding)
+{
+	const char	*leaf;
+	unsigned char	 digest[32];
+	uint64_t	 copied, size;
+	char		 temp[sizeof(TEMPLATE_STORE_RESTORE_PREFIX) +
+			    2 * NAME_RANDOM_BYTES];
+	char		 hex[2 * NAME_RANDOM_BYTES + 1];
+	int		 parent, copy = -1, made = 0, rc = -1, saved;
+
+	if ((parent = dir_cursor_parent(tree, e->path, &leaf)) == -1)
+		return -1;
+	random_hex(hex, NAME_RANDOM_BYTES);
+	snprintf(temp, sizeof(temp), "%s%s", TEMPLATE_STORE_RESTORE_PREFIX,
+	    hex);
+	/* Read back through the same descriptor, so it opens for both. */
+	if ((copy = openat(parent, temp, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, TEMPLATE_STORE_FILE_MODE)) == -1)
+		goto out;
+	made = 1;
+	if (lseek(source, 0, SEEK_SET) == -1 ||
+	    deploy_copy_contents(source, copy, &copied) == -1 ||
+	    fchmod(copy, TEMPLATE_STORE_FILE_MODE) == -1 ||
+	    fsync(copy) == -1 || lseek(copy, 0, SEEK_SET) == -1 ||
+	    file_sha256_fd(copy, digest, &size) == -1)
+		goto out;
+	if (size != e->size || memcmp(digest, e->sha256, sizeof(digest)) != 0) {
+		rc = 0;
+		goto out;
+	}
+	if (clear_way(parent, leaf, index, holding) == -1 ||
+	    renameat(parent, temp, parent, leaf) == -1)
+		goto out;
+	made = 0;
+	if (fsync(parent) == -1)
+		goto out;
+	rc = 1;
+out:
+	saved = errno;
+	if (copy != -1)
+		close(copy);
+	if (made)
+		unlinkat(parent, temp, 0);
+	errno = saved;
+	return rc;
 }

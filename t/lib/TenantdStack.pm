@@ -25,7 +25,11 @@ package TenantdStack;
 # or 'lighttpd': the web server the `nginx` option starts, from
 # etc/nginx/ or etc/lighttpd/tenantd.conf.in), module_backend (0; 1 starts
 # t/lib/module-backend.pl, the module API backend the front end passes
-# /api/m/<module>/... to once the gate allows it; see module_backend_hits).
+# /api/m/<module>/... to once the gate allows it; see module_backend_hits),
+# data_dir (a code reference: called with the run directory once it
+# exists, it returns the directory to make tenants/ and archive/ in
+# instead, such as a filesystem the test mounts there; the test unmounts
+# it before the stack is stopped).
 #
 # Binaries come from $TENANTD_BUILDDIR/src, data (etc/, www/) from
 # $TENANTD_SRCDIR; both default to the tree this file lives in.  Set
@@ -123,8 +127,8 @@ sub srcdir { $_[0]{srcdir} }
 sub builddir { $_[0]{builddir} }
 sub run_dir { $_[0]{run} }
 sub conf_path { "$_[0]{run}/tenantd.conf" }
-sub tenants_dir { "$_[0]{run}/tenants" }
-sub archive_dir { "$_[0]{run}/archive" }
+sub tenants_dir { ($_[0]{data} // $_[0]{run}) . '/tenants' }
+sub archive_dir { ($_[0]{data} // $_[0]{run}) . '/archive' }
 sub fastcgi_socket { "$_[0]{sockdir}/tenantd.sock" }
 sub mariadb_socket { "$_[0]{sockdir}/mysqld.sock" }
 sub port { $_[0]{port} }
@@ -242,6 +246,8 @@ sub _prepare_run_dir {
 	} else {
 		$self->{sockdir} = $self->{run};
 	}
+	$self->{data} = $self->{data_dir}->($self->{run})
+	    if ref $self->{data_dir} eq 'CODE';
 	make_path($self->tenants_dir, $self->archive_dir, "$self->{run}/tmp",
 	    "$self->{run}/nginx");
 }
