@@ -262,6 +262,93 @@ staging_create(struct deploy_run *run)
 	return 0;
 }
 
+/*
+ * Is public/ already the version's web root, every template file the
+ * stored file itself (template_files = link) and nothing of a previous
+ * version left?  Then a rollout has nothing to swap there: 1, with the
+ * files' identities in run->written, else 0.  Costs two stats per file.
+ */
+static int
+public_is_current(struct deploy_run *run)
+{
+	const struct manifest_entry	*e;
+	const char			*leaf;
+	struct stat			 stored, deployed;
+	size_t				 i;
+	int				 parent;
+
+	if (run->old_public == -1 || !run->link_files ||
+	    run->record.count != run->m->count)
+		return 0;
+	for (i = 0; i < run->m->count; i++) {
+		e = &run->m->entries[i];
+		if ((run->t->logo != NULL && strcmp(run->t->logo, e->path) == 0) ||
+		    deploy_record_find(&run->record, e->path) == NULL ||
+		    (parent = dir_cursor_parent(&run->template_cursor, e->path,
+		    &leaf)) == -1 || fstatat(parent, leaf, &stored,
+		    AT_SYMLINK_NOFOLLOW) == -1 ||
+		    (parent = dir_cursor_parent(&run->old_cursor, e->path,
+		    &leaf)) == -1 || fstatat(parent, leaf, &deployed,
+		    AT_SYMLINK_NOFOLLOW) == -1 ||
+		    stored.st_ino != deployed.st_ino ||
+		    stored.st_dev != deployed.st_dev)
+			goto stale;
+		run->written[i].valid = 1;
+		run->written[i].size = (uint64_t)deployed.st_size;
+		run->written[i].inode = (uint64_t)deployed.st_ino;
+		run->written[i].mtime_ns = stat_mtime_ns(&deployed);
+	}
+	run->report->files_copied += run->m->count;
+	run->report->files_linked += run->m->count;
+	run->done += run->m->count + run->carry_files;
+	return 1;
+stale:
+	memset(run->written, 0, run->m->count * sizeof(run->written[0]));
+	return 0;
+}
+
+/*
+ * Builds the new public/ in a staging directory (the template, kept and
+ * carried files), flushes it unless `batch`, and swaps it in (see
+ * deploy.h).  Returns 0 or -1; before the swap a failure leaves public/
+ * as it was.
+ */
+static int
+replace_public(struct deploy_run *run, int batch)
+{
+	char	old_name[NAME_MAX + 1] = "";
+
+	if (staging_create(run) == -1 || deploy_template(run) == -1 ||
+	    deploy_carry(run) == -1)
+		return -1;
+	/*
+	 * One flush of the filesystem instead of an fsync per file; a batch
+	 * makes one for all its tenants.
+	 */
+	if (!batch && syncfs(run->staging_fd) == -1)
+		return deploy_run_error(run, "could not flush the new files: "
+		    "%s", strerror(errno));
+	crash_point("deploy.after_staging");
+	/* The old record describes files about to go away. */
+	if (unlinkat(run->folder, DEPLOY_RECORD_FILE, 0) == -1 &&
+	    errno != ENOENT)
+		return deploy_run_error(run, "could not remove %s: %s",
+		    DEPLOY_RECORD_FILE, strerror(errno));
+	if (swap_public(run, old_name, sizeof(old_name)) == -1)
+		return deploy_run_error(run, "could not put the new public/ "
+		    "in place: %s", strerror(errno));
+	run->staging[0] = '\0';
+	crash_point("deploy.after_swap");
+	if (old_name[0] != '\0' && dir_remove_tree(run->folder,
+	    old_name) == -1)
+		log_error("deploy of %s: could not remove the old public/ (%s):"
+		    " %s", run->t->subdomain, old_name, strerror(errno));
+	if (!batch && fsync(run->folder) == -1)
+		log_warning("deploy of %s: could not sync the tenant folder: "
+		    "%s", run->t->subdomain, strerror(errno));
+	return 0;
+}
+
 /* Closes and frees what run_open() and the passes left. */
 static void
 run_close(struct deploy_run *run)
@@ -313,9 +400,8 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
 	const struct manifest	*m = &files->web;
 	struct deploy_run	run;
 	struct buf		package;
-	char			old_name[NAME_MAX + 1] = "";
 	int			scan_fd, tree = -1, rc = -1;
-	int			with_source;
+	int			with_source, public_current;
 
 	memset(report, 0, sizeof(*report));
 	snprintf(report->template_version, sizeof(report->template_version),
@@ -354,52 +440,22 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
 			goto out;
 	}
 	run.total = m->count + run.carry_files + files->source.count;
-	if (staging_create(&run) == -1 || deploy_template(&run) == -1 ||
-	    deploy_carry(&run) == -1)
-		goto out;
 	if (files->package_json != NULL && read_template_package(tree,
 	    &package) == -1) {
 		deploy_run_error(&run, "cannot read the template's "
 		    "package.json: %s", strerror(errno));
 		goto out;
 	}
-	/*
-	 * One flush of the filesystem instead of an fsync per file; a batch
-	 * makes one for all its tenants.
-	 */
-	if (!o->batch && syncfs(run.staging_fd) == -1) {
-		deploy_run_error(&run, "could not flush the new files: %s",
-		    strerror(errno));
+	if ((public_current = public_is_current(&run)) == 0 &&
+	    replace_public(&run, o->batch) == -1)
 		goto out;
-	}
-	crash_point("deploy.after_staging");
-	/* The old record describes files about to go away. */
-	if (unlinkat(run.folder, DEPLOY_RECORD_FILE, 0) == -1 &&
-	    errno != ENOENT) {
-		deploy_run_error(&run, "could not remove %s: %s",
-		    DEPLOY_RECORD_FILE, strerror(errno));
-		goto out;
-	}
-	if (swap_public(&run, old_name, sizeof(old_name)) == -1) {
-		deploy_run_error(&run, "could not put the new public/ in "
-		    "place: %s", strerror(errno));
-		goto out;
-	}
-	run.staging[0] = '\0';
-	crash_point("deploy.after_swap");
-	if (old_name[0] != '\0' && dir_remove_tree(run.folder,
-	    old_name) == -1)
-		log_error("deploy of %s: could not remove the old public/ (%s):"
-		    " %s", t->subdomain, old_name, strerror(errno));
-	if (!o->batch && fsync(run.folder) == -1)
-		log_warning("deploy of %s: could not sync the tenant folder: "
-		    "%s", t->subdomain, strerror(errno));
 	if (with_source && deploy_source(&run, &files->source, tree,
 	    !o->batch) == -1)
 		goto out;
 	crash_point("deploy.before_record");
-	deploy_record_write(run.folder, DEPLOY_RECORD_FILE, t->subdomain, m,
-	    run.written, !o->batch);
+	if (!public_current)
+		deploy_record_write(run.folder, DEPLOY_RECORD_FILE,
+		    t->subdomain, m, run.written, !o->batch);
 	if (project_files_write(run.folder, t, svc->conf->api_url,
 	    files->package_json != NULL ? package.data : NULL, package.len,
 	    !o->batch) == -1) {

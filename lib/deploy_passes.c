@@ -2,7 +2,8 @@
  * deploy_passes.c - the passes of a deploy over its staging tree
  * (deploy_passes.h), which deploy_tenant() runs in turn:
  *   scan      list what in the old public/ is the tenant's own (every path
- *             the manifest does not name, and the logo);
+ *             the manifest does not name, and the logo, but the files of
+ *             the previous version the new one lacks);
  *   template  link (or copy) each manifest file from the stored version
  *             (template_store.h), or keep the tenant's changed version by
  *             hard-linking it;
@@ -103,6 +104,24 @@ carry_add(struct deploy_run *run, const char *path, int is_directory)
 }
 
 /*
+ * Is the file at `path` (status `st`) one the last deploy put there, as it
+ * put it: a template file the new version no longer has, which goes with
+ * the old tree instead of being carried over as the tenant's own?  1 or 0.
+ */
+static int
+previous_template_file(const struct deploy_run *run, const char *path,
+    const struct stat *st)
+{
+	const struct deploy_record_entry	*recorded;
+
+	if ((recorded = deploy_record_find(&run->record, path)) == NULL ||
+	    recorded->inode != (uint64_t)st->st_ino)
+		return 0;
+	return st->st_nlink > 1 || (recorded->size == (uint64_t)st->st_size &&
+	    recorded->mtime_ns == stat_mtime_ns(st));
+}
+
+/*
  * Lists the tenant's own entries of the old public/ below the directory
  * open on `fd` (taken over and closed), whose paths start with `prefix`.
  * Paths the manifest names are the template pass's business and are
@@ -155,6 +174,9 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 			    strerror(errno));
 			goto out;
 		}
+		if (S_ISREG(st.st_mode) && previous_template_file(run, path,
+		    &st))
+			continue;
 		if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
 			if (carry_add(run, path, 0) == -1)
 				goto out;

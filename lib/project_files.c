@@ -4,9 +4,13 @@
  * .env.local, with the quoting rules that make .env.local plain data for
  * both dotenv readers and sh.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "folder.h"
@@ -62,6 +66,31 @@ env_append_value(struct buf *b, const char *value)
 }
 
 /*
+ * Does file `name` of `folder` hold exactly `len` bytes `data`?  A file
+ * already right is not written again: a rollout changes neither file of
+ * most tenants, and a new file is a new inode.  1 or 0 (also when it
+ * cannot be read: it is then written).
+ */
+static int
+file_holds(int folder, const char *name, const void *data, size_t len)
+{
+	struct stat	st;
+	struct buf	have;
+	int		fd, same = 0;
+
+	if ((fd = openat(folder, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	buf_init(&have, len + 1);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size == len && buf_read_fd(&have, fd) == 0)
+		same = have.len == len && memcmp(have.data, data, len) == 0;
+	close(fd);
+	buf_release(&have);
+	return same;
+}
+
+/*
  * Writes package.json and .env.local of tenant `t` into its folder (see
  * project_files.h).  Called by deploy_tenant() after the swap.  Returns 0,
  * or -1 with errno set.
@@ -95,8 +124,10 @@ project_files_write(int folder, const struct tenant *t, const char *api_url,
 		goto out;
 	}
 	if ((template_package == NULL && package_json_default(t->subdomain,
-	    t->name, &package) == -1) || write_file(folder, PACKAGE_JSON_FILE,
-	    package.data, package.len, FOLDER_FILE_MODE) == -1)
+	    t->name, &package) == -1) || (!file_holds(folder,
+	    PACKAGE_JSON_FILE, package.data, package.len) && write_file(folder,
+	    PACKAGE_JSON_FILE, package.data, package.len,
+	    FOLDER_FILE_MODE) == -1))
 		goto out;
 
 	env_values[0] = t->name;
@@ -112,8 +143,8 @@ project_files_write(int folder, const struct tenant *t, const char *api_url,
 		if (env_append_value(&env, env_values[i]) == -1)
 			goto out;
 	}
-	rc = write_file(folder, ENV_FILE, env.data, env.len,
-	    FOLDER_FILE_MODE);
+	rc = file_holds(folder, ENV_FILE, env.data, env.len) ? 0 :
+	    write_file(folder, ENV_FILE, env.data, env.len, FOLDER_FILE_MODE);
 out:
 	saved = errno;
 	buf_release(&package);

@@ -241,7 +241,11 @@ test_deploy(struct service *svc, struct tenant *t, struct manifest *m)
 	    sizeof(err)), 0, "deploy after the killed swap");
 	is_string(read_file("tenants/acme/public/own/deep.txt", text,
 	    sizeof(text)), "deep\n", "the old public/ was put back, not lost");
-	is_int((long long)report.files_carried, 3, "its own files carried");
+	ok(stat_of("tenants/acme/public/logo.png", &st) == 0 &&
+	    stat_of("tenants/acme/public/link-out", &st) == 0,
+	    "its own files are there");
+	is_int((long long)report.files_linked, (long long)m->count,
+	    "the template files are the stored ones");
 	is_int(count_prefixed(".public."), 0, "nothing left aside");
 }
 
