@@ -53,6 +53,7 @@
 	"deploy.after_staging", \
 	"deploy.after_swap", \
 	"deploy.before_record", \
+	"template_store.before_rename", \
 	"archive.after_rename", \
 	"archive.before_commit", \
 	"restore.after_rename", \

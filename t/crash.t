@@ -165,11 +165,33 @@ for my $point (points_of('delete')) {
 	settle($point);
 }
 
+# A first deploy, so public/ has to be built and swapped.
 for my $point (points_of('deploy')) {
-	my $sub = new_tenant('deploy');
+	my $sub = new_tenant('deploy', deploy => 0);
 	ctl_crash($point, 'tenant', 'deploy', $sub, '--force');
 	settle($point);
 	ok(-f "$TENANTS/$sub/public/index.html", "$point: public/ holds the site");
+}
+
+# A template version added, killed before it is renamed into place: no
+# version, its debris removed by fsck --repair, the same add works again.
+for my $point (points_of('template_store')) {
+	my $template = $s->run_dir . "/template$serial";
+	$serial++;
+	system('cp', '-a', $s->srcdir . '/www/template', $template) == 0
+	    or die "cp -a failed\n";
+	open(my $fh, '>>', "$template/style.css") or die "$template: $!";
+	print {$fh} "/* $point */\n";
+	close $fh or die "$template: $!";
+	system('chmod', '-R', 'a+rX', $template) == 0 or die "chmod failed\n";
+	ctl_crash($point, 'template', 'add', $template);
+	settle($point);
+	opendir(my $dh, "$TENANTS/.templates") or die "$TENANTS/.templates: $!";
+	my @debris = grep { /^\.adding-/ } readdir $dh;
+	closedir $dh;
+	is_deeply(\@debris, [], "$point: no half-added version left");
+	my ($status, $out) = ctl('template', 'add', $template);
+	is($status, 0, "$point: the same add works afterwards") or diag $out;
 }
 
 # Archive and restore, of a deployed tenant and of one never deployed
