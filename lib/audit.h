@@ -8,6 +8,7 @@
 #ifndef TENANTD_AUDIT_H
 #define TENANTD_AUDIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -19,5 +20,13 @@ struct db;
  */
 int	audit_record(struct db *db, int64_t user_id, int64_t tenant_id,
 	    const char *action, const char *detail);
+
+/*
+ * The same row for each of the `count` tenants `tenant_ids`, in few
+ * statements (a batch's).  Returns 0 or -1.
+ */
+int	audit_record_many(struct db *db, int64_t user_id,
+	    const int64_t *tenant_ids, size_t count, const char *action,
+	    const char *detail);
 
 #endif

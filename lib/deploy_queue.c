@@ -96,7 +96,8 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 	 * The lock answers 0 for a tenant that does not exist as well, so a
 	 * deleted tenant is told apart from a busy one first.
 	 */
-	if ((rc = tenant_find_by_id(svc->db, tenant_id, t)) != 1)
+	if (!o->batch && (rc = tenant_find_by_id(svc->db, tenant_id,
+	    t)) != 1)
 		goto not_loaded;
 	if (o->version == NULL) {
 		if ((status = template_default(svc, target, err,
@@ -113,6 +114,10 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 	    svc->conf, tenant_id, "deploy", &lock, o->lock_wait_ms) :
 	    tenant_lock_acquire(svc->db, svc->conf, tenant_id, "deploy", &lock);
 	if (rc == 0) {
+		/* A batch looks for the tenant only now: busy, or gone? */
+		if (o->batch && (rc = tenant_find_by_id(svc->db, tenant_id,
+		    t)) != 1)
+			goto not_loaded;
 		error_set(err, errlen, "another deploy, archive or restore of "
 		    "this tenant is running");
 		status = RESULT_BUSY;
@@ -167,8 +172,8 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 	snprintf(detail, sizeof(detail), "version %s, copied %zu, kept %zu%s",
 	    target, report->files_copied, report->files_kept,
 	    o->force ? ", force" : "");
-	if (audit_record(svc->db, o->user_id, t->id, "tenant.deploy",
-	    detail) == -1)
+	if (!o->batch && audit_record(svc->db, o->user_id, t->id,
+	    "tenant.deploy", detail) == -1)
 		log_warning("deploy of %s: could not record it in the audit "
 		    "log: %s", t->subdomain, db_error(svc->db));
 	status = RESULT_OK;

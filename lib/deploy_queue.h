@@ -25,9 +25,9 @@ struct tenant;
  * operation holds it; 0: not at all), reads the tenant again under it (an
  * archive may have finished since), refuses an archived one, deploys
  * template version o->version (NULL: the default, template.h) with
- * deploy_tenant(), records the tenant's version (unless o->batch: the
- * caller does, once its batch is on disk) and "tenant.deploy" for
- * o->user_id in the audit log, then releases the lock.  The lock is
+ * deploy_tenant(), records the tenant's version and "tenant.deploy" for
+ * o->user_id in the audit log (unless o->batch: the caller records both
+ * for its batch once it is on disk), then releases the lock.  The lock is
  * refreshed while the deploy runs; one taken over meanwhile cancels it.
  * `t`
  * (initialised by the caller) receives the tenant when it was found.

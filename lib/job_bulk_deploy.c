@@ -15,6 +15,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "db.h"
 #include "deploy.h"
@@ -175,22 +176,29 @@ bulk_deploy_wait_db(struct db *db)
 
 /*
  * Makes the batch of deployed tenants durable with one flush of the
- * tenants' filesystem, then records their version: the rows never say a
- * tenant is on a version its files may not hold after a crash.  A failed
+ * tenants' filesystem, then records their version and their audit rows:
+ * the rows never say a tenant is on a version its files may not hold
+ * after a crash.  A failed
  * record is logged; the files are right and the next deploy writes it.
  */
 static void
 bulk_deploy_flush(struct bulk_deploy *run)
 {
 	struct service *svc = run->ctx->svc;
+	char detail[128];
 
 	if (run->batch_count == 0)
 		return;
 	if (syncfs(svc->tenants_dirfd) == -1)
 		log_warning("job %" PRId64 ": could not flush the tenants' "
 		    "files: %s", run->ctx->job->id, strerror(errno));
+	snprintf(detail, sizeof(detail), "version %s, %s job %" PRId64 "%s",
+	    run->version, run->ctx->job->kind, run->ctx->job->id,
+	    run->force ? ", force" : "");
 	if (template_rows_set_tenants(svc->db, run->batch, run->batch_count,
-	    run->version) == -1)
+	    run->version) == -1 || audit_record_many(svc->db,
+	    run->ctx->job->created_by, run->batch, run->batch_count,
+	    "tenant.deploy", detail) == -1)
 		log_warning("job %" PRId64 ": could not record the template "
 		    "version of %zu tenants: %s", run->ctx->job->id,
 		    run->batch_count, db_error(svc->db));

@@ -38,6 +38,8 @@ my %ALLOWED_SQL = (
 	'lib/bulk_validate.c sql.data' => 'sql_repeat() (lib/sql.c) repeats a '
 	    . 'literal "?" between a literal head and tail, once per subdomain; '
 	    . 'values are bound',
+	'lib/audit.c sql.data' => 'audit_record_many(): sql_repeat() of a '
+	    . 'literal INSERT head and one literal row per tenant; values are bound',
 	'lib/template_rows.c sql.data' => 'sql_repeat() of a literal UPDATE '
 	    . 'head, one "?" per tenant id and a literal ")"; values are bound',
 	'lib/tenant.c sql' => 'find_one() gets one of two literal SELECTs from '
