@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "json.h"
 #include "sql.h"
 #include "template_rows.h"
 
@@ -351,4 +352,26 @@ template_rows_tenants_on(struct db *db, const char *version, int64_t **ids,
 out:
 	db_result_release(&r);
 	return rc;
+}
+
+/* A version's members in the API's JSON (template_rows.h). */
+int
+template_version_json(yajl_gen g, const struct template_version *v)
+{
+	return json_gen_kv_string(g, "version", v->version) !=
+	    yajl_gen_status_ok ||
+	    json_gen_kv_string(g, "name", v->name) != yajl_gen_status_ok ||
+	    json_gen_kv_string(g, "web_root", v->web_root) !=
+	    yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "files", (long long)v->files) !=
+	    yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "bytes", (long long)v->bytes) !=
+	    yajl_gen_status_ok ||
+	    json_gen_kv_string(g, "source", v->source) != yajl_gen_status_ok ||
+	    json_gen_kv_string(g, "created_at", v->created_at) !=
+	    yajl_gen_status_ok ||
+	    json_gen_kv_bool(g, "is_default", v->is_default) !=
+	    yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "tenants", (long long)v->tenants) !=
+	    yajl_gen_status_ok ? -1 : 0;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <yajl/yajl_gen.h>
+
 struct db;
 
 /* The most versions a listing returns; the store is pruned with remove. */
@@ -89,5 +91,12 @@ int	template_rows_rollout_tenants(struct db *db, const char *version,
  */
 int	template_rows_tenants_on(struct db *db, const char *version,
 	    int64_t **ids, size_t *count, size_t *archived);
+
+/*
+ * Writes the members of version `v` as the API shows it (inside an
+ * object the caller opens): version, name, web_root, files, bytes,
+ * source, created_at, is_default, tenants.  Returns 0 or -1.
+ */
+int	template_version_json(yajl_gen g, const struct template_version *v);
 
 #endif

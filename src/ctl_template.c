@@ -44,28 +44,11 @@ on_cancel_signal(int signo)
 	cancel_requested = 1;
 }
 
-/* Writes version `v` as JSON members.  0 or -1. */
+/* Writes version `v` as JSON members (ctl_json_item_fn).  0 or -1. */
 static int
 version_json(yajl_gen g, const void *item)
 {
-	const struct template_version *v = item;
-
-	return json_gen_kv_string(g, "version", v->version) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "name", v->name) != yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "web_root", v->web_root) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "files", (long long)v->files) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "bytes", (long long)v->bytes) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "source", v->source) != yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "created_at", v->created_at) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_bool(g, "is_default", v->is_default) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "tenants", (long long)v->tenants) !=
-	    yajl_gen_status_ok ? -1 : 0;
+	return template_version_json(g, item);
 }
 
 /* Prints version `v` as one line of `template list`. */

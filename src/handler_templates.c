@@ -33,21 +33,7 @@ static int
 version_to_json(yajl_gen g, const struct template_version *v)
 {
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "version", v->version) != yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "name", v->name) != yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "web_root", v->web_root) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "files", (long long)v->files) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "bytes", (long long)v->bytes) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "source", v->source) != yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "created_at", v->created_at) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_bool(g, "is_default", v->is_default) !=
-	    yajl_gen_status_ok ||
-	    json_gen_kv_int(g, "tenants", (long long)v->tenants) !=
-	    yajl_gen_status_ok)
+	    template_version_json(g, v) == -1)
 		return yajl_gen_in_error_state;
 	return yajl_gen_map_close(g);
 }
