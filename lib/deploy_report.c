@@ -37,6 +37,8 @@ deploy_report_json(const struct conf *c, const struct tenant *t,
 	    (long long)report->files_copied) != yajl_gen_status_ok ||
 	    json_gen_kv_int(g, "files_linked",
 	    (long long)report->files_linked) != yajl_gen_status_ok ||
+	    json_gen_kv_int(g, "bytes_copied",
+	    (long long)report->bytes_copied) != yajl_gen_status_ok ||
 	    json_gen_kv_int(g, "files_kept",
 	    (long long)report->files_kept) != yajl_gen_status_ok ||
 	    json_gen_key(g, "kept") != yajl_gen_status_ok ||

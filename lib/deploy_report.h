@@ -40,8 +40,9 @@ typedef int (*deploy_progress_fn)(void *arg, size_t done, size_t total);
 /*
  * Writes the report of a deploy of tenant `t` as a JSON object into `g`:
  * {"success": true, "tenant_url", "template_version", "files_copied",
- * "files_linked", "files_kept", "kept" (the first DEPLOY_REPORT_MAX_KEPT
- * paths), "files_replaced", "files_carried"}.  The deploy API answers it and deploy jobs store it.
+ * "files_linked", "bytes_copied", "files_kept", "kept" (the first
+ * DEPLOY_REPORT_MAX_KEPT paths), "files_replaced", "files_carried"}.  The
+ * deploy API answers it and deploy jobs store it.
  * Returns 0 or -1.
  */
 int	deploy_report_json(const struct conf *c, const struct tenant *t,

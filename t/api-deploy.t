@@ -151,6 +151,8 @@ my $report = $r->{json} // {};
 ok($report->{success} && JSON::PP::is_bool($report->{success}), 'success true');
 is($report->{tenant_url}, 'http://deployco.localhost:' . $s->port, 'tenant_url');
 is($report->{files_copied}, scalar(@MANIFEST), 'files_copied is the manifest count');
+is($report->{files_linked}, scalar(@MANIFEST), '... each linked to the template store');
+is($report->{bytes_copied}, 0, '... so no bytes were copied');
 is($report->{files_kept}, 0, 'nothing kept on a first deploy');
 is_deeply($report->{kept}, [], 'kept is an empty list');
 is($report->{files_replaced}, 0, 'nothing replaced');
