@@ -2,7 +2,8 @@
 # test-util.t - the helpers of t/lib/TestUtil.pm the other tests rely on.
 #
 # wait_until() returns the first true value of its check and gives up
-# after its bound, slurp() and spew() round-trip bytes, which() finds an
+# after its bound, slurp() and spew() round-trip bytes, write_tree() writes
+# a tree everyone can read, which() finds an
 # executable on $PATH, concurrently() runs its calls at once and returns
 # their answers in order, and freeze_dir()
 # makes a directory unwritable for root by each of its two ways (chattr +i
@@ -17,7 +18,8 @@ use Time::HiRes qw(time);
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use TestUtil qw(wait_until slurp spew which concurrently freeze_dir thaw_dir);
+use TestUtil qw(wait_until slurp spew write_tree which concurrently freeze_dir
+    thaw_dir);
 
 my $dir = tempdir('test-util-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
@@ -44,6 +46,21 @@ spew("$dir/empty", '');
 is(slurp("$dir/empty"), '', 'an empty file slurps as ""');
 is(slurp("$dir/missing"), undef, 'a missing file slurps as undef');
 ok(!eval { spew("$dir/missing/x", 'x'); 1 }, 'spew dies when it cannot write');
+
+# --- write_tree ----------------------------------------------------------------
+
+{
+	my $old_umask = umask 077;
+	write_tree("$dir/tree", { 'a.txt' => "a\n", 'sub/deeper/b.bin' => $bytes });
+	umask $old_umask;
+	is(slurp("$dir/tree/a.txt"), "a\n", 'write_tree writes a file at the top');
+	is(slurp("$dir/tree/sub/deeper/b.bin"), $bytes, '... and one in new directories');
+	is_deeply([map { (stat "$dir/tree/$_")[2] & 07777 } '', 'sub', 'sub/deeper',
+	    'a.txt', 'sub/deeper/b.bin'], [0755, 0755, 0755, 0644, 0644],
+	    '... readable by everyone whatever the umask');
+	write_tree("$dir/tree", { 'a.txt' => "again\n" });
+	is(slurp("$dir/tree/a.txt"), "again\n", '... and replaces a file it wrote before');
+}
 
 # --- which ---------------------------------------------------------------------
 

@@ -885,6 +885,60 @@ sub _tenantctl_or_die {
 	return $out;
 }
 
+# --- tenants and template versions ----------------------------------------
+
+# Stores template directory `dir` as a version with `tenantctl template
+# add` and returns the version's name; dies when tenantctl refuses it.
+sub template_add {
+	my ($self, $dir) = @_;
+	my $out = $self->_tenantctl_or_die('template', 'add', $dir);
+	my ($version) = $out =~ /^([0-9a-f]{12})$/m
+	    or die "tenantctl template add $dir printed no version: '$out'\n";
+	return $version;
+}
+
+# Creates the tenants `subdomains` ("Tenant <sub>") with one bulk-create
+# request that deploys none of them.  Returns their ids, as numbers, in
+# the order given; dies when any was refused.
+sub create_tenants {
+	my ($self, @subdomains) = @_;
+	my $r = $self->post('/api/tenants/bulk-create/', json => {
+	    deploy => JSON::PP::false(),
+	    tenants => [map { { name => "Tenant $_", subdomain => $_ } }
+	    @subdomains] });
+	die "bulk-create: $r->{status} $r->{content}\n"
+	    unless $r->{status} == 200 && $r->{json}{success};
+	my %id = map { ($_->{subdomain} => $_->{id} + 0) }
+	    @{$r->{json}{created_tenants}};
+	return map { $id{$_} // die "bulk-create did not create $_\n" }
+	    @subdomains;
+}
+
+# Asks for a rollout to template version `version` with request body
+# `body` (POST /api/templates/{version}/rollout/), runs it with `tenantctl
+# worker --once` (for stacks whose tenantd runs no job runners) and
+# returns the finished job as GET /api/jobs/{id}/ shows it.  Dies when the
+# rollout is not accepted or the worker fails.
+sub run_rollout {
+	my ($self, $version, $body) = @_;
+	my $r = $self->post("/api/templates/$version/rollout/", json => $body);
+	die "rollout to $version: $r->{status} $r->{content}\n"
+	    unless $r->{status} == 202;
+	my ($exit, undef, $err) = $self->tenantctl('worker', '--once');
+	die "tenantctl worker --once (exit $exit): $err\n" if $exit != 0;
+	return $self->get("/api/jobs/$r->{json}{job_id}/")->{json};
+}
+
+# The template version each of tenants `ids` is on, as the database says:
+# {id => version, or undef for none}.
+sub template_versions_of {
+	my ($self, @ids) = @_;
+	return {} unless @ids;
+	return { map { ($_->[0] => $_->[1]) } $self->sql('SELECT id, '
+	    . 'template_version FROM tenants WHERE id IN ('
+	    . join(', ', map { $_ + 0 } @ids) . ')') };
+}
+
 # --- HTTP -----------------------------------------------------------------
 
 # request($method, $path, %o) sends one request through nginx (or straight

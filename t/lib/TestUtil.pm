@@ -2,8 +2,8 @@
 # test needs moves here (or to TenantdStack.pm when it is about the stack,
 # BrowserTap.pm when it is about the browser tests), never into a copy.
 #
-#   use TestUtil qw(wait_until slurp spew which concurrently freeze_dir
-#       thaw_dir);
+#   use TestUtil qw(wait_until slurp spew write_tree which concurrently
+#       freeze_dir thaw_dir);
 #
 # Tests wait for a condition, never for a time: wait_until() polls a check
 # with a bound, so a slow machine only makes a test slower, and a wait
@@ -21,11 +21,13 @@ use strict;
 use warnings;
 
 use Exporter qw(import);
+use File::Find ();
+use File::Path ();
 use POSIX ();
 use Time::HiRes ();
 
-our @EXPORT_OK = qw(wait_until slurp spew which concurrently freeze_dir
-    thaw_dir);
+our @EXPORT_OK = qw(wait_until slurp spew write_tree which concurrently
+    freeze_dir thaw_dir);
 
 # How long wait_until() polls when not told, in seconds.
 our $DEFAULT_WAIT = 20;
@@ -58,7 +60,7 @@ sub slurp {
 # old one, as editors and deploy tools do.  A file of a tenant's site may
 # be a hard link shared with the template store and every other tenant
 # (template_files = link); writing into it in place would change all of
-# them, which t/template-store.t tests on purpose.  Dies on failure.
+# them, which t/templates.t tests on purpose.  Dies on failure.
 sub spew {
 	my ($path, $data) = @_;
 	my $temp = "$path.spew-$$";
@@ -66,6 +68,26 @@ sub spew {
 	print {$fh} $data;
 	close $fh or die "$temp: $!";
 	rename($temp, $path) or die "$path: $!";
+	return;
+}
+
+# Writes the files of hash `files` (relative path => bytes) below
+# directory `dir`, making directories as needed, and leaves the whole tree
+# readable by everyone (directories 0755, files 0644), as a template must
+# be for tenantd's unprivileged user.  Dies on failure.
+sub write_tree {
+	my ($dir, $files) = @_;
+	File::Path::make_path($dir);
+	for my $path (sort keys %$files) {
+		my ($parent) = "$dir/$path" =~ m{^(.*)/};
+		File::Path::make_path($parent);
+		spew("$dir/$path", $files->{$path});
+	}
+	File::Find::find({ no_chdir => 1, wanted => sub {
+		return if -l $File::Find::name;
+		chmod(-d $File::Find::name ? 0755 : 0644, $File::Find::name)
+		    or die "chmod $File::Find::name: $!";
+	} }, $dir);
 	return;
 }
 
