@@ -6,11 +6,12 @@
 # never runs), of a running one over 200 tenants (202; it ends cancelled,
 # the tenants done are on the new version in id order and the others on
 # the old one, with no staging directory left anywhere), of a finished
-# job (409 job_finished) and of an unknown one (404); and a rollout over
-# 50 tenants while a reader fetches their index.html and app.js through
-# nginx: every answer is 200 and the whole file of one version, and no
-# tenant goes back to the old version once it served the new one (one
-# atomic swap per tenant).  The rest of template versions is
+# job (409 job_finished) and of an unknown one (404); SIGINT cancelling
+# the rollout `tenantctl template rollout` runs (exit 130); and a rollout
+# over 50 tenants while a reader fetches their index.html and app.js
+# through nginx: every answer is 200 and the whole file of one version,
+# and no tenant goes back to the old version once it served the new one
+# (one atomic swap per tenant).  The rest of template versions is
 # t/templates.t.
 
 use strict;
@@ -178,6 +179,33 @@ is_deeply(\@wrong, [], "each tenant's site holds the files of its version");
 is_deeply([leftovers(@MANY_SUBS)], [], 'no tenant folder holds a staging or old tree');
 $s->is_error($s->post("/api/jobs/$running_job/cancel/", json => {}), 409, 'job_finished',
     'cancelling the job once it ended');
+
+# `tenantctl template rollout` runs the job itself; its first SIGINT
+# (Ctrl-C) cancels the job, and it exits 130.
+my $ctl_out = "$RUN/rollout-interrupted.out";
+my $ctl = in_child(sub {
+	open(STDOUT, '>', $ctl_out) or return 126;
+	open(STDERR, '>&', \*STDOUT) or return 126;
+	{
+		no warnings 'exec';
+		exec($s->tenantctl_binary, '--config', $COPY_CONF, 'template',
+		    'rollout', $A, @MANY_SUBS);
+	}
+	return 127;
+});
+my $ctl_job;
+ok(wait_until(sub {
+	($ctl_job) = map { $_->[0] } $s->sql("SELECT id FROM jobs WHERE kind = 'rollout' "
+	    . "AND status = 'running' AND progress > 0");
+	$ctl_job }, 60), 'tenantctl template rollout is running its job');
+kill 'INT', $ctl;
+is(reap($ctl), 130, 'SIGINT: tenantctl exits 130') or diag(slurp($ctl_out));
+$job = job($ctl_job // 0);
+is($job->{status}, 'cancelled', '... the job is cancelled');
+ok($job->{result} && $job->{result}{cancelled}, '... its result says so');
+like(slurp($ctl_out) // '', qr/^job ${\ ($ctl_job \/\/ 0)} cancelled: \d+ tenants moved/m,
+    '... and tenantctl says what it did');
+is_deeply([leftovers(@MANY_SUBS)], [], '... leaving no staging tree');
 
 # --- the sites while a rollout runs -------------------------------------------
 
