@@ -410,9 +410,10 @@ out:
 }
 
 /*
- * Queues the JOB_KIND_BULK_DEPLOY job for the created items that asked for a
- * deploy and were not deployed as they were built.  A job that cannot be queued is logged: the tenants exist all
- * the same and tenantctl fsck reports their undeployed frontends.
+ * Queues the JOB_KIND_BULK_DEPLOY job for the created items that asked for
+ * a deploy and were not deployed as they were built.  A job that cannot
+ * be queued is logged: the tenants exist all the same and tenantctl fsck
+ * reports their undeployed frontends.
  */
 static void
 queue_deploy(struct bulk_run *run)

@@ -212,7 +212,8 @@ run_open(struct deploy_run *run, int folder, const char *web_root, int *tree)
 	if (run->old_public != -1 && deploy_record_load(run->folder,
 	    DEPLOY_RECORD_FILE, run->t->subdomain, &run->record) == -1)
 		return deploy_run_error(run, "out of memory");
-	dir_cursor_init(&run->template_cursor, run->template_dir, DIR_CURSOR_OPEN);
+	dir_cursor_init(&run->template_cursor, run->template_dir,
+	    DIR_CURSOR_OPEN);
 	dir_cursor_init(&run->old_cursor, run->old_public, DIR_CURSOR_OPEN);
 	return 0;
 }
@@ -282,7 +283,8 @@ public_is_current(struct deploy_run *run)
 		return 0;
 	for (i = 0; i < run->m->count; i++) {
 		e = &run->m->entries[i];
-		if ((run->t->logo != NULL && strcmp(run->t->logo, e->path) == 0) ||
+		if ((run->t->logo != NULL &&
+		    strcmp(run->t->logo, e->path) == 0) ||
 		    deploy_record_find(&run->record, e->path) == NULL ||
 		    (parent = dir_cursor_parent(&run->template_cursor, e->path,
 		    &leaf)) == -1 || fstatat(parent, leaf, &stored,

@@ -3,10 +3,12 @@
  * tenant's folder.
  *
  * A deploy makes tenants/<sub>/public/ hold every file of a stored
- * template version (template_store.h), plus the files that are the tenant's own (its logo, anything
- * not in the template), and writes tenants/<sub>/package.json (name
- * "<sub>-app") and tenants/<sub>/.env.local (the NEXT_PUBLIC_* values of
- * the original plan).  Nothing outside public/ is ever served.
+ * template version's web root (template_store.h), plus the files that are
+ * the tenant's own (its logo, anything not in the template), puts the
+ * version's other files beside it (deploy_source.h), and writes
+ * tenants/<sub>/package.json (name "<sub>-app") and
+ * tenants/<sub>/.env.local (the NEXT_PUBLIC_* values of the original
+ * plan).  Nothing outside public/ is ever served.
  *
  * Order of operations, so a tenant site is never seen half deployed:
  *   1. build tenants/<sub>/.public.staging-<hex>/: template files

@@ -159,8 +159,8 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 			continue;
 		name_len = strlen(entry->d_name);
 		if (name_len + 1 > DEPLOY_PATH_MAX - prefix_len) {
-			deploy_run_error(run, "%s%s%s: path too long", run->area,
-			    prefix, entry->d_name);
+			deploy_run_error(run, "%s%s%s: path too long",
+			    run->area, prefix, entry->d_name);
 			goto out;
 		}
 		memcpy(path, prefix, prefix_len);
@@ -184,12 +184,13 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			log_warning("deploy of %s: %s%s is a special file;"
-			    " not carried over", run->t->subdomain, run->area, path);
+			    " not carried over", run->t->subdomain, run->area,
+			    path);
 			continue;
 		}
 		if (depth >= CARRY_MAX_DEPTH) {
-			deploy_run_error(run, "%s%s: nested too deeply", run->area,
-			    path);
+			deploy_run_error(run, "%s%s: nested too deeply",
+			    run->area, path);
 			goto out;
 		}
 		if (carry_add(run, path, 1) == -1)
@@ -293,8 +294,8 @@ deploy_copy_template_file(struct deploy_run *run, size_t i, int from,
 	    fchmod(dst, FOLDER_FILE_MODE) == -1 ||
 	    deploy_copy_contents(src, dst, &copied) == -1 ||
 	    fstat(dst, &st) == -1) {
-		deploy_run_error(run, "could not write %s%s: %s", run->area, e->path,
-		    strerror(errno));
+		deploy_run_error(run, "could not write %s%s: %s", run->area,
+		    e->path, strerror(errno));
 		goto out;
 	}
 	if (copied != e->size) {
@@ -304,8 +305,8 @@ deploy_copy_template_file(struct deploy_run *run, size_t i, int from,
 	}
 	if (close(dst) == -1) {
 		dst = -1;
-		deploy_run_error(run, "could not write %s%s: %s", run->area, e->path,
-		    strerror(errno));
+		deploy_run_error(run, "could not write %s%s: %s", run->area,
+		    e->path, strerror(errno));
 		goto out;
 	}
 	dst = -1;
@@ -391,7 +392,8 @@ deploy_template(struct deploy_run *run)
 			if (deploy_copy_carry(&run->old_cursor,
 			    &run->staging_cursor, e->path) != 0)
 				return deploy_run_error(run, "could not keep "
-				    "%s%s: %s", run->area, e->path, strerror(errno));
+				    "%s%s: %s", run->area, e->path,
+				    strerror(errno));
 			if (report->files_kept < DEPLOY_REPORT_MAX_KEPT)
 				snprintf(report->kept[report->files_kept],
 				    sizeof(report->kept[0]), "%s", e->path);
@@ -436,8 +438,8 @@ deploy_carry(struct deploy_run *run)
 			    "%s%s: %s", run->area, item->path, strerror(errno));
 		if (rc == 1)
 			log_warning("deploy of %s: %s%s clashes with the "
-			    "template; not carried over", run->t->subdomain, run->area,
-			    item->path);
+			    "template; not carried over", run->t->subdomain,
+			    run->area, item->path);
 		else
 			run->report->files_carried++;
 		if (advance(run) == -1)

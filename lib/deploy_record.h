@@ -57,8 +57,9 @@ const struct deploy_record_entry *deploy_record_find(
 
 /*
  * Loads record `name` (DEPLOY_RECORD_FILE or DEPLOY_SOURCE_RECORD_FILE)
- * of the tenant folder open on `folder` into the empty `r`.  A missing, unreadable or malformed record only costs hashing, so
- * it is logged (naming `subdomain`) and left empty.  Returns 0, or -1 if
+ * of the tenant folder open on `folder` into the empty `r`.  A missing,
+ * unreadable or malformed record only costs hashing, so it is logged
+ * (naming `subdomain`) and left empty.  Returns 0, or -1 if
  * out of memory.
  */
 int	deploy_record_load(int folder, const char *name,
