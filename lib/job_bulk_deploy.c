@@ -96,9 +96,8 @@ bulk_deploy_payload_read(const char *payload, int need_version,
     struct bulk_deploy *run)
 {
 	struct json_value *v = NULL;
-	const struct json_value *list, *f, *version;
+	const struct json_value *f, *version;
 	char err[128];
-	size_t i;
 	int rc = -1;
 
 	if (payload == NULL || (v = json_parse(payload, strlen(payload), err,
@@ -117,21 +116,12 @@ bulk_deploy_payload_read(const char *payload, int need_version,
 		    version->text);
 	} else if (need_version)
 		goto out;
-	list = json_object_get(v, "tenant_ids");
-	if (list == NULL || list->type != JSON_ARRAY ||
-	    list->count > BULK_DEPLOY_MAX_TENANTS)
+	if (json_object_int64_array(v, "tenant_ids", 1, INT64_MAX,
+	    BULK_DEPLOY_MAX_TENANTS, &run->ids, &run->count) == -1)
 		goto out;
-	if (list->count > 0 &&
-	    ((run->ids = calloc(list->count, sizeof(*run->ids))) == NULL ||
-	    (run->batch = calloc(BULK_DEPLOY_BATCH,
-	    sizeof(*run->batch))) == NULL))
+	if (run->count > 0 && (run->batch = calloc(BULK_DEPLOY_BATCH,
+	    sizeof(*run->batch))) == NULL)
 		goto out;
-	for (i = 0; i < list->count; i++)
-		if (list->items[i]->type != JSON_NUMBER ||
-		    json_number_int64(list->items[i], 1, INT64_MAX,
-		    &run->ids[i]) == -1)
-			goto out;
-	run->count = list->count;
 	rc = 0;
 out:
 	json_free(v);

@@ -121,6 +121,16 @@ int	json_number_int64(const struct json_value *v, int64_t min, int64_t max,
 	    int64_t *out);
 
 /*
+ * Converts member `key` of object `obj`, an array of at most `max_count`
+ * integers each in [min, max], into a new array *out (NULL when empty;
+ * the caller frees it) of *count values.  Returns 0, or -1 when the
+ * member is missing or anything else, or memory ran out.
+ */
+int	json_object_int64_array(const struct json_value *obj, const char *key,
+	    int64_t min, int64_t max, size_t max_count, int64_t **out,
+	    size_t *count);
+
+/*
  * Writer helpers.  json_gen_new() returns a generator configured for
  * compact, UTF-8-validated output (NULL if out of memory); the caller frees it
  * with yajl_gen_free().  The helpers write one key and its value into the
