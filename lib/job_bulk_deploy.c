@@ -22,9 +22,11 @@
 #include "deploy_queue.h"
 #include "job.h"
 #include "job_deploy.h"
+#include "job_names.h"
 #include "job_workers.h"
 #include "json.h"
 #include "log.h"
+#include "notification.h"
 #include "service.h"
 #include "template.h"
 #include "template_rows.h"
@@ -166,10 +168,12 @@ bulk_deploy_wait_db(struct db *db)
 
 /*
  * Makes the batch of deployed tenants durable with one flush of the
- * tenants' filesystem, then records their version and their audit rows:
- * the rows never say a tenant is on a version its files may not hold
- * after a crash.  A failed
- * record is logged; the files are right and the next deploy writes it.
+ * tenants' filesystem, then queues the ready e-mails of those never
+ * deployed before (one statement for the batch; none for a rollout,
+ * whose tenants all were), then records their version and their audit
+ * rows: the rows never say a tenant is on a version its files may not
+ * hold after a crash.  A failed record is logged; the files are right
+ * and the next deploy writes it.
  */
 static void
 bulk_deploy_flush(struct bulk_deploy *run)
@@ -185,6 +189,12 @@ bulk_deploy_flush(struct bulk_deploy *run)
 	snprintf(detail, sizeof(detail), "version %s, %s job %" PRId64 "%s",
 	    run->version, run->ctx->job->kind, run->ctx->job->id,
 	    run->force ? ", force" : "");
+	if (strcmp(run->ctx->job->kind, JOB_KIND_ROLLOUT) != 0 &&
+	    notification_queue_first_deploy_tx(svc->db, svc->conf, run->batch,
+	    run->batch_count) == -1)
+		log_warning("job %" PRId64 ": could not queue the ready e-mails "
+		    "of %zu tenants: %s", run->ctx->job->id, run->batch_count,
+		    db_error(svc->db));
 	if (template_rows_set_tenants(svc->db, run->batch, run->batch_count,
 	    run->version) == -1 || audit_record_many(svc->db,
 	    run->ctx->job->created_by, run->batch, run->batch_count,
