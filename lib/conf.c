@@ -195,7 +195,7 @@ static const struct {
 	{ "template_files", "link" },
 	{ "smtp_starttls", "no" },
 	{ "smtp_timeout", "60" },
-	{ "mail_from", "tenantd@localhost" },
+	{ "mail_from", "tenantd@localhost.localdomain" },
 	{ "mail_templates_dir", PKGDATADIR "/mail" },
 	{ "mail_max_attempts", "6" },
 	{ "mail_retry_delay", "30" }

@@ -34,6 +34,7 @@
 #include "ctl_user.h"
 #include "db.h"
 #include "log.h"
+#include "mail_send.h"
 #include "privilege.h"
 #include "service.h"
 
@@ -599,6 +600,11 @@ main(int argc, char *argv[])
 	log_set_program("tenantctl");
 	if (sodium_init() < 0) {
 		complain("cannot initialise libsodium");
+		return CLI_FAILED;
+	}
+	/* Once per process: `tenantctl worker` runs mail jobs. */
+	if (mail_send_global_init() == -1) {
+		complain("cannot initialise libcurl");
 		return CLI_FAILED;
 	}
 	if (conf_init(&cli.conf) == -1) {
