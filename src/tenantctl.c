@@ -172,6 +172,10 @@ static const struct command commands[] = {
 	  "bring an archived tenant back (folder, config.json, active);\n"
 	  "        also completes an interrupted restore",
 	  ctl_tenant_restore, NEEDS_DATABASE, 0, 1, 1 },
+	{ "tenant", "notifications", "ID|SUBDOMAIN [--json]",
+	  "list a tenant's e-mails: event, to, status, attempts, sent_at,\n"
+	  "        last_error",
+	  ctl_tenant_notifications, NEEDS_DATABASE, OPTION_JSON, 1, 1 },
 	{ "template", "add", "DIR [--json]",
 	  "store the template in DIR as an immutable version and print its\n"
 	  "        name (a content hash); the first one becomes the default",
