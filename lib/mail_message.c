@@ -245,8 +245,10 @@ out:
 }
 
 /*
- * Is `s` valid UTF-8 free of control characters (C0, DEL, and the C1
- * range), so that it may stand in a header once encoded?  1 or 0.
+ * Is `s` valid UTF-8 free of C0 control characters (CR, LF, NUL and tab
+ * among them) and DEL, so that it may stand in a header once encoded?
+ * Anything else, U+2028 or NEL included, is harmless inside an encoded
+ * word.  1 or 0.
  */
 static int
 header_text_ok(const char *s)
@@ -259,9 +261,6 @@ header_text_ok(const char *s)
 		if (c < 0x20 || c == 0x7f)
 			return 0;
 		if ((n = utf8_char_length(s + i, len - i)) == 0)
-			return 0;
-		/* U+0080-U+009F, the C1 controls, are C2 80 - C2 9F. */
-		if (n == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)
 			return 0;
 		i += n;
 	}

@@ -14,8 +14,8 @@
  * value filled in.  Header values from the outside (the subject once
  * filled in, display names) are always written as RFC 2047 encoded words
  * (base64 of UTF-8), so no quote, angle bracket, "=?" or line separator in
- * a tenant's name can change the header's meaning; a value holding a
- * control character (CR, LF and NUL among them) or invalid UTF-8 is
+ * a tenant's name can change the header's meaning; a value holding a C0
+ * control character (CR, LF and NUL among them), DEL or invalid UTF-8 is
  * refused outright, and addresses are checked by validate_email() again.
  * Every line of the message is at most 998 bytes and ends in CRLF.
  *
