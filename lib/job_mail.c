@@ -28,13 +28,6 @@
 /* The most tenants one mail job names (as a bulk job may). */
 #define MAIL_JOB_MAX_TENANTS		1000000
 
-/*
- * Seconds added to smtp_timeout before a 'sending' row counts as
- * abandoned: a live runner records its outcome well within this after
- * libcurl gave up.
- */
-#define MAIL_LEASE_MARGIN_S		30
-
 /* The back-off grows fourfold per attempt up to this many seconds. */
 #define MAIL_RETRY_DELAY_MAX_S		3600
 
@@ -329,8 +322,14 @@ process_tenant(struct attempt *a, int64_t tenant_id, const char *event,
 	const struct conf *c = a->ctx->svc->conf;
 	struct db *db = a->ctx->svc->db;
 	struct notification n;
-	int lease = c->smtp_timeout + MAIL_LEASE_MARGIN_S, rc = -1, found;
+	int lease, rc = -1, found;
 
+	/*
+	 * A 'sending' row is abandoned once its claim is older than a send
+	 * may take (libcurl gives up after smtp_timeout) plus the silence
+	 * after which the job queue, too, takes a runner for dead.
+	 */
+	lease = c->smtp_timeout + c->job_heartbeat_timeout;
 	notification_init(&n);
 	if (notification_recover(db, tenant_id, event, lease) == -1 ||
 	    (found = notification_find(db, tenant_id, event, &n)) == -1)

@@ -14,9 +14,10 @@
  * several runners never send it twice.  The moment the body starts to go
  * out (the relay answered DATA with 354) is committed to the row before
  * the first byte leaves.  A runner that dies leaves its row 'sending';
- * once the claim is older than smtp_timeout plus a margin, the next run
- * of the job sends it again only if the body never started, and otherwise
- * marks it failed with last_error saying delivery is unknown and naming
+ * once the claim is older than smtp_timeout plus job_heartbeat_timeout
+ * (the runner would have given up on the relay, and the queue takes it
+ * for dead), the next run of the job sends it again only if the body
+ * never started, and otherwise marks it failed with last_error saying delivery is unknown and naming
  * the Message-ID.  So a message is delivered at most once, never twice,
  * and exactly once unless a runner dies (or loses the relay's verdict)
  * between the start of the body and the record of the relay's answer:

@@ -266,8 +266,8 @@ out:
  * Settles a 'sending' row whose claim outlived `lease_s` (notification.h).
  * Called by the mail job before it tries to claim the row.  The runner
  * that claimed it is gone: a live one never holds a claim longer than
- * smtp_timeout, after which libcurl gives up, plus the margin the caller
- * adds.  Returns 0 or -1.
+ * smtp_timeout, after which libcurl gives up, plus the time to record
+ * the outcome, which the caller's lease allows for.  Returns 0 or -1.
  */
 int
 notification_recover(struct db *db, int64_t tenant_id, const char *event,
