@@ -23,11 +23,12 @@
 #define MAIL_LINE_MAX		998
 
 /*
- * Bytes of UTF-8 per RFC 2047 encoded word: 45 bytes are 60 base64
- * characters, and with "=?UTF-8?B?" and "?=" the word stays within the
- * 75 characters RFC 2047 allows.
+ * Bytes of UTF-8 per RFC 2047 encoded word: 39 bytes are 52 base64
+ * characters, 64 with "=?UTF-8?B?" and "?=", so that even the first word,
+ * after "Subject: ", keeps its line within the 76 characters RFC 2047
+ * asks of lines holding encoded words.
  */
-#define ENCODED_WORD_BYTES	45
+#define ENCODED_WORD_BYTES	39
 
 /* Quoted-printable lines are at most 76 characters with the soft break. */
 #define QP_LINE_MAX		75
