@@ -97,13 +97,11 @@ static int
 bulk_deploy_payload_read(const char *payload, int need_version,
     struct bulk_deploy *run)
 {
-	struct json_value *v = NULL;
+	struct json_value *v;
 	const struct json_value *f, *version;
-	char err[128];
 	int rc = -1;
 
-	if (payload == NULL || (v = json_parse(payload, strlen(payload), err,
-	    sizeof(err))) == NULL || v->type != JSON_OBJECT)
+	if ((v = json_parse_object(payload)) == NULL)
 		goto out;
 	if ((f = json_object_get(v, "force")) != NULL) {
 		if (f->type != JSON_BOOL)

@@ -71,13 +71,11 @@ static int
 mail_payload_read(const char *payload, char *event, size_t eventlen,
     int64_t **ids, size_t *count)
 {
-	struct json_value *v = NULL;
+	struct json_value *v;
 	const struct json_value *e;
-	char err[128];
 	int rc = -1;
 
-	if (payload == NULL || (v = json_parse(payload, strlen(payload), err,
-	    sizeof(err))) == NULL || v->type != JSON_OBJECT)
+	if ((v = json_parse_object(payload)) == NULL)
 		goto out;
 	if ((e = json_object_get(v, "event")) == NULL ||
 	    e->type != JSON_STRING || e->len == 0 || e->len >= eventlen ||

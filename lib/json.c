@@ -720,6 +720,26 @@ json_number_int64(const struct json_value *v, int64_t min, int64_t max,
 }
 
 /*
+ * Parses string `text` when it holds a JSON object (json.h).  Called by
+ * the job bodies for their payloads.  Returns the tree or NULL.
+ */
+struct json_value *
+json_parse_object(const char *text)
+{
+	struct json_value *v;
+	char err[128];
+
+	if (text == NULL || (v = json_parse(text, strlen(text), err,
+	    sizeof(err))) == NULL)
+		return NULL;
+	if (v->type != JSON_OBJECT) {
+		json_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
  * Reads an array of integers of object `obj` (json.h), as job payloads
  * list tenant ids.  Returns 0 or -1.
  */

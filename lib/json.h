@@ -68,6 +68,13 @@ struct json_value *json_parse(const char *text, size_t len,
 	    char *err, size_t errlen);
 
 /*
+ * json_parse() of the string `text` (NULL allowed), for documents the
+ * program wrote itself such as job payloads: the tree when it is an
+ * object, else NULL.
+ */
+struct json_value *json_parse_object(const char *text);
+
+/*
  * For other readers built on yajl's event parser, the checks
  * json_parse_limited() adds to yajl's.
  *

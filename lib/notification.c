@@ -32,7 +32,7 @@
 
 /* The columns notification_find() and notification_list() read. */
 #define NOTIFICATION_COLUMNS \
-	"id, tenant_id, event, recipient, status, attempts, last_error, " \
+	"id, tenant_id, event, recipient, status + 0, attempts, last_error, " \
 	NOTIFICATION_TIMESTAMP("sent_at") ", " \
 	NOTIFICATION_TIMESTAMP("created_at") ", " \
 	"GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), " \
@@ -50,16 +50,6 @@ enum notification_column {
 	COL_CREATED_AT,
 	COL_WAIT_S
 };
-
-/* The database's spelling of each status, in enum order. */
-static const char *const status_columns[] = {
-	[NOTIFICATION_QUEUED] = "queued",
-	[NOTIFICATION_SENDING] = "sending",
-	[NOTIFICATION_SENT] = "sent",
-	[NOTIFICATION_FAILED] = "failed"
-};
-
-#define STATUS_COUNT	(sizeof(status_columns) / sizeof(status_columns[0]))
 
 /* Prepares `n`: no strings. */
 void
@@ -186,35 +176,25 @@ notification_queue_first_deploy_tx(struct db *db, const struct conf *c,
 	return 0;
 }
 
-/* Turns the status column into the enum.  0, or -1 for an unknown text. */
-static int
-status_parse(const char *text, enum notification_status *status)
-{
-	size_t i;
-
-	if (text == NULL)
-		return -1;
-	for (i = 0; i < STATUS_COUNT; i++)
-		if (strcmp(text, status_columns[i]) == 0) {
-			*status = (enum notification_status)i;
-			return 0;
-		}
-	return -1;
-}
-
 /*
  * Fills `n` from row `row` of `r` (NOTIFICATION_COLUMNS).  Returns 0, or
- * -1 (out of memory, or a cell that does not fit).
+ * -1 (out of memory, a cell that does not fit, an unknown status).
  */
 static int
 row_load(const struct db_result *r, size_t row, struct notification *n)
 {
+	int64_t status;
+
 	n->id = db_cell_int(r, row, COL_ID, 0);
 	n->tenant_id = db_cell_int(r, row, COL_TENANT_ID, 0);
 	n->attempts = (int)db_cell_int(r, row, COL_ATTEMPTS, 0);
 	n->wait_s = db_cell_int(r, row, COL_WAIT_S, 0);
-	if (status_parse(db_cell(r, row, COL_STATUS), &n->status) == -1 ||
-	    db_cell_copy(r, row, COL_EVENT, n->event, sizeof(n->event),
+	/* An ENUM read as a number is its position, from 1. */
+	status = db_cell_int(r, row, COL_STATUS, 0);
+	if (status < 1 || status > NOTIFICATION_FAILED + 1)
+		return -1;
+	n->status = (enum notification_status)(status - 1);
+	if (db_cell_copy(r, row, COL_EVENT, n->event, sizeof(n->event),
 	    "") == -1 ||
 	    db_cell_copy(r, row, COL_RECIPIENT, n->recipient,
 	    sizeof(n->recipient), "") == -1 ||

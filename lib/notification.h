@@ -34,6 +34,7 @@ struct db;
 /* The longest last_error kept (the column is VARCHAR(1000)). */
 #define NOTIFICATION_ERROR_MAX		1000
 
+/* In the order of the column's ENUM, which row_load() relies on. */
 enum notification_status {
 	NOTIFICATION_QUEUED,
 	NOTIFICATION_SENDING,

@@ -137,6 +137,7 @@ test_message(void)
 	size_t i;
 
 	buf_init(&b, MAIL_MESSAGE_MAX);
+	err[0] = '\0';
 	ok(build("Acme", "a@acme.example.com", "HR <hr@example.com>", &b, err,
 	    sizeof(err)) == 0, "message: built (%s)", err);
 	ok(strstr(b.data, "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n") !=
