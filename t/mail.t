@@ -11,7 +11,8 @@
 # message; 451 then 250 is sent on attempt 2; 550 fails at once with the
 # server's text; a server that is down is retried until it is up; twenty
 # tenants of one bulk create, their mail jobs run several times over by
-# two runners and a `tenantctl worker`, get twenty messages, one each;
+# two runners and a `tenantctl worker`, get twenty messages, one each, as
+# do the tenants of a bulk_deploy job;
 # STARTTLS with AUTH (and a wrong password refused for good), and smtps;
 # no smtp_url queues nothing; GET /api/tenants/{id}/notifications/ and
 # `tenantctl tenant notifications` show the rows.
@@ -346,6 +347,21 @@ is_deeply(\@bulk_rcpts, [sort map { "bulk$_\@example.com" } 1 .. 20],
 my ($attempts) = $s->sql("SELECT SUM(attempts) FROM notifications n JOIN "
     . "tenants t ON t.id = n.tenant_id WHERE t.subdomain LIKE 'bulk%'");
 is($attempts->[0], 20, 'one attempt each');
+
+# --- a bulk_deploy job: the tenants' first deploy, one message each ---------------
+$before = scalar $smtp->messages;
+my @late = map { "late$_" } 1 .. 3;
+$r = $s->post('/api/tenants/bulk-create/', json => { deploy => JSON::PP::false,
+    tenants => [map { { name => "Late $_", subdomain => $_,
+    contact_email => "$_\@example.com" } } @late] });
+is($r->{status}, 200, 'bulk-create of 3 tenants, not deployed')
+    or diag $r->{content};
+my @late_ids = map { $_->{id} } @{$r->{json}{created_tenants} // []};
+$s->sql("INSERT INTO jobs (kind, payload, created_at) VALUES ('bulk_deploy', "
+    . "'{\"tenant_ids\":[" . join(',', @late_ids) . "]}', UTC_TIMESTAMP(6))");
+wait_status($_, 'sent') for @late_ids;
+is(scalar($smtp->messages), $before + 3,
+    'a bulk_deploy job: one message for each of its 3 tenants');
 
 # --- STARTTLS with AUTH, and smtps --------------------------------------------------
 my $secure = SmtpServer->new(dir => "$box_root/secure", starttls => 1,
