@@ -198,14 +198,14 @@ attempt_build(const struct conf *c, const struct notification *n,
     const struct tenant *t, const char *stem, struct buf *message, char *why,
     size_t whylen)
 {
-	struct mail_template tmpl;
+	struct mail_template template;
 	struct mail_values values;
 	struct mail_headers headers;
 	char url[1024];
 	enum mail_send_outcome outcome = MAIL_TEMPORARY;
 
-	mail_template_init(&tmpl);
-	if (mail_template_load(&tmpl, c->mail_templates_dir, stem, why,
+	mail_template_init(&template);
+	if (mail_template_load(&template, c->mail_templates_dir, stem, why,
 	    whylen) == -1)
 		goto out;
 	if (conf_tenant_url(c, t->subdomain, url, sizeof(url)) == -1) {
@@ -220,14 +220,14 @@ attempt_build(const struct conf *c, const struct notification *n,
 	headers.to_name = values.name;
 	headers.notification_id = n->id;
 	headers.date = time(NULL);
-	if (mail_message_build(&tmpl, &values, &headers, message, why,
+	if (mail_message_build(&template, &values, &headers, message, why,
 	    whylen) == -1) {
 		outcome = MAIL_PERMANENT;
 		goto out;
 	}
 	outcome = MAIL_SENT;
 out:
-	mail_template_release(&tmpl);
+	mail_template_release(&template);
 	return outcome;
 }
 

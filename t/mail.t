@@ -22,7 +22,7 @@ use warnings;
 use utf8;
 
 use Email::MIME;
-use Encode qw(decode encode);
+use Encode qw(decode);
 use File::Spec;
 use File::Temp qw(tempdir);
 use JSON::PP ();
@@ -30,11 +30,10 @@ use Test::More;
 
 use SmtpServer;
 use TenantdStack;
-use TestUtil qw(slurp spew wait_until write_tree);
+use TestUtil qw(spew wait_until write_tree);
 
 my $WAIT = 60;
 
-my $builddir = $ENV{TENANTD_BUILDDIR} // '.';
 my $box_root = tempdir('mail-XXXXXX', DIR => File::Spec->tmpdir,
     CLEANUP => 1);
 chmod 0755, $box_root;
