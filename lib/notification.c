@@ -79,7 +79,7 @@ queue_chunk(struct db *db, const int64_t *ids, size_t count,
 	    "SELECT id, ?, contact_email, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) "
 	    "FROM tenants WHERE template_version IS NULL AND "
 	    "contact_email <> '' AND id IN (";
-	struct db_param params[1 + 500];
+	struct db_param params[1 + QUEUE_CHUNK];
 	struct buf sql;
 	uint64_t affected = 0;
 	size_t slots = sql_in_list_slots(count), i;
