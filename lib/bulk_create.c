@@ -31,6 +31,7 @@
 #include "json.h"
 #include "log.h"
 #include "module.h"
+#include "notification.h"
 #include "service.h"
 #include "template.h"
 #include "template_rows.h"
@@ -154,8 +155,9 @@ place_folder(struct bulk_run *run, struct bulk_item *item,
 
 /*
  * Records the template version of the items of `members` whose site was
- * deployed as their folder was built, in the chunk's transaction.
- * Returns 0 or -1.
+ * deployed as their folder was built, in the chunk's transaction, after
+ * queueing their ready e-mails (one statement for the chunk): a chunk
+ * rolled back queues none.  Returns 0 or -1.
  */
 static int
 record_versions(struct bulk_run *run, const size_t *members, size_t count)
@@ -172,7 +174,9 @@ record_versions(struct bulk_run *run, const size_t *members, size_t count)
 		if (run->r->items[members[i]].state == BULK_ITEM_PENDING &&
 		    run->r->items[members[i]].deployed)
 			ids[n++] = run->r->items[members[i]].id;
-	rc = template_rows_set_tenants(run->svc->db, ids, n, run->version);
+	rc = notification_queue_first_deploy(run->svc->db, run->svc->conf,
+	    ids, n) == -1 || template_rows_set_tenants(run->svc->db, ids, n,
+	    run->version) == -1 ? -1 : 0;
 	free(ids);
 	return rc;
 }

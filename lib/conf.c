@@ -29,9 +29,6 @@
 /* Longest line of the file, excluding the newline. */
 #define CONF_LINE_MAX		4096
 
-/* Longest password read from db_password_file. */
-#define CONF_PASSWORD_MAX	1024
-
 #define CONF_SUBDOMAIN_TOKEN	"{subdomain}"
 
 enum conf_kind {
@@ -131,7 +128,26 @@ static const struct conf_key conf_keys[] = {
 	{ "deploy_wait_timeout", CONF_INT,
 	    offsetof(struct conf, deploy_wait_timeout), 1, 3600 },
 	{ "template_files", CONF_TEMPLATE_FILES,
-	    offsetof(struct conf, template_files), 0, 0 }
+	    offsetof(struct conf, template_files), 0, 0 },
+	{ "smtp_url", CONF_STRING_OR_NONE, offsetof(struct conf, smtp_url),
+	    0, 0 },
+	{ "smtp_user", CONF_STRING_OR_NONE, offsetof(struct conf, smtp_user),
+	    0, 0 },
+	{ "smtp_password_file", CONF_STRING_OR_NONE,
+	    offsetof(struct conf, smtp_password_file), 0, 0 },
+	{ "smtp_starttls", CONF_BOOL, offsetof(struct conf, smtp_starttls),
+	    0, 0 },
+	{ "smtp_ca_file", CONF_STRING_OR_NONE,
+	    offsetof(struct conf, smtp_ca_file), 0, 0 },
+	{ "smtp_timeout", CONF_INT, offsetof(struct conf, smtp_timeout),
+	    1, 600 },
+	{ "mail_from", CONF_STRING, offsetof(struct conf, mail_from), 0, 0 },
+	{ "mail_templates_dir", CONF_STRING,
+	    offsetof(struct conf, mail_templates_dir), 0, 0 },
+	{ "mail_max_attempts", CONF_INT,
+	    offsetof(struct conf, mail_max_attempts), 1, 50 },
+	{ "mail_retry_delay", CONF_INT, offsetof(struct conf, mail_retry_delay),
+	    1, 86400 }
 };
 
 /* The built-in defaults, as text, applied through conf_set(). */
@@ -176,7 +192,13 @@ static const struct {
 	{ "job_heartbeat_timeout", "30" },
 	{ "job_poll_ms", "500" },
 	{ "deploy_wait_timeout", "30" },
-	{ "template_files", "link" }
+	{ "template_files", "link" },
+	{ "smtp_starttls", "no" },
+	{ "smtp_timeout", "60" },
+	{ "mail_from", "tenantd@localhost.localdomain" },
+	{ "mail_templates_dir", PKGDATADIR "/mail" },
+	{ "mail_max_attempts", "6" },
+	{ "mail_retry_delay", "30" }
 };
 
 /*
@@ -315,47 +337,73 @@ out:
 }
 
 /*
- * Reads the first line of `path` (without its line ending) as the database
- * password and records the path.  Returns 0 or -1 with a message.
+ * Reads the first line of secret file `path` into `out` (see conf.h).
+ * Called for db_password_file and by the mail sender for
+ * smtp_password_file.  Returns 0 or -1 with a message.
+ */
+int
+conf_read_secret(const char *key, const char *path, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	FILE	*f = NULL;
+	char	 line[CONF_SECRET_MAX + 2];
+	size_t	 len;
+	int	 rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		conf_error(err, errlen, "%s: %s: %s", key, path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fgets(line, sizeof(line), f) == NULL) {
+		if (ferror(f))
+			conf_error(err, errlen, "%s: %s: %s", key, path,
+			    strerror(errno));
+		else
+			conf_error(err, errlen, "%s: %s: empty", key, path);
+		goto out;
+	}
+	len = strlen(line);
+	if (len > 0 && line[len - 1] == '\n')
+		line[--len] = '\0';
+	else if (len > CONF_SECRET_MAX) {
+		conf_error(err, errlen,
+		    "%s: %s: first line longer than %d bytes", key, path,
+		    CONF_SECRET_MAX);
+		goto out;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (len >= outlen) {
+		conf_error(err, errlen, "%s: %s: first line too long", key,
+		    path);
+		goto out;
+	}
+	memcpy(out, line, len + 1);
+	rc = 0;
+out:
+	explicit_bzero(line, sizeof(line));
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+/*
+ * Reads the first line of `path` as the database password and records
+ * the path.  Returns 0 or -1 with a message.
  */
 static int
 conf_set_password_file(struct conf *c, const char *path, char *err,
     size_t errlen)
 {
-	FILE	*f = NULL;
-	char	 password[CONF_PASSWORD_MAX + 2];
-	size_t	 len;
+	char	 password[CONF_SECRET_MAX + 1];
 	int	 rc = -1;
 
-	if (*path == '\0') {
-		rc = conf_replace_string(&c->db_password_file, NULL);
+	if (*path == '\0')
+		return conf_replace_string(&c->db_password_file, NULL);
+	if (conf_read_secret("db_password_file", path, password,
+	    sizeof(password), err, errlen) == -1)
 		goto out;
-	}
-	if ((f = fopen(path, "r")) == NULL) {
-		conf_error(err, errlen, "db_password_file: %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (fgets(password, sizeof(password), f) == NULL) {
-		if (ferror(f))
-			conf_error(err, errlen, "db_password_file: %s: %s",
-			    path, strerror(errno));
-		else
-			conf_error(err, errlen, "db_password_file: %s: empty",
-			    path);
-		goto out;
-	}
-	len = strlen(password);
-	if (len > 0 && password[len - 1] == '\n')
-		password[--len] = '\0';
-	else if (len > CONF_PASSWORD_MAX) {
-		conf_error(err, errlen,
-		    "db_password_file: %s: first line longer than %d bytes",
-		    path, CONF_PASSWORD_MAX);
-		goto out;
-	}
-	if (len > 0 && password[len - 1] == '\r')
-		password[--len] = '\0';
 	if (conf_replace_string(&c->db_password, password) == -1 ||
 	    conf_replace_string(&c->db_password_file, path) == -1) {
 		conf_error(err, errlen, "out of memory");
@@ -364,8 +412,6 @@ conf_set_password_file(struct conf *c, const char *path, char *err,
 	rc = 0;
 out:
 	explicit_bzero(password, sizeof(password));
-	if (f != NULL)
-		fclose(f);
 	return rc;
 }
 

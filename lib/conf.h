@@ -68,6 +68,20 @@ struct conf {
 	int	 job_poll_ms;		/* idle runners look for work this often */
 	int	 deploy_wait_timeout;	/* seconds a sync deploy waits for a job */
 	int	 template_files;	/* enum conf_template_files */
+
+	char	*smtp_url;		/* smtp:// or smtps:// relay; NULL: no
+					   e-mail is queued at all */
+	char	*smtp_user;		/* AUTH user, NULL: no AUTH */
+	char	*smtp_password_file;	/* its password: the file's first
+					   line, read when a message is sent */
+	int	 smtp_starttls;		/* smtp://: require STARTTLS */
+	char	*smtp_ca_file;		/* PEM CA bundle to verify the relay
+					   with; NULL: the system's */
+	int	 smtp_timeout;		/* seconds one message may take */
+	char	*mail_from;		/* "Name <addr>" or "addr" */
+	char	*mail_templates_dir;	/* etc/mail: <event>.txt, .html */
+	int	 mail_max_attempts;	/* sends tried before a message fails */
+	int	 mail_retry_delay;	/* seconds before the first retry */
 };
 
 /*
@@ -109,6 +123,17 @@ int	conf_set(struct conf *c, const char *key, const char *value,
  */
 int	conf_tenant_url(const struct conf *c, const char *subdomain, char *out,
 	    size_t outlen);
+
+/*
+ * Reads the first line of the secret file `path` (without its line
+ * ending, at most CONF_SECRET_MAX bytes) into `out` of `outlen` bytes, for
+ * key `key` (named in messages).  Used for db_password_file at load time
+ * and for smtp_password_file when a message is sent.  Returns 0, or -1
+ * with a message in `err`; the caller wipes `out` after use.
+ */
+#define CONF_SECRET_MAX		1024
+int	conf_read_secret(const char *key, const char *path, char *out,
+	    size_t outlen, char *err, size_t errlen);
 
 /* Is `subdomain` in the reserved list?  1 or 0. */
 int	conf_is_reserved(const struct conf *c, const char *subdomain);

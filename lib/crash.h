@@ -34,6 +34,10 @@
  *   bulk.before_commit     a chunk's folders in place, just before COMMIT
  *   bulk.atomic_before_commit  --atomic: every folder in place, the one
  *                          transaction not committed
+ *   mail.after_claim       a notification claimed ('sending'), nothing
+ *                          sent yet (t/mail.t)
+ *   mail.after_data        the relay took the message (250), the row
+ *                          still says 'sending' (t/mail.t)
  *
  * CRASH_POINT_NAMES lists them for tests that go through every point.
  */
@@ -62,7 +66,9 @@
 	"bulk.after_staging", \
 	"bulk.after_rename", \
 	"bulk.before_commit", \
-	"bulk.atomic_before_commit"
+	"bulk.atomic_before_commit", \
+	"mail.after_claim", \
+	"mail.after_data"
 
 /* The environment variable that selects the point to die at. */
 #define CRASH_ENVIRONMENT	"TENANTD_CRASH_AT"

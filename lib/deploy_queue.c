@@ -16,6 +16,7 @@
 #include "job.h"
 #include "job_names.h"
 #include "log.h"
+#include "notification.h"
 #include "service.h"
 #include "template.h"
 #include "template_rows.h"
@@ -88,7 +89,7 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 	const struct template_files *files;
 	char			 detail[96], target[16];
 	enum result		 status = RESULT_DB_DOWN;
-	int			 rc;
+	int			 first_deploy, rc;
 
 	memset(&lock, 0, sizeof(lock));
 	err[0] = '\0';
@@ -136,6 +137,7 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 		status = RESULT_ARCHIVED;
 		goto out;
 	}
+	first_deploy = t->template_version[0] == '\0';
 	memset(&lp, 0, sizeof(lp));
 	lp.db = svc->db;
 	lp.lock = &lock;
@@ -158,9 +160,16 @@ deploy_locked(struct service *svc, int64_t tenant_id,
 	/*
 	 * A batch records versions itself once its files are on disk.  A
 	 * failure here is logged only: the site is on the new version, and
-	 * the next deploy or rollout writes the row again.
+	 * the next deploy or rollout writes the row again.  A tenant without
+	 * a version before was never deployed: its ready e-mail is queued
+	 * first (a failure costs the e-mail, not the deploy); later deploys
+	 * cost no statement for it.
 	 */
 	if (!o->batch) {
+		if (first_deploy && notification_queue_first_deploy_tx(svc->db,
+		    svc->conf, &t->id, 1) == -1)
+			log_warning("deploy of %s: could not queue its ready "
+			    "e-mail: %s", t->subdomain, db_error(svc->db));
 		if (template_rows_set_tenant(svc->db, t->id, target) == -1)
 			log_warning("deploy of %s: could not record its "
 			    "template version: %s", t->subdomain,

@@ -25,12 +25,13 @@ struct tenant;
  * operation holds it; 0: not at all), reads the tenant again under it (an
  * archive may have finished since), refuses an archived one, deploys
  * template version o->version (NULL: the default, template.h) with
- * deploy_tenant(), records the tenant's version and "tenant.deploy" for
- * o->user_id in the audit log (unless o->batch: the caller records both
- * for its batch once it is on disk), then releases the lock.  The lock is
- * refreshed while the deploy runs; one taken over meanwhile cancels it.
- * `t`
- * (initialised by the caller) receives the tenant when it was found.
+ * deploy_tenant(), queues the tenant-ready e-mail when this was the
+ * tenant's first deploy (notification.h), records the tenant's version
+ * and "tenant.deploy" for o->user_id in the audit log (unless o->batch:
+ * the caller does all three for its batch once it is on disk), then
+ * releases the lock.  The lock is refreshed while the deploy runs; one
+ * taken over meanwhile cancels it.  `t` (initialised by the caller)
+ * receives the tenant when it was found.
  * Returns RESULT_OK, RESULT_BUSY (another operation holds the tenant's
  * lock), RESULT_NOT_FOUND, RESULT_ARCHIVED (restore the tenant first),
  * RESULT_DB_DOWN (any database error: the runner retries those) or

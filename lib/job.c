@@ -26,6 +26,7 @@
 #include "db.h"
 #include "job.h"
 #include "log.h"
+#include "validate.h"
 
 /* The error column is VARCHAR(1000). */
 #define JOB_ERROR_MAX			1000
@@ -501,23 +502,6 @@ out:
 }
 
 /*
- * Length of the longest prefix of `s` of at most `max` bytes that does not
- * end inside a UTF-8 sequence.
- */
-static size_t
-utf8_prefix(const char *s, size_t max)
-{
-	size_t len = strlen(s);
-
-	if (len <= max)
-		return len;
-	len = max;
-	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-		len--;
-	return len;
-}
-
-/*
  * Marks job `id` failed with `error`, cut to the column's size.  Returns 0
  * or -1.
  */
@@ -528,7 +512,7 @@ job_fail(struct db *db, int64_t id, const char *error)
 
 	if (error == NULL || error[0] == '\0')
 		error = "the job failed";
-	params[0] = db_textn(error, utf8_prefix(error, JOB_ERROR_MAX));
+	params[0] = db_textn(error, utf8_prefix_length(error, JOB_ERROR_MAX));
 	params[1] = db_int(id);
 	return db_exec(db, "UPDATE jobs SET status = 'failed', error = ?, "
 	    "finished_at = UTC_TIMESTAMP(6) WHERE id = ?", params, 2, NULL,

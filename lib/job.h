@@ -197,8 +197,11 @@ typedef int (*job_progress_fn)(void *arg, size_t done, size_t total);
  * may call it as often as it likes); a body that works for longer than
  * conf->job_heartbeat_timeout must call it, or its job is taken for dead
  * and run again.  A body leaves its JSON result in `result` (bounded by
- * the runner) or the reason of a failure in `message`.  The runner owns
- * every member; the body only borrows them for the call.
+ * the runner) or the reason of a failure in `message`.  A body that says
+ * JOB_OUTCOME_RETRY may set `retry_ms`: the job is not claimed again
+ * before that many milliseconds (0: conf->job_poll_ms), which is how a
+ * body waits for a time of its own (a mail job's back-off).  The runner
+ * owns every member; the body only borrows them for the call.
  */
 struct job_context {
 	struct service		*svc;
@@ -209,6 +212,7 @@ struct job_context {
 	struct buf		*result;
 	char			*message;
 	size_t			 messagelen;
+	int			 retry_ms;
 };
 
 /* The body of a job kind: runs ctx->job and says how it ended. */

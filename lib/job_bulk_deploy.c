@@ -22,9 +22,11 @@
 #include "deploy_queue.h"
 #include "job.h"
 #include "job_deploy.h"
+#include "job_names.h"
 #include "job_workers.h"
 #include "json.h"
 #include "log.h"
+#include "notification.h"
 #include "service.h"
 #include "template.h"
 #include "template_rows.h"
@@ -95,14 +97,11 @@ static int
 bulk_deploy_payload_read(const char *payload, int need_version,
     struct bulk_deploy *run)
 {
-	struct json_value *v = NULL;
-	const struct json_value *list, *f, *version;
-	char err[128];
-	size_t i;
+	struct json_value *v;
+	const struct json_value *f, *version;
 	int rc = -1;
 
-	if (payload == NULL || (v = json_parse(payload, strlen(payload), err,
-	    sizeof(err))) == NULL || v->type != JSON_OBJECT)
+	if ((v = json_parse_object(payload)) == NULL)
 		goto out;
 	if ((f = json_object_get(v, "force")) != NULL) {
 		if (f->type != JSON_BOOL)
@@ -117,21 +116,12 @@ bulk_deploy_payload_read(const char *payload, int need_version,
 		    version->text);
 	} else if (need_version)
 		goto out;
-	list = json_object_get(v, "tenant_ids");
-	if (list == NULL || list->type != JSON_ARRAY ||
-	    list->count > BULK_DEPLOY_MAX_TENANTS)
+	if (json_object_int64_array(v, "tenant_ids", 1, INT64_MAX,
+	    BULK_DEPLOY_MAX_TENANTS, &run->ids, &run->count) == -1)
 		goto out;
-	if (list->count > 0 &&
-	    ((run->ids = calloc(list->count, sizeof(*run->ids))) == NULL ||
-	    (run->batch = calloc(BULK_DEPLOY_BATCH,
-	    sizeof(*run->batch))) == NULL))
+	if (run->count > 0 && (run->batch = calloc(BULK_DEPLOY_BATCH,
+	    sizeof(*run->batch))) == NULL)
 		goto out;
-	for (i = 0; i < list->count; i++)
-		if (list->items[i]->type != JSON_NUMBER ||
-		    json_number_int64(list->items[i], 1, INT64_MAX,
-		    &run->ids[i]) == -1)
-			goto out;
-	run->count = list->count;
 	rc = 0;
 out:
 	json_free(v);
@@ -176,10 +166,12 @@ bulk_deploy_wait_db(struct db *db)
 
 /*
  * Makes the batch of deployed tenants durable with one flush of the
- * tenants' filesystem, then records their version and their audit rows:
- * the rows never say a tenant is on a version its files may not hold
- * after a crash.  A failed
- * record is logged; the files are right and the next deploy writes it.
+ * tenants' filesystem, then queues the ready e-mails of those never
+ * deployed before (one statement for the batch; none for a rollout,
+ * whose tenants all were), then records their version and their audit
+ * rows: the rows never say a tenant is on a version its files may not
+ * hold after a crash.  A failed record is logged; the files are right
+ * and the next deploy writes it.
  */
 static void
 bulk_deploy_flush(struct bulk_deploy *run)
@@ -195,6 +187,12 @@ bulk_deploy_flush(struct bulk_deploy *run)
 	snprintf(detail, sizeof(detail), "version %s, %s job %" PRId64 "%s",
 	    run->version, run->ctx->job->kind, run->ctx->job->id,
 	    run->force ? ", force" : "");
+	if (strcmp(run->ctx->job->kind, JOB_KIND_ROLLOUT) != 0 &&
+	    notification_queue_first_deploy_tx(svc->db, svc->conf, run->batch,
+	    run->batch_count) == -1)
+		log_warning("job %" PRId64 ": could not queue the ready e-mails "
+		    "of %zu tenants: %s", run->ctx->job->id, run->batch_count,
+		    db_error(svc->db));
 	if (template_rows_set_tenants(svc->db, run->batch, run->batch_count,
 	    run->version) == -1 || audit_record_many(svc->db,
 	    run->ctx->job->created_by, run->batch, run->batch_count,

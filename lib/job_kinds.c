@@ -8,12 +8,14 @@
 #include "job.h"
 #include "job_deploy.h"
 #include "job_kinds.h"
+#include "job_mail.h"
 #include "job_names.h"
 
 static const struct job_kind job_kinds[] = {
 	{ JOB_KIND_DEPLOY,	job_deploy_run },
 	{ JOB_KIND_BULK_DEPLOY,	job_bulk_deploy_run },
 	{ JOB_KIND_ROLLOUT,	job_rollout_run },
+	{ JOB_KIND_MAIL,	job_mail_run },
 };
 
 /*

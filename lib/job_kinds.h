@@ -6,6 +6,8 @@
  * documented beside their bodies:
  *   "deploy"       job_deploy.h   one tenant's site
  *   "bulk_deploy"  job_deploy.h   a list of tenants' sites, in turn
+ *   "rollout"      job_deploy.h   tenants to a template version
+ *   "mail"         job_mail.h     notifications of tenants
  * A new kind is one line of the table in job_kinds.c plus its body.
  */
 #ifndef TENANTD_JOB_KINDS_H

@@ -154,11 +154,12 @@ progress_meter_cb(void *arg, size_t done, size_t total)
 /*
  * Records the outcome of job `j`, retrying through a short database
  * outage: an unrecorded outcome would make the job run again once the
- * heartbeat times out.  Returns 0 or -1.
+ * heartbeat times out.  A retry waits `retry_ms` (0: the poll interval).
+ * Returns 0 or -1.
  */
 static int
 job_record(struct service *svc, const struct job *j, enum job_outcome outcome,
-    const char *result, const char *message)
+    const char *result, const char *message, int retry_ms)
 {
 	int i, rc = -1;
 
@@ -181,8 +182,8 @@ job_record(struct service *svc, const struct job *j, enum job_outcome outcome,
 			rc = job_finish_cancelled(svc->db, j->id, result);
 			break;
 		case JOB_OUTCOME_RETRY:
-			rc = job_requeue(svc->db, j->id,
-			    svc->conf->job_poll_ms);
+			rc = job_requeue(svc->db, j->id, retry_ms > 0 ?
+			    retry_ms : svc->conf->job_poll_ms);
 			break;
 		}
 	}
@@ -217,6 +218,7 @@ job_run_watched(struct service *svc, const struct job *j, job_watch_fn watch,
 	char message[512];
 	enum job_outcome outcome;
 	int64_t started = monotonic_ms();
+	int retry_ms = 0;
 
 	buf_init(&result, JOB_RESULT_MAX);
 	message[0] = '\0';
@@ -246,8 +248,9 @@ job_run_watched(struct service *svc, const struct job *j, job_watch_fn watch,
 		ctx.message = message;
 		ctx.messagelen = sizeof(message);
 		outcome = kind->run(&ctx);
+		retry_ms = ctx.retry_ms;
 	}
-	if (job_record(svc, j, outcome, result.data, message) == 0) {
+	if (job_record(svc, j, outcome, result.data, message, retry_ms) == 0) {
 		switch (outcome) {
 		case JOB_OUTCOME_DONE:
 			log_info("job %" PRId64 " done in %" PRId64 " ms",

@@ -720,6 +720,60 @@ json_number_int64(const struct json_value *v, int64_t min, int64_t max,
 }
 
 /*
+ * Parses string `text` when it holds a JSON object (json.h).  Called by
+ * the job bodies for their payloads.  Returns the tree or NULL.
+ */
+struct json_value *
+json_parse_object(const char *text)
+{
+	struct json_value *v;
+	char err[128];
+
+	if (text == NULL || (v = json_parse(text, strlen(text), err,
+	    sizeof(err))) == NULL)
+		return NULL;
+	if (v->type != JSON_OBJECT) {
+		json_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * Reads an array of integers of object `obj` (json.h), as job payloads
+ * list tenant ids.  Returns 0 or -1.
+ */
+int
+json_object_int64_array(const struct json_value *obj, const char *key,
+    int64_t min, int64_t max, size_t max_count, int64_t **out, size_t *count)
+{
+	const struct json_value	*list;
+	int64_t			*values = NULL;
+	size_t			 i;
+	int			 rc = -1;
+
+	*out = NULL;
+	*count = 0;
+	list = json_object_get(obj, key);
+	if (list == NULL || list->type != JSON_ARRAY || list->count > max_count)
+		goto out;
+	if (list->count > 0 &&
+	    (values = calloc(list->count, sizeof(*values))) == NULL)
+		goto out;
+	for (i = 0; i < list->count; i++)
+		if (json_number_int64(list->items[i], min, max,
+		    &values[i]) == -1)
+			goto out;
+	*out = values;
+	*count = list->count;
+	values = NULL;
+	rc = 0;
+out:
+	free(values);
+	return rc;
+}
+
+/*
  * Allocates a generator for compact output that refuses invalid UTF-8.
  * Returns it (free with yajl_gen_free()), or NULL if out of memory.
  */

@@ -68,6 +68,13 @@ struct json_value *json_parse(const char *text, size_t len,
 	    char *err, size_t errlen);
 
 /*
+ * json_parse() of the string `text` (NULL allowed), for documents the
+ * program wrote itself such as job payloads: the tree when it is an
+ * object, else NULL.
+ */
+struct json_value *json_parse_object(const char *text);
+
+/*
  * For other readers built on yajl's event parser, the checks
  * json_parse_limited() adds to yajl's.
  *
@@ -119,6 +126,16 @@ void	json_key_excerpt(const char *key, char out[JSON_KEY_EXCERPT_SIZE]);
  */
 int	json_number_int64(const struct json_value *v, int64_t min, int64_t max,
 	    int64_t *out);
+
+/*
+ * Converts member `key` of object `obj`, an array of at most `max_count`
+ * integers each in [min, max], into a new array *out (NULL when empty;
+ * the caller frees it) of *count values.  Returns 0, or -1 when the
+ * member is missing or anything else, or memory ran out.
+ */
+int	json_object_int64_array(const struct json_value *obj, const char *key,
+	    int64_t min, int64_t max, size_t max_count, int64_t **out,
+	    size_t *count);
 
 /*
  * Writer helpers.  json_gen_new() returns a generator configured for

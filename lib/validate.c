@@ -446,3 +446,21 @@ hex_decode_lower(const char *hex, unsigned char *out, size_t len)
 	}
 	return 0;
 }
+
+/*
+ * Where to cut string `s` to at most `max` bytes without splitting a
+ * UTF-8 sequence (validate.h).  Used for messages stored in columns of a
+ * fixed size (jobs.error, notifications.last_error).
+ */
+size_t
+utf8_prefix_length(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len <= max)
+		return len;
+	len = max;
+	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	return len;
+}

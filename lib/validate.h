@@ -57,6 +57,13 @@ long	utf8_length(const char *s, size_t len);
 size_t	utf8_char_length(const char *s, size_t len);
 
 /*
+ * The length of the longest prefix of string `s` of at most `max` bytes
+ * that does not end inside a UTF-8 sequence: where to cut a message for a
+ * column of `max` bytes.
+ */
+size_t	utf8_prefix_length(const char *s, size_t max);
+
+/*
  * Converts decimal text to an integer in [min, max], like OpenBSD's
  * strtonum(): no sign unless min < 0, no spaces, no trailing bytes.
  * Returns 0, or -1 with *errstr set to "invalid", "too small" or "too large".

@@ -32,6 +32,7 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "module.h"
+#include "notification.h"
 #include "provision.h"
 #include "tenant.h"
 #include "tenant_create.h"
@@ -721,4 +722,63 @@ int
 ctl_tenant_restore(struct cli *cli, const struct cli_options *o)
 {
 	return tenant_lifecycle(cli, o->args[0], lifecycle_restore);
+}
+
+/*
+ * tenant notifications ID|SUBDOMAIN [--json]: lists the tenant's e-mails
+ * (notification.h).  A last_error is printed with any control character
+ * as '?', so a relay's answer cannot move the terminal's cursor.
+ */
+int
+ctl_tenant_notifications(struct cli *cli, const struct cli_options *o)
+{
+	struct notification	*items = NULL, *n;
+	struct tenant		 t;
+	yajl_gen		 g = NULL;
+	size_t			 count = 0, i;
+	char			*p;
+	int			 rc = CLI_FAILED;
+
+	tenant_init(&t);
+	if (ctl_tenant_lookup(cli, o->args[0], &t) != 1)
+		goto out;
+	if (notification_list(cli->svc.db, t.id, &items, &count) == -1) {
+		complain("cannot list the notifications: %s",
+		    db_error(cli->svc.db));
+		goto out;
+	}
+	if (ctl_option_given(o, OPTION_JSON)) {
+		if ((g = json_gen_new()) == NULL ||
+		    yajl_gen_array_open(g) != yajl_gen_status_ok)
+			goto json_fail;
+		for (i = 0; i < count; i++)
+			if (notification_to_json(g, &items[i]) !=
+			    yajl_gen_status_ok)
+				goto json_fail;
+		if (yajl_gen_array_close(g) != yajl_gen_status_ok ||
+		    ctl_json_flush(g, 1) == -1)
+			goto json_fail;
+		rc = CLI_OK;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		n = &items[i];
+		for (p = n->last_error; p != NULL && *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		printf("%s\t%s\t%s\t%d\t%s\t%s\n", n->event, n->recipient,
+		    notification_status_name(n->status), n->attempts,
+		    n->sent_at[0] != '\0' ? n->sent_at : "-",
+		    n->last_error != NULL ? n->last_error : "-");
+	}
+	rc = CLI_OK;
+	goto out;
+json_fail:
+	complain("cannot write JSON");
+out:
+	if (g != NULL)
+		yajl_gen_free(g);
+	notification_list_free(items, count);
+	tenant_release(&t);
+	return rc;
 }

@@ -59,4 +59,11 @@ int	ctl_tenant_restore(struct cli *cli, const struct cli_options *o);
 struct tenant;
 int	ctl_tenant_lookup(struct cli *cli, const char *ref, struct tenant *t);
 
+/*
+ * tenant notifications ID|SUBDOMAIN [--json]: the tenant's e-mails, one
+ * a line (event, to, status, attempts, sent_at, last_error, tab
+ * separated), or the API's JSON array with --json.
+ */
+int	ctl_tenant_notifications(struct cli *cli, const struct cli_options *o);
+
 #endif

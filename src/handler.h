@@ -78,6 +78,9 @@ HANDLER(handle_gate_authorizer);
 /* handler_tenant_health.c - GET /api/tenants/{id}/health/ */
 HANDLER(handle_tenant_health);
 
+/* handler_notifications.c - GET /api/tenants/{id}/notifications/ */
+HANDLER(handle_tenant_notifications);
+
 /* handler_jobs.c - GET /api/jobs/{id}/, POST /api/jobs/{id}/cancel/ */
 HANDLER(handle_job_show);
 HANDLER(handle_job_cancel);

@@ -55,6 +55,8 @@ static const struct route routes[] = {
 	    handle_tenant_delete },
 	{ "/api/tenants/{id}/health/", HTTP_GET, ROUTE_ADMIN, 1,
 	    handle_tenant_health },
+	{ "/api/tenants/{id}/notifications/", HTTP_GET, ROUTE_ADMIN, 1,
+	    handle_tenant_notifications },
 	{ "/api/tenants/by-subdomain/{sub}/config/", HTTP_GET, ROUTE_PUBLIC, 0,
 	    handle_public_config },
 	{ "/api/tenants/by-subdomain/{sub}/assets/{path*}", HTTP_GET,

@@ -34,6 +34,7 @@
 #include "ctl_user.h"
 #include "db.h"
 #include "log.h"
+#include "mail_send.h"
 #include "privilege.h"
 #include "service.h"
 
@@ -171,6 +172,10 @@ static const struct command commands[] = {
 	  "bring an archived tenant back (folder, config.json, active);\n"
 	  "        also completes an interrupted restore",
 	  ctl_tenant_restore, NEEDS_DATABASE, 0, 1, 1 },
+	{ "tenant", "notifications", "ID|SUBDOMAIN [--json]",
+	  "list a tenant's e-mails: event, to, status, attempts, sent_at,\n"
+	  "        last_error",
+	  ctl_tenant_notifications, NEEDS_DATABASE, OPTION_JSON, 1, 1 },
 	{ "template", "add", "DIR [--json]",
 	  "store the template in DIR as an immutable version and print its\n"
 	  "        name (a content hash); the first one becomes the default",
@@ -599,6 +604,11 @@ main(int argc, char *argv[])
 	log_set_program("tenantctl");
 	if (sodium_init() < 0) {
 		complain("cannot initialise libsodium");
+		return CLI_FAILED;
+	}
+	/* Once per process: `tenantctl worker` runs mail jobs. */
+	if (mail_send_global_init() == -1) {
+		complain("cannot initialise libcurl");
 		return CLI_FAILED;
 	}
 	if (conf_init(&cli.conf) == -1) {

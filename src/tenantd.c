@@ -21,6 +21,7 @@
 #include "http.h"
 #include "listen.h"
 #include "log.h"
+#include "mail_send.h"
 #include "master.h"
 #include "privilege.h"
 #include "service.h"
@@ -319,6 +320,11 @@ main(int argc, char *argv[])
 
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tenantd: libsodium failed to initialise\n");
+		return 1;
+	}
+	/* Once, before any runner is forked: libcurl for the mail job. */
+	if (mail_send_global_init() == -1) {
+		fprintf(stderr, "tenantd: libcurl failed to initialise\n");
 		return 1;
 	}
 	if (load_config(&c, path, path_given, &opts) == -1)

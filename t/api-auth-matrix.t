@@ -62,6 +62,8 @@ my @routes = map { chomp; [split /\t/] } <$list>;
 close $list;
 is($?, 0, 'tenantd --list-routes exits 0');
 cmp_ok(scalar @routes, '>=', 12, 'tenantd --list-routes lists the API');
+ok((grep { $_->[1] eq '/api/tenants/{id}/notifications/' } @routes),
+    'the matrix holds GET /api/tenants/{id}/notifications/');
 
 my %body = (json => { name => 'Anonymous', subdomain => 'anonymous',
     module_key => 'wallet', is_enabled => JSON::PP::false() });

@@ -40,6 +40,9 @@ my %ALLOWED_SQL = (
 	    . 'values are bound',
 	'lib/audit.c sql.data' => 'audit_record_many(): sql_repeat() of a '
 	    . 'literal INSERT head and one literal row per tenant; values are bound',
+	'lib/notification.c sql.data' => 'sql_repeat() of a literal INSERT '
+	    . 'IGNORE ... SELECT head, one "?" per tenant id and a literal ")"; '
+	    . 'values are bound',
 	'lib/template_rows.c sql.data' => 'sql_repeat() of a literal UPDATE '
 	    . 'head, one "?" per tenant id and a literal ")"; values are bound',
 	'lib/tenant.c sql' => 'find_one() gets one of two literal SELECTs from '

@@ -491,6 +491,7 @@ sub _write_conf {
 		template_manifest => "$self->{builddir}/www/template.manifest",
 		modules_file => "$src/etc/modules.json",
 		migrations_dir => "$src/etc/migrations",
+		mail_templates_dir => "$src/etc/mail",
 		base_domain => 'localhost',
 		tenant_url_format => "http://{subdomain}.localhost:$self->{port}",
 		log_level => 'info',

@@ -1,7 +1,7 @@
 // tenant-view.js - small pieces of a tenant's display shared by the
 // dashboard, the tenant list and the templates page: the active/archived
 // badge, dates, the template version a tenant runs, the two brand colors
-// as swatches, and the logo.
+// as swatches, the logo, and where its ready e-mail stands.
 
 import { h } from './dom.js';
 
@@ -44,6 +44,28 @@ export function templateVersion(tenant) {
 	return typeof version === 'string' && version !== ''
 	    ? h('span', { class: 'tenant-template', dataset: { version } }, 'Template ', h('code', null, version))
 	    : h('span', { class: 'tenant-template' }, 'No template version yet');
+}
+
+// Where the last of a tenant's e-mails (GET /api/tenants/{id}/notifications/,
+// oldest first) stands, as text for textContent: "Ready e-mail: sent
+// 2 Dec 2026, 08:10 to a@acme.com", "Ready e-mail: failed: 550 ...",
+// "Ready e-mail: queued (attempt 2)"; null when there is none.
+export function readyMailText(notifications) {
+	const last = Array.isArray(notifications) ? notifications[notifications.length - 1] : undefined;
+	if (last === undefined || last === null) {
+		return null;
+	}
+	const attempts = Number(last.attempts) || 0;
+	switch (last.status) {
+	case 'sent':
+		return `Ready e-mail: sent ${formatDateTime(last.sent_at)} to ${last.to}`;
+	case 'failed':
+		return `Ready e-mail: failed: ${last.last_error ?? 'unknown error'}`;
+	default:
+		return attempts > 0
+		    ? `Ready e-mail: queued (attempt ${attempts + 1}; last: ${last.last_error ?? 'no answer'})`
+		    : 'Ready e-mail: queued';
+	}
 }
 
 // A #rrggbb value, or null for anything else (only checked values reach

@@ -13,7 +13,9 @@ import { byId, debounce, h, replaceContent, safeHref, uniqueId } from './dom.js'
 import { colorField, FieldErrors, logoField, moduleIcon, textField } from './fields.js';
 import { createProgress, jobStatusText, waitForJob } from './jobs.js';
 import { showMessage, showPageError, showPageMessage, startPage } from './layout.js';
-import { colorSwatches, formatDate, logoThumbnail, logoUrl, statusBadge, templateVersion } from './tenant-view.js';
+import {
+	colorSwatches, formatDate, logoThumbnail, logoUrl, readyMailText, statusBadge, templateVersion,
+} from './tenant-view.js';
 
 const PAGE_SIZE = 20;
 const SEARCH_DELAY_MS = 300;
@@ -239,6 +241,7 @@ class TenantRow {
 		this.link = h('a', { class: 'tenant-link', target: '_blank', rel: 'noopener noreferrer' });
 		this.created = h('span');
 		this.templateSlot = h('span');
+		this.mailSlot = h('span', { class: 'tenant-mail', hidden: true });
 		this.chips = h('ul', { class: 'chips', 'aria-label': 'Enabled modules' });
 		this.progressSlot = h('div');
 		this.message = h('p', { class: 'message row-message', hidden: true });
@@ -250,7 +253,7 @@ class TenantRow {
 		this.deleteButton = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', onclick: () => this.openDelete() }, 'Delete');
 		this.element = h('li', { class: 'tenant-row', 'aria-labelledby': nameId },
 		    h('div', { class: 'tenant-head' }, this.logoSlot, this.nameElement, this.statusSlot, this.healthBadge, this.swatchSlot),
-		    h('div', { class: 'tenant-meta' }, this.link, this.created, this.templateSlot),
+		    h('div', { class: 'tenant-meta' }, this.link, this.created, this.templateSlot, this.mailSlot),
 		    this.chips,
 		    this.progressSlot,
 		    this.message,
@@ -347,7 +350,24 @@ class TenantRow {
 			this.health = null;
 		}
 		this.showHealth();
+		await this.loadMail(controller.signal);
 		return this.health;
+	}
+
+	// GET /api/tenants/{id}/notifications/ into the row: the last e-mail's
+	// status, as text only (a relay's answer is no markup); hidden when
+	// there is none or the list cannot be read.
+	async loadMail(signal) {
+		let text = null;
+		try {
+			text = readyMailText(await api('GET', `/api/tenants/${this.tenant.id}/notifications/`, { signal }));
+		} catch (error) {
+			if (error?.name === 'AbortError' || (error instanceof ApiError && error.redirecting)) {
+				return;
+			}
+		}
+		this.mailSlot.textContent = text ?? '';
+		this.mailSlot.hidden = text === null;
 	}
 
 	// --- deploy -----------------------------------------------------------
