@@ -68,6 +68,10 @@ struct conf {
 	int	 job_poll_ms;		/* idle runners look for work this often */
 	int	 deploy_wait_timeout;	/* seconds a sync deploy waits for a job */
 	int	 template_files;	/* enum conf_template_files */
+	char	*asset_base_url;	/* NULL: assets are same-origin; else
+					   the tenant site loads them from
+					   <asset_base_url>/<sub>/ (SPEC 12),
+					   no trailing '/' */
 };
 
 /*
@@ -109,6 +113,13 @@ int	conf_set(struct conf *c, const char *key, const char *value,
  */
 int	conf_tenant_url(const struct conf *c, const char *subdomain, char *out,
 	    size_t outlen);
+
+/*
+ * Writes the origin of asset_base_url ("https://cdn.example.com": what the
+ * front ends' CSP admits) into `out`, "" when it is not set.  Returns 0,
+ * or -1 if it does not fit (ASSET_BASE_URL_MAX + 1 bytes always do).
+ */
+int	conf_asset_origin(const struct conf *c, char *out, size_t outlen);
 
 /* Is `subdomain` in the reserved list?  1 or 0. */
 int	conf_is_reserved(const struct conf *c, const char *subdomain);
