@@ -8,6 +8,8 @@
  *             (template_store.h), or keep the tenant's changed version by
  *             hard-linking it;
  *   carry     hard-link the tenant's own files into the staging tree.
+ * With asset_base_url, deploy_cdn.c adds the static files' aliases in the
+ * template pass and rewrites the HTML files after it (deploy_cdn.h).
  *
  * Whether the tenant changed a template file is decided without hashing
  * when possible: a file whose identity (size, mtime, inode) still matches
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "deploy_cdn.h"
 #include "deploy_passes.h"
 #include "folder.h"
 #include "log.h"
@@ -174,8 +177,8 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 			    strerror(errno));
 			goto out;
 		}
-		if (S_ISREG(st.st_mode) && previous_template_file(run, path,
-		    &st))
+		if (S_ISREG(st.st_mode) && (previous_template_file(run, path,
+		    &st) || deploy_cdn_is_alias(run, path)))
 			continue;
 		if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
 			if (carry_add(run, path, 0) == -1)
@@ -401,7 +404,8 @@ deploy_template(struct deploy_run *run)
 		} else {
 			if (changed)
 				report->files_replaced++;
-			if (put_template_file(run, i) == -1)
+			if (put_template_file(run, i) == -1 ||
+			    deploy_cdn_alias(run, i) == -1)
 				return -1;
 		}
 		if (advance(run) == -1)
