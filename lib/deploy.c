@@ -330,7 +330,8 @@ replace_public(struct deploy_run *run, int batch)
 	char	old_name[NAME_MAX + 1] = "";
 
 	if (staging_create(run) == -1 || deploy_template(run) == -1 ||
-	    deploy_cdn_render(run) == -1 || deploy_carry(run) == -1)
+	    deploy_cdn_aliases(run) == -1 || deploy_cdn_render(run) == -1 ||
+	    deploy_carry(run) == -1)
 		return -1;
 	/*
 	 * One flush of the filesystem instead of an fsync per file; a batch

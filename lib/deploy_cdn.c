@@ -4,7 +4,8 @@
  * both again at the next deploy.
  *
  * The aliases are hard links made inside the staging tree, so they come
- * and go with the swap of public/ like every other file of the deploy.
+ * and go with the swap of public/ like every other file of the deploy;
+ * the scan pass (deploy_passes.c) knows the last deploy's by their names.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -60,46 +61,20 @@ entry_alias(const struct manifest_entry *e, char *out)
 	return asset_name_alias(e->path, hex, out, DEPLOY_PATH_MAX + 1);
 }
 
-/* Is `hex` the start of the lowercase hex form of `digest`?  1 or 0. */
+/*
+ * Links the alias of template file number `i`, put into the staging tree
+ * by the template pass, beside it.  A name that cannot be an alias
+ * (taken, too long, too many links) leaves the file without one, with a
+ * warning.  Returns 0 or -1 (with run->err set).
+ */
 static int
-digest_starts(const unsigned char digest[32], const char *hex)
-{
-	char	full[65];
-
-	sha256_hex(digest, full);
-	return strncmp(full, hex, ASSET_NAME_HASH_LEN) == 0;
-}
-
-/* Is `path` an alias of the last deploy or of this one?  1 or 0. */
-int
-deploy_cdn_is_alias(const struct deploy_run *run, const char *path)
-{
-	const struct deploy_record_entry	*recorded;
-	const struct manifest_entry		*e;
-	char					 original[DEPLOY_PATH_MAX + 1];
-	char					 hex[ASSET_NAME_HASH_LEN + 1];
-
-	if (run->is_source || !asset_name_parse(path, original,
-	    sizeof(original), hex))
-		return 0;
-	if ((recorded = deploy_record_find(&run->record, original)) != NULL &&
-	    digest_starts(recorded->sha256, hex))
-		return 1;
-	return (e = manifest_find(run->m, original)) != NULL &&
-	    digest_starts(e->sha256, hex);
-}
-
-/* Links the alias of template file `i` in the staging tree. */
-int
-deploy_cdn_alias(struct deploy_run *run, size_t i)
+link_alias(struct deploy_run *run, size_t i)
 {
 	const struct manifest_entry	*e = &run->m->entries[i];
 	const char			*leaf;
 	char				 alias[DEPLOY_PATH_MAX + 1];
 	int				 parent;
 
-	if (run->asset_base_url == NULL || !asset_name_is_static(e->path))
-		return 0;
 	if (entry_alias(e, alias) == -1 || manifest_find(run->m,
 	    alias) != NULL) {
 		log_warning("deploy of %s: %s%s gets no content-named alias: "
@@ -122,6 +97,22 @@ deploy_cdn_alias(struct deploy_run *run, size_t i)
 		return 0;
 	}
 	run->aliased[i] = 1;
+	return 0;
+}
+
+/* The alias pass (deploy_cdn.h). */
+int
+deploy_cdn_aliases(struct deploy_run *run)
+{
+	size_t	i;
+
+	if (run->asset_base_url == NULL)
+		return 0;
+	for (i = 0; i < run->m->count; i++)
+		if (run->written[i].valid &&
+		    asset_name_is_static(run->m->entries[i].path) &&
+		    link_alias(run, i) == -1)
+			return -1;
 	return 0;
 }
 

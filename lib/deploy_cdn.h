@@ -13,7 +13,8 @@
  *     with the digest of what it holds (deploy_record.h), so the next
  *     deploy knows it as the deploy's, not as the tenant's change;
  *   - the aliases of the last deploy are the deploy's, never carried over
- *     as the tenant's own files: after a rollout the old names are gone.
+ *     as the tenant's own files (the scan pass of deploy_passes.c knows
+ *     them): after a rollout the old names are gone.
  *
  * A template file the tenant changed (kept) gets no alias and keeps its
  * plain same-origin reference.  Module imports inside JavaScript stay as
@@ -31,19 +32,13 @@
 #include "deploy_passes.h"
 
 /*
- * Is `path` of the old public/ an alias the last deploy made (of a file
- * its record or the new manifest lists with that digest)?  1 or 0.
+ * The alias pass, after the template pass when run->asset_base_url is
+ * set: each static file the template pass put into the staging tree gets
+ * its alias beside it.  A name that cannot be an alias (taken, too long,
+ * too many links) leaves the file without one, with a warning.  Returns
+ * 0, or -1 (with run->err set).
  */
-int	deploy_cdn_is_alias(const struct deploy_run *run, const char *path);
-
-/*
- * Links the alias of template file number `i`, just put into the staging
- * tree, beside it, when run->asset_base_url is set and the file is
- * static.  A name that cannot be an alias (taken, too long, too many
- * links) leaves the file without one, with a warning.  Returns 0, or -1
- * (with run->err set).
- */
-int	deploy_cdn_alias(struct deploy_run *run, size_t i);
+int	deploy_cdn_aliases(struct deploy_run *run);
 
 /*
  * The render pass: the HTML files the template pass put into the staging
