@@ -29,7 +29,10 @@ package TenantdStack;
 # data_dir (a code reference: called with the run directory once it
 # exists, it returns the directory to make tenants/ and archive/ in
 # instead, such as a filesystem the test mounts there; the test unmounts
-# it before the stack is stopped).
+# it before the stack is stopped), cdn_origin (0; 1 sets asset_base_url to
+# http://127.0.0.1:<a second port>/t unless conf names one, and starts a
+# second nginx there with etc/nginx/tenantd-cdn-origin.conf.in serving the
+# tenants directory, the CDN's origin; see cdn_port and cdn_request).
 #
 # Binaries come from $TENANTD_BUILDDIR/src, data (etc/, www/) from
 # $TENANTD_SRCDIR; both default to the tree this file lives in.  Set
@@ -137,6 +140,7 @@ sub admin_token { $_[0]{admin_token} }
 sub admin_password { $_[0]{admin_password} }
 sub db_password { $_[0]{db_password} }
 sub tenantd_pid { $_[0]{pids}{tenantd} }
+sub cdn_port { $_[0]{cdn_port} }
 sub nginx_pid { $_[0]{pids}{nginx} }
 sub lighttpd_pid { $_[0]{pids}{lighttpd} }
 sub mariadb_pid { $_[0]{pids}{mariadb} }
@@ -188,6 +192,7 @@ sub start {
 			$self->start_tenantd;
 			$self->start_module_backend if $self->{module_backend};
 			$self->start_frontend if $self->{nginx};
+			$self->start_cdn_origin if $self->{cdn_origin};
 		}
 		1;
 	};
@@ -213,6 +218,11 @@ sub _start_database {
 	# The port stays bound (not listening) until the front end starts, so
 	# no stack started meanwhile by a parallel test is given it.
 	($self->{port}, $self->{port_holder}) = _free_port();
+	if ($self->{cdn_origin}) {
+		($self->{cdn_port}, $self->{cdn_port_holder}) = _free_port();
+		$self->{conf}{asset_base_url} //=
+		    "http://127.0.0.1:$self->{cdn_port}/t";
+	}
 }
 
 # Starts only the private MariaDB (no tenantd, no configuration); stop()
@@ -584,7 +594,8 @@ sub start_nginx {
 	    TENANTS_DIR => $self->tenants_dir,
 	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
 	    MODULE_BACKEND => 'http://127.0.0.1:' . $self->module_backend_port,
-	    MAX_BODY => $self->{nginx_max_body} // '64m');
+	    MAX_BODY => $self->{nginx_max_body} // '64m',
+	    ASSET_SOURCE => $self->asset_source);
 	spew("$run/tenantd-servers.conf", $template);
 	# Run by root, nginx's workers run as tenantd's unprivileged user; the
 	# master opens the logs and hands the temp directories to that user.
@@ -653,10 +664,108 @@ sub stop_nginx {
 	return $self->_stop_process('nginx', 'QUIT');
 }
 
-# Starts the web server the stack was made with (frontend => 'nginx' or
-# 'lighttpd') and waits until /api/healthz answers 200 through it.
-sub start_frontend {
+# What the tenant sites' CSP admits besides 'self' for asset_base_url: a
+# space and its origin, or "" when it is unset, as tenantd itself reads
+# the configuration (tenantd --print-asset-origin).
+sub asset_source {
 	my ($self) = @_;
+	my ($status, $out, $err) = _run_captured([$self->tenantd_binary, '-c',
+	    $self->conf_path, '--print-asset-origin'], timeout => 30);
+	die "tenantd --print-asset-origin failed:\n$err" if $status != 0;
+	chomp $out;
+	return $out eq '' ? '' : " $out";
+}
+
+# Renders etc/nginx/tenantd-cdn-origin.conf.in for asset_base_url (an
+# http://127.0.0.1:<cdn_port>/<path> URL) into the run directory, starts
+# a second nginx with it and waits until it answers on cdn_port.
+sub start_cdn_origin {
+	my ($self) = @_;
+	die "the CDN origin is already running\n" if $self->{pids}{cdn_origin};
+	my $run = $self->{run};
+	my ($port, $prefix) = ($self->{conf}{asset_base_url} // '')
+	    =~ m{^http://127\.0\.0\.1:(\d+)((?:/[A-Za-z0-9._~-]+)*)$}
+	    or die "asset_base_url is no http://127.0.0.1:<port>/... URL\n";
+	(my $prefix_regex = $prefix) =~ s/\./\\./g;
+	spew("$run/tenantd-cdn-origin.conf", _render_template(
+	    "$self->{srcdir}/etc/nginx/tenantd-cdn-origin.conf.in",
+	    CDN_LISTEN => "127.0.0.1:$port",
+	    CDN_PREFIX_REGEX => $prefix_regex,
+	    TENANTS_DIR => $self->tenants_dir));
+	make_path("$run/cdn");
+	my $user = '';
+	if (defined $self->{service_uid}) {
+		my $group = getgrgid($self->{service_gid})
+		    // die "no group $self->{service_gid}\n";
+		$user = "user $self->{conf}{user} $group;\n";
+	}
+	spew("$run/cdn.conf", <<"EOF");
+# written by t/lib/TenantdStack.pm: the global part around etc/nginx/tenantd-cdn-origin.conf.in
+daemon off;
+${user}worker_processes 1;
+pid $run/cdn/nginx.pid;
+error_log $run/cdn-error.log info;
+events {
+	worker_connections 256;
+}
+http {
+	include $self->{srcdir}/etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log $run/cdn-access.log;
+	client_body_temp_path $run/cdn/client_body;
+	fastcgi_temp_path $run/cdn/fastcgi;
+	proxy_temp_path $run/cdn/proxy;
+	uwsgi_temp_path $run/cdn/uwsgi;
+	scgi_temp_path $run/cdn/scgi;
+	server_tokens off;
+	include $run/tenantd-cdn-origin.conf;
+}
+EOF
+	my @command = ('nginx', '-p', "$run/cdn", '-c', "$run/cdn.conf", '-e',
+	    "$run/cdn-error.log");
+	my ($status, undef, $err) = _run_captured([@command, '-t', '-q'],
+	    timeout => 30);
+	die "nginx -t rejected the CDN origin's configuration:\n$err"
+	    . _tail("$run/cdn-error.log", 20) if $status != 0;
+	close delete $self->{cdn_port_holder} if $self->{cdn_port_holder};
+	$self->{pids}{cdn_origin} = _spawn(\@command,
+	    stdout => "$run/cdn.out", stderr => "$run/cdn.out");
+	my $deadline = time + $NGINX_START_TIMEOUT;
+	while (1) {
+		die "the CDN origin's nginx exited while starting:\n"
+		    . _tail("$run/cdn.out", 20) . _tail("$run/cdn-error.log", 20)
+		    unless $self->_alive('cdn_origin');
+		my $r = eval { $self->cdn_request('GET', '/') };
+		last if $r && $r->{status} == 404 &&
+		    $self->_listens_on($port, $self->{pids}{cdn_origin});
+		die "the CDN origin did not answer within "
+		    . "${NGINX_START_TIMEOUT}s\n" . _tail("$run/cdn-error.log", 20)
+		    if time > $deadline;
+		sleep 0.05;
+	}
+	return $self->{pids}{cdn_origin};
+}
+
+sub stop_cdn_origin {
+	my ($self) = @_;
+	return $self->_stop_process('cdn_origin', 'QUIT');
+}
+
+# One request to the CDN origin with the raw path as given (escapes and
+# all); the answer as request() returns it, without the JSON.
+sub cdn_request {
+	my ($self, $method, $path, %o) = @_;
+	return $self->_http_request_to($self->{cdn_port}, $method, $path,
+	    { Host => "127.0.0.1:$self->{cdn_port}", %{$o{headers} // {}} },
+	    undef, $o{timeout} // $REQUEST_TIMEOUT);
+}
+
+# Starts the web server the stack was made with (frontend => 'nginx' or
+# 'lighttpd'), or `frontend` from now on when given, and waits until
+# /api/healthz answers 200 through it.
+sub start_frontend {
+	my ($self, $frontend) = @_;
+	$self->{frontend} = $frontend if defined $frontend;
 	return $self->start_lighttpd if $self->{frontend} eq 'lighttpd';
 	croak "unknown frontend '$self->{frontend}'"
 	    unless $self->{frontend} eq 'nginx';
@@ -708,7 +817,8 @@ sub start_lighttpd {
 	    MAX_BODY_KBYTES => $kbytes,
 	    LIGHTTPD_DIR => "$self->{srcdir}/etc/lighttpd",
 	    MODULE_BACKEND_HOST => '127.0.0.1',
-	    MODULE_BACKEND_PORT => $self->module_backend_port);
+	    MODULE_BACKEND_PORT => $self->module_backend_port,
+	    ASSET_SOURCE => $self->asset_source);
 	spew("$run/tenantd-lighttpd.conf", $template);
 	make_path("$run/lighttpd");
 	# Run by root, lighttpd drops to tenantd's unprivileged user once it
@@ -1038,12 +1148,19 @@ sub _multipart {
 	return $body . "--$boundary--\r\n";
 }
 
-# A plain HTTP/1.1 client (HTTP::Tiny cannot send our own Host header).
+# A plain HTTP/1.1 client (HTTP::Tiny cannot send our own Host header),
+# to the front end's port.
 sub _http_request {
-	my ($self, $method, $path, $headers, $body, $timeout) = @_;
+	my ($self, @request) = @_;
+	return $self->_http_request_to($self->{port}, @request);
+}
+
+# The same to 127.0.0.1:`port`.
+sub _http_request_to {
+	my ($self, $port, $method, $path, $headers, $body, $timeout) = @_;
 	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-	    PeerPort => $self->{port}, Proto => 'tcp', Timeout => 5)
-	    or die "connect 127.0.0.1:$self->{port}: $@\n";
+	    PeerPort => $port, Proto => 'tcp', Timeout => 5)
+	    or die "connect 127.0.0.1:$port: $@\n";
 	my $request = "$method $path HTTP/1.1\r\n";
 	my %sent;
 	for my $name (sort keys %$headers) {
@@ -1334,6 +1451,7 @@ sub stop {
 	$self->{started} = 0;
 	$self->_stop_process('tenantd', 'TERM');
 	$self->_stop_process('nginx', 'QUIT');
+	$self->_stop_process('cdn_origin', 'QUIT');
 	$self->_stop_process('lighttpd', 'TERM');
 	$self->_stop_process('module_backend', 'TERM');
 	$self->_stop_process('mariadb', 'TERM');
