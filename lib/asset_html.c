@@ -22,7 +22,6 @@ struct rewrite {
 	const char		*directory;
 	asset_html_lookup_fn	 lookup;
 	void			*arg;
-	const char		*head_insert;	/* NULL once inserted */
 	struct buf		*out;
 };
 
@@ -78,19 +77,6 @@ copy_up_to(struct rewrite *r, size_t to)
 	if (buf_append(r->out, r->html + r->copied, to - r->copied) == -1)
 		return -1;
 	r->copied = to;
-	return 0;
-}
-
-/* Puts head_insert before the tag at `at`, once.  Returns 0 or -1. */
-static int
-insert_head(struct rewrite *r, size_t at)
-{
-	if (r->head_insert == NULL)
-		return 0;
-	if (copy_up_to(r, at) == -1 ||
-	    buf_append_str(r->out, r->head_insert) == -1)
-		return -1;
-	r->head_insert = NULL;
 	return 0;
 }
 
@@ -286,28 +272,25 @@ skip_past(struct rewrite *r, const char *terminator)
 }
 
 /*
- * Handles the start tag whose '<' is at r->pos: the head insert before a
- * <link> or <script>, its attributes, the text of a raw text element.
- * Returns 0 or -1.
+ * Handles the start tag whose '<' is at r->pos: its attributes, the text
+ * of a raw text element.  Returns 0 or -1.
  */
 static int
 start_tag(struct rewrite *r)
 {
 	const char	*h = r->html;
-	size_t		 tag = r->pos, name = r->pos + 1, name_len, i;
-	int		 is_link, is_script, is_img;
+	size_t		 name = r->pos + 1, name_len, i;
+	int		 references;
 
 	r->pos = name;
 	while (r->pos < r->len && !is_space(h[r->pos]) && h[r->pos] != '/' &&
 	    h[r->pos] != '>')
 		r->pos++;
 	name_len = r->pos - name;
-	is_link = equal_ignoring_case(h + name, name_len, "link");
-	is_script = equal_ignoring_case(h + name, name_len, "script");
-	is_img = equal_ignoring_case(h + name, name_len, "img");
-	if ((is_link || is_script) && insert_head(r, tag) == -1)
-		return -1;
-	if (read_attributes(r, is_link || is_script || is_img) == -1)
+	references = equal_ignoring_case(h + name, name_len, "link") ||
+	    equal_ignoring_case(h + name, name_len, "script") ||
+	    equal_ignoring_case(h + name, name_len, "img");
+	if (read_attributes(r, references) == -1)
 		return -1;
 	if (equal_ignoring_case(h + name, name_len, "plaintext")) {
 		r->pos = r->len;
@@ -329,8 +312,7 @@ start_tag(struct rewrite *r)
  */
 int
 asset_html_rewrite(const char *html, size_t len, const char *directory,
-    asset_html_lookup_fn lookup, void *arg, const char *head_insert,
-    struct buf *out)
+    asset_html_lookup_fn lookup, void *arg, struct buf *out)
 {
 	struct rewrite	r;
 	size_t		rest;
@@ -345,7 +327,6 @@ asset_html_rewrite(const char *html, size_t len, const char *directory,
 	r.directory = directory;
 	r.lookup = lookup;
 	r.arg = arg;
-	r.head_insert = head_insert;
 	r.out = out;
 	while (r.pos < r.len) {
 		if (html[r.pos] != '<') {
@@ -359,15 +340,6 @@ asset_html_rewrite(const char *html, size_t len, const char *directory,
 		} else if (rest >= 2 && is_letter(html[r.pos + 1])) {
 			if (start_tag(&r) == -1)
 				goto fail;
-		} else if (rest >= 3 && html[r.pos + 1] == '/' &&
-		    is_letter(html[r.pos + 2])) {
-			if (rest >= 6 && equal_ignoring_case(html + r.pos + 2,
-			    4, "head") && (rest == 6 ||
-			    is_space(html[r.pos + 6]) || html[r.pos + 6] == '>' ||
-			    html[r.pos + 6] == '/') &&
-			    insert_head(&r, r.pos) == -1)
-				goto fail;
-			skip_past(&r, ">");
 		} else if (rest >= 2 && (html[r.pos + 1] == '!' ||
 		    html[r.pos + 1] == '?' || html[r.pos + 1] == '/'))
 			skip_past(&r, ">");

@@ -3,19 +3,16 @@
  * file for a CDN (SPEC 12, asset_base_url).
  *
  * A deploy with asset_base_url set gives each HTML file of the web root
- * to asset_html_rewrite(), which copies it to `out` unchanged except for:
- *
- *   - the `src` and `href` attributes of <link>, <script> and <img>
- *     elements whose value is a local path (relative to the file, or
- *     absolute from the web root, of the characters [A-Za-z0-9._~/-]
- *     only): the path is resolved and handed to the caller's lookup,
- *     and the value becomes the URL the lookup returns (when it returns
- *     one).  Absolute URLs, "//host" references, data:, fragments, paths
- *     with a query, an escape, white space or a ".." above the web root,
- *     and paths the lookup does not know stay as they are;
- *   - `head_insert` (an import map), put once right before the first
- *     <link>, <script> or </head> tag, so it precedes every module script
- *     and preload.
+ * to asset_html_rewrite(), which copies it to `out` unchanged except for
+ * the `src` and `href` attributes of <link>, <script> and <img> elements
+ * whose value is a local path (relative to the file, or absolute from the
+ * web root, of the characters [A-Za-z0-9._~/-] only): the path is
+ * resolved and handed to the caller's lookup, and the value becomes the
+ * URL the lookup returns (when it returns one).  Absolute URLs, "//host"
+ * references, data:, fragments, paths with a query, an escape, white
+ * space or a ".." above the web root, and paths the lookup does not know
+ * stay as they are.  (No import map is added: it would be an inline
+ * script, which the tenant sites' CSP refuses; see README.md.)
  *
  * This is a tokenizer of the tags only, enough for HTML the template
  * authors write: comments, <!doctype>, end tags and the contents of raw
@@ -51,12 +48,10 @@ typedef const char *(*asset_html_lookup_fn)(void *arg, const char *path,
  * Appends the HTML file `html` (`len` bytes) with its references
  * rewritten, as described above, to `out`.  `directory` is the file's
  * directory below the web root ("" at the top, no trailing '/'), for
- * relative paths.  `head_insert` (NULL: none) is inserted once.  Returns
- * 0, or -1 with errno set: EFBIG for an input above ASSET_HTML_INPUT_MAX,
- * ENOMEM when `out` reaches its limit.
+ * relative paths.  Returns 0, or -1 with errno set: EFBIG for an input
+ * above ASSET_HTML_INPUT_MAX, ENOMEM when `out` reaches its limit.
  */
 int	asset_html_rewrite(const char *html, size_t len, const char *directory,
-	    asset_html_lookup_fn lookup, void *arg, const char *head_insert,
-	    struct buf *out);
+	    asset_html_lookup_fn lookup, void *arg, struct buf *out);
 
 #endif

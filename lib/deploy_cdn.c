@@ -174,7 +174,7 @@ render_file(struct deploy_run *run, size_t i, struct cdn_lookup *lookup)
 		goto out;
 	}
 	if (asset_html_rewrite(html.data, html.len, directory, cdn_url,
-	    lookup, NULL, &out) == -1) {
+	    lookup, &out) == -1) {
 		deploy_run_error(run, "could not rewrite %s%s for "
 		    "asset_base_url: %s", run->area, e->path, strerror(errno));
 		goto out;

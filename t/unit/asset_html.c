@@ -1,7 +1,6 @@
 /*
  * asset_html.c - unit tests for lib/asset_html.c: which references of an
- * HTML file are rewritten, which are left alone, where the head insert
- * goes, and the bounds.
+ * HTML file are rewritten, which are left alone, and the bounds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,14 +36,14 @@ lookup(void *arg, const char *path, size_t len)
 
 /* Rewrites `html` from `directory` and compares with `expected`. */
 static void
-rewrites(const char *directory, const char *html, const char *insert,
-    const char *expected, const char *name)
+rewrites(const char *directory, const char *html, const char *expected,
+    const char *name)
 {
 	struct buf	out;
 
 	buf_init(&out, 1 << 20);
 	if (asset_html_rewrite(html, strlen(html), directory, lookup, NULL,
-	    insert, &out) == -1)
+	    &out) == -1)
 		ok(0, "%s (failed: %s)", name, strerror(errno));
 	else
 		is_string(out.data, expected, name);
@@ -55,32 +54,32 @@ rewrites(const char *directory, const char *html, const char *insert,
 static void
 unchanged(const char *html, const char *name)
 {
-	rewrites("", html, NULL, html, name);
+	rewrites("", html, html, name);
 }
 
 static void
 test_references(void)
 {
-	rewrites("", "<link rel=\"stylesheet\" href=\"/style.css\">", NULL,
+	rewrites("", "<link rel=\"stylesheet\" href=\"/style.css\">",
 	    "<link rel=\"stylesheet\" href=\"CDN/style.css.HASH\">",
 	    "an absolute path of a link");
-	rewrites("", "<script type=\"module\" src=\"app.js\"></script>", NULL,
+	rewrites("", "<script type=\"module\" src=\"app.js\"></script>",
 	    "<script type=\"module\" src=\"CDN/app.js.HASH\"></script>",
 	    "a relative path of a script");
-	rewrites("", "<IMG SRC='img/logo.png' alt=x>", NULL,
+	rewrites("", "<IMG SRC='img/logo.png' alt=x>",
 	    "<IMG SRC='CDN/img/logo.png.HASH' alt=x>",
 	    "upper-case names, single quotes");
-	rewrites("", "<link href=/favicon.svg rel=icon>", NULL,
+	rewrites("", "<link href=/favicon.svg rel=icon>",
 	    "<link href=CDN/favicon.svg.HASH rel=icon>", "an unquoted value");
-	rewrites("", "<img\nsrc\n=\n\"./img/logo.png\"/>", NULL,
+	rewrites("", "<img\nsrc\n=\n\"./img/logo.png\"/>",
 	    "<img\nsrc\n=\n\"CDN/img/logo.png.HASH\"/>",
 	    "white space around '=', ./ and a self-closing slash");
-	rewrites("js", "<script src=\"config.js\"></script>", NULL,
+	rewrites("js", "<script src=\"config.js\"></script>",
 	    "<script src=\"CDN/js/config.js.HASH\"></script>",
 	    "a path relative to the file's directory");
-	rewrites("js/deep", "<link href=\"../../style.css\">", NULL,
+	rewrites("js/deep", "<link href=\"../../style.css\">",
 	    "<link href=\"CDN/style.css.HASH\">", "\"..\" inside the web root");
-	rewrites("", "<link href=\"/js/../style.css\">", NULL,
+	rewrites("", "<link href=\"/js/../style.css\">",
 	    "<link href=\"CDN/style.css.HASH\">", "\"..\" in the middle");
 	is_string(last_path, "style.css", "the lookup sees the resolved path");
 }
@@ -125,24 +124,6 @@ test_left_alone(void)
 }
 
 static void
-test_head_insert(void)
-{
-	rewrites("", "<html><head><meta charset=utf-8><link href=/style.css>"
-	    "<script src=app.js></script></head></html>", "[MAP]",
-	    "<html><head><meta charset=utf-8>[MAP]<link href=CDN/style.css."
-	    "HASH><script src=CDN/app.js.HASH></script></head></html>",
-	    "before the first <link>, once");
-	rewrites("", "<head><title>t</title></head><body></body>", "[MAP]",
-	    "<head><title>t</title>[MAP]</head><body></body>",
-	    "before </head> without a link or script");
-	rewrites("", "<p>no head</p>", "[MAP]", "<p>no head</p>",
-	    "nowhere without a place for it");
-	rewrites("", "<headline></headline><script></script>", "[MAP]",
-	    "<headline></headline>[MAP]<script></script>",
-	    "</headline> is no </head>");
-}
-
-static void
 test_bounds(void)
 {
 	static char	big[ASSET_HTML_INPUT_MAX + 1];
@@ -153,14 +134,14 @@ test_bounds(void)
 	buf_init(&out, BUF_NO_LIMIT);
 	memset(big, ' ', sizeof(big));
 	errno = 0;
-	ok(asset_html_rewrite(big, sizeof(big), "", lookup, NULL, NULL,
+	ok(asset_html_rewrite(big, sizeof(big), "", lookup, NULL,
 	    &out) == -1 && errno == EFBIG, "an input too large is refused");
 	buf_release(&out);
 
 	buf_init(&out, 8);
 	errno = 0;
 	ok(asset_html_rewrite("<link href=/style.css>", 22, "", lookup, NULL,
-	    NULL, &out) == -1 && errno == ENOMEM,
+	    &out) == -1 && errno == ENOMEM,
 	    "an output past its limit fails");
 	buf_release(&out);
 
@@ -178,7 +159,6 @@ main(void)
 {
 	test_references();
 	test_left_alone();
-	test_head_insert();
 	test_bounds();
 	done_testing();
 	return exit_status();
