@@ -286,7 +286,7 @@ public_is_current(struct deploy_run *run)
 
 	if (run->old_public == -1 || !run->link_files ||
 	    run->record.count != run->m->count ||
-	    !deploy_cdn_record_current(run))
+	    !deploy_cdn_public_current(run))
 		return 0;
 	for (i = 0; i < run->m->count; i++) {
 		e = &run->m->entries[i];
@@ -331,7 +331,7 @@ replace_public(struct deploy_run *run, int batch)
 
 	if (staging_create(run) == -1 || deploy_template(run) == -1 ||
 	    deploy_cdn_aliases(run) == -1 || deploy_cdn_render(run) == -1 ||
-	    deploy_carry(run) == -1)
+	    deploy_carry(run) == -1 || deploy_cdn_logo(run) == -1)
 		return -1;
 	/*
 	 * One flush of the filesystem instead of an fsync per file; a batch

@@ -22,6 +22,7 @@
 #include "asset_html.h"
 #include "asset_name.h"
 #include "buf.h"
+#include "config_render.h"
 #include "deploy_cdn.h"
 #include "folder.h"
 #include "log.h"
@@ -250,11 +251,41 @@ deploy_cdn_file_current(const struct deploy_run *run, size_t i, int parent,
 	    st.st_dev == deployed->st_dev;
 }
 
-/* Does the record name this deploy's asset_base_url? */
+/* The logo's alias beside it in the staging tree (deploy_cdn.h). */
 int
-deploy_cdn_record_current(const struct deploy_run *run)
+deploy_cdn_logo(struct deploy_run *run)
 {
+	char	alias[DEPLOY_PATH_MAX + 1];
+
+	if (run->asset_base_url == NULL ||
+	    !config_render_logo_alias(run->t, alias, sizeof(alias)))
+		return 0;
+	if (linkat(run->staging_fd, run->t->logo, run->staging_fd, alias,
+	    0) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return deploy_run_error(run, "could not link %s%s: %s",
+		    run->area, alias, strerror(errno));
+	log_warning("deploy of %s: the logo %s%s is missing; it gets no "
+	    "content-named alias", run->t->subdomain, run->area, run->t->logo);
+	return 0;
+}
+
+/* Is the old public/ as this deploy's asset_base_url wants it? */
+int
+deploy_cdn_public_current(const struct deploy_run *run)
+{
+	char		alias[DEPLOY_PATH_MAX + 1];
+	struct stat	logo, linked;
+
 	if (run->asset_base_url == NULL || run->record.asset_base_url == NULL)
 		return run->asset_base_url == run->record.asset_base_url;
-	return strcmp(run->asset_base_url, run->record.asset_base_url) == 0;
+	if (strcmp(run->asset_base_url, run->record.asset_base_url) != 0)
+		return 0;
+	if (!config_render_logo_alias(run->t, alias, sizeof(alias)))
+		return 1;
+	return fstatat(run->old_public, run->t->logo, &logo,
+	    AT_SYMLINK_NOFOLLOW) == 0 && fstatat(run->old_public, alias,
+	    &linked, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    logo.st_ino == linked.st_ino && logo.st_dev == linked.st_dev;
 }

@@ -16,6 +16,10 @@
  *     as the tenant's own files (the scan pass of deploy_passes.c knows
  *     them): after a rollout the old names are gone.
  *
+ * The tenant's logo, a file of its own, gets its alias the same way
+ * (config_render_logo_alias(): the digest is stored with the tenant), so
+ * config.json can name it on the CDN.
+ *
  * A template file the tenant changed (kept) gets no alias and keeps its
  * plain same-origin reference.  Module imports inside JavaScript stay as
  * the template wrote them (relative), so the modules an entry script
@@ -47,6 +51,13 @@ int	deploy_cdn_aliases(struct deploy_run *run);
 int	deploy_cdn_render(struct deploy_run *run);
 
 /*
+ * After the carry pass: the alias of the tenant's logo, when it has one,
+ * beside the logo carried into the staging tree.  Returns 0, or -1 (with
+ * run->err set).
+ */
+int	deploy_cdn_logo(struct deploy_run *run);
+
+/*
  * Is template file `i` of the old public/, `deployed` (found in directory
  * `parent`), as a deploy under the current asset_base_url left it, given
  * that `stored` is the version's file: an HTML file rewritten for
@@ -58,9 +69,11 @@ int	deploy_cdn_file_current(const struct deploy_run *run, size_t i,
 	    const struct stat *deployed);
 
 /*
- * Does the record of the last deploy name the asset_base_url of this one
- * (both none included)?  1 or 0.
+ * Is the old public/ as this deploy's asset_base_url wants it, besides
+ * the template files (deploy_cdn_file_current()): the record of the last
+ * deploy naming the same setting (both none included), and the logo's
+ * alias there when it has one?  1 or 0.
  */
-int	deploy_cdn_record_current(const struct deploy_run *run);
+int	deploy_cdn_public_current(const struct deploy_run *run);
 
 #endif

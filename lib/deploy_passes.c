@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "asset_name.h"
+#include "config_render.h"
 #include "deploy_passes.h"
 #include "folder.h"
 #include "log.h"
@@ -137,9 +138,10 @@ digest_starts(const unsigned char digest[32], const char *hex)
 
 /*
  * Is `path` the content-named alias (asset_name.h) of a file the last
- * deploy's record or the new manifest lists with that digest: one a
- * deploy with asset_base_url made (deploy_cdn.h), which goes with the
- * old tree, so after a rollout the old names are gone?  1 or 0.
+ * deploy's record or the new manifest lists with that digest, or of the
+ * tenant's logo: one a deploy with asset_base_url makes (deploy_cdn.h),
+ * which goes with the old tree, so after a rollout the old names are
+ * gone?  1 or 0.
  */
 static int
 previous_alias(const struct deploy_run *run, const char *path)
@@ -147,11 +149,15 @@ previous_alias(const struct deploy_run *run, const char *path)
 	const struct deploy_record_entry	*recorded;
 	const struct manifest_entry		*e;
 	char					 original[DEPLOY_PATH_MAX + 1];
+	char					 logo_alias[DEPLOY_PATH_MAX + 1];
 	char					 hex[ASSET_NAME_HASH_LEN + 1];
 
 	if (run->is_source || !asset_name_parse(path, original,
 	    sizeof(original), hex))
 		return 0;
+	if (config_render_logo_alias(run->t, logo_alias,
+	    sizeof(logo_alias)) && strcmp(logo_alias, path) == 0)
+		return 1;
 	if ((recorded = deploy_record_find(&run->record, original)) != NULL &&
 	    digest_starts(recorded->sha256, hex))
 		return 1;

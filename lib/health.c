@@ -204,7 +204,7 @@ config_generated_at(const struct json_value *doc, time_t *when)
  */
 static int
 check_config(int folderfd, const struct tenant *t,
-    const struct module_catalog *cat, const char *api_url,
+    const struct module_catalog *cat, const struct conf *conf,
     struct tenant_health *out)
 {
 	struct buf file, rendered;
@@ -238,7 +238,8 @@ check_config(int folderfd, const struct tenant *t,
 		rc = 0;
 		goto out;
 	}
-	if (config_render(t, cat, api_url, when, &rendered) == -1)
+	if (config_render(t, cat, conf->api_url, conf->asset_base_url, when,
+	    &rendered) == -1)
 		goto out;
 	if (rendered.len == file.len &&
 	    memcmp(rendered.data, file.data, file.len) == 0) {
@@ -365,6 +366,33 @@ check_files(int dirfd, const struct manifest *m, const char *prefix,
 }
 
 /*
+ * Judges the alias of `t`'s logo in public/ (open on `publicfd`) when it
+ * has one: there and the logo itself, else listed (below `prefix`) as
+ * missing or modified.  Returns 0, or -1 on an I/O error (errno set).
+ */
+static int
+check_logo_alias(int publicfd, const struct tenant *t, const char *prefix,
+    struct tenant_health *out)
+{
+	char		alias[MANIFEST_PATH_MAX + 1];
+	struct stat	logo, linked;
+
+	if (!config_render_logo_alias(t, alias, sizeof(alias)) ||
+	    fstatat(publicfd, t->logo, &logo, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	if (fstatat(publicfd, alias, &linked, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (!errno_is_absent(errno))
+			return -1;
+		list_add(out->missing_files, &out->missing_count, prefix,
+		    alias);
+	} else if (linked.st_ino != logo.st_ino ||
+	    linked.st_dev != logo.st_dev)
+		list_add(out->modified_files, &out->modified_count, prefix,
+		    alias);
+	return 0;
+}
+
+/*
  * Judges public/ (open on `publicfd`, in the tenant folder open on
  * `folderfd`) against the web root of `files`, as a deploy under
  * `asset_base_url` (NULL: none) leaves it.  Returns 0 or -1 (errno set).
@@ -391,6 +419,8 @@ check_public(int folderfd, int publicfd, const struct tenant *t,
 	    strcmp(record.asset_base_url, asset_base_url) == 0 ? &record : NULL;
 	rc = check_files(publicfd, &files->web, files->web_root, &cdn, out);
 	deploy_record_release(&record);
+	if (rc == 0)
+		rc = check_logo_alias(publicfd, t, files->web_root, out);
 	return rc;
 }
 
@@ -419,7 +449,7 @@ tenant_health_check_in(int parent_dirfd, const struct tenant *t,
 		goto judged;
 	}
 	out->folder_exists = 1;
-	if (check_config(folderfd, t, cat, conf->api_url, out) == -1 ||
+	if (check_config(folderfd, t, cat, conf, out) == -1 ||
 	    check_files(folderfd, &files->source, "", NULL, out) == -1)
 		goto out;
 	publicfd = folder_open_dir(folderfd, FOLDER_PUBLIC_DIR);

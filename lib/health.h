@@ -19,7 +19,8 @@
  *     must be the ones the last deploy rewrote for that setting (their
  *     digests are in its record; any other is listed as modified), and
  *     each unmodified static file must have its content-named alias, the
- *     same file (one missing is listed as missing, by its own path);
+ *     same file (one missing is listed as missing, by its own path), and
+ *     so must the logo when its digest is stored;
  *   - how many module rows the tenant has and how many are enabled.
  * GET /api/tenants/{id}/health/ formats the result as JSON; `tenantctl
  * fsck` runs it over every tenant with one module catalog.

@@ -12,13 +12,12 @@
 #     revalidation, and nothing outside public/ (dotfiles, traversals,
 #     encoded slashes, symlinks, other methods);
 #   - in chromium (t/browser/cdn.mjs): the document and config.json from
-#     the site (and the logo, for now), every other static file from the
-#     CDN, those the HTML names by content-named URLs, the page rendered,
-#     no CSP violation.
+#     the site, every static file from the CDN, those the HTML names and
+#     the logo by content-named URLs, the page rendered, no CSP violation.
 # Then health and fsck find the tenant sound, and a lost alias reported
 # and restored; a rollout to a version with another style.css moves the
-# HTML to the new name, which the CDN serves, and the old name is gone.
-# Finally a stack without asset_base_url
+# HTML to the new name, which the CDN serves, and the old name is gone; a
+# changed logo gets a new name.  Finally a stack without asset_base_url
 # deploys public/ exactly as the template is, with the CSP as it always
 # was, and in chromium every request stays on the site.
 #
@@ -236,7 +235,7 @@ sub check_health {
 	is($rc, 0, 'fsck: clean again') or diag "$out$err";
 }
 
-# A rollout to a version with another style.css.
+# A rollout to a version with another style.css, and a new logo.
 sub check_rollout {
 	my ($s, $id) = @_;
 	my $public = $s->tenants_dir . '/acme/public';
@@ -278,6 +277,37 @@ sub check_rollout {
 	$r = $s->cdn_request('GET', "/t/acme/$old->{'style.css'}");
 	is($r->{status}, 404, 'the old name is gone');
 
+	my $cdn = 'http://127.0.0.1:' . $s->cdn_port;
+	my $config = $s->tenant_config('acme');
+	my ($old_logo) = ($config->{branding}{logo_url} // '')
+	    =~ m{^\Q$cdn\E/t/acme/(logo\.[0-9a-f]{12}\.png)$};
+	ok(defined $old_logo, "config.json's logo_url is content-named on the "
+	    . 'CDN');
+	ok(defined $old_logo && -f "$public/$old_logo", '  and is in public/');
+	my $other = $LOGO;
+	substr($other, -12, 0) = "\0\0\0\0tEXt";	# other bytes, still a PNG
+	$r = $s->patch("/api/tenants/$id/", multipart => [
+	    logo => { filename => 'logo.png', content => $other,
+	    type => 'image/png' }]);
+	is($r->{status}, 200, 'a new logo is uploaded') or diag $r->{content};
+	$config = $s->tenant_config('acme');
+	my ($new_logo) = ($config->{branding}{logo_url} // '')
+	    =~ m{^\Q$cdn\E/t/acme/(logo\.[0-9a-f]{12}\.png)$};
+	ok(defined $new_logo && defined $old_logo && $new_logo ne $old_logo,
+	    "  config.json's logo_url follows (" . ($new_logo // '-') . ')');
+	ok(defined $old_logo && !-e "$public/$old_logo",
+	    '  the old name is gone');
+	$r = $s->cdn_request('GET', '/t/acme/' . ($new_logo // '-'));
+	is($r->{content}, $other, '  the CDN serves the new logo');
+	my $h = $s->get("/api/tenants/$id/health/")->{json} // {};
+	ok($h->{frontend_deployed} && $h->{config_valid},
+	    'health: still healthy') or diag explain $h;
+	$r = $s->post("/api/tenants/$id/deploy_frontend/");
+	is($r->{status}, 200, 'a redeploy') or diag $r->{content};
+	ok(defined $new_logo && -f "$public/$new_logo",
+	    '  keeps the logo\'s alias');
+	my ($rc, $out, $err) = $s->tenantctl('fsck');
+	is($rc, 0, 'fsck: clean') or diag "$out$err";
 }
 
 subtest 'asset_base_url through nginx and lighttpd' => sub {
@@ -312,6 +342,8 @@ subtest 'without asset_base_url: the site as it always was' => sub {
 	my $r = site_get($s, '/');
 	is($r->{headers}{'content-security-policy'}, $CSP_TODAY,
 	    'the CSP is as it always was');
+	is($s->tenant_config('acme')->{branding}{logo_url}, '/logo.png',
+	    "config.json's logo_url is the site's own /logo.png");
 	run_browser($s, 'same-origin', '');
 	$s->stop;
 };

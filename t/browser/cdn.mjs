@@ -13,13 +13,14 @@
 //   TENANTD_CHROMIUM        the chromium binary
 //
 // Every request the page makes is recorded.  With a CDN: the document and
-// config.json come from the site's own origin, and so does the logo; every
-// stylesheet, script, image and icon from the CDN's origin; those the
-// HTML names (stylesheet, entry script, icon) by content-named paths
+// config.json come from the site's own origin; every stylesheet, script,
+// image, icon and the logo from the CDN's origin; those the HTML names
+// (stylesheet, entry script, icon) and the logo by content-named paths
 // (<name>.<12 hex digits>.<ext>) answered with the immutable
 // Cache-Control; every CDN answer allows any origin (CORS).  Without one:
 // every request goes to the site's own origin.  Either way the page
 // renders (name, module grid, logo) with no script error or CSP violation.
+// js/config.js's assetUrl() takes a logo URL on the CDN and no other.
 
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,12 +109,25 @@ if (CDN === '') {
 	const elsewhere = requests.filter((url) => origin(url) !== SITE.origin);
 	await is(elsewhere.join(' '), '', `${LABEL}: without a CDN every request goes to the site`);
 } else {
-	const offCdn = assets.filter((url) => origin(url) !== CDN && !/\/logo\.[a-z]+$/.test(url));
-	await is(offCdn.join(' '), '', `${LABEL}: every static file but the logo comes from the CDN`);
+	const offCdn = assets.filter((url) => origin(url) !== CDN);
+	await is(offCdn.join(' '), '', `${LABEL}: every static file comes from the CDN`);
+	const configModule = requests.find((url) => /\/js\/config\.js$/.test(url));
+	const verdicts = await page.evaluate(async ([moduleUrl, cdn, site]) => {
+		const { assetUrl } = await import(moduleUrl);
+		const logo = `${cdn}/t/acme/logo.0123456789ab.png`;
+		return [logo, `${site}/t/acme/logo.png`, 'https://evil.example/logo.png',
+		    'javascript:alert(1)', `${logo}?x=1`, `${logo}#x`,
+		    `${cdn.replace('//', '//user@')}/t/acme/logo.png`, `${cdn}/t/acme/../x.png`,
+		    `${cdn}/t/acme/a b.png`, `//${new URL(cdn).host}/t/acme/logo.png`, 42]
+		    .map((value) => assetUrl(value) !== null);
+	}, [configModule, CDN, SITE.origin]);
+	await is(JSON.stringify(verdicts), JSON.stringify([true, false, false, false, false, false, false, false, false, false, false]),
+	    `${LABEL}: assetUrl() takes a logo on the CDN and nothing else`);
 	const named = [
 		['the stylesheet', /\/style\.[0-9a-f]{12}\.css$/],
 		['the entry script', /\/app\.[0-9a-f]{12}\.js$/],
 		['the icon', /\/favicon\.[0-9a-f]{12}\.svg$/],
+		['the logo', /\/logo\.[0-9a-f]{12}\.png$/],
 	];
 	for (const [what, pattern] of named) {
 		const url = assets.find((candidate) => pattern.test(candidate));
@@ -124,7 +138,7 @@ if (CDN === '') {
 	await is(withoutCors.map((response) => response.url()).join(' '), '',
 	    `${LABEL}: every CDN answer allows any origin (CORS)`);
 	const namedResponses = cdnResponses.filter((response) => CONTENT_NAMED.test(new URL(response.url()).pathname));
-	await ok(namedResponses.length >= 3, `${LABEL}: content-named answers (${namedResponses.length})`);
+	await ok(namedResponses.length >= 4, `${LABEL}: content-named answers (${namedResponses.length})`);
 	const notImmutable = namedResponses.filter((response) => response.headers()['cache-control'] !== IMMUTABLE);
 	await is(notImmutable.map((response) => response.url()).join(' '), '',
 	    `${LABEL}: every content-named answer is cached for good`);
