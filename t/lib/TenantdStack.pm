@@ -597,36 +597,8 @@ sub start_nginx {
 	    MAX_BODY => $self->{nginx_max_body} // '64m',
 	    ASSET_SOURCE => $self->asset_source);
 	spew("$run/tenantd-servers.conf", $template);
-	# Run by root, nginx's workers run as tenantd's unprivileged user; the
-	# master opens the logs and hands the temp directories to that user.
-	my $user = '';
-	if (defined $self->{service_uid}) {
-		my $group = getgrgid($self->{service_gid})
-		    // die "no group $self->{service_gid}\n";
-		$user = "user $self->{conf}{user} $group;\n";
-	}
-	spew("$run/nginx.conf", <<"EOF");
-# written by t/lib/TenantdStack.pm: the global part around etc/nginx/tenantd.conf.in
-daemon off;
-${user}worker_processes 1;
-pid $run/nginx/nginx.pid;
-error_log $run/nginx-error.log info;
-events {
-	worker_connections 512;
-}
-http {
-	include $self->{srcdir}/etc/nginx/mime.types;
-	default_type application/octet-stream;
-	access_log $run/nginx-access.log;
-	client_body_temp_path $run/nginx/client_body;
-	fastcgi_temp_path $run/nginx/fastcgi;
-	proxy_temp_path $run/nginx/proxy;
-	uwsgi_temp_path $run/nginx/uwsgi;
-	scgi_temp_path $run/nginx/scgi;
-	server_tokens off;
-	include $run/tenantd-servers.conf;
-}
-EOF
+	$self->_write_nginx_conf('nginx', 'etc/nginx/tenantd.conf.in',
+	    "$run/tenantd-servers.conf", 512);
 	my ($status, undef, $err) = _run_captured(['nginx', '-t', '-q', '-p',
 	    "$run/nginx", '-c', "$run/nginx.conf", '-e',
 	    "$run/nginx-error.log"], timeout => 30);
@@ -664,6 +636,46 @@ sub stop_nginx {
 	return $self->_stop_process('nginx', 'QUIT');
 }
 
+# Writes the global part of an nginx configuration, $run/<name>.conf,
+# around the rendered server file `servers` (from template `template`):
+# its pid, temp directories below $run/<name>/, logs $run/<name>-error.log
+# and $run/<name>-access.log.  Run by root, nginx's workers run as
+# tenantd's unprivileged user; the master opens the logs and hands the
+# temp directories to that user.
+sub _write_nginx_conf {
+	my ($self, $name, $template, $servers, $connections) = @_;
+	my $run = $self->{run};
+	my $user = '';
+	if (defined $self->{service_uid}) {
+		my $group = getgrgid($self->{service_gid})
+		    // die "no group $self->{service_gid}\n";
+		$user = "user $self->{conf}{user} $group;\n";
+	}
+	make_path("$run/$name");
+	spew("$run/$name.conf", <<"EOF");
+# written by t/lib/TenantdStack.pm: the global part around $template
+daemon off;
+${user}worker_processes 1;
+pid $run/$name/nginx.pid;
+error_log $run/$name-error.log info;
+events {
+	worker_connections $connections;
+}
+http {
+	include $self->{srcdir}/etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log $run/$name-access.log;
+	client_body_temp_path $run/$name/client_body;
+	fastcgi_temp_path $run/$name/fastcgi;
+	proxy_temp_path $run/$name/proxy;
+	uwsgi_temp_path $run/$name/uwsgi;
+	scgi_temp_path $run/$name/scgi;
+	server_tokens off;
+	include $servers;
+}
+EOF
+}
+
 # What the tenant sites' CSP admits besides 'self' for asset_base_url: a
 # space and its origin, or "" when it is unset, as tenantd itself reads
 # the configuration (tenantd --print-asset-origin).
@@ -692,35 +704,8 @@ sub start_cdn_origin {
 	    CDN_LISTEN => "127.0.0.1:$port",
 	    CDN_PREFIX_REGEX => $prefix_regex,
 	    TENANTS_DIR => $self->tenants_dir));
-	make_path("$run/cdn");
-	my $user = '';
-	if (defined $self->{service_uid}) {
-		my $group = getgrgid($self->{service_gid})
-		    // die "no group $self->{service_gid}\n";
-		$user = "user $self->{conf}{user} $group;\n";
-	}
-	spew("$run/cdn.conf", <<"EOF");
-# written by t/lib/TenantdStack.pm: the global part around etc/nginx/tenantd-cdn-origin.conf.in
-daemon off;
-${user}worker_processes 1;
-pid $run/cdn/nginx.pid;
-error_log $run/cdn-error.log info;
-events {
-	worker_connections 256;
-}
-http {
-	include $self->{srcdir}/etc/nginx/mime.types;
-	default_type application/octet-stream;
-	access_log $run/cdn-access.log;
-	client_body_temp_path $run/cdn/client_body;
-	fastcgi_temp_path $run/cdn/fastcgi;
-	proxy_temp_path $run/cdn/proxy;
-	uwsgi_temp_path $run/cdn/uwsgi;
-	scgi_temp_path $run/cdn/scgi;
-	server_tokens off;
-	include $run/tenantd-cdn-origin.conf;
-}
-EOF
+	$self->_write_nginx_conf('cdn', 'etc/nginx/tenantd-cdn-origin.conf.in',
+	    "$run/tenantd-cdn-origin.conf", 256);
 	my @command = ('nginx', '-p', "$run/cdn", '-c', "$run/cdn.conf", '-e',
 	    "$run/cdn-error.log");
 	my ($status, undef, $err) = _run_captured([@command, '-t', '-q'],
