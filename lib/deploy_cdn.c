@@ -234,8 +234,14 @@ deploy_cdn_file_current(const struct deploy_run *run, size_t i, int parent,
 	char					 alias[DEPLOY_PATH_MAX + 1];
 	struct stat				 st;
 
+	/*
+	 * A rewritten HTML file is the one the record lists, made from this
+	 * version's file: the tenant is on the version deployed (a rollout
+	 * whose only change is an HTML file must still redo it).
+	 */
 	if (run->asset_base_url != NULL && asset_name_is_html(e->path))
-		return (recorded = deploy_record_find(&run->record,
+		return strcmp(run->t->template_version, run->version) == 0 &&
+		    (recorded = deploy_record_find(&run->record,
 		    e->path)) != NULL &&
 		    recorded->inode == (uint64_t)deployed->st_ino &&
 		    recorded->size == (uint64_t)deployed->st_size &&

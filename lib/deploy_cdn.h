@@ -61,8 +61,9 @@ int	deploy_cdn_logo(struct deploy_run *run);
  * Is template file `i` of the old public/, `deployed` (found in directory
  * `parent`), as a deploy under the current asset_base_url left it, given
  * that `stored` is the version's file: an HTML file rewritten for
- * asset_base_url the one the record names, any other the stored file
- * itself, with its alias beside it when it gets one?  1 or 0.
+ * asset_base_url the one the record names while the tenant stays on its
+ * version, any other the stored file itself, with its alias beside it
+ * when it gets one?  1 or 0.
  */
 int	deploy_cdn_file_current(const struct deploy_run *run, size_t i,
 	    int parent, const struct stat *stored,

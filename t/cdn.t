@@ -277,6 +277,26 @@ sub check_rollout {
 	$r = $s->cdn_request('GET', "/t/acme/$old->{'style.css'}");
 	is($r->{status}, 404, 'the old name is gone');
 
+	# A version whose only change is index.html: its static files are
+	# all the same, yet the HTML must be made again from the new file.
+	my $html = TenantdStack->slurp("$work/index.html");
+	$html =~ s{</body>}{<p id="third-version" hidden></p>\n</body>}
+	    or die "no </body> in index.html\n";
+	spew("$work/index.html", $html);
+	$s->give_to_service($work);
+	my $third = $s->template_add($work);
+	$job = $s->run_rollout($third, { tenant_ids => [$id] });
+	is($job->{status}, 'done', "a rollout to $third, only index.html "
+	    . 'changed, is done') or diag explain $job;
+	my $served;
+	$deadline = time + 10;
+	do {
+		$served = site_get($s, '/')->{content};
+	} while ($served !~ /third-version/ && time < $deadline);
+	like($served, qr/id="third-version"/, '  the new index.html is served');
+	is_deeply(cdn_references($s, $served), $new,
+	    '  naming the same content-named URLs');
+
 	my $cdn = 'http://127.0.0.1:' . $s->cdn_port;
 	my $config = $s->tenant_config('acme');
 	my ($old_logo) = ($config->{branding}{logo_url} // '')
