@@ -275,6 +275,9 @@ validate_url_host(const char *s, size_t len)
 		return NULL;
 	if (len - host_len - 1 == 0 || len - host_len - 1 >= sizeof(port))
 		return "must have a port from 1 to 65535";
+	for (i = host_len + 1; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return "must have a port from 1 to 65535";
 	memcpy(port, colon + 1, len - host_len - 1);
 	port[len - host_len - 1] = '\0';
 	if (parse_int64(port, 1, 65535, &number, &errstr) == -1)

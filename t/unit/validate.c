@@ -416,6 +416,8 @@ test_asset_base_url(void)
 		    NULL, "asset_base_url refuses \"%s\"", bad[i]);
 	ok(validate_asset_base_url("https://cdn.example.com/t\0x", 27,
 	    NULL) != NULL, "asset_base_url refuses a NUL byte");
+	ok(validate_asset_base_url("http://8:9\0@", 12, NULL) != NULL,
+	    "asset_base_url refuses a NUL byte in the port");
 	memcpy(long_url, "https://cdn.example.com/", 24);
 	repeat(long_url + 24, 'a', sizeof(long_url) - 25);
 	ok(validate_asset_base_url(long_url, strlen(long_url), NULL) != NULL,
