@@ -608,32 +608,47 @@ sub start_nginx {
 	$self->{pids}{nginx} = _spawn(['nginx', '-p', "$run/nginx", '-c',
 	    "$run/nginx.conf", '-e', "$run/nginx-error.log"],
 	    stdout => "$run/nginx.out", stderr => "$run/nginx.out");
-	my $deadline = time + $NGINX_START_TIMEOUT;
-	my $last = 'no answer';
-	while (1) {
-		if (!$self->_alive('nginx')) {
-			die "nginx exited while starting:\n"
-			    . _tail("$run/nginx.out", 20)
-			    . _tail("$run/nginx-error.log", 20);
-		}
-		my $r = eval { $self->_http_request('GET', '/api/healthz',
-		    { Host => "127.0.0.1:$self->{port}" }, undef, 5) };
-		last if $r && $r->{status} == 200 &&
-		    $self->_listens_on($self->{port}, $self->{pids}{nginx});
-		$last = $r ? "status $r->{status}" : $@;
-		if (time > $deadline) {
-			die "nginx did not pass /api/healthz through within "
-			    . "${NGINX_START_TIMEOUT}s (last: $last):\n"
-			    . _tail("$run/nginx-error.log", 20);
-		}
-		sleep 0.05;
-	}
+	$self->_wait_until_serving('nginx', $self->{port}, 'pass /api/healthz '
+	    . 'through', sub { $self->_healthz_through_front_end },
+	    "$run/nginx.out", "$run/nginx-error.log");
 	return $self->{pids}{nginx};
 }
 
 sub stop_nginx {
 	my ($self) = @_;
 	return $self->_stop_process('nginx', 'QUIT');
+}
+
+# Waits until web server `name`, a process of the stack, answers: `probe`
+# returns (1) once it does, else (0, what it got), and the server holds
+# the socket listening on `port` (an answer there may otherwise come from
+# another test's server that took the port first).  Dies with the tails
+# of `logs` when the server exits or $NGINX_START_TIMEOUT seconds pass
+# without it being able to `what`.
+sub _wait_until_serving {
+	my ($self, $name, $port, $what, $probe, @logs) = @_;
+	my $deadline = time + $NGINX_START_TIMEOUT;
+	my $last = 'no answer';
+	while (1) {
+		die "$name exited while starting:\n"
+		    . join('', map { _tail($_, 20) } @logs)
+		    unless $self->_alive($name);
+		my ($ready, $got) = eval { $probe->() };
+		last if $ready && $self->_listens_on($port, $self->{pids}{$name});
+		$last = $@ || $got // $last;
+		die "$name did not $what within ${NGINX_START_TIMEOUT}s "
+		    . "(last: $last):\n" . _tail($logs[-1], 20)
+		    if time > $deadline;
+		sleep 0.05;
+	}
+}
+
+# The probe of a front end: does /api/healthz answer 200 through it?
+sub _healthz_through_front_end {
+	my ($self) = @_;
+	my $r = $self->_http_request('GET', '/api/healthz',
+	    { Host => "127.0.0.1:$self->{port}" }, undef, 5);
+	return ($r->{status} == 200, "status $r->{status}");
 }
 
 # Writes the global part of an nginx configuration, $run/<name>.conf,
@@ -715,19 +730,10 @@ sub start_cdn_origin {
 	close delete $self->{cdn_port_holder} if $self->{cdn_port_holder};
 	$self->{pids}{cdn_origin} = _spawn(\@command,
 	    stdout => "$run/cdn.out", stderr => "$run/cdn.out");
-	my $deadline = time + $NGINX_START_TIMEOUT;
-	while (1) {
-		die "the CDN origin's nginx exited while starting:\n"
-		    . _tail("$run/cdn.out", 20) . _tail("$run/cdn-error.log", 20)
-		    unless $self->_alive('cdn_origin');
-		my $r = eval { $self->cdn_request('GET', '/') };
-		last if $r && $r->{status} == 404 &&
-		    $self->_listens_on($port, $self->{pids}{cdn_origin});
-		die "the CDN origin did not answer within "
-		    . "${NGINX_START_TIMEOUT}s\n" . _tail("$run/cdn-error.log", 20)
-		    if time > $deadline;
-		sleep 0.05;
-	}
+	$self->_wait_until_serving('cdn_origin', $port, 'answer', sub {
+		my $r = $self->cdn_request('GET', '/', timeout => 5);
+		return ($r->{status} == 404, "status $r->{status}");
+	}, "$run/cdn.out", "$run/cdn-error.log");
 	return $self->{pids}{cdn_origin};
 }
 
@@ -833,26 +839,9 @@ EOF
 	$self->{pids}{lighttpd} = _spawn(['lighttpd', '-D', '-f',
 	    "$run/lighttpd.conf"], stdout => "$run/lighttpd.out",
 	    stderr => "$run/lighttpd.out");
-	my $deadline = time + $NGINX_START_TIMEOUT;
-	my $last = 'no answer';
-	while (1) {
-		if (!$self->_alive('lighttpd')) {
-			die "lighttpd exited while starting:\n"
-			    . _tail("$run/lighttpd.out", 20)
-			    . _tail("$run/lighttpd-error.log", 20);
-		}
-		my $r = eval { $self->_http_request('GET', '/api/healthz',
-		    { Host => "127.0.0.1:$self->{port}" }, undef, 5) };
-		last if $r && $r->{status} == 200 &&
-		    $self->_listens_on($self->{port}, $self->{pids}{lighttpd});
-		$last = $r ? "status $r->{status}" : $@;
-		if (time > $deadline) {
-			die "lighttpd did not pass /api/healthz through within "
-			    . "${NGINX_START_TIMEOUT}s (last: $last):\n"
-			    . _tail("$run/lighttpd-error.log", 20);
-		}
-		sleep 0.05;
-	}
+	$self->_wait_until_serving('lighttpd', $self->{port}, 'pass '
+	    . '/api/healthz through', sub { $self->_healthz_through_front_end },
+	    "$run/lighttpd.out", "$run/lighttpd-error.log");
 	return $self->{pids}{lighttpd};
 }
 
