@@ -45,7 +45,9 @@ enum conf_kind {
 	CONF_URL_FORMAT,	/* text with "{subdomain}" exactly once */
 	CONF_PASSWORD_FILE,	/* a path whose first line is db_password */
 	CONF_ASSET_OFFLOAD,	/* none, nginx or lighttpd */
-	CONF_TEMPLATE_FILES	/* link or copy */
+	CONF_TEMPLATE_FILES,	/* link or copy */
+	CONF_ASSET_BASE_URL	/* validate_asset_base_url(), or empty for
+				   "not set" (NULL) */
 };
 
 struct conf_key {
@@ -147,7 +149,9 @@ static const struct conf_key conf_keys[] = {
 	{ "mail_max_attempts", CONF_INT,
 	    offsetof(struct conf, mail_max_attempts), 1, 50 },
 	{ "mail_retry_delay", CONF_INT, offsetof(struct conf, mail_retry_delay),
-	    1, 86400 }
+	    1, 86400 },
+	{ "asset_base_url", CONF_ASSET_BASE_URL,
+	    offsetof(struct conf, asset_base_url), 0, 0 }
 };
 
 /* The built-in defaults, as text, applied through conf_set(). */
@@ -198,7 +202,8 @@ static const struct {
 	{ "mail_from", "tenantd@localhost.localdomain" },
 	{ "mail_templates_dir", PKGDATADIR "/mail" },
 	{ "mail_max_attempts", "6" },
-	{ "mail_retry_delay", "30" }
+	{ "mail_retry_delay", "30" },
+	{ "asset_base_url", "" }
 };
 
 /*
@@ -425,13 +430,13 @@ conf_set(struct conf *c, const char *key, const char *value, char *err,
     size_t errlen)
 {
 	const struct conf_key	*k = NULL;
-	const char		*errstr, *token;
-	char			*field;
+	const char		*errstr, *token, *problem;
+	char			*field, *trimmed;
 	enum log_level		 level;
 	enum log_target		 target;
 	int64_t			 number;
-	size_t			 i;
-	int			 flag;
+	size_t			 i, len;
+	int			 flag, rc;
 
 	if (key == NULL || value == NULL)
 		return conf_error(err, errlen, "missing key or value");
@@ -528,6 +533,26 @@ conf_set(struct conf *c, const char *key, const char *value, char *err,
 		else
 			return conf_error(err, errlen,
 			    "%s: must be link or copy", k->name);
+		return 0;
+	case CONF_ASSET_BASE_URL:
+		if (*value == '\0') {
+			value = NULL;
+			break;
+		}
+		/* One trailing '/' is the same base; it is not kept. */
+		len = strlen(value);
+		if (len > 1 && value[len - 1] == '/')
+			len--;
+		if ((problem = validate_asset_base_url(value, len,
+		    NULL)) != NULL)
+			return conf_error(err, errlen, "%s: %s", k->name,
+			    problem);
+		if ((trimmed = strndup(value, len)) == NULL)
+			return conf_error(err, errlen, "out of memory");
+		rc = conf_replace_string((char **)(void *)field, trimmed);
+		free(trimmed);
+		if (rc == -1)
+			return conf_error(err, errlen, "out of memory");
 		return 0;
 	}
 	if (conf_replace_string((char **)(void *)field, value) == -1)
@@ -688,6 +713,30 @@ conf_tenant_url(const struct conf *c, const char *subdomain, char *out,
 	return 0;
 }
 
+/*
+ * Writes the origin of asset_base_url (scheme, host and port: what a CSP
+ * admits) into `out`, "" when asset_base_url is not set.  Returns 0, or
+ * -1 if it does not fit.
+ */
+int
+conf_asset_origin(const struct conf *c, char *out, size_t outlen)
+{
+	size_t	origin_len = 0;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	if (c->asset_base_url == NULL)
+		return 0;
+	if (validate_asset_base_url(c->asset_base_url,
+	    strlen(c->asset_base_url), &origin_len) != NULL ||
+	    origin_len >= outlen)
+		return -1;
+	memcpy(out, c->asset_base_url, origin_len);
+	out[origin_len] = '\0';
+	return 0;
+}
+
 /* Is `subdomain` in the reserved list?  Returns 1 or 0. */
 int
 conf_is_reserved(const struct conf *c, const char *subdomain)
@@ -720,6 +769,7 @@ conf_release(struct conf *c)
 		case CONF_STRING_OR_NONE:
 		case CONF_URL_FORMAT:
 		case CONF_PASSWORD_FILE:
+		case CONF_ASSET_BASE_URL:
 			conf_replace_string((char **)(void *)((char *)c +
 			    conf_keys[i].offset), NULL);
 			break;

@@ -82,6 +82,10 @@ struct conf {
 	char	*mail_templates_dir;	/* etc/mail: <event>.txt, .html */
 	int	 mail_max_attempts;	/* sends tried before a message fails */
 	int	 mail_retry_delay;	/* seconds before the first retry */
+	char	*asset_base_url;	/* NULL: assets are same-origin; else
+					   the tenant site loads them from
+					   <asset_base_url>/<sub>/ (SPEC 12),
+					   no trailing '/' */
 };
 
 /*
@@ -134,6 +138,11 @@ int	conf_tenant_url(const struct conf *c, const char *subdomain, char *out,
 #define CONF_SECRET_MAX		1024
 int	conf_read_secret(const char *key, const char *path, char *out,
 	    size_t outlen, char *err, size_t errlen);
+ * Writes the origin of asset_base_url ("https://cdn.example.com": what the
+ * front ends' CSP admits) into `out`, "" when it is not set.  Returns 0,
+ * or -1 if it does not fit (ASSET_BASE_URL_MAX + 1 bytes always do).
+ */
+int	conf_asset_origin(const struct conf *c, char *out, size_t outlen);
 
 /* Is `subdomain` in the reserved list?  1 or 0. */
 int	conf_is_reserved(const struct conf *c, const char *subdomain);

@@ -40,7 +40,8 @@ config_file_render(struct service *svc, const struct tenant *t,
     const struct module_catalog *cat, struct buf *out)
 {
 	buf_reset(out);
-	if (config_render(t, cat, svc->conf->api_url, time(NULL), out) == -1) {
+	if (config_render(t, cat, svc->conf->api_url, svc->conf->asset_base_url,
+	    time(NULL), out) == -1) {
 		errno = ENOMEM;
 		return -1;
 	}

@@ -3,7 +3,7 @@
  * section 5.
  *
  * The document is a pure function of its inputs (tenant, module catalog,
- * api_url, time), written with yajl and pretty-printed with two-space
+ * api_url, asset_base_url, time), written with yajl and pretty-printed with two-space
  * indentation, so tenantd and tenantctl produce the same bytes and the unit
  * test can compare them exactly.
  */
@@ -13,13 +13,25 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "asset_name.h"
 #include "buf.h"
 #include "config_render.h"
 #include "json.h"
 #include "module.h"
 #include "tenant.h"
+#include "validate.h"
 
 #define CONFIG_VERSION	1
+/* A logo URL: asset_base_url, the subdomain and an alias of a logo name. */
+#define LOGO_URL_MAX	(ASSET_BASE_URL_MAX + SUBDOMAIN_MAX + 64)
+
+/* The logo's alias (config_render.h).  Returns 1 or 0. */
+int
+config_render_logo_alias(const struct tenant *t, char *out, size_t outlen)
+{
+	return t->logo != NULL && t->logo_sha256[0] != '\0' &&
+	    asset_name_alias(t->logo, t->logo_sha256, out, outlen) == 0;
+}
 
 /*
  * Writes the "tenant" object: id, name and subdomain only.  config.json is
@@ -45,17 +57,24 @@ render_tenant(yajl_gen g, const struct tenant *t)
 
 /*
  * Writes the "branding" object; logo_url is the logo's path relative to the
- * tenant site ("/logo.png"), or null without a logo.  Returns a
- * yajl_gen_status, or yajl_gen_invalid_string for a logo name too long for
- * the column it came from.
+ * tenant site ("/logo.png"), or its alias under `asset_base_url` (not
+ * NULL), or null without a logo.  Returns a yajl_gen_status, or
+ * yajl_gen_invalid_string for a logo name too long for the column it came
+ * from.
  */
 static int
-render_branding(yajl_gen g, const struct tenant *t)
+render_branding(yajl_gen g, const struct tenant *t, const char *asset_base_url)
 {
-	char	logo_url[128];
+	char	logo_url[LOGO_URL_MAX + 1], alias[64];
 	int	status, written;
 
-	if (t->logo != NULL) {
+	if (t->logo != NULL && asset_base_url != NULL &&
+	    config_render_logo_alias(t, alias, sizeof(alias))) {
+		written = snprintf(logo_url, sizeof(logo_url), "%s/%s/%s",
+		    asset_base_url, t->subdomain, alias);
+		if (written < 0 || (size_t)written >= sizeof(logo_url))
+			return yajl_gen_invalid_string;
+	} else if (t->logo != NULL) {
 		written = snprintf(logo_url, sizeof(logo_url), "/%s", t->logo);
 		if (written < 0 || (size_t)written >= sizeof(logo_url))
 			return yajl_gen_invalid_string;
@@ -137,7 +156,8 @@ render_modules(yajl_gen g, const struct tenant *t,
  */
 int
 config_render(const struct tenant *t, const struct module_catalog *cat,
-    const char *api_url, time_t generated_at, struct buf *out)
+    const char *api_url, const char *asset_base_url, time_t generated_at,
+    struct buf *out)
 {
 	yajl_gen	 g = NULL;
 	struct tm	 tm;
@@ -161,7 +181,7 @@ config_render(const struct tenant *t, const struct module_catalog *cat,
 	    json_gen_kv_string(g, "generated_at", stamp) !=
 	    yajl_gen_status_ok ||
 	    render_tenant(g, t) != yajl_gen_status_ok ||
-	    render_branding(g, t) != yajl_gen_status_ok ||
+	    render_branding(g, t, asset_base_url) != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "api_url", api_url) != yajl_gen_status_ok ||
 	    render_modules(g, t, cat) != yajl_gen_status_ok ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)

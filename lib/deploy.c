@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "crash.h"
 #include "deploy.h"
+#include "deploy_cdn.h"
 #include "deploy_passes.h"
 #include "deploy_source.h"
 #include "error.h"
@@ -209,6 +210,9 @@ run_open(struct deploy_run *run, int folder, const char *web_root, int *tree)
 	    sizeof(run->written[0]));
 	if (run->written == NULL)
 		return deploy_run_error(run, "out of memory");
+	if (run->asset_base_url != NULL && (run->aliased = calloc(
+	    run->m->count > 0 ? run->m->count : 1, 1)) == NULL)
+		return deploy_run_error(run, "out of memory");
 	if (run->old_public != -1 && deploy_record_load(run->folder,
 	    DEPLOY_RECORD_FILE, run->t->subdomain, &run->record) == -1)
 		return deploy_run_error(run, "out of memory");
@@ -266,8 +270,10 @@ staging_create(struct deploy_run *run)
 /*
  * Is public/ already the version's web root, every template file the
  * stored file itself (template_files = link) and nothing of a previous
- * version left?  Then a rollout has nothing to swap there: 1, with the
- * files' identities in run->written, else 0.  Costs two stats per file.
+ * version left, all as the current asset_base_url wants it (the HTML
+ * files rewritten for it, the aliases there: deploy_cdn.h)?  Then a
+ * rollout has nothing to swap there: 1, with the files' identities in
+ * run->written, else 0.  Costs two stats per file (three with an alias).
  */
 static int
 public_is_current(struct deploy_run *run)
@@ -279,7 +285,8 @@ public_is_current(struct deploy_run *run)
 	int				 parent;
 
 	if (run->old_public == -1 || !run->link_files ||
-	    run->record.count != run->m->count)
+	    run->record.count != run->m->count ||
+	    !deploy_cdn_public_current(run))
 		return 0;
 	for (i = 0; i < run->m->count; i++) {
 		e = &run->m->entries[i];
@@ -292,13 +299,15 @@ public_is_current(struct deploy_run *run)
 		    (parent = dir_cursor_parent(&run->old_cursor, e->path,
 		    &leaf)) == -1 || fstatat(parent, leaf, &deployed,
 		    AT_SYMLINK_NOFOLLOW) == -1 ||
-		    stored.st_ino != deployed.st_ino ||
-		    stored.st_dev != deployed.st_dev)
+		    !deploy_cdn_file_current(run, i, parent, &stored,
+		    &deployed))
 			goto stale;
 		run->written[i].valid = 1;
 		run->written[i].size = (uint64_t)deployed.st_size;
 		run->written[i].inode = (uint64_t)deployed.st_ino;
 		run->written[i].mtime_ns = stat_mtime_ns(&deployed);
+		if (run->aliased != NULL)
+			run->aliased[i] = 1;
 	}
 	run->report->files_copied += run->m->count;
 	run->report->files_linked += run->m->count;
@@ -321,7 +330,8 @@ replace_public(struct deploy_run *run, int batch)
 	char	old_name[NAME_MAX + 1] = "";
 
 	if (staging_create(run) == -1 || deploy_template(run) == -1 ||
-	    deploy_carry(run) == -1)
+	    deploy_cdn_aliases(run) == -1 || deploy_cdn_render(run) == -1 ||
+	    deploy_carry(run) == -1 || deploy_cdn_logo(run) == -1)
 		return -1;
 	/*
 	 * One flush of the filesystem instead of an fsync per file; a batch
@@ -372,6 +382,7 @@ run_close(struct deploy_run *run)
 		free(run->carry[i].path);
 	free(run->carry);
 	free(run->written);
+	free(run->aliased);
 	deploy_record_release(&run->record);
 }
 
@@ -415,6 +426,7 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
 	run.version = o->version;
 	run.force = o->force;
 	run.link_files = svc->conf->template_files == CONF_TEMPLATE_FILES_LINK;
+	run.asset_base_url = svc->conf->asset_base_url;
 	run.progress = o->progress;
 	run.progress_arg = o->progress_arg;
 	run.report = report;
@@ -457,7 +469,8 @@ deploy_tenant_in(struct service *svc, const struct tenant *t, int folder,
 	crash_point("deploy.before_record");
 	if (!public_current)
 		deploy_record_write(run.folder, DEPLOY_RECORD_FILE,
-		    t->subdomain, m, run.written, !o->batch);
+		    t->subdomain, m, run.written, run.asset_base_url,
+		    !o->batch);
 	if (project_files_write(run.folder, t, svc->conf->api_url,
 	    files->package_json != NULL ? package.data : NULL, package.len,
 	    !o->batch) == -1) {

@@ -8,6 +8,9 @@
  *             (template_store.h), or keep the tenant's changed version by
  *             hard-linking it;
  *   carry     hard-link the tenant's own files into the staging tree.
+ * With asset_base_url, deploy_cdn.c adds the static files' aliases and
+ * rewrites the HTML files after the template pass (deploy_cdn.h); the
+ * scan pass leaves the last deploy's aliases behind.
  *
  * Whether the tenant changed a template file is decided without hashing
  * when possible: a file whose identity (size, mtime, inode) still matches
@@ -27,6 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "asset_name.h"
+#include "config_render.h"
 #include "deploy_passes.h"
 #include "folder.h"
 #include "log.h"
@@ -121,6 +126,45 @@ previous_template_file(const struct deploy_run *run, const char *path,
 	    recorded->mtime_ns == stat_mtime_ns(st));
 }
 
+/* Is `hex` the start of the lowercase hex form of `digest`?  1 or 0. */
+static int
+digest_starts(const unsigned char digest[32], const char *hex)
+{
+	char	full[65];
+
+	sha256_hex(digest, full);
+	return strncmp(full, hex, ASSET_NAME_HASH_LEN) == 0;
+}
+
+/*
+ * Is `path` the content-named alias (asset_name.h) of a file the last
+ * deploy's record or the new manifest lists with that digest, or of the
+ * tenant's logo: one a deploy with asset_base_url makes (deploy_cdn.h),
+ * which goes with the old tree, so after a rollout the old names are
+ * gone?  1 or 0.
+ */
+static int
+previous_alias(const struct deploy_run *run, const char *path)
+{
+	const struct deploy_record_entry	*recorded;
+	const struct manifest_entry		*e;
+	char					 original[DEPLOY_PATH_MAX + 1];
+	char					 logo_alias[DEPLOY_PATH_MAX + 1];
+	char					 hex[ASSET_NAME_HASH_LEN + 1];
+
+	if (run->is_source || !asset_name_parse(path, original,
+	    sizeof(original), hex))
+		return 0;
+	if (config_render_logo_alias(run->t, logo_alias,
+	    sizeof(logo_alias)) && strcmp(logo_alias, path) == 0)
+		return 1;
+	if ((recorded = deploy_record_find(&run->record, original)) != NULL &&
+	    digest_starts(recorded->sha256, hex))
+		return 1;
+	return (e = manifest_find(run->m, original)) != NULL &&
+	    digest_starts(e->sha256, hex);
+}
+
 /*
  * Lists the tenant's own entries of the old public/ below the directory
  * open on `fd` (taken over and closed), whose paths start with `prefix`.
@@ -174,8 +218,8 @@ deploy_scan_directory(struct deploy_run *run, int fd, const char *prefix,
 			    strerror(errno));
 			goto out;
 		}
-		if (S_ISREG(st.st_mode) && previous_template_file(run, path,
-		    &st))
+		if (S_ISREG(st.st_mode) && (previous_template_file(run, path,
+		    &st) || previous_alias(run, path)))
 			continue;
 		if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
 			if (carry_add(run, path, 0) == -1)

@@ -36,6 +36,9 @@ struct deploy_run {
 	const char		*version;	/* the stored version deployed */
 	int			 force;
 	int			 link_files;	/* link, not copy (conf.h) */
+	const char		*asset_base_url; /* conf.h; NULL: none, and
+						   always for the source
+						   files (deploy_cdn.h) */
 	int			 is_source;	/* the files outside the web
 						   root (deploy_source.c) */
 	const char		*area;		/* "public/", or "" for the
@@ -61,6 +64,9 @@ struct deploy_run {
 	struct deploy_record	 record;
 	/* Parallel to m->entries: what this deploy wrote. */
 	struct deploy_written_file *written;
+	/* Parallel to m->entries: 1 for a file given an alias
+	   (deploy_cdn.h); NULL without asset_base_url. */
+	unsigned char		*aliased;
 	struct carry_item	*carry;
 	size_t			 carry_count;
 	size_t			 carry_files;	/* items that are no directory */

@@ -2,8 +2,9 @@
  * deploy_record.c - tenants/<sub>/.deployed, the record a finished deploy
  * leaves (deploy_record.h): its parser and its writer.
  *
- * The record is a header line, then one line per template file the
- * deploy wrote, sorted by path like the manifest:
+ * The record is a header line, after it "# asset_base_url <url>" when
+ * the deploy had one, then one line per template file the deploy wrote,
+ * sorted by path like the manifest:
  *   <sha256> <size> <mtime_ns> <inode> <path>
  * It only saves hashing, so whatever cannot be read is logged and taken
  * as an empty record.
@@ -24,11 +25,15 @@
 #include "manifest.h"
 #include "validate.h"
 
+#define RECORD_URL_BYTES	(sizeof(RECORD_ASSET_BASE_URL) + \
+				    ASSET_BASE_URL_MAX + 1)
+
 #define RECORD_HEADER		"# tenantd deployed files 1"
+#define RECORD_ASSET_BASE_URL	"# asset_base_url "
 /* A record line: digest, three numbers of up to 20 digits, a path. */
 #define RECORD_LINE_MAX		(64 + 3 * 21 + MANIFEST_PATH_MAX + 2)
 #define RECORD_MAX_BYTES	((size_t)MANIFEST_MAX_FILES * RECORD_LINE_MAX + \
-				    sizeof(RECORD_HEADER) + 1)
+				    sizeof(RECORD_HEADER) + 1 + RECORD_URL_BYTES)
 
 /* Frees the entries of a record and leaves it empty. */
 void
@@ -39,8 +44,10 @@ deploy_record_release(struct deploy_record *r)
 	for (i = 0; i < r->count; i++)
 		free(r->entries[i].path);
 	free(r->entries);
+	free(r->asset_base_url);
 	r->entries = NULL;
 	r->count = 0;
+	r->asset_base_url = NULL;
 }
 
 /* bsearch() order: a path against a record entry. */
@@ -134,6 +141,18 @@ deploy_record_load(int folder, const char *name, const char *subdomain,
 				goto malformed;
 			continue;
 		}
+		if (lines == 2 && strncmp(line, RECORD_ASSET_BASE_URL,
+		    strlen(RECORD_ASSET_BASE_URL)) == 0) {
+			line += strlen(RECORD_ASSET_BASE_URL);
+			if (validate_asset_base_url(line, strlen(line),
+			    NULL) != NULL)
+				goto malformed;
+			if ((r->asset_base_url = strdup(line)) == NULL) {
+				rc = -1;
+				goto out;
+			}
+			continue;
+		}
 		if (r->count == capacity) {
 			if (capacity >= MANIFEST_MAX_FILES)
 				goto malformed;
@@ -176,7 +195,7 @@ out:
 void
 deploy_record_write(int folder, const char *name, const char *subdomain,
     const struct manifest *m, const struct deploy_written_file *written,
-    int sync)
+    const char *asset_base_url, int sync)
 {
 	const struct manifest_entry	*e;
 	struct buf			 text;
@@ -184,13 +203,16 @@ deploy_record_write(int folder, const char *name, const char *subdomain,
 	size_t				 i;
 
 	buf_init(&text, RECORD_MAX_BYTES);
-	if (buf_printf(&text, "%s\n", RECORD_HEADER) == -1)
+	if (buf_printf(&text, "%s\n", RECORD_HEADER) == -1 ||
+	    (asset_base_url != NULL && buf_printf(&text, "%s%s\n",
+	    RECORD_ASSET_BASE_URL, asset_base_url) == -1))
 		goto fail;
 	for (i = 0; i < m->count; i++) {
 		if (!written[i].valid)
 			continue;
 		e = &m->entries[i];
-		sha256_hex(e->sha256, hex);
+		sha256_hex(written[i].rendered ? written[i].sha256 : e->sha256,
+		    hex);
 		if (buf_printf(&text, "%s %llu %lld %llu %s\n", hex,
 		    (unsigned long long)written[i].size,
 		    (long long)written[i].mtime_ns,

@@ -34,18 +34,31 @@ struct deploy_record_entry {
 	int64_t		mtime_ns;
 };
 
-/* A record, sorted by path like the manifest; zeroed is empty. */
+/*
+ * A record, sorted by path like the manifest; zeroed is empty.  A deploy
+ * with tenantd.conf's asset_base_url set (SPEC 12) records it: its HTML
+ * files were rewritten for it and its static files have aliases
+ * (asset_name.h), so a deploy under another setting must redo them.
+ */
 struct deploy_record {
 	struct deploy_record_entry	*entries;
 	size_t				 count;
+	char				*asset_base_url; /* NULL: none */
 };
 
-/* The identity of a file a deploy wrote, for the next record. */
+/*
+ * The identity of a file a deploy wrote, for the next record.  A file
+ * the deploy rendered from the template's (an HTML file rewritten for
+ * asset_base_url) is recorded with the digest of what it holds,
+ * `sha256`, instead of the template's.
+ */
 struct deploy_written_file {
 	int		valid;		/* 0: not written, left out */
 	uint64_t	size;
 	uint64_t	inode;
 	int64_t		mtime_ns;
+	int		rendered;	/* 1: `sha256` is the digest */
+	unsigned char	sha256[32];
 };
 
 /* Frees the entries of a record and leaves it empty. */
@@ -68,13 +81,14 @@ int	deploy_record_load(int folder, const char *name,
 /*
  * Writes record `name` of a deploy of manifest `m` atomically into the
  * tenant folder open on `folder`: the files whose `written` entry (parallel to
- * m->entries) is valid; flushed to disk when `sync`, else the caller
- * flushes.  A failure is logged only: the next deploy then hashes instead
- * of trusting the record.
+ * m->entries) is valid, and `asset_base_url` when not NULL; flushed to
+ * disk when `sync`, else the caller flushes.  A failure is logged only:
+ * the next deploy then hashes instead of trusting the record.
  */
 void	deploy_record_write(int folder, const char *name,
 	    const char *subdomain,
 	    const struct manifest *m,
-	    const struct deploy_written_file *written, int sync);
+	    const struct deploy_written_file *written,
+	    const char *asset_base_url, int sync);
 
 #endif

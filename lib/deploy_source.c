@@ -246,7 +246,7 @@ deploy_source(struct deploy_run *web, const struct manifest *source,
 	}
 	if (source->count > 0)
 		deploy_record_write(src.folder, DEPLOY_SOURCE_RECORD_FILE,
-		    src.t->subdomain, source, src.written, sync);
+		    src.t->subdomain, source, src.written, NULL, sync);
 	else if (unlinkat(src.folder, DEPLOY_SOURCE_RECORD_FILE, 0) == -1 &&
 	    errno != ENOENT)
 		log_warning("deploy of %s: could not remove %s: %s",

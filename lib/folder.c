@@ -416,7 +416,9 @@ folder_create_staged(int tenants_dirfd, const char *sub,
 
 	if (validate_subdomain(sub, strlen(sub)) != NULL ||
 	    (content->logo_name != NULL &&
-	    !entry_name_valid(content->logo_name))) {
+	    !entry_name_valid(content->logo_name)) ||
+	    (content->logo_alias != NULL && (content->logo_name == NULL ||
+	    !entry_name_valid(content->logo_alias)))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -430,6 +432,9 @@ folder_create_staged(int tenants_dirfd, const char *sub,
 	if (content->logo_name != NULL && write_new_file(public,
 	    content->logo_name, content->logo, content->logo_len,
 	    content->sync) == -1)
+		goto out;
+	if (content->logo_alias != NULL && linkat(public, content->logo_name,
+	    public, content->logo_alias, 0) == -1)
 		goto out;
 	if (write_new_file(folder, FOLDER_CONFIG_FILE, content->config,
 	    content->config_len, content->sync) == -1)

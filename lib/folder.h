@@ -118,6 +118,10 @@ struct folder_content {
 	const char	*logo_name;	/* in public/; NULL for no logo */
 	const void	*logo;
 	size_t		 logo_len;
+	const char	*logo_alias;	/* a second name of the logo in
+					   public/ (a hard link: its
+					   content-named alias for a CDN),
+					   or NULL */
 	int		 sync;		/* fsync files and folders first */
 	/*
 	 * Called with the staged folder open, before anything is flushed

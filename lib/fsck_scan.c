@@ -462,7 +462,7 @@ examine_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 	char				 version[16];
 
 	if (tenant_health_check_in(ctx->svc->tenants_dirfd, t, &ctx->catalog,
-	    ctx->svc->conf->api_url, fsck_files_for(ctx, t, version),
+	    ctx->svc->conf, fsck_files_for(ctx, t, version),
 	    ctx->health) == -1) {
 		fsck_note(f, PROBLEM_CHECK_FAILED, "could not judge the folder: %s",
 		    strerror(errno));

@@ -22,9 +22,11 @@
 #include <unistd.h>
 
 #include "asset.h"
+#include "asset_name.h"
 #include "buf.h"
 #include "conf.h"
 #include "config_render.h"
+#include "deploy_record.h"
 #include "folder.h"
 #include "health.h"
 #include "json.h"
@@ -68,15 +70,22 @@ errno_is_absent(int error)
 
 /*
  * Records template path `prefix` + `path` (a file of the web root is
- * named by its path in the template) in one of the bounded lists.
+ * named by its path in the template) in one of the bounded lists; a path
+ * too long for it (a web root and an alias at the limit) is listed cut
+ * short.
  */
 static void
 list_add(char list[][MANIFEST_PATH_MAX + 1], size_t *count,
     const char *prefix, const char *path)
 {
-	if (*count < HEALTH_MAX_LISTED)
-		snprintf(list[*count], MANIFEST_PATH_MAX + 1, "%s%s%s", prefix,
-		    prefix[0] != '\0' ? "/" : "", path);
+	int	n;
+
+	if (*count < HEALTH_MAX_LISTED) {
+		n = snprintf(list[*count], MANIFEST_PATH_MAX + 1, "%s%s%s",
+		    prefix, prefix[0] != '\0' ? "/" : "", path);
+		if (n < 0)
+			list[*count][0] = '\0';
+	}
 	(*count)++;
 }
 
@@ -195,7 +204,7 @@ config_generated_at(const struct json_value *doc, time_t *when)
  */
 static int
 check_config(int folderfd, const struct tenant *t,
-    const struct module_catalog *cat, const char *api_url,
+    const struct module_catalog *cat, const struct conf *conf,
     struct tenant_health *out)
 {
 	struct buf file, rendered;
@@ -229,7 +238,8 @@ check_config(int folderfd, const struct tenant *t,
 		rc = 0;
 		goto out;
 	}
-	if (config_render(t, cat, api_url, when, &rendered) == -1)
+	if (config_render(t, cat, conf->api_url, conf->asset_base_url, when,
+	    &rendered) == -1)
 		goto out;
 	if (rendered.len == file.len &&
 	    memcmp(rendered.data, file.data, file.len) == 0) {
@@ -246,18 +256,65 @@ out:
 }
 
 /*
+ * What a deploy with asset_base_url left in public/ (deploy_cdn.h): the
+ * HTML files as its record lists them, when the record names the same
+ * asset_base_url, and the aliases of the static files.
+ */
+struct cdn_expected {
+	const struct deploy_record	*record;	/* NULL: not current */
+};
+
+/*
+ * Judges the alias of static file `entry` of directory `dirfd`, found
+ * there as `file`: present and the same file, else listed (by its own
+ * path below `prefix`) as missing or modified.  Returns 0, or -1 on an
+ * I/O error (errno set).
+ */
+static int
+check_alias(int dirfd, const struct manifest *m,
+    const struct manifest_entry *entry, const struct stat *file,
+    const char *prefix, struct tenant_health *out)
+{
+	char		hex[65], alias[MANIFEST_PATH_MAX + 1];
+	struct stat	st;
+	int		fd = -1, rc;
+
+	sha256_hex(entry->sha256, hex);
+	/* A deploy makes no alias where it cannot (deploy_cdn.c). */
+	if (asset_name_alias(entry->path, hex, alias, sizeof(alias)) == -1 ||
+	    manifest_find(m, alias) != NULL)
+		return 0;
+	if ((rc = manifest_file_open_at(dirfd, alias, &fd, &st)) == -1)
+		return -1;
+	if (rc == 0) {
+		list_add(out->missing_files, &out->missing_count, prefix,
+		    alias);
+		return 0;
+	}
+	close(fd);
+	if (st.st_ino != file->st_ino || st.st_dev != file->st_dev)
+		list_add(out->modified_files, &out->modified_count, prefix,
+		    alias);
+	return 0;
+}
+
+/*
  * Compares the directory `dirfd` with every entry of `m`, naming them
  * below `prefix`: missing, or modified (size first, SHA-256 only for
- * equal sizes).  Returns 0, or -1 on an I/O error (errno set).
+ * equal sizes).  With `cdn` (asset_base_url set), an HTML file must be
+ * the one the record lists and an unmodified static file must have its
+ * alias.  Returns 0, or -1 on an I/O error (errno set).
  */
 static int
 check_files(int dirfd, const struct manifest *m, const char *prefix,
-    struct tenant_health *out)
+    const struct cdn_expected *cdn, struct tenant_health *out)
 {
 	const struct manifest_entry *entry;
+	const struct deploy_record_entry *recorded;
+	const unsigned char *expected_digest;
 	unsigned char digest[32];
 	struct stat st;
-	uint64_t size;
+	uint64_t size, expected_size;
 	size_t i;
 	int fd = -1, rc;
 
@@ -273,7 +330,20 @@ check_files(int dirfd, const struct manifest *m, const char *prefix,
 		}
 		close(fd);
 		fd = -1;
-		if ((uint64_t)st.st_size != entry->size) {
+		expected_size = entry->size;
+		expected_digest = entry->sha256;
+		if (cdn != NULL && asset_name_is_html(entry->path)) {
+			recorded = cdn->record != NULL ? deploy_record_find(
+			    cdn->record, entry->path) : NULL;
+			if (recorded == NULL) {
+				list_add(out->modified_files,
+				    &out->modified_count, prefix, entry->path);
+				continue;
+			}
+			expected_size = recorded->size;
+			expected_digest = recorded->sha256;
+		}
+		if ((uint64_t)st.st_size != expected_size) {
 			list_add(out->modified_files, &out->modified_count,
 			    prefix, entry->path);
 			continue;
@@ -284,12 +354,74 @@ check_files(int dirfd, const struct manifest *m, const char *prefix,
 		if (rc == 1)
 			list_add(out->missing_files, &out->missing_count,
 			    prefix, entry->path);
-		else if (size != entry->size ||
-		    memcmp(digest, entry->sha256, sizeof(digest)) != 0)
+		else if (size != expected_size ||
+		    memcmp(digest, expected_digest, sizeof(digest)) != 0)
 			list_add(out->modified_files, &out->modified_count,
 			    prefix, entry->path);
+		else if (cdn != NULL && asset_name_is_static(entry->path) &&
+		    check_alias(dirfd, m, entry, &st, prefix, out) == -1)
+			return -1;
 	}
 	return 0;
+}
+
+/*
+ * Judges the alias of `t`'s logo in public/ (open on `publicfd`) when it
+ * has one: there and the logo itself, else listed (below `prefix`) as
+ * missing or modified.  Returns 0, or -1 on an I/O error (errno set).
+ */
+static int
+check_logo_alias(int publicfd, const struct tenant *t, const char *prefix,
+    struct tenant_health *out)
+{
+	char		alias[MANIFEST_PATH_MAX + 1];
+	struct stat	logo, linked;
+
+	if (!config_render_logo_alias(t, alias, sizeof(alias)) ||
+	    fstatat(publicfd, t->logo, &logo, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	if (fstatat(publicfd, alias, &linked, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (!errno_is_absent(errno))
+			return -1;
+		list_add(out->missing_files, &out->missing_count, prefix,
+		    alias);
+	} else if (linked.st_ino != logo.st_ino ||
+	    linked.st_dev != logo.st_dev)
+		list_add(out->modified_files, &out->modified_count, prefix,
+		    alias);
+	return 0;
+}
+
+/*
+ * Judges public/ (open on `publicfd`, in the tenant folder open on
+ * `folderfd`) against the web root of `files`, as a deploy under
+ * `asset_base_url` (NULL: none) leaves it.  Returns 0 or -1 (errno set).
+ */
+static int
+check_public(int folderfd, int publicfd, const struct tenant *t,
+    const struct template_files *files, const char *asset_base_url,
+    struct tenant_health *out)
+{
+	struct deploy_record	record;
+	struct cdn_expected	cdn;
+	int			rc;
+
+	if (asset_base_url == NULL)
+		return check_files(publicfd, &files->web, files->web_root,
+		    NULL, out);
+	memset(&record, 0, sizeof(record));
+	if (deploy_record_load(folderfd, DEPLOY_RECORD_FILE, t->subdomain,
+	    &record) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	cdn.record = record.asset_base_url != NULL &&
+	    strcmp(record.asset_base_url, asset_base_url) == 0 ? &record : NULL;
+	rc = check_files(publicfd, &files->web, files->web_root, &cdn, out);
+	deploy_record_release(&record);
+	if (rc == 0)
+		rc = check_logo_alias(publicfd, t, files->web_root, out);
+	return rc;
 }
 
 /*
@@ -298,7 +430,7 @@ check_files(int dirfd, const struct manifest *m, const char *prefix,
  */
 int
 tenant_health_check_in(int parent_dirfd, const struct tenant *t,
-    const struct module_catalog *cat, const char *api_url,
+    const struct module_catalog *cat, const struct conf *conf,
     const struct template_files *files, struct tenant_health *out)
 {
 	int folderfd = -1, publicfd = -1, rc = -1;
@@ -317,8 +449,8 @@ tenant_health_check_in(int parent_dirfd, const struct tenant *t,
 		goto judged;
 	}
 	out->folder_exists = 1;
-	if (check_config(folderfd, t, cat, api_url, out) == -1 ||
-	    check_files(folderfd, &files->source, "", out) == -1)
+	if (check_config(folderfd, t, cat, conf, out) == -1 ||
+	    check_files(folderfd, &files->source, "", NULL, out) == -1)
 		goto out;
 	publicfd = folder_open_dir(folderfd, FOLDER_PUBLIC_DIR);
 	if (publicfd == -1) {
@@ -328,7 +460,8 @@ tenant_health_check_in(int parent_dirfd, const struct tenant *t,
 		goto judged;
 	}
 	out->public_exists = 1;
-	if (check_files(publicfd, &files->web, files->web_root, out) == -1)
+	if (check_public(folderfd, publicfd, t, files, conf->asset_base_url,
+	    out) == -1)
 		goto out;
 judged:
 	out->frontend_deployed = out->missing_count == 0;
@@ -355,8 +488,8 @@ tenant_health_check(struct service *svc, const struct tenant *t,
 	int archivefd = -1, rc = -1;
 
 	if (t->archived_at == NULL)
-		return tenant_health_check_in(svc->tenants_dirfd, t, cat,
-		    c->api_url, files, out);
+		return tenant_health_check_in(svc->tenants_dirfd, t, cat, c,
+		    files, out);
 	archivefd = open(c->archive_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (archivefd == -1) {
 		if (!errno_is_absent(errno))
@@ -367,8 +500,7 @@ tenant_health_check(struct service *svc, const struct tenant *t,
 		out->frontend_deployed = out->missing_count == 0;
 		rc = 0;
 	} else
-		rc = tenant_health_check_in(archivefd, t, cat, c->api_url,
-		    files, out);
+		rc = tenant_health_check_in(archivefd, t, cat, c, files, out);
 	out->archived = 1;
 	if (archivefd != -1)
 		close(archivefd);

@@ -14,7 +14,13 @@
  *     version is present, those of its web root under public/, the others
  *     beside it (template_store.h), a file the tenant changed counting as
  *     present and listed as modified (sizes are compared first, SHA-256
- *     only when the sizes match); files are named by their template path;
+ *     only when the sizes match); files are named by their template path.
+ *     With asset_base_url (deploy_cdn.h) the HTML files of the web root
+ *     must be the ones the last deploy rewrote for that setting (their
+ *     digests are in its record; any other is listed as modified), and
+ *     each unmodified static file must have its content-named alias, the
+ *     same file (one missing is listed as missing, by its own path), and
+ *     so must the logo when its digest is stored;
  *   - how many module rows the tenant has and how many are enabled.
  * GET /api/tenants/{id}/health/ formats the result as JSON; `tenantctl
  * fsck` runs it over every tenant with one module catalog.
@@ -31,6 +37,7 @@
 
 #include "manifest.h"
 
+struct conf;
 struct manifest;
 struct template_files;
 struct module_catalog;
@@ -77,15 +84,16 @@ const char *health_config_state_name(enum health_config_state state);
 /*
  * Judges the folder `t->subdomain` under the directory `parent_dirfd`
  * against the tenant's database state `t` (with its module rows, as
- * tenant_find_by_id() loads them), the module catalog `cat`, the api_url
- * config.json carries and the files of its template version.  For callers that
+ * tenant_find_by_id() loads them), the module catalog `cat`, tenantd.conf
+ * `conf` (the api_url config.json carries, asset_base_url) and the files
+ * of its template version.  For callers that
  * already know where the folder is (fsck judges a folder found in either
  * place).  Sets out->archived to 0; the caller may set it.  Returns 0 with
  * `out` filled (a missing folder or file is a finding, not an error), or
  * -1 on an I/O error other than "not there" (errno set).
  */
 int	tenant_health_check_in(int parent_dirfd, const struct tenant *t,
-	    const struct module_catalog *cat, const char *api_url,
+	    const struct module_catalog *cat, const struct conf *conf,
 	    const struct template_files *files, struct tenant_health *out);
 
 /*

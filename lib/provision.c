@@ -24,14 +24,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "buf.h"
+#include "conf.h"
 #include "config_file.h"
+#include "config_render.h"
 #include "crash.h"
 #include "db.h"
 #include "error.h"
 #include "folder.h"
 #include "log.h"
+#include "manifest.h"
 #include "module.h"
 #include "provision.h"
 #include "service.h"
@@ -161,6 +166,32 @@ logo_file_name(const char *extension, char out[LOGO_NAME_MAX + 1])
 	return 0;
 }
 
+/*
+ * Stores the SHA-256 of an uploaded logo (`len` bytes at `data`) in `t`,
+ * for the content-named URL config.json gives it with asset_base_url.
+ */
+static void
+logo_digest(struct tenant *t, const void *data, size_t len)
+{
+	unsigned char	digest[32];
+
+	crypto_hash_sha256(digest, data, (unsigned long long)len);
+	sha256_hex(digest, t->logo_sha256);
+}
+
+/*
+ * Writes the name of the content-named alias `t`'s logo has in public/
+ * while asset_base_url is set (config_render_logo_alias()) into `out`.
+ * Returns 1, or 0 when it has none.
+ */
+static int
+logo_alias_wanted(const struct service *svc, const struct tenant *t,
+    char *out, size_t outlen)
+{
+	return svc->conf->asset_base_url != NULL &&
+	    config_render_logo_alias(t, out, outlen);
+}
+
 /* Duplicates `s` (NULL stays NULL) into *dst.  Returns 0, or -1. */
 static int
 copy_string(char **dst, const char *s)
@@ -195,6 +226,7 @@ tenant_from_input(struct tenant *t, const struct tenant_input *in,
 		if (logo_file_name(in->logo_extension, logo) == -1 ||
 		    copy_string(&t->logo, logo) == -1)
 			return -1;
+		logo_digest(t, in->logo_data, in->logo_len);
 	}
 	t->is_active = 1;
 	t->created_by = user_id;
@@ -225,6 +257,7 @@ provision_create(struct service *svc, const struct tenant_input *in,
 	struct tenant		 t;
 	struct folder_content	 content;
 	struct buf		 document;
+	char			 alias[LOGO_NAME_MAX + 16];
 	int			 in_transaction = 0, placed = 0;
 	enum result		 status;
 
@@ -284,6 +317,8 @@ provision_create(struct service *svc, const struct tenant_input *in,
 		content.logo_name = out->logo;
 		content.logo = in->logo_data;
 		content.logo_len = in->logo_len;
+		if (logo_alias_wanted(svc, out, alias, sizeof(alias)))
+			content.logo_alias = alias;
 	}
 	content.sync = 1;
 	content.crash_staged = "create.after_staging";
@@ -357,12 +392,16 @@ apply_input(struct tenant *changes, const struct tenant *before,
 	    (in->present & TENANT_FIELD_EMAIL) ? in->contact_email :
 	    before->contact_email != NULL ? before->contact_email : "") == -1)
 		return -1;
-	if (!(in->present & TENANT_FIELD_LOGO))
+	if (!(in->present & TENANT_FIELD_LOGO)) {
+		memcpy(changes->logo_sha256, before->logo_sha256,
+		    sizeof(changes->logo_sha256));
 		return copy_string(&changes->logo, before->logo);
+	}
 	if (in->logo_data == NULL)
 		return 0;
 	if (logo_file_name(in->logo_extension, logo) == -1)
 		return -1;
+	logo_digest(changes, in->logo_data, in->logo_len);
 	return copy_string(&changes->logo, logo);
 }
 
@@ -522,8 +561,11 @@ provision_update(struct service *svc, int64_t id,
 	char			 detail[AUDIT_DETAIL_MAX];
 	char			 pending[NAME_MAX + 1] = "";
 	char			 new_logo[LOGO_NAME_MAX + 1] = "";
+	char			 new_alias[LOGO_NAME_MAX + 16] = "";
+	char			 old_alias[LOGO_NAME_MAX + 16];
 	int			 folder = -1, public = -1;
 	int			 in_transaction = 0, logo_written = 0;
+	int			 alias_written = 0;
 	size_t			 i;
 	enum result		 status;
 
@@ -612,6 +654,23 @@ provision_update(struct service *svc, int64_t id,
 			}
 			logo_written = 1;
 		}
+		/*
+		 * The alias config.json will name exists before it does: a
+		 * second name of the new file (the pending one until it
+		 * replaces the old logo after COMMIT).  One already there has
+		 * this content (the name is its digest) and stays.
+		 */
+		if (logo_alias_wanted(svc, &changes, new_alias,
+		    sizeof(new_alias))) {
+			if (linkat(public, pending[0] != '\0' ? pending :
+			    new_logo, public, new_alias, 0) == 0)
+				alias_written = 1;
+			else if (errno != EEXIST) {
+				status = folder_failure(before.subdomain,
+				    WRITE_FAILED, err, errlen);
+				goto out;
+			}
+		}
 	}
 	crash_point("update.after_logo");
 
@@ -621,6 +680,7 @@ provision_update(struct service *svc, int64_t id,
 		goto out;
 	in_transaction = 0;
 	logo_written = 0;
+	alias_written = 0;
 	crash_point("update.after_commit");
 
 	if (pending[0] != '\0') {
@@ -639,9 +699,19 @@ provision_update(struct service *svc, int64_t id,
 	    unlinkat(public, before.logo, 0) == -1 && errno != ENOENT)
 		log_error("could not remove the old logo of %s: %s",
 		    before.subdomain, strerror(errno));
+	/* An old logo's alias goes with it, whatever asset_base_url is now. */
+	if (config_render_logo_alias(&before, old_alias, sizeof(old_alias)) &&
+	    strcmp(old_alias, new_alias) != 0 && (changes.logo == NULL ||
+	    strcmp(changes.logo_sha256, before.logo_sha256) != 0) &&
+	    unlinkat(public, old_alias, 0) == -1 && errno != ENOENT)
+		log_error("could not remove the old logo alias of %s: %s",
+		    before.subdomain, strerror(errno));
 out:
 	if (in_transaction)
 		db_rollback(svc->db);
+	if (alias_written && unlinkat(public, new_alias, 0) == -1)
+		log_error("could not remove the new logo alias of %s: %s",
+		    before.subdomain, strerror(errno));
 	if (logo_written && unlinkat(public, new_logo, 0) == -1)
 		log_error("could not remove the new logo of %s: %s",
 		    before.subdomain, strerror(errno));

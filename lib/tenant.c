@@ -80,7 +80,9 @@ tenant_from_row(struct tenant *t, const struct db_result *r, size_t row)
 	    db_cell_copy(r, row, TENANT_COL_SECONDARY_COLOR,
 	    t->secondary_color, sizeof(t->secondary_color), NULL) == -1 ||
 	    db_cell_copy(r, row, TENANT_COL_TEMPLATE_VERSION,
-	    t->template_version, sizeof(t->template_version), "") == -1)
+	    t->template_version, sizeof(t->template_version), "") == -1 ||
+	    db_cell_copy(r, row, TENANT_COL_LOGO_SHA256, t->logo_sha256,
+	    sizeof(t->logo_sha256), "") == -1)
 		return -1;
 	if (t->name == NULL || t->created_at == NULL || t->updated_at == NULL)
 		return -1;
@@ -285,15 +287,16 @@ tenant_insert(struct db *db, struct tenant *t,
 {
 	static const char insert_sql[] = "INSERT INTO tenants (name, "
 	    "subdomain, contact_email, primary_color, secondary_color, logo, "
-	    "is_active, created_by, created_at, updated_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))";
+	    "logo_sha256, is_active, created_by, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), "
+	    "UTC_TIMESTAMP(6))";
 	static const char modules_head[] = "INSERT INTO tenant_modules "
 	    "(tenant_id, module_key, is_enabled) VALUES ";
 	static const char times_sql[] = "SELECT "
 	    TENANT_TIMESTAMP("created_at") ", "
 	    TENANT_TIMESTAMP("updated_at") " FROM tenants WHERE id = ?";
 	struct buf modules_sql;
-	struct db_param p[8];
+	struct db_param p[9];
 	struct db_param *mp = NULL;
 	struct tenant_module *stored = NULL;
 	struct db_result r;
@@ -315,9 +318,10 @@ tenant_insert(struct db *db, struct tenant *t,
 	p[3] = db_text(t->primary_color);
 	p[4] = db_text(t->secondary_color);
 	p[5] = db_text(t->logo);
-	p[6] = db_int(t->is_active ? 1 : 0);
-	p[7] = t->created_by > 0 ? db_int(t->created_by) : db_null();
-	if (db_exec(db, insert_sql, p, 8, NULL, &insert_id) == -1)
+	p[6] = t->logo_sha256[0] != '\0' ? db_text(t->logo_sha256) : db_null();
+	p[7] = db_int(t->is_active ? 1 : 0);
+	p[8] = t->created_by > 0 ? db_int(t->created_by) : db_null();
+	if (db_exec(db, insert_sql, p, 9, NULL, &insert_id) == -1)
 		goto out;
 	if (insert_id == 0 || insert_id > INT64_MAX)
 		goto out;
@@ -383,10 +387,11 @@ tenant_update_fields(struct db *db, struct tenant *t)
 {
 	static const char update_sql[] = "UPDATE tenants SET name = ?, "
 	    "contact_email = ?, primary_color = ?, secondary_color = ?, "
-	    "logo = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
+	    "logo = ?, logo_sha256 = ?, updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ?";
 	static const char time_sql[] = "SELECT "
 	    TENANT_TIMESTAMP("updated_at") " FROM tenants WHERE id = ?";
-	struct db_param p[6];
+	struct db_param p[7];
 	struct db_result r;
 	char *updated = NULL;
 	int rc = -1;
@@ -399,8 +404,9 @@ tenant_update_fields(struct db *db, struct tenant *t)
 	p[2] = db_text(t->primary_color);
 	p[3] = db_text(t->secondary_color);
 	p[4] = db_text(t->logo);
-	p[5] = db_int(t->id);
-	if (db_exec(db, update_sql, p, 6, NULL, NULL) == -1)
+	p[5] = t->logo_sha256[0] != '\0' ? db_text(t->logo_sha256) : db_null();
+	p[6] = db_int(t->id);
+	if (db_exec(db, update_sql, p, 7, NULL, NULL) == -1)
 		goto out;
 	p[0] = db_int(t->id);
 	if (db_query(db, time_sql, p, 1, &r) == -1)

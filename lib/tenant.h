@@ -44,6 +44,8 @@ struct tenant {
 	char	 primary_color[8];
 	char	 secondary_color[8];
 	char	*logo;			/* "logo.png" under public/, or NULL */
+	char	 logo_sha256[65];	/* its SHA-256 in hex when stored
+					   (asset_base_url), else "" */
 	int	 is_active;
 	char	*archived_at;		/* "YYYY-MM-DDTHH:MM:SSZ" or NULL */
 	char	*created_at;

@@ -29,7 +29,8 @@ struct tenant_list;
 	"t.secondary_color, t.logo, t.is_active, " \
 	TENANT_TIMESTAMP("t.archived_at") ", " \
 	TENANT_TIMESTAMP("t.created_at") ", " \
-	TENANT_TIMESTAMP("t.updated_at") ", t.created_by, t.template_version"
+	TENANT_TIMESTAMP("t.updated_at") ", t.created_by, t.template_version, " \
+	"t.logo_sha256"
 
 enum tenant_column {
 	TENANT_COL_ID,
@@ -45,6 +46,7 @@ enum tenant_column {
 	TENANT_COL_UPDATED_AT,
 	TENANT_COL_CREATED_BY,
 	TENANT_COL_TEMPLATE_VERSION,
+	TENANT_COL_LOGO_SHA256,
 	TENANT_COL_COUNT
 };
 

@@ -246,6 +246,98 @@ validate_username(const char *s, size_t len)
 }
 
 /*
+ * Checks the host and optional port of an asset_base_url, `len` bytes at
+ * `s` (validate.h).  Returns NULL or a message.
+ */
+static const char *
+validate_url_host(const char *s, size_t len)
+{
+	const char	*colon, *errstr;
+	char		 port[8];
+	int64_t		 number;
+	size_t		 host_len, i;
+
+	colon = memchr(s, ':', len);
+	host_len = colon != NULL ? (size_t)(colon - s) : len;
+	if (host_len == 0)
+		return "must name a host";
+	if (s[0] == '.' || s[0] == '-' || s[host_len - 1] == '.' ||
+	    s[host_len - 1] == '-')
+		return "must have a host name that neither starts nor ends "
+		    "with '.' or '-'";
+	for (i = 0; i < host_len; i++)
+		if (!is_lower_alnum((unsigned char)s[i]) &&
+		    !in_set((unsigned char)s[i], ".-"))
+			return "must have a host name of a-z, 0-9, '.' and '-' "
+			    "(user information, IPv6 literals and upper case "
+			    "are refused)";
+	if (colon == NULL)
+		return NULL;
+	if (len - host_len - 1 == 0 || len - host_len - 1 >= sizeof(port))
+		return "must have a port from 1 to 65535";
+	for (i = host_len + 1; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return "must have a port from 1 to 65535";
+	memcpy(port, colon + 1, len - host_len - 1);
+	port[len - host_len - 1] = '\0';
+	if (parse_int64(port, 1, 65535, &number, &errstr) == -1)
+		return "must have a port from 1 to 65535";
+	return NULL;
+}
+
+/*
+ * Checks an asset_base_url (see validate.h).  Returns NULL, with the
+ * origin's length in `*origin_len` when it is not NULL, or a message.
+ */
+const char *
+validate_asset_base_url(const char *s, size_t len, size_t *origin_len)
+{
+	const char	*authority, *path, *problem, *segment;
+	size_t		 i, segment_len;
+
+	if (len > ASSET_BASE_URL_MAX)
+		return "must be at most 256 bytes";
+	if (len >= strlen("https://") && memcmp(s, "https://",
+	    strlen("https://")) == 0)
+		authority = s + strlen("https://");
+	else if (len >= strlen("http://") && memcmp(s, "http://",
+	    strlen("http://")) == 0)
+		authority = s + strlen("http://");
+	else
+		return "must start with http:// or https://";
+	path = memchr(authority, '/', len - (size_t)(authority - s));
+	if (path == NULL)
+		path = s + len;
+	if ((problem = validate_url_host(authority,
+	    (size_t)(path - authority))) != NULL)
+		return problem;
+	/* Each segment runs from after a '/' to the next '/' or the end. */
+	for (segment = path; segment < s + len; segment += segment_len) {
+		segment++;
+		segment_len = 0;
+		while (segment + segment_len < s + len &&
+		    segment[segment_len] != '/')
+			segment_len++;
+		if (segment_len == 0)
+			return "must not have an empty path segment or end "
+			    "with '/'";
+		if ((segment_len == 1 && segment[0] == '.') ||
+		    (segment_len == 2 && segment[0] == '.' &&
+		    segment[1] == '.'))
+			return "must not have a \".\" or \"..\" path segment";
+		for (i = 0; i < segment_len; i++)
+			if (!is_alnum((unsigned char)segment[i]) &&
+			    !in_set((unsigned char)segment[i], "._~-"))
+				return "must have a path of letters, digits "
+				    "and . _ ~ - only (no query, fragment, "
+				    "escape, quote or space)";
+	}
+	if (origin_len != NULL)
+		*origin_len = (size_t)(path - s);
+	return NULL;
+}
+
+/*
  * The length of the strict UTF-8 character at the start of `len` bytes of
  * `s`: shortest encoding only, no surrogate, nothing above U+10FFFF, not
  * truncated and not NUL.  Returns 1 to 4, or 0 if no such character starts

@@ -20,6 +20,7 @@
 #define USERNAME_MAX	64
 #define PASSWORD_MIN	8
 #define PASSWORD_MAX	1024
+#define ASSET_BASE_URL_MAX	256
 
 /*
  * One DNS label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$.  Upper case is an
@@ -42,6 +43,21 @@ const char *validate_module_key(const char *s, size_t len);
 
 /* A user name: 1-64 of [A-Za-z0-9_.@-]. */
 const char *validate_username(const char *s, size_t len);
+
+/*
+ * tenantd.conf's asset_base_url (SPEC 12), which deploys write into the
+ * tenant site's HTML attributes and the front ends into a CSP header, so
+ * nothing in it may need escaping there: "http://" or "https://", a host
+ * of [a-z0-9.-] (no leading or trailing dot or hyphen) with an optional
+ * ":port" (1-65535), then an optional path of '/'-separated segments of
+ * [A-Za-z0-9._~-], none empty, "." or "..", and no trailing '/'.  No
+ * query, fragment, user information, percent-escape, quote or space; at
+ * most ASSET_BASE_URL_MAX bytes.  On success, `*origin_len` (when not
+ * NULL) is the length of the scheme, host and port: the origin a CSP
+ * admits.
+ */
+const char *validate_asset_base_url(const char *s, size_t len,
+	    size_t *origin_len);
 
 /*
  * Is `len` bytes of `s` valid UTF-8 (no overlongs, no surrogates, nothing past

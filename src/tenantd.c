@@ -41,7 +41,8 @@
 
 enum {
 	OPTION_JOB_RUNNERS = 256,
-	OPTION_LIST_ROUTES
+	OPTION_LIST_ROUTES,
+	OPTION_PRINT_ASSET_ORIGIN
 };
 
 static const struct option long_options[] = {
@@ -52,6 +53,8 @@ static const struct option long_options[] = {
 	{ "pid-file", required_argument, NULL, 'p' },
 	{ "check-config", no_argument, NULL, 't' },
 	{ "list-routes", no_argument, NULL, OPTION_LIST_ROUTES },
+	{ "print-asset-origin", no_argument, NULL,
+	    OPTION_PRINT_ASSET_ORIGIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -72,6 +75,11 @@ usage(FILE *out)
 	    "  -p, --pid-file FILE   write the master's pid to FILE\n"
 	    "  -t, --check-config    load the configuration and exit\n"
 	    "      --list-routes     print the API routes and exit\n"
+	    "      --print-asset-origin\n"
+	    "                        load the configuration, print the origin "
+	    "of\n"
+	    "                        asset_base_url (empty line: unset) and "
+	    "exit\n"
 	    "  -h, --help            show this help\n"
 	    "  -V, --version         show the version\n"
 	    "A listening socket passed on fd 0 (spawn-fcgi) or by systemd "
@@ -259,8 +267,9 @@ main(int argc, char *argv[])
 	struct master_options opts;
 	struct conf c;
 	const char *path, *env;
-	char err[512], *socket_path = NULL;
+	char err[512], *socket_path = NULL, origin[ASSET_BASE_URL_MAX + 1];
 	int option, path_given = 0, check_only = 0, listen_fd, conf_loaded = 0;
+	int print_origin = 0;
 	int status = 1;
 
 	memset(&opts, 0, sizeof(opts));
@@ -297,6 +306,9 @@ main(int argc, char *argv[])
 		case 't':
 			check_only = 1;
 			break;
+		case OPTION_PRINT_ASSET_ORIGIN:
+			print_origin = 1;
+			break;
 		case OPTION_LIST_ROUTES:
 			list_routes();
 			return fflush(stdout) == 0 ? 0 : 1;
@@ -332,6 +344,20 @@ main(int argc, char *argv[])
 	conf_loaded = 1;
 	if (check_only) {
 		printf("configuration OK\n");
+		status = fflush(stdout) == 0 ? 0 : 1;
+		goto out;
+	}
+	/*
+	 * The front ends' CSP admits this origin; their configurations are
+	 * rendered with what tenantd itself makes of the setting.
+	 */
+	if (print_origin) {
+		if (conf_asset_origin(&c, origin, sizeof(origin)) == -1) {
+			fprintf(stderr, "tenantd: asset_base_url has no "
+			    "origin\n");
+			goto out;
+		}
+		printf("%s\n", origin);
 		status = fflush(stdout) == 0 ? 0 : 1;
 		goto out;
 	}

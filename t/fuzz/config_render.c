@@ -95,7 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.module_count = 3;
 
 	buf_init(&out, 1024 * 1024);
-	if (config_render(&t, &cat, fields[6], (time_t)size * 86400, &out) ==
+	if (config_render(&t, &cat, fields[6], NULL, (time_t)size * 86400, &out) ==
 	    0) {
 		parsed = json_parse(out.data, out.len, err, sizeof(err));
 		if (parsed == NULL)

@@ -29,7 +29,10 @@ package TenantdStack;
 # data_dir (a code reference: called with the run directory once it
 # exists, it returns the directory to make tenants/ and archive/ in
 # instead, such as a filesystem the test mounts there; the test unmounts
-# it before the stack is stopped).
+# it before the stack is stopped), cdn_origin (0; 1 sets asset_base_url to
+# http://127.0.0.1:<a second port>/t unless conf names one, and starts a
+# second nginx there with etc/nginx/tenantd-cdn-origin.conf.in serving the
+# tenants directory, the CDN's origin; see cdn_port and cdn_request).
 #
 # Binaries come from $TENANTD_BUILDDIR/src, data (etc/, www/) from
 # $TENANTD_SRCDIR; both default to the tree this file lives in.  Set
@@ -137,6 +140,7 @@ sub admin_token { $_[0]{admin_token} }
 sub admin_password { $_[0]{admin_password} }
 sub db_password { $_[0]{db_password} }
 sub tenantd_pid { $_[0]{pids}{tenantd} }
+sub cdn_port { $_[0]{cdn_port} }
 sub nginx_pid { $_[0]{pids}{nginx} }
 sub lighttpd_pid { $_[0]{pids}{lighttpd} }
 sub mariadb_pid { $_[0]{pids}{mariadb} }
@@ -188,6 +192,7 @@ sub start {
 			$self->start_tenantd;
 			$self->start_module_backend if $self->{module_backend};
 			$self->start_frontend if $self->{nginx};
+			$self->start_cdn_origin if $self->{cdn_origin};
 		}
 		1;
 	};
@@ -213,6 +218,11 @@ sub _start_database {
 	# The port stays bound (not listening) until the front end starts, so
 	# no stack started meanwhile by a parallel test is given it.
 	($self->{port}, $self->{port_holder}) = _free_port();
+	if ($self->{cdn_origin}) {
+		($self->{cdn_port}, $self->{cdn_port_holder}) = _free_port();
+		$self->{conf}{asset_base_url} //=
+		    "http://127.0.0.1:$self->{cdn_port}/t";
+	}
 }
 
 # Starts only the private MariaDB (no tenantd, no configuration); stop()
@@ -585,38 +595,11 @@ sub start_nginx {
 	    TENANTS_DIR => $self->tenants_dir,
 	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
 	    MODULE_BACKEND => 'http://127.0.0.1:' . $self->module_backend_port,
-	    MAX_BODY => $self->{nginx_max_body} // '64m');
+	    MAX_BODY => $self->{nginx_max_body} // '64m',
+	    ASSET_SOURCE => $self->asset_source);
 	spew("$run/tenantd-servers.conf", $template);
-	# Run by root, nginx's workers run as tenantd's unprivileged user; the
-	# master opens the logs and hands the temp directories to that user.
-	my $user = '';
-	if (defined $self->{service_uid}) {
-		my $group = getgrgid($self->{service_gid})
-		    // die "no group $self->{service_gid}\n";
-		$user = "user $self->{conf}{user} $group;\n";
-	}
-	spew("$run/nginx.conf", <<"EOF");
-# written by t/lib/TenantdStack.pm: the global part around etc/nginx/tenantd.conf.in
-daemon off;
-${user}worker_processes 1;
-pid $run/nginx/nginx.pid;
-error_log $run/nginx-error.log info;
-events {
-	worker_connections 512;
-}
-http {
-	include $self->{srcdir}/etc/nginx/mime.types;
-	default_type application/octet-stream;
-	access_log $run/nginx-access.log;
-	client_body_temp_path $run/nginx/client_body;
-	fastcgi_temp_path $run/nginx/fastcgi;
-	proxy_temp_path $run/nginx/proxy;
-	uwsgi_temp_path $run/nginx/uwsgi;
-	scgi_temp_path $run/nginx/scgi;
-	server_tokens off;
-	include $run/tenantd-servers.conf;
-}
-EOF
+	$self->_write_nginx_conf('nginx', 'etc/nginx/tenantd.conf.in',
+	    "$run/tenantd-servers.conf", 512);
 	my ($status, undef, $err) = _run_captured(['nginx', '-t', '-q', '-p',
 	    "$run/nginx", '-c', "$run/nginx.conf", '-e',
 	    "$run/nginx-error.log"], timeout => 30);
@@ -626,26 +609,9 @@ EOF
 	$self->{pids}{nginx} = _spawn(['nginx', '-p', "$run/nginx", '-c',
 	    "$run/nginx.conf", '-e', "$run/nginx-error.log"],
 	    stdout => "$run/nginx.out", stderr => "$run/nginx.out");
-	my $deadline = time + $NGINX_START_TIMEOUT;
-	my $last = 'no answer';
-	while (1) {
-		if (!$self->_alive('nginx')) {
-			die "nginx exited while starting:\n"
-			    . _tail("$run/nginx.out", 20)
-			    . _tail("$run/nginx-error.log", 20);
-		}
-		my $r = eval { $self->_http_request('GET', '/api/healthz',
-		    { Host => "127.0.0.1:$self->{port}" }, undef, 5) };
-		last if $r && $r->{status} == 200 &&
-		    $self->_listens_on($self->{port}, $self->{pids}{nginx});
-		$last = $r ? "status $r->{status}" : $@;
-		if (time > $deadline) {
-			die "nginx did not pass /api/healthz through within "
-			    . "${NGINX_START_TIMEOUT}s (last: $last):\n"
-			    . _tail("$run/nginx-error.log", 20);
-		}
-		sleep 0.05;
-	}
+	$self->_wait_until_serving('nginx', $self->{port}, 'pass /api/healthz '
+	    . 'through', sub { $self->_healthz_through_front_end },
+	    "$run/nginx.out", "$run/nginx-error.log");
 	return $self->{pids}{nginx};
 }
 
@@ -654,10 +620,144 @@ sub stop_nginx {
 	return $self->_stop_process('nginx', 'QUIT');
 }
 
-# Starts the web server the stack was made with (frontend => 'nginx' or
-# 'lighttpd') and waits until /api/healthz answers 200 through it.
-sub start_frontend {
+# Waits until web server `name`, a process of the stack, answers: `probe`
+# returns (1) once it does, else (0, what it got), and the server holds
+# the socket listening on `port` (an answer there may otherwise come from
+# another test's server that took the port first).  Dies with the tails
+# of `logs` when the server exits or $NGINX_START_TIMEOUT seconds pass
+# without it being able to `what`.
+sub _wait_until_serving {
+	my ($self, $name, $port, $what, $probe, @logs) = @_;
+	my $deadline = time + $NGINX_START_TIMEOUT;
+	my $last = 'no answer';
+	while (1) {
+		die "$name exited while starting:\n"
+		    . join('', map { _tail($_, 20) } @logs)
+		    unless $self->_alive($name);
+		my ($ready, $got) = eval { $probe->() };
+		last if $ready && $self->_listens_on($port, $self->{pids}{$name});
+		$last = $@ || $got // $last;
+		die "$name did not $what within ${NGINX_START_TIMEOUT}s "
+		    . "(last: $last):\n" . _tail($logs[-1], 20)
+		    if time > $deadline;
+		sleep 0.05;
+	}
+}
+
+# The probe of a front end: does /api/healthz answer 200 through it?
+sub _healthz_through_front_end {
 	my ($self) = @_;
+	my $r = $self->_http_request('GET', '/api/healthz',
+	    { Host => "127.0.0.1:$self->{port}" }, undef, 5);
+	return ($r->{status} == 200, "status $r->{status}");
+}
+
+# Writes the global part of an nginx configuration, $run/<name>.conf,
+# around the rendered server file `servers` (from template `template`):
+# its pid, temp directories below $run/<name>/, logs $run/<name>-error.log
+# and $run/<name>-access.log.  Run by root, nginx's workers run as
+# tenantd's unprivileged user; the master opens the logs and hands the
+# temp directories to that user.
+sub _write_nginx_conf {
+	my ($self, $name, $template, $servers, $connections) = @_;
+	my $run = $self->{run};
+	my $user = '';
+	if (defined $self->{service_uid}) {
+		my $group = getgrgid($self->{service_gid})
+		    // die "no group $self->{service_gid}\n";
+		$user = "user $self->{conf}{user} $group;\n";
+	}
+	make_path("$run/$name");
+	spew("$run/$name.conf", <<"EOF");
+# written by t/lib/TenantdStack.pm: the global part around $template
+daemon off;
+${user}worker_processes 1;
+pid $run/$name/nginx.pid;
+error_log $run/$name-error.log info;
+events {
+	worker_connections $connections;
+}
+http {
+	include $self->{srcdir}/etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log $run/$name-access.log;
+	client_body_temp_path $run/$name/client_body;
+	fastcgi_temp_path $run/$name/fastcgi;
+	proxy_temp_path $run/$name/proxy;
+	uwsgi_temp_path $run/$name/uwsgi;
+	scgi_temp_path $run/$name/scgi;
+	server_tokens off;
+	include $servers;
+}
+EOF
+}
+
+# What the tenant sites' CSP admits besides 'self' for asset_base_url: a
+# space and its origin, or "" when it is unset, as tenantd itself reads
+# the configuration (tenantd --print-asset-origin).
+sub asset_source {
+	my ($self) = @_;
+	my ($status, $out, $err) = _run_captured([$self->tenantd_binary, '-c',
+	    $self->conf_path, '--print-asset-origin'], timeout => 30);
+	die "tenantd --print-asset-origin failed:\n$err" if $status != 0;
+	chomp $out;
+	return $out eq '' ? '' : " $out";
+}
+
+# Renders etc/nginx/tenantd-cdn-origin.conf.in for asset_base_url (an
+# http://127.0.0.1:<cdn_port>/<path> URL) into the run directory, starts
+# a second nginx with it and waits until it answers on cdn_port.
+sub start_cdn_origin {
+	my ($self) = @_;
+	die "the CDN origin is already running\n" if $self->{pids}{cdn_origin};
+	my $run = $self->{run};
+	my ($port, $prefix) = ($self->{conf}{asset_base_url} // '')
+	    =~ m{^http://127\.0\.0\.1:(\d+)((?:/[A-Za-z0-9._~-]+)*)$}
+	    or die "asset_base_url is no http://127.0.0.1:<port>/... URL\n";
+	(my $prefix_regex = $prefix) =~ s/\./\\./g;
+	spew("$run/tenantd-cdn-origin.conf", _render_template(
+	    "$self->{srcdir}/etc/nginx/tenantd-cdn-origin.conf.in",
+	    CDN_LISTEN => "127.0.0.1:$port",
+	    CDN_PREFIX_REGEX => $prefix_regex,
+	    TENANTS_DIR => $self->tenants_dir));
+	$self->_write_nginx_conf('cdn', 'etc/nginx/tenantd-cdn-origin.conf.in',
+	    "$run/tenantd-cdn-origin.conf", 256);
+	my @command = ('nginx', '-p', "$run/cdn", '-c', "$run/cdn.conf", '-e',
+	    "$run/cdn-error.log");
+	my ($status, undef, $err) = _run_captured([@command, '-t', '-q'],
+	    timeout => 30);
+	die "nginx -t rejected the CDN origin's configuration:\n$err"
+	    . _tail("$run/cdn-error.log", 20) if $status != 0;
+	close delete $self->{cdn_port_holder} if $self->{cdn_port_holder};
+	$self->{pids}{cdn_origin} = _spawn(\@command,
+	    stdout => "$run/cdn.out", stderr => "$run/cdn.out");
+	$self->_wait_until_serving('cdn_origin', $port, 'answer', sub {
+		my $r = $self->cdn_request('GET', '/', timeout => 5);
+		return ($r->{status} == 404, "status $r->{status}");
+	}, "$run/cdn.out", "$run/cdn-error.log");
+	return $self->{pids}{cdn_origin};
+}
+
+sub stop_cdn_origin {
+	my ($self) = @_;
+	return $self->_stop_process('cdn_origin', 'QUIT');
+}
+
+# One request to the CDN origin with the raw path as given (escapes and
+# all); the answer as request() returns it, without the JSON.
+sub cdn_request {
+	my ($self, $method, $path, %o) = @_;
+	return $self->_http_request_to($self->{cdn_port}, $method, $path,
+	    { Host => "127.0.0.1:$self->{cdn_port}", %{$o{headers} // {}} },
+	    undef, $o{timeout} // $REQUEST_TIMEOUT);
+}
+
+# Starts the web server the stack was made with (frontend => 'nginx' or
+# 'lighttpd'), or `frontend` from now on when given, and waits until
+# /api/healthz answers 200 through it.
+sub start_frontend {
+	my ($self, $frontend) = @_;
+	$self->{frontend} = $frontend if defined $frontend;
 	return $self->start_lighttpd if $self->{frontend} eq 'lighttpd';
 	croak "unknown frontend '$self->{frontend}'"
 	    unless $self->{frontend} eq 'nginx';
@@ -709,7 +809,8 @@ sub start_lighttpd {
 	    MAX_BODY_KBYTES => $kbytes,
 	    LIGHTTPD_DIR => "$self->{srcdir}/etc/lighttpd",
 	    MODULE_BACKEND_HOST => '127.0.0.1',
-	    MODULE_BACKEND_PORT => $self->module_backend_port);
+	    MODULE_BACKEND_PORT => $self->module_backend_port,
+	    ASSET_SOURCE => $self->asset_source);
 	spew("$run/tenantd-lighttpd.conf", $template);
 	make_path("$run/lighttpd");
 	# Run by root, lighttpd drops to tenantd's unprivileged user once it
@@ -739,26 +840,9 @@ EOF
 	$self->{pids}{lighttpd} = _spawn(['lighttpd', '-D', '-f',
 	    "$run/lighttpd.conf"], stdout => "$run/lighttpd.out",
 	    stderr => "$run/lighttpd.out");
-	my $deadline = time + $NGINX_START_TIMEOUT;
-	my $last = 'no answer';
-	while (1) {
-		if (!$self->_alive('lighttpd')) {
-			die "lighttpd exited while starting:\n"
-			    . _tail("$run/lighttpd.out", 20)
-			    . _tail("$run/lighttpd-error.log", 20);
-		}
-		my $r = eval { $self->_http_request('GET', '/api/healthz',
-		    { Host => "127.0.0.1:$self->{port}" }, undef, 5) };
-		last if $r && $r->{status} == 200 &&
-		    $self->_listens_on($self->{port}, $self->{pids}{lighttpd});
-		$last = $r ? "status $r->{status}" : $@;
-		if (time > $deadline) {
-			die "lighttpd did not pass /api/healthz through within "
-			    . "${NGINX_START_TIMEOUT}s (last: $last):\n"
-			    . _tail("$run/lighttpd-error.log", 20);
-		}
-		sleep 0.05;
-	}
+	$self->_wait_until_serving('lighttpd', $self->{port}, 'pass '
+	    . '/api/healthz through', sub { $self->_healthz_through_front_end },
+	    "$run/lighttpd.out", "$run/lighttpd-error.log");
 	return $self->{pids}{lighttpd};
 }
 
@@ -1039,12 +1123,19 @@ sub _multipart {
 	return $body . "--$boundary--\r\n";
 }
 
-# A plain HTTP/1.1 client (HTTP::Tiny cannot send our own Host header).
+# A plain HTTP/1.1 client (HTTP::Tiny cannot send our own Host header),
+# to the front end's port.
 sub _http_request {
-	my ($self, $method, $path, $headers, $body, $timeout) = @_;
+	my ($self, @request) = @_;
+	return $self->_http_request_to($self->{port}, @request);
+}
+
+# The same to 127.0.0.1:`port`.
+sub _http_request_to {
+	my ($self, $port, $method, $path, $headers, $body, $timeout) = @_;
 	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-	    PeerPort => $self->{port}, Proto => 'tcp', Timeout => 5)
-	    or die "connect 127.0.0.1:$self->{port}: $@\n";
+	    PeerPort => $port, Proto => 'tcp', Timeout => 5)
+	    or die "connect 127.0.0.1:$port: $@\n";
 	my $request = "$method $path HTTP/1.1\r\n";
 	my %sent;
 	for my $name (sort keys %$headers) {
@@ -1335,6 +1426,7 @@ sub stop {
 	$self->{started} = 0;
 	$self->_stop_process('tenantd', 'TERM');
 	$self->_stop_process('nginx', 'QUIT');
+	$self->_stop_process('cdn_origin', 'QUIT');
 	$self->_stop_process('lighttpd', 'TERM');
 	$self->_stop_process('module_backend', 'TERM');
 	$self->_stop_process('mariadb', 'TERM');

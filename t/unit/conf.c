@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "log.h"
 #include "tap.h"
+#include "validate.h"
 
 static char	tmpdir[128];
 static char	path[512];
@@ -278,12 +279,79 @@ test_booleans(void)
 }
 
 /* Bad values, unknown keys and malformed lines fail with FILE:LINE. */
+/* asset_base_url: unset by default, one trailing '/' dropped, the origin. */
+static void
+test_asset_base_url(void)
+{
+	struct conf	c;
+	char		err[512] = "", origin[ASSET_BASE_URL_MAX + 1];
+
+	conf_init(&c);
+	ok(c.asset_base_url == NULL, "asset_base_url is unset by default");
+	is_int(conf_asset_origin(&c, origin, sizeof(origin)), 0,
+	    "the origin of an unset asset_base_url");
+	is_string(origin, "", "is empty");
+	is_int(load(&c, "asset_base_url = https://cdn.example.com/t/\n", err,
+	    sizeof(err)), 0, "asset_base_url loads");
+	is_string(c.asset_base_url, "https://cdn.example.com/t",
+	    "its trailing '/' is not kept");
+	is_int(conf_asset_origin(&c, origin, sizeof(origin)), 0,
+	    "its origin is written");
+	is_string(origin, "https://cdn.example.com", "scheme and host");
+	is_int(conf_asset_origin(&c, origin, 8), -1,
+	    "an origin too long for the buffer fails");
+	is_int(load(&c, "asset_base_url =\n", err, sizeof(err)), 0,
+	    "an empty asset_base_url loads");
+	ok(c.asset_base_url == NULL, "and unsets it");
+	conf_release(&c);
+}
+
 static void
 test_refusals(void)
 {
 	struct conf	c;
 	char		err[512], long_line[5000], expected[512];
 
+	load_fails("asset_base_url = javascript:alert(1)\n",
+	    "1: asset_base_url: must start with http:// or https://",
+	    "asset_base_url javascript:");
+	load_fails("asset_base_url = data:text/css,x\n",
+	    "1: asset_base_url: must start with http:// or https://",
+	    "asset_base_url data:");
+	load_fails("asset_base_url = https://cdn.example.com/t?v=1\n",
+	    "1: asset_base_url: must have a path of letters, digits and . _ ~ "
+	    "- only (no query, fragment, escape, quote or space)",
+	    "asset_base_url with a query");
+	load_fails("asset_base_url = https://u@cdn.example.com/t\n",
+	    "1: asset_base_url: must have a host name of a-z, 0-9, '.' and '-' "
+	    "(user information, IPv6 literals and upper case are refused)",
+	    "asset_base_url with user information");
+	load_fails("asset_base_url = https://cdn.example.com/\"><x\n",
+	    "1: asset_base_url: must have a path of letters, digits and . _ ~ "
+	    "- only (no query, fragment, escape, quote or space)",
+	    "asset_base_url with a quote and brackets");
+	load_fails("asset_base_url = https://cdn.example.com/a b\n",
+	    "1: asset_base_url: must have a path of letters, digits and . _ ~ "
+	    "- only (no query, fragment, escape, quote or space)",
+	    "asset_base_url with a space");
+	{
+		char	text[5100];
+
+		snprintf(text, sizeof(text), "asset_base_url = https://"
+		    "cdn.example.com/%03990d\n", 0);
+		load_fails(text, "1: asset_base_url: must be at most 256 bytes",
+		    "asset_base_url of 4,030 bytes in the file");
+		conf_init(&c);
+		memset(text, 'a', 5000);
+		memcpy(text, "https://cdn.example.com/", 24);
+		text[5000] = '\0';
+		is_int(conf_set(&c, "asset_base_url", text, err, sizeof(err)),
+		    -1, "asset_base_url of 5,000 bytes set directly");
+		is_string(err, "asset_base_url: must be at most 256 bytes",
+		    "is refused with its reason");
+		ok(c.asset_base_url == NULL, "and leaves it unset");
+		conf_release(&c);
+	}
 	load_fails("workers = 4\nbogus = 1\n", "2: unknown key \"bogus\"",
 	    "unknown key with its line");
 	load_fails("# x\nworkers 4\n", "2: expected \"key = value\"",
@@ -490,6 +558,7 @@ main(void)
 	test_every_key();
 	test_booleans();
 	test_refusals();
+	test_asset_base_url();
 	test_password_file();
 	{
 		static const char *const names[] = { "tenantd.conf", "password",

@@ -120,7 +120,7 @@ test_exact(void)
 
 	make_acme(&t, modules);
 	buf_init(&out, BUF_NO_LIMIT);
-	is_int(config_render(&t, &catalog, "https://api.myapp.com",
+	is_int(config_render(&t, &catalog, "https://api.myapp.com", NULL,
 	    FIXED_TIME, &out), 0, "render succeeds");
 	is_string(out.data, expected_acme, "exact config.json for acme");
 	is_int(out.len, strlen(expected_acme), "length matches");
@@ -140,7 +140,7 @@ test_escaping_and_defaults(void)
 	t.logo = NULL;
 	t.module_count = 0;
 	buf_init(&out, BUF_NO_LIMIT);
-	is_int(config_render(&t, &catalog, "/api", FIXED_TIME, &out), 0,
+	is_int(config_render(&t, &catalog, "/api", NULL, FIXED_TIME, &out), 0,
 	    "render with special characters succeeds");
 	ok(contains(out.data, "\"name\": \"A \\\"quoted\\\" \\\\ name "
 	    "</script> \\u0001 \xc3\xa9\""),
@@ -167,7 +167,7 @@ test_no_contact_email(void)
 
 	make_acme(&t, modules);
 	buf_init(&out, BUF_NO_LIMIT);
-	is_int(config_render(&t, &catalog, "/api", FIXED_TIME, &out), 0,
+	is_int(config_render(&t, &catalog, "/api", NULL, FIXED_TIME, &out), 0,
 	    "render of a tenant with a contact email succeeds");
 	ok(!contains(out.data, "contact_email"), "no contact_email member");
 	ok(!contains(out.data, t.contact_email), "the address is not written");
@@ -185,7 +185,7 @@ test_buffer_handling(void)
 	make_acme(&t, modules);
 	buf_init(&out, BUF_NO_LIMIT);
 	buf_append_str(&out, "prefix:");
-	is_int(config_render(&t, &catalog, "https://api.myapp.com",
+	is_int(config_render(&t, &catalog, "https://api.myapp.com", NULL,
 	    FIXED_TIME, &out), 0, "render appends");
 	ok(strncmp(out.data, "prefix:{\n", 9) == 0,
 	    "existing content is kept");
@@ -194,13 +194,13 @@ test_buffer_handling(void)
 
 	buf_init(&out, 100);
 	buf_append_str(&out, "keep");
-	is_int(config_render(&t, &catalog, "https://api.myapp.com",
+	is_int(config_render(&t, &catalog, "https://api.myapp.com", NULL,
 	    FIXED_TIME, &out), -1, "render fails past the buffer limit");
 	is_string(out.data, "keep", "the buffer is unchanged on failure");
 	buf_release(&out);
 
 	buf_init(&out, strlen(expected_acme));
-	is_int(config_render(&t, &catalog, "https://api.myapp.com",
+	is_int(config_render(&t, &catalog, "https://api.myapp.com", NULL,
 	    FIXED_TIME, &out), 0, "a limit of exactly the size is enough");
 	buf_release(&out);
 }
@@ -215,10 +215,50 @@ test_time(void)
 
 	make_acme(&t, modules);
 	buf_init(&out, BUF_NO_LIMIT);
-	config_render(&t, &catalog, "/api", (time_t)0, &out);
+	config_render(&t, &catalog, "/api", NULL, (time_t)0, &out);
 	ok(contains(out.data, "\"generated_at\": \"1970-01-01T00:00:00Z\""),
 	    "generated_at is UTC");
 	buf_release(&out);
+}
+
+/*
+ * logo_url under asset_base_url: the logo's content-named alias when its
+ * digest is stored, else the plain path.
+ */
+static void
+test_asset_base_url(void)
+{
+	struct tenant		t;
+	struct tenant_module	modules[3];
+	struct buf		out;
+	char			alias[64];
+
+	make_acme(&t, modules);
+	t.logo = "logo.png";
+	memcpy(t.logo_sha256, "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef", 65);
+	ok(config_render_logo_alias(&t, alias, sizeof(alias)) == 1,
+	    "a logo with a digest has an alias");
+	is_string(alias, "logo.0123456789ab.png", "its name");
+	buf_init(&out, BUF_NO_LIMIT);
+	config_render(&t, &catalog, "/api", "https://cdn.example.com/t",
+	    FIXED_TIME, &out);
+	ok(contains(out.data, "\"logo_url\": \"https://cdn.example.com/t/"
+	    "acme/logo.0123456789ab.png\""), "logo_url is the alias on the CDN");
+	buf_reset(&out);
+	config_render(&t, &catalog, "/api", NULL, FIXED_TIME, &out);
+	ok(contains(out.data, "\"logo_url\": \"/logo.png\""),
+	    "without asset_base_url the plain path");
+	buf_reset(&out);
+	t.logo_sha256[0] = '\0';
+	ok(config_render_logo_alias(&t, alias, sizeof(alias)) == 0,
+	    "a logo without a stored digest has no alias");
+	config_render(&t, &catalog, "/api", "https://cdn.example.com/t",
+	    FIXED_TIME, &out);
+	ok(contains(out.data, "\"logo_url\": \"/logo.png\""),
+	    "  and keeps the plain path");
+	buf_release(&out);
+	t.logo = NULL;
 }
 
 /* Runs every test group and reports in TAP. */
@@ -230,6 +270,7 @@ main(void)
 	test_no_contact_email();
 	test_buffer_handling();
 	test_time();
+	test_asset_base_url();
 	done_testing();
 	return exit_status();
 }

@@ -352,6 +352,139 @@ test_links(struct service *svc, struct tenant *t, struct manifest *m,
 	conf_set(conf, "template_files", "link", NULL, 0);
 }
 
+/* The tenant's public/ as one text: each entry's name, inode and bytes. */
+static void
+public_listing(const char *dir, char *out, size_t outlen)
+{
+	char		 path[PATH_MAX], name[1024], text[512];
+	struct dirent	*entry;
+	struct stat	 st;
+	DIR		*d;
+	size_t		 len = strlen(out);
+
+	snprintf(path, sizeof(path), "%s/%s", root, dir);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((entry = readdir(d)) != NULL) {
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", dir, entry->d_name);
+		if (stat_of(name, &st) == -1)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			public_listing(name, out, outlen);
+			len = strlen(out);
+			continue;
+		}
+		snprintf(out + len, outlen - len, "%s %llu %s|", name,
+		    (unsigned long long)st.st_ino, S_ISREG(st.st_mode) ?
+		    read_file(name, text, sizeof(text)) : "(link)");
+		len = strlen(out);
+	}
+	closedir(d);
+}
+
+/* The alias of css/site.css and app.js as asset_name.h names them. */
+static void
+alias_of(const char *path, const char *ext, const char *text, char *out,
+    size_t outlen)
+{
+	unsigned char	digest[32];
+	char		hex[65];
+
+	crypto_hash_sha256(digest, (const unsigned char *)text, strlen(text));
+	sha256_hex(digest, hex);
+	snprintf(out, outlen, "%s.%.12s.%s", path, hex, ext);
+}
+
+/*
+ * asset_base_url: aliases hard-linked beside the static files, the HTML
+ * rewritten and recorded, a second deploy finding it all current, a
+ * lost alias restored, a changed setting redone, and unset the tree as
+ * before.
+ */
+static void
+test_cdn(struct service *svc, struct tenant *t, struct manifest *m,
+    struct conf *conf)
+{
+	struct deploy_report	report;
+	struct stat		alias_file, plain_file;
+	char			err[256], text[512], expected[512];
+	char			css_alias[64], js_alias[64], path[PATH_MAX];
+	static char		before[16384], after[16384];
+
+	/* The tenant is on the version deployed, as its row would say. */
+	snprintf(t->template_version, sizeof(t->template_version), "%s",
+	    version);
+	alias_of("css/site", "css", "body{}\n", css_alias, sizeof(css_alias));
+	alias_of("app", "js", "export {};\n", js_alias, sizeof(js_alias));
+	before[0] = '\0';
+	is_int(deploy(svc, t, m, 1, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy without asset_base_url");
+	public_listing("tenants/acme/public", before, sizeof(before));
+
+	conf_set(conf, "asset_base_url", "https://cdn.example.com/t", NULL, 0);
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy with asset_base_url");
+	snprintf(path, sizeof(path), "tenants/acme/public/%s", css_alias);
+	ok(stat_of(path, &alias_file) == 0 &&
+	    stat_of("tenants/acme/public/css/site.css", &plain_file) == 0 &&
+	    alias_file.st_ino == plain_file.st_ino,
+	    "the stylesheet's alias is a hard link to it (%s)", css_alias);
+	snprintf(path, sizeof(path), "tenants/acme/public/%s", js_alias);
+	ok(stat_of(path, &alias_file) == 0 &&
+	    stat_of("tenants/acme/public/app.js", &plain_file) == 0 &&
+	    alias_file.st_ino == plain_file.st_ino, "so is the script's");
+	snprintf(expected, sizeof(expected), "<link href=\"https://cdn.example."
+	    "com/t/acme/%s\"><script type=\"module\" src=\"https://cdn."
+	    "example.com/t/acme/%s\"></script><img src=\"https://example.com/"
+	    "x.png\">\n", css_alias, js_alias);
+	is_string(read_file("tenants/acme/public/index.html", text,
+	    sizeof(text)), expected, "index.html references the CDN aliases");
+	ok(stat_of("tenants/acme/public/index.html", &plain_file) == 0 &&
+	    plain_file.st_nlink == 1, "index.html is the tenant's own file");
+	ok(strstr(read_file("tenants/acme/.deployed", text, sizeof(text)),
+	    "\n# asset_base_url https://cdn.example.com/t\n") != NULL,
+	    "the record names asset_base_url");
+	ok(stat_of("tenants/acme/public/logo.png", &plain_file) == 0,
+	    "the tenant's own files stay");
+
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy again");
+	is_int((long long)report.files_kept, 0,
+	    "the rewritten HTML is not the tenant's change");
+	is_int((long long)report.files_carried, 0,
+	    "public/ is current: nothing carried, no aliases as own files");
+	snprintf(path, sizeof(path), "%s/tenants/acme/public/%s", root,
+	    css_alias);
+	ok(unlink(path) == 0, "an alias is lost");
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy after losing it");
+	ok(stat_of(path + strlen(root) + 1, &alias_file) == 0,
+	    "the alias is back");
+	is_int((long long)report.files_carried, 3,
+	    "the tenant's own files carried, no alias among them");
+
+	conf_set(conf, "asset_base_url", "http://127.0.0.1:9/cdn", NULL, 0);
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy after asset_base_url changed, without force");
+	ok(strstr(read_file("tenants/acme/public/index.html", text,
+	    sizeof(text)), "http://127.0.0.1:9/cdn/acme/") != NULL,
+	    "the HTML follows the new setting");
+	is_int((long long)report.files_kept, 0, "nothing kept");
+
+	conf_set(conf, "asset_base_url", "", NULL, 0);
+	is_int(deploy(svc, t, m, 0, NULL, NULL, &report, err, sizeof(err)), 0,
+	    "deploy after asset_base_url is unset, without force");
+	after[0] = '\0';
+	public_listing("tenants/acme/public", after, sizeof(after));
+	is_string(after, before, "public/ is as it was before asset_base_url: "
+	    "the same files, links and bytes");
+	ok(strstr(read_file("tenants/acme/.deployed", text, sizeof(text)),
+	    "asset_base_url") == NULL, "the record names no asset_base_url");
+	t->template_version[0] = '\0';
+}
+
 /*
  * template_files_of() reads a version once and refuses a manifest that
  * does not match the version's name.
@@ -411,7 +544,9 @@ main(void)
 	snprintf(root, sizeof(root), "%s", template);
 	make_dir("template");
 	make_dir("template/css");
-	write_file("template/index.html", "<h1>template</h1>\n");
+	write_file("template/index.html", "<link href=\"css/site.css\">"
+	    "<script type=\"module\" src=\"/app.js\"></script>"
+	    "<img src=\"https://example.com/x.png\">\n");
 	write_file("template/app.js", "export {};\n");
 	write_file("template/css/site.css", "body{}\n");
 	make_dir("outside");
@@ -468,6 +603,7 @@ main(void)
 	test_deploy(&svc, &t, &m);
 	test_failures(&svc, &t, &m);
 	test_links(&svc, &t, &m, &conf);
+	test_cdn(&svc, &t, &m, &conf);
 	test_manifest_cache(&svc, &m);
 
 	tenant_release(&t);

@@ -380,6 +380,58 @@ test_hex(void)
 }
 
 /* Runs every validation test; the exit status says whether all passed. */
+/* asset_base_url: what may go into HTML attributes and a CSP unescaped. */
+static void
+test_asset_base_url(void)
+{
+	static const char *const good[] = {
+		"https://cdn.example.com", "https://cdn.example.com/t",
+		"http://127.0.0.1:8081/t", "https://a-b.example.com/x/y_z~.1",
+		"https://cdn.example.com:443"
+	};
+	static const char *const bad[] = {
+		"", "cdn.example.com/t", "javascript:alert(1)",
+		"data:text/html,x", "ftp://cdn.example.com", "//cdn.example.com",
+		"https://", "https:///t", "https://cdn.example.com/t?v=1",
+		"https://cdn.example.com/t#x", "https://user@cdn.example.com",
+		"https://user:pw@cdn.example.com/t", "https://cdn.example.com/\"x",
+		"https://cdn.example.com/<t>", "https://cdn.example.com/a b",
+		"https://cdn.example.com/t'", "https://CDN.example.com",
+		"https://cdn.example.com/t/", "https://cdn.example.com//t",
+		"https://cdn.example.com/./t", "https://cdn.example.com/t/..",
+		"https://cdn.example.com/%2e", "https://.example.com",
+		"https://cdn.example.com:0", "https://cdn.example.com:65536",
+		"https://cdn.example.com:", "https://cdn.example.com:80x",
+		"https://[::1]/t", "https://cdn.example.com;/t",
+		"https://cdn.example.com/t;x", "https://cdn.example.com/t,x"
+	};
+	char	long_url[5001];
+	size_t	i, origin_len = 0;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ok(validate_asset_base_url(good[i], strlen(good[i]), NULL) ==
+		    NULL, "asset_base_url accepts %s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(validate_asset_base_url(bad[i], strlen(bad[i]), NULL) !=
+		    NULL, "asset_base_url refuses \"%s\"", bad[i]);
+	ok(validate_asset_base_url("https://cdn.example.com/t\0x", 27,
+	    NULL) != NULL, "asset_base_url refuses a NUL byte");
+	ok(validate_asset_base_url("http://8:9\0@", 12, NULL) != NULL,
+	    "asset_base_url refuses a NUL byte in the port");
+	memcpy(long_url, "https://cdn.example.com/", 24);
+	repeat(long_url + 24, 'a', sizeof(long_url) - 25);
+	ok(validate_asset_base_url(long_url, strlen(long_url), NULL) != NULL,
+	    "asset_base_url refuses 5000 bytes");
+	ok(validate_asset_base_url(long_url, ASSET_BASE_URL_MAX, NULL) ==
+	    NULL, "asset_base_url accepts %d bytes", ASSET_BASE_URL_MAX);
+	ok(validate_asset_base_url("http://127.0.0.1:8081/t/u", 25,
+	    &origin_len) == NULL && origin_len == 21,
+	    "the origin of http://127.0.0.1:8081/t/u is its first 21 bytes");
+	ok(validate_asset_base_url("https://cdn.example.com", 23,
+	    &origin_len) == NULL && origin_len == 23,
+	    "a base without a path is its own origin");
+}
+
 int
 main(void)
 {
@@ -393,6 +445,7 @@ main(void)
 	test_parse_int64();
 	test_parse_bool();
 	test_hex();
+	test_asset_base_url();
 	done_testing();
 	return exit_status();
 }

@@ -8,6 +8,9 @@ const SUBDOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 // A path on this site: one or more segments of safe characters.
 const ROUTE = /^(\/[A-Za-z0-9._~-]+)+\/?$/;
+// The origin this module was loaded from: the site's own, or the CDN's
+// when the site's files come from one (tenantd.conf's asset_base_url).
+const ASSET_ORIGIN = new URL(import.meta.url).origin;
 
 // The host has no site: an unknown or archived tenant (config 404), or a
 // host name that cannot be a tenant's.
@@ -53,6 +56,28 @@ export function sitePath(value) {
 	return typeof value === 'string' && ROUTE.test(value) ? value : null;
 }
 
+// An absolute http(s) URL on the origin the site's own files come from
+// (the CDN's with asset_base_url) with a path of safe characters and
+// nothing else (no user, query or fragment), or null: the logo may come
+// from that CDN, never from anywhere else.
+export function assetUrl(value) {
+	if (typeof value !== 'string') {
+		return null;
+	}
+	let url;
+	try {
+		url = new URL(value);
+	} catch {
+		return null;
+	}
+	if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== ASSET_ORIGIN ||
+	    url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' ||
+	    !ROUTE.test(url.pathname) || url.href !== value) {
+		return null;
+	}
+	return url.href;
+}
+
 // Keeps what the site shows from config.json, with the types it expects.
 function normalize(data) {
 	const tenant = data && typeof data.tenant === 'object' && data.tenant !== null ? data.tenant : {};
@@ -73,7 +98,7 @@ function normalize(data) {
 		name: text(tenant.name) || text(tenant.subdomain),
 		primaryColor: COLOR.test(text(branding.primary_color)) ? branding.primary_color : null,
 		secondaryColor: COLOR.test(text(branding.secondary_color)) ? branding.secondary_color : null,
-		logoUrl: sitePath(branding.logo_url),
+		logoUrl: sitePath(branding.logo_url) ?? assetUrl(branding.logo_url),
 		modules,
 	};
 }
