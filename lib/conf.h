@@ -138,6 +138,8 @@ int	conf_tenant_url(const struct conf *c, const char *subdomain, char *out,
 #define CONF_SECRET_MAX		1024
 int	conf_read_secret(const char *key, const char *path, char *out,
 	    size_t outlen, char *err, size_t errlen);
+
+/*
  * Writes the origin of asset_base_url ("https://cdn.example.com": what the
  * front ends' CSP admits) into `out`, "" when it is not set.  Returns 0,
  * or -1 if it does not fit (ASSET_BASE_URL_MAX + 1 bytes always do).
