@@ -151,7 +151,10 @@ static const struct conf_key conf_keys[] = {
 	{ "mail_retry_delay", CONF_INT, offsetof(struct conf, mail_retry_delay),
 	    1, 86400 },
 	{ "asset_base_url", CONF_ASSET_BASE_URL,
-	    offsetof(struct conf, asset_base_url), 0, 0 }
+	    offsetof(struct conf, asset_base_url), 0, 0 },
+	{ "dns_server", CONF_STRING_OR_NONE, offsetof(struct conf, dns_server),
+	    0, 0 },
+	{ "dns_timeout", CONF_INT, offsetof(struct conf, dns_timeout), 1, 30 }
 };
 
 /* The built-in defaults, as text, applied through conf_set(). */
@@ -199,6 +202,7 @@ static const struct {
 	{ "template_files", "link" },
 	{ "smtp_starttls", "no" },
 	{ "smtp_timeout", "60" },
+	{ "dns_timeout", "5" },
 	{ "mail_from", "tenantd@localhost.localdomain" },
 	{ "mail_templates_dir", PKGDATADIR "/mail" },
 	{ "mail_max_attempts", "6" },
