@@ -81,6 +81,15 @@ HANDLER(handle_tenant_health);
 /* handler_notifications.c - GET /api/tenants/{id}/notifications/ */
 HANDLER(handle_tenant_notifications);
 
+/*
+ * handler_domains.c - /api/tenants/{id}/domains/,
+ * POST .../domains/{domain}/verify/ and DELETE .../domains/{domain}/
+ */
+HANDLER(handle_tenant_domains_list);
+HANDLER(handle_tenant_domains_add);
+HANDLER(handle_tenant_domain_verify);
+HANDLER(handle_tenant_domain_delete);
+
 /* handler_jobs.c - GET /api/jobs/{id}/, POST /api/jobs/{id}/cancel/ */
 HANDLER(handle_job_show);
 HANDLER(handle_job_cancel);
