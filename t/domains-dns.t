@@ -1,0 +1,117 @@
+#!/usr/bin/env perl
+# domains-dns.t - verifying a custom domain by its DNS TXT record against a
+# real DNS server on loopback (dnsmasq, tenantd.conf's dns_server): the
+# token makes the domain active (audited); the wrong token, several
+# records none of which is the token, a CNAME chain, a name without TXT,
+# NXDOMAIN and a server that never answers each give 409 not_verified
+# saying what was found, and change nothing.
+use strict;
+use warnings;
+
+use IO::Socket::INET;
+use Test::More;
+use Time::HiRes qw(time);
+
+use TenantdStack;
+
+my $s = TenantdStack->new(workers => 2, nginx => 0,
+    conf => { dns_timeout => 2 });
+my $port = $s->reserve_dns_port;
+$s->{conf}{dns_server} = "127.0.0.1:$port";
+$s->start;
+
+my $r = $s->post('/api/tenants/', json => { name => 'Acme', subdomain => 'acme',
+    deploy => JSON::PP::false() });
+is($r->{status}, 201, 'tenant acme') or diag $r->{content};
+my $id = $r->{json}{id};
+my $base = "/api/tenants/$id/domains/";
+
+my %token;
+for my $name (qw(good.test wrong.test several.test cname.test empty.test
+    nx.test slow.test)) {
+	$r = $s->post($base, json => { domain => $name });
+	is($r->{status}, 201, "add $name") or diag $r->{content};
+	$token{$name} = $r->{json}{verification}{value};
+}
+
+sub txt { "--txt-record=_tenantd-challenge.$_[0],$_[1]" }
+
+$s->start_dns_server(
+    txt('good.test', $token{'good.test'}),
+    txt('wrong.test', 'not-the-token'),
+    txt('several.test', 'v=spf1 -all'),
+    txt('several.test', substr($token{'several.test'}, 0, 31)),
+    txt('several.test', $token{'good.test'}),
+    # A CNAME to a name that holds the right token: not followed.
+    '--cname=_tenantd-challenge.cname.test,elsewhere.test',
+    "--txt-record=elsewhere.test,$token{'cname.test'}",
+    # A name that exists, without TXT records.
+    '--host-record=_tenantd-challenge.empty.test,127.0.0.2',
+);
+
+sub verify { $s->post("$base$_[0]/verify/") }
+
+sub row {
+	my ($name) = @_;
+	my ($row) = $s->sql("SELECT status, IFNULL(verified_at, 'null'), token "
+	    . "FROM domains WHERE name = '$name'");
+	return join ' ', @$row;
+}
+
+my @refused = (
+	['wrong.test', qr/1 TXT record at _tenantd-challenge\.wrong\.test, not the token: "not-the-token"/],
+	['several.test', qr/3 TXT records at _tenantd-challenge\.several\.test, none is the token: .*"v=spf1 -all"/],
+	['cname.test', qr/CNAME to elsewhere\.test/],
+	['empty.test', qr/no TXT record at _tenantd-challenge\.empty\.test/],
+	['nx.test', qr/NXDOMAIN: _tenantd-challenge\.nx\.test does not exist/],
+);
+for my $case (@refused) {
+	my ($name, $said) = @$case;
+	my $before = row($name);
+	$r = verify($name);
+	is($r->{status}, 409, "$name: 409") or diag $r->{content};
+	is($r->{json}{code}, 'not_verified', "$name: not_verified");
+	like($r->{json}{error}, $said, "$name: says what was found")
+	    or diag $r->{json}{error};
+	is(row($name), $before, "$name: the row is unchanged");
+}
+is($s->sql_value("SELECT COUNT(*) FROM audit_log WHERE action = 'domain.verify'"), 0,
+    'no refusal was audited as a verification');
+
+$r = verify('good.test');
+is($r->{status}, 200, 'good.test: the TXT record holds the token') or diag $r->{content};
+is($r->{json}{status}, 'active', '... active');
+like($r->{json}{verified_at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, '... verified now');
+like(row('good.test'), qr/^active \d/, '... in the row');
+is($s->sql_value("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $id "
+    . "AND action = 'domain.verify' AND detail = 'good.test'"), 1, '... audited');
+$r = verify('good.test');
+is($r->{status}, 200, 'verifying an active domain again: 200');
+
+# A changed record: the wrong token is refused, the right one is not.
+$s->start_dns_server(txt('wrong.test', $token{'wrong.test'}));
+$r = verify('wrong.test');
+is($r->{status}, 200, 'wrong.test once its record holds the token') or diag $r->{content};
+
+# A server that never answers: the look-up is bounded by dns_timeout.
+my $silent = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+    Proto => 'udp') or die "udp socket: $@\n";
+$s->restart_tenantd_with(dns_server => '127.0.0.1:' . $silent->sockport);
+my $before = row('slow.test');
+my $start = time;
+$r = verify('slow.test');
+my $took = time - $start;
+is($r->{status}, 409, 'a server that never answers: 409') or diag $r->{content};
+is($r->{json}{code}, 'not_verified', '... not_verified');
+like($r->{json}{error}, qr/timed out after 2 s/, '... saying it timed out');
+cmp_ok($took, '<', 5, '... within the bounded time');
+is(row('slow.test'), $before, '... the row is unchanged');
+
+# A dns_server that is no address: the look-up cannot be made.
+$s->restart_tenantd_with(dns_server => 'dns.example');
+$r = verify('slow.test');
+is($r->{status}, 500, 'a dns_server that is no address: 500');
+like($r->{json}{error}, qr/dns_server/, '... naming dns_server');
+
+$s->stop;
+done_testing();
