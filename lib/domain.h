@@ -8,8 +8,9 @@
  * TXT record _tenantd-challenge.<domain> and makes it "active" when the
  * record holds the token.  A domain of an archived tenant keeps its row
  * and status but serves nothing until the tenant is restored
- * (domain_active_tenant() asks for an active tenant); deleting the tenant
- * deletes its domains (the foreign key cascades).
+ * (domain_active_tenant() asks for an active tenant, and its link in
+ * tenants_dir dangles, see domain_link.h); deleting the tenant deletes
+ * its domains (the foreign key cascades) and their links.
  *
  * Ownership: struct domain holds no pointers; a list from domain_list()
  * is one array the caller frees with free().
@@ -25,8 +26,8 @@
 #include "domain_name.h"
 #include "result.h"
 
-struct conf;
 struct db;
+struct service;
 
 /* The name of the TXT record is this label, a dot and the domain. */
 #define DOMAIN_CHALLENGE_LABEL	"_tenantd-challenge"
@@ -51,9 +52,9 @@ struct domain {
  * RESULT_TAKEN (a tenant, this one included, has the name);
  * RESULT_DB_DOWN or RESULT_FAILED.
  */
-enum result domain_add(struct db *db, const struct conf *c,
-	    int64_t tenant_id, const char *name, size_t len, int64_t user_id,
-	    struct domain *out, char *err, size_t errlen);
+enum result domain_add(struct service *svc, int64_t tenant_id,
+	    const char *name, size_t len, int64_t user_id, struct domain *out,
+	    char *err, size_t errlen);
 
 /*
  * The domains of tenant `tenant_id` by name into *items (an array the
@@ -71,8 +72,9 @@ int	domain_find(struct db *db, int64_t tenant_id, const char *name,
 
 /*
  * Verifies domain `name` of tenant `tenant_id`: looks up its TXT record
- * (dns_txt.h, with c->dns_server and c->dns_timeout) and, when it holds
- * the token, makes the domain active, audited "domain.verify".  An active
+ * (dns_txt.h, with dns_server and dns_timeout of svc->conf) and, when it
+ * holds the token, makes the domain active, audited "domain.verify", and
+ * links it (domain_link.h): it is served from then on.  An active
  * domain is looked up again too (and stays active if it still matches).
  * `out` is the domain afterwards.  Returns RESULT_OK; RESULT_CONFLICT
  * when the record does not hold the token (`err` says what was found;
@@ -80,17 +82,24 @@ int	domain_find(struct db *db, int64_t tenant_id, const char *name,
  * says which); RESULT_ARCHIVED; RESULT_FAILED (also when the look-up
  * cannot be made) or RESULT_DB_DOWN.
  */
-enum result domain_verify(struct db *db, const struct conf *c,
-	    int64_t tenant_id, const char *name, int64_t user_id,
-	    struct domain *out, char *err, size_t errlen);
+enum result domain_verify(struct service *svc, int64_t tenant_id,
+	    const char *name, int64_t user_id, struct domain *out, char *err,
+	    size_t errlen);
 
 /*
- * Removes domain `name` of tenant `tenant_id`, audited "domain.remove".
- * Returns RESULT_OK, RESULT_NOT_FOUND (`err` says which), RESULT_DB_DOWN
- * or RESULT_FAILED.
+ * Removes domain `name` of tenant `tenant_id` and its link, audited
+ * "domain.remove".  Returns RESULT_OK, RESULT_NOT_FOUND (`err` says
+ * which), RESULT_DB_DOWN or RESULT_FAILED.
  */
-enum result domain_remove(struct db *db, int64_t tenant_id,
+enum result domain_remove(struct service *svc, int64_t tenant_id,
 	    const char *name, int64_t user_id, char *err, size_t errlen);
+
+/*
+ * Removes the links of all domains of tenant `tenant_id`, for its
+ * deletion (the rows go with the tenant's).  Returns 0 or -1 (a link
+ * that could not be removed is logged).
+ */
+int	domain_unlink_tenant(struct service *svc, int64_t tenant_id);
 
 /*
  * The tenant a request for `host` (a Host header without its port,

@@ -146,7 +146,7 @@ HANDLER(handle_tenant_domains_add)
 		return http_reply_error(res, 400, "validation_failed",
 		    "invalid domain", &errors);
 	err[0] = '\0';
-	rs = domain_add(ctx->svc->db, ctx->svc->conf, ctx->id, name, len,
+	rs = domain_add(ctx->svc, ctx->id, name, len,
 	    ctx->user.id, &d, err, sizeof(err));
 	if (rs != RESULT_OK)
 		return reply_result(res, rs, err);
@@ -167,7 +167,7 @@ HANDLER(handle_tenant_domain_verify)
 	if ((status = path_domain(ctx, res)) != 0)
 		return status;
 	err[0] = '\0';
-	rs = domain_verify(ctx->svc->db, ctx->svc->conf, ctx->id, ctx->domain,
+	rs = domain_verify(ctx->svc, ctx->id, ctx->domain,
 	    ctx->user.id, &d, err, sizeof(err));
 	if (rs != RESULT_OK)
 		return reply_result(res, rs, err);
@@ -184,7 +184,7 @@ HANDLER(handle_tenant_domain_delete)
 	if ((status = path_domain(ctx, res)) != 0)
 		return status;
 	err[0] = '\0';
-	rs = domain_remove(ctx->svc->db, ctx->id, ctx->domain, ctx->user.id,
+	rs = domain_remove(ctx->svc, ctx->id, ctx->domain, ctx->user.id,
 	    err, sizeof(err));
 	if (rs != RESULT_OK)
 		return reply_result(res, rs, err);
