@@ -164,11 +164,21 @@ int	handler_string_field(const struct form *form, const char *name,
 
 /*
  * Did the request arrive for a tenant site's host rather than the admin
- * host: TENANT_SUBDOMAIN set, or a Host one label under base_domain?
- * Returns 1 or 0.
+ * host: TENANT_SUBDOMAIN or TENANT_DOMAIN set, a Host one label under
+ * base_domain, or a Host that is an active custom domain?  Returns 1 or 0.
  */
-struct conf;
-int	handler_request_for_tenant_host(const struct conf *c,
+struct service;
+int	handler_request_for_tenant_host(const struct service *svc,
 	    const struct http_request *req);
+
+/*
+ * The subdomain of the tenant whose active custom domain the request's
+ * Host is (domain_link.h), into `out` of SUBDOMAIN_MAX + 1 bytes.
+ * Returns 1, 0 when the Host is no active custom domain (a tenant host
+ * under base_domain, the admin host, a pending or removed domain), or -1
+ * (logged).
+ */
+int	handler_request_domain_tenant(const struct service *svc,
+	    const struct http_request *req, char *out);
 
 #endif

@@ -12,11 +12,13 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "domain_link.h"
 #include "db.h"
 #include "deploy.h"
 #include "gate.h"
 #include "handler.h"
 #include "http.h"
+#include "log.h"
 #include "json.h"
 #include "module.h"
 #include "service.h"
@@ -141,21 +143,47 @@ handler_string_field(const struct form *form, const char *name,
 
 /*
  * Did the request arrive for a tenant host (see enum route_access)?  The
- * front end's TENANT_SUBDOMAIN says so, and so does a Host that is one
- * label under base_domain, whatever the label, since the front ends serve
- * every such host as a tenant site.  Called by the router and the asset
- * handler.  Returns 1 or 0.
+ * front end's TENANT_SUBDOMAIN or TENANT_DOMAIN says so, and so does a
+ * Host that is one label under base_domain, whatever the label, since the
+ * front ends serve every such host as a tenant site, or an active custom
+ * domain.  Called by the router and the asset handler.  Returns 1 or 0.
  */
 int
-handler_request_for_tenant_host(const struct conf *c,
+handler_request_for_tenant_host(const struct service *svc,
     const struct http_request *req)
 {
 	char subdomain[SUBDOMAIN_MAX + 1];
 
-	if (req->tenant_subdomain != NULL && req->tenant_subdomain[0] != '\0')
+	if ((req->tenant_subdomain != NULL &&
+	    req->tenant_subdomain[0] != '\0') ||
+	    (req->tenant_domain != NULL && req->tenant_domain[0] != '\0'))
 		return 1;
-	return gate_host_subdomain(req->host, c->base_domain, subdomain,
-	    sizeof(subdomain));
+	if (gate_host_subdomain(req->host, svc->conf->base_domain, subdomain,
+	    sizeof(subdomain)))
+		return 1;
+	return handler_request_domain_tenant(svc, req, subdomain) != 0;
+}
+
+/*
+ * The tenant of a request through an active custom domain (handler.h):
+ * the link of its Host, read afresh on every request, so a domain is
+ * served from the moment it is verified and not a moment after it is
+ * removed.  Called by the public endpoints and the gate.  Returns 1, 0
+ * or -1.
+ */
+int
+handler_request_domain_tenant(const struct service *svc,
+    const struct http_request *req, char *out)
+{
+	int rc;
+
+	if (gate_host_subdomain(req->host, svc->conf->base_domain, out,
+	    SUBDOMAIN_MAX + 1))
+		return 0;
+	rc = domain_link_subdomain(svc->tenants_dirfd, req->host, out);
+	if (rc == -1)
+		log_error("custom domain link: %s", strerror(errno));
+	return rc;
 }
 
 /*

@@ -535,7 +535,7 @@ router_dispatch(struct service *svc, struct http_request *req,
 
 	/* On a tenant host the administration does not exist, not even as 405. */
 	found = router_match(req->path, req->path_len, req->method,
-	    handler_request_for_tenant_host(svc->conf, req), &allowed, &ctx);
+	    handler_request_for_tenant_host(svc, req), &allowed, &ctx);
 	if (found != NULL) {
 		req->route = found->pattern;
 		memcpy(req->route_sub, ctx.sub, sizeof(req->route_sub));
