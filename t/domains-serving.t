@@ -15,7 +15,7 @@ use Time::HiRes qw(time);
 use TenantdStack;
 use TestUtil qw(wait_until spew);
 
-my @FRONTENDS = qw(nginx);
+my @FRONTENDS = qw(nginx lighttpd);
 
 # Creates tenant `sub` with `modules` and waits for its deploy.  Returns
 # its id.
