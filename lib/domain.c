@@ -482,16 +482,18 @@ out:
 	return rc;
 }
 
-/* Writes the API's object of a domain (domain.h).  Returns 0 or -1. */
+/*
+ * Writes the members of the API's object of a domain (domain.h), for
+ * domain_to_json() and tenantctl's listing.  Returns 0 or -1.
+ */
 int
-domain_to_json(yajl_gen g, const struct domain *d)
+domain_to_json_members(yajl_gen g, const struct domain *d)
 {
 	char record[sizeof(DOMAIN_CHALLENGE_LABEL) + DOMAIN_NAME_MAX + 1];
 
 	snprintf(record, sizeof(record), "%s.%s", DOMAIN_CHALLENGE_LABEL,
 	    d->name);
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    json_gen_kv_string(g, "domain", d->name) != yajl_gen_status_ok ||
+	if (json_gen_kv_string(g, "domain", d->name) != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "status", d->active ? "active" :
 	    "pending") != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "created_at", d->created_at) !=
@@ -503,7 +505,17 @@ domain_to_json(yajl_gen g, const struct domain *d)
 	    json_gen_kv_string(g, "type", "dns-txt") != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "name", record) != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "value", d->token) != yajl_gen_status_ok ||
-	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+		return -1;
+	return 0;
+}
+
+/* Writes the API's object of a domain (domain.h).  Returns 0 or -1. */
+int
+domain_to_json(yajl_gen g, const struct domain *d)
+{
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    domain_to_json_members(g, d) == -1 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		return -1;
 	return 0;

@@ -118,4 +118,7 @@ int	domain_active_tenant(struct db *db, const char *host,
  */
 int	domain_to_json(yajl_gen g, const struct domain *d);
 
+/* The members of that object alone, for a listing.  Returns 0 or -1. */
+int	domain_to_json_members(yajl_gen g, const struct domain *d);
+
 #endif

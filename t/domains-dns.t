@@ -93,6 +93,40 @@ $s->start_dns_server(txt('wrong.test', $token{'wrong.test'}));
 $r = verify('wrong.test');
 is($r->{status}, 200, 'wrong.test once its record holds the token') or diag $r->{content};
 
+# tenantctl: the same rule, rows, look-up and audit rows.
+my ($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'add', 'acme', 'ctl.test', '--json');
+is($exit, 0, 'tenantctl tenant domain add') or diag $err;
+my $added = eval { JSON::PP::decode_json($out) } // [];
+is($added->[0]{status}, 'pending', '... prints the pending domain');
+my $ctl_token = $added->[0]{verification}{value} // '';
+like($ctl_token, qr/^[0-9a-f]{32}$/, '... with its token');
+($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'add', 'acme', 'CTL.test');
+isnt($exit, 0, 'tenantctl refuses an upper-case name');
+like($err, qr/lower case/, '... saying why');
+($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'add', 'acme', 'ctl.test');
+isnt($exit, 0, 'tenantctl refuses a name taken');
+like($err, qr/belongs to a tenant already/, '... saying so');
+($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'verify', 'acme', 'ctl.test');
+isnt($exit, 0, 'tenantctl verify without the record fails');
+like($err, qr/NXDOMAIN/, '... saying what the DNS holds');
+$s->start_dns_server(txt('ctl.test', $ctl_token));
+($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'verify', 'acme', 'ctl.test');
+is($exit, 0, 'tenantctl verify with the record') or diag $err;
+like($out, qr/^ctl\.test\tactive\t/, '... prints it active');
+($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'list', 'acme');
+is($exit, 0, 'tenantctl tenant domain list');
+like($out, qr/^ctl\.test\tactive\t\S+\t_tenantd-challenge\.ctl\.test\t$ctl_token$/m,
+    '... lists it with its record');
+like($out, qr/^good\.test\tactive\t/m, '... and the others');
+($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'remove', 'acme', 'ctl.test');
+is($exit, 0, 'tenantctl tenant domain remove');
+is($s->sql_value("SELECT COUNT(*) FROM domains WHERE name = 'ctl.test'"), 0, '... the row is gone');
+is($s->sql_value("SELECT COUNT(*) FROM audit_log WHERE detail = 'ctl.test' "
+    . "AND user_id IS NULL AND action IN ('domain.add', 'domain.verify', 'domain.remove')"), 3,
+    '... each change audited, with no user');
+($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'frobnicate', 'acme', 'x.test');
+is($exit, 2, 'an unknown action is a usage error');
+
 # A server that never answers: the look-up is bounded by dns_timeout.
 my $silent = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
     Proto => 'udp') or die "udp socket: $@\n";
