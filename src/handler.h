@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "router.h"
 
 struct http_request;
@@ -144,6 +146,25 @@ int	handler_reply_tenant(struct request_context *ctx,
  */
 int	handler_tenant_archived(struct request_context *ctx,
 	    struct http_response *res);
+
+/*
+ * For the listings of one tenant's rows (notifications, domains): looks
+ * tenant ctx->id up.  Returns 0 when it exists, else the status written to
+ * `res`: 404 for an unknown tenant, 503/500 when it cannot be looked up.
+ */
+int	handler_tenant_known(struct request_context *ctx,
+	    struct http_response *res);
+
+/* Writes one object of a JSON array: 0, or -1 if the generator failed. */
+typedef int (*handler_json_item_fn)(yajl_gen g, const void *item);
+
+/*
+ * Answers 200 with a JSON array of the `count` items of `size` bytes at
+ * `items`, each written by `write_item`, or 500 when the response cannot
+ * be built.  Returns the status.
+ */
+int	handler_reply_array(struct http_response *res, const void *items,
+	    size_t count, size_t size, handler_json_item_fn write_item);
 
 /* Answers 503 with Retry-After for a database that is down.  Returns 503. */
 int	handler_db_unavailable(struct http_response *res);

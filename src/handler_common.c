@@ -12,14 +12,14 @@
 #include <strings.h>
 
 #include "conf.h"
-#include "domain_link.h"
 #include "db.h"
 #include "deploy.h"
+#include "domain_link.h"
 #include "gate.h"
 #include "handler.h"
 #include "http.h"
-#include "log.h"
 #include "json.h"
+#include "log.h"
 #include "module.h"
 #include "service.h"
 #include "status_http.h"
@@ -235,4 +235,53 @@ handler_read_json_object(struct http_request *req, struct http_response *res,
 		return http_reply_result(res, STATUS_DEFAULT,
 		    RESULT_MALFORMED, "request body must be a JSON object");
 	return 0;
+}
+
+/*
+ * Looks up the tenant of a listing (handler.h).  Called by the
+ * notifications and domains handlers.  Returns 0 or the status written.
+ */
+int
+handler_tenant_known(struct request_context *ctx, struct http_response *res)
+{
+	struct tenant t;
+	int rc, status = 0;
+
+	tenant_init(&t);
+	if ((rc = tenant_find_by_id(ctx->svc->db, ctx->id, &t)) == -1)
+		status = handler_db_error(res, ctx->svc->db);
+	else if (rc == 0)
+		status = http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_NOT_FOUND, NULL);
+	tenant_release(&t);
+	return status;
+}
+
+/* Answers a JSON array of items (handler.h).  Returns the status. */
+int
+handler_reply_array(struct http_response *res, const void *items,
+    size_t count, size_t size, handler_json_item_fn write_item)
+{
+	const char *item = items;
+	yajl_gen g;
+	size_t i;
+	int status;
+
+	if ((g = json_gen_new()) == NULL ||
+	    yajl_gen_array_open(g) != yajl_gen_status_ok)
+		goto build_failed;
+	for (i = 0; i < count; i++, item += size)
+		if (write_item(g, item) == -1)
+			goto build_failed;
+	if (yajl_gen_array_close(g) != yajl_gen_status_ok)
+		goto build_failed;
+	status = http_reply_json(res, 200, g);
+	goto out;
+build_failed:
+	status = http_reply_error(res, 500, "internal_error",
+	    "could not build the response", NULL);
+out:
+	if (g != NULL)
+		yajl_gen_free(g);
+	return status;
 }

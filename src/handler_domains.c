@@ -20,7 +20,6 @@
 #include "json.h"
 #include "service.h"
 #include "status_http.h"
-#include "tenant.h"
 #include "tenant_input.h"
 
 /* Room for the message of a domain operation (a DNS answer quoted). */
@@ -76,6 +75,13 @@ path_domain(struct request_context *ctx, struct http_response *res)
 	return why == NULL ? 0 : reply_result(res, RESULT_INVALID, why);
 }
 
+/* One domain of the list, for handler_reply_array(). */
+static int
+domain_item(yajl_gen g, const void *item)
+{
+	return domain_to_json(g, item);
+}
+
 /*
  * GET /api/tenants/{id}/domains/ -> 200 with the tenant's domains by
  * name; 404 for an unknown tenant.
@@ -83,41 +89,16 @@ path_domain(struct request_context *ctx, struct http_response *res)
 HANDLER(handle_tenant_domains_list)
 {
 	struct domain *items = NULL;
-	struct tenant t;
-	yajl_gen g = NULL;
-	size_t count = 0, i;
-	int rc, status;
+	size_t count = 0;
+	int status;
 
-	tenant_init(&t);
-	if ((rc = tenant_find_by_id(ctx->svc->db, ctx->id, &t)) < 0 ||
-	    (rc == 1 && domain_list(ctx->svc->db, ctx->id, &items,
-	    &count) == -1)) {
-		status = handler_db_error(res, ctx->svc->db);
-		goto out;
-	}
-	if (rc == 0) {
-		status = http_reply_result(res, STATUS_DEFAULT,
-		    RESULT_NOT_FOUND, NULL);
-		goto out;
-	}
-	if ((g = json_gen_new()) == NULL ||
-	    yajl_gen_array_open(g) != yajl_gen_status_ok)
-		goto build_failed;
-	for (i = 0; i < count; i++)
-		if (domain_to_json(g, &items[i]) == -1)
-			goto build_failed;
-	if (yajl_gen_array_close(g) != yajl_gen_status_ok)
-		goto build_failed;
-	status = http_reply_json(res, 200, g);
-	goto out;
-build_failed:
-	status = http_reply_error(res, 500, "internal_error",
-	    "could not build the response", NULL);
-out:
-	if (g != NULL)
-		yajl_gen_free(g);
+	if ((status = handler_tenant_known(ctx, res)) != 0)
+		return status;
+	if (domain_list(ctx->svc->db, ctx->id, &items, &count) == -1)
+		return handler_db_error(res, ctx->svc->db);
+	status = handler_reply_array(res, items, count, sizeof(*items),
+	    domain_item);
 	free(items);
-	tenant_release(&t);
 	return status;
 }
 
@@ -154,10 +135,12 @@ HANDLER(handle_tenant_domains_add)
 }
 
 /*
- * POST /api/tenants/{id}/domains/{domain}/verify/ -> 200 with the
- * domain, active; 409 not_verified saying what the DNS holds; 404.
+ * Verifies (`verify`) or removes the {domain} of tenant ctx->id: 200
+ * with the domain, or 204; the refusals as reply_result() answers them.
  */
-HANDLER(handle_tenant_domain_verify)
+static int
+path_operation(struct request_context *ctx, struct http_response *res,
+    int verify)
 {
 	struct domain d;
 	enum result rs;
@@ -167,26 +150,26 @@ HANDLER(handle_tenant_domain_verify)
 	if ((status = path_domain(ctx, res)) != 0)
 		return status;
 	err[0] = '\0';
-	rs = domain_verify(ctx->svc, ctx->id, ctx->domain,
-	    ctx->user.id, &d, err, sizeof(err));
+	rs = verify ? domain_verify(ctx->svc, ctx->id, ctx->domain,
+	    ctx->user.id, &d, err, sizeof(err)) : domain_remove(ctx->svc,
+	    ctx->id, ctx->domain, ctx->user.id, err, sizeof(err));
 	if (rs != RESULT_OK)
 		return reply_result(res, rs, err);
-	return reply_domain(res, 200, &d);
+	return verify ? reply_domain(res, 200, &d) :
+	    http_reply_no_content(res);
+}
+
+/*
+ * POST /api/tenants/{id}/domains/{domain}/verify/ -> 200 with the
+ * domain, active; 409 not_verified saying what the DNS holds; 404.
+ */
+HANDLER(handle_tenant_domain_verify)
+{
+	return path_operation(ctx, res, 1);
 }
 
 /* DELETE /api/tenants/{id}/domains/{domain}/ -> 204; 404. */
 HANDLER(handle_tenant_domain_delete)
 {
-	enum result rs;
-	char err[DOMAIN_ERR_MAX];
-	int status;
-
-	if ((status = path_domain(ctx, res)) != 0)
-		return status;
-	err[0] = '\0';
-	rs = domain_remove(ctx->svc, ctx->id, ctx->domain, ctx->user.id,
-	    err, sizeof(err));
-	if (rs != RESULT_OK)
-		return reply_result(res, rs, err);
-	return http_reply_no_content(res);
+	return path_operation(ctx, res, 0);
 }
