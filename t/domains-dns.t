@@ -28,7 +28,7 @@ my $base = "/api/tenants/$id/domains/";
 
 my %token;
 for my $name (qw(good.test wrong.test several.test cname.test empty.test
-    nx.test slow.test)) {
+    nx.test slow.test bytes.test many.test)) {
 	$r = $s->post($base, json => { domain => $name });
 	is($r->{status}, 201, "add $name") or diag $r->{content};
 	$token{$name} = $r->{json}{verification}{value};
@@ -47,6 +47,9 @@ $s->start_dns_server(
     "--txt-record=elsewhere.test,$token{'cname.test'}",
     # A name that exists, without TXT records.
     '--host-record=_tenantd-challenge.empty.test,127.0.0.2',
+    # Bytes that are no printable ASCII, and more records than are quoted.
+    txt('bytes.test', "tok\xff\x1b[2J\"e\\n" . ('x' x 100)),
+    map { txt('many.test', "record-$_") } 1 .. 6,
 );
 
 sub verify { $s->post("$base$_[0]/verify/") }
@@ -64,6 +67,8 @@ my @refused = (
 	['cname.test', qr/CNAME to elsewhere\.test/],
 	['empty.test', qr/no TXT record at _tenantd-challenge\.empty\.test/],
 	['nx.test', qr/NXDOMAIN: _tenantd-challenge\.nx\.test does not exist/],
+	['bytes.test', qr/1 TXT record at \S+, not the token: "tok\\xff\\x1b\[2J\\x22e\\x5cnx{52}"\.\.\.$/],
+	['many.test', qr/^6 TXT records at \S+, none is the token: "record-\d", "record-\d", "record-\d", "record-\d", \.\.\.$/],
 );
 for my $case (@refused) {
 	my ($name, $said) = @$case;
