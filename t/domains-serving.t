@@ -135,6 +135,32 @@ for my $frontend (@FRONTENDS) {
 	is($on->('hr.acme.test', '/marker.txt')->{content}, "site of acme\n",
 	    "$frontend: hr.acme.test is still acme's");
 
+	# fsck: a lost link is made again, a stray one removed.
+	my $links = $s->tenants_dir . '/.domains';
+	my $fsck = sub {
+		my ($exit, $out, $err) = $s->tenantctl('fsck', '--json', @_);
+		my $doc = eval { JSON::PP::decode_json($out) } // {};
+		return { map { ("$_->{problem} $_->{subdomain}" => $_) } @{$doc->{problems} // []} };
+	};
+	is_deeply($fsck->(), {}, "$frontend: fsck: the links agree with the rows");
+	unlink("$links/hr.acme.test") or die "unlink: $!";
+	symlink('../globex', "$links/pending.acme.test") or die "symlink: $!";
+	system('touch', '-h', '-d', '1 hour ago', "$links/pending.acme.test") == 0
+	    or die 'touch failed';
+	symlink('../acme', "$links/fresh.acme.test") or die "symlink: $!";
+	my $found = $fsck->();
+	is_deeply([sort keys %$found],
+	    ['missing domain link hr.acme.test', 'stray domain link pending.acme.test'],
+	    "$frontend: fsck reports the missing and the stray link (not the fresh one)");
+	$found = $fsck->('--repair');
+	ok($found->{'missing domain link hr.acme.test'}{repaired}, "$frontend: fsck --repair links hr.acme.test again");
+	ok($found->{'stray domain link pending.acme.test'}{repaired}, "$frontend: ... and removes the stray link");
+	is(readlink("$links/hr.acme.test"), '../acme', "$frontend: ... to acme");
+	ok(! -l "$links/pending.acme.test", "$frontend: ... the stray one is gone");
+	is($on->('hr.acme.test', '/marker.txt')->{content}, "site of acme\n",
+	    "$frontend: hr.acme.test is served again");
+	unlink("$links/fresh.acme.test") or die "unlink: $!";
+
 	# A pending domain and an unknown host serve nothing.
 	$unavailable->('pending.acme.test', 'a pending domain');
 	$unavailable->('unknown.example.test', 'an unknown domain');
