@@ -18,6 +18,7 @@
 #include <resolv.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -45,39 +46,86 @@ struct txt_found {
 };
 
 /*
- * Points `rs` at the one server "a.b.c.d[:port]".  Returns 0, or -1 with
- * `msg` saying what is wrong.
+ * Forgets the IPv6 servers res_ninit() read from resolv.conf: glibc keeps
+ * them in memory it allocated (_u._ext.nsaddrs) and frees only those
+ * below nscount when the state is closed.
+ */
+static void
+forget_ipv6_servers(struct __res_state *rs)
+{
+	int	i;
+
+	for (i = 0; i < MAXNS; i++) {
+		free(rs->_u._ext.nsaddrs[i]);
+		rs->_u._ext.nsaddrs[i] = NULL;
+	}
+}
+
+/*
+ * Points `rs` at the one server "a.b.c.d[:port]" or "[v6]:port" (or
+ * "[v6]").  An IPv6 server goes where glibc keeps them: an entry of
+ * _u._ext.nsaddrs it frees when the state is closed, with nsaddr_list's
+ * entry of family 0.  Returns 0, or -1 with `msg` saying what is wrong.
  */
 static int
 use_server(struct __res_state *rs, const char *server, char *msg,
     size_t msglen)
 {
 	struct sockaddr_in	 sin;
-	char			 host[INET_ADDRSTRLEN];
-	const char		*colon, *errstr;
+	struct sockaddr_in6	*sin6 = NULL;
+	char			 host[INET6_ADDRSTRLEN];
+	const char		*end, *port_text = NULL, *errstr;
 	int64_t			 port = NS_DEFAULTPORT;
 	size_t			 hostlen;
+	int			 v6 = server[0] == '[';
 
-	colon = strchr(server, ':');
-	hostlen = colon != NULL ? (size_t)(colon - server) : strlen(server);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
+	if (v6) {
+		if ((end = strchr(server, ']')) == NULL)
+			goto bad;
+		hostlen = (size_t)(end - server - 1);
+		server++;
+		if (end[1] == ':')
+			port_text = end + 2;
+		else if (end[1] != '\0')
+			goto bad;
+	} else {
+		end = strchr(server, ':');
+		hostlen = end != NULL ? (size_t)(end - server) : strlen(server);
+		if (end != NULL)
+			port_text = end + 1;
+	}
 	if (hostlen >= sizeof(host))
 		goto bad;
 	memcpy(host, server, hostlen);
 	host[hostlen] = '\0';
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+	if (port_text != NULL &&
+	    parse_int64(port_text, 1, 65535, &port, &errstr) == -1)
 		goto bad;
-	if (colon != NULL &&
-	    parse_int64(colon + 1, 1, 65535, &port, &errstr) == -1)
-		goto bad;
-	sin.sin_port = htons((uint16_t)port);
+	memset(&sin, 0, sizeof(sin));
+	if (v6) {
+		if ((sin6 = calloc(1, sizeof(*sin6))) == NULL) {
+			snprintf(msg, msglen, "out of memory");
+			return -1;
+		}
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			goto bad;
+	} else {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+			goto bad;
+	}
+	forget_ipv6_servers(rs);
 	rs->nsaddr_list[0] = sin;
+	rs->_u._ext.nsaddrs[0] = sin6;
 	rs->nscount = 1;
 	return 0;
 bad:
-	snprintf(msg, msglen, "dns_server must be an IPv4 address with an "
-	    "optional :port");
+	free(sin6);
+	snprintf(msg, msglen, "dns_server must be an IPv4 address or an "
+	    "IPv6 address in brackets, with an optional :port");
 	return -1;
 }
 

@@ -19,8 +19,8 @@
 /*
  * Looks up the TXT records of `name` and compares each (its strings
  * joined) with `token`.  `server` is NULL for the system resolver
- * (resolv.conf), or "a.b.c.d" or "a.b.c.d:port" (tenantd.conf's
- * dns_server); `timeout_s` bounds the whole look-up (one try of that
+ * (resolv.conf), or "a.b.c.d", "[v6 address]", each with an optional
+ * ":port" (tenantd.conf's dns_server); `timeout_s` bounds the whole look-up (one try of that
  * many seconds).  Only records owned by `name` itself count: a CNAME
  * there is reported, not followed.
  *

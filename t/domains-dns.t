@@ -4,7 +4,8 @@
 # token makes the domain active (audited); the wrong token, several
 # records none of which is the token, a CNAME chain, a name without TXT,
 # NXDOMAIN and a server that never answers each give 409 not_verified
-# saying what was found, and change nothing.
+# saying what was found, and change nothing.  A server on IPv6 loopback
+# answers as well.
 use strict;
 use warnings;
 
@@ -28,7 +29,7 @@ my $base = "/api/tenants/$id/domains/";
 
 my %token;
 for my $name (qw(good.test wrong.test several.test cname.test empty.test
-    nx.test slow.test bytes.test many.test)) {
+    nx.test slow.test bytes.test many.test six.test)) {
 	$r = $s->post($base, json => { domain => $name });
 	is($r->{status}, 201, "add $name") or diag $r->{content};
 	$token{$name} = $r->{json}{verification}{value};
@@ -131,6 +132,14 @@ is($s->sql_value("SELECT COUNT(*) FROM audit_log WHERE detail = 'ctl.test' "
     '... each change audited, with no user');
 ($exit, $out, $err) = $s->tenantctl('tenant', 'domain', 'frobnicate', 'acme', 'x.test');
 is($exit, 2, 'an unknown action is a usage error');
+
+# A server on IPv6 loopback, as dns_server = [::1]:port.
+my $port6 = $s->reserve_dns_port('::1');
+$s->start_dns_server(txt('six.test', $token{'six.test'}));
+$s->restart_tenantd_with(dns_server => "[::1]:$port6");
+$r = verify('six.test');
+is($r->{status}, 200, 'verified through a DNS server on [::1]') or diag $r->{content};
+is($r->{json}{status}, 'active', '... active');
 
 # A server that never answers: the look-up is bounded by dns_timeout.
 my $silent = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,

@@ -56,6 +56,7 @@ use File::Spec;
 use File::Temp qw(tempdir tempfile);
 use IO::Select;
 use IO::Socket::INET;
+use IO::Socket::IP;
 use IO::Socket::UNIX;
 use JSON::PP ();
 use POSIX qw(WNOHANG _exit setpgid);
@@ -594,14 +595,17 @@ sub restart_tenantd_with {
 
 # --- a DNS server for custom domains (dnsmasq) ----------------------------
 
-# A free UDP port on 127.0.0.1 for the DNS server, held by a bound socket
-# until start_dns_server() starts dnsmasq there, so tenantd.conf can name
-# it (dns_server) before the records are known.
+# A free UDP port on 127.0.0.1 (or `address`, such as ::1) for the DNS
+# server, held by a bound socket until start_dns_server() starts dnsmasq
+# there, so tenantd.conf can name it (dns_server) before the records are
+# known.
 sub reserve_dns_port {
-	my ($self) = @_;
-	$self->{dns_socket} = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-	    LocalPort => 0, Proto => 'udp', ReuseAddr => 0)
-	    or die "cannot bind udp 127.0.0.1:0: $@\n";
+	my ($self, $address) = @_;
+	$self->{dns_address} = $address // '127.0.0.1';
+	$self->{dns_socket} = IO::Socket::IP->new(
+	    LocalHost => $self->{dns_address}, LocalPort => 0, Proto => 'udp',
+	    ReuseAddr => 0)
+	    or die "cannot bind udp $self->{dns_address} port 0: $@\n";
 	return $self->{dns_port} = $self->{dns_socket}->sockport;
 }
 
@@ -616,7 +620,8 @@ sub start_dns_server {
 	close(CORE::delete $self->{dns_socket}) if $self->{dns_socket};
 	my @command = (_find_program('dnsmasq'), '--keep-in-foreground',
 	    '--conf-file=/dev/null', '--no-resolv', '--no-hosts',
-	    "--port=$port", '--listen-address=127.0.0.1', '--bind-interfaces',
+	    "--port=$port", "--listen-address=$self->{dns_address}",
+	    '--bind-interfaces',
 	    '--pid-file=', '--local=/test/', '--log-queries',
 	    '--log-facility=-', @options);
 	push @command, '--user=nobody', '--group=nogroup' if $> == 0;
@@ -627,8 +632,9 @@ sub start_dns_server {
 	while (1) {
 		die "dnsmasq exited:\n" . _tail($self->log_path('dnsmasq'), 20)
 		    unless $self->_alive('dnsmasq');
-		my $probe = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-		    LocalPort => $port, Proto => 'udp', ReuseAddr => 0);
+		my $probe = IO::Socket::IP->new(
+		    LocalHost => $self->{dns_address}, LocalPort => $port,
+		    Proto => 'udp', ReuseAddr => 0);
 		last unless $probe;
 		close $probe;
 		die "dnsmasq did not bind udp port $port within 10 s\n"
