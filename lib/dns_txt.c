@@ -240,7 +240,10 @@ describe_failure(const char *name, int herr, int err, double elapsed,
 		snprintf(msg, msglen, "no TXT record at %s", name);
 		break;
 	case TRY_AGAIN:
-		if (err == ETIMEDOUT || elapsed >= timeout_s)
+		if (err == ECONNREFUSED)
+			snprintf(msg, msglen, "the DNS server refused the "
+			    "connection for %s (nothing listens there)", name);
+		else if (err == ETIMEDOUT || elapsed >= timeout_s)
 			snprintf(msg, msglen, "the DNS look-up of %s timed "
 			    "out after %d s", name, timeout_s);
 		else

@@ -155,6 +155,17 @@ like($r->{json}{error}, qr/timed out after 2 s/, '... saying it timed out');
 cmp_ok($took, '<', 5, '... within the bounded time');
 is(row('slow.test'), $before, '... the row is unchanged');
 
+# A server where nothing listens: refused at once.
+my $closed = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+    Proto => 'udp') or die "udp socket: $@\n";
+my $closed_port = $closed->sockport;
+close $closed;
+$s->restart_tenantd_with(dns_server => "127.0.0.1:$closed_port");
+$r = verify('slow.test');
+is($r->{status}, 409, 'a server where nothing listens: 409') or diag $r->{content};
+like($r->{json}{error}, qr/refused the connection/, '... saying so');
+is(row('slow.test'), $before, '... the row is unchanged');
+
 # A dns_server that is no address: the look-up cannot be made.
 $s->restart_tenantd_with(dns_server => 'dns.example');
 $r = verify('slow.test');
