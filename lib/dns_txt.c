@@ -46,6 +46,67 @@ struct txt_found {
 };
 
 /*
+ * Reads "a.b.c.d[:port]", "[v6]" or "[v6]:port" into `out` (the port 53
+ * when none is given).  Returns 0, or -1 when `server` is none of these.
+ */
+static int
+server_parse(const char *server, struct sockaddr_storage *out)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)(void *)out;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)(void *)out;
+	char			 host[INET6_ADDRSTRLEN];
+	const char		*end, *port_text = NULL, *errstr;
+	int64_t			 port = NS_DEFAULTPORT;
+	size_t			 hostlen;
+	int			 v6 = server[0] == '[';
+
+	memset(out, 0, sizeof(*out));
+	if (v6) {
+		if ((end = strchr(server, ']')) == NULL)
+			return -1;
+		hostlen = (size_t)(end - server - 1);
+		server++;
+		if (end[1] == ':')
+			port_text = end + 2;
+		else if (end[1] != '\0')
+			return -1;
+	} else {
+		end = strchr(server, ':');
+		hostlen = end != NULL ? (size_t)(end - server) : strlen(server);
+		if (end != NULL)
+			port_text = end + 1;
+	}
+	if (hostlen >= sizeof(host))
+		return -1;
+	memcpy(host, server, hostlen);
+	host[hostlen] = '\0';
+	if (port_text != NULL &&
+	    parse_int64(port_text, 1, 65535, &port, &errstr) == -1)
+		return -1;
+	if (v6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1 ? 0 : -1;
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+/*
+ * Checks tenantd.conf's dns_server (dns_txt.h).  Called by conf.c.
+ * Returns NULL or a message.
+ */
+const char *
+dns_server_check(const char *server)
+{
+	struct sockaddr_storage	ss;
+
+	return server_parse(server, &ss) == 0 ? NULL : "must be an IPv4 "
+	    "address or an IPv6 address in brackets, with an optional :port";
+}
+
+/*
  * Forgets the IPv6 servers res_ninit() read from resolv.conf: glibc keeps
  * them in memory it allocated (_u._ext.nsaddrs) and frees only those
  * below nscount when the state is closed.
@@ -62,71 +123,36 @@ forget_ipv6_servers(struct __res_state *rs)
 }
 
 /*
- * Points `rs` at the one server "a.b.c.d[:port]" or "[v6]:port" (or
- * "[v6]").  An IPv6 server goes where glibc keeps them: an entry of
- * _u._ext.nsaddrs it frees when the state is closed, with nsaddr_list's
- * entry of family 0.  Returns 0, or -1 with `msg` saying what is wrong.
+ * Points `rs` at the one server `server` (dns_txt.h).  An IPv6 server
+ * goes where glibc keeps them: an entry of _u._ext.nsaddrs it frees when
+ * the state is closed, with nsaddr_list's entry of family 0.  Returns 0,
+ * or -1 with `msg` saying what is wrong.
  */
 static int
 use_server(struct __res_state *rs, const char *server, char *msg,
     size_t msglen)
 {
-	struct sockaddr_in	 sin;
+	struct sockaddr_storage	 ss;
 	struct sockaddr_in6	*sin6 = NULL;
-	char			 host[INET6_ADDRSTRLEN];
-	const char		*end, *port_text = NULL, *errstr;
-	int64_t			 port = NS_DEFAULTPORT;
-	size_t			 hostlen;
-	int			 v6 = server[0] == '[';
 
-	if (v6) {
-		if ((end = strchr(server, ']')) == NULL)
-			goto bad;
-		hostlen = (size_t)(end - server - 1);
-		server++;
-		if (end[1] == ':')
-			port_text = end + 2;
-		else if (end[1] != '\0')
-			goto bad;
-	} else {
-		end = strchr(server, ':');
-		hostlen = end != NULL ? (size_t)(end - server) : strlen(server);
-		if (end != NULL)
-			port_text = end + 1;
+	if (server_parse(server, &ss) == -1) {
+		snprintf(msg, msglen, "dns_server %s", dns_server_check(server));
+		return -1;
 	}
-	if (hostlen >= sizeof(host))
-		goto bad;
-	memcpy(host, server, hostlen);
-	host[hostlen] = '\0';
-	if (port_text != NULL &&
-	    parse_int64(port_text, 1, 65535, &port, &errstr) == -1)
-		goto bad;
-	memset(&sin, 0, sizeof(sin));
-	if (v6) {
-		if ((sin6 = calloc(1, sizeof(*sin6))) == NULL) {
+	if (ss.ss_family == AF_INET6) {
+		if ((sin6 = malloc(sizeof(*sin6))) == NULL) {
 			snprintf(msg, msglen, "out of memory");
 			return -1;
 		}
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			goto bad;
-	} else {
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-			goto bad;
+		memcpy(sin6, &ss, sizeof(*sin6));
 	}
 	forget_ipv6_servers(rs);
-	rs->nsaddr_list[0] = sin;
+	memset(&rs->nsaddr_list[0], 0, sizeof(rs->nsaddr_list[0]));
+	if (sin6 == NULL)
+		memcpy(&rs->nsaddr_list[0], &ss, sizeof(rs->nsaddr_list[0]));
 	rs->_u._ext.nsaddrs[0] = sin6;
 	rs->nscount = 1;
 	return 0;
-bad:
-	free(sin6);
-	snprintf(msg, msglen, "dns_server must be an IPv4 address or an "
-	    "IPv6 address in brackets, with an optional :port");
-	return -1;
 }
 
 /*

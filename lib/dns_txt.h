@@ -17,6 +17,13 @@
 #define DNS_TXT_MESSAGE_MAX	512
 
 /*
+ * Checks tenantd.conf's dns_server: "a.b.c.d" or "[v6 address]", each
+ * with an optional ":port".  Returns NULL when valid, else a static
+ * message.
+ */
+const char *dns_server_check(const char *server);
+
+/*
  * Looks up the TXT records of `name` and compares each (its strings
  * joined) with `token`.  `server` is NULL for the system resolver
  * (resolv.conf), or "a.b.c.d", "[v6 address]", each with an optional
@@ -28,7 +35,8 @@
  * saying what was found ("no TXT record at ...", "2 TXT records, none is
  * the token: ...", "timed out after 3 s", "NXDOMAIN: ... does not exist",
  * "CNAME to ..."); -1 when the look-up cannot be made (a bad `server`,
- * the resolver not set up), `msg` saying why.  `msg` has `msglen` bytes.
+ * which tenantd.conf's check refuses before, the resolver not set up),
+ * `msg` saying why.  `msg` has `msglen` bytes.
  */
 int	dns_txt_check(const char *server, int timeout_s, const char *name,
 	    const char *token, char *msg, size_t msglen);

@@ -166,11 +166,16 @@ is($r->{status}, 409, 'a server where nothing listens: 409') or diag $r->{conten
 like($r->{json}{error}, qr/refused the connection/, '... saying so');
 is(row('slow.test'), $before, '... the row is unchanged');
 
-# A dns_server that is no address: the look-up cannot be made.
-$s->restart_tenantd_with(dns_server => 'dns.example');
-$r = verify('slow.test');
-is($r->{status}, 500, 'a dns_server that is no address: 500');
-like($r->{json}{error}, qr/dns_server/, '... naming dns_server');
+# A dns_server that is no address: tenantctl (like tenantd) refuses the
+# configuration.
+my $bad_conf = $s->run_dir . '/bad-dns.conf';
+my $text = TestUtil::slurp($s->conf_path);
+$text =~ s/^dns_server = .*$/dns_server = dns.example/m or die 'no dns_server';
+TestUtil::spew($bad_conf, $text);
+($exit, $out, $err) = TenantdStack::_run_captured([$s->tenantctl_binary,
+    '--config', $bad_conf, 'tenant', 'domain', 'list', 'acme'], timeout => 30);
+isnt($exit, 0, 'a dns_server that is no address is refused');
+like($err, qr/dns_server: must be an IPv4 address/, '... naming dns_server');
 
 $s->stop;
 done_testing();
