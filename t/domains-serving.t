@@ -5,7 +5,9 @@
 # pending or removed domain, and an archived tenant's, get the "not
 # available" page; restoring brings it back; one tenant's domain never
 # answers with another's site, config or gate; the admin API does not
-# exist there; a symlink planted in the site is not followed.
+# exist there; a symlink planted in the site is not followed; nginx
+# passes an allowed module API on naming the tenant (lighttpd passes none
+# on for custom domains); fsck repairs the links.
 use strict;
 use warnings;
 
@@ -36,7 +38,8 @@ sub create_deployed {
 }
 
 for my $frontend (@FRONTENDS) {
-	my $s = TenantdStack->new(workers => 2, frontend => $frontend);
+	my $s = TenantdStack->new(workers => 2, frontend => $frontend,
+	    module_backend => 1);
 	my $port = $s->reserve_dns_port;
 	$s->{conf}{dns_server} = "127.0.0.1:$port";
 	$s->start;
@@ -108,6 +111,20 @@ for my $frontend (@FRONTENDS) {
 	$r = $on->('hr.acme.test', '/api/gate?module=tasks');
 	is($r->{status}, 403, "$frontend: ... and not globex's tasks");
 	is($r->{json} && $r->{json}{code}, 'module_disabled', "$frontend: ... module_disabled");
+
+	# Module APIs: nginx passes an allowed one on, naming the tenant;
+	# lighttpd passes none on for custom domains (tenantd answers 404).
+	$r = $on->('hr.acme.test', '/api/m/wallet/balance');
+	if ($frontend eq 'nginx') {
+		is($r->{status}, 200, "$frontend: acme's wallet API through hr.acme.test")
+		    or diag $r->{content};
+		is($r->{json} && $r->{json}{tenant}, 'acme', "$frontend: ... the backend is told acme");
+	} else {
+		is($r->{status}, 404, "$frontend: no module API through a custom domain");
+		is(scalar(my @hits = $s->module_backend_hits), 0, "$frontend: ... the backend saw nothing");
+	}
+	$r = $on->('hr.acme.test', '/api/m/tasks/list');
+	isnt($r->{status}, 200, "$frontend: globex's tasks API is not acme's");
 
 	# No admin API on a custom domain, credentials or not.
 	$r = $s->get('/api/tenants/', host => 'hr.acme.test');
