@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dns_txt.h"
 #include "log.h"
 #include "validate.h"
 
@@ -46,8 +47,10 @@ enum conf_kind {
 	CONF_PASSWORD_FILE,	/* a path whose first line is db_password */
 	CONF_ASSET_OFFLOAD,	/* none, nginx or lighttpd */
 	CONF_TEMPLATE_FILES,	/* link or copy */
-	CONF_ASSET_BASE_URL	/* validate_asset_base_url(), or empty for
+	CONF_ASSET_BASE_URL,	/* validate_asset_base_url(), or empty for
 				   "not set" (NULL) */
+	CONF_DNS_SERVER		/* dns_server_check(), or empty for "not
+				   set" (NULL) */
 };
 
 struct conf_key {
@@ -151,7 +154,10 @@ static const struct conf_key conf_keys[] = {
 	{ "mail_retry_delay", CONF_INT, offsetof(struct conf, mail_retry_delay),
 	    1, 86400 },
 	{ "asset_base_url", CONF_ASSET_BASE_URL,
-	    offsetof(struct conf, asset_base_url), 0, 0 }
+	    offsetof(struct conf, asset_base_url), 0, 0 },
+	{ "dns_server", CONF_DNS_SERVER, offsetof(struct conf, dns_server),
+	    0, 0 },
+	{ "dns_timeout", CONF_INT, offsetof(struct conf, dns_timeout), 1, 30 }
 };
 
 /* The built-in defaults, as text, applied through conf_set(). */
@@ -199,6 +205,7 @@ static const struct {
 	{ "template_files", "link" },
 	{ "smtp_starttls", "no" },
 	{ "smtp_timeout", "60" },
+	{ "dns_timeout", "5" },
 	{ "mail_from", "tenantd@localhost.localdomain" },
 	{ "mail_templates_dir", PKGDATADIR "/mail" },
 	{ "mail_max_attempts", "6" },
@@ -534,6 +541,13 @@ conf_set(struct conf *c, const char *key, const char *value, char *err,
 			return conf_error(err, errlen,
 			    "%s: must be link or copy", k->name);
 		return 0;
+	case CONF_DNS_SERVER:
+		if (*value == '\0')
+			value = NULL;
+		else if ((problem = dns_server_check(value)) != NULL)
+			return conf_error(err, errlen, "%s: %s", k->name,
+			    problem);
+		break;
 	case CONF_ASSET_BASE_URL:
 		if (*value == '\0') {
 			value = NULL;
@@ -770,6 +784,7 @@ conf_release(struct conf *c)
 		case CONF_URL_FORMAT:
 		case CONF_PASSWORD_FILE:
 		case CONF_ASSET_BASE_URL:
+		case CONF_DNS_SERVER:
 			conf_replace_string((char **)(void *)((char *)c +
 			    conf_keys[i].offset), NULL);
 			break;

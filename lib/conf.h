@@ -86,6 +86,10 @@ struct conf {
 					   the tenant site loads them from
 					   <asset_base_url>/<sub>/ (SPEC 12),
 					   no trailing '/' */
+	char	*dns_server;		/* "a.b.c.d[:port]" asked for the TXT
+					   records of custom domains; NULL:
+					   the system resolver */
+	int	 dns_timeout;		/* seconds a TXT look-up may take */
 };
 
 /*

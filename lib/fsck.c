@@ -15,7 +15,9 @@
  * each folder a row accounts for is marked in the listings.  With repair,
  * a tenant's problems are repaired before they are reported.  Last, the
  * unmarked folders are orphans, looked up once more before anything is
- * done to them, since a tenant may have been created meanwhile.
+ * done to them, since a tenant may have been created meanwhile.  Then the
+ * links of custom domains are checked against their rows
+ * (fsck_domains.c).
  *
  * Repairs never delete data: folders are moved aside into archive_dir,
  * and only staging and trash folders, which hold copies, are removed (and
@@ -34,6 +36,7 @@
 #include "error.h"
 #include "folder.h"
 #include "fsck.h"
+#include "fsck_domains.h"
 #include "fsck_repair.h"
 #include "fsck_scan.h"
 #include "fsck_store.h"
@@ -323,6 +326,8 @@ fsck_run(struct service *svc, int repair, fsck_report_fn report,
 			error_set(err, errlen, "stopped");
 		goto out;
 	}
+	if (fsck_domains_check(&ctx, err, errlen) == -1)
+		goto out;
 	rc = 0;
 out:
 	if (ctx.archive_fd != -1)

@@ -40,6 +40,11 @@
  *       good copy and the tenants on its version redeployed).  The
  *       store's .adding-* and .removing-* debris is a "leftover staging
  *       folder".
+ *   "missing domain link", "stray domain link": an active custom domain
+ *       whose link in tenants_dir/.domains is missing or points at
+ *       another tenant, and an entry there no active domain accounts for,
+ *       reported with the domain as the name; fsck_domains.h says how each
+ *       is repaired (the link made again, the stray one removed).
  *   "check failed": an I/O or database error judging one tenant.  Report
  *       only.
  *

@@ -65,7 +65,9 @@ static const char *const problem_names[PROBLEM_COUNT] = {
 	"stray template file",
 	"template version without row",
 	"missing template version",
-	"unfinished template repair"
+	"unfinished template repair",
+	"missing domain link",
+	"stray domain link"
 };
 
 /*

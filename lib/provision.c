@@ -33,6 +33,7 @@
 #include "config_render.h"
 #include "crash.h"
 #include "db.h"
+#include "domain.h"
 #include "error.h"
 #include "folder.h"
 #include "log.h"
@@ -848,6 +849,9 @@ provision_delete(struct service *svc, int64_t id, int64_t user_id,
 	found = tenant_lock_row(svc->db, id, &t);
 	if (found == 1 && audit_record(svc->db, user_id, id, "tenant.delete",
 	    sub) == -1)
+		found = -1;
+	/* Its domains stop serving first; their rows go with the tenant's. */
+	if (found == 1 && domain_unlink_tenant(svc, id) == -1)
 		found = -1;
 	if (found == 1)
 		found = tenant_delete(svc->db, id);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "router.h"
 
 struct http_request;
@@ -81,6 +83,15 @@ HANDLER(handle_tenant_health);
 /* handler_notifications.c - GET /api/tenants/{id}/notifications/ */
 HANDLER(handle_tenant_notifications);
 
+/*
+ * handler_domains.c - /api/tenants/{id}/domains/,
+ * POST .../domains/{domain}/verify/ and DELETE .../domains/{domain}/
+ */
+HANDLER(handle_tenant_domains_list);
+HANDLER(handle_tenant_domains_add);
+HANDLER(handle_tenant_domain_verify);
+HANDLER(handle_tenant_domain_delete);
+
 /* handler_jobs.c - GET /api/jobs/{id}/, POST /api/jobs/{id}/cancel/ */
 HANDLER(handle_job_show);
 HANDLER(handle_job_cancel);
@@ -136,6 +147,25 @@ int	handler_reply_tenant(struct request_context *ctx,
 int	handler_tenant_archived(struct request_context *ctx,
 	    struct http_response *res);
 
+/*
+ * For the listings of one tenant's rows (notifications, domains): looks
+ * tenant ctx->id up.  Returns 0 when it exists, else the status written to
+ * `res`: 404 for an unknown tenant, 503/500 when it cannot be looked up.
+ */
+int	handler_tenant_known(struct request_context *ctx,
+	    struct http_response *res);
+
+/* Writes one object of a JSON array: 0, or -1 if the generator failed. */
+typedef int (*handler_json_item_fn)(yajl_gen g, const void *item);
+
+/*
+ * Answers 200 with a JSON array of the `count` items of `size` bytes at
+ * `items`, each written by `write_item`, or 500 when the response cannot
+ * be built.  Returns the status.
+ */
+int	handler_reply_array(struct http_response *res, const void *items,
+	    size_t count, size_t size, handler_json_item_fn write_item);
+
 /* Answers 503 with Retry-After for a database that is down.  Returns 503. */
 int	handler_db_unavailable(struct http_response *res);
 
@@ -155,11 +185,21 @@ int	handler_string_field(const struct form *form, const char *name,
 
 /*
  * Did the request arrive for a tenant site's host rather than the admin
- * host: TENANT_SUBDOMAIN set, or a Host one label under base_domain?
- * Returns 1 or 0.
+ * host: TENANT_SUBDOMAIN or TENANT_DOMAIN set, a Host one label under
+ * base_domain, or a Host that is an active custom domain?  Returns 1 or 0.
  */
-struct conf;
-int	handler_request_for_tenant_host(const struct conf *c,
+struct service;
+int	handler_request_for_tenant_host(const struct service *svc,
 	    const struct http_request *req);
+
+/*
+ * The subdomain of the tenant whose active custom domain the request's
+ * Host is (domain_link.h), into `out` of SUBDOMAIN_MAX + 1 bytes.
+ * Returns 1, 0 when the Host is no active custom domain (a tenant host
+ * under base_domain, the admin host, a pending or removed domain), or -1
+ * (logged).
+ */
+int	handler_request_domain_tenant(const struct service *svc,
+	    const struct http_request *req, char *out);
 
 #endif

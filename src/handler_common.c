@@ -14,10 +14,12 @@
 #include "conf.h"
 #include "db.h"
 #include "deploy.h"
+#include "domain_link.h"
 #include "gate.h"
 #include "handler.h"
 #include "http.h"
 #include "json.h"
+#include "log.h"
 #include "module.h"
 #include "service.h"
 #include "status_http.h"
@@ -141,21 +143,47 @@ handler_string_field(const struct form *form, const char *name,
 
 /*
  * Did the request arrive for a tenant host (see enum route_access)?  The
- * front end's TENANT_SUBDOMAIN says so, and so does a Host that is one
- * label under base_domain, whatever the label, since the front ends serve
- * every such host as a tenant site.  Called by the router and the asset
- * handler.  Returns 1 or 0.
+ * front end's TENANT_SUBDOMAIN or TENANT_DOMAIN says so, and so does a
+ * Host that is one label under base_domain, whatever the label, since the
+ * front ends serve every such host as a tenant site, or an active custom
+ * domain.  Called by the router and the asset handler.  Returns 1 or 0.
  */
 int
-handler_request_for_tenant_host(const struct conf *c,
+handler_request_for_tenant_host(const struct service *svc,
     const struct http_request *req)
 {
 	char subdomain[SUBDOMAIN_MAX + 1];
 
-	if (req->tenant_subdomain != NULL && req->tenant_subdomain[0] != '\0')
+	if ((req->tenant_subdomain != NULL &&
+	    req->tenant_subdomain[0] != '\0') ||
+	    (req->tenant_domain != NULL && req->tenant_domain[0] != '\0'))
 		return 1;
-	return gate_host_subdomain(req->host, c->base_domain, subdomain,
-	    sizeof(subdomain));
+	if (gate_host_subdomain(req->host, svc->conf->base_domain, subdomain,
+	    sizeof(subdomain)))
+		return 1;
+	return handler_request_domain_tenant(svc, req, subdomain) != 0;
+}
+
+/*
+ * The tenant of a request through an active custom domain (handler.h):
+ * the link of its Host, read afresh on every request, so a domain is
+ * served from the moment it is verified and not a moment after it is
+ * removed.  Called by the public endpoints and the gate.  Returns 1, 0
+ * or -1.
+ */
+int
+handler_request_domain_tenant(const struct service *svc,
+    const struct http_request *req, char *out)
+{
+	int rc;
+
+	if (gate_host_subdomain(req->host, svc->conf->base_domain, out,
+	    SUBDOMAIN_MAX + 1))
+		return 0;
+	rc = domain_link_subdomain(svc->tenants_dirfd, req->host, out);
+	if (rc == -1)
+		log_error("custom domain link: %s", strerror(errno));
+	return rc;
 }
 
 /*
@@ -207,4 +235,53 @@ handler_read_json_object(struct http_request *req, struct http_response *res,
 		return http_reply_result(res, STATUS_DEFAULT,
 		    RESULT_MALFORMED, "request body must be a JSON object");
 	return 0;
+}
+
+/*
+ * Looks up the tenant of a listing (handler.h).  Called by the
+ * notifications and domains handlers.  Returns 0 or the status written.
+ */
+int
+handler_tenant_known(struct request_context *ctx, struct http_response *res)
+{
+	struct tenant t;
+	int rc, status = 0;
+
+	tenant_init(&t);
+	if ((rc = tenant_find_by_id(ctx->svc->db, ctx->id, &t)) == -1)
+		status = handler_db_error(res, ctx->svc->db);
+	else if (rc == 0)
+		status = http_reply_result(res, STATUS_DEFAULT,
+		    RESULT_NOT_FOUND, NULL);
+	tenant_release(&t);
+	return status;
+}
+
+/* Answers a JSON array of items (handler.h).  Returns the status. */
+int
+handler_reply_array(struct http_response *res, const void *items,
+    size_t count, size_t size, handler_json_item_fn write_item)
+{
+	const char *item = items;
+	yajl_gen g;
+	size_t i;
+	int status;
+
+	if ((g = json_gen_new()) == NULL ||
+	    yajl_gen_array_open(g) != yajl_gen_status_ok)
+		goto build_failed;
+	for (i = 0; i < count; i++, item += size)
+		if (write_item(g, item) == -1)
+			goto build_failed;
+	if (yajl_gen_array_close(g) != yajl_gen_status_ok)
+		goto build_failed;
+	status = http_reply_json(res, 200, g);
+	goto out;
+build_failed:
+	status = http_reply_error(res, 500, "internal_error",
+	    "could not build the response", NULL);
+out:
+	if (g != NULL)
+		yajl_gen_free(g);
+	return status;
 }

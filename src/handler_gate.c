@@ -5,15 +5,18 @@
  *                                "authorizer" on /api/m/<key>/...: 200
  *                                allows, and lighttpd goes on to the
  *                                module's backend
- * Any other answer is a JSON error the web server hands to the client:
+ * An allowing answer names the tenant in X-Tenant-Subdomain, which nginx
+ * passes to the module's backend (a custom domain's host does not show
+ * it).  Any other answer is a JSON error the web server hands to the client:
  * 403 module_disabled or tenant_archived, 404 not_found (no tenant at this
  * host) or unknown_module, 400 for a bad module key or path.
  *
  * The tenant is the front end's TENANT_SUBDOMAIN (nginx sets it from its
- * server_name match) or, when that is absent or empty (nginx's admin host;
- * lighttpd, which cannot put a regex capture into the environment), the
- * one the Host header names below conf->base_domain.  Neither handler
- * touches the database.
+ * server_name match) or, when that is absent or empty (nginx's admin host
+ * and custom domains; lighttpd, which cannot put a regex capture into the
+ * environment), the one the Host header names below conf->base_domain, or
+ * the one an active custom domain's link names (domain_link.h).  Neither
+ * handler touches the database.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,7 +60,8 @@ request_tenant(const struct request_context *ctx,
 	out[0] = '\0';
 	if (given == NULL || given[0] == '\0') {
 		if (!gate_host_subdomain(req->host, c->base_domain, out,
-		    SUBDOMAIN_MAX + 1))
+		    SUBDOMAIN_MAX + 1) &&
+		    handler_request_domain_tenant(ctx->svc, req, out) != 1)
 			return 0;
 	} else {
 		len = strlen(given);
@@ -89,6 +93,11 @@ gate_reply(struct request_context *ctx, struct http_request *req,
 	switch (gate_check(cache, ctx->svc->tenants_dirfd,
 	    ctx->svc->conf->archive_dir, subdomain, key)) {
 	case GATE_ALLOW:
+		/* nginx hands the tenant on to the module's backend. */
+		if (http_header_add(res, "X-Tenant-Subdomain", "%s",
+		    subdomain) == -1)
+			return http_reply_error(res, 500, "internal_error",
+			    "could not build the response", NULL);
 		res->status = allow_status;
 		return allow_status;
 	case GATE_MODULE_DISABLED:

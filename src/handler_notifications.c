@@ -10,10 +10,15 @@
 
 #include "handler.h"
 #include "http.h"
-#include "json.h"
 #include "notification.h"
 #include "service.h"
-#include "tenant.h"
+
+/* One notification of the list, for handler_reply_array(). */
+static int
+notification_item(yajl_gen g, const void *item)
+{
+	return notification_to_json(g, item) == yajl_gen_status_ok ? 0 : -1;
+}
 
 /*
  * GET /api/tenants/{id}/notifications/: 200 with the list, 404 for an
@@ -22,40 +27,15 @@
 HANDLER(handle_tenant_notifications)
 {
 	struct notification *items = NULL;
-	struct tenant t;
-	yajl_gen g = NULL;
-	size_t count = 0, i;
-	int rc, status;
+	size_t count = 0;
+	int status;
 
-	tenant_init(&t);
-	if ((rc = tenant_find_by_id(ctx->svc->db, ctx->id, &t)) < 0 ||
-	    (rc == 1 && notification_list(ctx->svc->db, ctx->id, &items,
-	    &count) == -1)) {
-		status = handler_db_error(res, ctx->svc->db);
-		goto out;
-	}
-	if (rc == 0) {
-		status = http_reply_error(res, 404, "not_found",
-		    "tenant not found", NULL);
-		goto out;
-	}
-	if ((g = json_gen_new()) == NULL ||
-	    yajl_gen_array_open(g) != yajl_gen_status_ok)
-		goto build_failed;
-	for (i = 0; i < count; i++)
-		if (notification_to_json(g, &items[i]) != yajl_gen_status_ok)
-			goto build_failed;
-	if (yajl_gen_array_close(g) != yajl_gen_status_ok)
-		goto build_failed;
-	status = http_reply_json(res, 200, g);
-	goto out;
-build_failed:
-	status = http_reply_error(res, 500, "internal_error",
-	    "could not build the response", NULL);
-out:
-	if (g != NULL)
-		yajl_gen_free(g);
+	if ((status = handler_tenant_known(ctx, res)) != 0)
+		return status;
+	if (notification_list(ctx->svc->db, ctx->id, &items, &count) == -1)
+		return handler_db_error(res, ctx->svc->db);
+	status = handler_reply_array(res, items, count, sizeof(*items),
+	    notification_item);
 	notification_list_free(items, count);
-	tenant_release(&t);
 	return status;
 }

@@ -70,11 +70,25 @@ handler_config_cache_if_made(void)
 
 /*
  * Can {sub} be a tenant at all: a valid subdomain that is not reserved?
- * Decided from the text alone.
+ * Decided from the text alone, except through a custom domain: there the
+ * host names the tenant and {sub} becomes its subdomain, whatever the
+ * path said (the site's script takes the first label of the host for
+ * it), so one tenant's domain never answers for another; a custom domain
+ * that is not active answers for no one.  Returns 1 or 0.
  */
 static int
-subdomain_servable(const struct request_context *ctx)
+subdomain_servable(struct request_context *ctx,
+    const struct http_request *req)
 {
+	char	domain_sub[SUBDOMAIN_MAX + 1];
+	int	rc;
+
+	if ((rc = handler_request_domain_tenant(ctx->svc, req,
+	    domain_sub)) == 1)
+		memcpy(ctx->sub, domain_sub, sizeof(domain_sub));
+	else if (rc == -1 ||
+	    (req->tenant_domain != NULL && req->tenant_domain[0] != '\0'))
+		return 0;
 	return validate_subdomain(ctx->sub, strlen(ctx->sub)) == NULL &&
 	    !conf_is_reserved(ctx->svc->conf, ctx->sub);
 }
@@ -98,7 +112,7 @@ HANDLER(handle_public_config)
 	struct config_view view;
 	int rc;
 
-	if (!subdomain_servable(ctx))
+	if (!subdomain_servable(ctx, req))
 		return reply_not_found(res, "no such tenant");
 	if ((cache = handler_config_cache()) == NULL)
 		return http_reply_error(res, 500, "internal_error",
@@ -194,7 +208,7 @@ HANDLER(handle_public_asset)
 	struct stat st;
 	int fd = -1, rc, status, sandboxed;
 
-	if (!subdomain_servable(ctx)) {
+	if (!subdomain_servable(ctx, req)) {
 		status = reply_not_found(res, "no such tenant");
 		goto out;
 	}
@@ -234,7 +248,7 @@ HANDLER(handle_public_asset)
 	if (http_header_add(res, "Content-Type", "%s", type) == -1)
 		goto build_failed;
 	sandboxed = type_is_active(type) &&
-	    !handler_request_for_tenant_host(ctx->svc->conf, req);
+	    !handler_request_for_tenant_host(ctx->svc, req);
 	if (sandboxed &&
 	    (http_header_add(res, "Content-Disposition", "attachment") == -1 ||
 	    http_header_add(res, "Content-Security-Policy", "%s",

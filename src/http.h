@@ -54,6 +54,9 @@ struct http_request {
 	const char	*host;		/* HTTP_HOST or NULL */
 	const char	*tenant_subdomain; /* TENANT_SUBDOMAIN param from the
 					      front end, or NULL */
+	const char	*tenant_domain;	/* TENANT_DOMAIN param: set by the
+					   front end's server for custom
+					   domains, or NULL */
 	const char	*remote_addr;	/* REMOTE_ADDR or "" */
 	int		 authorizer;	/* FCGI_ROLE is AUTHORIZER: the web
 					   server asks whether to let the

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "db.h"
+#include "domain_name.h"
 #include "form.h"
 #include "handler.h"
 #include "http.h"
@@ -57,6 +58,14 @@ static const struct route routes[] = {
 	    handle_tenant_health },
 	{ "/api/tenants/{id}/notifications/", HTTP_GET, ROUTE_ADMIN, 1,
 	    handle_tenant_notifications },
+	{ "/api/tenants/{id}/domains/", HTTP_GET, ROUTE_ADMIN, 1,
+	    handle_tenant_domains_list },
+	{ "/api/tenants/{id}/domains/", HTTP_POST, ROUTE_ADMIN, 1,
+	    handle_tenant_domains_add },
+	{ "/api/tenants/{id}/domains/{domain}/verify/", HTTP_POST,
+	    ROUTE_ADMIN, 1, handle_tenant_domain_verify },
+	{ "/api/tenants/{id}/domains/{domain}/", HTTP_DELETE, ROUTE_ADMIN, 1,
+	    handle_tenant_domain_delete },
 	{ "/api/tenants/by-subdomain/{sub}/config/", HTTP_GET, ROUTE_PUBLIC, 0,
 	    handle_public_config },
 	{ "/api/tenants/by-subdomain/{sub}/assets/{path*}", HTTP_GET,
@@ -102,6 +111,7 @@ struct route_match {
 	int64_t		 id;
 	char		 sub[64];
 	char		 version[TEMPLATE_VERSION_LEN + 1];
+	char		 domain[DOMAIN_NAME_MAX + 1];
 	const char	*rest;
 	size_t		 rest_len;
 };
@@ -189,6 +199,29 @@ match_sub(const char *seg, size_t len, char out[64])
 }
 
 /*
+ * {domain}: 1 to DOMAIN_NAME_MAX of [A-Za-z0-9.-], so that a name in
+ * the wrong case reaches its handler and is refused naming the field.
+ * Returns 1 and copies it into `out`.
+ */
+static int
+match_domain(const char *seg, size_t len, char out[DOMAIN_NAME_MAX + 1])
+{
+	size_t i;
+
+	if (len == 0 || len > DOMAIN_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((seg[i] >= 'a' && seg[i] <= 'z') ||
+		    (seg[i] >= 'A' && seg[i] <= 'Z') ||
+		    (seg[i] >= '0' && seg[i] <= '9') || seg[i] == '-' ||
+		    seg[i] == '.'))
+			return 0;
+	memcpy(out, seg, len);
+	out[len] = '\0';
+	return 1;
+}
+
+/*
  * {version}: a template version (template_store.h).  Returns 1 and copies
  * it into `out`.
  */
@@ -247,6 +280,9 @@ route_match(const char *pattern, const char *path, size_t len,
 		} else if (plen == 5 && strncmp(pseg, "{sub}", 5) == 0) {
 			if (!match_sub(path + xi, xseg, m->sub))
 				return 0;
+		} else if (plen == 8 && strncmp(pseg, "{domain}", 8) == 0) {
+			if (!match_domain(path + xi, xseg, m->domain))
+				return 0;
 		} else if (plen == 9 && strncmp(pseg, "{version}", 9) == 0) {
 			if (!match_version(path + xi, xseg, m->version))
 				return 0;
@@ -295,6 +331,7 @@ router_match(const char *path, size_t len, unsigned method, int public_only,
 	ctx->id = found_match.id;
 	memcpy(ctx->sub, found_match.sub, sizeof(ctx->sub));
 	memcpy(ctx->version, found_match.version, sizeof(ctx->version));
+	memcpy(ctx->domain, found_match.domain, sizeof(ctx->domain));
 	ctx->rest = found_match.rest;
 	ctx->rest_len = found_match.rest_len;
 	return found;
@@ -498,7 +535,7 @@ router_dispatch(struct service *svc, struct http_request *req,
 
 	/* On a tenant host the administration does not exist, not even as 405. */
 	found = router_match(req->path, req->path_len, req->method,
-	    handler_request_for_tenant_host(svc->conf, req), &allowed, &ctx);
+	    handler_request_for_tenant_host(svc, req), &allowed, &ctx);
 	if (found != NULL) {
 		req->route = found->pattern;
 		memcpy(req->route_sub, ctx.sub, sizeof(req->route_sub));

@@ -7,7 +7,8 @@
  * (tenantd --list-routes), so a new endpoint cannot escape it.
  *
  * Patterns are literal segments and placeholders: {id} (a positive decimal
- * integer), {sub} (a subdomain-shaped segment) and {path*} (the rest of the
+ * integer), {sub} (a subdomain-shaped segment), {domain} (1 to 253 bytes
+ * of [A-Za-z0-9.-], judged by its handler) and {path*} (the rest of the
  * path, still percent-encoded).  A trailing slash is optional on every
  * route.  A path that matches a pattern with another method gets 405 with
  * an Allow header.
@@ -33,6 +34,7 @@ struct request_context {
 	int64_t		 id;		/* {id} of the route, if any */
 	char		 sub[64];	/* {sub} of the route, if any */
 	char		 version[16];	/* {version} of the route, if any */
+	char		 domain[254];	/* {domain} of the route, if any */
 	const char	*rest;		/* {path*} of the route, if any */
 	size_t		 rest_len;
 	const char	*route;		/* the matched pattern, for logs */

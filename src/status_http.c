@@ -57,6 +57,14 @@ static const struct status_override overrides[] = {
 	/* A query string is no body: its syntax errors say so. */
 	{ STATUS_QUERY, RESULT_MALFORMED, { 400, "malformed_query", NULL,
 	    "malformed query string", NULL, NULL, 0 } },
+	/* A custom domain: lib/ says whether the tenant or the domain is
+	   missing, and what the DNS holds when it is not verified. */
+	{ STATUS_DOMAIN, RESULT_NOT_FOUND, { 404, "not_found", NULL,
+	    "not found", NULL, NULL, 0 } },
+	{ STATUS_DOMAIN, RESULT_TAKEN, { 409, "domain_taken", NULL, NULL,
+	    NULL, NULL, 0 } },
+	{ STATUS_DOMAIN, RESULT_CONFLICT, { 409, "not_verified", NULL,
+	    "the TXT record does not hold the token", NULL, NULL, 0 } },
 	/* An item not created for a disk or database error, or rolled back. */
 	{ STATUS_BULK_ITEM, RESULT_FAILED, { 500, "failed", NULL, NULL, NULL,
 	    NULL, 0 } }

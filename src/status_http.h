@@ -22,7 +22,8 @@ enum status_context {
 	STATUS_DEFAULT = 0,	/* a tenant operation or a request body */
 	STATUS_MODULE_CHANGE,	/* a module change, one tenant or many */
 	STATUS_QUERY,		/* a query string */
-	STATUS_BULK_ITEM	/* an item of a bulk create's report */
+	STATUS_BULK_ITEM,	/* an item of a bulk create's report */
+	STATUS_DOMAIN		/* a custom domain's change */
 };
 
 /* One row of the table: what a client gets for one outcome. */

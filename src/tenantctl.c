@@ -29,6 +29,7 @@
 #include "ctl_admin.h"
 #include "ctl_bulk.h"
 #include "ctl_common.h"
+#include "ctl_domain.h"
 #include "ctl_template.h"
 #include "ctl_tenant.h"
 #include "ctl_user.h"
@@ -176,6 +177,12 @@ static const struct command commands[] = {
 	  "list a tenant's e-mails: event, to, status, attempts, sent_at,\n"
 	  "        last_error",
 	  ctl_tenant_notifications, NEEDS_DATABASE, OPTION_JSON, 1, 1 },
+	{ "tenant", "domain", "add|verify|remove ID|SUBDOMAIN DOMAIN [--json]\n"
+	  "        | list ID|SUBDOMAIN [--json]",
+	  "a tenant's custom domains: add one (prints the DNS TXT record\n"
+	  "        to create), verify it by that record (then it is served),\n"
+	  "        remove it, or list them",
+	  ctl_tenant_domain, NEEDS_DATABASE, OPTION_JSON, 2, 3 },
 	{ "template", "add", "DIR [--json]",
 	  "store the template in DIR as an immutable version and print its\n"
 	  "        name (a content hash); the first one becomes the default",

@@ -181,6 +181,7 @@ request_read(FCGX_Request *request, const struct conf *c,
 	req->if_modified_since = param(request, "HTTP_IF_MODIFIED_SINCE");
 	req->host = param(request, "HTTP_HOST");
 	req->tenant_subdomain = param(request, "TENANT_SUBDOMAIN");
+	req->tenant_domain = param(request, "TENANT_DOMAIN");
 	remote_addr = param(request, "REMOTE_ADDR");
 	req->remote_addr = remote_addr != NULL ? remote_addr : "";
 	req->https = http_scheme_is_https(param(request, "HTTPS"),

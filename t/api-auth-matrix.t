@@ -64,6 +64,8 @@ is($?, 0, 'tenantd --list-routes exits 0');
 cmp_ok(scalar @routes, '>=', 12, 'tenantd --list-routes lists the API');
 ok((grep { $_->[1] eq '/api/tenants/{id}/notifications/' } @routes),
     'the matrix holds GET /api/tenants/{id}/notifications/');
+ok((grep { $_->[1] eq '/api/tenants/{id}/domains/{domain}/verify/' } @routes),
+    'the matrix holds POST /api/tenants/{id}/domains/{domain}/verify/');
 
 my %body = (json => { name => 'Anonymous', subdomain => 'anonymous',
     module_key => 'wallet', is_enabled => JSON::PP::false() });
@@ -80,6 +82,7 @@ for my $route (@routes) {
 		(my $path = $pattern) =~ s/\{id\}/$id/g;
 		$path =~ s/\{sub\}/matrix/g;
 		$path =~ s/\{version\}/0123456789ab/g;
+		$path =~ s/\{domain\}/hr.matrix.test/g;
 		$path =~ s/\{path\*\}/logo.png/g;
 		my %with_body = $method =~ /^(?:POST|PATCH|PUT)$/ ? %body : ();
 		my $unsafe = $method !~ /^(?:GET|HEAD|OPTIONS)$/;

@@ -137,6 +137,7 @@ for my $pattern (sort keys %methods_of) {
 	(my $path = $pattern) =~ s/\{id\}/$tenant_id/g;
 	$path =~ s/\{sub\}/bad-input/g;
 	$path =~ s/\{version\}/0123456789ab/g;
+	$path =~ s/\{domain\}/hr.bad-input.test/g;
 	$path =~ s/\{path\*\}/logo.png/g;
 	# Patterns that also match this path (e.g. /api/tenants/{id}/ and
 	# /api/tenants/statistics/) add their methods to Allow.
@@ -145,6 +146,7 @@ for my $pattern (sort keys %methods_of) {
 		(my $regex = quotemeta $other) =~ s/\\\{id\\\}/[1-9][0-9]*/g;
 		$regex =~ s/\\\{sub\\\}/[a-z0-9-]+/g;
 		$regex =~ s/\\\{version\\\}/[0-9a-f]{12}/g;
+		$regex =~ s/\\\{domain\\\}/[A-Za-z0-9.-]+/g;
 		$regex =~ s/\\\{path\\\*\\\}/.*/g;
 		$regex =~ s{/$}{};
 		next unless $path =~ m{^$regex/?$};

@@ -56,6 +56,7 @@ use File::Spec;
 use File::Temp qw(tempdir tempfile);
 use IO::Select;
 use IO::Socket::INET;
+use IO::Socket::IP;
 use IO::Socket::UNIX;
 use JSON::PP ();
 use POSIX qw(WNOHANG _exit setpgid);
@@ -147,7 +148,7 @@ sub mariadb_pid { $_[0]{pids}{mariadb} }
 sub frontend { $_[0]{frontend} }
 
 # The path of one of the logs: 'tenantd', 'nginx', 'nginx-access',
-# 'lighttpd', 'module-backend' or 'mariadb'.
+# 'lighttpd', 'module-backend', 'mariadb' or 'dnsmasq'.
 sub log_path {
 	my ($self, $which) = @_;
 	my %logs = (
@@ -157,6 +158,7 @@ sub log_path {
 		lighttpd => 'lighttpd-error.log',
 		'module-backend' => 'module-backend.log',
 		mariadb => 'mariadb.err',
+		dnsmasq => 'dnsmasq.log',
 	);
 	croak "unknown log '$which'" unless $logs{$which};
 	return "$self->{run}/$logs{$which}";
@@ -577,6 +579,69 @@ sub start_tenantd {
 sub stop_tenantd {
 	my ($self, $signal) = @_;
 	return $self->_stop_process('tenantd', $signal // 'TERM');
+}
+
+# Replaces or adds tenantd.conf keys (`key => value`, undef to drop one)
+# and restarts tenantd with them.
+sub restart_tenantd_with {
+	my ($self, %conf) = @_;
+	while (my ($key, $value) = each %conf) {
+		$self->{conf}{$key} = $value;
+	}
+	$self->stop_tenantd;
+	$self->_write_conf;
+	return $self->start_tenantd;
+}
+
+# --- a DNS server for custom domains (dnsmasq) ----------------------------
+
+# A free UDP port on 127.0.0.1 (or `address`, such as ::1) for the DNS
+# server, held by a bound socket until start_dns_server() starts dnsmasq
+# there, so tenantd.conf can name it (dns_server) before the records are
+# known.
+sub reserve_dns_port {
+	my ($self, $address) = @_;
+	$self->{dns_address} = $address // '127.0.0.1';
+	$self->{dns_socket} = IO::Socket::IP->new(
+	    LocalHost => $self->{dns_address}, LocalPort => 0, Proto => 'udp',
+	    ReuseAddr => 0)
+	    or die "cannot bind udp $self->{dns_address} port 0: $@\n";
+	return $self->{dns_port} = $self->{dns_socket}->sockport;
+}
+
+# (Re)starts dnsmasq on the reserved port, authoritative for *.test (a
+# name it has no record of is NXDOMAIN) and asking no one else, with the
+# records of `options` (--txt-record=..., --cname=..., --host-record=...).
+# Returns once it holds the port.
+sub start_dns_server {
+	my ($self, @options) = @_;
+	my $port = $self->{dns_port} // die "reserve_dns_port first\n";
+	$self->_stop_process('dnsmasq', 'TERM');
+	close(CORE::delete $self->{dns_socket}) if $self->{dns_socket};
+	my @command = (_find_program('dnsmasq'), '--keep-in-foreground',
+	    '--conf-file=/dev/null', '--no-resolv', '--no-hosts',
+	    "--port=$port", "--listen-address=$self->{dns_address}",
+	    '--bind-interfaces',
+	    '--pid-file=', '--local=/test/', '--log-queries',
+	    '--log-facility=-', @options);
+	push @command, '--user=nobody', '--group=nogroup' if $> == 0;
+	$self->{pids}{dnsmasq} = _spawn(\@command,
+	    stdout => $self->log_path('dnsmasq'),
+	    stderr => $self->log_path('dnsmasq'), append => 1);
+	my $deadline = time + 10;
+	while (1) {
+		die "dnsmasq exited:\n" . _tail($self->log_path('dnsmasq'), 20)
+		    unless $self->_alive('dnsmasq');
+		my $probe = IO::Socket::IP->new(
+		    LocalHost => $self->{dns_address}, LocalPort => $port,
+		    Proto => 'udp', ReuseAddr => 0);
+		last unless $probe;
+		close $probe;
+		die "dnsmasq did not bind udp port $port within 10 s\n"
+		    if time > $deadline;
+		sleep 0.02;
+	}
+	return $port;
 }
 
 # Renders etc/nginx/tenantd.conf.in and the global wrapper into the run
@@ -1429,6 +1494,7 @@ sub stop {
 	$self->_stop_process('cdn_origin', 'QUIT');
 	$self->_stop_process('lighttpd', 'TERM');
 	$self->_stop_process('module_backend', 'TERM');
+	$self->_stop_process('dnsmasq', 'TERM');
 	$self->_stop_process('mariadb', 'TERM');
 	$self->_check_sanitizer_reports;
 	$self->_diag_logs if $self->_failing;

@@ -306,12 +306,46 @@ test_asset_base_url(void)
 	conf_release(&c);
 }
 
+/* dns_server: unset by default, IPv4 or bracketed IPv6 with a port. */
+static void
+test_dns_server(void)
+{
+	struct conf	c;
+	char		err[512] = "";
+
+	conf_init(&c);
+	ok(c.dns_server == NULL, "dns_server is unset by default");
+	is_int(c.dns_timeout, 5, "dns_timeout is 5 s by default");
+	is_int(load(&c, "dns_server = 127.0.0.1:5353\n", err, sizeof(err)), 0,
+	    "an IPv4 dns_server with a port loads");
+	is_string(c.dns_server, "127.0.0.1:5353", "as given");
+	is_int(load(&c, "dns_server = [::1]:5353\n", err, sizeof(err)), 0,
+	    "an IPv6 dns_server in brackets loads");
+	is_int(load(&c, "dns_server = 192.0.2.53\n", err, sizeof(err)), 0,
+	    "a dns_server without a port loads");
+	is_int(load(&c, "dns_server =\n", err, sizeof(err)), 0,
+	    "an empty dns_server loads");
+	ok(c.dns_server == NULL, "and unsets it");
+	conf_release(&c);
+}
+
 static void
 test_refusals(void)
 {
 	struct conf	c;
 	char		err[512], long_line[5000], expected[512];
 
+	load_fails("dns_server = dns.example\n",
+	    "1: dns_server: must be an IPv4 address or an IPv6 address in "
+	    "brackets, with an optional :port", "dns_server a name");
+	load_fails("dns_server = ::1\n",
+	    "1: dns_server: must be an IPv4 address or an IPv6 address in "
+	    "brackets, with an optional :port", "dns_server IPv6 unbracketed");
+	load_fails("dns_server = 127.0.0.1:0\n",
+	    "1: dns_server: must be an IPv4 address or an IPv6 address in "
+	    "brackets, with an optional :port", "dns_server port 0");
+	load_fails("dns_timeout = 31\n",
+	    "1: dns_timeout: must be an integer from 1 to 30", "dns_timeout 31");
 	load_fails("asset_base_url = javascript:alert(1)\n",
 	    "1: asset_base_url: must start with http:// or https://",
 	    "asset_base_url javascript:");
@@ -559,6 +593,7 @@ main(void)
 	test_booleans();
 	test_refusals();
 	test_asset_base_url();
+	test_dns_server();
 	test_password_file();
 	{
 		static const char *const names[] = { "tenantd.conf", "password",

@@ -2,7 +2,8 @@
 // active/archived filter, ordering and infinite scroll over the paged API
 // (GET /api/tenants/, following "next"), and per tenant: its logo, module
 // chips, the template version its site runs, a health badge checked as
-// soon as the row is drawn, and the actions edit, modules, deploy (labelled Deploy or Redeploy from the
+// soon as the row is drawn, its custom domains (status, the TXT record of
+// a pending one, Verify), and the actions edit, modules, deploy (labelled Deploy or Redeploy from the
 // tenant's "deployed"), health details, archive/restore and delete.
 // Search, filter and ordering live in the page URL, so a link such as
 // /admin/tenants?search=acme opens the list already filtered.
@@ -242,6 +243,7 @@ class TenantRow {
 		this.created = h('span');
 		this.templateSlot = h('span');
 		this.mailSlot = h('span', { class: 'tenant-mail', hidden: true });
+		this.domainsSlot = h('ul', { class: 'tenant-domains', 'aria-label': 'Custom domains', hidden: true });
 		this.chips = h('ul', { class: 'chips', 'aria-label': 'Enabled modules' });
 		this.progressSlot = h('div');
 		this.message = h('p', { class: 'message row-message', hidden: true });
@@ -255,6 +257,7 @@ class TenantRow {
 		    h('div', { class: 'tenant-head' }, this.logoSlot, this.nameElement, this.statusSlot, this.healthBadge, this.swatchSlot),
 		    h('div', { class: 'tenant-meta' }, this.link, this.created, this.templateSlot, this.mailSlot),
 		    this.chips,
+		    this.domainsSlot,
 		    this.progressSlot,
 		    this.message,
 		    h('div', { class: 'tenant-actions', role: 'group', 'aria-labelledby': nameId },
@@ -350,7 +353,7 @@ class TenantRow {
 			this.health = null;
 		}
 		this.showHealth();
-		await this.loadMail(controller.signal);
+		await Promise.all([this.loadMail(controller.signal), this.loadDomains(controller.signal)]);
 		return this.health;
 	}
 
@@ -368,6 +371,67 @@ class TenantRow {
 		}
 		this.mailSlot.textContent = text ?? '';
 		this.mailSlot.hidden = text === null;
+	}
+
+	// GET /api/tenants/{id}/domains/ into the row: each custom domain with
+	// its status and, while pending, the TXT record to create and a Verify
+	// button; hidden when there is none or the list cannot be read.
+	async loadDomains(signal) {
+		let domains = [];
+		try {
+			domains = await api('GET', `/api/tenants/${this.tenant.id}/domains/`, { signal });
+		} catch (error) {
+			if (error?.name === 'AbortError' || (error instanceof ApiError && error.redirecting)) {
+				return;
+			}
+		}
+		this.showDomains(Array.isArray(domains) ? domains : []);
+	}
+
+	showDomains(domains) {
+		replaceContent(this.domainsSlot, domains.map((domain) => this.domainItem(domain)));
+		this.domainsSlot.hidden = domains.length === 0;
+	}
+
+	// One domain as a list item; every value from the API is text.
+	domainItem(domain) {
+		const active = domain.status === 'active';
+		const item = h('li', { class: 'tenant-domain', dataset: { domain: String(domain.domain) } },
+		    h('span', { class: 'domain-name' }, String(domain.domain)), ' ',
+		    h('span', { class: `badge ${active ? 'badge-active' : 'badge-pending'}` }, active ? 'Active' : 'Pending'));
+		if (!active) {
+			const verify = h('button', { type: 'button', class: 'btn btn-small btn-secondary' }, 'Verify');
+			verify.addEventListener('click', () => this.verifyDomain(domain, verify));
+			item.append(' ',
+			    h('span', { class: 'domain-record' }, 'TXT record ',
+				h('code', { class: 'domain-record-name' }, String(domain.verification?.name ?? '')), ' = ',
+				h('code', { class: 'domain-record-value' }, String(domain.verification?.value ?? ''))),
+			    ' ', verify);
+		}
+		return item;
+	}
+
+	// POST .../domains/{domain}/verify/: active when the TXT record holds
+	// the token; otherwise the server's account of what the DNS holds.
+	async verifyDomain(domain, button) {
+		if (button.getAttribute('aria-disabled') === 'true') {
+			return;
+		}
+		button.setAttribute('aria-disabled', 'true');
+		this.say(`Checking the TXT record of ${domain.domain}…`);
+		try {
+			const answer = await api('POST',
+			    `/api/tenants/${this.tenant.id}/domains/${encodeURIComponent(domain.domain)}/verify/`);
+			this.say(`${answer.domain} is verified and served.`, 'success');
+		} catch (error) {
+			if (isQuiet(error)) {
+				return;
+			}
+			this.say(this.failureText(`${domain.domain} is not verified`, error), 'error');
+		} finally {
+			button.removeAttribute('aria-disabled');
+		}
+		await this.loadDomains();
 	}
 
 	// --- deploy -----------------------------------------------------------
