@@ -888,7 +888,8 @@ sub start_caddy {
 	    ADMIN_ROOT => "$self->{srcdir}/www/admin",
 	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
 	    MODULE_BACKEND => '127.0.0.1:' . $self->module_backend_port,
-	    MAX_BODY => $number . ({ '' => 'B', k => 'KiB', m => 'MiB' }->{lc $unit}),
+	    MAX_BODY_BYTES => $number * { '' => 1, k => 1024,
+	    m => 1024 * 1024 }->{lc $unit},
 	    ASSET_SOURCE => $self->asset_source,
 	    STORAGE_DIR => "$run/caddy/data",
 	    LOG_FILE => "$run/caddy.log");
