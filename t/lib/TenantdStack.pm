@@ -152,7 +152,7 @@ sub caddy_root_cert { "$_[0]{run}/caddy/data/pki/authorities/local/root.crt" }
 sub mariadb_pid { $_[0]{pids}{mariadb} }
 sub frontend { $_[0]{frontend} }
 
-# The path of one of the logs: 'tenantd', 'nginx', 'nginx-access',
+# The path of one of the logs: 'tenantd', 'nginx', 'nginx-access', 'caddy',
 # 'lighttpd', 'module-backend' or 'mariadb'.
 sub log_path {
 	my ($self, $which) = @_;
