@@ -5,7 +5,7 @@
 # tenant's host gets none (the handshake fails, and the check was asked
 # and said 404); a restored tenant gets one again.  The client trusts the
 # local CA's root from Caddy's storage and nothing else; plain HTTP
-# redirects to HTTPS.
+# redirects to HTTPS; tenantd down is a JSON 503.
 use strict;
 use warnings;
 
@@ -109,6 +109,14 @@ $http = $s->_http_request_to($s->caddy_http_port, 'GET',
     '/api/domains/check?domain=acme.localhost',
     { Host => '127.0.0.1:' . $s->caddy_http_port }, undef, 10);
 is($http->{status}, 200, 'the check answers on plain HTTP, for Caddy');
+
+# tenantd down: the same JSON 503 as through nginx, on both kinds of host.
+$s->stop_tenantd;
+for my $host ('acme.localhost', '127.0.0.1') {
+	$r = $s->get('/api/healthz', token => undef, host => $host);
+	$s->is_error($r, 503, 'service_unavailable', "$host without tenantd");
+	is($r->{headers}{'retry-after'}, '5', '  with Retry-After');
+}
 
 $s->stop;
 done_testing();
