@@ -69,6 +69,30 @@ validate_subdomain(const char *s, size_t len)
 }
 
 /*
+ * Checks a host name label by label, as a TLS front end asks about the
+ * name a client sent (lib/tenant_host.c).  Returns NULL or a message.
+ */
+const char *
+validate_hostname(const char *s, size_t len)
+{
+	const char	*dot;
+	size_t		 start, label_len;
+
+	if (len == 0)
+		return "must not be empty";
+	if (len > HOSTNAME_MAX)
+		return "must be at most 253 characters";
+	for (start = 0; start <= len; start += label_len + 1) {
+		dot = memchr(s + start, '.', len - start);
+		label_len = dot != NULL ? (size_t)(dot - (s + start)) :
+		    len - start;
+		if (validate_subdomain(s + start, label_len) != NULL)
+			return "must be a lower-case host name";
+	}
+	return NULL;
+}
+
+/*
  * Checks a tenant's display name: 1-200 code points of UTF-8, no control
  * characters (C0 including tab, DEL, and the C1 range U+0080-U+009F, which
  * are control characters too), not only spaces.  Returns NULL or a message.

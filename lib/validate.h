@@ -21,6 +21,7 @@
 #define PASSWORD_MIN	8
 #define PASSWORD_MAX	1024
 #define ASSET_BASE_URL_MAX	256
+#define HOSTNAME_MAX	253
 
 /*
  * One DNS label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$.  Upper case is an
@@ -28,6 +29,13 @@
  * configuration, see conf_is_reserved()).
  */
 const char *validate_subdomain(const char *s, size_t len);
+
+/*
+ * A lower-case host name: one or more labels that each pass
+ * validate_subdomain(), joined by single dots, at most HOSTNAME_MAX bytes;
+ * no trailing dot, port, IPv6 brackets or upper case.
+ */
+const char *validate_hostname(const char *s, size_t len);
 
 /* 1-200 characters of valid UTF-8 without C0 controls (tab included) or DEL. */
 const char *validate_name(const char *s, size_t len);

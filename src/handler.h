@@ -52,6 +52,9 @@ HANDLER(handle_tenant_deploy_frontend);
 /* handler_subdomain.c - GET /api/tenants/check-subdomain/ */
 HANDLER(handle_check_subdomain);
 
+/* handler_domain_check.c - GET /api/domains/check */
+HANDLER(handle_domain_check);
+
 /* handler_public.c - /api/tenants/by-subdomain/{sub}/config/ and assets/ */
 HANDLER(handle_public_config);
 HANDLER(handle_public_asset);

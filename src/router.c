@@ -36,6 +36,8 @@ static const struct route routes[] = {
 	{ "/api/gate", HTTP_GET, ROUTE_PUBLIC, 0, handle_gate },
 	{ "/api/auth/login", HTTP_POST, ROUTE_ADMIN_HOST, 1,
 	    handle_auth_login },
+	{ "/api/domains/check", HTTP_GET, ROUTE_ADMIN_HOST, 1,
+	    handle_domain_check },
 	{ "/api/auth/logout", HTTP_POST, ROUTE_ADMIN, 1, handle_auth_logout },
 	{ "/api/auth/me", HTTP_GET, ROUTE_ADMIN, 1, handle_auth_me },
 	{ "/api/modules/", HTTP_GET, ROUTE_ADMIN, 1, handle_modules_list },

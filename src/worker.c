@@ -192,6 +192,13 @@ request_read(FCGX_Request *request, const struct conf *c,
 	req->max_json_nodes = c->max_json_nodes;
 	req->forward_uri = param(request, "REDIRECT_URI");
 
+	/*
+	 * GET and HEAD carry no body in this API, so none is read: Caddy's
+	 * forward_auth asks the gate with the client's Content-Length but
+	 * without the body, which stays for the module's backend.
+	 */
+	if (req->method == HTTP_GET || req->method == HTTP_HEAD)
+		return 0;
 	/* nginx sends an empty CONTENT_LENGTH for requests without a body. */
 	length_text = param(request, "CONTENT_LENGTH");
 	if (length_text != NULL && length_text[0] != '\0' &&

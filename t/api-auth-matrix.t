@@ -136,12 +136,13 @@ for my $case ((grep { !$is_delete->($_) && !$is_logout->($_) } @valid),
 }
 
 is_deeply([sort keys %public],
-    ['GET,HEAD /api/gate',
+    ['GET,HEAD /api/domains/check',
+     'GET,HEAD /api/gate',
      'GET,HEAD /api/healthz',
      'GET,HEAD /api/tenants/by-subdomain/{sub}/assets/{path*}',
      'GET,HEAD /api/tenants/by-subdomain/{sub}/config/',
      'POST /api/auth/login'],
-    'only healthz, login, the module gate and the tenant sites\' config and assets are public (a new public route must be added here on purpose)')
+    'only healthz, login, the module gate, the on-demand TLS check and the tenant sites\' config and assets are public (a new public route must be added here on purpose)')
     or diag explain [sort keys %public];
 my ($anonymous) = $s->sql("SELECT COUNT(*) FROM tenants WHERE subdomain = 'anonymous'");
 cmp_ok($anonymous->[0], '<=', 1,

@@ -1,5 +1,6 @@
 # api-gate.t - the module gate, through nginx (auth_request to GET
-# /api/gate) and through lighttpd (FastCGI Authorizer role), each with a
+# /api/gate), through lighttpd (FastCGI Authorizer role) and through Caddy
+# (forward_auth to GET /api/gate, over HTTPS), each with a
 # real module backend (t/lib/module-backend.pl) behind /api/m/<module>/:
 # an enabled module's API reaches the backend with its path, method and
 # body; a disabled one answers 403 JSON and the backend never sees it;
@@ -45,7 +46,7 @@ sub set_module {
 # The number of requests the module backend has answered.
 sub hits { scalar(my @hits = $_[0]->module_backend_hits) }
 
-for my $frontend (qw(nginx lighttpd)) {
+for my $frontend (qw(nginx lighttpd caddy)) {
 	subtest "through $frontend" => sub {
 		# The front end takes bodies up to 1 MiB, below tenantd's own
 		# limit (max_body_bytes, 16M), so it is the one to refuse more.
@@ -56,6 +57,19 @@ for my $frontend (qw(nginx lighttpd)) {
 			my ($host, $method, $path, %o) = @_;
 			return $s->request($method, $path, token => undef,
 			    host => "$host.localhost", timeout => $TIMEOUT, %o);
+		};
+		# A host with no tenant: 404 not_found; through Caddy it gets
+		# no certificate, so the TLS handshake fails (caddy-tls.t).
+		my $no_tenant = sub {
+			my ($host, $path, $what) = @_;
+			if ($frontend eq 'caddy') {
+				ok(!eval { $on->($host, 'GET', $path) },
+				    "$what: no TLS certificate");
+				like($@, qr/^TLS to /, "  the handshake fails");
+				return;
+			}
+			$s->is_error($on->($host, 'GET', $path), 404,
+			    'not_found', $what);
 		};
 
 		my $acme = make_tenant($s, 'acme', 'wallet');
@@ -105,9 +119,16 @@ for my $frontend (qw(nginx lighttpd)) {
 		$s->is_error($r, 403, 'module_disabled',
 		    'nor by naming globex in the gate\'s query');
 		$r = $on->('ACME', 'GET', '/api/m/wallet/x');
-		is($r->{status}, 200, 'the host is case-insensitive');
-		is($r->{json}{tenant}, 'acme', '  and the backend is told the '
-		    . 'tenant in lower case');
+		if ($frontend eq 'caddy') {
+			# Caddy cannot lower-case a host; TLS clients send it
+			# in lower case.
+			$s->is_error($r, 404, 'not_found',
+			    'caddy: a host in upper case is no tenant\'s');
+		} else {
+			is($r->{status}, 200, 'the host is case-insensitive');
+			is($r->{json}{tenant}, 'acme', '  and the backend is '
+			    . 'told the tenant in lower case');
+		}
 
 		# --- toggling takes effect on the next request --------------
 		for my $round (1 .. 3) {
@@ -149,7 +170,7 @@ for my $frontend (qw(nginx lighttpd)) {
 			    '  and the backend gets the normalised path');
 		} else {
 			$s->is_error($r, 400, 'malformed_path',
-			    'lighttpd: a path with .. is refused by the authorizer');
+			    "$frontend: a path with .. is refused before the gate");
 		}
 		$r = $on->('acme', 'GET', '/api/m/Wallet/x');
 		is($r->{status}, 404, 'a module key in upper case is 404');
@@ -164,10 +185,8 @@ for my $frontend (qw(nginx lighttpd)) {
 		$s->is_error($r, 403, 'tenant_archived', 'an archived tenant');
 		$r = $on->('globex', 'GET', '/api/gate?module=employees');
 		$s->is_error($r, 403, 'tenant_archived', '  also at /api/gate');
-		$r = $on->('nosuch', 'GET', '/api/m/wallet/x');
-		$s->is_error($r, 404, 'not_found', 'an unknown tenant');
-		$r = $on->('www', 'GET', '/api/m/wallet/x');
-		$s->is_error($r, 404, 'not_found', 'a reserved subdomain');
+		$no_tenant->('nosuch', '/api/m/wallet/x', 'an unknown tenant');
+		$no_tenant->('www', '/api/m/wallet/x', 'a reserved subdomain');
 		is(hits($s), $before, 'the backend was not called for them');
 		$r = $s->post("/api/tenants/$globex/restore/");
 		is($r->{status}, 200, 'globex is restored') or diag $r->{content};
@@ -195,8 +214,8 @@ for my $frontend (qw(nginx lighttpd)) {
 		    '/api/gate: a repeated key', 'module');
 		$r = $on->('acme', 'POST', '/api/gate?module=wallet');
 		is($r->{status}, 405, '/api/gate: POST is 405');
-		$r = $on->('nosuch', 'GET', '/api/gate?module=wallet');
-		$s->is_error($r, 404, 'not_found', '/api/gate: unknown tenant');
+		$no_tenant->('nosuch', '/api/gate?module=wallet',
+		    '/api/gate: unknown tenant');
 		$r = $s->get('/api/gate?module=wallet', token => undef);
 		$s->is_error($r, 404, 'not_found', 'the admin host gets 404');
 		$r = $s->get('/api/m/wallet/x', token => undef);
@@ -232,7 +251,10 @@ for my $frontend (qw(nginx lighttpd)) {
 		    . 'with ";" still pass') or diag $r->{content};
 		$r = $on->('acme', 'GET', '/api/m/wallet/%61b%7E');
 		is($r->{status}, 200, 'encoded letters pass') or diag $r->{content};
-		is($r->{json}{path}, '/api/m/wallet/ab~',
+		# Caddy passes the path as the client escaped it; only escapes
+		# that cannot change a segment's meaning get that far.
+		is($r->{json}{path}, $frontend eq 'caddy'
+		    ? '/api/m/wallet/%61b%7E' : '/api/m/wallet/ab~',
 		    '  and the backend gets the normalised path');
 
 		# --- what the backend is told, and by whom ------------------------
@@ -253,8 +275,11 @@ for my $frontend (qw(nginx lighttpd)) {
 		is($r->{status}, 200, 'a request with forged tenant and '
 		    . 'forwarding headers reaches the backend') or diag $r->{content};
 		my $seen = $r->{json}{headers} // {};
+		# Through Caddy the request really came over HTTPS.
+		my $forged = $frontend eq 'caddy' ? qr/globex|203\.0\.113\.9/
+		    : qr/globex|203\.0\.113\.9|https/;
 		for my $name (sort keys %$seen) {
-			unlike($seen->{$name}, qr/globex|203\.0\.113\.9|https/,
+			unlike($seen->{$name}, $forged,
 			    "  $name is not the client's");
 		}
 		is($r->{json}{tenant}, 'acme', '  X-Tenant-Subdomain is sent '
@@ -263,12 +288,14 @@ for my $frontend (qw(nginx lighttpd)) {
 		    '  nor under a name spelt with \'_\'');
 		is($seen->{'x-real-ip'}, '127.0.0.1',
 		    '  X-Real-IP is the client the server saw')
-		    if $frontend eq 'nginx';
+		    if $frontend ne 'lighttpd';
 		is($seen->{'x-forwarded-for'}, '127.0.0.1',
 		    '  X-Forwarded-For is the client the server saw');
 		like($seen->{'x-forwarded-host'} // '', qr/^acme\.localhost(:\d+)?$/,
 		    '  X-Forwarded-Host is the host the gate judged');
-		is($seen->{'x-forwarded-proto'}, 'http', '  X-Forwarded-Proto too');
+		is($seen->{'x-forwarded-proto'},
+		    $frontend eq 'caddy' ? 'https' : 'http',
+		    '  X-Forwarded-Proto too');
 		like($seen->{forwarded} // '', qr/^for="?127\.0\.0\.1"?;/,
 		    '  Forwarded names the client the server saw');
 		like($seen->{forwarded} // '', qr/;host="acme\.localhost(:\d+)?"/,
@@ -276,10 +303,10 @@ for my $frontend (qw(nginx lighttpd)) {
 
 		# A request line naming another host than the Host header: the
 		# gate and the backend must judge the same one.  nginx takes the
-		# request line's, lighttpd refuses the request.
+		# request line's (so does Caddy), lighttpd refuses the request.
 		$r = $on->('acme', 'GET', 'http://globex.localhost:'
 		    . $s->port . '/api/m/tasks/list');
-		if ($frontend eq 'nginx') {
+		if ($frontend ne 'lighttpd') {
 			is($r->{status}, 200, 'an absolute request target for '
 			    . 'globex is judged as globex') or diag $r->{content};
 			is($r->{json}{tenant}, 'globex',
@@ -309,8 +336,8 @@ for my $frontend (qw(nginx lighttpd)) {
 			unlike($r->{content}, qr/\Q$secret\E/,
 			    '  never globex\'s file');
 			is(scalar(TenantdStack->header_values($r, $name)), 0,
-			    "  nginx does not pass $name on")
-			    if $frontend eq 'nginx' && $name =~ /^X-Accel/;
+			    "  $frontend does not pass $name on")
+			    if $frontend ne 'lighttpd' && $name =~ /^X-Accel/;
 		}
 
 		# --- a body over the front end's limit: tenantd's JSON 413 ----------
@@ -364,6 +391,7 @@ for my $frontend (qw(nginx lighttpd)) {
 		    '  while a disabled module is still 403');
 		# The processes that serve requests, by effective uid.
 		my @servers = $frontend eq 'lighttpd' ? ($s->lighttpd_pid)
+		    : $frontend eq 'caddy' ? ($s->caddy_pid)
 		    : $s->nginx_worker_pids;
 		my @uids = map { ($s->slurp("/proc/$_/status")
 		    =~ /^Uid:\s+\d+\s+(\d+)/m)[0] // 'unknown' } @servers;

@@ -3,7 +3,9 @@
 # with another port and front end rewrites var/tenantd.conf readable by
 # tenantd and the reload reaches the workers; a plain up keeps the running
 # stack's port and front end and says so; status looks where the stack is;
-# the admin password is shown on the first up only.
+# the admin password is shown on the first up only; TENANTD_FRONTEND=caddy
+# serves HTTPS with a certificate from Caddy's local CA (trusted from where
+# up says it is) for the admin host and on demand for a tenant's.
 #
 # ./dev keeps its state next to itself, so it runs from a stand-in clone in
 # t/var: ./dev, etc/ and www/ of the sources, the built programs and
@@ -71,7 +73,8 @@ chmod 0755, "$clone/stubs/dpkg-query" or die "chmod: $!";
 sub dev {
 	my ($settings, @args) = @_;
 	local %ENV = %ENV;
-	delete @ENV{qw(TENANTD_HTTP_PORT TENANTD_FRONTEND TENANTD_BASE_DOMAIN)};
+	delete @ENV{qw(TENANTD_HTTP_PORT TENANTD_HTTPS_PORT TENANTD_FRONTEND
+	    TENANTD_BASE_DOMAIN)};
 	%ENV = (%ENV, %$settings);
 	$ENV{PATH} = "$clone/stubs:$ENV{PATH}";
 	my ($exit, $out, $err) = TenantdStack::_run_captured(["$clone/dev", @args],
@@ -188,12 +191,44 @@ is $exit, 0, './dev status finds it healthy' or diag $out;
 like $out, qr/^lighttpd: +running, pid \d+, http:\/\/127\.0\.0\.1:$other_port\//m,
     '... on the new port, through lighttpd';
 
+# --- Caddy ------------------------------------------------------------------
+
+my $https_port = TenantdStack::_free_port();
+($exit, $out) = dev({ TENANTD_FRONTEND => 'caddy',
+    TENANTD_HTTPS_PORT => $https_port }, 'up');
+is $exit, 0, "./dev up with caddy, HTTPS on $https_port" or diag $out;
+like $out, qr{admin UI: +https://127\.0\.0\.1:$https_port/admin/},
+    '... prints the HTTPS URLs';
+my ($root) = $out =~ m{local CA: +(\S+/root\.crt)};
+ok defined $root && -s $root, '... and where the local CA\'s root is'
+    or diag $out;
+my $curl = sub {
+	my ($host, $path) = @_;
+	my ($rc, $body, $err) = TenantdStack::_run_captured(['curl', '-sS',
+	    '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '20',
+	    '--cacert', $root // '/nonexistent', '--resolve',
+	    "$host:$https_port:127.0.0.1", "https://$host:$https_port$path"],
+	    timeout => 30);
+	return $rc == 0 ? $body : "curl failed: $err";
+};
+is $curl->('127.0.0.1', '/api/healthz'), '200',
+    '... the admin host answers over HTTPS, trusting the local CA only';
+is $curl->('acme.localhost', '/'), '200',
+    '... a tenant host gets its certificate on demand';
+like $curl->('nosuch.localhost', '/'), qr/curl failed/,
+    '... an unknown one gets none';
+($exit, $out) = dev({}, 'status');
+is $exit, 0, './dev status finds it healthy' or diag $out;
+like $out, qr/^caddy: +running, pid \d+, https:\/\/127\.0\.0\.1:$https_port\//m,
+    '... through caddy';
+like $out, qr/^lighttpd: +stopped/m, '... which replaced lighttpd';
+
 # --- down -------------------------------------------------------------------
 
 ($exit, $out) = dev({}, 'down');
 $stopped = 1;
 is $exit, 0, './dev down' or diag $out;
-like $out, qr/lighttpd: stopped.*tenantd: stopped.*MariaDB: stopped/s,
-    '... stops lighttpd, tenantd and MariaDB';
+like $out, qr/caddy: stopped.*tenantd: stopped.*MariaDB: stopped/s,
+    '... stops caddy, tenantd and MariaDB';
 
 done_testing;

@@ -8,7 +8,7 @@
 # it, the template's own package.json customised for the tenant; health
 # reports nothing missing or modified and fsck is clean.  Only the web
 # root is served, never a dotfile: the front ends refuse dotfiles (nginx
-# 404, lighttpd 403), files outside the web root are 404 and the asset
+# and Caddy 404, lighttpd 403), files outside the web root are 404 and the asset
 # route answers 404 for both, while names with brackets, parentheses, '@'
 # and UTF-8 in the web root are served.
 use strict;
@@ -97,16 +97,16 @@ sub deployed_files_identical {
 	return $differ == 0;
 }
 
-# How each front end refuses a dotfile: nginx answers 404, lighttpd's
-# url.access-deny 403.
-my %DOTFILE_STATUS = (nginx => 404, lighttpd => 403);
+# How each front end refuses a dotfile: nginx and Caddy answer 404,
+# lighttpd's url.access-deny 403.
+my %DOTFILE_STATUS = (nginx => 404, lighttpd => 403, caddy => 404);
 
 sub site_get {
 	my ($s, $path) = @_;
 	return $s->get($path, token => undef, host => 'acme.localhost');
 }
 
-for my $frontend (qw(nginx lighttpd)) {
+for my $frontend (qw(nginx lighttpd caddy)) {
 	subtest "deployed and served through $frontend" => sub {
 		my $s = TenantdStack->new(workers => 2, frontend => $frontend,
 		    conf => { template_dir => $TEMPLATE,

@@ -1,9 +1,14 @@
 // site.mjs - a tenant's site in a real browser (Debian's chromium, driven by
-// playwright-core) at http://<sub>.localhost:<port>/, through whichever
-// front end t/site.t started.  t/site.t creates the tenants and passes:
+// playwright-core) at http://<sub>.localhost:<port>/ (https:// through
+// Caddy), through whichever front end t/site.t started.  t/site.t creates
+// the tenants and passes:
 //
 //   TENANTD_SITE_PORT       the front end's port on 127.0.0.1
-//   TENANTD_FRONTEND        nginx or lighttpd (for messages and file names)
+//   TENANTD_SITE_SCHEME     https through Caddy (chromium trusts its local
+//                           CA from the NSS database in $HOME, node from
+//                           NODE_EXTRA_CA_CERTS), else http
+//   TENANTD_FRONTEND        nginx, lighttpd or caddy (for messages and file
+//                           names)
 //   TENANTD_ADMIN_TOKEN     an API token, to toggle modules and archive
 //   TENANTD_SITE_TENANTS    JSON {acme: {id, name, subdomain, primary,
 //                           secondary, logo, modules}, globex: ..., markup: ...}
@@ -22,7 +27,9 @@
 // header's computed color is the tenant's primary color, the logo shown);
 // a module toggled through the API changing the page after a reload; a
 // locked module's own route showing the upgrade prompt; unknown and
-// archived tenants getting the "not available" page; a failed load
+// archived tenants getting the "not available" page (over HTTPS, an
+// unknown tenant's host getting no certificate at all, and the admin UI's
+// login page loading over the same trusted HTTPS); a failed load
 // offering a retry; a tenant named like markup shown as text; no sideways
 // scrolling at 360 px; no script errors or CSP violations anywhere.
 
@@ -49,7 +56,8 @@ const ARTIFACTS = required('TENANTD_ARTIFACTS_DIR');
 const SCREENSHOTS = process.env.TENANTD_SCREENSHOTS_DIR || '';
 const CHROMIUM = process.env.TENANTD_CHROMIUM || '/usr/bin/chromium';
 
-const API = `http://127.0.0.1:${PORT}`;
+const SCHEME = process.env.TENANTD_SITE_SCHEME || 'http';
+const API = `${SCHEME}://127.0.0.1:${PORT}`;
 const HINT = 'Not in your plan \u2014 contact us to upgrade';
 const STEP_TIMEOUT_MS = 15000;
 const RUN_TIMEOUT_MS = 300000;
@@ -58,7 +66,7 @@ const PHONE = { width: 360, height: 780 };
 
 mkdirSync(ARTIFACTS, { recursive: true });
 
-const siteUrl = (subdomain, path = '/') => `http://${subdomain}.localhost:${PORT}${path}`;
+const siteUrl = (subdomain, path = '/') => `${SCHEME}://${subdomain}.localhost:${PORT}${path}`;
 const acme = TENANTS.acme;
 // The keys acme has on, as created: core ones plus the chosen ones.
 const CORE = new Set(['employees']);
@@ -369,18 +377,45 @@ await group('toggling a module through the API changes the page after a reload',
 });
 
 await group('unknown and archived tenants get a clear page', async () => {
-	let response = await page.goto(siteUrl('nosuch'));
-	await is(response.status(), 404, 'an unknown tenant\'s host is 404');
-	await is(await page.locator('h1').textContent(), 'This site is not available', 'with "This site is not available"');
-	await ok((await page.locator('body').innerText()).length > 40, '  and an explanation, not a blank page');
-	await screenshot('unknown-tenant');
+	// Over HTTPS a host that is no active tenant's gets no certificate
+	// (Caddy asks tenantd first), so the page cannot even load.
+	const noCertificate = async (url, what) => {
+		const refused = await page.goto(url).then(() => 'loaded', (error) => error.message);
+		await ok(/ERR_SSL|ERR_CERT|ERR_CONNECTION/.test(refused),
+		    `${what} gets no certificate (${refused.split('\n')[0]})`);
+	};
+	let response;
+	if (SCHEME === 'https') {
+		await noCertificate(siteUrl('nosuch'), 'an unknown tenant\'s host');
+	} else {
+		response = await page.goto(siteUrl('nosuch'));
+		await is(response.status(), 404, 'an unknown tenant\'s host is 404');
+		await is(await page.locator('h1').textContent(), 'This site is not available', 'with "This site is not available"');
+		await ok((await page.locator('body').innerText()).length > 40, '  and an explanation, not a blank page');
+		await screenshot('unknown-tenant');
+	}
 	const archived = await api('POST', `/api/tenants/${TENANTS.globex.id}/archive/`);
 	await is(archived.status, 200, 'globex is archived through the API');
-	response = await page.goto(siteUrl('globex', '/wallet'));
-	await is(response.status(), 404, 'its host is 404 now');
-	await is(await page.locator('h1').textContent(), 'This site is not available', '  with the same page');
+	if (SCHEME === 'https') {
+		await noCertificate(siteUrl('globex', '/wallet'), 'its host');
+	} else {
+		response = await page.goto(siteUrl('globex', '/wallet'));
+		await is(response.status(), 404, 'its host is 404 now');
+		await is(await page.locator('h1').textContent(), 'This site is not available', '  with the same page');
+	}
 	const restored = await api('POST', `/api/tenants/${TENANTS.globex.id}/restore/`);
 	await is(restored.status, 200, 'globex is restored');
+	if (SCHEME === 'https') {
+		// Chromium keeps the failed handshake's error page for a moment;
+		// wait until the host loads, as it must once a certificate is
+		// issued.
+		const deadline = Date.now() + STEP_TIMEOUT_MS;
+		let loaded = false;
+		while (!loaded && Date.now() < deadline) {
+			loaded = await page.goto(siteUrl('globex')).then(() => true, () => false);
+		}
+		await ok(loaded, 'its host gets a certificate again');
+	}
 	await open('globex');
 	await is(await page.locator('#tenant-name').textContent(), 'Globex', 'and its site is back');
 	await is(await page.evaluate(() => getComputedStyle(document.querySelector('.site-header')).backgroundColor),
@@ -388,6 +423,16 @@ await group('unknown and archived tenants get a clear page', async () => {
 	await ok(await page.locator('#monogram').isVisible(), '  with a monogram instead of a logo');
 	await is(await page.locator('#monogram').textContent(), 'G', '  of its initial');
 });
+
+if (SCHEME === 'https') {
+	await group('the admin UI over the same HTTPS', async () => {
+		const response = await page.goto(`${API}/admin/login`);
+		await is(response.status(), 200, 'the login page is 200');
+		await is(await page.locator('#login-form h1').textContent(), 'Log in', '  and shows its form');
+		await ok(await page.evaluate(() => window.isSecureContext), '  in a secure context (the local CA is trusted)');
+		await screenshot('admin-login');
+	});
+}
 
 await group('a site whose config is gone says so; a failed load offers a retry', async () => {
 	await page.route('**/api/tenants/by-subdomain/acme/config/', (route) => route.fulfill({

@@ -21,9 +21,11 @@ package TenantdStack;
 # straight to the FastCGI socket), admin (1: user "admin" with a random
 # password and an API token), tenantd (1; 0 stops after the database and
 # the configuration, for CLI tests), conf => {key => value} (extra or
-# replaced tenantd.conf keys), nginx_max_body ('64m'), frontend ('nginx'
-# or 'lighttpd': the web server the `nginx` option starts, from
-# etc/nginx/ or etc/lighttpd/tenantd.conf.in), module_backend (0; 1 starts
+# replaced tenantd.conf keys), nginx_max_body ('64m'), frontend ('nginx',
+# 'lighttpd' or 'caddy': the web server the `nginx` option starts, from
+# etc/nginx/, etc/lighttpd/tenantd.conf.in or etc/caddy/Caddyfile.in;
+# Caddy serves HTTPS on the stack's port, requests() talk TLS to it and
+# trust only its local CA, caddy_root_cert), module_backend (0; 1 starts
 # t/lib/module-backend.pl, the module API backend the front end passes
 # /api/m/<module>/... to once the gate allows it; see module_backend_hits),
 # data_dir (a code reference: called with the run directory once it
@@ -144,10 +146,14 @@ sub tenantd_pid { $_[0]{pids}{tenantd} }
 sub cdn_port { $_[0]{cdn_port} }
 sub nginx_pid { $_[0]{pids}{nginx} }
 sub lighttpd_pid { $_[0]{pids}{lighttpd} }
+sub caddy_pid { $_[0]{pids}{caddy} }
+sub caddy_http_port { $_[0]{caddy_http_port} }
+# The root certificate of Caddy's local CA, the one a client must trust.
+sub caddy_root_cert { "$_[0]{run}/caddy/data/pki/authorities/local/root.crt" }
 sub mariadb_pid { $_[0]{pids}{mariadb} }
 sub frontend { $_[0]{frontend} }
 
-# The path of one of the logs: 'tenantd', 'nginx', 'nginx-access',
+# The path of one of the logs: 'tenantd', 'nginx', 'nginx-access', 'caddy',
 # 'lighttpd', 'module-backend', 'mariadb' or 'dnsmasq'.
 sub log_path {
 	my ($self, $which) = @_;
@@ -156,6 +162,7 @@ sub log_path {
 		nginx => 'nginx-error.log',
 		'nginx-access' => 'nginx-access.log',
 		lighttpd => 'lighttpd-error.log',
+		caddy => 'caddy.log',
 		'module-backend' => 'module-backend.log',
 		mariadb => 'mariadb.err',
 		dnsmasq => 'dnsmasq.log',
@@ -824,6 +831,7 @@ sub start_frontend {
 	my ($self, $frontend) = @_;
 	$self->{frontend} = $frontend if defined $frontend;
 	return $self->start_lighttpd if $self->{frontend} eq 'lighttpd';
+	return $self->start_caddy if $self->{frontend} eq 'caddy';
 	croak "unknown frontend '$self->{frontend}'"
 	    unless $self->{frontend} eq 'nginx';
 	return $self->start_nginx;
@@ -832,6 +840,7 @@ sub start_frontend {
 sub stop_frontend {
 	my ($self) = @_;
 	return $self->stop_lighttpd if $self->{frontend} eq 'lighttpd';
+	return $self->stop_caddy if $self->{frontend} eq 'caddy';
 	return $self->stop_nginx;
 }
 
@@ -914,6 +923,73 @@ EOF
 sub stop_lighttpd {
 	my ($self) = @_;
 	return $self->_stop_process('lighttpd', 'TERM');
+}
+
+# Renders etc/caddy/Caddyfile.in into the run directory and starts Caddy
+# in the foreground (so it stays our child): HTTPS on the stack's port,
+# plain HTTP (the on-demand check and redirects) on caddy_http_port, its
+# CA and certificates below $run/caddy/data.  Run by root, Caddy runs as
+# tenantd's unprivileged user (it has no user option of its own).  Waits
+# until /api/healthz answers 200 through it over TLS, which also means the
+# admin host's certificate has been issued.
+sub start_caddy {
+	my ($self) = @_;
+	die "caddy already running\n" if $self->{pids}{caddy};
+	my $run = $self->{run};
+	my $max_body = $self->{nginx_max_body} // '64m';
+	my ($number, $unit) = $max_body =~ /^(\d+)([kKmM]?)$/
+	    or die "nginx_max_body '$max_body' is no size\n";
+	($self->{caddy_http_port}, my $http_holder) = _free_port()
+	    unless $self->{caddy_http_port};
+	my $template = _render_template(
+	    "$self->{srcdir}/etc/caddy/Caddyfile.in",
+	    HTTP_PORT => $self->{caddy_http_port},
+	    HTTPS_PORT => $self->{port},
+	    BIND => '127.0.0.1',
+	    BASE_DOMAIN => 'localhost',
+	    BASE_DOMAIN_REGEX => 'localhost',
+	    ADMIN_HOST => '127.0.0.1',
+	    FASTCGI => 'unix/' . $self->fastcgi_socket,
+	    ADMIN_ROOT => "$self->{srcdir}/www/admin",
+	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
+	    MODULE_BACKEND => '127.0.0.1:' . $self->module_backend_port,
+	    MAX_BODY_BYTES => $number * { '' => 1, k => 1024,
+	    m => 1024 * 1024 }->{lc $unit},
+	    ASSET_SOURCE => $self->asset_source,
+	    STORAGE_DIR => "$run/caddy/data",
+	    LOG_FILE => "$run/caddy.log");
+	spew("$run/Caddyfile", $template);
+	make_path("$run/caddy/data", "$run/caddy/config");
+	my @user;
+	if (defined $self->{service_uid}) {
+		File::Find::find({ no_chdir => 1, wanted => sub {
+			chown $self->{service_uid}, $self->{service_gid}, $_;
+		} }, "$run/caddy");
+		@user = ('setpriv', "--reuid=$self->{service_uid}",
+		    "--regid=$self->{service_gid}", '--clear-groups');
+	}
+	my @command = (@user, 'env', "HOME=$run/caddy",
+	    "XDG_DATA_HOME=$run/caddy/data", "XDG_CONFIG_HOME=$run/caddy/config",
+	    'caddy');
+	my ($status, $out, $err) = _run_captured([@command, 'validate',
+	    '--adapter', 'caddyfile', '--config', "$run/Caddyfile"],
+	    timeout => 30);
+	die "caddy validate rejected the configuration:\n$out$err"
+	    if $status != 0;
+	close delete $self->{port_holder} if $self->{port_holder};
+	close $http_holder if $http_holder;
+	$self->{pids}{caddy} = _spawn([@command, 'run', '--adapter',
+	    'caddyfile', '--config', "$run/Caddyfile"],
+	    stdout => "$run/caddy.out", stderr => "$run/caddy.out");
+	$self->_wait_until_serving('caddy', $self->{port}, 'pass /api/healthz '
+	    . 'through', sub { $self->_healthz_through_front_end },
+	    "$run/caddy.out", "$run/caddy.log");
+	return $self->{pids}{caddy};
+}
+
+sub stop_caddy {
+	my ($self) = @_;
+	return $self->_stop_process('caddy', 'TERM');
 }
 
 # The port the front end passes module APIs to: the module backend's when
@@ -1189,18 +1265,26 @@ sub _multipart {
 }
 
 # A plain HTTP/1.1 client (HTTP::Tiny cannot send our own Host header),
-# to the front end's port.
+# to the front end's port; over TLS to Caddy.
 sub _http_request {
 	my ($self, @request) = @_;
 	return $self->_http_request_to($self->{port}, @request);
 }
 
-# The same to 127.0.0.1:`port`.
+# The same to 127.0.0.1:`port`: over TLS when it is Caddy's HTTPS port,
+# naming the Host's name (not an address) in SNI and trusting nothing but
+# Caddy's local CA.
 sub _http_request_to {
 	my ($self, $port, $method, $path, $headers, $body, $timeout) = @_;
-	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-	    PeerPort => $port, Proto => 'tcp', Timeout => 5)
-	    or die "connect 127.0.0.1:$port: $@\n";
+	my $socket;
+	if ($self->{pids}{caddy} && $port == $self->{port}) {
+		my ($name) = ($headers->{Host} // '') =~ /^([^:]*)/;
+		$socket = $self->tls_connect($name);
+	} else {
+		$socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+		    PeerPort => $port, Proto => 'tcp', Timeout => 5)
+		    or die "connect 127.0.0.1:$port: $@\n";
+	}
 	my $request = "$method $path HTTP/1.1\r\n";
 	my %sent;
 	for my $name (sort keys %$headers) {
@@ -1223,6 +1307,25 @@ sub _http_request_to {
 	my $raw = _read_all($socket, $deadline);
 	close $socket;
 	return _parse_http_response($raw, $method);
+}
+
+# A TLS connection to Caddy's HTTPS port for host name `name` (SNI, and
+# the name the certificate must hold; an IP address is checked as one and
+# sent as no SNI), trusting Caddy's local CA only.  Dies when the handshake
+# fails, with OpenSSL's reason.
+sub tls_connect {
+	my ($self, $name) = @_;
+	require IO::Socket::SSL;
+	my $is_ip = $name =~ /^[0-9.]+$/;
+	my $socket = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $self->{port}, Timeout => 10,
+	    SSL_hostname => $is_ip ? '' : $name,
+	    SSL_verifycn_name => $name, SSL_verifycn_scheme => 'http',
+	    SSL_verify_mode => IO::Socket::SSL::SSL_VERIFY_PEER(),
+	    SSL_ca_file => $self->caddy_root_cert)
+	    or die "TLS to 127.0.0.1:$self->{port} as '$name': "
+	    . ($IO::Socket::SSL::SSL_ERROR || $@ || 'failed') . "\n";
+	return $socket;
 }
 
 sub _write_all {
@@ -1252,7 +1355,8 @@ sub _read_all {
 		my $left = $deadline - time;
 		die "timed out waiting for the response (got "
 		    . length($raw) . " bytes)\n" if $left <= 0;
-		next unless $select->can_read($left);
+		next unless ($socket->can('pending') && $socket->pending)
+		    || $select->can_read($left);
 		my $n = sysread($socket, my $chunk, 65536);
 		if (!defined $n) {
 			next if $! == EINTR || $! == EAGAIN;
@@ -1493,6 +1597,7 @@ sub stop {
 	$self->_stop_process('nginx', 'QUIT');
 	$self->_stop_process('cdn_origin', 'QUIT');
 	$self->_stop_process('lighttpd', 'TERM');
+	$self->_stop_process('caddy', 'TERM');
 	$self->_stop_process('module_backend', 'TERM');
 	$self->_stop_process('dnsmasq', 'TERM');
 	$self->_stop_process('mariadb', 'TERM');

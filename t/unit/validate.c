@@ -53,6 +53,38 @@ test_subdomain(void)
 	    "subdomain: length is respected, not strlen");
 }
 
+/* Lower-case host names: labels joined by dots, at most 253 bytes. */
+static void
+test_hostname(void)
+{
+	char	name[300];
+	size_t	i;
+
+	ok(VALID(validate_hostname, "acme.localhost"), "hostname: two labels");
+	ok(VALID(validate_hostname, "localhost"), "hostname: one label");
+	ok(VALID(validate_hostname, "a.b-c.example.com"),
+	    "hostname: four labels");
+	ok(!VALID(validate_hostname, ""), "hostname: empty refused");
+	ok(!VALID(validate_hostname, "Acme.localhost"),
+	    "hostname: upper case refused");
+	ok(!VALID(validate_hostname, "acme.localhost."),
+	    "hostname: trailing dot refused");
+	ok(!VALID(validate_hostname, ".acme"), "hostname: leading dot refused");
+	ok(!VALID(validate_hostname, "a..b"), "hostname: empty label refused");
+	ok(!VALID(validate_hostname, "acme.localhost:443"),
+	    "hostname: port refused");
+	ok(!VALID(validate_hostname, "[::1]"), "hostname: IPv6 refused");
+	ok(!VALID_LEN(validate_hostname, "a\0b.c", 5),
+	    "hostname: NUL byte refused");
+	for (i = 0; i < 253; i++)
+		name[i] = i % 2 == 0 ? 'a' : '.';
+	name[253] = '\0';
+	ok(VALID(validate_hostname, name), "hostname: 253 bytes accepted");
+	name[253] = 'a';
+	name[254] = '\0';
+	ok(!VALID(validate_hostname, name), "hostname: 254 bytes refused");
+}
+
 /* Names: 1-200 code points of UTF-8, no control characters. */
 static void
 test_name(void)
@@ -436,6 +468,7 @@ int
 main(void)
 {
 	test_subdomain();
+	test_hostname();
 	test_name();
 	test_email();
 	test_color();
