@@ -5,6 +5,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "domain.h"
 #include "gate.h"
 #include "tenant_host.h"
 #include "validate.h"
@@ -20,6 +21,7 @@ tenant_host_active(struct db *db, const struct conf *c, const char *host,
 	char name[HOSTNAME_MAX + 1], subdomain[SUBDOMAIN_MAX + 1];
 	struct db_result result;
 	struct db_param param;
+	int64_t tenant_id;
 	int rc = -1;
 
 	db_result_init(&result);
@@ -29,8 +31,13 @@ tenant_host_active(struct db *db, const struct conf *c, const char *host,
 	}
 	memcpy(name, host, len);
 	name[len] = '\0';
+	/* Any other name may be a tenant's own, verified domain. */
 	if (!gate_host_subdomain(name, c->base_domain, subdomain,
-	    sizeof(subdomain)) || conf_is_reserved(c, subdomain)) {
+	    sizeof(subdomain))) {
+		rc = domain_active_tenant(db, name, &tenant_id);
+		goto out;
+	}
+	if (conf_is_reserved(c, subdomain)) {
 		rc = 0;
 		goto out;
 	}

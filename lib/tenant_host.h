@@ -4,9 +4,8 @@
  * A TLS front end asks before it takes a certificate for a name a client
  * sent (GET /api/domains/check, Caddy's on-demand "ask"), so the answer
  * must be cheap and must never let a made-up name through: a host is
- * served when it is <sub>.<base_domain> of an active tenant.  Custom
- * domains (SPEC 11) join here as one more look-up, so every caller keeps
- * one question to ask.
+ * served when it is <sub>.<base_domain> of an active tenant, or an active
+ * custom domain of one (SPEC 11, domain_active_tenant()).
  */
 #ifndef TENANTD_TENANT_HOST_H
 #define TENANTD_TENANT_HOST_H
@@ -19,7 +18,8 @@ struct db;
 /*
  * Does `host` (`len` bytes, a host name validate_hostname() accepts) name
  * the site of an active (not archived) tenant: one label under
- * c->base_domain, not reserved, whose tenant row is active?  One indexed
+ * c->base_domain, not reserved, whose tenant row is active, or any other
+ * name that is an active custom domain of an active tenant?  One indexed
  * query, and none for a name that cannot be a tenant's.  Returns 1, 0 when
  * it names none, or -1 on a database error.
  */

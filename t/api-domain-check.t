@@ -2,8 +2,10 @@
 # TLS front end asks before it takes a certificate on demand: 200 for the
 # host of an active tenant, 404 for an unknown, archived or reserved one
 # and for other domains, 400 for a missing, repeated or malformed domain
-# (upper case, a port, a trailing dot, 254 bytes and more).  It answers
-# anyone on the admin host and nothing on a tenant host.
+# (upper case, a port, a trailing dot, 254 bytes and more).  A custom
+# domain is 200 once verified (against dnsmasq on loopback), 404 while
+# pending, after its tenant is archived, and after it is removed.  It
+# answers anyone on the admin host and nothing on a tenant host.
 use strict;
 use warnings;
 
@@ -12,6 +14,8 @@ use Test::More;
 use TenantdStack;
 
 my $s = TenantdStack->new(workers => 1, nginx => 0);
+my $dns_port = $s->reserve_dns_port;
+$s->{conf}{dns_server} = "127.0.0.1:$dns_port";
 $s->start;
 
 for my $sub (qw(active archived)) {
@@ -64,6 +68,41 @@ for my $case (['', 'no domain'],
 
 $r = check('domain=active.localhost', host => 'active.localhost');
 is($r->{status}, 404, 'a tenant host does not answer it');
+
+# Custom domains: hr.owner.test is verified, pending.owner.test is not.
+$r = $s->post('/api/tenants/?deploy=false',
+    json => { name => 'Owner', subdomain => 'owner' });
+is($r->{status}, 201, 'tenant owner is created') or diag $r->{content};
+my $owner = $r->{json}{id};
+my %token;
+for my $name (qw(hr.owner.test pending.owner.test)) {
+	$r = $s->post("/api/tenants/$owner/domains/", json => { domain => $name });
+	is($r->{status}, 201, "custom domain $name is added") or diag $r->{content};
+	$token{$name} = $r->{json}{verification}{value};
+}
+$s->start_dns_server('--txt-record=_tenantd-challenge.hr.owner.test,'
+    . $token{'hr.owner.test'});
+$r = check('domain=hr.owner.test');
+is($r->{status}, 404, 'a custom domain not verified yet: 404');
+$r = $s->post("/api/tenants/$owner/domains/hr.owner.test/verify/");
+is($r->{status}, 200, 'hr.owner.test is verified') or diag $r->{content};
+$r = check('domain=hr.owner.test');
+is($r->{status}, 200, 'an active custom domain: 200') or diag $r->{content};
+is($r->{json} && $r->{json}{domain}, 'hr.owner.test', 'the answer names it');
+$r = check('domain=pending.owner.test');
+is($r->{status}, 404, 'a pending custom domain: 404');
+$r = $s->post("/api/tenants/$owner/archive/");
+is($r->{status}, 200, 'tenant owner is archived') or diag $r->{content};
+$r = check('domain=hr.owner.test');
+is($r->{status}, 404, 'the custom domain of an archived tenant: 404');
+$r = $s->post("/api/tenants/$owner/restore/");
+is($r->{status}, 200, 'tenant owner is restored') or diag $r->{content};
+$r = check('domain=hr.owner.test');
+is($r->{status}, 200, 'restored, its custom domain: 200 again');
+$r = $s->delete("/api/tenants/$owner/domains/hr.owner.test/");
+is($r->{status}, 204, 'hr.owner.test is removed') or diag $r->{content};
+$r = check('domain=hr.owner.test');
+is($r->{status}, 404, 'a removed custom domain: 404');
 
 $s->stop;
 done_testing();
