@@ -287,6 +287,47 @@ describe_failure(const char *name, int herr, int err, double elapsed,
 }
 
 /*
+ * Reads the answer `answer` of `len` bytes to the TXT query for `name`
+ * and compares its records with `token` (dns_txt.h).  Called by
+ * dns_txt_check() and the fuzz target.  Returns 1 or 0.
+ */
+int
+dns_txt_answer_check(const unsigned char *answer, int len, const char *name,
+    const char *token, char *msg, size_t msglen)
+{
+	struct txt_found	 f;
+	int			 rc = 0;
+
+	memset(&f, 0, sizeof(f));
+	buf_init(&f.quoted, TEXT_MAX);
+	if (len > ANSWER_MAX) {
+		snprintf(msg, msglen, "the DNS answer for %s is larger than "
+		    "%d bytes", name, ANSWER_MAX);
+		goto out;
+	}
+	if (answer_read(answer, len, name, token, &f) == -1) {
+		snprintf(msg, msglen, "the DNS answer for %s is malformed",
+		    name);
+		goto out;
+	}
+	if (f.matched)
+		rc = 1;
+	else if (f.records > 0)
+		snprintf(msg, msglen, "%zu TXT record%s at %s, %s the token: "
+		    "%s%s", f.records, f.records == 1 ? "" : "s", name,
+		    f.records == 1 ? "not" : "none is", f.quoted.data,
+		    f.records > QUOTED_RECORDS ? ", ..." : "");
+	else if (f.cname[0] != '\0')
+		snprintf(msg, msglen, "CNAME to %s: put the TXT record at %s "
+		    "itself", f.cname, name);
+	else
+		snprintf(msg, msglen, "no TXT record at %s", name);
+out:
+	buf_release(&f.quoted);
+	return rc;
+}
+
+/*
  * Looks up the TXT records of `name` and compares them with `token`
  * (dns_txt.h).  Called by domain_verify().  Returns 1, 0 or -1.
  */
@@ -295,15 +336,12 @@ dns_txt_check(const char *server, int timeout_s, const char *name,
     const char *token, char *msg, size_t msglen)
 {
 	struct __res_state	 rs;
-	struct txt_found	 f;
 	struct timespec		 start, end;
 	unsigned char		 answer[ANSWER_MAX];
 	double			 elapsed;
 	int			 len, rc = -1, ready = 0;
 
 	memset(&rs, 0, sizeof(rs));
-	memset(&f, 0, sizeof(f));
-	buf_init(&f.quoted, TEXT_MAX);
 	if (res_ninit(&rs) == -1) {
 		snprintf(msg, msglen, "the resolver could not be set up");
 		goto out;
@@ -334,32 +372,9 @@ dns_txt_check(const char *server, int timeout_s, const char *name,
 		rc = 0;
 		goto out;
 	}
-	rc = 0;
-	if (len > (int)sizeof(answer)) {
-		snprintf(msg, msglen, "the DNS answer for %s is larger than "
-		    "%d bytes", name, ANSWER_MAX);
-		goto out;
-	}
-	if (answer_read(answer, len, name, token, &f) == -1) {
-		snprintf(msg, msglen, "the DNS answer for %s is malformed",
-		    name);
-		goto out;
-	}
-	if (f.matched)
-		rc = 1;
-	else if (f.records > 0)
-		snprintf(msg, msglen, "%zu TXT record%s at %s, %s the token: "
-		    "%s%s", f.records, f.records == 1 ? "" : "s", name,
-		    f.records == 1 ? "not" : "none is", f.quoted.data,
-		    f.records > QUOTED_RECORDS ? ", ..." : "");
-	else if (f.cname[0] != '\0')
-		snprintf(msg, msglen, "CNAME to %s: put the TXT record at %s "
-		    "itself", f.cname, name);
-	else
-		snprintf(msg, msglen, "no TXT record at %s", name);
+	rc = dns_txt_answer_check(answer, len, name, token, msg, msglen);
 out:
 	if (ready)
 		res_nclose(&rs);
-	buf_release(&f.quoted);
 	return rc;
 }

@@ -41,4 +41,14 @@ const char *dns_server_check(const char *server);
 int	dns_txt_check(const char *server, int timeout_s, const char *name,
 	    const char *token, char *msg, size_t msglen);
 
+/*
+ * The part of dns_txt_check() that reads what the server sent: the
+ * `len` bytes of `answer` (at most 8 KiB are accepted) to the TXT
+ * query for `name`.  Returns 1 when a record owned by `name` equals
+ * `token`, else 0 with `msg` saying what was found or that the answer is
+ * malformed.  Apart so the fuzz target can feed it hostile answers.
+ */
+int	dns_txt_answer_check(const unsigned char *answer, int len,
+	    const char *name, const char *token, char *msg, size_t msglen);
+
 #endif
