@@ -6,8 +6,8 @@
  *                                allows, and lighttpd goes on to the
  *                                module's backend
  * An allowing answer names the tenant in X-Tenant-Subdomain, which nginx
- * passes to the module's backend (a custom domain's host does not show
- * it).  Any other answer is a JSON error the web server hands to the client:
+ * passes to the module's backend, and to lighttpd in
+ * Variable-TENANT_SUBDOMAIN (a custom domain's host does not show it).  Any other answer is a JSON error the web server hands to the client:
  * 403 module_disabled or tenant_archived, 404 not_found (no tenant at this
  * host) or unknown_module, 400 for a bad module key or path.
  *
@@ -93,9 +93,16 @@ gate_reply(struct request_context *ctx, struct http_request *req,
 	switch (gate_check(cache, ctx->svc->tenants_dirfd,
 	    ctx->svc->conf->archive_dir, subdomain, key)) {
 	case GATE_ALLOW:
-		/* nginx hands the tenant on to the module's backend. */
+		/*
+		 * nginx hands the tenant on to the module's backend from
+		 * this header.  lighttpd drops an Authorizer's headers but
+		 * keeps each Variable-<NAME> of a 200 in the request's
+		 * environment, where tenant-header.lua reads it.
+		 */
 		if (http_header_add(res, "X-Tenant-Subdomain", "%s",
-		    subdomain) == -1)
+		    subdomain) == -1 || (allow_status == 200 &&
+		    http_header_add(res, "Variable-TENANT_SUBDOMAIN", "%s",
+		    subdomain) == -1))
 			return http_reply_error(res, 500, "internal_error",
 			    "could not build the response", NULL);
 		res->status = allow_status;

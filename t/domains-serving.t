@@ -5,9 +5,10 @@
 # pending or removed domain, and an archived tenant's, get the "not
 # available" page; restoring brings it back; one tenant's domain never
 # answers with another's site, config or gate; the admin API does not
-# exist there; a symlink planted in the site is not followed; nginx
-# passes an allowed module API on naming the tenant (lighttpd passes none
-# on for custom domains); fsck repairs the links.
+# exist there; a symlink planted in the site is not followed; module APIs
+# are gated as on the tenant's own host, through nginx and lighttpd alike,
+# and an allowed one reaches the backend naming the tenant; fsck repairs
+# the links.
 use strict;
 use warnings;
 
@@ -112,19 +113,53 @@ for my $frontend (@FRONTENDS) {
 	is($r->{status}, 403, "$frontend: ... and not globex's tasks");
 	is($r->{json} && $r->{json}{code}, 'module_disabled', "$frontend: ... module_disabled");
 
-	# Module APIs: nginx passes an allowed one on, naming the tenant;
-	# lighttpd passes none on for custom domains (tenantd answers 404).
-	$r = $on->('hr.acme.test', '/api/m/wallet/balance');
-	if ($frontend eq 'nginx') {
-		is($r->{status}, 200, "$frontend: acme's wallet API through hr.acme.test")
-		    or diag $r->{content};
-		is($r->{json} && $r->{json}{tenant}, 'acme', "$frontend: ... the backend is told acme");
-	} else {
-		is($r->{status}, 404, "$frontend: no module API through a custom domain");
-		is(scalar(my @hits = $s->module_backend_hits), 0, "$frontend: ... the backend saw nothing");
+	# Module APIs are gated as on acme's own host: an enabled one reaches
+	# the backend, told acme by the front end whatever the client sends;
+	# a disabled one gets the same refusal as on acme.localhost, and so
+	# does a malformed path; a toggle counts from the next request.
+	my $module = sub {
+		my ($host, $path) = @_;
+		return $s->get($path, host => $host, token => undef, headers => {
+		    'X-Tenant-Subdomain' => 'globex', 'X_Tenant_Subdomain' => 'globex' });
+	};
+	$r = $module->('hr.acme.test', '/api/m/wallet/balance');
+	is($r->{status}, 200, "$frontend: acme's wallet API through hr.acme.test")
+	    or diag $r->{content};
+	is($r->{json} && $r->{json}{tenant}, 'acme', "$frontend: ... the backend is told acme");
+	is($r->{json} && $r->{json}{headers}{'x-tenant-subdomain'}, 'acme',
+	    "$frontend: ... in X-Tenant-Subdomain, once, not the client's");
+	ok(!exists(($r->{json} // {})->{headers}{'x_tenant_subdomain'}),
+	    "$frontend: ... and no underscored copy");
+	my $before = scalar(my @hits = $s->module_backend_hits);
+	for my $path ('/api/m/tasks/list', '/api/m/wallet/../tasks/list',
+	    '/api/m/wallet/..;/tasks/x', '/api/m/wallet/x;jsessionid=1') {
+		my $own = $module->('acme.localhost', $path);
+		$r = $module->('hr.acme.test', $path);
+		isnt($r->{status}, 200, "$frontend: $path through hr.acme.test is refused");
+		is($r->{status}, $own->{status}, "$frontend: ... as on acme.localhost");
+		is($r->{content}, $own->{content}, "$frontend: ... with the same body");
 	}
-	$r = $on->('hr.acme.test', '/api/m/tasks/list');
-	isnt($r->{status}, 200, "$frontend: globex's tasks API is not acme's");
+	$s->is_error($module->('hr.acme.test', '/api/m/tasks/list'), 403,
+	    'module_disabled', "$frontend: a disabled module through hr.acme.test");
+	$s->is_error($module->('hr.acme.test', '/api/m/wallet/x;jsessionid=1'), 400,
+	    'malformed_path', "$frontend: a malformed path through hr.acme.test");
+	is(scalar(@hits = $s->module_backend_hits), $before,
+	    "$frontend: ... the backend saw none of them");
+	my $toggle = sub {
+		my ($on) = @_;
+		my $x = $s->post('/api/tenants/bulk-update-modules/', json => {
+		    tenant_ids => [$acme], module_key => 'wallet',
+		    is_enabled => $on ? JSON::PP::true : JSON::PP::false });
+		is($x->{status}, 200, "$frontend: wallet " . ($on ? 'enabled' : 'disabled')
+		    . ' for acme') or diag $x->{content};
+	};
+	$toggle->(0);
+	$s->is_error($module->('hr.acme.test', '/api/m/wallet/balance'), 403,
+	    'module_disabled', "$frontend: ... refused on the next request");
+	$toggle->(1);
+	$r = $module->('hr.acme.test', '/api/m/wallet/balance');
+	is($r->{status}, 200, "$frontend: ... and allowed again on the next one");
+	is($r->{json} && $r->{json}{tenant}, 'acme', "$frontend: ... for acme");
 
 	# No admin API on a custom domain, credentials or not.
 	$r = $s->get('/api/tenants/', host => 'hr.acme.test');
@@ -149,6 +184,12 @@ for my $frontend (@FRONTENDS) {
 	    "$frontend: asking jobs.globex.test for acme's config gives globex's");
 	$r = $on->('jobs.globex.test', '/api/gate?module=wallet');
 	is($r->{status}, 403, "$frontend: globex's domain never opens acme's wallet");
+	$s->is_error($on->('jobs.globex.test', '/api/m/wallet/balance'), 403,
+	    'module_disabled', "$frontend: ... nor acme's wallet API");
+	$r = $on->('jobs.globex.test', '/api/m/tasks/list');
+	is($r->{status}, 200, "$frontend: globex's tasks API through its domain")
+	    or diag $r->{content};
+	is($r->{json} && $r->{json}{tenant}, 'globex', "$frontend: ... the backend is told globex");
 	is($on->('hr.acme.test', '/marker.txt')->{content}, "site of acme\n",
 	    "$frontend: hr.acme.test is still acme's");
 
