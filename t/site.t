@@ -263,6 +263,7 @@ for my $frontend (@FRONTENDS) {
 			    TENANTD_SITE_PORT => $s->port,
 			    TENANTD_FRONTEND => $frontend,
 			    TENANTD_ADMIN_TOKEN => $s->admin_token,
+			    TENANTD_ADMIN_PASSWORD => $s->admin_password,
 			    TENANTD_SITE_TENANTS => $JSON->encode(\%tenants),
 			    TENANTD_MODULE_KEYS => join(',',
 			    map { $_->{module_key} } @{$modules->{json} // []}),

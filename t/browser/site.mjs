@@ -10,6 +10,8 @@
 //   TENANTD_FRONTEND        nginx, lighttpd or caddy (for messages and file
 //                           names)
 //   TENANTD_ADMIN_TOKEN     an API token, to toggle modules and archive
+//   TENANTD_ADMIN_PASSWORD  the admin's password, to log in to the admin UI
+//                           over HTTPS (with TENANTD_SITE_SCHEME https)
 //   TENANTD_SITE_TENANTS    JSON {acme: {id, name, subdomain, primary,
 //                           secondary, logo, modules}, globex: ..., markup: ...}
 //   TENANTD_MODULE_KEYS     every module key in sort order, comma-separated
@@ -50,6 +52,7 @@ function required(name) {
 const PORT = required('TENANTD_SITE_PORT');
 const FRONTEND = process.env.TENANTD_FRONTEND || 'nginx';
 const TOKEN = required('TENANTD_ADMIN_TOKEN');
+const ADMIN_PASSWORD = process.env.TENANTD_ADMIN_PASSWORD || '';
 const TENANTS = JSON.parse(required('TENANTD_SITE_TENANTS'));
 const MODULE_KEYS = required('TENANTD_MODULE_KEYS').split(',');
 const ARTIFACTS = required('TENANTD_ARTIFACTS_DIR');
@@ -431,6 +434,23 @@ if (SCHEME === 'https') {
 		await is(await page.locator('#login-form h1').textContent(), 'Log in', '  and shows its form');
 		await ok(await page.evaluate(() => window.isSecureContext), '  in a secure context (the local CA is trusted)');
 		await screenshot('admin-login');
+
+		// A real session over HTTPS: the Secure cookie, the dashboard's
+		// numbers from the API, the tenant list.
+		await page.getByLabel('User name').fill('admin');
+		await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await page.waitForURL((url) => url.pathname === '/admin/' || url.pathname === '/admin', { timeout: 15000 });
+		await ok(true, 'logging in leads to the dashboard');
+		const session = (await page.context().cookies()).find((cookie) => cookie.httpOnly);
+		await ok(session !== undefined && session.secure, '  with a Secure, HttpOnly session cookie');
+		await page.locator('#stats:not([aria-busy])').waitFor();
+		const stats = JSON.parse((await api('GET', '/api/tenants/statistics/')).text);
+		await is(await page.locator('[data-stat="total"] .stat-value').textContent(), String(stats.total),
+		    `  whose tenant count is the API's (${stats.total})`);
+		await page.goto(`${API}/admin/tenants?search=${TENANTS.acme.subdomain}`);
+		await page.getByText(TENANTS.acme.name, { exact: true }).first().waitFor();
+		await ok(true, `the tenant list finds ${TENANTS.acme.name}`);
 	});
 }
 
