@@ -11,30 +11,11 @@ use warnings;
 use Test::More;
 
 use TenantdStack;
-use TestUtil qw(wait_until spew);
 
 my $s = TenantdStack->new(workers => 2, frontend => 'caddy', module_backend => 1);
 my $port = $s->reserve_dns_port;
 $s->{conf}{dns_server} = "127.0.0.1:$port";
 $s->start;
-
-# Creates tenant `sub` with `modules` and waits for its deploy.  Returns
-# its id.
-sub create_deployed {
-	my ($sub, @modules) = @_;
-	my $r = $s->post('/api/tenants/', json => { name => "Tenant $sub",
-	    subdomain => $sub, module_keys => \@modules });
-	die "create $sub: $r->{status} $r->{content}\n" if $r->{status} != 201;
-	my $job = $r->{json}{deploy_job_id};
-	my $done = wait_until(sub {
-		my $j = $s->get("/api/jobs/$job/")->{json} // {};
-		return ($j->{status} // '') =~ /^(done|failed)$/ ? $j->{status} : undef;
-	}, 60);
-	die "deploy of $sub: " . ($done // 'timed out') . "\n"
-	    unless ($done // '') eq 'done';
-	spew($s->tenants_dir . "/$sub/public/marker.txt", "site of $sub\n");
-	return $r->{json}{id};
-}
 
 # A TLS handshake as `name`: whether it succeeded, then the certificate's
 # names and issuer, or the reason it failed.
@@ -54,8 +35,8 @@ my $on = sub {
 	return $s->get($path, host => $host, token => undef, %o);
 };
 
-my $acme = create_deployed('acme', 'wallet');
-my $globex = create_deployed('globex', 'tasks');
+my $acme = $s->create_deployed_tenant('acme', 'wallet');
+my $globex = $s->create_deployed_tenant('globex', 'tasks');
 my %token;
 for my $case ([$acme, 'hr.acme.test'], [$acme, 'pending.acme.test'],
     [$globex, 'jobs.globex.test']) {

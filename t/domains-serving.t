@@ -16,27 +16,9 @@ use Test::More;
 use Time::HiRes qw(time);
 
 use TenantdStack;
-use TestUtil qw(wait_until spew);
+use TestUtil qw(wait_until);
 
 my @FRONTENDS = qw(nginx lighttpd);
-
-# Creates tenant `sub` with `modules` and waits for its deploy.  Returns
-# its id.
-sub create_deployed {
-	my ($s, $sub, @modules) = @_;
-	my $r = $s->post('/api/tenants/', json => { name => "Tenant $sub",
-	    subdomain => $sub, module_keys => \@modules });
-	die "create $sub: $r->{status} $r->{content}\n" if $r->{status} != 201;
-	my $job = $r->{json}{deploy_job_id};
-	my $done = wait_until(sub {
-		my $j = $s->get("/api/jobs/$job/")->{json} // {};
-		return ($j->{status} // '') =~ /^(done|failed)$/ ? $j->{status} : undef;
-	}, 60);
-	die "deploy of $sub: " . ($done // 'timed out') . "\n"
-	    unless ($done // '') eq 'done';
-	spew($s->tenants_dir . "/$sub/public/marker.txt", "site of $sub\n");
-	return $r->{json}{id};
-}
 
 for my $frontend (@FRONTENDS) {
 	my $s = TenantdStack->new(workers => 2, frontend => $frontend,
@@ -45,8 +27,8 @@ for my $frontend (@FRONTENDS) {
 	$s->{conf}{dns_server} = "127.0.0.1:$port";
 	$s->start;
 
-	my $acme = create_deployed($s, 'acme', 'wallet');
-	my $globex = create_deployed($s, 'globex', 'tasks');
+	my $acme = $s->create_deployed_tenant('acme', 'wallet');
+	my $globex = $s->create_deployed_tenant('globex', 'tasks');
 	my %token;
 	for my $case ([$acme, 'hr.acme.test'], [$acme, 'pending.acme.test'],
 	    [$globex, 'jobs.globex.test']) {

@@ -67,7 +67,7 @@ use Socket qw(SOCK_STREAM);
 use Time::HiRes qw(time sleep);
 
 use FastCGIClient ();
-use TestUtil qw(spew);
+use TestUtil qw(spew wait_until);
 
 our $VERSION = '1';
 
@@ -1121,6 +1121,26 @@ sub template_add {
 	my ($version) = $out =~ /^([0-9a-f]{12})$/m
 	    or die "tenantctl template add $dir printed no version: '$out'\n";
 	return $version;
+}
+
+# Creates tenant `sub` ("Tenant <sub>") with modules `modules`, waits
+# for its deploy job and puts public/marker.txt ("site of <sub>") into
+# its site, so a test can tell whose site a host serves.  Returns its
+# id; dies when the create or the deploy fails.
+sub create_deployed_tenant {
+	my ($self, $sub, @modules) = @_;
+	my $r = $self->post('/api/tenants/', json => { name => "Tenant $sub",
+	    subdomain => $sub, module_keys => \@modules });
+	die "create $sub: $r->{status} $r->{content}\n" if $r->{status} != 201;
+	my $job = $r->{json}{deploy_job_id};
+	my $done = wait_until(sub {
+		my $j = $self->get("/api/jobs/$job/")->{json} // {};
+		return ($j->{status} // '') =~ /^(done|failed)$/ ? $j->{status} : undef;
+	}, 60);
+	die "deploy of $sub: " . ($done // 'timed out') . "\n"
+	    unless ($done // '') eq 'done';
+	spew($self->tenants_dir . "/$sub/public/marker.txt", "site of $sub\n");
+	return $r->{json}{id};
 }
 
 # Creates the tenants `subdomains` ("Tenant <sub>") with one bulk-create
