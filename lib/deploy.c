@@ -42,6 +42,7 @@
 #include "random.h"
 #include "service.h"
 #include "template.h"
+#include "template_files.h"
 #include "template_store.h"
 #include "tenant.h"
 #include "validate.h"

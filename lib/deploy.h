@@ -3,7 +3,7 @@
  * tenant's folder.
  *
  * A deploy makes tenants/<sub>/public/ hold every file of a stored
- * template version's web root (template_store.h), plus the files that are
+ * template version's web root (template_files.h), plus the files that are
  * the tenant's own (its logo, anything not in the template), puts the
  * version's other files beside it (deploy_source.h), and writes
  * tenants/<sub>/package.json (name "<sub>-app") and
@@ -62,7 +62,7 @@ struct deploy_options {
 
 /*
  * Deploys stored template version o->version, whose files are `files`
- * (template_store.h, as template_files_of() keeps them), into tenant
+ * (template_files.h, as template_files_of() keeps them), into tenant
  * `t`'s folder: its web root into public/, the other files beside it
  * (deploy_source.h).  Unless o->batch, the new files
  * are flushed to disk before the swap and the folder after it.  Returns 0

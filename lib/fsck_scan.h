@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "manifest.h"
-#include "template_store.h"
+#include "template_files.h"
 #include "module.h"
 
 struct deploy_report;

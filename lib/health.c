@@ -31,7 +31,7 @@
 #include "health.h"
 #include "json.h"
 #include "manifest.h"
-#include "template_store.h"
+#include "template_files.h"
 #include "module.h"
 #include "service.h"
 #include "tenant.h"

@@ -12,7 +12,7 @@
  *     config.json is caught;
  *   - is the frontend deployed: every file of the tenant's template
  *     version is present, those of its web root under public/, the others
- *     beside it (template_store.h), a file the tenant changed counting as
+ *     beside it (template_files.h), a file the tenant changed counting as
  *     present and listed as modified (sizes are compared first, SHA-256
  *     only when the sizes match); files are named by their template path.
  *     With asset_base_url (deploy_cdn.h) the HTML files of the web root

@@ -19,7 +19,7 @@
 #include "db.h"
 #include "log.h"
 #include "manifest.h"
-#include "template_store.h"
+#include "template_files.h"
 #include "mime.h"
 #include "sandbox.h"
 #include "service.h"

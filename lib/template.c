@@ -30,6 +30,7 @@
 #include "package_json.h"
 #include "service.h"
 #include "template.h"
+#include "template_files.h"
 #include "template_meta.h"
 #include "template_rows.h"
 #include "template_store.h"

@@ -62,7 +62,7 @@ enum result template_default(struct service *svc, char *version,
 	    char *err, size_t errlen);
 
 /*
- * The files of stored version `version` (template_store.h's struct
+ * The files of stored version `version` (template_files.h's struct
  * template_files: its manifest split by its web root), kept by `svc` and
  * valid until SERVICE_TEMPLATE_SLOTS other versions were asked for.
  * Returns them, or NULL with `err` set.

@@ -29,6 +29,7 @@
 #include "manifest.h"
 #include "service.h"
 #include "template.h"
+#include "template_files.h"
 #include "template_store.h"
 #include "tap.h"
 #include "tenant.h"
