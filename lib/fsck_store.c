@@ -1,21 +1,17 @@
 /*
- * fsck_store.c - fsck of the template store (fsck_store.h lists the
- * problems and their repairs).
+ * fsck_store.c - fsck of the template store, the check (fsck_store.h
+ * lists the problems and their repairs): lists the store's versions,
+ * holding directories and debris, reads each version's manifest, judges
+ * every stored file against it and looks for strays, and compares the
+ * versions with their rows.  fsck.c calls fsck_store_check(); when
+ * repairing, the check calls the repairs in fsck_store_repair.c.
  *
  * The store is small next to the tenants (a few versions of a few
  * thousand files), so every stored file is hashed on every run: a root
  * write into one tenant's hard link changes the stored file's bytes but
  * neither its size (when it overwrites) nor anything a stat shows.
  *
- * A damaged file is never repaired in place, which would change the
- * bytes under every tenant at once and could not be checked first: a
- * good copy is written beside it, checked and renamed over it
- * (template_store_restore_file()), and the tenants on the version are
- * redeployed so that their links move to the new inode.  Until they are,
- * the damaged inode keeps a link in a holding directory, which is what
- * lets a deploy tell it from a change of the tenant's own (see
- * template_store.h) and what tells a later run that tenants are still to
- * be redeployed if this one could not finish.
+ * How a damaged file is repaired: see fsck_store_repair.c.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -40,6 +36,7 @@
 #include "folder.h"
 #include "fsck_scan.h"
 #include "fsck_store.h"
+#include "fsck_store_internal.h"
 #include "log.h"
 #include "manifest.h"
 #include "service.h"
@@ -48,174 +45,10 @@
 #include "template_store.h"
 #include "tenant.h"
 
-/* How long a redeploy waits for a tenant another operation holds. */
-#define REDEPLOY_LOCK_WAIT_MS	10000
 /* The deepest directory of a version's tree walked for strays. */
 #define STRAY_MAX_DEPTH		256
-/* A problem that is about no manifest entry. */
-#define NO_ENTRY		SIZE_MAX
 
-/* One problem of a stored version, reported after its repair. */
-struct store_problem {
-	enum problem	 problem;
-	size_t		 index;		/* its manifest entry, or NO_ENTRY */
-	char		*path;		/* a stray's path in tree/, or NULL */
-	int		 is_directory;	/* the stray is a directory */
-	int		 restore;	/* the file is to be restored */
-	dev_t		 device;	/* the damaged file's identity, */
-	ino_t		 inode;		/* 0 when there is no file */
-	int		 restored;	/* from `source`, by this run */
-	char		 source[SUBDOMAIN_MAX + 32];
-	int		 repaired;
-	char		 detail[DETAIL_MAX];
-};
-
-/* The tenants on a version, loaded once when a repair needs them. */
-struct version_tenants {
-	int		  loaded;
-	int64_t		 *ids;		/* the active ones, by id */
-	char		**subdomains;	/* theirs; NULL when not found */
-	size_t		  count;
-	size_t		  archived;
-};
-
-/* One stored version being checked. */
-struct version_check {
-	char			 version[TEMPLATE_VERSION_LEN + 1];
-	char			 label[32];	/* "template <version>" */
-	int			 dir;		/* -1: not in the store */
-	int			 tree;		/* -1: no tree/ */
-	int			 manifest_ok;
-	struct manifest		 manifest;
-	struct dir_cursor	 check;		/* on tree/, making nothing */
-	struct dir_cursor	 restore;	/* on tree/, making dirs */
-	struct store_problem	*problems;
-	size_t			 count;
-	size_t			 capacity;
-	int			 hold;		/* this run's holding dir */
-	char			 hold_name[NAME_MAX + 1];
-	size_t			 restored;	/* files restored by this run */
-	struct version_tenants	 tenants;
-};
-
-/* The whole check of the store. */
-struct store_scan {
-	struct fsck		*ctx;
-	int			 store;		/* -1: there is no store */
-	int			 template_dir;	/* conf's, or -1 */
-	struct manifest		 dir_manifest;	/* template_dir's manifest */
-	char			 dir_version[TEMPLATE_VERSION_LEN + 1];
-	struct template_version	*rows;
-	size_t			 row_count;
-	struct listing		 versions;	/* <version>/ */
-	struct listing		 holds;		/* .repairing-<version>-* */
-	struct listing		 debris;	/* .adding-*, .removing-* */
-};
-
-/* --- the version under check ---------------------------------------------- */
-
-static void
-version_init(struct version_check *vc, const char *version)
-{
-	memset(vc, 0, sizeof(*vc));
-	snprintf(vc->version, sizeof(vc->version), "%s", version);
-	snprintf(vc->label, sizeof(vc->label), "template %s", version);
-	vc->dir = -1;
-	vc->tree = -1;
-	vc->hold = -1;
-	manifest_init(&vc->manifest);
-	dir_cursor_init(&vc->check, -1, 0);
-	dir_cursor_init(&vc->restore, -1, 1);
-}
-
-static void
-version_release(struct version_check *vc)
-{
-	size_t	i;
-
-	for (i = 0; i < vc->count; i++)
-		free(vc->problems[i].path);
-	free(vc->problems);
-	for (i = 0; i < vc->tenants.count; i++)
-		free(vc->tenants.subdomains[i]);
-	free(vc->tenants.subdomains);
-	free(vc->tenants.ids);
-	dir_cursor_close(&vc->check);
-	dir_cursor_close(&vc->restore);
-	manifest_release(&vc->manifest);
-	if (vc->hold != -1)
-		close(vc->hold);
-	if (vc->tree != -1)
-		close(vc->tree);
-	if (vc->dir != -1)
-		close(vc->dir);
-}
-
-/*
- * Adds a problem of kind `p` about manifest entry `index` (NO_ENTRY for
- * none) to `vc`, its detail from `fmt`.  Returns it, or NULL when out of
- * memory.
- */
-static struct store_problem *
-add_problem(struct version_check *vc, enum problem p, size_t index,
-    const char *fmt, ...)
-{
-	struct store_problem	*grown, *sp;
-	size_t			 capacity;
-	va_list			 ap;
-
-	if (vc->count == vc->capacity) {
-		capacity = vc->capacity == 0 ? 8 : vc->capacity * 2;
-		if ((grown = reallocarray(vc->problems, capacity,
-		    sizeof(*grown))) == NULL)
-			return NULL;
-		vc->problems = grown;
-		vc->capacity = capacity;
-	}
-	sp = &vc->problems[vc->count++];
-	memset(sp, 0, sizeof(*sp));
-	sp->problem = p;
-	sp->index = index;
-	va_start(ap, fmt);
-	vsnprintf(sp->detail, sizeof(sp->detail), fmt, ap);
-	va_end(ap);
-	return sp;
-}
-
-/* Notes that `sp`'s file (or version) was restored from `source`. */
-static void
-note_restored(struct store_problem *sp, const char *fmt, ...)
-{
-	va_list	ap;
-
-	sp->restored = 1;
-	va_start(ap, fmt);
-	vsnprintf(sp->source, sizeof(sp->source), fmt, ap);
-	va_end(ap);
-}
-
-/* Replaces the detail of `sp` after a repair attempt. */
-static void
-redetail(struct store_problem *sp, int repaired, const char *fmt, ...)
-{
-	va_list	ap;
-
-	sp->repaired = repaired;
-	va_start(ap, fmt);
-	vsnprintf(sp->detail, sizeof(sp->detail), fmt, ap);
-	va_end(ap);
-}
-
-/* The template path of problem `sp` of `vc`, for its detail. */
-static const char *
-problem_path(const struct version_check *vc, const struct store_problem *sp)
-{
-	if (sp->path != NULL)
-		return sp->path;
-	if (sp->index != NO_ENTRY)
-		return vc->manifest.entries[sp->index].path;
-	return "";
-}
+/* --- the report of a version --------------------------------------------- */
 
 /* Reports every problem of `vc`.  Returns 0, or -1 when stopped. */
 static int
@@ -288,16 +121,6 @@ out:
 	return rc;
 }
 
-/* Is holding directory `name` one of a repair of `version`? */
-static int
-holds_version(const char *name, const char *version)
-{
-	char	held[TEMPLATE_VERSION_LEN + 1];
-
-	return template_store_held_version(name, held) &&
-	    strcmp(held, version) == 0;
-}
-
 /* The row of `version`, or NULL. */
 static const struct template_version *
 version_row(const struct store_scan *sc, const char *version)
@@ -308,198 +131,6 @@ version_row(const struct store_scan *sc, const char *version)
 		if (strcmp(sc->rows[i].version, version) == 0)
 			return &sc->rows[i];
 	return NULL;
-}
-
-/* --- the tenants on a version ------------------------------------------- */
-
-/*
- * Loads the tenants on `vc`'s version (ids and subdomains) the first
- * time a repair needs them.  Returns 0, or -1 with `err` set.
- */
-static int
-load_tenants(struct store_scan *sc, struct version_check *vc, char *err,
-    size_t errlen)
-{
-	struct version_tenants	*vt = &vc->tenants;
-	struct tenant		 t;
-	size_t			 i;
-	int			 rc;
-
-	if (vt->loaded)
-		return 0;
-	if (template_rows_tenants_on(sc->ctx->svc->db, vc->version, &vt->ids,
-	    &vt->count, &vt->archived) == -1) {
-		error_set(err, errlen, "cannot list the tenants on it: %s",
-		    db_error(sc->ctx->svc->db));
-		return -1;
-	}
-	if (vt->count > 0 && (vt->subdomains = calloc(vt->count,
-	    sizeof(*vt->subdomains))) == NULL) {
-		error_set(err, errlen, "out of memory");
-		return -1;
-	}
-	tenant_init(&t);
-	for (i = 0; i < vt->count; i++) {
-		rc = tenant_find_by_id(sc->ctx->svc->db, vt->ids[i], &t);
-		if (rc == -1) {
-			tenant_release(&t);
-			error_set(err, errlen, "cannot load tenant %lld: %s",
-			    (long long)vt->ids[i], db_error(sc->ctx->svc->db));
-			return -1;
-		}
-		if (rc == 1 && (vt->subdomains[i] = strdup(t.subdomain)) ==
-		    NULL) {
-			tenant_release(&t);
-			error_set(err, errlen, "out of memory");
-			return -1;
-		}
-		tenant_release(&t);
-	}
-	vt->loaded = 1;
-	return 0;
-}
-
-/*
- * Redeploys every active tenant on `vc`'s version, so that links to
- * files this or an earlier run replaced move to the good ones; a tenant
- * busy with another operation is waited for a while.  What happened goes
- * to `outcome`.  Returns 1 when every one was redeployed, else 0.
- */
-static int
-redeploy_tenants(struct store_scan *sc, struct version_check *vc,
-    char *outcome, size_t len)
-{
-	struct deploy_options	o;
-	struct tenant		t;
-	char			err[DETAIL_MAX], first[DETAIL_MAX] = "";
-	char			archived[128] = "";
-	size_t			i, failed = 0;
-	enum result		status;
-
-	if (load_tenants(sc, vc, err, sizeof(err)) == -1) {
-		snprintf(outcome, len, "tenants not redeployed: %.200s", err);
-		return 0;
-	}
-	memset(&o, 0, sizeof(o));
-	o.version = vc->version;
-	o.lock_wait_ms = REDEPLOY_LOCK_WAIT_MS;
-	tenant_init(&t);
-	for (i = 0; i < vc->tenants.count; i++) {
-		status = deploy_locked(sc->ctx->svc, vc->tenants.ids[i], &o, &t,
-		    sc->ctx->deploy_report, err, sizeof(err));
-		/* Deleted or archived meanwhile: nothing of it is served. */
-		if (status != RESULT_OK && status != RESULT_NOT_FOUND &&
-		    status != RESULT_ARCHIVED) {
-			if (failed++ == 0)
-				snprintf(first, sizeof(first), "%s: %.160s",
-				    vc->tenants.subdomains[i] != NULL ?
-				    vc->tenants.subdomains[i] : "?", err);
-		}
-		tenant_release(&t);
-	}
-	if (vc->tenants.archived > 0)
-		snprintf(archived, sizeof(archived), "; %zu archived tenants "
-		    "not redeployed (after a restore, deploy them with "
-		    "--force)", vc->tenants.archived);
-	if (failed == 0) {
-		snprintf(outcome, len, "%zu tenants redeployed%s",
-		    vc->tenants.count, archived);
-		return 1;
-	}
-	snprintf(outcome, len, "%zu of %zu tenants not redeployed (%.120s); "
-	    "run tenantctl fsck --repair again%s", failed, vc->tenants.count,
-	    first, archived);
-	return 0;
-}
-
-/* --- restoring files ---------------------------------------------------- */
-
-/*
- * Restores problem `sp`'s file from `path` below directory `base` when
- * it is a file of its own (not the damaged inode) of the listed size;
- * its bytes are checked on the copy.  Returns 1 restored, 0 not a good
- * copy, -1 on an error writing the store (errno set).
- */
-static int
-try_source(struct version_check *vc, struct store_problem *sp, int base)
-{
-	const struct manifest_entry	*e = &vc->manifest.entries[sp->index];
-	struct stat			 st;
-	int				 fd, rc, saved;
-
-	if (manifest_file_open_at(base, e->path, &fd, &st) != 1)
-		return 0;
-	if ((sp->inode != 0 && st.st_dev == sp->device &&
-	    st.st_ino == sp->inode) || (uint64_t)st.st_size != e->size) {
-		close(fd);
-		return 0;
-	}
-	rc = template_store_restore_file(&vc->restore, e, sp->index, fd,
-	    vc->hold);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
-/*
- * Restores problem `sp`'s file from a good copy: template_dir's first,
- * then any active tenant's on the version.  Records the outcome in `sp`
- * (its redeploy is still to come).  Returns 1 restored, else 0.
- */
-static int
-restore_file(struct store_scan *sc, struct version_check *vc,
-    struct store_problem *sp)
-{
-	const char	*path = problem_path(vc, sp);
-	char		 err[DETAIL_MAX];
-	size_t		 i;
-	int		 folder, public, rc;
-
-	if (vc->hold == -1 && (vc->hold = template_store_hold(sc->store,
-	    vc->version, vc->hold_name, sizeof(vc->hold_name))) == -1) {
-		redetail(sp, 0, "%s: could not make a holding directory: %s",
-		    path, strerror(errno));
-		return 0;
-	}
-	if (sc->template_dir != -1) {
-		if ((rc = try_source(vc, sp, sc->template_dir)) == 1) {
-			note_restored(sp, "template_dir");
-			return 1;
-		}
-		if (rc == -1)
-			goto failed;
-	}
-	if (load_tenants(sc, vc, err, sizeof(err)) == -1) {
-		redetail(sp, 0, "%s: %s", path, err);
-		return 0;
-	}
-	for (i = 0; i < vc->tenants.count; i++) {
-		if (vc->tenants.subdomains[i] == NULL ||
-		    (folder = folder_open_dir(sc->ctx->svc->tenants_dirfd,
-		    vc->tenants.subdomains[i])) == -1)
-			continue;
-		public = folder_open_dir(folder, FOLDER_PUBLIC_DIR);
-		close(folder);
-		if (public == -1)
-			continue;
-		rc = try_source(vc, sp, public);
-		close(public);
-		if (rc == 1) {
-			note_restored(sp, "tenant %s's copy",
-			    vc->tenants.subdomains[i]);
-			return 1;
-		}
-		if (rc == -1)
-			goto failed;
-	}
-	redetail(sp, 0, "%s: no good copy in template_dir or any tenant on the "
-	    "version; add the template again with tenantctl template add, "
-	    "then run tenantctl fsck --repair", path);
-	return 0;
-failed:
-	redetail(sp, 0, "%s: could not restore it: %s", path, strerror(errno));
-	return 0;
 }
 
 /* --- checking a version ------------------------------------------------- */
@@ -709,149 +340,6 @@ read_manifest(struct store_scan *sc, struct version_check *vc)
 	return 0;
 }
 
-/* Inserts the missing row of stored version `vc`, recording in `sp`. */
-static void
-insert_row(struct store_scan *sc, struct version_check *vc,
-    struct store_problem *sp)
-{
-	struct template_version	v;
-	char			err[DETAIL_MAX];
-	int			inserted;
-
-	memset(&v, 0, sizeof(v));
-	snprintf(v.version, sizeof(v.version), "%s", vc->version);
-	if (!vc->manifest_ok || vc->tree == -1) {
-		redetail(sp, 0, "no row names it; without a good manifest and "
-		    "tree/ none is made");
-		return;
-	}
-	if (template_version_meta_at(vc->tree, &v, err, sizeof(err)) == -1) {
-		redetail(sp, 0, "no row names it; none is made: %s", err);
-		return;
-	}
-	v.files = (int64_t)vc->manifest.count;
-	v.bytes = (int64_t)vc->manifest.total_bytes;
-	snprintf(v.source, sizeof(v.source), "added");
-	if (template_rows_insert(sc->ctx->svc->db, &v, 0, &inserted) == -1) {
-		redetail(sp, 0, "no row names it; could not insert one: %s",
-		    db_error(sc->ctx->svc->db));
-		return;
-	}
-	redetail(sp, 1, "no row named it; inserted from its manifest");
-}
-
-/*
- * The repairs of the problems judge_files() found in `vc`, except the
- * redeploy that follows restored files.
- */
-static void
-repair_files(struct store_scan *sc, struct version_check *vc)
-{
-	struct store_problem	*sp;
-	const char		*leaf;
-	size_t			 i;
-	int			 parent, rc;
-
-	for (i = 0; i < vc->count; i++) {
-		sp = &vc->problems[i];
-		switch (sp->problem) {
-		case PROBLEM_STORE_FILE_MODE:
-			if (template_store_chmod_file(&vc->check,
-			    &vc->manifest.entries[sp->index]) == 0)
-				redetail(sp, 1, "%s: mode %04o again",
-				    problem_path(vc, sp),
-				    TEMPLATE_STORE_FILE_MODE);
-			else
-				redetail(sp, 0, "%s: could not change its "
-				    "mode: %s", problem_path(vc, sp),
-				    strerror(errno));
-			break;
-		case PROBLEM_STORE_STRAY_FILE:
-			/* A directory's path ends with '/', not its name. */
-			if (sp->is_directory)
-				sp->path[strlen(sp->path) - 1] = '\0';
-			if ((parent = dir_cursor_parent(&vc->check, sp->path,
-			    &leaf)) == -1)
-				rc = -1;
-			else if (sp->is_directory)
-				rc = dir_remove_tree(parent, leaf);
-			else
-				rc = unlinkat(parent, leaf, 0);
-			if (rc == 0 || errno == ENOENT)
-				redetail(sp, 1, "%s: removed", sp->path);
-			else
-				redetail(sp, 0, "%s: could not remove it: %s",
-				    sp->path, strerror(errno));
-			break;
-		default:
-			if (sp->restore && restore_file(sc, vc, sp))
-				vc->restored++;
-			break;
-		}
-	}
-}
-
-/*
- * Redeploys the tenants on `vc`'s version when this run restored files
- * of it or an earlier one left holding directories (`held` of them,
- * each reported as a problem), then removes the holding directories once
- * every tenant is redeployed.  The restored files' problems are repaired
- * only then.  Returns 0, or -1 when out of memory.
- */
-static int
-finish_repair(struct store_scan *sc, struct version_check *vc)
-{
-	struct store_problem	*sp;
-	char			 outcome[DETAIL_MAX];
-	size_t			 i, held = 0;
-	int			 all;
-
-	for (i = 0; i < sc->holds.count; i++) {
-		if (!holds_version(sc->holds.items[i].name, vc->version))
-			continue;
-		held++;
-		if (add_problem(vc, PROBLEM_STORE_UNFINISHED_REPAIR, NO_ENTRY,
-		    "%s: files of the version were restored, but not every "
-		    "tenant on it was redeployed since",
-		    sc->holds.items[i].name) == NULL)
-			return -1;
-	}
-	if (!sc->ctx->repair || (vc->restored == 0 && held == 0))
-		return 0;
-	if (vc->dir == -1) {
-		/* Nothing to redeploy to; the holding directories wait. */
-		for (i = 0; i < vc->count; i++)
-			if (vc->problems[i].problem ==
-			    PROBLEM_STORE_UNFINISHED_REPAIR)
-				redetail(&vc->problems[i], 0, "the version is "
-				    "not in the store; add it again with "
-				    "tenantctl template add, then run tenantctl "
-				    "fsck --repair");
-		return 0;
-	}
-	all = redeploy_tenants(sc, vc, outcome, sizeof(outcome));
-	for (i = 0; all && i < sc->holds.count; i++)
-		if (holds_version(sc->holds.items[i].name, vc->version) &&
-		    dir_remove_tree(sc->store, sc->holds.items[i].name) == -1 &&
-		    errno != ENOENT)
-			all = 0;
-	if (all && vc->hold != -1 && dir_remove_tree(sc->store,
-	    vc->hold_name) == -1 && errno != ENOENT)
-		all = 0;
-	for (i = 0; i < vc->count; i++) {
-		sp = &vc->problems[i];
-		if (sp->problem == PROBLEM_STORE_UNFINISHED_REPAIR)
-			redetail(sp, all, "%s", outcome);
-		else if (sp->restored && sp->index != NO_ENTRY)
-			redetail(sp, all, "%s: restored from %s; %s",
-			    problem_path(vc, sp), sp->source, outcome);
-		else if (sp->restored)
-			redetail(sp, all, "restored from %s; %s", sp->source,
-			    outcome);
-	}
-	return 0;
-}
-
 /*
  * Ends the check of `vc`: redeploys its tenants after restores (and
  * those an earlier run left, finish_repair()), removes a holding
@@ -927,37 +415,6 @@ nomem:
 	version_release(&vc);
 	error_set(err, errlen, "out of memory");
 	return -1;
-}
-
-/*
- * Puts version `vc` back from template_dir, which is that version, for
- * check_missing_version().  Records the outcome in `sp`.
- */
-static void
-restore_version(struct store_scan *sc, struct version_check *vc,
-    struct store_problem *sp)
-{
-	char	why[DETAIL_MAX];
-
-	if (sc->store == -1 && (sc->store = template_store_open(
-	    sc->ctx->svc->tenants_dirfd, 1)) == -1) {
-		redetail(sp, 0, "could not make the template store: %s",
-		    strerror(errno));
-		return;
-	}
-	if (template_store_add(sc->store, sc->ctx->svc->conf->template_dir,
-	    &sc->dir_manifest, vc->version, why, sizeof(why)) == -1) {
-		redetail(sp, 0, "could not restore it from template_dir: %s",
-		    why);
-		return;
-	}
-	if ((vc->dir = folder_open_dir(sc->store, vc->version)) == -1) {
-		redetail(sp, 0, "restored from template_dir, but cannot open "
-		    "it: %s", strerror(errno));
-		return;
-	}
-	note_restored(sp, "template_dir");
-	vc->restored = 1;
 }
 
 /*
