@@ -22,25 +22,16 @@
 #include <sodium.h>
 
 #include "config_cache.h"
+#include "config_modules.h"
 #include "folder.h"
-#include "json.h"
 #include "validate.h"
 
 #define NO_ENTRY		SIZE_MAX
 #define ETAG_DIGEST_BYTES	16	/* 32 hex digits of the SHA-256 */
 
-/* Room for the message of a JSON parse error nobody reads. */
-#define PARSE_ERROR_MAX		128
-
-/* One key of config.json's "modules" map. */
-struct module_flag {
-	char		 key[MODULE_KEY_MAX + 1];
-	int		 enabled;
-};
-
 /* The most one entry can hold: the largest file and the largest map. */
 #define ENTRY_BYTES_MAX	(CONFIG_CACHE_FILE_MAX + \
-	CONFIG_CACHE_MODULES_MAX * sizeof(struct module_flag))
+	CONFIG_MODULES_MAX * sizeof(struct config_module_flag))
 
 struct cache_entry {
 	char		 subdomain[SUBDOMAIN_MAX + 1];
@@ -52,7 +43,7 @@ struct cache_entry {
 	char		*data;
 	size_t		 len;
 	char		 etag[CONFIG_ETAG_LEN + 1];
-	struct module_flag *modules;	/* "modules" of the bytes, or NULL */
+	struct config_module_flag *modules;	/* "modules" of the bytes, or NULL */
 	size_t		 module_count;
 	int		 modules_valid;	/* 0: no "modules" object in them */
 	size_t		 chain_next;	/* next in bucket, or in free list */
@@ -351,61 +342,6 @@ view_of(const struct cache_entry *e, int from_cache, struct config_view *view)
 }
 
 /*
- * Parses the "modules" map of config.json bytes into a new array.  Keys
- * that cannot be module keys are left out: no question can name them.
- * Returns 1 with the array in *flags (NULL for an empty map) and its length
- * in *count; 0 when the bytes are not a JSON object with a "modules"
- * object of at most CONFIG_CACHE_MODULES_MAX keys; -1 when memory ran out.
- */
-static int
-parse_modules(const char *data, size_t len, struct module_flag **flags,
-    size_t *count)
-{
-	char err[PARSE_ERROR_MAX];
-	struct json_value *root = NULL;
-	const struct json_value *modules, *value;
-	struct module_flag *parsed = NULL;
-	size_t i, used = 0;
-	int rc = -1;
-
-	*flags = NULL;
-	*count = 0;
-	if ((root = json_parse(data, len, err, sizeof(err))) == NULL) {
-		if (errno != ENOMEM)
-			rc = 0;
-		goto out;
-	}
-	modules = json_object_get(root, "modules");
-	if (modules == NULL || modules->type != JSON_OBJECT ||
-	    modules->count > CONFIG_CACHE_MODULES_MAX) {
-		rc = 0;
-		goto out;
-	}
-	if (modules->count > 0 &&
-	    (parsed = calloc(modules->count, sizeof(*parsed))) == NULL)
-		goto out;
-	for (i = 0; i < modules->count; i++) {
-		if (validate_module_key(modules->keys[i],
-		    strlen(modules->keys[i])) != NULL)
-			continue;
-		value = modules->items[i];
-		snprintf(parsed[used].key, sizeof(parsed[used].key), "%s",
-		    modules->keys[i]);
-		parsed[used].enabled = value->type == JSON_BOOL &&
-		    value->boolean;
-		used++;
-	}
-	*flags = parsed;
-	*count = used;
-	parsed = NULL;
-	rc = 1;
-out:
-	free(parsed);
-	json_free(root);
-	return rc;
-}
-
-/*
  * Reports the lookups answered from memory and those that had to look
  * further (a read, or no file), for the worker's metrics.
  */
@@ -431,7 +367,7 @@ cache_lookup(struct config_cache *cache, int tenants_dirfd,
 	char relative[SUBDOMAIN_MAX + sizeof("/" FOLDER_CONFIG_FILE)];
 	struct stat st;
 	struct cache_entry *e;
-	struct module_flag *modules = NULL;
+	struct config_module_flag *modules = NULL;
 	char *data = NULL;
 	size_t index, len, module_count, need;
 	int stable, rc, modules_valid;
@@ -474,7 +410,7 @@ cache_lookup(struct config_cache *cache, int tenants_dirfd,
 			cache_remove(cache, index);
 		return rc;
 	}
-	if ((modules_valid = parse_modules(data, len, &modules,
+	if ((modules_valid = config_modules_parse(data, len, &modules,
 	    &module_count)) == -1) {
 		free(data);
 		if (index != NO_ENTRY)

@@ -29,7 +29,6 @@
 #define CONFIG_CACHE_DEFAULT_ENTRIES	4096
 #define CONFIG_CACHE_DEFAULT_BYTES	(32 * 1024 * 1024)
 #define CONFIG_CACHE_FILE_MAX		(1024 * 1024)	/* larger: refused */
-#define CONFIG_CACHE_MODULES_MAX	1024	/* more: map is invalid */
 #define CONFIG_ETAG_LEN			34	/* 32 hex + 2 quotes */
 
 struct config_cache;
@@ -76,8 +75,8 @@ enum config_module_state {
  * caller), from the current config.json as config_cache_get() finds it.
  * Returns 1 with *state set, 0 when there is no config.json, or -1 on an
  * error (as config_cache_get(); also a config.json that is no JSON object
- * with a "modules" object of at most CONFIG_CACHE_MODULES_MAX keys, errno
- * EINVAL).
+ * with a "modules" object of at most CONFIG_MODULES_MAX keys
+ * (config_modules.h), errno EINVAL).
  */
 int	config_cache_module(struct config_cache *cache, int tenants_dirfd,
 	    const char *subdomain, const char *module_key,

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "error.h"
 #include "folder.h"
+#include "gate_files.h"
 #include "module.h"
 #include "service.h"
 #include "tenant.h"
@@ -50,8 +51,11 @@ config_file_render(struct service *svc, const struct tenant *t,
 
 /*
  * Renders `t`'s config.json and writes it into the folder open on
- * `folder`.  Used by provision_update and set_module (which keep the
- * folder open) and below.  Returns 0 or -1 with errno set.
+ * `folder`, with the gate files around it in the order gate_files.h
+ * explains, and a modification time in a new second (folder.h), since
+ * the front ends serve the file themselves.  Used by provision_update
+ * and set_module (which keep the folder open) and below.  Returns 0 or -1
+ * with errno set.
  */
 int
 config_file_write(struct service *svc, int folder, const struct tenant *t,
@@ -61,10 +65,13 @@ config_file_write(struct service *svc, int folder, const struct tenant *t,
 	int		rc = -1, saved;
 
 	buf_init(&document, CONFIG_FILE_MAX_BYTES);
-	if (config_file_render(svc, t, cat, &document) == -1)
+	if (config_file_render(svc, t, cat, &document) == -1 ||
+	    gate_files_withdraw(folder, document.data, document.len) == -1 ||
+	    file_write_atomic_newer(folder, FOLDER_CONFIG_FILE, document.data,
+	    document.len, FOLDER_FILE_MODE) == -1 ||
+	    gate_files_publish(folder, document.data, document.len, 1) == -1)
 		goto out;
-	rc = file_write_atomic(folder, FOLDER_CONFIG_FILE, document.data,
-	    document.len, FOLDER_FILE_MODE);
+	rc = 0;
 out:
 	saved = errno;
 	buf_release(&document);

@@ -21,6 +21,7 @@
 #include "crash.h"
 #include "error.h"
 #include "folder.h"
+#include "gate_files.h"
 #include "log.h"
 #include "random.h"
 #include "validate.h"
@@ -74,16 +75,51 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* The flags of file_write_flags(). */
+#define WRITE_SYNC	0x1	/* fsync the file and the directory */
+#define WRITE_NEWER	0x2	/* mtime_after_replaced() */
+
+/*
+ * Gives the new file open on `fd` a modification time in a later second
+ * than the one of `name` in `dirfd`, the file it is about to replace,
+ * when the clock has not moved past that second yet (or went back).
+ * Validators that web servers build from whole seconds and the size
+ * (nginx's ETag and Last-Modified) then change with every rewrite, even
+ * two rewrites of the same size in one second.  Returns 0, or -1 with
+ * errno set.
+ */
+static int
+mtime_after_replaced(int dirfd, const char *name, int fd)
+{
+	struct stat	replaced, written;
+	struct timespec	times[2];
+
+	if (fstatat(dirfd, name, &replaced, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &written) == -1)
+		return -1;
+	if (written.st_mtim.tv_sec > replaced.st_mtim.tv_sec)
+		return 0;
+	times[0].tv_sec = 0;
+	times[0].tv_nsec = UTIME_OMIT;
+	times[1].tv_sec = replaced.st_mtim.tv_sec + 1;
+	times[1].tv_nsec = 0;
+	return futimens(fd, times);
+}
+
 /*
  * Writes `len` bytes to `name` in `dirfd` atomically (see folder.h):
- * temporary file, fsync, rename, fsync of the directory; without `sync`
- * the two fsyncs are left to the caller.  Used for config.json, logos and
+ * temporary file, fsync, rename, fsync of the directory; without
+ * WRITE_SYNC in `flags` the two fsyncs are left to the caller, with
+ * WRITE_NEWER the new file's modification time is moved past the old
+ * one's second (mtime_after_replaced()).  Used for config.json, logos and
  * the files a deploy writes.  Returns 0, or -1 with errno set.
  */
 static int
-file_write_sync_choice(int dirfd, const char *name, const void *data,
-    size_t len, int mode, int sync)
+file_write_flags(int dirfd, const char *name, const void *data,
+    size_t len, int mode, int flags)
 {
+	int	sync = (flags & WRITE_SYNC) != 0;
 	char	temp[NAME_MAX + 1], hex[2 * HIDDEN_RANDOM_BYTES + 1];
 	int	fd = -1, created = 0, rc = -1, saved, written;
 
@@ -106,6 +142,8 @@ file_write_sync_choice(int dirfd, const char *name, const void *data,
 	created = 1;
 	/* The umask must not decide whether the web server can read it. */
 	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
+	    ((flags & WRITE_NEWER) &&
+	    mtime_after_replaced(dirfd, name, fd) == -1) ||
 	    (sync && fsync(fd) == -1))
 		goto out;
 	written = close(fd);
@@ -133,7 +171,16 @@ int
 file_write_atomic(int dirfd, const char *name, const void *data, size_t len,
     int mode)
 {
-	return file_write_sync_choice(dirfd, name, data, len, mode, 1);
+	return file_write_flags(dirfd, name, data, len, mode, WRITE_SYNC);
+}
+
+/* file_write_atomic_newer(): the atomic write, flushed, in a new second. */
+int
+file_write_atomic_newer(int dirfd, const char *name, const void *data,
+    size_t len, int mode)
+{
+	return file_write_flags(dirfd, name, data, len, mode,
+	    WRITE_SYNC | WRITE_NEWER);
 }
 
 /* file_write_replace(): the atomic write, flushed by the caller. */
@@ -141,7 +188,7 @@ int
 file_write_replace(int dirfd, const char *name, const void *data, size_t len,
     int mode)
 {
-	return file_write_sync_choice(dirfd, name, data, len, mode, 0);
+	return file_write_flags(dirfd, name, data, len, mode, 0);
 }
 
 /*
@@ -437,7 +484,9 @@ folder_create_staged(int tenants_dirfd, const char *sub,
 	    public, content->logo_alias, 0) == -1)
 		goto out;
 	if (write_new_file(folder, FOLDER_CONFIG_FILE, content->config,
-	    content->config_len, content->sync) == -1)
+	    content->config_len, content->sync) == -1 ||
+	    gate_files_publish(folder, content->config, content->config_len,
+	    content->sync) == -1)
 		goto out;
 	if (content->fill != NULL)
 		content->fill(content->fill_arg, folder);

@@ -3,8 +3,8 @@
  * operations every module that touches it shares (provision, lifecycle,
  * deploy, bulk, fsck, config_file).
  *
- * A tenant folder is tenants_dir/<sub>/ holding config.json and public/
- * (the logo and the deployed site).  Folders being built, put aside or
+ * A tenant folder is tenants_dir/<sub>/ holding config.json, .gate/
+ * (gate_files.h) and public/ (the logo and the deployed site).  Folders being built, put aside or
  * thrown away carry hidden names that start with a dot, so they can never
  * be a subdomain: ".staging-<sub>-<hex>", ".trash-<sub>-<hex>",
  * ".old-<sub>-<hex>", ".orphan-<name>-<hex>".
@@ -49,6 +49,19 @@ int	folder_open_dir(int dirfd, const char *name);
  * the temporary file is removed on failure.
  */
 int	file_write_atomic(int dirfd, const char *name, const void *data,
+	    size_t len, int mode);
+
+/*
+ * file_write_atomic(), and the new file's modification time lies in a
+ * later second than the replaced file's, even when both are written in
+ * one second: a web server serving the file itself builds its ETag and
+ * Last-Modified from whole seconds and the size, and must never answer
+ * 304 for a content it has not seen (config.json, which nginx, lighttpd
+ * and Caddy serve directly).  A burst of rewrites moves the time ahead of
+ * the clock by at most one second per rewrite.  Returns 0, or -1 with
+ * errno set.
+ */
+int	file_write_atomic_newer(int dirfd, const char *name, const void *data,
 	    size_t len, int mode);
 
 /*
@@ -137,7 +150,8 @@ struct folder_content {
 
 /*
  * Builds a new tenant folder: ".staging-<sub>-<hex>" in `tenants_dirfd`
- * with public/ (and the logo in it) and config.json, then renamed to
+ * with public/ (and the logo in it), config.json and the gate files
+ * of the modules it enables (gate_files.h), then renamed to
  * <sub>, never over an existing entry.  With `sync` every file and both
  * folders are fsynced before the rename; without, the caller makes them
  * durable (bulk create: one syncfs() per chunk).  The caller syncs

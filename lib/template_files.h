@@ -37,7 +37,8 @@ struct template_files {
 
 /* Names at the top of a tenant folder a template's files may not take. */
 #define TEMPLATE_RESERVED_NAMES \
-	{ "config.json", ".deployed", ".deployed-source", ".env.local" }
+	{ "config.json", ".deployed", ".deployed-source", ".env.local", \
+	  ".gate" }
 
 /*
  * Splits f->manifest by f->web_root into f->web, f->source and

@@ -242,8 +242,10 @@ test_config_write(int dirfd)
 	    "config.json is the rendered document");
 	ok(strstr(text, "\"employees\": true") != NULL,
 	    "config.json lists the modules");
-	is_int(count_entries(svc.tenants_dirfd, "acme"), 1,
-	    "only config.json in the folder");
+	is_int(count_entries(svc.tenants_dirfd, "acme"), 2,
+	    "only config.json and .gate/ in the folder");
+	ok(exists(svc.tenants_dirfd, "acme/.gate/employees"),
+	    "with the gate file of an enabled module");
 
 	snprintf(t.subdomain, sizeof(t.subdomain), "ghost");
 	is_int(config_write_atomic_with(&svc, &t, &catalog), -1,
