@@ -30,6 +30,10 @@
  *       a .pending-logo.* copy, unchanged for 10 minutes: the upload of an
  *       update that did not finish (it was never accepted).  Repair:
  *       removed.
+ *   "stale gate files": .gate/ of an active tenant's folder (gate_files.h)
+ *       lacks the file of a module its config.json enables (a crash
+ *       between the two, or a folder from before gate files), or holds
+ *       another entry.  Repair: published from config.json.
  *   "template manifest unreadable": no frontend can be judged.  Report only.
  *   "bad stored manifest", "missing template file", "damaged template
  *       file", "template file mode", "stray template file", "template

@@ -118,6 +118,7 @@ repair_locked(struct fsck *ctx, int64_t id, struct findings *f)
 	char			err[DETAIL_MAX], version[16];
 	size_t			p;
 	ssize_t			removed;
+	size_t			missing, stray;
 	int			rc;
 
 	tenant_init(&t);
@@ -157,6 +158,15 @@ repair_locked(struct fsck *ctx, int64_t id, struct findings *f)
 		else
 			fsck_redetail(f, PROBLEM_STALE_CONFIG, 0, "could not "
 			    "rewrite config.json: %s", strerror(errno));
+	}
+	if (f->found[PROBLEM_STALE_GATE]) {
+		if (fsck_gate_files(ctx, &t, 1, &missing, &stray) == 0)
+			fsck_redetail(f, PROBLEM_STALE_GATE, 1, "gate files "
+			    "published from config.json: %zu added, %zu "
+			    "removed", missing, stray);
+		else
+			fsck_redetail(f, PROBLEM_STALE_GATE, 0, "could not "
+			    "publish the gate files: %s", strerror(errno));
 	}
 	if (f->found[PROBLEM_LEFTOVER]) {
 		removed = fsck_tenant_leftovers(ctx, &t, 1);
@@ -269,6 +279,7 @@ fsck_repair_tenant(struct fsck *ctx, const struct tenant *t,
 	    f->found[PROBLEM_STALE_CONFIG] ||
 	    f->found[PROBLEM_UNDEPLOYED_FRONTEND] ||
 	    f->found[PROBLEM_STRAY_LOGO] ||
+	    f->found[PROBLEM_STALE_GATE] ||
 	    f->found[PROBLEM_LEFTOVER];
 	if (f->found[PROBLEM_INTERRUPTED_ARCHIVE])
 		complete_operation(ctx, t->id, PROBLEM_INTERRUPTED_ARCHIVE, f);

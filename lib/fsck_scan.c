@@ -22,10 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conf.h"
+#include "config_file.h"
 #include "folder.h"
 #include "fsck_problem.h"
 #include "fsck_scan.h"
+#include "gate_files.h"
 #include "health.h"
 #include "lifecycle.h"
 #include "provision.h"
@@ -56,6 +59,7 @@ static const char *const problem_names[PROBLEM_COUNT] = {
 	"undeployed frontend",
 	"leftover staging folder",
 	"stray logo",
+	"stale gate files",
 	"check failed",
 	"template manifest unreadable",
 	"bad stored manifest",
@@ -422,6 +426,41 @@ fsck_tenant_leftovers(struct fsck *ctx, const struct tenant *t, int remove)
 	    first, sizeof(first));
 }
 
+/* See fsck_scan.h.  Called by examine_folder() and the repair. */
+int
+fsck_gate_files(struct fsck *ctx, const struct tenant *t, int repair,
+    size_t *missing, size_t *stray)
+{
+	struct buf	config;
+	int		folder = -1, fd = -1, rc = -1, saved;
+
+	*missing = 0;
+	*stray = 0;
+	buf_init(&config, CONFIG_FILE_MAX_BYTES);
+	if ((folder = folder_open_dir(ctx->svc->tenants_dirfd,
+	    t->subdomain)) == -1)
+		goto out;
+	if ((fd = openat(folder, FOLDER_CONFIG_FILE, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || buf_read_fd(&config, fd) == -1)
+		goto out;
+	if (gate_files_compare(folder, config.data, config.len, missing,
+	    stray) == -1)
+		goto out;
+	if (repair && (*missing > 0 || *stray > 0) &&
+	    gate_files_publish(folder, config.data, config.len, 1) == -1)
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	if (folder != -1)
+		close(folder);
+	buf_release(&config);
+	errno = saved;
+	return rc;
+}
+
 /*
  * Counts the old stray logos (stray_logo_name()) in tenant `t`'s public/,
  * removing them when `remove` is set; the first one's name goes to
@@ -460,6 +499,7 @@ examine_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 	const struct tenant_health	*h = ctx->health;
 	char				 stray[NAME_MAX + 1];
 	ssize_t				 leftovers, strays;
+	size_t				 gate_missing, gate_stray;
 
 	char				 version[16];
 
@@ -473,6 +513,14 @@ examine_folder(struct fsck *ctx, const struct tenant *t, struct findings *f)
 	if (!h->config_valid)
 		fsck_note(f, PROBLEM_STALE_CONFIG, "config.json: %s",
 		    health_config_state_name(h->config_state));
+	else if (fsck_gate_files(ctx, t, 0, &gate_missing, &gate_stray) == -1)
+		fsck_note(f, PROBLEM_CHECK_FAILED, "could not compare the gate "
+		    "files with config.json: %s", strerror(errno));
+	else if (gate_missing > 0 || gate_stray > 0)
+		fsck_note(f, PROBLEM_STALE_GATE, "%zu enabled module(s) without "
+		    "a gate file, %zu entr%s of %s/ that config.json does not "
+		    "enable", gate_missing, gate_stray, gate_stray == 1 ? "y" :
+		    "ies", GATE_FILES_DIR);
 	if (!h->frontend_deployed)
 		fsck_note(f, PROBLEM_UNDEPLOYED_FRONTEND, "%zu of %zu template "
 		    "files missing under public/, e.g. %s", h->missing_count,

@@ -54,6 +54,7 @@ enum problem {
 	PROBLEM_UNDEPLOYED_FRONTEND,
 	PROBLEM_LEFTOVER,
 	PROBLEM_STRAY_LOGO,
+	PROBLEM_STALE_GATE,
 	PROBLEM_CHECK_FAILED,
 	PROBLEM_MANIFEST,
 	PROBLEM_STORE_MANIFEST,		/* the store's (fsck_store.c) */
@@ -180,6 +181,15 @@ ssize_t	fsck_tenant_leftovers(struct fsck *ctx, const struct tenant *t,
 	    int remove);
 ssize_t	fsck_stray_logos(struct fsck *ctx, const struct tenant *t,
 	    int remove, char *first, size_t firstlen);
+
+/*
+ * Compares tenant `t`'s gate files (gate_files.h) with the modules its
+ * config.json on disk enables, into *missing and *stray; with `repair`,
+ * then publishes them from config.json when they differ (the counts are
+ * what it fixed).  Returns 0, or -1 with errno set.
+ */
+int	fsck_gate_files(struct fsck *ctx, const struct tenant *t, int repair,
+	    size_t *missing, size_t *stray);
 
 /*
  * Examines tenant `t` (see fsck.h for what each place of the folder

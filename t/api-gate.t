@@ -143,6 +143,38 @@ for my $frontend (qw(nginx lighttpd caddy)) {
 			    "round $round: disabled at once");
 			is(hits($s), $before, '  and the backend not called');
 		}
+		# The gate files follow every toggle (lib/gate_files.h).
+		my $gate = $s->tenants_dir . '/acme/.gate';
+		ok(-f "$gate/wallet" && !-e "$gate/tasks",
+		    'gate files: one for wallet, none for the disabled tasks');
+		for my $round (1 .. 10) {
+			set_module($s, $acme, 'tasks', $round % 2);
+			$r = $on->('acme', 'GET', '/api/m/tasks/list');
+			last unless is($r->{status}, $round % 2 ? 200 : 403,
+			    "quick toggle $round: the very next request agrees");
+			last unless is(-f "$gate/tasks" ? 1 : 0, $round % 2,
+			    "quick toggle $round: the gate file agrees");
+		}
+		if ($frontend eq 'nginx') {
+			# Asked straight, nginx answers from the file as
+			# tenantd would: 204 naming the tenant, same headers.
+			$r = $on->('acme', 'GET', '/api/gate?module=wallet');
+			is($r->{status}, 204, '/api/gate from the gate file: 204');
+			is($r->{headers}{'x-tenant-subdomain'}, 'acme',
+			    '  naming the tenant');
+			is($r->{headers}{'x-content-type-options'}, 'nosniff',
+			    '  nosniff');
+			like($r->{headers}{'content-security-policy'} // '',
+			    qr/^default-src 'self'/, '  the site policy');
+			$r = $on->('acme', 'HEAD', '/api/gate?module=wallet');
+			is($r->{status}, 204, '  HEAD too');
+			$r = $on->('acme', 'GET', '/api/gate?module=wallet&x=1');
+			is($r->{status}, 204, 'another query goes to tenantd, '
+			    . 'which allows it too');
+			$r = $on->('acme', 'GET', '/api/gate?module=tasks');
+			$s->is_error($r, 403, 'module_disabled',
+			    '/api/gate without a gate file: tenantd answers');
+		}
 
 		# --- paths that could name another module --------------------
 		$before = hits($s);
@@ -364,10 +396,34 @@ for my $frontend (qw(nginx lighttpd caddy)) {
 		is(hits($s), $before, 'the backend saw none of them');
 
 		# --- tenantd down: the gate fails closed ----------------------------
+		# nginx decides an enabled module of a tenant host from the
+		# tenant's gate file (lib/gate_files.h), which says the same
+		# with tenantd down; what only tenantd can answer fails closed.
 		$s->stop_tenantd;
 		$before = hits($s);
-		$r = $on->('acme', 'GET', '/api/m/wallet/x');
-		is($r->{status}, 503, 'without tenantd a module API is 503')
+		if ($frontend eq 'nginx') {
+			$r = $on->('acme', 'GET', '/api/m/wallet/x');
+			is($r->{status}, 200, 'without tenantd an enabled '
+			    . 'module is still allowed by its gate file');
+			is(hits($s), $before + 1, '  and reaches its backend');
+			$before = hits($s);
+			# nginx follows no symlink to find a gate file.
+			my $file = $s->tenants_dir . '/acme/.gate/wallet';
+			unlink $file or die "$file: $!";
+			symlink($s->tenants_dir . '/acme/config.json', $file)
+			    or die "$file: $!";
+			$r = $on->('acme', 'GET', '/api/m/wallet/x');
+			is($r->{status}, 503, 'a gate file that is a symlink '
+			    . 'counts for nothing: tenantd is asked');
+			unlink $file or die "$file: $!";
+			open(my $fh, '>', $file) or die "$file: $!";
+			close $fh;
+			$r = $on->('acme', 'GET', '/api/m/tasks/x');
+		} else {
+			$r = $on->('acme', 'GET', '/api/m/wallet/x');
+		}
+		is($r->{status}, 503, 'without tenantd a module API the gate '
+		    . 'must ask tenantd about is 503')
 		    or diag "$r->{status} $r->{content}";
 		is(hits($s), $before, '  and the backend is not called');
 		$s->start_tenantd;

@@ -356,4 +356,31 @@ ok !-e "$public/logo.gif" && !-e "$public/.pending-logo.png",
 ok -e "$public/logo.webp" && -e "$public/logo-notes.txt",
     '... the young one and the tenant\'s own file are not';
 
+# --- gate files: .gate/ lost, or holding what config.json does not enable --------
+
+my $gate = "$TENANTS/undep/.gate";
+my $modules = TenantdStack->read_json_file("$TENANTS/undep/config.json")->{modules};
+my @enabled = sort grep { $modules->{$_} } keys %$modules;
+ok @enabled > 0, 'gate files: undep enables modules (' . join(' ', @enabled) . ')';
+is_deeply [sort map { s{.*/}{}r } glob "$gate/*"], \@enabled,
+    'gate files: .gate/ holds one file per enabled module';
+($rc, $out, $err) = $s->tenantctl('fsck');
+is $rc, 0, 'gate files: in step, fsck is clean' or diag $out, $err;
+remove_tree($gate);
+make_path($gate);
+spew("$gate/not-enabled", '');
+$s->give_to_service("$TENANTS/undep/.gate");
+($rc, $out, $err) = $s->tenantctl('fsck');
+is $rc, 1, 'gate files: out of step, fsck exit 1' or diag $out, $err;
+like $out, qr/^tenant $id{undep} undep: stale gate files: ${\ scalar @enabled} enabled module\(s\) without a gate file, 1 entry of \.gate\/ that config\.json does not enable$/m,
+    '... reported with the counts';
+($rc, $out, $err) = $s->tenantctl('fsck', '--repair');
+is $rc, 0, 'fsck --repair publishes them: exit 0' or diag $out, $err;
+like $out, qr/^tenant $id{undep} undep: stale gate files: gate files published from config\.json: ${\ scalar @enabled} added, 1 removed \[repaired\]$/m,
+    '... and says so';
+is_deeply [sort map { s{.*/}{}r } glob "$gate/*"], \@enabled,
+    '... .gate/ holds the enabled modules\' files again';
+($rc, $out, $err) = $s->tenantctl('fsck');
+is $rc, 0, '... and fsck is clean' or diag $out, $err;
+
 done_testing;

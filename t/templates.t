@@ -258,6 +258,12 @@ my @refused = (
 	    qr/\Q$META\E: unknown member "colour"/],
 	["web_root \"../x\" in $META", sub { write_tree($_[0], { $META => '{"web_root": "../x"}' }) },
 	    qr/\Q$META\E: member "web_root" must be names separated by single '\/'/],
+	# The names a tenant folder keeps for itself, outside a web root.
+	(map { my $name = $_;
+	    ["$name outside the web root", sub { write_tree($_[0], { $META => '{"web_root": "js"}',
+	        'js/app.js' => "1;\n", $name => "mine\n" }) },
+	    qr/\Q$name\E: outside the web root, this name is the tenant folder's own/] }
+	    'config.json', '.env.local', '.gate/wallet'),
 );
 my @store_before = store_entries();
 for my $i (0 .. $#refused) {
