@@ -138,6 +138,13 @@ sub archive_dir { ($_[0]{data} // $_[0]{run}) . '/archive' }
 sub fastcgi_socket { "$_[0]{sockdir}/tenantd.sock" }
 sub mariadb_socket { "$_[0]{sockdir}/mysqld.sock" }
 sub port { $_[0]{port} }
+
+# Lets go of the port the stack keeps bound for its front end, for a
+# caller that starts a front end of its own on it (bench/run).
+sub release_port {
+	my ($self) = @_;
+	close delete $self->{port_holder} if $self->{port_holder};
+}
 sub base_url { "http://127.0.0.1:$_[0]{port}" }
 sub admin_token { $_[0]{admin_token} }
 sub admin_password { $_[0]{admin_password} }
@@ -677,7 +684,7 @@ sub start_nginx {
 	    "$run/nginx-error.log"], timeout => 30);
 	die "nginx -t rejected the configuration:\n$err"
 	    . _tail("$run/nginx-error.log", 20) if $status != 0;
-	close delete $self->{port_holder} if $self->{port_holder};
+	$self->release_port;
 	$self->{pids}{nginx} = _spawn(['nginx', '-p', "$run/nginx", '-c',
 	    "$run/nginx.conf", '-e', "$run/nginx-error.log"],
 	    stdout => "$run/nginx.out", stderr => "$run/nginx.out");
@@ -910,7 +917,7 @@ EOF
 	    "$run/lighttpd.conf"], timeout => 30);
 	die "lighttpd -tt rejected the configuration:\n$out$err"
 	    . _tail("$run/lighttpd-error.log", 20) if $status != 0;
-	close delete $self->{port_holder} if $self->{port_holder};
+	$self->release_port;
 	$self->{pids}{lighttpd} = _spawn(['lighttpd', '-D', '-f',
 	    "$run/lighttpd.conf"], stdout => "$run/lighttpd.out",
 	    stderr => "$run/lighttpd.out");
@@ -977,7 +984,7 @@ sub start_caddy {
 	    timeout => 30);
 	die "caddy validate rejected the configuration:\n$out$err"
 	    if $status != 0;
-	close delete $self->{port_holder} if $self->{port_holder};
+	$self->release_port;
 	close $http_holder if $http_holder;
 	$self->{pids}{caddy} = _spawn([@command, 'run', '--adapter',
 	    'caddyfile', '--config', "$run/Caddyfile"],
