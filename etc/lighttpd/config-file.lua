@@ -15,14 +15,13 @@
 -- (no such file, a symlink, a custom domain without a live link) goes on
 -- to tenantd (server.error-handler), which answers in JSON.
 
--- mod_magnet names a script's chunk after its file.
-local here = string.match(debug.getinfo(1, "S").source, "^@?(.*/)")
-
 local docroot = lighty.r.req_attr["physical.doc-root"] or ""
 local sub = string.match(lighty.r.req_attr["uri.path"] or "",
     "^/api/tenants/by%-subdomain/([a-z0-9-]+)/config/$")
 local tenants, host = string.match(docroot, "^(/.*)/%.domains/([a-z0-9.-]+)/public/?$")
 if tenants ~= nil then
+	-- mod_magnet names a script's chunk after its file.
+	local here = string.match(debug.getinfo(1, "S").source, "^@?(.*/)")
 	sub = dofile(here .. "domain-tenant.lua")(lighty.c.stat, tenants, host)
 else
 	-- A custom domain whose link is missing or dangles keeps the host's
