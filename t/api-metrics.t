@@ -153,8 +153,8 @@ my ($exit, $out, $err) = $s->tenantctl('tenant', 'create', '--name',
 is($exit, 0, 'tenant metricsco created') or diag $err;
 my $hits = value($m, 'tenantd_config_cache_hits_total');
 my $misses = value($m, 'tenantd_config_cache_misses_total');
-# Asked straight over tenantd's socket: the front end sends config.json
-# itself (README, "config.json from the front end").
+# Asked of tenantd straight: through nginx, which serves config.json
+# itself, no lookup would reach a worker.
 for (1 .. 6) {
 	$r = $s->_fastcgi_request('GET',
 	    '/api/tenants/by-subdomain/metricsco/config/',
