@@ -6,30 +6,24 @@
 -- tenants/.domains/<host>/public/: a symlink tenantd keeps to the
 -- tenant's folder (../<sub>) while the domain is active.  lighttpd's
 -- follow-symlink = disable refuses any path with a symlink in it, that
--- one included, so this script reads the tenant's subdomain through the
--- link (from the config.json tenantd writes in every tenant folder) and
--- puts tenants/<sub>/public/ in the link's place: the tenant's files are
--- then judged exactly as on its own host.  No link (a pending or removed
--- domain), a dangling one (an archived tenant) or anything unexpected
--- leaves the path where nothing is, so lighttpd answers 404.
+-- one included, so this script finds the tenant through the link
+-- (domain-tenant.lua) and puts tenants/<sub>/public/ in the link's place:
+-- the tenant's files are then judged exactly as on its own host.  No link
+-- (a pending or removed domain), a dangling one (an archived tenant) or
+-- anything unexpected leaves the path where nothing is, so lighttpd
+-- answers 404.
 
-local CONFIG_MAX = 1024 * 1024
+-- mod_magnet names a script's chunk after its file.
+local here = string.match(debug.getinfo(1, "S").source, "^@?(.*/)")
+local domain_tenant = dofile(here .. "domain-tenant.lua")
 
 local docroot = lighty.r.req_attr["physical.doc-root"] or ""
 local tenants, host = string.match(docroot, "^(/.*)/%.domains/([a-z0-9.-]+)/public/?$")
 if tenants == nil then
 	return 404
 end
-
-local file = io.open(tenants .. "/.domains/" .. host .. "/config.json", "r")
-if file == nil then
-	return 404
-end
-local text = file:read(CONFIG_MAX) or ""
-file:close()
-
-local sub = string.match(text, '"tenant"%s*:%s*{[^}]-"subdomain"%s*:%s*"([a-z0-9-]+)"')
-if sub == nil or #sub > 63 or string.match(sub, "^%-") or string.match(sub, "%-$") then
+local sub = domain_tenant(lighty.c.stat, tenants, host)
+if sub == nil then
 	return 404
 end
 

@@ -958,6 +958,7 @@ sub start_caddy {
 	    ADMIN_HOST => '127.0.0.1',
 	    FASTCGI => 'unix/' . $self->fastcgi_socket,
 	    ADMIN_ROOT => "$self->{srcdir}/www/admin",
+	    TENANTS_DIR => $self->tenants_dir,
 	    TEMPLATE_DIR => "$self->{srcdir}/www/template",
 	    MODULE_BACKEND => '127.0.0.1:' . $self->module_backend_port,
 	    MAX_BODY_BYTES => $number * { '' => 1, k => 1024,
