@@ -1,7 +1,9 @@
 #!/usr/bin/env perl
 # config-static.t - GET/HEAD /api/tenants/by-subdomain/<sub>/config/ sent
-# by the front end itself (nginx, lighttpd, Caddy), from the tenant's
-# config.json, with tenantd's contract (SPEC 4-5, 11): the exact bytes,
+# by the front end itself (nginx, lighttpd), from the tenant's
+# config.json (Caddy, which cannot refuse to follow a symlink, leaves it
+# to tenantd, and the same contract is checked through it), with
+# tenantd's contract (SPEC 4-5, 11): the exact bytes,
 # JSON, no-cache, nosniff, an ETag and 304 (weak and listed ETags too),
 # HEAD; never stale: config.json files of the same size written within
 # one second are each seen by the very next request, and the previous
@@ -88,7 +90,12 @@ for my $frontend (qw(nginx lighttpd caddy)) {
 		is($head->{status}, 200, "$what: HEAD 200");
 		is($head->{headers}{'content-length'}, length $file, "$what: HEAD announces the length");
 		is($head->{content}, '', "$what: HEAD has no body");
-		is($tenantd_answers->(), $before, "$what: tenantd was not asked");
+		if ($frontend eq 'caddy') {
+			cmp_ok($tenantd_answers->(), '>', $before,
+			    "$what: Caddy asks tenantd");
+		} else {
+			is($tenantd_answers->(), $before, "$what: tenantd was not asked");
+		}
 	}
 
 	# --- never stale: same-size files within the same second
@@ -159,14 +166,12 @@ for my $frontend (qw(nginx lighttpd caddy)) {
 	}
 
 	# config.json replaced by a symlink, to another tenant's file and to a
-	# file outside tenants_dir.  Caddy follows it (see config_file in
-	# etc/caddy/Caddyfile.in).
+	# file outside tenants_dir: never followed.
 	spew($s->run_dir . '/outside.json', qq{{"secret": "outside"}\n});
 	for my $target ("$T/globex/config.json", $s->run_dir . '/outside.json') {
 		rename("$T/acme/config.json", "$T/acme/config.json.real") or die "rename: $!";
 		symlink($target, "$T/acme/config.json") or die "symlink: $!";
 		for my $host ('127.0.0.1', 'hr.acme.test') {
-			local $TODO = 'Caddy 2.6 follows symlinks' if $frontend eq 'caddy';
 			$r = $get->($path, host => $host);
 			$s->is_error($r, 404, 'not_found',
 			    "$frontend: config.json a symlink to $target, on $host");
