@@ -34,8 +34,8 @@
 /* Longest search term that can match, in bytes (a name is at most 800). */
 #define TENANT_SEARCH_MAX	1024
 /*
- * Tenants holding a trigram from which on a count does better to read
- * every tenant than to start from that trigram.
+ * How many tenants may hold a trigram before a count does better to check
+ * every tenant than to start from that trigram's.
  */
 #define TRIGRAM_COMMON		2000
 

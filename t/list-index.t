@@ -252,6 +252,23 @@ for my $term ('STRASSE', 'straße', 'STRAẞE', 'strasse-', 'groß', 'grosse',
 }
 check_statistics('end');
 
+# Common trigrams (2,000 tenants or more hold them, lib/tenant_list.c's
+# TRIGRAM_COMMON): the count of page 1 is then made over all tenants.
+$s->sql(encode_utf8("INSERT INTO tenants (name, subdomain, is_active) SELECT "
+    . "CONCAT(IF(seq % 2, 'Común Filler ', 'comun filler '), seq), "
+    . "CONCAT('filler-', seq), seq % 3 != 0 FROM seq_1_to_2500"));
+for my $term ('filler', 'común', 'COMUN FILLER 1', 'filler 24', 'mún f', 'er-1', 'zzz') {
+	for my $is_active (undef, 0, 1) {
+		my %q = (search => $term, page_size => 3);
+		$q{is_active} = $is_active ? 'true' : 'false' if defined $is_active;
+		is($s->get('/api/tenants/?' . query_string(%q))->{json}{count},
+		    scalar(my @ids = full_scan_ids($term, $is_active)),
+		    'many tenants: count of search ' . encode_utf8($term)
+		    . (defined $is_active ? " is_active=$is_active" : ''));
+	}
+}
+check_statistics('many tenants');
+
 # tenantctl fsck finds counters and trigrams that went around the
 # triggers, and --repair rebuilds them.  (The tenants have no deployed
 # frontend, so fsck has other things to say: only these lines count.)
