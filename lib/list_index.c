@@ -16,13 +16,14 @@
 
 /* The trigrams every tenant should have, as a CTE named `expected`. */
 #define LIST_INDEX_EXPECTED_TRIGRAMS \
-	"WITH RECURSIVE pos (i) AS (SELECT 1 UNION ALL SELECT i + 1 " \
-	"FROM pos WHERE i < 198), expected AS (" \
+	"WITH expected AS (" \
 	"SELECT t.id AS tenant_id, SUBSTRING(t.name, pos.i, 3) AS gram " \
-	"FROM tenants t JOIN pos ON pos.i <= CHAR_LENGTH(t.name) - 2 " \
+	"FROM tenants t JOIN tenant_trigram_positions pos " \
+	"ON pos.i <= CHAR_LENGTH(t.name) - 2 " \
 	"UNION SELECT t.id, SUBSTRING(CONVERT(t.subdomain USING utf8mb4) " \
 	"COLLATE utf8mb4_unicode_ci, pos.i, 3) FROM tenants t " \
-	"JOIN pos ON pos.i <= CHAR_LENGTH(t.subdomain) - 2) "
+	"JOIN tenant_trigram_positions pos " \
+	"ON pos.i <= CHAR_LENGTH(t.subdomain) - 2) "
 
 int
 list_index_check(struct db *db, struct list_index_drift *drift)

@@ -63,6 +63,18 @@ CREATE TABLE tenant_trigrams (
         REFERENCES tenants (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- The positions a trigram can start at in a name of 200 characters: the
+-- triggers join it instead of generating the numbers (a recursive CTE
+-- costs a temporary table per row written).
+CREATE TABLE tenant_trigram_positions (
+    i           TINYINT UNSIGNED NOT NULL,
+    PRIMARY KEY (i)
+) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;
+
+INSERT INTO tenant_trigram_positions (i)
+WITH RECURSIVE pos (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM pos WHERE i < 198)
+SELECT i FROM pos;
+
 -- The rows of the tenants and modules there already are.
 INSERT INTO tenant_counts (slot, active, archived)
 SELECT id % 16, SUM(is_active = 1), SUM(is_active = 0)
@@ -77,16 +89,17 @@ SELECT module_key, tenant_id % 16, COUNT(*)
 FROM tenant_modules WHERE is_enabled = 1 GROUP BY module_key, tenant_id % 16;
 
 INSERT INTO tenant_trigrams (tenant_id, gram)
-WITH RECURSIVE pos (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM pos WHERE i < 198)
 SELECT t.id, SUBSTRING(t.name, pos.i, 3) FROM tenants t
-JOIN pos ON pos.i <= CHAR_LENGTH(t.name) - 2
+JOIN tenant_trigram_positions pos ON pos.i <= CHAR_LENGTH(t.name) - 2
 UNION
 SELECT t.id, SUBSTRING(CONVERT(t.subdomain USING utf8mb4)
-    COLLATE utf8mb4_unicode_ci, pos.i, 3)
-FROM tenants t JOIN pos ON pos.i <= CHAR_LENGTH(t.subdomain) - 2
+    COLLATE utf8mb4_unicode_ci, pos.i, 3) FROM tenants t
+JOIN tenant_trigram_positions pos ON pos.i <= CHAR_LENGTH(t.subdomain) - 2
 ON DUPLICATE KEY UPDATE tenant_id = tenant_id;
 
--- The triggers.  A change of a tenant's slot, day, name or subdomain
+-- The triggers.  A trigram found twice (in the name and the subdomain,
+-- or as 'é' and 'e') is one row: ON DUPLICATE KEY UPDATE keeps the first.
+-- A change of a tenant's slot, day, name or subdomain
 -- takes it out where it was and puts it in where it is (two rows of one
 -- INSERT ... SELECT, each added by ON DUPLICATE KEY UPDATE), and a row
 -- that changes none of them writes nothing.  Deleting a tenant deletes
@@ -108,14 +121,12 @@ ON DUPLICATE KEY UPDATE created = created + 1;
 CREATE TRIGGER tenants_insert_trigrams AFTER INSERT ON tenants FOR EACH ROW
 FOLLOWS tenants_insert_days
 INSERT INTO tenant_trigrams (tenant_id, gram)
-WITH RECURSIVE pos (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM pos
-    WHERE i < CHAR_LENGTH(NEW.name) - 2 OR i < CHAR_LENGTH(NEW.subdomain) - 2)
-SELECT NEW.id, SUBSTRING(NEW.name, pos.i, 3) FROM pos
+SELECT NEW.id, SUBSTRING(NEW.name, pos.i, 3) FROM tenant_trigram_positions pos
 WHERE pos.i <= CHAR_LENGTH(NEW.name) - 2
-UNION
+UNION ALL
 SELECT NEW.id, SUBSTRING(CONVERT(NEW.subdomain USING utf8mb4)
     COLLATE utf8mb4_unicode_ci, pos.i, 3)
-FROM pos WHERE pos.i <= CHAR_LENGTH(NEW.subdomain) - 2
+FROM tenant_trigram_positions pos WHERE pos.i <= CHAR_LENGTH(NEW.subdomain) - 2
 ON DUPLICATE KEY UPDATE tenant_id = tenant_id;
 
 CREATE TRIGGER tenants_update_counts AFTER UPDATE ON tenants FOR EACH ROW
@@ -147,16 +158,14 @@ AND NOT (NEW.id <=> OLD.id AND BINARY NEW.name <=> BINARY OLD.name
 CREATE TRIGGER tenants_update_trigrams_in AFTER UPDATE ON tenants FOR EACH ROW
 FOLLOWS tenants_update_trigrams_out
 INSERT INTO tenant_trigrams (tenant_id, gram)
-WITH RECURSIVE pos (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM pos
-    WHERE i < CHAR_LENGTH(NEW.name) - 2 OR i < CHAR_LENGTH(NEW.subdomain) - 2)
-SELECT NEW.id, SUBSTRING(NEW.name, pos.i, 3) FROM pos
+SELECT NEW.id, SUBSTRING(NEW.name, pos.i, 3) FROM tenant_trigram_positions pos
 WHERE pos.i <= CHAR_LENGTH(NEW.name) - 2
 AND NOT (NEW.id <=> OLD.id AND BINARY NEW.name <=> BINARY OLD.name
     AND NEW.subdomain <=> OLD.subdomain)
-UNION
+UNION ALL
 SELECT NEW.id, SUBSTRING(CONVERT(NEW.subdomain USING utf8mb4)
     COLLATE utf8mb4_unicode_ci, pos.i, 3)
-FROM pos WHERE pos.i <= CHAR_LENGTH(NEW.subdomain) - 2
+FROM tenant_trigram_positions pos WHERE pos.i <= CHAR_LENGTH(NEW.subdomain) - 2
 AND NOT (NEW.id <=> OLD.id AND BINARY NEW.name <=> BINARY OLD.name
     AND NEW.subdomain <=> OLD.subdomain)
 ON DUPLICATE KEY UPDATE tenant_id = tenant_id;
