@@ -74,7 +74,7 @@
 /*
  * The joins of a search to the trigrams it looks up, one per trigram.
  * Each finds at most one row per tenant (the primary key of
- * tenant_trigrams is (tenant_id, gram) in the collation of the lookup);
+ * tenant_trigrams is (gram, tenant_id) in the collation of the lookup);
  * MariaDB starts from the rarest trigram, whose index range it measures,
  * and probes the others by primary key.
  */
@@ -354,7 +354,7 @@ out:
 /*
  * Sets `*common` to 1 when each of the `count` trigrams of `grams` is held
  * by TRIGRAM_COMMON tenants or more, 0 when one is rarer.  Each probe
- * reads at most TRIGRAM_COMMON entries of idx_tenant_trigrams_gram.
+ * reads at most TRIGRAM_COMMON entries of tenant_trigrams' primary key.
  * Returns 0 or -1.
  */
 static int
