@@ -25,6 +25,11 @@
 	"JOIN tenant_trigram_positions pos " \
 	"ON pos.i <= CHAR_LENGTH(t.subdomain) - 2) "
 
+/*
+ * Two queries: the counter keys that are off, added up over the three
+ * counter tables; then the expected trigrams without their row, all
+ * expected ones and all stored ones.  Returns 0 or -1.
+ */
 int
 list_index_check(struct db *db, struct list_index_drift *drift)
 {
@@ -74,6 +79,10 @@ out:
 	return rc;
 }
 
+/*
+ * Empties and refills the four tables in one transaction, rolled back
+ * when any statement fails.  Returns 0 or -1.
+ */
 int
 list_index_rebuild(struct db *db)
 {

@@ -9,6 +9,10 @@
 /* More characters than any term a search takes (tenant_list.c). */
 #define TRIGRAM_TERM_MAX	1024
 
+/*
+ * Finds where each character starts, then takes the windows of three
+ * characters at evenly spread positions (see trigram.h).
+ */
 int
 trigram_pick(const char *term, size_t len,
     struct trigram out[TRIGRAM_PICK_MAX])

@@ -9,13 +9,15 @@
 -- event, in the order FOLLOWS gives), which also fits migrate.c's
 -- statement splitting.  Creating a trigger needs the TRIGGER privilege,
 -- and on a server with binary logging either SUPER or
--- log_bin_trust_function_creators = 1 (README.md, "Upgrading").
+-- log_bin_trust_function_creators = 1 (README.md, "Scale").  Run it with
+-- tenantd stopped: a write between the filling and the triggers would be
+-- missed (tenantctl fsck --repair mends that).
 --
 -- No counter is one row that every create updates: a tenant counts in
 -- slot id % 16, and readers add the slots up.  Under Galera, two creates
 -- on two nodes then rarely touch one row, and on one node two concurrent
 -- creates rarely wait for each other.  tenantctl fsck checks all of this
--- against full counts and rebuilds it with --repair (lib/tenant_index.c,
+-- against full counts and rebuilds it with --repair (lib/list_index.c,
 -- which holds the same filling statements as this file).
 
 -- Active and archived tenants, by slot.
