@@ -17,7 +17,8 @@
  * unmarked folders are orphans, looked up once more before anything is
  * done to them, since a tenant may have been created meanwhile.  Then the
  * links of custom domains are checked against their rows
- * (fsck_domains.c).
+ * (fsck_domains.c), and the list's counters and trigrams against full
+ * counts of the rows (list_index.c).
  *
  * Repairs never delete data: folders are moved aside into archive_dir,
  * and only staging and trash folders, which hold copies, are removed (and
@@ -41,6 +42,7 @@
 #include "fsck_scan.h"
 #include "fsck_store.h"
 #include "health.h"
+#include "list_index.h"
 #include "manifest.h"
 #include "template.h"
 #include "template_store.h"
@@ -283,6 +285,57 @@ check_templates(struct fsck *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* Is anything off in `d`? */
+static int
+drifted(const struct list_index_drift *d)
+{
+	return d->counts != 0 || d->trigrams_missing != 0 ||
+	    d->trigrams_extra != 0;
+}
+
+/*
+ * Checks the list's counters and trigrams against full counts of the
+ * rows (list_index.h) and reports each kind that is off.  With repair,
+ * one rebuild repairs both, which counts as repaired when a second check
+ * finds nothing off.  Returns 0, or -1 with `err` set when the report was
+ * stopped or the first check failed.
+ */
+static int
+check_list_index(struct fsck *ctx, char *err, size_t errlen)
+{
+	struct list_index_drift found, left;
+	char detail[DETAIL_MAX];
+	int repaired = 0, rc = -1;
+
+	if (list_index_check(ctx->svc->db, &found) == -1) {
+		error_set(err, errlen, "cannot check the list's counters");
+		goto out;
+	}
+	if (ctx->repair && drifted(&found) &&
+	    list_index_rebuild(ctx->svc->db) == 0 &&
+	    list_index_check(ctx->svc->db, &left) == 0)
+		repaired = !drifted(&left);
+	snprintf(detail, sizeof(detail), "%lld counter rows off",
+	    (long long)found.counts);
+	if (found.counts != 0 && fsck_emit(ctx, 0, "tenant_counts",
+	    PROBLEM_LIST_COUNTS, detail, repaired) == -1) {
+		error_set(err, errlen, "stopped");
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "%lld missing, %lld extra",
+	    (long long)found.trigrams_missing,
+	    (long long)found.trigrams_extra);
+	if ((found.trigrams_missing != 0 || found.trigrams_extra != 0) &&
+	    fsck_emit(ctx, 0, "tenant_trigrams", PROBLEM_LIST_TRIGRAMS,
+	    detail, repaired) == -1) {
+		error_set(err, errlen, "stopped");
+		goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
 /*
  * Runs fsck (see fsck.h).  Called by `tenantctl fsck`.  Returns 0 when
  * the run went through, -1 with `err` set when it could not.
@@ -326,7 +379,8 @@ fsck_run(struct service *svc, int repair, fsck_report_fn report,
 			error_set(err, errlen, "stopped");
 		goto out;
 	}
-	if (fsck_domains_check(&ctx, err, errlen) == -1)
+	if (fsck_domains_check(&ctx, err, errlen) == -1 ||
+	    check_list_index(&ctx, err, errlen) == -1)
 		goto out;
 	rc = 0;
 out:

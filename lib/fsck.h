@@ -49,6 +49,12 @@
  *       another tenant, and an entry there no active domain accounts for,
  *       reported with the domain as the name; fsck_domains.h says how each
  *       is repaired (the link made again, the stray one removed).
+ *   "stale list counters", "stale search trigrams": the counters of the
+ *       statistics and list counts, or the trigrams of the search
+ *       (list_index.h), differ from what a full count of the tenant and
+ *       module rows gives; reported as "tenant_counts" and
+ *       "tenant_trigrams", with how many rows are off.  Repair: both are
+ *       rebuilt from the rows, in one transaction.
  *   "check failed": an I/O or database error judging one tenant.  Report
  *       only.
  *

@@ -71,7 +71,9 @@ static const char *const problem_names[PROBLEM_COUNT] = {
 	"missing template version",
 	"unfinished template repair",
 	"missing domain link",
-	"stray domain link"
+	"stray domain link",
+	"stale list counters",
+	"stale search trigrams"
 };
 
 /*

@@ -67,6 +67,8 @@ enum problem {
 	PROBLEM_STORE_UNFINISHED_REPAIR,
 	PROBLEM_DOMAIN_LINK_MISSING,	/* custom domains' (fsck_domains.c) */
 	PROBLEM_DOMAIN_LINK_STRAY,
+	PROBLEM_LIST_COUNTS,		/* the list's (list_index.h) */
+	PROBLEM_LIST_TRIGRAMS,
 	PROBLEM_COUNT
 };
 

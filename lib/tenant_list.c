@@ -9,6 +9,12 @@
  * client value travels as a bound parameter.  Modules of several tenants
  * are always loaded with one query for all of them, never one query per
  * tenant.
+ *
+ * What keeps this cheap at any number of tenants lives in the database
+ * (etc/migrations/0007_list_index.sql): counters, kept by triggers, that
+ * the statistics and the count of an unsearched listing add up, and a
+ * trigram index of names and subdomains from which a search takes its
+ * candidates.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,12 +26,18 @@
 #include "sql.h"
 #include "tenant.h"
 #include "tenant_row.h"
+#include "trigram.h"
 #include "validate.h"
 
 /* The page size limit of a listing and so of its IN (...) module query. */
 #define TENANT_LIST_MAX		100
 /* Longest search term that can match, in bytes (a name is at most 800). */
 #define TENANT_SEARCH_MAX	1024
+/*
+ * How many tenants may hold a trigram before a count does better to check
+ * every tenant than to start from that trigram's.
+ */
+#define TRIGRAM_COMMON		2000
 
 /*
  * The filters of a listing, indexed by which are present (TENANT_FILTER_*
@@ -34,6 +46,22 @@
  * lowered pattern, and only for an ASCII term: a subdomain cannot contain
  * anything else, and MariaDB refuses to compare ascii with non-ASCII text
  * ("Illegal mix of collations").
+ *
+ * A term of three characters or more first joins the tenants to a few of
+ * its trigrams (trigram.h), and the LIKE then runs on those candidates
+ * only.  That finds every match because LIKE in utf8mb4_unicode_ci
+ * compares a name with the pattern one character to one character, two
+ * characters matching when their collation weights are equal (so 'é'
+ * matches 'e', and 'ß' matches 'ß' only, never "ss").  A name matching
+ * the term therefore has, for each trigram of the term, three characters
+ * in a row with the same weights, and that trigram, stored in the same
+ * collation, is "=" to the term's: "=" compares the weights of whole
+ * strings, which is coarser still ('ß' = "ss", trailing spaces ignored).
+ * A coarser lookup only adds candidates, which the LIKE then drops.  The
+ * subdomain's trigrams are stored in the same column: a subdomain
+ * matching the lowered pattern byte for byte has trigrams equal to the
+ * term's in that collation.  Shorter terms have no trigram and are
+ * matched by the LIKE over all tenants.
  */
 #define TENANT_FILTER_ACTIVE	0x1
 #define TENANT_FILTER_SEARCH	0x2
@@ -42,6 +70,20 @@
 #define TENANT_SEARCH_BOTH \
 	"(name LIKE ? ESCAPE '\\\\' OR subdomain LIKE LOWER(?) ESCAPE '\\\\')"
 #define TENANT_SEARCH_NAME	"name LIKE ? ESCAPE '\\\\'"
+
+/*
+ * The joins of a search to the trigrams it looks up, one per trigram.
+ * Each finds at most one row per tenant (the primary key of
+ * tenant_trigrams is (gram, tenant_id) in the collation of the lookup);
+ * MariaDB starts from the rarest trigram, whose index range it measures,
+ * and probes the others by primary key.
+ */
+static const char *const tenant_trigram_join[TRIGRAM_PICK_MAX] = {
+	" JOIN tenant_trigrams g1 ON g1.tenant_id = tenants.id AND g1.gram = ?",
+	" JOIN tenant_trigrams g2 ON g2.tenant_id = tenants.id AND g2.gram = ?",
+	" JOIN tenant_trigrams g3 ON g3.tenant_id = tenants.id AND g3.gram = ?",
+	" JOIN tenant_trigrams g4 ON g4.tenant_id = tenants.id AND g4.gram = ?",
+};
 
 static const char *const tenant_where[8] = {
 	"",
@@ -282,6 +324,67 @@ tenant_position_key_valid(enum tenant_order order, const char *key)
 }
 
 /*
+ * Sets `*total` to the number of tenants an unsearched listing shows, from
+ * the counters (tenant_counts, one row per slot): the active ones for
+ * `is_active` 1, the archived ones for 0, all of them otherwise.  Returns
+ * 0 or -1.
+ */
+static int
+count_from_counters(struct db *db, int is_active, int64_t *total)
+{
+	static const char sql[] = "SELECT COALESCE(SUM(active), 0), "
+	    "COALESCE(SUM(archived), 0) FROM tenant_counts";
+	struct db_result r;
+	int64_t active, archived;
+	int rc = -1;
+
+	db_result_init(&r);
+	if (db_query(db, sql, NULL, 0, &r) == -1 || r.rows != 1)
+		goto out;
+	active = db_cell_int(&r, 0, 0, 0);
+	archived = db_cell_int(&r, 0, 1, 0);
+	*total = is_active == 1 ? active : is_active == 0 ? archived :
+	    active + archived;
+	rc = 0;
+out:
+	db_result_release(&r);
+	return rc;
+}
+
+/*
+ * Sets `*common` to 1 when each of the `count` trigrams of `grams` is held
+ * by TRIGRAM_COMMON tenants or more, 0 when one is rarer.  Each probe
+ * reads at most TRIGRAM_COMMON entries of tenant_trigrams' primary key.
+ * Returns 0 or -1.
+ */
+static int
+trigrams_all_common(struct db *db, const struct trigram *grams, size_t count,
+    int *common)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM "
+	    "tenant_trigrams WHERE gram = ? LIMIT ?) held";
+	struct db_param p[2];
+	struct db_result r;
+	size_t i;
+	int rc = -1;
+
+	db_result_init(&r);
+	*common = 1;
+	for (i = 0; i < count && *common; i++) {
+		p[0] = db_text(grams[i].text);
+		p[1] = db_int(TRIGRAM_COMMON);
+		if (db_query(db, sql, p, 2, &r) == -1)
+			goto out;
+		*common = db_cell_int(&r, 0, 0, 0) >= TRIGRAM_COMMON;
+		db_result_release(&r);
+	}
+	rc = 0;
+out:
+	db_result_release(&r);
+	return rc;
+}
+
+/*
  * Fills `list` with one page of tenants matching `q`, each with its
  * modules: the page at q->offset with the number of all matching tenants,
  * or with q->after the page after that place, uncounted.  The limit is
@@ -290,24 +393,33 @@ tenant_position_key_valid(enum tenant_order order, const char *key)
  * The page is chosen as ids first ("deferred join"): an index on the sort
  * column holds the id, so skipping a deep offset walks the index instead
  * of sorting whole rows, and only the page's rows are read.  A keyset page
- * starts with a range of that index and skips nothing.  One row more than
- * the page is asked for, to know whether more follow.  The COUNT(*) query
- * is skipped when the page itself shows the total (a last page).  Returns
- * 0 or -1 (`list` is then empty).
+ * starts with a range of that index and skips nothing.  A search joins
+ * the trigrams of its term first (see tenant_where).  One row more than
+ * the page is asked for, to know whether more follow.
+ *
+ * The count: a last page shows it; without a search the counters give
+ * it.  A search counts its matches with its LIKE, among the candidates
+ * of its trigrams when one of them is rare, else (a common term, or one
+ * of one or two characters) among all tenants: probing each candidate's
+ * trigrams costs more than the LIKE on every row.  So the count of a
+ * common term costs a scan of the tenants, as it did before the index.
+ * Returns 0 or -1 (`list` is then empty).
  */
 int
 tenant_list_query(struct db *db, const struct tenant_query *q,
     struct tenant_list *list)
 {
 	struct buf sql, count_sql;
-	const char *parts[10];
-	struct db_param p[8];
+	const char *parts[16], *count_parts[2 + TRIGRAM_PICK_MAX];
+	struct db_param p[16];
+	struct trigram grams[TRIGRAM_PICK_MAX];
 	struct db_result r;
 	char *pattern = NULL;
 	const char *where, *key;
-	size_t nfilter = 0, nparams, rows, order, nparts = 0;
+	size_t nfilter = 0, nparams, rows, order, nparts = 0, i;
+	size_t ngrams = 0, joins;
 	int64_t limit, offset;
-	int which = 0, rc = -1;
+	int picked, common, which = 0, rc = -1;
 
 	memset(list, 0, sizeof(*list));
 	db_result_init(&r);
@@ -319,10 +431,6 @@ tenant_list_query(struct db *db, const struct tenant_query *q,
 		limit = TENANT_LIST_MAX;
 	offset = q->offset > 0 && q->after == NULL ? q->offset : 0;
 
-	if (q->is_active == 0 || q->is_active == 1) {
-		which |= TENANT_FILTER_ACTIVE;
-		p[nfilter++] = db_int(q->is_active);
-	}
 	if (q->search != NULL && q->search[0] != '\0') {
 		/* Longer than any name or subdomain: nothing can match. */
 		if (strlen(q->search) > TENANT_SEARCH_MAX) {
@@ -331,13 +439,24 @@ tenant_list_query(struct db *db, const struct tenant_query *q,
 			goto out;
 		}
 		which |= TENANT_FILTER_SEARCH;
-		if ((pattern = like_pattern(q->search)) == NULL)
-			goto out;
-		p[nfilter++] = db_text(pattern);
-		if (is_ascii(q->search))
-			p[nfilter++] = db_text(pattern);
-		else
+		if (!is_ascii(q->search))
 			which |= TENANT_FILTER_NAME_ONLY;
+		if ((picked = trigram_pick(q->search, strlen(q->search),
+		    grams)) == -1 || (pattern = like_pattern(q->search)) == NULL)
+			goto out;
+		ngrams = (size_t)picked;
+	}
+	/* Parameters in the order of their markers: joins, then WHERE. */
+	for (i = 0; i < ngrams; i++)
+		p[nfilter++] = db_text(grams[i].text);
+	if (q->is_active == 0 || q->is_active == 1) {
+		which |= TENANT_FILTER_ACTIVE;
+		p[nfilter++] = db_int(q->is_active);
+	}
+	if (which & TENANT_FILTER_SEARCH) {
+		p[nfilter++] = db_text(pattern);
+		if (!(which & TENANT_FILTER_NAME_ONLY))
+			p[nfilter++] = db_text(pattern);
 	}
 	where = tenant_where[which];
 	order = order_index(q->order);
@@ -346,6 +465,8 @@ tenant_list_query(struct db *db, const struct tenant_query *q,
 	parts[nparts++] = "SELECT " TENANT_COLUMNS ", ";
 	parts[nparts++] = tenant_orders[order].key_sql;
 	parts[nparts++] = " FROM tenants t JOIN (SELECT id FROM tenants";
+	for (i = 0; i < ngrams; i++)
+		parts[nparts++] = tenant_trigram_join[i];
 	parts[nparts++] = where;
 	if (q->after != NULL) {
 		if (!tenant_position_key_valid(q->order, q->after->key))
@@ -360,10 +481,6 @@ tenant_list_query(struct db *db, const struct tenant_query *q,
 	parts[nparts++] = " LIMIT ? OFFSET ?) page ON page.id = t.id";
 	parts[nparts++] = tenant_orders[order].rows_sql;
 	if (sql_join(&sql, parts, nparts) == -1)
-		goto out;
-	parts[0] = "SELECT COUNT(*) FROM tenants";
-	parts[1] = where;
-	if (sql_join(&count_sql, parts, 2) == -1)
 		goto out;
 
 	p[nparams++] = db_int(limit + 1);
@@ -392,8 +509,22 @@ tenant_list_query(struct db *db, const struct tenant_query *q,
 		list->total = -1;
 	else if (!list->more && (list->count > 0 || offset == 0))
 		list->total = offset + (int64_t)list->count;
-	else {
-		if (db_query(db, count_sql.data, p, nfilter, &r) == -1)
+	else if (!(which & TENANT_FILTER_SEARCH)) {
+		if (count_from_counters(db, q->is_active, &list->total) == -1)
+			goto out;
+	} else {
+		/* The trigram joins only help when one of them is rare. */
+		if (ngrams > 0 && trigrams_all_common(db, grams, ngrams,
+		    &common) == -1)
+			goto out;
+		joins = ngrams > 0 && common ? 0 : ngrams;
+		count_parts[0] = "SELECT COUNT(*) FROM tenants";
+		for (i = 0; i < joins; i++)
+			count_parts[1 + i] = tenant_trigram_join[i];
+		count_parts[1 + joins] = where;
+		if (sql_join(&count_sql, count_parts, 2 + joins) == -1 ||
+		    db_query(db, count_sql.data, p + (ngrams - joins),
+		    nfilter - (ngrams - joins), &r) == -1)
 			goto out;
 		list->total = db_cell_int(&r, 0, 0, 0);
 	}
@@ -527,24 +658,30 @@ out:
 /*
  * Counts tenants (all, active, archived, created in the last 30 days) and,
  * for every catalog module in catalog order, the tenants that have it
- * enabled.  Two queries, each answered from indexes alone (EXPLAIN: ref
- * and range on idx_tenants_active_created and idx_tenants_created, one
- * ref on idx_tenant_modules_key per module, all "Using index"), so no
- * row is read and only enabled module rows are counted.  Returns 0 or -1
- * (`st` is then empty).
+ * enabled, from the counters the triggers of migration 0007 keep: two
+ * queries whose cost does not grow with the number of tenants.  The
+ * window of the last 30 days starts inside a day: its whole days come
+ * from the per-day counters, and the tenants of the day it starts in are
+ * counted on idx_tenants_created (one day's creations at most).  One
+ * statement reads all of that, so one UTC_TIMESTAMP() and one snapshot
+ * hold for every part.  Returns 0 or -1 (`st` is then empty).
  */
 int
 tenant_statistics_load(struct db *db, const struct module_catalog *cat,
     struct tenant_statistics *st)
 {
 	static const char counts_sql[] = "SELECT "
-	    "(SELECT COUNT(*) FROM tenants WHERE is_active = 1), "
-	    "(SELECT COUNT(*) FROM tenants WHERE is_active = 0), "
+	    "(SELECT COALESCE(SUM(active), 0) FROM tenant_counts), "
+	    "(SELECT COALESCE(SUM(archived), 0) FROM tenant_counts), "
+	    "(SELECT COALESCE(SUM(created), 0) FROM tenant_created_days "
+	    "WHERE day > DATE(UTC_TIMESTAMP(6) - INTERVAL 30 DAY)) + "
 	    "(SELECT COUNT(*) FROM tenants WHERE "
-	    "created_at >= UTC_TIMESTAMP(6) - INTERVAL 30 DAY)";
+	    "created_at >= UTC_TIMESTAMP(6) - INTERVAL 30 DAY AND "
+	    "created_at < DATE(UTC_TIMESTAMP(6) - INTERVAL 30 DAY) + "
+	    "INTERVAL 1 DAY)";
 	static const char modules_sql[] = "SELECT md.module_key, "
-	    "(SELECT COUNT(*) FROM tenant_modules tm WHERE "
-	    "tm.module_key = md.module_key AND tm.is_enabled = 1) "
+	    "(SELECT COALESCE(SUM(c.enabled), 0) FROM tenant_module_counts c "
+	    "WHERE c.module_key = md.module_key) "
 	    "FROM module_definitions md";
 	struct db_result r;
 	size_t i, row, count;

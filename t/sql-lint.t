@@ -55,6 +55,9 @@ my %ALLOWED_SQL = (
 	    . 'table',
 	'lib/tenant_list.c count_sql.data' => 'sql_join() of the same literal '
 	    . 'filter fragments as the list query',
+	'lib/list_index.c steps[i]' => 'list_index_rebuild(): each of the '
+	    . 'literal DELETE and INSERT ... SELECT statements of its constant '
+	    . 'steps table, no parameters',
 	'lib/lifecycle.c op->sql' => 'the literal UPDATE of the constant '
 	    . 'archive_operation or restore_operation',
 	'lib/auth.c sql' => 'the lookup and listing helpers of lib/auth.c pass '
