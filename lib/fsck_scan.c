@@ -24,7 +24,6 @@
 
 #include "buf.h"
 #include "conf.h"
-#include "config_file.h"
 #include "folder.h"
 #include "fsck_problem.h"
 #include "fsck_scan.h"
@@ -434,18 +433,17 @@ fsck_gate_files(struct fsck *ctx, const struct tenant *t, int repair,
     size_t *missing, size_t *stray)
 {
 	struct buf	config;
-	int		folder = -1, fd = -1, rc = -1, saved;
+	int		folder = -1, rc = -1, saved;
 
 	*missing = 0;
 	*stray = 0;
-	buf_init(&config, CONFIG_FILE_MAX_BYTES);
+	buf_init(&config, HEALTH_CONFIG_READ_LIMIT);
 	if ((folder = folder_open_dir(ctx->svc->tenants_dirfd,
 	    t->subdomain)) == -1)
 		goto out;
-	if ((fd = openat(folder, FOLDER_CONFIG_FILE, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 || buf_read_fd(&config, fd) == -1)
-		goto out;
-	if (gate_files_compare(folder, config.data, config.len, missing,
+	/* No config.json (gone since the health check) enables nothing. */
+	if (health_read_config(folder, &config) == -1 ||
+	    gate_files_compare(folder, config.data, config.len, missing,
 	    stray) == -1)
 		goto out;
 	if (repair && (*missing > 0 || *stray > 0) &&
@@ -454,8 +452,6 @@ fsck_gate_files(struct fsck *ctx, const struct tenant *t, int repair,
 	rc = 0;
 out:
 	saved = errno;
-	if (fd != -1)
-		close(fd);
 	if (folder != -1)
 		close(folder);
 	buf_release(&config);

@@ -36,6 +36,10 @@ enabled_modules(const char *config, size_t len,
 {
 	int rc;
 
+	*flags = NULL;
+	*count = 0;
+	if (config == NULL || len == 0)
+		return 0;
 	rc = config_modules_parse(config, len, flags, count);
 	if (rc == -1) {
 		errno = ENOMEM;
@@ -146,53 +150,30 @@ open_gate_dir(int folder, int create, int *made)
 	return fd;
 }
 
-/* See gate_files.h.  Called before config.json is rewritten. */
-int
-gate_files_withdraw(int folder, const char *config, size_t len)
-{
-	struct config_module_flag *flags = NULL;
-	size_t count, stray;
-	int gate_dir = -1, made, removed, rc = -1, saved;
-
-	if (enabled_modules(config, len, &flags, &count) == -1)
-		goto out;
-	if ((gate_dir = open_gate_dir(folder, 0, &made)) == -1) {
-		rc = errno == ENOENT ? 0 : -1;
-		goto out;
-	}
-	if (walk_entries(dup(gate_dir), flags, count, WALK_REMOVE, &stray,
-	    &removed) == -1)
-		goto out;
-	/* The removal must be on disk before a config.json that needs it. */
-	if (removed && fsync(gate_dir) == -1)
-		goto out;
-	rc = 0;
-out:
-	saved = errno;
-	if (gate_dir != -1)
-		close(gate_dir);
-	free(flags);
-	errno = saved;
-	return rc;
-}
-
-/* See gate_files.h.  Called after config.json was written. */
-int
-gate_files_publish(int folder, const char *config, size_t len, int sync)
+/*
+ * Brings .gate/ of `folder` in line with the modules `config` enables:
+ * removes every other entry, and with `add` makes .gate/ when missing and
+ * adds the missing files.  Without `add` a missing .gate/ is left so.
+ * With `sync`, flushes what changed.  Returns 0 or -1.
+ */
+static int
+update_gate_dir(int folder, const char *config, size_t len, int add,
+    int sync)
 {
 	struct config_module_flag *flags = NULL;
 	size_t count, stray, i;
-	int gate_dir = -1, fd, made, removed, changed = 0, rc = -1, saved;
+	int gate_dir = -1, fd, made, changed, rc = -1, saved;
 
 	if (enabled_modules(config, len, &flags, &count) == -1)
 		goto out;
-	if ((gate_dir = open_gate_dir(folder, 1, &made)) == -1)
+	if ((gate_dir = open_gate_dir(folder, add, &made)) == -1) {
+		rc = errno == ENOENT && !add ? 0 : -1;
 		goto out;
+	}
 	if (walk_entries(dup(gate_dir), flags, count, WALK_REMOVE, &stray,
-	    &removed) == -1)
+	    &changed) == -1)
 		goto out;
-	changed = removed;
-	for (i = 0; i < count; i++) {
+	for (i = 0; add && i < count; i++) {
 		if (!flags[i].enabled)
 			continue;
 		fd = openat(gate_dir, flags[i].key, O_WRONLY | O_CREAT | O_EXCL |
@@ -222,6 +203,23 @@ out:
 	free(flags);
 	errno = saved;
 	return rc;
+}
+
+/*
+ * See gate_files.h.  Called before config.json is rewritten; a removal
+ * must be on disk before a config.json that needs it, so it is flushed.
+ */
+int
+gate_files_withdraw(int folder, const char *config, size_t len)
+{
+	return update_gate_dir(folder, config, len, 0, 1);
+}
+
+/* See gate_files.h.  Called after config.json was written. */
+int
+gate_files_publish(int folder, const char *config, size_t len, int sync)
+{
+	return update_gate_dir(folder, config, len, 1, sync);
 }
 
 /* See gate_files.h.  Called by fsck. */

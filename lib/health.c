@@ -37,8 +37,6 @@
 #include "tenant.h"
 #include "validate.h"
 
-#define READ_CHUNK	(64 * 1024)
-
 /* Names of enum health_config_state, for reports. */
 const char *
 health_config_state_name(enum health_config_state state)
@@ -129,13 +127,11 @@ all_missing(const struct manifest *m, const char *prefix,
 }
 
 /*
- * Reads config.json of the folder `folderfd` (at most HEALTH_CONFIG_MAX
- * bytes) into `out`, whose limit leaves room for one READ_CHUNK more.
- * Returns 1 read, 0 not there (or not a regular file), -1 unreadable
- * (errno set; ENOMEM is the caller's error).
+ * Reads config.json of the folder `folderfd` (see health.h).  Called by
+ * the health check and fsck.  Returns 1, 0 or -1.
  */
-static int
-read_config(int folderfd, struct buf *out)
+int
+health_read_config(int folderfd, struct buf *out)
 {
 	struct stat st;
 	ssize_t n;
@@ -150,7 +146,7 @@ read_config(int folderfd, struct buf *out)
 		goto out;
 	}
 	for (;;) {
-		if (buf_grow(out, READ_CHUNK) == -1)
+		if (buf_grow(out, HEALTH_CONFIG_READ_CHUNK) == -1)
 			goto out;
 		n = read(fd, out->data + out->len, out->cap - out->len - 1);
 		if (n == -1 && errno == EINTR)
@@ -213,9 +209,9 @@ check_config(int folderfd, const struct tenant *t,
 	time_t when;
 	int rc = -1, read_rc;
 
-	buf_init(&file, HEALTH_CONFIG_MAX + READ_CHUNK);
+	buf_init(&file, HEALTH_CONFIG_READ_LIMIT);
 	buf_init(&rendered, HEALTH_CONFIG_MAX * 2);
-	read_rc = read_config(folderfd, &file);
+	read_rc = health_read_config(folderfd, &file);
 	if (read_rc == 0) {
 		out->config_state = HEALTH_CONFIG_MISSING;
 		rc = 0;

@@ -37,6 +37,7 @@
 
 #include "manifest.h"
 
+struct buf;
 struct conf;
 struct manifest;
 struct template_files;
@@ -49,6 +50,11 @@ struct tenant;
 
 /* Largest config.json a health check (and the config endpoint) reads. */
 #define HEALTH_CONFIG_MAX	(1024 * 1024)
+/* health_read_config() reads in steps of this many bytes... */
+#define HEALTH_CONFIG_READ_CHUNK	(64 * 1024)
+/* ...so its buffer's limit must leave room for one step more. */
+#define HEALTH_CONFIG_READ_LIMIT	(HEALTH_CONFIG_MAX + \
+	HEALTH_CONFIG_READ_CHUNK)
 
 /* Why config_valid is 0 (or HEALTH_CONFIG_OK when it is 1). */
 enum health_config_state {
@@ -108,5 +114,15 @@ int	tenant_health_check(struct service *svc, const struct tenant *t,
 
 /* Is everything green (folder, config valid, frontend deployed)?  1 or 0. */
 int	tenant_health_ok(const struct tenant_health *h);
+
+/*
+ * Reads config.json of the tenant folder open on `folderfd`, opened
+ * without following a symlink and only when it is a regular file of at
+ * most HEALTH_CONFIG_MAX bytes, into `out` (initialised by the caller
+ * with a limit of HEALTH_CONFIG_READ_LIMIT).  Returns 1 read, 0 not there
+ * (or not a regular file), -1 unreadable (errno set; EFBIG when too
+ * large).
+ */
+int	health_read_config(int folderfd, struct buf *out);
 
 #endif
