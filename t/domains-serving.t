@@ -175,6 +175,24 @@ for my $frontend (@FRONTENDS) {
 	is($on->('hr.acme.test', '/marker.txt')->{content}, "site of acme\n",
 	    "$frontend: hr.acme.test is still acme's");
 
+	# A FIFO in place of globex's config.json blocks nothing: lighttpd
+	# reads that file to learn a custom domain's tenant, and a read of a
+	# FIFO would wait for a writer that never comes, in its only process.
+	my $config = $s->tenants_dir . '/globex/config.json';
+	rename($config, "$config.kept") or die "rename: $!";
+	system('mkfifo', $config) == 0 or die 'mkfifo failed';
+	for my $path ('/marker.txt', '/api/tenants/by-subdomain/globex/config/') {
+		my $started = time;
+		$r = $s->get($path, host => 'jobs.globex.test', token => undef, timeout => 10);
+		cmp_ok(time - $started, '<', 5, "$frontend: $path with a FIFO as "
+		    . "config.json answers at once ($r->{status})");
+		isnt($r->{status}, 500, "$frontend: ... and not with a 500");
+	}
+	is($on->('hr.acme.test', '/marker.txt')->{content}, "site of acme\n",
+	    "$frontend: ... and other hosts are served meanwhile");
+	unlink($config) or die "unlink: $!";
+	rename("$config.kept", $config) or die "rename: $!";
+
 	# fsck: a lost link is made again, a stray one removed.
 	my $links = $s->tenants_dir . '/.domains';
 	my $fsck = sub {

@@ -28,6 +28,14 @@ return function(stat, tenants, host)
 		return nil
 	end
 	local link = tenants .. "/.domains/" .. host
+	-- Only a regular file is read: opening a FIFO or a device would
+	-- block or read without end in this one lighttpd process.  A file
+	-- swapped in between the stat and the open is judged by the inode
+	-- check below like any other.
+	local config = stat(link .. "/config.json")
+	if config == nil or not config.is_file then
+		return nil
+	end
 	local file = io.open(link .. "/config.json", "r")
 	if file == nil then
 		return nil
