@@ -906,9 +906,14 @@ sub start_lighttpd {
 		chown $self->{service_uid}, $self->{service_gid}, "$run/lighttpd"
 		    or die "chown $run/lighttpd: $!\n";
 	}
+	# lighttpd_workers: server.max-worker, processes beside the first
+	# (bench/run compares lighttpd with a two-worker nginx); one process
+	# when unset, lighttpd's default.
+	my $workers = $self->{lighttpd_workers}
+	    ? "server.max-worker = $self->{lighttpd_workers}\n" : '';
 	spew("$run/lighttpd.conf", <<"EOF");
 # written by t/lib/TenantdStack.pm: the global part around etc/lighttpd/tenantd.conf.in
-${user}server.errorlog = "$run/lighttpd-error.log"
+${user}${workers}server.errorlog = "$run/lighttpd-error.log"
 server.upload-dirs = ( "$run/lighttpd" )
 server.tag = "lighttpd"
 include "$run/tenantd-lighttpd.conf"
