@@ -14,8 +14,7 @@ use Test::More;
 use TenantdStack;
 
 my $s = TenantdStack->new(workers => 1, nginx => 0);
-my $dns_port = $s->reserve_dns_port;
-$s->{conf}{dns_server} = "127.0.0.1:$dns_port";
+$s->use_own_dns_server;
 $s->start;
 
 for my $sub (qw(active archived)) {
@@ -74,14 +73,8 @@ $r = $s->post('/api/tenants/?deploy=false',
     json => { name => 'Owner', subdomain => 'owner' });
 is($r->{status}, 201, 'tenant owner is created') or diag $r->{content};
 my $owner = $r->{json}{id};
-my %token;
-for my $name (qw(hr.owner.test pending.owner.test)) {
-	$r = $s->post("/api/tenants/$owner/domains/", json => { domain => $name });
-	is($r->{status}, 201, "custom domain $name is added") or diag $r->{content};
-	$token{$name} = $r->{json}{verification}{value};
-}
-$s->start_dns_server('--txt-record=_tenantd-challenge.hr.owner.test,'
-    . $token{'hr.owner.test'});
+$s->add_answered_domains([[$owner, 'hr.owner.test'], [$owner, 'pending.owner.test']],
+    prefix => 'custom domain: ', answer => ['hr.owner.test']);
 $r = check('domain=hr.owner.test');
 is($r->{status}, 404, 'a custom domain not verified yet: 404');
 $r = $s->post("/api/tenants/$owner/domains/hr.owner.test/verify/");

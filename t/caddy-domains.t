@@ -13,8 +13,7 @@ use Test::More;
 use TenantdStack;
 
 my $s = TenantdStack->new(workers => 2, frontend => 'caddy', module_backend => 1);
-my $port = $s->reserve_dns_port;
-$s->{conf}{dns_server} = "127.0.0.1:$port";
+$s->use_own_dns_server;
 $s->start;
 
 # A TLS handshake as `name`: whether it succeeded, then the certificate's
@@ -37,16 +36,8 @@ my $on = sub {
 
 my $acme = $s->create_deployed_tenant('acme', 'wallet');
 my $globex = $s->create_deployed_tenant('globex', 'tasks');
-my %token;
-for my $case ([$acme, 'hr.acme.test'], [$acme, 'pending.acme.test'],
-    [$globex, 'jobs.globex.test']) {
-	my ($id, $name) = @$case;
-	my $r = $s->post("/api/tenants/$id/domains/", json => { domain => $name });
-	is($r->{status}, 201, "add $name") or diag $r->{content};
-	$token{$name} = $r->{json}{verification}{value};
-}
-$s->start_dns_server(map { "--txt-record=_tenantd-challenge.$_,$token{$_}" }
-    keys %token);
+$s->add_answered_domains([[$acme, 'hr.acme.test'], [$acme, 'pending.acme.test'],
+    [$globex, 'jobs.globex.test']]);
 
 my ($ok, $why) = handshake('hr.acme.test');
 ok(!$ok, 'hr.acme.test gets no certificate before verify')

@@ -26,8 +26,7 @@ my $BASE = '/api/tenants/by-subdomain';
 
 for my $frontend (qw(nginx lighttpd caddy)) {
 	my $s = TenantdStack->new(workers => 2, frontend => $frontend);
-	my $port = $s->reserve_dns_port;
-	$s->{conf}{dns_server} = "127.0.0.1:$port";
+	$s->use_own_dns_server;
 	$s->start;
 	my $T = $s->tenants_dir;
 
@@ -55,11 +54,8 @@ for my $frontend (qw(nginx lighttpd caddy)) {
 	};
 
 	# --- the front end sends config.json itself, on every kind of host
-	my $r = $s->post("/api/tenants/$acme/domains/", json => { domain => 'hr.acme.test' });
-	is($r->{status}, 201, "$frontend: add hr.acme.test") or diag $r->{content};
-	$s->start_dns_server('--txt-record=_tenantd-challenge.hr.acme.test,'
-	    . $r->{json}{verification}{value});
-	$r = $s->post("/api/tenants/$acme/domains/hr.acme.test/verify/");
+	$s->add_answered_domains([[$acme, 'hr.acme.test']], prefix => "$frontend: ");
+	my $r = $s->post("/api/tenants/$acme/domains/hr.acme.test/verify/");
 	is($r->{status}, 200, "$frontend: verify hr.acme.test") or diag $r->{content};
 
 	my $path = "$BASE/acme/config/";

@@ -18,26 +18,19 @@ use TenantdStack;
 require_browser();
 
 my $s = TenantdStack->new(workers => 2, conf => { dns_timeout => 2 });
-my $port = $s->reserve_dns_port;
-$s->{conf}{dns_server} = "127.0.0.1:$port";
+$s->use_own_dns_server;
 $s->start;
 
 my $r = $s->post('/api/tenants/', json => { name => 'Domains UI',
     subdomain => 'domui', deploy => JSON::PP::false() });
 is($r->{status}, 201, 'tenant domui created') or diag $r->{content};
 my $id = $r->{json}{id};
-my %token;
-for my $name ('good.domui.test', 'bad.domui.test') {
-	$r = $s->post("/api/tenants/$id/domains/", json => { domain => $name });
-	is($r->{status}, 201, "$name added") or diag $r->{content};
-	$token{$name} = $r->{json}{verification}{value};
-}
 my $MARKUP = '<b>bold</b><img src=x onerror=alert(1)>';
-$s->start_dns_server(
-    "--txt-record=_tenantd-challenge.good.domui.test,$token{'good.domui.test'}",
-    "--txt-record=_tenantd-challenge.bad.domui.test,$MARKUP");
+my $token = $s->add_answered_domains([[$id, 'good.domui.test'], [$id, 'bad.domui.test']],
+    answer => ['good.domui.test'],
+    records => ["--txt-record=_tenantd-challenge.bad.domui.test,$MARKUP"]);
 
-run_admin_ui_test($s, 'domains-ui', TENANTD_GOOD_TOKEN => $token{'good.domui.test'},
+run_admin_ui_test($s, 'domains-ui', TENANTD_GOOD_TOKEN => $token->{'good.domui.test'},
     TENANTD_BAD_RECORD => $MARKUP);
 is($s->sql_value("SELECT status FROM domains WHERE name = 'good.domui.test'"), 'active',
     'the click made good.domui.test active');

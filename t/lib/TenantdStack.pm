@@ -623,6 +623,40 @@ sub reserve_dns_port {
 	return $self->{dns_port} = $self->{dns_socket}->sockport;
 }
 
+# Makes tenantd ask the stack's own dnsmasq (start_dns_server) for the
+# verification records of custom domains: reserves its port on 127.0.0.1
+# and sets tenantd.conf's dns_server.  Call before start.
+sub use_own_dns_server {
+	my ($self) = @_;
+	my $port = $self->reserve_dns_port;
+	$self->{conf}{dns_server} = "127.0.0.1:$port";
+	return $port;
+}
+
+# Adds the custom domains of `domains` ([tenant id, domain] pairs) through
+# the API, a test each ("<prefix>add <domain>"), then starts dnsmasq
+# answering the verification TXT record of each domain in `answer` (all
+# by default) with its token, and the `records` given (dnsmasq options).
+# Returns {domain => token}.
+sub add_answered_domains {
+	my ($self, $domains, %o) = @_;
+	require Test::More;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my $prefix = $o{prefix} // '';
+	my %token;
+	for my $pair (@$domains) {
+		my ($id, $name) = @$pair;
+		my $r = $self->post("/api/tenants/$id/domains/", json => { domain => $name });
+		Test::More::is($r->{status}, 201, "${prefix}add $name")
+		    or Test::More::diag($r->{content});
+		$token{$name} = $r->{json}{verification}{value} // '';
+	}
+	my @answer = @{$o{answer} // [sort keys %token]};
+	$self->start_dns_server((map { "--txt-record=_tenantd-challenge.$_,$token{$_}" }
+	    @answer), @{$o{records} // []});
+	return \%token;
+}
+
 # (Re)starts dnsmasq on the reserved port, authoritative for *.test (a
 # name it has no record of is NXDOMAIN) and asking no one else, with the
 # records of `options` (--txt-record=..., --cname=..., --host-record=...).
