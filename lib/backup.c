@@ -13,20 +13,38 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "backup.h"
 #include "backup_manifest.h"
 #include "conf.h"
+#include "db.h"
 #include "db_tool.h"
 #include "error.h"
 #include "folder.h"
+#include "log.h"
 #include "migrate.h"
 #include "program.h"
+#include "tenant_lock.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"unknown"
 #endif
 
 #define PARTIAL_SUFFIX	".partial"
+
+/* Attempts at a backup before giving up on a busy instance. */
+#define BACKUP_ATTEMPTS	3
+
+/*
+ * What moves a tenant folder between tenants_dir and archive_dir or
+ * removes it, so tar might find it in neither place: archive and restore
+ * (the move under the tenant's lock, audited after it; lifecycle.c) and
+ * delete (audited, then the folder removed; provision.c).
+ */
+static const char *const moving_actions[] = {
+	"tenant.archive", "tenant.restore", "tenant.delete", NULL
+};
+static const char *const moving_locks[] = { "archive", "restore", NULL };
 
 /* Where DIR goes: its parent, opened, and the names in it. */
 struct backup_target {
@@ -232,6 +250,66 @@ archive_files(const void *arg, int fd, char *err, size_t errlen)
 	return program_run(argv, -1, fd, 1, err, errlen);
 }
 
+/*
+ * Adds to `*moving` the archives and restores under way now.  Returns 0,
+ * or -1 with a message.
+ */
+static int
+moves_under_way(struct db *db, const struct conf *c, int64_t *moving,
+    char *err, size_t errlen)
+{
+	int64_t	count;
+	size_t	i;
+
+	for (i = 0; moving_locks[i] != NULL; i++) {
+		if (tenant_lock_count(db, c, moving_locks[i], &count) == -1) {
+			error_set(err, errlen, "cannot read the tenants' locks: "
+			    "%s", db_error(db));
+			return -1;
+		}
+		*moving += count;
+	}
+	return 0;
+}
+
+/*
+ * One attempt: the schema level into `m`, the dump, then the files, into
+ * `fd`.  `*moved` says whether a tenant folder may have moved from where
+ * the dump has it while tar read the files: an archive or restore under
+ * way before the dump or after tar, or one audited (done) in between.
+ * Returns 0, or -1 with a message.
+ */
+static int
+backup_attempt(const struct conf *c, struct db *db, int fd,
+    const struct files_members *members, struct backup_manifest *m,
+    int *moved, char *err, size_t errlen)
+{
+	int64_t	audit_id, moving = 0, done;
+
+	if (moves_under_way(db, c, &moving, err, errlen) == -1)
+		return -1;
+	if (audit_last_id(db, &audit_id) == -1) {
+		error_set(err, errlen, "cannot read the audit log: %s",
+		    db_error(db));
+		return -1;
+	}
+	/* The level first: the dump is at least as new. */
+	if (migrate_level(db, &m->schema_level, err, errlen) == -1 ||
+	    part_write(fd, BACKUP_DATABASE, dump_database, c, err,
+	    errlen) == -1 ||
+	    part_write(fd, BACKUP_FILES, archive_files, members, err,
+	    errlen) == -1 ||
+	    moves_under_way(db, c, &moving, err, errlen) == -1)
+		return -1;
+	if (audit_count_after(db, audit_id, moving_actions, &done) == -1) {
+		error_set(err, errlen, "cannot read the audit log: %s",
+		    db_error(db));
+		return -1;
+	}
+	*moved = moving + done > 0;
+	return 0;
+}
+
 /* The current time as "YYYY-MM-DDTHH:MM:SSZ" into `out` (32 bytes). */
 static void
 utc_now(char out[32])
@@ -254,7 +332,7 @@ backup_create(const struct conf *c, struct db *db, const char *dir,
 	char			tenants[PATH_MAX], archive[PATH_MAX];
 	char			first[512];
 	size_t			i;
-	int			made = 0, fd = -1, rc = -1;
+	int			attempt, moved, made = 0, fd = -1, rc = -1;
 
 	t.parent_fd = -1;
 	backup_manifest_init(&m);
@@ -272,17 +350,36 @@ backup_create(const struct conf *c, struct db *db, const char *dir,
 		    PARTIAL_SUFFIX, strerror(errno));
 		goto out;
 	}
-
-	/* The level first: the dump is at least as new. */
-	if (migrate_level(db, &m.schema_level, err, errlen) == -1 ||
-	    part_write(fd, BACKUP_DATABASE, dump_database, c, err,
-	    errlen) == -1)
-		goto out;
 	members.tenants = tenants + 1;
 	members.archive = archive + 1;
-	if (part_write(fd, BACKUP_FILES, archive_files, &members, err,
-	    errlen) == -1)
-		goto out;
+
+	/*
+	 * A folder moved while tar read the files could be in neither
+	 * place; fsck could only rebuild it from its row, without the
+	 * tenant's own files.  So such an attempt is made again.
+	 */
+	for (attempt = 1; ; attempt++) {
+		if (backup_attempt(c, db, fd, &members, &m, &moved, err,
+		    errlen) == -1)
+			goto out;
+		if (!moved)
+			break;
+		if (attempt == BACKUP_ATTEMPTS) {
+			error_set(err, errlen, "tenants were archived, restored "
+			    "or deleted while each of %d attempts ran; try "
+			    "again when the instance is quieter",
+			    BACKUP_ATTEMPTS);
+			goto out;
+		}
+		log_info("backup: a tenant was archived, restored or deleted "
+		    "while the files were read; starting again");
+		if (unlinkat(fd, BACKUP_DATABASE, 0) == -1 ||
+		    unlinkat(fd, BACKUP_FILES, 0) == -1) {
+			error_set(err, errlen, "cannot remove the parts of "
+			    "attempt %d: %s", attempt, strerror(errno));
+			goto out;
+		}
+	}
 
 	snprintf(m.tenantd_version, sizeof(m.tenantd_version), "%s",
 	    PACKAGE_VERSION);

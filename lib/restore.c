@@ -2,7 +2,7 @@
  * restore.c - `tenantctl restore DIR`: every check first (manifest,
  * checksums, schema level, an empty instance), then the files unpacked
  * beside tenants_dir, the database loaded, the files renamed into place
- * and the migrations brought up to the installed level (see backup.h).
+ * and the migrations brought up to the installed level (see restore.h).
  */
 #include <sys/stat.h>
 #include <dirent.h>
@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "backup_manifest.h"
 #include "conf.h"
 #include "db.h"
@@ -24,6 +23,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "program.h"
+#include "restore.h"
 #include "validate.h"
 
 #define STAGING_PREFIX	".restoring-"

@@ -9,6 +9,7 @@
 #include "ctl_admin.h"
 #include "ctl_backup.h"
 #include "ctl_common.h"
+#include "restore.h"
 
 int
 ctl_backup(struct cli *cli, const struct cli_options *o)

@@ -5,8 +5,9 @@
 #
 # - a stack with tenants deployed, archived, undeployed, with a logo, a
 #   module switched off and custom domains is backed up; the backup has its
-#   three parts, no DIR.partial and no option file is left, and a DIR that
-#   exists is refused;
+#   three parts, no DIR.partial and no option file is left, a DIR that
+#   exists is refused, and so is a backup while an archive holds a
+#   tenant's lock, after three attempts;
 # - a damaged backup (a part changed, a part missing, no manifest) is
 #   refused by a fresh, empty stack with nothing changed;
 # - the backup restored into that stack gives the same rows, config.json
@@ -188,6 +189,21 @@ like($err, qr/exists: a backup goes into a new directory/, '... saying why');
 ($rc, $out, $err) = $s->tenantctl('backup', $s->tenants_dir . '/inside');
 is($rc, 1, 'a backup inside tenants_dir fails');
 like($err, qr/cannot go inside tenants_dir/, '... saying why');
+
+# An archive under way may move a folder while tar reads: each attempt
+# sees the lock, and after three the backup gives up, leaving nothing.
+$s->sql("UPDATE tenants SET busy_operation = 'archive', busy_token = "
+    . "REPEAT('a', 32), busy_since = UTC_TIMESTAMP(6) WHERE id = $globex");
+($rc, $out, $err) = $s->tenantctl('backup', "$keep/backup-locked");
+is($rc, 1, 'a backup while an archive runs fails after its attempts');
+like($err, qr/archived, restored or deleted while each of 3 attempts ran/,
+    '... saying why');
+like($err, qr/starting again(?s:.*)starting again/,
+    '... having started again');
+ok(!-e "$keep/backup-locked" && !-e "$keep/backup-locked.partial",
+    '... and leaves nothing behind');
+$s->sql('UPDATE tenants SET busy_operation = NULL, busy_token = NULL, '
+    . "busy_since = NULL WHERE id = $globex");
 
 # --- a backup while tenants are created -------------------------------------
 
