@@ -184,7 +184,9 @@ database_check(struct db *db, int level, char *why, size_t whylen,
 		goto out;
 	if (found != level) {
 		error_set(why, whylen, "the database is at schema level %d, "
-		    "the backup at %d", found, level);
+		    "the backup at %d (restore into a database without "
+		    "tables: restore applies newer migrations itself)", found,
+		    level);
 		rc = 0;
 		goto out;
 	}

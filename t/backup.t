@@ -14,6 +14,8 @@
 #   files, template store with its hard links, triggers and counters,
 #   health, served sites and custom domain; fsck is clean; restoring again
 #   into the now full instance is refused, and allowed with --force;
+# - a backup of an instance at schema level 6 is refused by a database
+#   migrated to 7 and restored into one without tables, 0007 applied after;
 # - a backup taken while tenants are being created restores into a third
 #   stack and fsck is clean there.
 
@@ -357,6 +359,47 @@ ok(defined $aside && -d $t->archive_dir . "/$aside/tenants/newone",
 is($t->sql_value("SELECT COUNT(*) FROM tenants WHERE subdomain = 'newone'"), 0,
     '... and the database is the backup\'s');
 $t->stop;
+
+# --- a backup of an older schema ---------------------------------------------
+
+# An instance whose migrations end at 0006 (before the list's counters
+# and their triggers) is backed up; a new database without tables takes
+# it, and restore applies 0007 after loading the dump.
+my $migrations = "$keep/migrations-0006";
+mkdir $migrations or die "mkdir $migrations: $!";
+for my $file (glob($s->srcdir . '/etc/migrations/000[1-6]_*.sql')) {
+	copy($file, $migrations) or die "copy $file: $!";
+}
+my $o = TenantdStack->new(tenantd => 0, admin => 0, nginx => 0,
+    conf => { migrations_dir => $migrations });
+$o->start;
+($rc, $out, $err) = $o->tenantctl('tenant', 'create', '--name', 'Old One',
+    '--subdomain', 'oldone', '--no-deploy');
+is($rc, 0, 'a tenant in an instance at schema level 6') or diag $err;
+($rc, $out, $err) = $o->tenantctl('backup', "$keep/backup-level-6");
+is($rc, 0, 'its backup') or diag $err;
+is($JSON->decode(slurp("$keep/backup-level-6/manifest.json"))->{schema_level},
+    6, '... at schema level 6');
+$o->stop;
+
+my $v = TenantdStack->new(tenantd => 0, admin => 0, nginx => 0);
+$v->start;
+($rc, $out, $err) = $v->tenantctl('restore', "$keep/backup-level-6");
+is($rc, 1, 'a freshly migrated database at level 7 is refused');
+like($err, qr/at schema level 7, the backup at 6 \(restore into a database without tables/,
+    '... saying what to do');
+$v->sql('DROP DATABASE tenantd; CREATE DATABASE tenantd CHARACTER SET utf8mb4 '
+    . 'COLLATE utf8mb4_unicode_ci');
+($rc, $out, $err) = $v->tenantctl('restore', "$keep/backup-level-6");
+is($rc, 0, 'a database without tables takes it') or diag "$out$err";
+like($out, qr/^applied 1 schema migration$/m, '... and migration 0007 is applied');
+is($v->sql_value('SELECT MAX(version) FROM schema_migrations'), 7,
+    '... the database is at level 7');
+is($v->sql_value('SELECT SUM(active) FROM tenant_counts'), 1,
+    '... its counters count the restored tenant');
+($rc, $out, $err) = $v->tenantctl('fsck');
+is($rc, 0, '... and fsck is clean') or diag "$out$err";
+$v->stop;
 
 # --- the backup taken while tenants were created ----------------------------
 
