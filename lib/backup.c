@@ -157,8 +157,8 @@ target_open(struct backup_target *t, const char *dir, const char *tenants,
 		return -1;
 	}
 	if (fstatat(t->parent_fd, t->partial, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		error_set(err, errlen, "%s%s exists: the remains of a backup "
-		    "that failed or is running; remove it first", dir,
+		error_set(err, errlen, "%s%s exists: a backup that was killed "
+		    "or is still running; remove it first", dir,
 		    PARTIAL_SUFFIX);
 		return -1;
 	}
