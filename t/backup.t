@@ -90,6 +90,17 @@ sub is_empty_dir {
 	return !@entries;
 }
 
+# Runs tenantctl on stack `stack` as its tenantctl() does, keeping count of
+# sanitizer reports (a failing run's too) for the last test.
+my @sanitizer_reports;
+sub ctl {
+	my ($stack, @args) = @_;
+	my ($rc, $out, $err) = $stack->tenantctl(@args);
+	push @sanitizer_reports, "tenantctl @args: $err"
+	    if $err =~ /Sanitizer|runtime error:/;
+	return ($rc, $out, $err);
+}
+
 # --- the instance to back up ------------------------------------------------
 
 my $s = TenantdStack->new;
@@ -129,7 +140,7 @@ for my $domain ('hr.acme.test', 'jobs.acme.test') {
 }
 $s->sql("UPDATE domains SET status = 'active', verified_at = NOW(6) "
     . "WHERE name = 'hr.acme.test'");
-my ($rc, $out, $err) = $s->tenantctl('fsck', '--repair');
+my ($rc, $out, $err) = ctl($s, 'fsck', '--repair');
 is($rc, 0, 'fsck --repair links the active domain') or diag "$out$err";
 ok(-l $s->tenants_dir . '/.domains/hr.acme.test', '... a symlink');
 
@@ -160,7 +171,7 @@ $s->give_to_service($keep);
 my $backup = "$keep/backup-1";
 {
 	local $ENV{TMPDIR} = $tmp;
-	($rc, $out, $err) = $s->tenantctl('backup', $backup);
+	($rc, $out, $err) = ctl($s, 'backup', $backup);
 }
 is($rc, 0, 'tenantctl backup exits 0') or diag $err;
 like($out, qr/^backup written to \Q$backup\E$/m, '... and says where');
@@ -185,10 +196,10 @@ like($listing, qr/ link to /, 'the tar stores hard links as links');
 like($listing, qr{^l.*\.domains/hr\.acme\.test -> \.\./acme$}m,
     'the domain link is stored as a symlink');
 
-($rc, $out, $err) = $s->tenantctl('backup', $backup);
+($rc, $out, $err) = ctl($s, 'backup', $backup);
 is($rc, 1, 'a backup into an existing DIR fails');
 like($err, qr/exists: a backup goes into a new directory/, '... saying why');
-($rc, $out, $err) = $s->tenantctl('backup', $s->tenants_dir . '/inside');
+($rc, $out, $err) = ctl($s, 'backup', $s->tenants_dir . '/inside');
 is($rc, 1, 'a backup inside tenants_dir fails');
 like($err, qr/cannot go inside tenants_dir/, '... saying why');
 
@@ -196,7 +207,7 @@ like($err, qr/cannot go inside tenants_dir/, '... saying why');
 # sees the lock, and after three the backup gives up, leaving nothing.
 $s->sql("UPDATE tenants SET busy_operation = 'archive', busy_token = "
     . "REPEAT('a', 32), busy_since = UTC_TIMESTAMP(6) WHERE id = $globex");
-($rc, $out, $err) = $s->tenantctl('backup', "$keep/backup-locked");
+($rc, $out, $err) = ctl($s, 'backup', "$keep/backup-locked");
 is($rc, 1, 'a backup while an archive runs fails after its attempts');
 like($err, qr/archived, restored or deleted while each of 3 attempts ran/,
     '... saying why');
@@ -224,7 +235,7 @@ ok(wait_until(sub { $s->tenant_count("subdomain LIKE 'busy%'") >= 3 }, 60),
     'tenants are being created');
 my $busy_backup = "$keep/backup-busy";
 my $at_start = $s->tenant_count("subdomain LIKE 'busy%'");
-($rc, $out, $err) = $s->tenantctl('backup', $busy_backup);
+($rc, $out, $err) = ctl($s, 'backup', $busy_backup);
 is($rc, 0, 'a backup while tenants are created exits 0') or diag $err;
 my $at_end = $s->tenant_count("subdomain LIKE 'busy%'");
 spew($stop, '');
@@ -271,7 +282,7 @@ my %damaged = (
 );
 for my $case (sort keys %damaged) {
 	my ($dir, $message) = @{$damaged{$case}};
-	($rc, $out, $err) = $t->tenantctl('restore', $dir);
+	($rc, $out, $err) = ctl($t, 'restore', $dir);
 	is($rc, 1, "restore refuses a backup with $case");
 	like($err, $message, '... saying why');
 	is($t->sql_value('SELECT COUNT(*) FROM tenants'), 0,
@@ -282,7 +293,7 @@ for my $case (sort keys %damaged) {
 
 # --- restore ------------------------------------------------------------------
 
-($rc, $out, $err) = $t->tenantctl('restore', $backup);
+($rc, $out, $err) = ctl($t, 'restore', $backup);
 is($rc, 0, 'restore into the empty instance exits 0') or diag "$out$err";
 like($out, qr/^restored the backup of \S+ \(tenantd \S+, schema level \d+\)/m,
     '... says what it restored');
@@ -310,7 +321,7 @@ is((stat($t->archive_dir . '/initech/public/index.html'))[1], $stored[0],
 is(sprintf('%04o', (stat($t->tenants_dir . "/.templates/$version/tree/index.html"))[2] & 07777),
     '0444', 'restored: modes kept');
 
-($rc, $out, $err) = $t->tenantctl('fsck');
+($rc, $out, $err) = ctl($t, 'fsck');
 is($rc, 0, 'fsck of the restored instance: clean') or diag "$out$err";
 
 $t->start_tenantd;
@@ -344,12 +355,12 @@ is($t->get('/api/tenants/statistics/', %as_admin)->{json}{total},
     $statistics->{total} + 1, '... and the triggers count it');
 
 # A full instance is refused, then replaced with --force.
-($rc, $out, $err) = $t->tenantctl('restore', $backup);
+($rc, $out, $err) = ctl($t, 'restore', $backup);
 is($rc, 1, 'restore into a full instance is refused');
 like($err, qr/the instance is not empty: the database holds 5 tenants/,
     '... saying why');
 $t->stop_tenantd;
-($rc, $out, $err) = $t->tenantctl('restore', '--force', $backup);
+($rc, $out, $err) = ctl($t, 'restore', '--force', $backup);
 is($rc, 0, 'restore --force replaces it') or diag "$out$err";
 like($out, qr{^what was there before is in archive_dir/(\.before-restore-\S+)$}m,
     '... saying where the old files went');
@@ -373,10 +384,10 @@ for my $file (glob($s->srcdir . '/etc/migrations/000[1-6]_*.sql')) {
 my $o = TenantdStack->new(tenantd => 0, admin => 0, nginx => 0,
     conf => { migrations_dir => $migrations });
 $o->start;
-($rc, $out, $err) = $o->tenantctl('tenant', 'create', '--name', 'Old One',
+($rc, $out, $err) = ctl($o, 'tenant', 'create', '--name', 'Old One',
     '--subdomain', 'oldone', '--no-deploy');
 is($rc, 0, 'a tenant in an instance at schema level 6') or diag $err;
-($rc, $out, $err) = $o->tenantctl('backup', "$keep/backup-level-6");
+($rc, $out, $err) = ctl($o, 'backup', "$keep/backup-level-6");
 is($rc, 0, 'its backup') or diag $err;
 is($JSON->decode(slurp("$keep/backup-level-6/manifest.json"))->{schema_level},
     6, '... at schema level 6');
@@ -384,20 +395,20 @@ $o->stop;
 
 my $v = TenantdStack->new(tenantd => 0, admin => 0, nginx => 0);
 $v->start;
-($rc, $out, $err) = $v->tenantctl('restore', "$keep/backup-level-6");
+($rc, $out, $err) = ctl($v, 'restore', "$keep/backup-level-6");
 is($rc, 1, 'a freshly migrated database at level 7 is refused');
 like($err, qr/at schema level 7, the backup at 6 \(restore into a database without tables/,
     '... saying what to do');
 $v->sql('DROP DATABASE tenantd; CREATE DATABASE tenantd CHARACTER SET utf8mb4 '
     . 'COLLATE utf8mb4_unicode_ci');
-($rc, $out, $err) = $v->tenantctl('restore', "$keep/backup-level-6");
+($rc, $out, $err) = ctl($v, 'restore', "$keep/backup-level-6");
 is($rc, 0, 'a database without tables takes it') or diag "$out$err";
 like($out, qr/^applied 1 schema migration$/m, '... and migration 0007 is applied');
 is($v->sql_value('SELECT MAX(version) FROM schema_migrations'), 7,
     '... the database is at level 7');
 is($v->sql_value('SELECT SUM(active) FROM tenant_counts'), 1,
     '... its counters count the restored tenant');
-($rc, $out, $err) = $v->tenantctl('fsck');
+($rc, $out, $err) = ctl($v, 'fsck');
 is($rc, 0, '... and fsck is clean') or diag "$out$err";
 $v->stop;
 
@@ -405,14 +416,17 @@ $v->stop;
 
 my $u = TenantdStack->new(tenantd => 0, admin => 0, nginx => 0);
 $u->start;
-($rc, $out, $err) = $u->tenantctl('restore', $busy_backup);
+($rc, $out, $err) = ctl($u, 'restore', $busy_backup);
 is($rc, 0, 'the backup taken during creates restores') or diag "$out$err";
-($rc, $out, $err) = $u->tenantctl('fsck');
+($rc, $out, $err) = ctl($u, 'fsck');
 is($rc, 0, 'fsck of that instance is clean') or diag "$out$err";
 my @subs = map { $_->[0] } $u->sql('SELECT subdomain FROM tenants '
     . 'WHERE is_active = 1');
 ok(!(grep { !-f $u->tenants_dir . "/$_/config.json" } @subs),
     'every active tenant has its config.json');
 $u->stop;
+
+is(scalar @sanitizer_reports, 0, 'no tenantctl run printed a sanitizer report')
+    or diag join("\n", @sanitizer_reports);
 
 done_testing;
