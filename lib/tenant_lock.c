@@ -94,23 +94,6 @@ tenant_lock_acquire_wait(struct db *db, const struct conf *c,
 }
 
 /*
- * Runs query `sql` about locks not yet old enough to be taken over: its
- * parameters are `first` and that age in seconds.  What
- * tenant_lock_holder() and tenant_lock_count() share.  Returns 0 or -1.
- */
-static int
-query_live_locks(struct db *db, const struct conf *c, const char *sql,
-    struct db_param first, struct db_result *result)
-{
-	struct db_param	params[2];
-
-	params[0] = first;
-	params[1] = db_int((int64_t)c->job_heartbeat_timeout *
-	    TAKEOVER_HEARTBEATS);
-	return db_query(db, sql, params, 2, result);
-}
-
-/*
  * Which operation holds the lock of tenant `tenant_id`, if one does that
  * is not yet old enough to be taken over?  Called by deploy_enqueue() to
  * tell a conflict from a deploy to queue behind.  Returns 1 with the name
@@ -120,16 +103,20 @@ int
 tenant_lock_holder(struct db *db, const struct conf *c, int64_t tenant_id,
     char *operation, size_t operationlen)
 {
+	struct db_param		params[2];
 	struct db_result	result;
 	const char		*cell;
 	int			rc = -1;
 
 	db_result_init(&result);
 	operation[0] = '\0';
-	if (query_live_locks(db, c, "SELECT busy_operation FROM tenants "
-	    "WHERE id = ? AND busy_operation IS NOT NULL AND "
+	params[0] = db_int(tenant_id);
+	params[1] = db_int((int64_t)c->job_heartbeat_timeout *
+	    TAKEOVER_HEARTBEATS);
+	if (db_query(db, "SELECT busy_operation FROM tenants WHERE id = ? AND "
+	    "busy_operation IS NOT NULL AND "
 	    "busy_since >= UTC_TIMESTAMP(6) - INTERVAL ? SECOND",
-	    db_int(tenant_id), &result) == -1)
+	    params, 2, &result) == -1)
 		goto out;
 	rc = 0;
 	if (result.rows > 0) {
@@ -233,14 +220,19 @@ int
 tenant_lock_count(struct db *db, const struct conf *c, const char *operation,
     int64_t *count)
 {
+	struct db_param		params[2];
 	struct db_result	result;
 	int			rc = -1;
 
 	db_result_init(&result);
-	if (query_live_locks(db, c, "SELECT COUNT(*) FROM tenants WHERE "
+	params[0] = db_text(operation);
+	params[1] = db_int((int64_t)c->job_heartbeat_timeout *
+	    TAKEOVER_HEARTBEATS);
+	/* Its own literal, as t/sql-lint.t wants, not the holder's. */
+	if (db_query(db, "SELECT COUNT(*) FROM tenants WHERE "
 	    "busy_operation = ? AND "
 	    "busy_since >= UTC_TIMESTAMP(6) - INTERVAL ? SECOND",
-	    db_text(operation), &result) == -1)
+	    params, 2, &result) == -1)
 		goto out;
 	*count = db_cell_int(&result, 0, 0, 0);
 	rc = 0;
