@@ -69,14 +69,18 @@ sub facts {
 	return \%f;
 }
 
-# The names below `dir` (relative), for comparing two trees.
+# The names below `dir` (relative), each file's and symlink's with its
+# mode and modification time, for comparing two trees.
 sub tree_listing {
 	my ($dir) = @_;
 	my @names;
 	File::Find::find({ no_chdir => 1, wanted => sub {
 		my $name = $File::Find::name;
+		my @st = lstat $name;
 		$name =~ s{^\Q$dir\E/?}{};
-		push @names, $name if length $name;
+		return unless length $name;
+		push @names, -d _ ? "$name/"
+		    : sprintf('%s %o %d', $name, $st[2], $st[9]);
 	} }, $dir);
 	return [sort @names];
 }
@@ -304,7 +308,7 @@ for my $what (qw(tenants modules domains versions triggers level config)) {
 	is_deeply($after->{$what}, $before->{$what}, "restored: the same $what");
 }
 is_deeply(tree_listing($t->tenants_dir), $tree_before,
-    'restored: the same files in tenants_dir');
+    'restored: the same files in tenants_dir, modes and times');
 ok(-d $t->archive_dir . '/initech', 'restored: the archived folder');
 ok(-l $t->tenants_dir . '/.domains/hr.acme.test'
     && readlink($t->tenants_dir . '/.domains/hr.acme.test') eq '../acme',
