@@ -60,10 +60,10 @@ option_text(struct buf *b, const struct conf *c)
 	    option_line(b, "password", c->db_password != NULL ?
 	    c->db_password : "") == -1)
 		return -1;
+	/* As db.c connects: "localhost" means the default socket there too. */
 	if (c->db_host != NULL)
 		return option_line(b, "host", c->db_host) == -1 ||
-		    buf_printf(b, "port=%d\nprotocol=tcp\n", c->db_port) == -1 ?
-		    -1 : 0;
+		    buf_printf(b, "port=%d\n", c->db_port) == -1 ? -1 : 0;
 	return option_line(b, "socket", c->db_socket != NULL ?
 	    c->db_socket : "") == -1 ||
 	    buf_append_str(b, "protocol=socket\n") == -1 ? -1 : 0;

@@ -17,7 +17,8 @@
 # - a backup of an instance at schema level 6 is refused by a database
 #   migrated to 7 and restored into one without tables, 0007 applied after;
 # - a backup taken while tenants are being created restores into a third
-#   stack and fsck is clean there.
+#   stack (whose database password needs quoting in the tools' option
+#   file) and fsck is clean there.
 
 use strict;
 use warnings;
@@ -420,6 +421,13 @@ $v->stop;
 
 my $u = TenantdStack->new(tenantd => 0, admin => 0, nginx => 0);
 $u->start;
+# A password the MariaDB tools' option file must quote and escape.
+my $odd = q{we"ird\pa ss'word};
+(my $odd_sql = $odd) =~ s/(['\\])/$1 eq "'" ? "''" : '\\\\'/ge;
+$u->sql("ALTER USER 'tenantd'\@'localhost' IDENTIFIED BY '$odd_sql'");
+my $conf = slurp($u->conf_path);
+$conf =~ s/^db_password = .*$/db_password = $odd/m or die 'no db_password';
+spew($u->conf_path, $conf);
 ($rc, $out, $err) = ctl($u, 'restore', $busy_backup);
 is($rc, 0, 'the backup taken during creates restores') or diag "$out$err";
 ($rc, $out, $err) = ctl($u, 'fsck');
