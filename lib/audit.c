@@ -110,3 +110,45 @@ out:
 	free(params);
 	return rc;
 }
+
+int
+audit_last_id(struct db *db, int64_t *id)
+{
+	struct db_result	r;
+	int			rc = -1;
+
+	db_result_init(&r);
+	if (db_query(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log", NULL,
+	    0, &r) == 0) {
+		*id = db_cell_int(&r, 0, 0, 0);
+		rc = 0;
+	}
+	db_result_release(&r);
+	return rc;
+}
+
+int
+audit_count_after(struct db *db, int64_t after, const char *const actions[],
+    int64_t *count)
+{
+	struct db_result	r;
+	struct db_param		p[2];
+	size_t			i;
+	int			rc = -1;
+
+	db_result_init(&r);
+	*count = 0;
+	p[0] = db_int(after);
+	for (i = 0; actions[i] != NULL; i++) {
+		p[1] = db_text(actions[i]);
+		db_result_release(&r);
+		if (db_query(db, "SELECT COUNT(*) FROM audit_log WHERE id > ? "
+		    "AND action = ?", p, 2, &r) == -1)
+			goto out;
+		*count += db_cell_int(&r, 0, 0, 0);
+	}
+	rc = 0;
+out:
+	db_result_release(&r);
+	return rc;
+}

@@ -29,4 +29,18 @@ int	audit_record_many(struct db *db, int64_t user_id,
 	    const int64_t *tenant_ids, size_t count, const char *action,
 	    const char *detail);
 
+/*
+ * The id of the newest audit row into `*id` (0 for none).  Ids grow with
+ * time, so a later audit_count_after() finds what was written since.
+ * Returns 0 or -1.
+ */
+int	audit_last_id(struct db *db, int64_t *id);
+
+/*
+ * How many audit rows with an id above `after` record one of the
+ * NULL-terminated `actions`, into `*count`.  Returns 0 or -1.
+ */
+int	audit_count_after(struct db *db, int64_t after,
+	    const char *const actions[], int64_t *count);
+
 #endif

@@ -357,3 +357,37 @@ out:
 	free(list);
 	return rc;
 }
+
+int
+migrate_latest(const char *dir, int *level, char *err, size_t errlen)
+{
+	struct migration	*list = NULL;
+	size_t			 count = 0;
+
+	if (list_migrations(dir, &list, &count, err, errlen) == -1)
+		return -1;
+	*level = count > 0 ? list[count - 1].version : 0;
+	free(list);
+	return 0;
+}
+
+int
+migrate_level(struct db *db, int *level, char *err, size_t errlen)
+{
+	static const char level_sql[] =
+	    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+	struct db_result	r;
+	int			rc = -1;
+
+	db_result_init(&r);
+	if (db_query(db, level_sql, NULL, 0, &r) == -1) {
+		snprintf(err, errlen, "cannot read schema_migrations: %s",
+		    db_error(db));
+		goto out;
+	}
+	*level = (int)db_cell_int(&r, 0, 0, 0);
+	rc = 0;
+out:
+	db_result_release(&r);
+	return rc;
+}

@@ -21,4 +21,18 @@ struct db;
 int	migrate_run(struct db *db, const char *dir, int *applied, char *err,
 	    size_t errlen);
 
+/*
+ * The highest migration number in `dir` (0 when it holds none) into
+ * `*level`: the schema level this installation's migrations reach.
+ * Returns 0, or -1 with a message in `err`.
+ */
+int	migrate_latest(const char *dir, int *level, char *err, size_t errlen);
+
+/*
+ * The highest migration recorded in the database's schema_migrations into
+ * `*level`, 0 when the table is empty.  Returns 0, or -1 with a message
+ * in `err` (also when the table does not exist).
+ */
+int	migrate_level(struct db *db, int *level, char *err, size_t errlen);
+
 #endif

@@ -215,3 +215,28 @@ out:
 	db_result_release(&result);
 	return rc;
 }
+
+int
+tenant_lock_count(struct db *db, const struct conf *c, const char *operation,
+    int64_t *count)
+{
+	struct db_param		params[2];
+	struct db_result	result;
+	int			rc = -1;
+
+	db_result_init(&result);
+	params[0] = db_text(operation);
+	params[1] = db_int((int64_t)c->job_heartbeat_timeout *
+	    TAKEOVER_HEARTBEATS);
+	/* Its own literal, as t/sql-lint.t wants, not the holder's. */
+	if (db_query(db, "SELECT COUNT(*) FROM tenants WHERE "
+	    "busy_operation = ? AND "
+	    "busy_since >= UTC_TIMESTAMP(6) - INTERVAL ? SECOND",
+	    params, 2, &result) == -1)
+		goto out;
+	*count = db_cell_int(&result, 0, 0, 0);
+	rc = 0;
+out:
+	db_result_release(&result);
+	return rc;
+}

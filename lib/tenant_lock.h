@@ -82,4 +82,13 @@ int	tenant_lock_release(struct db *db, struct tenant_lock *lock);
  */
 int	tenant_lock_row(struct db *db, int64_t tenant_id, struct tenant *t);
 
+/*
+ * How many tenants have their lock held for `operation` now (a lock old
+ * enough to be taken over does not count), into `*count`.  Reads every
+ * tenant row: for a whole-instance check such as a backup's, not per
+ * request.  Returns 0 or -1.
+ */
+int	tenant_lock_count(struct db *db, const struct conf *c,
+	    const char *operation, int64_t *count);
+
 #endif

@@ -9,8 +9,9 @@
  * the service user when run as root), opens the service when the command
  * needs the database and runs the command.  The commands live in one file
  * per group: ctl_admin.c (manifest, migrate, init-modules, fsck, worker),
- * ctl_user.c (user, token), ctl_tenant.c (tenant) and ctl_bulk.c
- * (bulk-create, bulk-modules, whose options are translated here).
+ * ctl_user.c (user, token), ctl_tenant.c (tenant), ctl_backup.c (backup,
+ * restore) and ctl_bulk.c (bulk-create, bulk-modules, whose options are
+ * translated here).
  *
  * Exit status: 0 success, 1 failure, 2 usage error.  Results go to standard
  * output, messages to standard error; a secret (generated password, API
@@ -27,6 +28,7 @@
 
 #include "conf.h"
 #include "ctl_admin.h"
+#include "ctl_backup.h"
 #include "ctl_bulk.h"
 #include "ctl_common.h"
 #include "ctl_domain.h"
@@ -215,6 +217,19 @@ static const struct command commands[] = {
 	  "        --repair fixes what is safe (nothing is deleted); exit 0\n"
 	  "        when clean or all repaired, 1 when problems remain",
 	  ctl_fsck, NEEDS_DATABASE, OPTION_REPAIR | OPTION_JSON, 0, 0 },
+	{ "backup", NULL, "DIR",
+	  "back the whole instance up into the new directory DIR: a\n"
+	  "        consistent database dump, then tenants_dir and archive_dir\n"
+	  "        (template store included), then a manifest with checksums;\n"
+	  "        tenantd may keep running",
+	  ctl_backup, NEEDS_DATABASE, 0, 1, 1 },
+	{ "restore", NULL, "DIR [--force]",
+	  "restore a backup into an empty instance with tenantd stopped:\n"
+	  "        checks the manifest and checksums first, loads the dump,\n"
+	  "        puts the files in place, applies newer migrations, then\n"
+	  "        runs fsck --repair; --force restores over a non-empty one\n"
+	  "        (its files are set aside in archive_dir)",
+	  ctl_restore, NEEDS_DATABASE, OPTION_FORCE, 1, 1 },
 	{ "worker", NULL, "[--once]",
 	  "run queued jobs (deploys) in the foreground, as tenantd's job\n"
 	  "        runners do; SIGTERM or SIGINT finishes the current job, then\n"

@@ -6,7 +6,6 @@
 use strict;
 use warnings;
 
-use Compress::Zlib qw(compress crc32);
 use Digest::SHA qw(sha256_hex);
 use File::Path qw(make_path);
 use File::Copy qw(copy);
@@ -14,7 +13,7 @@ use JSON::PP ();
 use Test::More;
 
 use TenantdStack;
-use TestUtil qw(slurp spew);
+use TestUtil qw(slurp spew tiny_png);
 
 my $JSON = JSON::PP->new->utf8;
 
@@ -22,19 +21,6 @@ my $JSON = JSON::PP->new->utf8;
 # `migrate` and `init-modules` once when start() returns.
 my $s = TenantdStack->new(tenantd => 0, nginx => 0, admin => 0);
 $s->start;
-
-# A real 1x1 PNG, so libmagic has a complete image to judge.
-sub tiny_png {
-	my $chunk = sub {
-		my ($type, $data) = @_;
-		return pack('N', length $data) . $type . $data
-		    . pack('N', crc32($type . $data));
-	};
-	return "\x89PNG\r\n\x1a\n"
-	    . $chunk->('IHDR', pack('NNCCCCC', 1, 1, 8, 2, 0, 0, 0))
-	    . $chunk->('IDAT', compress("\x00\xff\x00\x00"))
-	    . $chunk->('IEND', '');
-}
 
 my ($rc, $out, $err);
 

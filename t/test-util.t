@@ -7,7 +7,8 @@
 # executable on $PATH, concurrently() runs its calls at once and returns
 # their answers in order, and freeze_dir()
 # makes a directory unwritable for root by each of its two ways (chattr +i
-# and a read-only bind mount, each forced in turn) and thaw_dir() undoes it.
+# and a read-only bind mount, each forced in turn) and thaw_dir() undoes it;
+# tiny_png() is a whole PNG.
 
 use strict;
 use warnings;
@@ -19,7 +20,7 @@ use Time::HiRes qw(time);
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use TestUtil qw(wait_until slurp spew write_tree which concurrently freeze_dir
-    thaw_dir);
+    thaw_dir tiny_png);
 
 my $dir = tempdir('test-util-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
@@ -114,5 +115,9 @@ SKIP: {
 	ok(!eval { freeze_dir($dir); 1 } && $@ =~ /must be chattr or bind/,
 	    'an unknown TENANTD_TEST_FREEZE is refused');
 }
+
+# tiny_png: a whole PNG (signature, IHDR first, IEND last).
+like(tiny_png(), qr/\A\x89PNG\r\n\x1a\n.{4}IHDR.*IEND.{4}\z/s,
+    'tiny_png is a PNG from signature to IEND');
 
 done_testing;

@@ -3,7 +3,7 @@
 # BrowserTap.pm when it is about the browser tests), never into a copy.
 #
 #   use TestUtil qw(wait_until slurp spew write_tree which concurrently
-#       freeze_dir thaw_dir);
+#       freeze_dir thaw_dir tiny_png);
 #
 # Tests wait for a condition, never for a time: wait_until() polls a check
 # with a bound, so a slow machine only makes a test slower, and a wait
@@ -20,6 +20,7 @@ package TestUtil;
 use strict;
 use warnings;
 
+use Compress::Zlib ();
 use Exporter qw(import);
 use File::Find ();
 use File::Path ();
@@ -27,7 +28,20 @@ use POSIX ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(wait_until slurp spew write_tree which concurrently
-    freeze_dir thaw_dir);
+    freeze_dir thaw_dir tiny_png);
+
+# A real 1x1 PNG, so libmagic has a complete image to judge (a logo).
+sub tiny_png {
+	my $chunk = sub {
+		my ($type, $data) = @_;
+		return pack('N', length $data) . $type . $data
+		    . pack('N', Compress::Zlib::crc32($type . $data));
+	};
+	return "\x89PNG\r\n\x1a\n"
+	    . $chunk->('IHDR', pack('NNCCCCC', 1, 1, 8, 2, 0, 0, 0))
+	    . $chunk->('IDAT', Compress::Zlib::compress("\x00\xff\x00\x00"))
+	    . $chunk->('IEND', '');
+}
 
 # How long wait_until() polls when not told, in seconds.
 our $DEFAULT_WAIT = 20;
