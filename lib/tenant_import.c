@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "config_file.h"
+#include "crash.h"
 #include "db.h"
 #include "deploy.h"
 #include "deploy_copy.h"
@@ -581,6 +582,7 @@ tenant_import(struct service *svc, const struct tenant_archive_source *src,
 	if (run->template_needed && (status = store_template(run)) !=
 	    RESULT_OK)
 		goto out;
+	crash_point("import.after_unpack");
 	status = RESULT_FAILED;
 	if (run->meta.template_version[0] != '\0' &&
 	    (run->version_files = template_files_of(svc,

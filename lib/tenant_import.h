@@ -25,7 +25,9 @@
  *      the version deployed into it (deploy_tenant_in(): the tenant's
  *      changed files are kept, package.json and .env.local written for
  *      the subdomain), flushed, renamed into place, committed.  The
- *      crash points are a create's (crash.h: create.*);
+ *      crash points are import.after_unpack (before this step) and a
+ *      create's (crash.h: create.*); `tenantctl fsck --repair` removes
+ *      an unpack directory a crash left;
  *   5. the links of its active domains (domain_link.h).
  * config.json, package.json and .env.local in the archive are derived
  * files: they are rendered again for the new row rather than copied.
