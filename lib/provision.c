@@ -306,6 +306,8 @@ provision_create_with(struct service *svc, const struct tenant_input *in,
 		error_set(err, errlen, "could not prepare the tenant");
 		goto out;
 	}
+	if (extra != NULL && extra->id > 0)
+		t.id = extra->id;
 
 	if (db_begin(svc->db) == -1) {
 		status = db_failure_status(svc->db,

@@ -63,7 +63,8 @@ enum result provision_create(struct service *svc,
  * template version); it returns RESULT_OK or a failure with `err` set.
  * `fill` adds to the staged folder (folder_content's fill) for the
  * stored tenant `t`: 0, or -1 with errno set, which removes the folder
- * and fails the create.  `audit_action` replaces "tenant.create".
+ * and fails the create.  `audit_action` replaces "tenant.create".  `id`,
+ * when above 0, is the id the row gets (the caller found it free).
  */
 struct provision_extra {
 	enum result	(*rows)(void *arg, struct service *svc,
@@ -71,6 +72,7 @@ struct provision_extra {
 	int		(*fill)(void *arg, int folder, const struct tenant *t);
 	void		*arg;
 	const char	*audit_action;
+	int64_t		 id;
 };
 
 /*

@@ -20,6 +20,7 @@
  * tenant.json:
  *
  *     {"format": 1,
+ *      "id": 7,                            (the exported row's id)
  *      "tenant": {"name": "Acme", "subdomain": "acme",
  *                 "contact_email": "", "primary_color": "#3498db",
  *                 "secondary_color": "#2ecc71",
@@ -30,7 +31,9 @@
  *      "template_embedded": false}
  *
  * "tenant" is what a create request sends (tenant_input.h checks it the
- * same way); "module_keys" are the enabled modules.
+ * same way); "module_keys" are the enabled modules.  An import keeps "id"
+ * when no tenant of the instance has it, so config.json comes back the
+ * same.
  *
  * The reader takes the archive in one pass with bounded memory: tenant.json
  * (at most TENANT_ARCHIVE_META_MAX bytes) is collected and handed to the
@@ -120,6 +123,7 @@ struct tenant_archive_domain {
  */
 struct tenant_archive_meta {
 	struct json_value		*root;
+	int64_t				 id;		/* 0: none given */
 	const struct json_value		*tenant;	/* the "tenant" object */
 	char				 logo[33];	/* "" for none */
 	char				 template_version[16]; /* "" for none */

@@ -174,6 +174,7 @@ render_meta(const struct tenant *t, const struct domain *domains,
 		return -1;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
 	    json_gen_kv_int(g, "format", TENANT_ARCHIVE_FORMAT) !=
+	    yajl_gen_status_ok || json_gen_kv_int(g, "id", t->id) !=
 	    yajl_gen_status_ok || json_gen_key(g, "tenant") !=
 	    yajl_gen_status_ok || yajl_gen_map_open(g) != yajl_gen_status_ok ||
 	    json_gen_kv_string(g, "name", t->name) != yajl_gen_status_ok ||

@@ -70,6 +70,8 @@ struct import_run {
 	struct dir_cursor		 files;
 	struct dir_cursor		 template;
 	int				 template_needed;
+	int64_t				 keep_id;	/* the exported id,
+							   when free */
 	enum import_target		 target;
 	int				 fd;		/* TARGET_FILE */
 	struct buf			 logo;
@@ -205,6 +207,18 @@ sink_meta(void *arg, const char *text, size_t len, char *err, size_t errlen)
 			error_set(err, errlen, "subdomain \"%s\" is already "
 			    "taken", run->in.subdomain);
 		return -1;
+	}
+	if (run->meta.id > 0) {
+		tenant_init(&existing);
+		found = tenant_find_by_id(run->svc->db, run->meta.id,
+		    &existing);
+		tenant_release(&existing);
+		if (found == -1) {
+			run->status = db_failure_status(run->svc->db,
+			    "could not look the id up", err, errlen);
+			return -1;
+		}
+		run->keep_id = found == 0 ? run->meta.id : 0;
 	}
 	if (run->meta.template_version[0] == '\0')
 		return 0;
@@ -593,6 +607,7 @@ tenant_import(struct service *svc, const struct tenant_archive_source *src,
 	extra.fill = import_fill;
 	extra.arg = run;
 	extra.audit_action = "tenant.import";
+	extra.id = run->keep_id;
 	status = provision_create_with(svc, &run->in, user_id, &extra, out,
 	    err, errlen);
 	if (status == RESULT_OK)

@@ -18,8 +18,9 @@
  *      create's upload is (libmagic, max_logo_bytes);
  *   3. an embedded template version this instance lacks is stored
  *      (template_add(), checked to be the version tenant.json names);
- *   4. provision_create_with(): the rows (tenant, modules, domains,
- *      template version, audit "tenant.import") in one transaction, and
+ *   4. provision_create_with(): the rows (tenant, with the exported id
+ *      when it is free here, modules, domains, template version, audit
+ *      "tenant.import") in one transaction, and
  *      the folder built under a staging name: config.json rendered for
  *      the new row, the logo, the gate files, the archive's files, then
  *      the version deployed into it (deploy_tenant_in(): the tenant's

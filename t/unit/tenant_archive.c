@@ -291,7 +291,8 @@ static void
 test_meta(void)
 {
 	struct tenant_archive_meta	m;
-	const char			*full = "{\"format\": 1, \"tenant\": {}, "
+	const char			*full = "{\"format\": 1, \"id\": 42, "
+	    "\"tenant\": {}, "
 	    "\"logo\": \"logo.png\", \"domains\": [{\"domain\": \"hr.a.example\","
 	    " \"status\": \"active\"}], \"template_version\": \"0123456789ab\","
 	    " \"template_embedded\": true}";
@@ -300,6 +301,7 @@ test_meta(void)
 	tenant_archive_meta_init(&m);
 	is_int(tenant_archive_meta_parse(&m, full, strlen(full), err,
 	    sizeof(err)), RESULT_OK, "a full tenant.json parses");
+	is_int(m.id, 42, "... its id");
 	is_string(m.logo, "logo.png", "... its logo");
 	is_string(m.template_version, "0123456789ab", "... its version");
 	ok(m.template_embedded, "... embedded");
@@ -318,6 +320,10 @@ test_meta(void)
 	    "format must be a number", "a format string is refused");
 	meta("{\"format\": 2, \"tenant\": {}}", RESULT_INVALID,
 	    "format is not 1", "format 2 is refused");
+	meta("{\"format\": 1, \"id\": 0, \"tenant\": {}}", RESULT_INVALID,
+	    "id must be a positive integer", "id 0 is refused");
+	meta("{\"format\": 1, \"id\": \"7\", \"tenant\": {}}",
+	    RESULT_INVALID, "id must be", "an id string is refused");
 	meta("{\"format\": 1}", RESULT_INVALID, "tenant is missing",
 	    "no tenant is refused");
 	meta("{\"format\": 1, \"tenant\": []}", RESULT_INVALID,
