@@ -509,9 +509,9 @@ tenant_archive_meta_parse(struct tenant_archive_meta *m, const char *text,
 				    "is not 1, the format this tenantd reads");
 		} else if (strcmp(m->root->keys[i], "id") == 0) {
 			if (v->type != JSON_NUMBER || json_number_int64(v, 1,
-			    INT64_MAX, &m->id) == -1)
+			    TENANT_ARCHIVE_MAX_ID, &m->id) == -1)
 				return meta_refuse(err, errlen, "id",
-				    "must be a positive integer");
+				    "must be an integer from 1 to 2^40");
 		} else if (strcmp(m->root->keys[i], "tenant") == 0) {
 			if (v->type != JSON_OBJECT)
 				return meta_refuse(err, errlen, "tenant",

@@ -70,6 +70,12 @@
 #define TENANT_ARCHIVE_MAX_BYTES	((uint64_t)256 * 1024 * 1024)
 #define TENANT_ARCHIVE_META_MAX		(1024 * 1024)
 #define TENANT_ARCHIVE_MAX_DOMAINS	100
+/*
+ * The largest "id" accepted: an import that keeps it moves the instance's
+ * id counter past it, so an archive must not push the counter near the
+ * column's end (nor past the integers JavaScript holds exactly).
+ */
+#define TENANT_ARCHIVE_MAX_ID		((int64_t)1 << 40)
 
 struct json_value;
 

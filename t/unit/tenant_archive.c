@@ -321,7 +321,9 @@ test_meta(void)
 	meta("{\"format\": 2, \"tenant\": {}}", RESULT_INVALID,
 	    "format is not 1", "format 2 is refused");
 	meta("{\"format\": 1, \"id\": 0, \"tenant\": {}}", RESULT_INVALID,
-	    "id must be a positive integer", "id 0 is refused");
+	    "id must be an integer from 1 to 2^40", "id 0 is refused");
+	meta("{\"format\": 1, \"id\": 1099511627777, \"tenant\": {}}",
+	    RESULT_INVALID, "id must be", "an id past 2^40 is refused");
 	meta("{\"format\": 1, \"id\": \"7\", \"tenant\": {}}",
 	    RESULT_INVALID, "id must be", "an id string is refused");
 	meta("{\"format\": 1}", RESULT_INVALID, "tenant is missing",
