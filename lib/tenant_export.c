@@ -20,9 +20,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "asset_name.h"
 #include "audit.h"
 #include "buf.h"
 #include "db.h"
+#include "deploy_record.h"
 #include "domain.h"
 #include "error.h"
 #include "folder.h"
@@ -219,39 +221,70 @@ out:
 }
 
 /*
- * Adds the tenant's own files from its folder open on `folder`: the files
- * at its top, public/ but for the version's unchanged files, and the
- * version's files outside public/ the tenant changed.  `files` is the
- * version (NULL: none).  Returns 0 or -1.
+ * Did a deploy make public/ file `own` rather than the tenant: the
+ * version's file unchanged (`files`, NULL for none), a file the last
+ * deploy wrote as its record `record` says (an HTML file rewritten for
+ * asset_base_url included), or a content-named alias of a static file
+ * (asset_name.h), whose digest its name starts with?  Returns 1 or 0.
  */
 static int
-add_own_files(struct export_run *run, int folder,
+made_by_deploy(const struct manifest_entry *own,
+    const struct template_files *files, const struct deploy_record *record)
+{
+	const struct manifest_entry	*web;
+	const struct deploy_record_entry *written;
+	char				 original[MANIFEST_PATH_MAX + 1];
+	char				 hex[ASSET_NAME_HASH_LEN + 1], digest[65];
+
+	web = files != NULL ? manifest_find(&files->web, own->path) : NULL;
+	if (web != NULL && web->size == own->size &&
+	    memcmp(web->sha256, own->sha256, sizeof(own->sha256)) == 0)
+		return 1;
+	written = deploy_record_find(record, own->path);
+	if (written != NULL && written->size == own->size &&
+	    memcmp(written->sha256, own->sha256, sizeof(own->sha256)) == 0)
+		return 1;
+	sha256_hex(own->sha256, digest);
+	return asset_name_parse(own->path, original, sizeof(original), hex) &&
+	    strncmp(digest, hex, strlen(hex)) == 0;
+}
+
+/*
+ * Adds the tenant's own files from its folder open on `folder` (of
+ * tenant `sub`): the files at its top, public/ but for what a deploy made
+ * (made_by_deploy()), and the version's files outside public/ the tenant
+ * changed.  `files` is the version (NULL: none).  Returns 0 or -1.
+ */
+static int
+add_own_files(struct export_run *run, int folder, const char *sub,
     const struct template_files *files)
 {
 	static const char *const top[] = { FOLDER_CONFIG_FILE, "package.json",
 	    ".env.local" };
-	char		path[ENTRY_PATH_MAX];
-	struct manifest	public_files;
-	size_t		i;
-	int		rc = -1;
+	char			path[ENTRY_PATH_MAX];
+	struct manifest		public_files;
+	struct deploy_record	record;
+	size_t			i;
+	int			rc = -1;
 
 	manifest_init(&public_files);
+	memset(&record, 0, sizeof(record));
 	for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
 		if (add_file(run, folder, top[i], TENANT_ARCHIVE_FILES) == -1)
 			goto out;
+	if (deploy_record_load(folder, DEPLOY_RECORD_FILE, sub, &record) ==
+	    -1) {
+		error_set(run->err, run->errlen, "out of memory");
+		goto out;
+	}
 	if (manifest_build_at(&public_files, folder, FOLDER_PUBLIC_DIR,
 	    run->err, run->errlen) == -1)
 		goto out;
 	for (i = 0; i < public_files.count; i++) {
-		const struct manifest_entry *own = &public_files.entries[i];
-		const struct manifest_entry *web = files != NULL ?
-		    manifest_find(&files->web, own->path) : NULL;
-
-		if (web != NULL && web->size == own->size &&
-		    memcmp(web->sha256, own->sha256, sizeof(own->sha256)) == 0)
+		if (made_by_deploy(&public_files.entries[i], files, &record))
 			continue;
 		snprintf(path, sizeof(path), FOLDER_PUBLIC_DIR "/%s",
-		    own->path);
+		    public_files.entries[i].path);
 		if (add_file(run, folder, path, TENANT_ARCHIVE_FILES) == -1)
 			goto out;
 	}
@@ -262,6 +295,7 @@ add_own_files(struct export_run *run, int folder,
 			goto out;
 	rc = 0;
 out:
+	deploy_record_release(&record);
 	manifest_release(&public_files);
 	return rc;
 }
@@ -327,7 +361,7 @@ write_archive(struct export_run *run, struct service *svc,
 		goto out;
 	}
 	if (add_bytes(run, TENANT_ARCHIVE_META, meta.data, meta.len) == -1 ||
-	    add_own_files(run, folder, files) == -1)
+	    add_own_files(run, folder, t->subdomain, files) == -1)
 		goto out;
 	if (with_template && files != NULL && add_template(run, svc,
 	    t->template_version, &files->manifest) == -1)

@@ -6,10 +6,13 @@
  * The export holds the tenant's lock (tenant_lock.h, operation "export")
  * while it reads the folder, so no deploy swaps files under it, and
  * records "tenant.export" in the audit log.  Of public/ and of the
- * template's files outside it, a file that is the template version's file
- * unchanged (same size and SHA-256 as the manifest lists) is left out: the
- * version names it.  A tenant never deployed has no version, and all of
- * public/ is its own.
+ * template's files outside it, what a deploy made is left out: a file
+ * that is the template version's file unchanged (same size and SHA-256 as
+ * the manifest lists), which the version names, and in public/ also a
+ * file as the last deploy wrote it (its record: an HTML file rewritten
+ * for asset_base_url) and a content-named alias (asset_name.h); a deploy
+ * on import makes them again.  A tenant never deployed has no version,
+ * and all of public/ is its own.
  */
 #ifndef TENANTD_TENANT_EXPORT_H
 #define TENANTD_TENANT_EXPORT_H

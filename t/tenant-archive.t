@@ -332,7 +332,9 @@ is($s->get("/api/tenants/999999/export/")->{status}, 404,
 
 # --- a second instance --------------------------------------------------------
 
-my $b = TenantdStack->new(workers => 1);
+# It serves its sites' assets from a CDN (asset_base_url): its deploys
+# rewrite HTML and add content-named aliases, which an export leaves out.
+my $b = TenantdStack->new(workers => 1, cdn_origin => 1);
 $b->start;
 $r = $b->post('/api/tenants/import/', body => $archive,
     content_type => 'application/zstd');
@@ -347,12 +349,26 @@ $r = $b->post('/api/tenants/import/', body => $r->{content},
     content_type => 'application/zstd');
 is($r->{status}, 201, 'the other instance imports it') or diag $r->{content};
 is($r->{json}{template_version}, $version, '... on the same version');
-is_deeply(config_of($b, 'acme'), $config_before,
-    '... with the same config.json');
+{
+	# The logo's URL is the instance's: on its CDN there.
+	my %without_url = (%$config_before, branding => {
+	    %{$config_before->{branding}} });
+	my $got = config_of($b, 'acme');
+	like($got->{branding}{logo_url}, qr{^http://127\.0\.0\.1:\d+/t/acme/logo\.[0-9a-f]{12}\.png$},
+	    '... with the logo on its CDN');
+	delete $_->{branding}{logo_url} for $got, \%without_url;
+	is_deeply($got, \%without_url, '... and config.json the same otherwise');
+}
 is(slurp($b->tenants_dir . '/acme/public/logo.png'), $LOGO, '... and logo');
 $health = $b->get("/api/tenants/$r->{json}{id}/health/")->{json};
 ok($health->{config_valid} && $health->{frontend_deployed},
     '... and a clean health') or diag explain $health;
+$r = $b->get("/api/tenants/$r->{json}{id}/export/");
+is($r->{status}, 200, 'an export from the CDN instance');
+is_deeply([sort grep { m{^files/public/} } map { $_->[0] }
+    entries_of($r->{content})], [sort map { "files/public/$_" }
+    $changed, 'logo.png', 'own/notes.txt'],
+    '... carries no rewritten HTML and no alias, only the own files');
 ($exit, $out) = $b->tenantctl('fsck');
 is($exit, 0, 'fsck of the second instance is clean') or diag $out;
 ($exit, $out) = $s->tenantctl('fsck');
