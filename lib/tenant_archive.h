@@ -77,6 +77,13 @@
  */
 #define TENANT_ARCHIVE_MAX_ID		((int64_t)1 << 40)
 
+/*
+ * The files at the top of a tenant folder an archive carries in files/:
+ * derived from the row and the template, so an import renders them anew.
+ */
+#define TENANT_ARCHIVE_DERIVED_FILES \
+	{ "config.json", "package.json", ".env.local" }
+
 struct json_value;
 
 enum tenant_archive_area {

@@ -259,8 +259,7 @@ static int
 add_own_files(struct export_run *run, int folder, const char *sub,
     const struct template_files *files)
 {
-	static const char *const top[] = { FOLDER_CONFIG_FILE, "package.json",
-	    ".env.local" };
+	static const char *const top[] = TENANT_ARCHIVE_DERIVED_FILES;
 	char			path[ENTRY_PATH_MAX];
 	struct manifest		public_files;
 	struct deploy_record	record;

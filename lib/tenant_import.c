@@ -244,8 +244,7 @@ sink_meta(void *arg, const char *text, size_t len, char *err, size_t errlen)
 static int
 files_path_kind(const char *path)
 {
-	static const char *const derived[] = { FOLDER_CONFIG_FILE,
-	    "package.json", ".env.local" };
+	static const char *const derived[] = TENANT_ARCHIVE_DERIVED_FILES;
 	static const char *const reserved[] = TEMPLATE_RESERVED_NAMES;
 	size_t	i, first;
 
