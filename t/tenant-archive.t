@@ -174,6 +174,10 @@ is_deeply($health->{modified_files}, [$changed],
     'the changed file is the only modified one');
 is($s->sql_value("SELECT COUNT(*) FROM audit_log WHERE action = "
     . "'tenant.import' AND tenant_id = $new_id"), 1, 'the import is audited');
+is_deeply([map { $_->{id} } @{$s->get('/api/tenants/?search=exports')
+    ->{json}{results}}], [$new_id], 'the list\'s search finds it again');
+is($s->get('/api/tenants/statistics/')->{json}{total}, 1,
+    '... and the statistics count it once');
 
 $r = $s->post('/api/tenants/import/', body => $archive,
     content_type => 'application/zstd');
