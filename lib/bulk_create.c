@@ -95,9 +95,10 @@ struct folder_deploy {
  * folder_create_staged()'s fill: deploys the run's template version into
  * the staged folder of an item that asked for a deploy, as part of the
  * chunk's batch (no flush: the chunk's syncfs() covers it).  A failure is
- * logged and leaves the item to the bulk_deploy job queued after the run.
+ * logged and leaves the item to the bulk_deploy job queued after the run:
+ * the folder is placed all the same.  Returns 0.
  */
-static void
+static int
 deploy_in_folder(void *arg, int folder)
 {
 	struct folder_deploy	*fd = arg;
@@ -114,6 +115,7 @@ deploy_in_folder(void *arg, int folder)
 	else
 		log_warning("bulk create: %s is created without its site, "
 		    "which a deploy job makes: %s", fd->item->subdomain, err);
+	return 0;
 }
 
 /*

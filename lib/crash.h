@@ -12,6 +12,7 @@
  * Every point, in the order the operations reach them:
  *
  *   create.after_insert    row inserted (uncommitted), no folder yet
+ *                          (an import passes the create.* points too)
  *   create.after_staging   .staging-<sub> built, not renamed
  *   create.after_rename    folder in place, row not committed
  *   create.before_commit   folder in place and synced, just before COMMIT
@@ -19,6 +20,7 @@
  *   update.before_commit   new config.json written, row not committed
  *                          (provision_update and provision_set_module)
  *   update.after_commit    committed, pending logo not renamed yet
+ *   import.after_unpack    an archive unpacked under .import-*, no row
  *   delete.before_commit   row deleted, not committed, folder untouched
  *   delete.after_commit    row gone, folder not moved out yet
  *   deploy.after_staging   staging directory complete, public/ untouched
@@ -49,6 +51,7 @@
 	"create.after_staging", \
 	"create.after_rename", \
 	"create.before_commit", \
+	"import.after_unpack", \
 	"update.after_logo", \
 	"update.before_commit", \
 	"update.after_commit", \

@@ -166,6 +166,26 @@ out:
 	return rs;
 }
 
+/* See domain.h.  Called by tenant_import.c. */
+int
+domain_insert(struct db *db, int64_t tenant_id, const char *name, int active)
+{
+	static const char sql[] = "INSERT INTO domains (tenant_id, name, "
+	    "token, status, created_at, verified_at) VALUES (?, ?, ?, ?, "
+	    "UTC_TIMESTAMP(6), IF(? = 'active', UTC_TIMESTAMP(6), NULL))";
+	struct db_param p[5];
+	char token[2 * DOMAIN_TOKEN_BYTES + 1];
+	const char *status = active ? "active" : "pending";
+
+	random_hex(token, DOMAIN_TOKEN_BYTES);
+	p[0] = db_int(tenant_id);
+	p[1] = db_text(name);
+	p[2] = db_text(token);
+	p[3] = db_text(status);
+	p[4] = db_text(status);
+	return db_exec(db, sql, p, 5, NULL, NULL);
+}
+
 /* Lists a tenant's domains (domain.h).  Returns 0 or -1. */
 int
 domain_list(struct db *db, int64_t tenant_id, struct domain **items,

@@ -57,6 +57,17 @@ enum result domain_add(struct service *svc, int64_t tenant_id,
 	    char *err, size_t errlen);
 
 /*
+ * Inserts domain `name` (valid by domain_name_check()) of tenant
+ * `tenant_id` with a new token, "active" (verified now) or pending, in
+ * the caller's transaction: an import brings a tenant's domains along
+ * (tenant_import.h), audited by the import itself.  Its link is the
+ * caller's to set after the commit.  Returns 0, or -1 (db_is_duplicate():
+ * another tenant holds it).
+ */
+int	domain_insert(struct db *db, int64_t tenant_id, const char *name,
+	    int active);
+
+/*
  * The domains of tenant `tenant_id` by name into *items (an array the
  * caller frees, NULL when none) and *count.  Returns 0 or -1.
  */

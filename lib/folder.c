@@ -488,8 +488,9 @@ folder_create_staged(int tenants_dirfd, const char *sub,
 	    gate_files_publish(folder, content->config, content->config_len,
 	    content->sync) == -1)
 		goto out;
-	if (content->fill != NULL)
-		content->fill(content->fill_arg, folder);
+	if (content->fill != NULL &&
+	    content->fill(content->fill_arg, folder) == -1)
+		goto out;
 	if (content->sync && (fsync(public) == -1 || fsync(folder) == -1))
 		goto out;
 	crash_point(content->crash_staged);

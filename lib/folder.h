@@ -138,11 +138,11 @@ struct folder_content {
 	int		 sync;		/* fsync files and folders first */
 	/*
 	 * Called with the staged folder open, before anything is flushed
-	 * or renamed, to add to it (bulk create deploys the site there);
-	 * NULL for nothing.  What it does is its own business: the folder
-	 * is placed either way.
+	 * or renamed, to add to it (bulk create deploys the site there,
+	 * an import its files); NULL for nothing.  It returns 0, or -1
+	 * with errno set to give up: the staged folder is removed.
 	 */
-	void		(*fill)(void *arg, int folder);
+	int		(*fill)(void *arg, int folder);
 	void		*fill_arg;
 	const char	*crash_staged;	/* crash points (crash.h): built, */
 	const char	*crash_placed;	/* renamed into place */

@@ -23,7 +23,8 @@
  *       renders for its generated_at (health.h).  Repair: rewritten.
  *   "undeployed frontend": a template manifest file missing under public/.
  *       Repair: a deploy without force.
- *   "leftover staging folder": .staging-* or .trash-* in either directory,
+ *   "leftover staging folder": .staging-*, .trash-* or .import-* (the
+ *       unpacked archive of an interrupted import) in either directory,
  *       .public.staging-* in a tenant folder, unchanged for 10 minutes.
  *       Repair: removed.
  *   "stray logo": a logo file in public/ that is not the row's logo, or

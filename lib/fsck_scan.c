@@ -43,6 +43,7 @@
 static const char *const leftover_prefixes[] = {
 	".staging-",		/* provision_create, fsck */
 	".trash-",		/* provision_delete */
+	".import-",		/* tenant_import: an unpacked archive */
 	NULL
 };
 

@@ -352,26 +352,20 @@ entry_compare(const void *a, const void *b)
 }
 
 /*
- * Builds the manifest of directory `dir` (see manifest.h).  `dir` itself
- * may be reached through a symlink; nothing below it is.  Called by
- * `tenantctl manifest` and tests.  Returns 0, or -1 with `err` set and `m`
- * empty.
+ * Builds the manifest of the directory open on `fd` (taken over and
+ * closed).  Returns 0, or -1 with `err` set
+ * and `m` empty.
  */
-int
-manifest_build(struct manifest *m, const char *dir, char *err, size_t errlen)
+static int
+build_from(struct manifest *m, int fd, char *err, size_t errlen)
 {
 	struct manifest_walk	w;
-	int			fd;
 
 	manifest_release(m);
 	memset(&w, 0, sizeof(w));
 	w.m = m;
 	w.err = err;
 	w.errlen = errlen;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		error_set(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
 	if (walk_directory(&w, fd, "", 0) == -1) {
 		manifest_release(m);
 		return -1;
@@ -380,6 +374,40 @@ manifest_build(struct manifest *m, const char *dir, char *err, size_t errlen)
 		qsort(m->entries, m->count, sizeof(m->entries[0]),
 		    entry_compare);
 	return 0;
+}
+
+/*
+ * Builds the manifest of directory `dir` (see manifest.h).  `dir` itself
+ * may be reached through a symlink; nothing below it is.  Called by
+ * `tenantctl manifest` and tests.  Returns 0, or -1 with `err` set and `m`
+ * empty.
+ */
+int
+manifest_build(struct manifest *m, const char *dir, char *err, size_t errlen)
+{
+	int	fd;
+
+	manifest_release(m);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		error_set(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return build_from(m, fd, err, errlen);
+}
+
+/* See manifest.h.  Called by the export of a tenant (tenant_export.c). */
+int
+manifest_build_at(struct manifest *m, int dirfd, const char *name, char *err,
+    size_t errlen)
+{
+	int	fd;
+
+	manifest_release(m);
+	if ((fd = folder_open_dir(dirfd, name)) == -1) {
+		error_set(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	return build_from(m, fd, err, errlen);
 }
 
 /* Writes the 64-character lowercase hex form of `digest` into `out`. */

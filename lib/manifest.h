@@ -63,6 +63,13 @@ void	manifest_release(struct manifest *m);
 int	manifest_build(struct manifest *m, const char *dir, char *err,
 	    size_t errlen);
 
+/*
+ * manifest_build() of directory `name` under `dirfd`, which is opened
+ * without following a symlink either.  Returns 0, or -1 with `err` set.
+ */
+int	manifest_build_at(struct manifest *m, int dirfd, const char *name,
+	    char *err, size_t errlen);
+
 /* Writes `m` in the format above.  Returns 0 or -1 (errno set). */
 int	manifest_write(const struct manifest *m, FILE *out);
 

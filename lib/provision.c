@@ -245,6 +245,21 @@ tenant_from_input(struct tenant *t, const struct tenant_input *in,
 	return 0;
 }
 
+/* What fill_extra() hands to an extra's fill: it and the stored tenant. */
+struct extra_fill {
+	const struct provision_extra	*extra;
+	const struct tenant		*t;
+};
+
+/* folder_content's fill for a create with an extra fill. */
+static int
+fill_extra(void *arg, int folder)
+{
+	struct extra_fill	*f = arg;
+
+	return f->extra->fill(f->extra->arg, folder, f->t);
+}
+
 /*
  * Creates a tenant from a validated input (see provision.h): rows and
  * folder, or neither.  Called by the create handler, bulk create and
@@ -254,6 +269,17 @@ enum result
 provision_create(struct service *svc, const struct tenant_input *in,
     int64_t user_id, struct tenant *out, char *err, size_t errlen)
 {
+	return provision_create_with(svc, in, user_id, NULL, out, err,
+	    errlen);
+}
+
+/* See provision.h.  Called by provision_create() and the import. */
+enum result
+provision_create_with(struct service *svc, const struct tenant_input *in,
+    int64_t user_id, const struct provision_extra *extra, struct tenant *out,
+    char *err, size_t errlen)
+{
+	struct extra_fill	 fill;
 	struct module_catalog	 cat;
 	struct tenant		 t;
 	struct folder_content	 content;
@@ -280,6 +306,8 @@ provision_create(struct service *svc, const struct tenant_input *in,
 		error_set(err, errlen, "could not prepare the tenant");
 		goto out;
 	}
+	if (extra != NULL && extra->id > 0)
+		t.id = extra->id;
 
 	if (db_begin(svc->db) == -1) {
 		status = db_failure_status(svc->db,
@@ -297,12 +325,17 @@ provision_create(struct service *svc, const struct tenant_input *in,
 			    "could not save the tenant", err, errlen);
 		goto out;
 	}
-	if (audit_record(svc->db, user_id, t.id, "tenant.create",
-	    t.subdomain) == -1) {
+	if (audit_record(svc->db, user_id, t.id, extra != NULL &&
+	    extra->audit_action != NULL ? extra->audit_action :
+	    "tenant.create", t.subdomain) == -1) {
 		status = db_failure_status(svc->db,
 		    "could not record the change", err, errlen);
 		goto out;
 	}
+	if (extra != NULL && extra->rows != NULL &&
+	    (status = extra->rows(extra->arg, svc, &t, err, errlen)) !=
+	    RESULT_OK)
+		goto out;
 	if ((status = reload(svc, t.id, out, err, errlen)) != RESULT_OK)
 		goto out;
 	status = RESULT_FAILED;
@@ -320,6 +353,12 @@ provision_create(struct service *svc, const struct tenant_input *in,
 		content.logo_len = in->logo_len;
 		if (logo_alias_wanted(svc, out, alias, sizeof(alias)))
 			content.logo_alias = alias;
+	}
+	if (extra != NULL && extra->fill != NULL) {
+		fill.extra = extra;
+		fill.t = out;
+		content.fill = fill_extra;
+		content.fill_arg = &fill;
 	}
 	content.sync = 1;
 	content.crash_staged = "create.after_staging";

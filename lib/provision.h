@@ -56,6 +56,34 @@ enum result provision_create(struct service *svc,
 	    const struct tenant_input *in, int64_t user_id, struct tenant *out,
 	    char *err, size_t errlen);
 
+/*
+ * What an import (tenant_import.h) adds to a create; every member may be
+ * NULL.  `rows` runs in the create's transaction once the tenant's row
+ * is in (`t` holds its id): more rows of the tenant (its domains, its
+ * template version); it returns RESULT_OK or a failure with `err` set.
+ * `fill` adds to the staged folder (folder_content's fill) for the
+ * stored tenant `t`: 0, or -1 with errno set, which removes the folder
+ * and fails the create.  `audit_action` replaces "tenant.create".  `id`,
+ * when above 0, is the id the row gets (the caller found it free).
+ */
+struct provision_extra {
+	enum result	(*rows)(void *arg, struct service *svc,
+			    const struct tenant *t, char *err, size_t errlen);
+	int		(*fill)(void *arg, int folder, const struct tenant *t);
+	void		*arg;
+	const char	*audit_action;
+	int64_t		 id;
+};
+
+/*
+ * provision_create() with `extra` (NULL: none): rows and folder of the
+ * tenant, plus what `extra` adds, or none of them.
+ */
+enum result provision_create_with(struct service *svc,
+	    const struct tenant_input *in, int64_t user_id,
+	    const struct provision_extra *extra, struct tenant *out,
+	    char *err, size_t errlen);
+
 /* Applies a validated PATCH input to tenant `id`; `out` gets the result. */
 enum result provision_update(struct service *svc, int64_t id,
 	    const struct tenant_input *in, int64_t user_id, struct tenant *out,

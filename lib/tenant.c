@@ -285,10 +285,10 @@ int
 tenant_insert(struct db *db, struct tenant *t,
     const struct module_catalog *cat)
 {
-	static const char insert_sql[] = "INSERT INTO tenants (name, "
+	static const char insert_sql[] = "INSERT INTO tenants (id, name, "
 	    "subdomain, contact_email, primary_color, secondary_color, logo, "
 	    "logo_sha256, is_active, created_by, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), "
 	    "UTC_TIMESTAMP(6))";
 	static const char modules_head[] = "INSERT INTO tenant_modules "
 	    "(tenant_id, module_key, is_enabled) VALUES ";
@@ -296,7 +296,7 @@ tenant_insert(struct db *db, struct tenant *t,
 	    TENANT_TIMESTAMP("created_at") ", "
 	    TENANT_TIMESTAMP("updated_at") " FROM tenants WHERE id = ?";
 	struct buf modules_sql;
-	struct db_param p[9];
+	struct db_param p[10];
 	struct db_param *mp = NULL;
 	struct tenant_module *stored = NULL;
 	struct db_result r;
@@ -312,16 +312,18 @@ tenant_insert(struct db *db, struct tenant *t,
 		goto out;
 	}
 
-	p[0] = db_text(t->name);
-	p[1] = db_text(t->subdomain);
-	p[2] = db_text(t->contact_email != NULL ? t->contact_email : "");
-	p[3] = db_text(t->primary_color);
-	p[4] = db_text(t->secondary_color);
-	p[5] = db_text(t->logo);
-	p[6] = t->logo_sha256[0] != '\0' ? db_text(t->logo_sha256) : db_null();
-	p[7] = db_int(t->is_active ? 1 : 0);
-	p[8] = t->created_by > 0 ? db_int(t->created_by) : db_null();
-	if (db_exec(db, insert_sql, p, 9, NULL, &insert_id) == -1)
+	/* NULL: AUTO_INCREMENT picks the id. */
+	p[0] = t->id > 0 ? db_int(t->id) : db_null();
+	p[1] = db_text(t->name);
+	p[2] = db_text(t->subdomain);
+	p[3] = db_text(t->contact_email != NULL ? t->contact_email : "");
+	p[4] = db_text(t->primary_color);
+	p[5] = db_text(t->secondary_color);
+	p[6] = db_text(t->logo);
+	p[7] = t->logo_sha256[0] != '\0' ? db_text(t->logo_sha256) : db_null();
+	p[8] = db_int(t->is_active ? 1 : 0);
+	p[9] = t->created_by > 0 ? db_int(t->created_by) : db_null();
+	if (db_exec(db, insert_sql, p, 10, NULL, &insert_id) == -1)
 		goto out;
 	if (insert_id == 0 || insert_id > INT64_MAX)
 		goto out;

@@ -75,7 +75,9 @@ int	tenant_find_by_subdomain(struct db *db, const char *subdomain,
 /*
  * Inserts the row and one tenant_modules row per catalog module (enabled
  * when listed in `t->modules` or core).  Must run inside a transaction the
- * caller owns.  Sets t->id, created_at and updated_at.  Returns 0, or -1
+ * caller owns.  A t->id above 0 is the id the row gets (an import keeps
+ * the exported one when it is free), else the database picks one.  Sets
+ * t->id, created_at and updated_at.  Returns 0, or -1
  * (db_is_duplicate() tells a taken subdomain).
  */
 int	tenant_insert(struct db *db, struct tenant *t,

@@ -58,7 +58,10 @@ enum option_bit {
 	OPTION_ENABLE		= 1u << 25,
 	OPTION_DISABLE		= 1u << 26,
 	OPTION_ALL		= 1u << 27,
-	OPTION_PERCENT		= 1u << 28
+	OPTION_PERCENT		= 1u << 28,
+	OPTION_OUTPUT		= 1u << 29,
+	OPTION_WITH_TEMPLATE	= 1u << 30,
+	OPTION_AS		= 1u << 31
 };
 
 /*
@@ -80,6 +83,8 @@ struct cli_options {
 	const char	*report_path;
 	const char	*chunk_size;
 	const char	*percent;
+	const char	*output_path;	/* -o, --output */
+	const char	*as_subdomain;	/* --as */
 	const char	*modules[TENANT_INPUT_MAX_MODULES];
 	size_t		 module_count;
 	char		**words;	/* command, subcommand, arguments */

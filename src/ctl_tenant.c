@@ -1,6 +1,6 @@
 /*
  * ctl_tenant.c - tenantctl's tenant commands: tenant create, list, show,
- * delete, deploy, archive and restore (see ctl_tenant.h).
+ * delete, deploy, archive, restore, export and import (see ctl_tenant.h).
  *
  * A tenant is named by its id or its subdomain.  Tenants are created
  * through the same validation and provisioning code as the API: the
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <yajl/yajl_gen.h>
@@ -36,6 +37,9 @@
 #include "provision.h"
 #include "tenant.h"
 #include "tenant_create.h"
+#include "tenant_archive.h"
+#include "tenant_export.h"
+#include "tenant_import.h"
 #include "tenant_input.h"
 #include "validate.h"
 
@@ -779,6 +783,117 @@ out:
 	if (g != NULL)
 		yajl_gen_free(g);
 	notification_list_free(items, count);
+	tenant_release(&t);
+	return rc;
+}
+
+/*
+ * tenant export ID|SUBDOMAIN [-o FILE] [--with-template]: the archive
+ * into FILE ("-": standard output; default "<sub>-<time>.tar.zst" here),
+ * written under a temporary name and renamed, so FILE is whole or absent.
+ */
+int
+ctl_tenant_export(struct cli *cli, const struct cli_options *o)
+{
+	struct tenant	 t;
+	enum result	 rs;
+	const char	*path = o->output_path;
+	char		 name[SUBDOMAIN_MAX + 64], temp[4096], err[512];
+	int		 fd = -1, rc = CLI_FAILED, to_stdout;
+
+	tenant_init(&t);
+	temp[0] = '\0';
+	if (ctl_tenant_lookup(cli, o->args[0], &t) != 1)
+		goto out;
+	if (path == NULL) {
+		if (tenant_export_file_name(t.subdomain, (long long)time(NULL),
+		    name, sizeof(name)) == -1) {
+			complain("cannot name the archive");
+			goto out;
+		}
+		path = name;
+	}
+	to_stdout = strcmp(path, "-") == 0;
+	if (to_stdout)
+		fd = STDOUT_FILENO;
+	else if (snprintf(temp, sizeof(temp), "%s.partial", path) >=
+	    (int)sizeof(temp) || (fd = open(temp, O_WRONLY | O_CREAT |
+	    O_EXCL | O_CLOEXEC, 0600)) == -1) {
+		complain("cannot create %s: %s", temp, strerror(errno));
+		temp[0] = '\0';
+		goto out;
+	}
+	rs = tenant_export(&cli->svc, &t, ctl_option_given(o,
+	    OPTION_WITH_TEMPLATE), 0, fd, err, sizeof(err));
+	if (rs != RESULT_OK) {
+		complain("cannot export %s: %s", t.subdomain, err);
+		goto out;
+	}
+	if (!to_stdout) {
+		if (fsync(fd) == -1 || close(fd) == -1) {
+			fd = -1;
+			complain("cannot write %s: %s", temp, strerror(errno));
+			goto out;
+		}
+		fd = -1;
+		if (rename(temp, path) == -1) {
+			complain("cannot rename %s to %s: %s", temp, path,
+			    strerror(errno));
+			goto out;
+		}
+		temp[0] = '\0';
+		printf("exported tenant %" PRId64 " %s to %s\n", t.id,
+		    t.subdomain, path);
+	}
+	rc = CLI_OK;
+out:
+	if (fd != -1 && fd != STDOUT_FILENO)
+		close(fd);
+	if (temp[0] != '\0' && unlink(temp) == -1)
+		complain("cannot remove %s: %s", temp, strerror(errno));
+	tenant_release(&t);
+	return rc;
+}
+
+/*
+ * tenant import FILE [--as SUB] [--json]: the tenant of the archive FILE,
+ * printed as tenant create prints it.
+ */
+int
+ctl_tenant_import(struct cli *cli, const struct cli_options *o)
+{
+	struct tenant_archive_source	 src;
+	struct module_catalog		 cat;
+	struct tenant			 t;
+	enum result			 rs;
+	char				 err[512], url[512];
+	int				 rc = CLI_FAILED;
+
+	tenant_init(&t);
+	module_catalog_init(&cat);
+	memset(&src, 0, sizeof(src));
+	if ((src.fd = open(o->args[0], O_RDONLY | O_CLOEXEC)) == -1) {
+		complain("cannot open %s: %s", o->args[0], strerror(errno));
+		goto out;
+	}
+	rs = tenant_import(&cli->svc, &src, o->as_subdomain, 0, &t, err,
+	    sizeof(err));
+	if (rs != RESULT_OK) {
+		complain("cannot import %s: %s", o->args[0], err);
+		goto out;
+	}
+	if (ctl_option_given(o, OPTION_JSON)) {
+		if (catalog_load(cli, &cat) == -1 ||
+		    tenant_print_json(cli, &t, &cat) == -1)
+			goto out;
+	} else
+		printf("imported tenant %" PRId64 " %s %s\n", t.id,
+		    t.subdomain, tenant_url(cli, &t, url, sizeof(url)));
+	rc = CLI_OK;
+out:
+	if (src.fd != -1)
+		close(src.fd);
+	module_catalog_release(&cat);
 	tenant_release(&t);
 	return rc;
 }

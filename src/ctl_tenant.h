@@ -49,6 +49,14 @@ int	ctl_tenant_deploy(struct cli *cli, const struct cli_options *o);
  * also completes an interrupted run, and doing it twice is not an error.
  */
 int	ctl_tenant_archive(struct cli *cli, const struct cli_options *o);
+
+/*
+ * tenant export ID|SUBDOMAIN [-o FILE] [--with-template] and tenant import
+ * FILE [--as SUB] [--json]: a tenant's archive (tenant_export.h,
+ * tenant_import.h).
+ */
+int	ctl_tenant_export(struct cli *cli, const struct cli_options *o);
+int	ctl_tenant_import(struct cli *cli, const struct cli_options *o);
 int	ctl_tenant_restore(struct cli *cli, const struct cli_options *o);
 
 /*

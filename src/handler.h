@@ -42,6 +42,13 @@ HANDLER(handle_tenant_update);
 HANDLER(handle_tenant_delete);
 HANDLER(handle_tenant_update_module);
 
+/*
+ * handler_archive.c - GET /api/tenants/{id}/export/ and
+ * POST /api/tenants/import/
+ */
+HANDLER(handle_tenant_export);
+HANDLER(handle_tenants_import);
+
 /* handler_lifecycle.c - POST /api/tenants/{id}/archive/ and /restore/ */
 HANDLER(handle_tenant_archive);
 HANDLER(handle_tenant_restore);

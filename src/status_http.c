@@ -65,6 +65,14 @@ static const struct status_override overrides[] = {
 	    NULL, NULL, 0 } },
 	{ STATUS_DOMAIN, RESULT_CONFLICT, { 409, "not_verified", NULL,
 	    "the TXT record does not hold the token", NULL, NULL, 0 } },
+	/* An import: the archive is refused, one of its domains is another
+	   tenant's, or its template version is missing here. */
+	{ STATUS_IMPORT, RESULT_INVALID, { 400, "invalid_archive", NULL,
+	    NULL, NULL, NULL, 0 } },
+	{ STATUS_IMPORT, RESULT_DUPLICATE, { 409, "domain_taken", NULL, NULL,
+	    NULL, NULL, 0 } },
+	{ STATUS_IMPORT, RESULT_CONFLICT, { 409, "template_missing", NULL,
+	    NULL, NULL, NULL, 0 } },
 	/* An item not created for a disk or database error, or rolled back. */
 	{ STATUS_BULK_ITEM, RESULT_FAILED, { 500, "failed", NULL, NULL, NULL,
 	    NULL, 0 } }

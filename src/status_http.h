@@ -23,7 +23,8 @@ enum status_context {
 	STATUS_MODULE_CHANGE,	/* a module change, one tenant or many */
 	STATUS_QUERY,		/* a query string */
 	STATUS_BULK_ITEM,	/* an item of a bulk create's report */
-	STATUS_DOMAIN		/* a custom domain's change */
+	STATUS_DOMAIN,		/* a custom domain's change */
+	STATUS_IMPORT		/* an import of a tenant's archive */
 };
 
 /* One row of the table: what a client gets for one outcome. */

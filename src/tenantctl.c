@@ -76,6 +76,10 @@ static const struct option long_options[] = {
 	{ "disable",		no_argument,	   NULL, OPTION_DISABLE },
 	{ "all",		no_argument,	   NULL, OPTION_ALL },
 	{ "percent",		required_argument, NULL, OPTION_PERCENT },
+	{ "output",		required_argument, NULL, OPTION_OUTPUT },
+	{ "with-template",	no_argument,	   NULL,
+	  OPTION_WITH_TEMPLATE },
+	{ "as",			required_argument, NULL, (int)OPTION_AS },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -175,6 +179,17 @@ static const struct command commands[] = {
 	  "bring an archived tenant back (folder, config.json, active);\n"
 	  "        also completes an interrupted restore",
 	  ctl_tenant_restore, NEEDS_DATABASE, 0, 1, 1 },
+	{ "tenant", "export", "ID|SUBDOMAIN [-o FILE] [--with-template]",
+	  "write the tenant's archive (tenant.json and its own files, a\n"
+	  "        .tar.zst) to FILE, default <sub>-<time>.tar.zst, '-' for\n"
+	  "        standard output; --with-template carries its template\n"
+	  "        version's files for an instance that lacks the version",
+	  ctl_tenant_export, NEEDS_DATABASE, OPTION_OUTPUT |
+	  OPTION_WITH_TEMPLATE, 1, 1 },
+	{ "tenant", "import", "FILE [--as SUB] [--json]",
+	  "create the tenant of archive FILE (as tenant export writes\n"
+	  "        them), under subdomain SUB with --as; all or nothing",
+	  ctl_tenant_import, NEEDS_DATABASE, OPTION_AS | OPTION_JSON, 1, 1 },
 	{ "tenant", "notifications", "ID|SUBDOMAIN [--json]",
 	  "list a tenant's e-mails: event, to, status, attempts, sent_at,\n"
 	  "        last_error",
@@ -310,12 +325,14 @@ options_parse(int argc, char **argv, struct cli_options *o)
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", long_options,
+	while ((ch = getopt_long(argc, argv, ":c:ho:", long_options,
 	    NULL)) != -1) {
 		if (ch == 'c')
 			ch = OPTION_CONFIG;
 		else if (ch == 'h')
 			ch = OPTION_HELP;
+		else if (ch == 'o')
+			ch = OPTION_OUTPUT;
 		if (ch == ':') {
 			complain("option %s needs a value", argv[optind - 1]);
 			return -1;
@@ -389,6 +406,12 @@ options_parse(int argc, char **argv, struct cli_options *o)
 			break;
 		case OPTION_PERCENT:
 			slot = &o->percent;
+			break;
+		case OPTION_OUTPUT:
+			slot = &o->output_path;
+			break;
+		case OPTION_AS:
+			slot = &o->as_subdomain;
 			break;
 		default:
 			slot = NULL;

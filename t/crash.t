@@ -5,7 +5,7 @@
 # Needs a build configured with --enable-crash-points, named by
 # TENANTD_CRASH_BUILDDIR (./dev test and .ci/run make one in build-crash/);
 # the whole stack runs from that build.  Without it the test skips.
-# Create, delete, deploy, archive, restore and bulk create run through
+# Create, import, delete, deploy, archive, restore and bulk create run through
 # tenantctl with TENANTD_CRASH_AT set, so tenantctl dies with SIGKILL at
 # the point; the update points run in a tenantd worker started with the
 # variable, killed in the middle of a PATCH.  Afterwards: fsck exits 0 or 1 (reports the
@@ -22,6 +22,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use File::Find qw(find);
+use File::Temp ();
 use JSON::PP ();
 use MIME::Base64 qw(decode_base64);
 use Test::More;
@@ -157,6 +158,29 @@ for my $point (points_of('create')) {
 	ctl_crash($point, 'tenant', 'create', '--name', "Crash $sub",
 	    '--subdomain', $sub);
 	settle($point);
+}
+
+# An import, killed after unpacking and at every point of the create it
+# goes through: the tenant is all there or not at all, and no unpack
+# directory is left.
+my $export_dir = File::Temp::tempdir(CLEANUP => 1);
+chmod(0777, $export_dir) or die "chmod: $!";	# tenantctl drops privileges
+my $exported = "$export_dir/tenant.tar.zst";
+{
+	my $sub = new_tenant('export');
+	ctl_ok("export $sub", 'tenant', 'export', $sub, '-o', $exported);
+}
+for my $point (points_of('import'), points_of('create')) {
+	my $sub = sprintf('import%d', ++$serial);
+	ctl_crash($point, 'tenant', 'import', $exported, '--as', $sub);
+	settle($point);
+	opendir(my $dh, $TENANTS) or die "$TENANTS: $!";
+	my @debris = grep { /^\.import-/ } readdir $dh;
+	closedir $dh;
+	is_deeply(\@debris, [], "$point: no unpack directory left");
+	my ($status, $out) = ctl('tenant', 'import', $exported, '--as',
+	    "${sub}b");
+	is($status, 0, "$point: the import works afterwards") or diag $out;
 }
 
 for my $point (points_of('delete')) {
