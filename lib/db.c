@@ -47,6 +47,13 @@
 
 /* Client and server error numbers used below. */
 #define DB_ER_DUP_ENTRY			1062
+/*
+ * Galera's answer on a node that is not part of the primary component,
+ * such as one shutting down or cut off: "WSREP has not yet prepared node
+ * for application use".  Another node may take writes; this connection
+ * (through a proxy, to this node) cannot.
+ */
+#define DB_ER_WSREP_NOT_READY		1047
 #define DB_ER_SERVER_SHUTDOWN		1053
 #define DB_ER_CONNECTION_KILLED		1927
 #define DB_ER_CLIENT_INTERACTION_TIMEOUT 4031
@@ -98,6 +105,7 @@ is_connection_error(unsigned int code)
 	case DB_ER_CLIENT_INTERACTION_TIMEOUT:
 	case DB_ER_SERVER_SHUTDOWN:
 	case DB_ER_CONNECTION_KILLED:
+	case DB_ER_WSREP_NOT_READY:
 		return 1;
 	default:
 		return 0;

@@ -13,12 +13,15 @@
  * the connection and transactions, db_statement.c the statements,
  * db_result.c the results (db_internal.h is theirs alone).
  *
- * Connection loss: when the server goes away, the call fails, db_unavailable()
- * becomes true and the next db_ensure() reconnects (on every call while
- * connects are refused at once, so the first request after the server is
- * back gets through; once per second after a slow or other failure, so a
- * struggling server is not hammered).  Callers answer 503 while it is
- * down.  Nothing reconnects silently in the middle of a transaction.
+ * Connection loss: when the server goes away (or, on Galera, the node
+ * leaves the primary component: error 1047), the call fails,
+ * db_unavailable() becomes true and the next db_ensure() reconnects (on
+ * every call while connects are refused at once, so the first request
+ * after the server is back gets through; once per second after a slow or
+ * other failure, so a struggling server is not hammered).  Through a proxy
+ * such as HAProxy the new connection reaches the node that now takes
+ * writes.  Callers answer 503 while it is down.  Nothing reconnects
+ * silently in the middle of a transaction.
  *
  * Return convention: 0 on success, -1 on failure with db_error() describing
  * it and db_errno() holding the server's error number (e.g. 1062 for a
