@@ -47,6 +47,7 @@
 
 /* Client and server error numbers used below. */
 #define DB_ER_DUP_ENTRY			1062
+#define DB_ER_LOCK_DEADLOCK		1213
 /*
  * Galera's answer on a node that is not part of the primary component,
  * such as one shutting down or cut off: "WSREP has not yet prepared node
@@ -418,6 +419,12 @@ db_is_duplicate(const struct db *db)
 	return db->last_errno == DB_ER_DUP_ENTRY;
 }
 
+int
+db_is_deadlock(const struct db *db)
+{
+	return db->last_errno == DB_ER_LOCK_DEADLOCK;
+}
+
 /*
  * Fails early when there is no connection or the transaction in progress
  * was lost.  Returns 0 if statements may run.
@@ -492,6 +499,8 @@ db_begin(struct db *db)
 	}
 	db->in_transaction = 1;
 	db->last_used_ms = db_monotonic_ms();
+	/* db_is_deadlock() speaks of this transaction from here on. */
+	db->last_errno = 0;
 	return 0;
 }
 

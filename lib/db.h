@@ -93,6 +93,17 @@ unsigned int db_errno(const struct db *db);
 int	db_is_duplicate(const struct db *db);	/* last error was ER_DUP_ENTRY */
 
 /*
+ * True when the last error since db_begin() was a deadlock (1213).
+ * InnoDB answers it to the victim of a lock cycle, and Galera to a
+ * transaction it aborted because another node committed a conflicting
+ * write first (a certification failure, reported at COMMIT or at the next
+ * statement).  Either way the server rolled the whole transaction back:
+ * running it again from its start is safe when everything it did was in
+ * the database (or is undone with it), and only then.
+ */
+int	db_is_deadlock(const struct db *db);
+
+/*
  * Explains a failed call to an administrator: "the database is
  * unavailable" when the connection is lost (returns 1), else `what` with
  * the server's own message going to the log only (returns 0).  Callers map
