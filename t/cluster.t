@@ -174,6 +174,24 @@ my @faults;
 	    $stopped - $t0, $down - $stopped, ($first // time) - $stopped) };
 }
 
+# Then the stopped node starts again: it catches up by incremental state
+# transfer, and HAProxy makes it the writer again, cutting the sessions
+# on the backup (the connections reconnect to node 1).
+{
+	my $t0 = time;
+	$c->start_node(1);
+	my $synced = time;
+	ok(wait_until(sub { ($c->haproxy_state)[0] eq 'UP' }, 30),
+	    'HAProxy takes the rejoined node back as the writer');
+	my $up = time;
+	ok(wait_until(sub { ok_since($up, 'create') >= $CLIENTS }, 60),
+	    'creates are acknowledged after the fail-back');
+	push @faults, { name => 'writer node back (fail-back)', from => $t0,
+	    to => time, figure => sprintf('node synced %.1f s after its '
+	    . 'start, HAProxy had it up %.1f s later', $synced - $t0,
+	    $up - $synced) };
+}
+
 # Fault 2: one tenantd host dies (kill -9 of every process).  nginx takes
 # the other one; the host is then started again.
 {

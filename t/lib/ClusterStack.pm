@@ -338,7 +338,9 @@ sub _make_namespaces {
 
 # Writes to node 1 while its health check passes; nodes 2 and 3 are
 # backups, taken in order.  A server marked down has its sessions cut, so
-# no client keeps talking to a node that left.
+# no client keeps talking to a node that left, and when node 1 is back
+# the backup's sessions are cut, so that no client goes on writing
+# through a second node.
 sub _start_haproxy {
 	my ($self) = @_;
 	my $run = $self->{run};
@@ -348,7 +350,8 @@ sub _start_haproxy {
 	my $servers = join '', map {
 		"\tserver node$_ 127.0.0.1:$self->{nodes}[$_]{sql} check inter 500 "
 		    . 'fall 2 rise 2 on-marked-down shutdown-sessions'
-		    . ($_ == 1 ? '' : ' backup') . "\n"
+		    . ($_ == 1 ? ' on-marked-up shutdown-backup-sessions'
+		    : ' backup') . "\n"
 	} 1 .. 3;
 	spew("$run/haproxy.cfg", <<"EOF");
 # written by t/lib/ClusterStack.pm
