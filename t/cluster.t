@@ -13,7 +13,7 @@
 # every failed request of a fault was a 502 or 503 with a JSON body saying
 # why, none a 500.  The figures (failures per fault, fail-over time,
 # retries) are printed as diag lines.  Needs root; run by `./dev test --all`
-# (and `./dev cluster-test`), not by plain `make check`: about 2 minutes.
+# (and `./dev cluster-test`), not by plain `make check`: about a minute.
 
 use strict;
 use warnings;
