@@ -62,7 +62,7 @@ sub load_client {
 	my $deadline = time + $LOAD_LIMIT;
 	my $serial = 0;
 	for (my $i = 0; !-e $stop_path && time < $deadline; $i++) {
-		my ($op, $method, $path, $body, @subs);
+		my ($op, $method, $path, $body, $t, @subs);
 		my $step = $i % 8;
 		if (@mine < 3 || $step == 0) {
 			my $sub = sprintf('c%d-%d-%d', $client, $$, $serial++);
@@ -77,12 +77,12 @@ sub load_client {
 			    '/api/tenants/bulk-create/', { tenants => [map {
 			    { name => "Bulk $_", subdomain => $_ } } @subs] });
 		} elsif ($step == 2) {
-			my $t = $mine[$i % @mine];
+			$t = $mine[$i % @mine];
 			($op, $method, $path, $body) = ('deploy', 'POST',
 			    "/api/tenants/$t->{id}/deploy_frontend/",
 			    { async => JSON::PP::true });
 		} elsif ($step == 6) {
-			my $t = $mine[$i % @mine];
+			$t = $mine[$i % @mine];
 			my $on = !$enabled{$t->{id}};
 			($op, $method, $path, $body) = ('module', 'POST',
 			    "/api/tenants/$t->{id}/update_module/",
@@ -90,7 +90,7 @@ sub load_client {
 			      is_enabled => $on ? JSON::PP::true : JSON::PP::false });
 			$enabled{$t->{id}} = $on;
 		} else {
-			my $t = $mine[$i % @mine];
+			$t = $mine[$i % @mine];
 			($op, $method, $path) = ('config', 'GET',
 			    "/api/tenants/by-subdomain/$t->{sub}/config/");
 		}
@@ -115,6 +115,8 @@ sub load_client {
 				$event{job} = $json->{deploy_job_id};
 			} elsif ($op eq 'deploy') {
 				$event{job} = $json->{job_id};
+			} elsif ($op eq 'module') {
+				$event{read} = read_back($t, $enabled{$t->{id}});
 			}
 		} else {
 			$event{body} = substr($r->{content} // '', 0, 300);
@@ -124,6 +126,29 @@ sub load_client {
 		sleep 0.2 if $r->{status} == 599;
 	}
 	close $events;
+}
+
+# Right after a module switch was acknowledged, what each host answers
+# for tenant `t`: its config's module entry and the gate, straight from
+# the host (no cache between).  Returns {host => 'fresh' or 'stale ...'},
+# leaving out a host that does not answer (one killed in a fault).
+sub read_back {
+	my ($t, $on) = @_;
+	my %read;
+	for my $h (1, 2) {
+		my $config = eval { $c->fastcgi($h, 'GET',
+		    "/api/tenants/by-subdomain/$t->{sub}/config/", token => undef,
+		    timeout => 10) };
+		my $gate = eval { $c->fastcgi($h, 'GET', "/api/gate?module=$MODULE",
+		    host => "$t->{sub}.localhost", token => undef, timeout => 10) };
+		next unless $config && $config->{status} == 200 && $gate
+		    && $gate->{status} =~ /^(204|403)$/;
+		my $config_on = $config->{json}{modules}{$MODULE} ? 1 : 0;
+		my $gate_on = $gate->{status} == 204 ? 1 : 0;
+		$read{$h} = $config_on == $on && $gate_on == $on ? 'fresh'
+		    : "stale: config $config_on, gate $gate->{status}, wanted $on";
+	}
+	return \%read;
 }
 
 sub events {
@@ -307,6 +332,17 @@ ok(wait_until(sub { !$c->sql_value("SELECT COUNT(*) FROM jobs WHERE "
 {
 	my ($status, $out, $err) = $c->tenantctl('fsck');
 	is($status, 0, 'tenantctl fsck is clean') or diag("$out$err");
+}
+
+# Every module switch acknowledged under load was read back from both
+# hosts at once: config and gate already said so.
+{
+	my @reads = map { my $e = $_; map { [$_, $e->{read}{$_}] }
+	    sort keys %{$e->{read}} } grep { $_->{read} } @events;
+	my @stale = grep { $_->[1] ne 'fresh' } @reads;
+	ok(@reads > 0 && !@stale, scalar(@reads) . ' reads of a module switch '
+	    . 'on both hosts right after it was acknowledged, none stale')
+	    or diag(join "\n", map { "host $_->[0]: $_->[1]" } @stale);
 }
 
 # Both hosts answer config and gate as the database says, never stale.

@@ -148,11 +148,11 @@ sub _prepare_run_dir {
 	$self->{sockdir} = tempdir('tenantd-cluster-XXXXXX',
 	    DIR => File::Spec->tmpdir);
 	chmod 0755, $self->{sockdir};
-	my ($mysql_uid, $mysql_gid) = (getpwnam($MARIADB_USER))[2, 3];
+	my @mysql = (getpwnam($MARIADB_USER))[2, 3];
 	die "no user $MARIADB_USER (install mariadb-server)\n"
-	    unless defined $mysql_uid;
-	chown $mysql_uid, $mysql_gid, $self->{sockdir}
-	    or die "chown $self->{sockdir}: $!\n";
+	    unless defined $mysql[0];
+	$self->{mysql_ids} = \@mysql;
+	chown @mysql, $self->{sockdir} or die "chown $self->{sockdir}: $!\n";
 	my $user = $ENV{TENANTD_TEST_USER} // 'nobody';
 	my ($uid, $gid) = (getpwnam($user))[2, 3];
 	die "no user \"$user\" for tenantd (set TENANTD_TEST_USER)\n"
@@ -190,6 +190,11 @@ sub _start_nodes {
 		    "$MARIADB_USER:", $dir], timeout => 60);
 		die "chown $dir failed\n" if $status != 0;
 	}
+	die "user $MARIADB_USER cannot reach $self->{run}/node1; give it "
+	    . "search permission on the parent directories (./dev cluster-test "
+	    . "does: setfacl -m u:$MARIADB_USER:x DIR)\n"
+	    unless TenantdStack::_reachable_as(@{$self->{mysql_ids}},
+	    "$self->{run}/node1/data");
 	$self->start_node(1, bootstrap => 1);
 	$self->start_node($_) for 2, 3;
 	$self->_wait_cluster_size(3);
