@@ -213,8 +213,8 @@ my @faults;
 	    'creates are acknowledged after the fail-back');
 	push @faults, { name => 'writer node back (fail-back)', from => $t0,
 	    to => time, figure => sprintf('node synced %.1f s after its '
-	    . 'start, HAProxy had it up %.1f s later', $synced - $t0,
-	    $up - $synced) };
+	    . 'start, HAProxy had it up %.1f s after that (0: by then)',
+	    $synced - $t0, $up - $synced) };
 }
 
 # Fault 2: one tenantd host dies (kill -9 of every process).  nginx takes

@@ -311,10 +311,24 @@ sub _ip {
 	return $out;
 }
 
+# Deletes the namespaces and veth pairs of a test process that is gone
+# (killed before its stop() ran): the names carry its pid.
+sub _remove_orphans {
+	for my $ns (_ip('netns', 'list') =~ /^(tdc\d+-h\d+)\b/mg) {
+		next if $ns =~ /^tdc(\d+)/ && kill 0, $1;
+		_ip('netns', 'del', $ns);
+	}
+	for my $link (_ip('-o', 'link', 'show') =~ /^\d+: (tdc\d+o\d+)[\@:]/mg) {
+		next if $link =~ /^tdc(\d+)/ && kill 0, $1;
+		_ip('link', 'del', $link);
+	}
+}
+
 # One namespace per host, each joined to this one by a veth pair on a /30
 # of 10.213.0.0/16 that no interface here uses yet.
 sub _make_namespaces {
 	my ($self) = @_;
+	_remove_orphans();
 	my $used = _ip('-o', '-4', 'addr', 'show');
 	my $third = $$ % 250;
 	$third = ($third + 1) % 250 while $used =~ /\b10\.213\.\Q$third\E\./;
@@ -341,8 +355,8 @@ sub _make_namespaces {
 
 # --- HAProxy --------------------------------------------------------------
 
-# Writes to node 1 while its health check passes; nodes 2 and 3 are
-# backups, taken in order.  A server marked down has its sessions cut, so
+# Writes to node 1 while its health check (t/lib/galera-check: the node
+# is Synced) passes; nodes 2 and 3 are backups, taken in order.  A server marked down has its sessions cut, so
 # no client keeps talking to a node that left, and when node 1 is back
 # the backup's sessions are cut, so that no client goes on writing
 # through a second node.
@@ -363,6 +377,8 @@ sub _start_haproxy {
 global
 	stats socket $run/haproxy.sock mode 600 level admin
 	maxconn 1000
+	external-check
+	insecure-fork-wanted
 defaults
 	mode tcp
 	timeout connect 2s
@@ -370,7 +386,9 @@ defaults
 	timeout server 10m
 listen galera
 	bind 127.0.0.1:$self->{haproxy_port}
-$binds	option mysql-check user haproxy post-41
+$binds	option external-check
+	external-check path "/usr/bin:/bin"
+	external-check command $self->{srcdir}/t/lib/galera-check
 	balance first
 $servers
 EOF
