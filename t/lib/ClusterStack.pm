@@ -53,6 +53,9 @@ my $MARIADB_USER = 'mysql';
 my $NODE_START_TIMEOUT = 90;
 my $TENANTD_START_TIMEOUT = 30;
 my $HAPROXY_START_TIMEOUT = 20;
+# Seconds without a heartbeat after which a job is run again; a per-tenant
+# lock is taken over after 4 times that (lib/tenant_lock.c).
+my $JOB_HEARTBEAT_TIMEOUT = 5;
 # The FastCGI port of tenantd inside each namespace.
 my $FASTCGI_PORT = 9000;
 
@@ -104,6 +107,7 @@ sub admin_token { $_[0]{helper}{admin_token} }
 sub node_socket { "$_[0]{sockdir}/node$_[1].sock" }
 sub node_log { "$_[0]{run}/node$_[1]/mariadbd.err" }
 sub haproxy_stats { "$_[0]{run}/haproxy.sock" }
+sub lock_takeover_seconds { 4 * $JOB_HEARTBEAT_TIMEOUT }
 
 # --- start ----------------------------------------------------------------
 
@@ -431,7 +435,8 @@ sub _write_conf {
 	    $self->{db_password}, $self->{gid}, $self->{workers});
 	$helper->{conf}{user} = $self->{user};
 	$helper->_write_conf($path, job_runners => 1,
-	    job_heartbeat_timeout => 5, job_poll_ms => 200, db_socket => undef,
+	    job_heartbeat_timeout => $JOB_HEARTBEAT_TIMEOUT, job_poll_ms => 200,
+	    db_socket => undef,
 	    db_port => $self->{haproxy_port}, %own);
 }
 
