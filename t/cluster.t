@@ -5,14 +5,18 @@
 #
 # Load clients create tenants, bulk-create them, deploy, switch modules and
 # read configs through nginx while, in turn, the writing Galera node is
-# stopped (HAProxy fails over to a backup), one tenantd host is killed with
-# SIGKILL (master, workers and runner), and the runner of a job deploying
-# many tenants is killed in the middle of it.  Then: every request answered
-# 2xx is in the database, every job ended done once, `tenantctl fsck` is
-# clean, both hosts' config and gate answers agree with the database, and
-# every failed request of a fault was a 502 or 503 with a JSON body saying
-# why, none a 500.  The figures (failures per fault, fail-over time,
-# retries) are printed as diag lines.  Needs root; run by `./dev test --all`
+# stopped (HAProxy fails over to a backup) and started again (it fails
+# back), one tenantd host is killed with SIGKILL (master, workers and
+# runner), and the runner of a rollout deploying every tenant is killed in
+# the middle of it.  Every module switch is read back from both hosts at
+# once.  Then: every request answered 2xx is in the database, every job
+# ended done once, the rollout's tenants left locked by a fault are
+# deployed by a second one, `tenantctl fsck` finds nothing but folders of
+# creates never acknowledged and is clean after --repair, both hosts'
+# config and gate answers agree with the database, and every failed
+# request of a fault was a 502 or 503 with a JSON body saying why, none a
+# 500.  The figures (failures per fault, fail-over time, retries) are
+# printed as diag lines.  Needs root; run by `./dev test --all`
 # (and `./dev cluster-test`), not by plain `make check`: about a minute.
 
 use strict;
