@@ -42,7 +42,6 @@
 #define BULK_PAYLOAD_MAX	(16 * 1024 * 1024)
 
 #define DB_ER_LOCK_WAIT_TIMEOUT	1205
-#define DB_ER_LOCK_DEADLOCK	1213
 
 /*
  * Fills `t` (not owning anything: its strings point into `item` and the
@@ -326,7 +325,7 @@ create_chunk(struct bulk_run *run, const size_t *waiting, size_t n)
 			goto fail;
 		}
 		db_rollback(db);
-		if ((duplicate || code == DB_ER_LOCK_DEADLOCK ||
+		if ((duplicate || db_is_deadlock(db) ||
 		    code == DB_ER_LOCK_WAIT_TIMEOUT) && tries < BULK_RETRIES &&
 		    insert_conflict(run, members, &count, duplicate)) {
 			tries++;

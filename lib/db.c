@@ -47,6 +47,14 @@
 
 /* Client and server error numbers used below. */
 #define DB_ER_DUP_ENTRY			1062
+#define DB_ER_LOCK_DEADLOCK		1213
+/*
+ * Galera's answer on a node that is not part of the primary component,
+ * such as one shutting down or cut off: "WSREP has not yet prepared node
+ * for application use".  Another node may take writes; this connection
+ * (through a proxy, to this node) cannot.
+ */
+#define DB_ER_WSREP_NOT_READY		1047
 #define DB_ER_SERVER_SHUTDOWN		1053
 #define DB_ER_CONNECTION_KILLED		1927
 #define DB_ER_CLIENT_INTERACTION_TIMEOUT 4031
@@ -98,6 +106,7 @@ is_connection_error(unsigned int code)
 	case DB_ER_CLIENT_INTERACTION_TIMEOUT:
 	case DB_ER_SERVER_SHUTDOWN:
 	case DB_ER_CONNECTION_KILLED:
+	case DB_ER_WSREP_NOT_READY:
 		return 1;
 	default:
 		return 0;
@@ -410,6 +419,12 @@ db_is_duplicate(const struct db *db)
 	return db->last_errno == DB_ER_DUP_ENTRY;
 }
 
+int
+db_is_deadlock(const struct db *db)
+{
+	return db->last_errno == DB_ER_LOCK_DEADLOCK;
+}
+
 /*
  * Fails early when there is no connection or the transaction in progress
  * was lost.  Returns 0 if statements may run.
@@ -484,6 +499,8 @@ db_begin(struct db *db)
 	}
 	db->in_transaction = 1;
 	db->last_used_ms = db_monotonic_ms();
+	/* db_is_deadlock() speaks of this transaction from here on. */
+	db->last_errno = 0;
 	return 0;
 }
 

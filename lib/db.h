@@ -13,12 +13,15 @@
  * the connection and transactions, db_statement.c the statements,
  * db_result.c the results (db_internal.h is theirs alone).
  *
- * Connection loss: when the server goes away, the call fails, db_unavailable()
- * becomes true and the next db_ensure() reconnects (on every call while
- * connects are refused at once, so the first request after the server is
- * back gets through; once per second after a slow or other failure, so a
- * struggling server is not hammered).  Callers answer 503 while it is
- * down.  Nothing reconnects silently in the middle of a transaction.
+ * Connection loss: when the server goes away (or, on Galera, the node
+ * leaves the primary component: error 1047), the call fails,
+ * db_unavailable() becomes true and the next db_ensure() reconnects (on
+ * every call while connects are refused at once, so the first request
+ * after the server is back gets through; once per second after a slow or
+ * other failure, so a struggling server is not hammered).  Through a proxy
+ * such as HAProxy the new connection reaches the node that now takes
+ * writes.  Callers answer 503 while it is down.  Nothing reconnects
+ * silently in the middle of a transaction.
  *
  * Return convention: 0 on success, -1 on failure with db_error() describing
  * it and db_errno() holding the server's error number (e.g. 1062 for a
@@ -88,6 +91,17 @@ unsigned long db_reconnects(const struct db *db);
 const char *db_error(const struct db *db);
 unsigned int db_errno(const struct db *db);
 int	db_is_duplicate(const struct db *db);	/* last error was ER_DUP_ENTRY */
+
+/*
+ * True when the last error since db_begin() was a deadlock (1213).
+ * InnoDB answers it to the victim of a lock cycle, and Galera to a
+ * transaction it aborted because another node committed a conflicting
+ * write first (a certification failure, reported at COMMIT or at the next
+ * statement).  Either way the server rolled the whole transaction back:
+ * running it again from its start is safe when everything it did was in
+ * the database (or is undone with it), and only then.
+ */
+int	db_is_deadlock(const struct db *db);
 
 /*
  * Explains a failed call to an administrator: "the database is

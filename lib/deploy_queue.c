@@ -26,6 +26,8 @@
 /* The payloads of a deploy job. */
 #define DEPLOY_PAYLOAD_FORCE	"{\"force\":true}"
 #define DEPLOY_PAYLOAD_NO_FORCE	"{\"force\":false}"
+/* Runs of a queueing transaction the server aborted. */
+#define DEPLOY_ENQUEUE_TRIES	3
 
 /* deploy_locked() proves its lock is still held this often. */
 #define LOCK_REFRESH_MS		2000
@@ -215,16 +217,14 @@ deploy_queue_job(struct db *db, int64_t tenant_id, int force,
 }
 
 /*
- * Queues a deploy job for tenant `tenant_id`, or joins the one already
- * pending (see deploy.h).  Called by the deploy handler for both
- * synchronous and asynchronous requests.  The tenant row is locked
+ * The transaction of deploy_enqueue(): the tenant row is locked
  * (SELECT ... FOR UPDATE) and the tenant's pending deploy jobs too
  * (job_find_pending_for_tenant()), so a runner cannot claim one between
  * the look and the join, and concurrent requests queue at most one job.
  * Returns the status.
  */
-enum result
-deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
+static enum result
+enqueue_once(struct service *svc, int64_t tenant_id, int force,
     int64_t user_id, int64_t *job_id, int *joined)
 {
 	struct db_param		 param;
@@ -286,9 +286,33 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
 out:
 	if (in_transaction)
 		db_rollback(svc->db);
+	db_result_release(&result);
+	return status;
+}
+
+/*
+ * Queues a deploy job for tenant `tenant_id`, or joins the one already
+ * pending (see deploy.h).  Called by the deploy handler for both
+ * synchronous and asynchronous requests.  The transaction is database
+ * work only, so one the server aborted (a deadlock, or a Galera
+ * certification conflict at COMMIT) is run again from its start.
+ * Returns the status.
+ */
+enum result
+deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
+    int64_t user_id, int64_t *job_id, int *joined)
+{
+	enum result	status;
+	int		tries = 1;
+
+	while ((status = enqueue_once(svc, tenant_id, force, user_id, job_id,
+	    joined)) == RESULT_DB_DOWN && db_is_deadlock(svc->db) &&
+	    tries++ < DEPLOY_ENQUEUE_TRIES)
+		log_info("queueing a deploy of tenant %lld aborted (%s); "
+		    "retrying the transaction", (long long)tenant_id,
+		    db_error(svc->db));
 	if (status == RESULT_DB_DOWN)
 		log_error("could not queue a deploy of tenant %lld: %s",
 		    (long long)tenant_id, db_error(svc->db));
-	db_result_release(&result);
 	return status;
 }

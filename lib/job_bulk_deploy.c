@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "conf.h"
 #include "db.h"
 #include "deploy.h"
 #include "deploy_queue.h"
@@ -42,7 +43,11 @@
 /* Kept files listed per tenant in a rollout's result. */
 #define BULK_DEPLOY_MAX_KEPT_FILES	20
 
-/* How long a bulk deploy waits for a tenant another operation holds. */
+/*
+ * How long a bulk deploy waits for a tenant another operation holds: at
+ * most this, and at most half the heartbeat timeout, since the wait
+ * writes no heartbeat and a job silent for that long is run again.
+ */
 #define BULK_DEPLOY_LOCK_WAIT_MS	10000
 
 /* How long a bulk deploy waits for a database that went away. */
@@ -247,8 +252,8 @@ bulk_deploy_note_kept(struct bulk_deploy *run, const struct tenant *t,
 
 /*
  * Deploys tenant number `run->index` through deploy_locked() as part of
- * the batch, waiting up to BULK_DEPLOY_LOCK_WAIT_MS for a tenant another
- * operation holds.  Returns 0 (deployed or listed as failed), 1 when the
+ * the batch, waiting up to BULK_DEPLOY_LOCK_WAIT_MS (or half the
+ * heartbeat timeout) for a tenant another operation holds.  Returns 0 (deployed or listed as failed), 1 when the
  * job was cancelled meanwhile, or -1 out of memory.
  */
 static int
@@ -266,6 +271,8 @@ bulk_deploy_one(struct bulk_deploy *run, struct deploy_report *report)
 	o.version = run->version;
 	o.user_id = run->ctx->job->created_by;
 	o.lock_wait_ms = BULK_DEPLOY_LOCK_WAIT_MS;
+	if (o.lock_wait_ms > run->ctx->svc->conf->job_heartbeat_timeout * 500)
+		o.lock_wait_ms = run->ctx->svc->conf->job_heartbeat_timeout * 500;
 	o.batch = 1;
 	o.progress = bulk_deploy_progress_cb;
 	o.progress_arg = run;

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@
 
 #define WRITE_FAILED		"could not write the tenant folder"
 #define LOGO_NAME_MAX		32	/* the tenants.logo column */
+#define PROVISION_TRIES		3	/* runs of an aborted module change */
 #define AUDIT_DETAIL_MAX	128
 #define LOGO_LOCK_WAIT_MS	10000	/* how long a logo change waits */
 
@@ -777,11 +779,10 @@ out:
 
 /*
  * Enables or disables module `module_key` of tenant `id` and rewrites its
- * config.json, in one transaction.  Called by the update_module handler.
- * Core modules cannot be disabled.
+ * config.json, in one transaction (see provision_set_module()).
  */
-enum result
-provision_set_module(struct service *svc, int64_t id, const char *module_key,
+static enum result
+set_module_once(struct service *svc, int64_t id, const char *module_key,
     int enabled, int64_t user_id, struct tenant *out, char *err,
     size_t errlen)
 {
@@ -856,6 +857,30 @@ out:
 		close(folder);
 	tenant_release(&before);
 	module_catalog_release(&cat);
+	return status;
+}
+
+/*
+ * Enables or disables module `module_key` of tenant `id` and rewrites its
+ * config.json.  Called by the update_module handler.  Core modules cannot
+ * be disabled.  A transaction the server aborted (a deadlock, or a Galera
+ * certification conflict at COMMIT) is run again from the start: it reads
+ * the row afresh, sets the module to the same value, and config.json was
+ * put back to the rows the rollback returned to.
+ */
+enum result
+provision_set_module(struct service *svc, int64_t id, const char *module_key,
+    int enabled, int64_t user_id, struct tenant *out, char *err,
+    size_t errlen)
+{
+	enum result	status;
+	int		tries = 1;
+
+	while ((status = set_module_once(svc, id, module_key, enabled,
+	    user_id, out, err, errlen)) == RESULT_FAILED &&
+	    db_is_deadlock(svc->db) && tries++ < PROVISION_TRIES)
+		log_info("module change of tenant %" PRId64 " aborted; "
+		    "retrying the transaction", id);
 	return status;
 }
 

@@ -82,12 +82,13 @@ my $TEMPLATE_LOCK_TIMEOUT = 180;
 # Options given to both mariadb-install-db and mariadbd, so the InnoDB
 # files of the template match what the server expects.  The sizes keep
 # every copy small; durability does not matter for a test database.
-my @MARIADB_COMMON_OPTIONS = (
+# t/lib/ClusterStack.pm starts its Galera nodes with them too.
+our @MARIADB_COMMON_OPTIONS = (
 	'--innodb-buffer-pool-size=16M',
 	'--innodb-log-file-size=8M',
 	'--innodb-data-file-path=ibdata1:10M:autoextend',
 );
-my @MARIADB_SERVER_OPTIONS = (
+our @MARIADB_SERVER_OPTIONS = (
 	'--innodb-flush-log-at-trx-commit=2',
 	'--innodb-doublewrite=0',
 	'--character-set-server=utf8mb4',
@@ -127,6 +128,15 @@ sub new {
 	push @LIVE, $self;
 	weaken($LIVE[-1]);
 	return $self;
+}
+
+# Has `stack`, an object with a stop method (t/lib/ClusterStack.pm), stopped
+# with the stacks: at exit, on a signal and by the watchdog, with its
+# exit_failing set when the test fails.
+sub stop_with_stacks {
+	my ($class, $stack) = @_;
+	push @LIVE, $stack;
+	weaken($LIVE[-1]);
 }
 
 sub srcdir { $_[0]{srcdir} }
@@ -501,8 +511,11 @@ sub _unescape_batch {
 	return $value;
 }
 
+# Writes tenantd.conf (or the file at `path`, with the keys of `own` added
+# or replaced on top of the conf option's; undef drops one).
 sub _write_conf {
-	my ($self) = @_;
+	my ($self, $path, %own) = @_;
+	$path //= $self->conf_path;
 	my $src = $self->{srcdir};
 	my %conf = (
 		listen => 'unix:' . $self->fastcgi_socket,
@@ -522,21 +535,21 @@ sub _write_conf {
 		tenant_url_format => "http://{subdomain}.localhost:$self->{port}",
 		log_level => 'info',
 		%{$self->{conf}},
+		%own,
 	);
 	my $text = "# written by t/lib/TenantdStack.pm for one test run\n";
 	for my $key (sort keys %conf) {
 		next unless defined $conf{$key};
 		$text .= "$key = $conf{$key}\n";
 	}
-	spew($self->conf_path, $text);
+	spew($path, $text);
 	# As installed: root's, readable by the service user's group so
 	# that SIGHUP can re-read it.
 	if (defined $self->{service_gid}) {
-		chown 0, $self->{service_gid}, $self->conf_path
-		    or die 'chown ' . $self->conf_path . ": $!\n";
-		chmod 0640, $self->conf_path;
+		chown 0, $self->{service_gid}, $path or die "chown $path: $!\n";
+		chmod 0640, $path;
 	} else {
-		chmod 0600, $self->conf_path;
+		chmod 0600, $path;
 	}
 }
 
@@ -1506,9 +1519,13 @@ sub _fastcgi_request {
 	my ($self, $method, $path, $headers, $body, $timeout, $role) = @_;
 	my $request = $self->fastcgi_request_bytes($method, $path, $headers,
 	    $body, $role);
-	my $socket = IO::Socket::UNIX->new(Type => SOCK_STREAM,
-	    Peer => $self->fastcgi_socket)
-	    or die "connect " . $self->fastcgi_socket . ": $!\n";
+	# fastcgi_address (host:port) is a tenantd on TCP, such as one of
+	# t/lib/ClusterStack.pm's hosts.
+	my $peer = $self->{fastcgi_address} // $self->fastcgi_socket;
+	my $socket = defined $self->{fastcgi_address}
+	    ? IO::Socket::IP->new(PeerAddr => $peer, Timeout => $timeout)
+	    : IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $peer);
+	die "connect $peer: $!\n" unless $socket;
 	my $deadline = time + $timeout;
 	_write_all($socket, $request, $deadline);
 	my $raw = _read_all($socket, $deadline);
