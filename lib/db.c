@@ -601,6 +601,17 @@ db_failure_describe(struct db *db, const char *what, char *err, size_t errlen)
 enum result
 db_failure_status(struct db *db, const char *what, char *err, size_t errlen)
 {
+	/*
+	 * The server rolled the whole transaction back, and the same request
+	 * a moment later normally succeeds: a client is told to try again
+	 * (503), not that tenantd failed (500).
+	 */
+	if (db_is_deadlock(db)) {
+		log_info("%s: %s", what, db_error(db));
+		error_set(err, errlen, "%s: the database aborted it in a "
+		    "conflict with another change; try again", what);
+		return RESULT_DB_DOWN;
+	}
 	return db_failure_describe(db, what, err, errlen) ? RESULT_DB_DOWN :
 	    RESULT_FAILED;
 }

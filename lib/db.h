@@ -114,7 +114,8 @@ int	db_failure_describe(struct db *db, const char *what, char *err,
 
 /*
  * db_failure_describe() answered as a result: RESULT_DB_DOWN when the
- * connection is lost, else RESULT_FAILED.  The one way provision,
+ * connection is lost or the server aborted the transaction
+ * (db_is_deadlock()), else RESULT_FAILED.  The one way provision,
  * lifecycle, bulk and config_file turn a failed call into their result.
  */
 enum result db_failure_status(struct db *db, const char *what, char *err,

@@ -877,7 +877,7 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
 	int		tries = 1;
 
 	while ((status = set_module_once(svc, id, module_key, enabled,
-	    user_id, out, err, errlen)) == RESULT_FAILED &&
+	    user_id, out, err, errlen)) == RESULT_DB_DOWN &&
 	    db_is_deadlock(svc->db) && tries++ < PROVISION_TRIES)
 		log_info("module change of tenant %" PRId64 " aborted; "
 		    "retrying the transaction", id);

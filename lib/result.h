@@ -52,9 +52,12 @@ enum result {
 	RESULT_UNSUPPORTED,	/* a body of a media type not understood */
 	RESULT_TOO_LARGE,	/* a limit on a body, field or file passed */
 	RESULT_NO_MEMORY,	/* out of memory */
-	RESULT_DB_DOWN,		/* the database cannot be reached (for the
-				   locked deploy: any database error); trying
-				   again later may succeed */
+	RESULT_DB_DOWN,		/* the database cannot be reached, or it
+				   aborted the transaction in a conflict
+				   (a deadlock, a Galera certification
+				   failure); for the locked deploy: any
+				   database error.  Trying again later may
+				   succeed */
 	RESULT_FAILED		/* a disk or database error; what was
 				   changed is rolled back */
 };
