@@ -17,6 +17,7 @@ use Test::More;
 use Time::HiRes qw(time);
 
 use TenantdStack;
+use TestProcess qw(free_port spawn);
 use TestUtil qw(spew);
 
 my $BASE = '/api/tenants/by-subdomain';
@@ -523,7 +524,7 @@ $r = $l->_fastcgi_request('GET', "$BASE/acme/assets/a%20b.txt",
 is($r->{headers}{'x-sendfile'}, $l->tenants_dir . '/acme/public/a%20b.txt',
     'lighttpd: tenantd answers with X-Sendfile, the full path encoded');
 is($r->{content}, '', 'lighttpd: and without the bytes');
-my $lighttpd_port = TenantdStack::_free_port();
+my $lighttpd_port = free_port();
 my $run = $l->run_dir;
 spew_with_dirs("$run/lighttpd.conf", <<"CONF");
 server.port = $lighttpd_port
@@ -539,7 +540,7 @@ fastcgi.server = ("/api/" => ((
 )))
 CONF
 # Spawned like the stack's own servers: it dies with the test.
-$l->{pids}{lighttpd} = TenantdStack::_spawn(['lighttpd', '-D', '-f',
+$l->{pids}{lighttpd} = spawn(['lighttpd', '-D', '-f',
     "$run/lighttpd.conf"], stdout => "$run/lighttpd.out",
     stderr => "$run/lighttpd.out");
 my $lighttpd_get = sub {

@@ -26,6 +26,7 @@ use JSON::PP ();
 use Test::More;
 
 use TenantdStack;
+use TestProcess qw(child_pids free_port run_captured);
 use TestUtil qw(slurp spew);
 
 my $DEV_TIMEOUT = 180;
@@ -41,7 +42,7 @@ chmod 0755, $clone or die "chmod $clone: $!";
 
 sub run_or_die {
 	my (@command) = @_;
-	my ($exit, $out, $err) = TenantdStack::_run_captured(\@command,
+	my ($exit, $out, $err) = run_captured(\@command,
 	    timeout => 120);
 	die "@command failed (exit $exit): $err" if $exit != 0;
 }
@@ -77,7 +78,7 @@ sub dev {
 	    TENANTD_BASE_DOMAIN)};
 	%ENV = (%ENV, %$settings);
 	$ENV{PATH} = "$clone/stubs:$ENV{PATH}";
-	my ($exit, $out, $err) = TenantdStack::_run_captured(["$clone/dev", @args],
+	my ($exit, $out, $err) = run_captured(["$clone/dev", @args],
 	    timeout => $DEV_TIMEOUT);
 	return ($exit, "$out$err");
 }
@@ -105,7 +106,7 @@ sub get_json {
 
 # --- first up ---------------------------------------------------------------
 
-my $port = TenantdStack::_free_port();
+my $port = free_port();
 my ($exit, $out) = dev({ TENANTD_HTTP_PORT => $port }, 'up');
 is $exit, 0, "./dev up on port $port" or diag $out;
 like $out, qr/credentials: +username: admin password: \S+ .*shown only this once/,
@@ -135,7 +136,7 @@ like $out, qr/^nginx: +running, pid \d+, http:\/\/127\.0\.0\.1:$port\//m,
 my ($nginx_pid) = slurp("$clone/var/nginx/nginx.pid") =~ /^(\d+)/;
 my @nginx_uids = map { (slurp("/proc/$_/status")
     =~ /^Uid:\s+\d+\s+(\d+)/m)[0] // 'unknown' }
-    TenantdStack::_children($nginx_pid);
+    child_pids($nginx_pid);
 ok(@nginx_uids && !grep({ $_ eq 'unknown' || $_ == 0 } @nginx_uids),
     "nginx's workers do not run as root (uid @nginx_uids)");
 if ($> == 0) {
@@ -150,15 +151,15 @@ is $page->{status}, 200, '... and pass the API to tenantd';
 
 # --- another port and front end: tenantd reloads -----------------------------
 
-my ($token_exit, $token) = TenantdStack::_run_captured(["$clone/dev",
+my ($token_exit, $token) = run_captured(["$clone/dev",
     'tenantctl', 'token', 'create', 'admin'], timeout => 60);
 chomp $token;
 is $token_exit, 0, 'a token for the API';
-($exit) = TenantdStack::_run_captured(["$clone/dev", 'tenantctl', 'tenant',
+($exit) = run_captured(["$clone/dev", 'tenantctl', 'tenant',
     'create', '--name', 'Acme', '--subdomain', 'acme'], timeout => 60);
 is $exit, 0, 'a tenant';
 
-my $other_port = TenantdStack::_free_port();
+my $other_port = free_port();
 ($exit, $out) = dev({ TENANTD_HTTP_PORT => $other_port,
     TENANTD_FRONTEND => 'lighttpd' }, 'up');
 is $exit, 0, "./dev up with port $other_port and lighttpd" or diag $out;
@@ -193,7 +194,7 @@ like $out, qr/^lighttpd: +running, pid \d+, http:\/\/127\.0\.0\.1:$other_port\//
 
 # --- Caddy ------------------------------------------------------------------
 
-my $https_port = TenantdStack::_free_port();
+my $https_port = free_port();
 ($exit, $out) = dev({ TENANTD_FRONTEND => 'caddy',
     TENANTD_HTTPS_PORT => $https_port }, 'up');
 is $exit, 0, "./dev up with caddy, HTTPS on $https_port" or diag $out;
@@ -204,7 +205,7 @@ ok defined $root && -s $root, '... and where the local CA\'s root is'
     or diag $out;
 my $curl = sub {
 	my ($host, $path) = @_;
-	my ($rc, $body, $err) = TenantdStack::_run_captured(['curl', '-sS',
+	my ($rc, $body, $err) = run_captured(['curl', '-sS',
 	    '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '20',
 	    '--cacert', $root // '/nonexistent', '--resolve',
 	    "$host:$https_port:127.0.0.1", "https://$host:$https_port$path"],

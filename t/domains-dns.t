@@ -14,6 +14,7 @@ use Test::More;
 use Time::HiRes qw(time);
 
 use TenantdStack;
+use TestProcess qw(run_captured);
 
 my $s = TenantdStack->new(workers => 2, nginx => 0,
     conf => { dns_timeout => 2 });
@@ -172,7 +173,7 @@ my $bad_conf = $s->run_dir . '/bad-dns.conf';
 my $text = TestUtil::slurp($s->conf_path);
 $text =~ s/^dns_server = .*$/dns_server = dns.example/m or die 'no dns_server';
 TestUtil::spew($bad_conf, $text);
-($exit, $out, $err) = TenantdStack::_run_captured([$s->tenantctl_binary,
+($exit, $out, $err) = run_captured([$s->tenantctl_binary,
     '--config', $bad_conf, 'tenant', 'domain', 'list', 'acme'], timeout => 30);
 isnt($exit, 0, 'a dns_server that is no address is refused');
 like($err, qr/dns_server: must be an IPv4 address/, '... naming dns_server');

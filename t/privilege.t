@@ -13,6 +13,7 @@ use warnings;
 use Test::More;
 
 use TenantdStack;
+use TestProcess qw(run_captured);
 
 plan skip_all => 'dropping privileges needs root' if $> != 0;
 my $user = $ENV{TENANTD_TEST_USER} // 'nobody';
@@ -35,7 +36,7 @@ my $rootish = $s->run_dir . '/root.conf';
 open(my $fh, '>', $rootish) or die "$rootish: $!";
 print $fh $conf =~ s/^user = .*\n//mr;
 close $fh or die "$rootish: $!";
-my ($rc, $out, $err) = TenantdStack::_run_captured([$s->tenantd_binary,
+my ($rc, $out, $err) = run_captured([$s->tenantd_binary,
     '-c', $rootish, '-w', '1', '--job-runners', '0'], timeout => 10);
 isnt($rc, 0, 'started as root without `user`, tenantd exits');
 like($err, qr/started as root without `user`.*never runs as root/,
@@ -46,7 +47,7 @@ ok(!-e $s->fastcgi_socket, '... before serving anything');
 open($fh, '>', $rootish) or die "$rootish: $!";
 print $fh $conf =~ s/^user = .*$/user = no-such-user-for-tenantd/mr;
 close $fh or die "$rootish: $!";
-($rc, $out, $err) = TenantdStack::_run_captured([$s->tenantd_binary,
+($rc, $out, $err) = run_captured([$s->tenantd_binary,
     '-c', $rootish, '-w', '1', '--job-runners', '0'], timeout => 10);
 isnt($rc, 0, 'with a `user` that does not exist, tenantd exits');
 like($err, qr/user "no-such-user-for-tenantd": no such user/,

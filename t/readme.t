@@ -15,6 +15,7 @@ use warnings;
 use Test::More;
 
 use TenantdStack;
+use TestProcess qw(run_captured);
 
 my $BLOCK_TIMEOUT = 120;
 
@@ -56,7 +57,7 @@ my ($exit, $out, $err);
 {
 	local $ENV{TENANTD_HTTP_PORT} = $s->port;
 	chdir $clone or die "chdir $clone: $!";
-	($exit, $out, $err) = TenantdStack::_run_captured(
+	($exit, $out, $err) = run_captured(
 	    ['bash', '-e', '-o', 'pipefail', '-x', '-c', $block],
 	    timeout => $BLOCK_TIMEOUT);
 	chdir '/' or die "chdir /: $!";

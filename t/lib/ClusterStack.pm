@@ -43,7 +43,9 @@ use IO::Socket::UNIX;
 use Socket qw(SOCK_STREAM);
 
 use TenantdStack ();
-use TestUtil qw(spew wait_until);
+use TestProcess qw(spawn run_captured wait_pid child_pids find_program
+    free_port random_hex tail_lines diag_message reachable_as);
+use TestUtil qw(spew wait_until render_template);
 
 my $GALERA_PROVIDER = '/usr/lib/galera/libgalera_smm.so';
 # The nodes run as Debian's MariaDB user: a joiner's state transfer
@@ -116,8 +118,8 @@ sub start {
 	croak 'cluster already started' if $self->{started};
 	$self->{started} = 1;
 	die "ClusterStack needs root (network namespaces)\n" if $> != 0;
-	TenantdStack::_install_signal_handlers();
-	TenantdStack::_start_watchdog();
+	TenantdStack::install_signal_handlers();
+	TenantdStack::start_watchdog();
 	eval {
 		$self->_prepare_run_dir;
 		$self->_start_nodes;
@@ -180,24 +182,24 @@ sub _start_nodes {
 		my %ports;
 		for my $kind (qw(sql gcomm ist sst)) {
 			($ports{$kind}, $self->{holders}{"$kind$n"}) =
-			    TenantdStack::_free_port();
+			    free_port();
 		}
 		$self->{nodes}[$n] = \%ports;
 		my $dir = "$self->{run}/node$n";
 		make_path("$dir/tmp");
-		my ($status) = TenantdStack::_run_captured(['cp', '-a',
+		my ($status) = run_captured(['cp', '-a',
 		    "$self->{helper}{var}/mariadb-template", "$dir/data"],
 		    timeout => 120);
 		die "cp of the datadir template failed (exit $status)\n"
 		    if $status != 0;
-		($status) = TenantdStack::_run_captured(['chown', '-R',
+		($status) = run_captured(['chown', '-R',
 		    "$MARIADB_USER:", $dir], timeout => 60);
 		die "chown $dir failed\n" if $status != 0;
 	}
 	die "user $MARIADB_USER cannot reach $self->{run}/node1; give it "
 	    . "search permission on the parent directories (./dev cluster-test "
 	    . "does: setfacl -m u:$MARIADB_USER:x DIR)\n"
-	    unless TenantdStack::_reachable_as(@{$self->{mysql_ids}},
+	    unless reachable_as(@{$self->{mysql_ids}},
 	    "$self->{run}/node1/data");
 	$self->start_node(1, bootstrap => 1);
 	$self->start_node($_) for 2, 3;
@@ -212,7 +214,7 @@ sub start_node {
 	my $run = $self->{run};
 	delete $self->{holders}{"$_$n"} for qw(sql gcomm ist sst);
 	my $peers = join ',', map { "127.0.0.1:$self->{nodes}[$_]{gcomm}" } 1 .. 3;
-	my $mariadbd = TenantdStack::_find_program('mariadbd',
+	my $mariadbd = find_program('mariadbd',
 	    '/usr/sbin/mariadbd');
 	my $dir = "$run/node$n";
 	my @command = ($mariadbd, '--no-defaults', "--datadir=$dir/data",
@@ -229,18 +231,18 @@ sub start_node {
 	    . "gmcast.listen_addr=tcp://127.0.0.1:$ports->{gcomm};"
 	    . "ist.recv_addr=127.0.0.1:$ports->{ist};gcache.size=32M",
 	    ($o{bootstrap} ? '--wsrep-new-cluster' : ()));
-	$self->{pids}{"node$n"} = TenantdStack::_spawn(\@command,
+	$self->{pids}{"node$n"} = spawn(\@command,
 	    stdout => "$run/node$n.out", stderr => "$run/node$n.out");
 	my $synced = wait_until(sub {
 		die "galera node $n exited while starting:\n"
-		    . TenantdStack::_tail($self->node_log($n), 40)
+		    . tail_lines($self->node_log($n), 40)
 		    unless $self->_alive("node$n");
 		my $state = eval { $self->node_sql($n,
 		    "SHOW STATUS LIKE 'wsrep_local_state_comment'") } // '';
 		return $state =~ /\tSynced$/m;
 	}, $NODE_START_TIMEOUT, 0.2);
 	die "galera node $n was not synced within ${NODE_START_TIMEOUT}s:\n"
-	    . TenantdStack::_tail($self->node_log($n), 40) unless $synced;
+	    . tail_lines($self->node_log($n), 40) unless $synced;
 }
 
 # Stops node `n` cleanly (it leaves the cluster) and waits for it.
@@ -265,7 +267,7 @@ sub _wait_cluster_size {
 # (none when undef); returns the tab-separated output, dies on an error.
 sub node_sql {
 	my ($self, $n, $sql, $database) = @_;
-	my ($status, $out, $err) = TenantdStack::_run_captured(['mariadb',
+	my ($status, $out, $err) = run_captured(['mariadb',
 	    '--no-defaults', '--user=root', '--socket=' . $self->node_socket($n),
 	    '--batch', '--skip-column-names', '--default-character-set=utf8mb4',
 	    (defined $database ? ($database) : ())], stdin => $sql,
@@ -296,7 +298,7 @@ sub sql_value {
 # privileges).  Replicated to every node.
 sub _create_database {
 	my ($self) = @_;
-	$self->{db_password} = TenantdStack::_random_hex(16);
+	$self->{db_password} = random_hex(16);
 	$self->node_sql(1, join "\n",
 	    'CREATE DATABASE tenantd CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;',
 	    "CREATE USER 'tenantd'\@'127.0.0.1' IDENTIFIED BY '$self->{db_password}';",
@@ -309,7 +311,7 @@ sub _create_database {
 # Runs ip(8) with `args`; returns its output, dies on a failure.
 sub _ip {
 	my (@args) = @_;
-	my ($status, $out, $err) = TenantdStack::_run_captured(['ip', @args],
+	my ($status, $out, $err) = run_captured(['ip', @args],
 	    timeout => 30);
 	die "ip @args failed (exit $status): $err\n" if $status != 0;
 	return $out;
@@ -367,7 +369,7 @@ sub _make_namespaces {
 sub _start_haproxy {
 	my ($self) = @_;
 	my $run = $self->{run};
-	($self->{haproxy_port}, my $holder) = TenantdStack::_free_port();
+	($self->{haproxy_port}, my $holder) = free_port();
 	my $binds = join '', map { "\tbind $_->{outside}:$self->{haproxy_port}\n" }
 	    @{$self->{addresses}};
 	my $servers = join '', map {
@@ -397,11 +399,11 @@ $binds	option external-check
 $servers
 EOF
 	close $holder;
-	$self->{pids}{haproxy} = TenantdStack::_spawn(['haproxy', '-db', '-f',
+	$self->{pids}{haproxy} = spawn(['haproxy', '-db', '-f',
 	    "$run/haproxy.cfg"], stdout => "$run/haproxy.log",
 	    stderr => "$run/haproxy.log");
 	wait_until(sub {
-		die "haproxy exited:\n" . TenantdStack::_tail("$run/haproxy.log", 20)
+		die "haproxy exited:\n" . tail_lines("$run/haproxy.log", 20)
 		    unless $self->_alive('haproxy');
 		($self->haproxy_state)[0] eq 'UP';
 	}, $HAPROXY_START_TIMEOUT, 0.1)
@@ -444,7 +446,7 @@ sub _write_conf {
 # tenantctl here, through HAProxy's loopback address.
 sub _write_confs {
 	my ($self) = @_;
-	($self->{port}, $self->{port_holder}) = TenantdStack::_free_port();
+	($self->{port}, $self->{port_holder}) = free_port();
 	$self->{helper}{port} = $self->{port};
 	for my $h (1 .. $self->{hosts}) {
 		my $a = $self->{addresses}[$h - 1];
@@ -470,7 +472,7 @@ sub start_host {
 	my ($self, $h) = @_;
 	my $a = $self->{addresses}[$h - 1];
 	my $run = $self->{run};
-	$self->{pids}{"tenantd$h"} = TenantdStack::_spawn(['ip', 'netns',
+	$self->{pids}{"tenantd$h"} = spawn(['ip', 'netns',
 	    'exec', $a->{ns}, "$self->{builddir}/src/tenantd", '-c',
 	    "$run/host$h.conf", '-p', "$run/host$h/tenantd.pid"],
 	    stdout => "$run/tenantd$h.log", stderr => "$run/tenantd$h.log",
@@ -478,14 +480,14 @@ sub start_host {
 	my $last = 'no answer';
 	my $up = wait_until(sub {
 		die "tenantd on host $h exited while starting:\n"
-		    . TenantdStack::_tail("$run/tenantd$h.log", 40)
+		    . tail_lines("$run/tenantd$h.log", 40)
 		    unless $self->_alive("tenantd$h");
 		my $r = eval { $self->fastcgi($h, 'GET', '/api/healthz') };
 		$last = $r ? "status $r->{status}" : $@;
 		return $r && $r->{status} == 200;
 	}, $TENANTD_START_TIMEOUT, 0.1);
 	die "tenantd on host $h did not answer /api/healthz ($last):\n"
-	    . TenantdStack::_tail("$run/tenantd$h.log", 40) unless $up;
+	    . tail_lines("$run/tenantd$h.log", 40) unless $up;
 }
 
 # A request straight to host `h`'s FastCGI port (from here: the veth
@@ -504,9 +506,9 @@ sub fastcgi {
 sub kill_host {
 	my ($self, $h) = @_;
 	my $master = $self->{pids}{"tenantd$h"} or return;
-	my @all = ($master, TenantdStack::_children($master));
+	my @all = ($master, child_pids($master));
 	kill 'KILL', @all;
-	TenantdStack::_wait_pid($master, 10);
+	wait_pid($master, 10);
 	delete $self->{pids}{"tenantd$h"};
 	wait_until(sub { !grep { kill 0, $_ } @all }, 10);
 }
@@ -517,7 +519,7 @@ sub runner_pids {
 	return grep {
 		my $comm = TenantdStack->slurp("/proc/$_/comm");
 		$comm =~ /^tenantd-runner$/m;
-	} TenantdStack::_children($self->{pids}{"tenantd$h"});
+	} child_pids($self->{pids}{"tenantd$h"});
 }
 
 # A file of the run directory: tenantd1.log, nginx-error.log ...
@@ -539,7 +541,7 @@ sub _start_nginx {
 	# nginx retries a request on the next host only when the first
 	# failed before answering and the method is idempotent (its
 	# default; POST and PATCH are not passed twice).
-	my $template = TenantdStack::_render_template(
+	my $template = render_template(
 	    "$self->{srcdir}/etc/nginx/tenantd.conf.in",
 	    HTTP_LISTEN => "127.0.0.1:$self->{port}",
 	    BASE_DOMAIN_REGEX => 'localhost',
@@ -556,12 +558,12 @@ sub _start_nginx {
 	$helper->_write_nginx_conf('nginx', 'etc/nginx/tenantd.conf.in',
 	    "$run/tenantd-servers.conf", 512);
 	close delete $self->{port_holder};
-	$self->{pids}{nginx} = TenantdStack::_spawn(['nginx', '-p',
+	$self->{pids}{nginx} = spawn(['nginx', '-p',
 	    "$run/nginx", '-c', "$run/nginx.conf", '-e', "$run/nginx-error.log"],
 	    stdout => "$run/nginx.out", stderr => "$run/nginx.out");
 	wait_until(sub {
-		die "nginx exited:\n" . TenantdStack::_tail("$run/nginx.out", 20)
-		    . TenantdStack::_tail("$run/nginx-error.log", 20)
+		die "nginx exited:\n" . tail_lines("$run/nginx.out", 20)
+		    . tail_lines("$run/nginx-error.log", 20)
 		    unless $self->_alive('nginx');
 		my $r = eval { $self->request('GET', '/api/healthz', timeout => 5) };
 		return $r && $r->{status} == 200;
@@ -596,11 +598,11 @@ sub stop {
 	$self->_stop_process("node$_", 'TERM') for reverse 1 .. 3;
 	# Deleting one end of a veth pair deletes both.
 	for my $link (@{$self->{links}}) {
-		TenantdStack::_run_captured(['ip', 'link', 'del', $link],
+		run_captured(['ip', 'link', 'del', $link],
 		    timeout => 30);
 	}
 	for my $ns (@{$self->{netns}}) {
-		TenantdStack::_run_captured(['ip', 'netns', 'del', $ns],
+		run_captured(['ip', 'netns', 'del', $ns],
 		    timeout => 30);
 	}
 	$self->_diag_logs if $self->{exit_failing} || $self->{helper}->_failing;
@@ -609,7 +611,7 @@ sub stop {
 	delete $self->{helper}{run};
 	return unless $self->{run};
 	if ($ENV{TENANTD_KEEP_TEST_DIRS}) {
-		TenantdStack::_diag("kept test directory $self->{run}");
+		diag_message("kept test directory $self->{run}");
 	} else {
 		remove_tree($self->{run}, $self->{sockdir});
 	}
@@ -623,9 +625,9 @@ sub _diag_logs {
 	    node1/mariadbd.err node2/mariadbd.err node3/mariadbd.err)) {
 		my $path = "$self->{run}/$log";
 		next unless -s $path;
-		TenantdStack::_diag("---- $log, last lines ----");
-		TenantdStack::_diag($_)
-		    for split /\n/, TenantdStack::_tail($path, 40);
+		diag_message("---- $log, last lines ----");
+		diag_message($_)
+		    for split /\n/, tail_lines($path, 40);
 	}
 }
 

@@ -47,7 +47,6 @@ use strict;
 use warnings;
 
 use Carp qw(croak);
-use Config;
 use Cwd qw(abs_path);
 use Errno qw(EINTR EAGAIN);
 use Fcntl qw(:flock);
@@ -55,19 +54,22 @@ use File::Basename qw(dirname);
 use File::Find ();
 use File::Path qw(make_path remove_tree);
 use File::Spec;
-use File::Temp qw(tempdir tempfile);
+use File::Temp qw(tempdir);
 use IO::Select;
 use IO::Socket::INET;
 use IO::Socket::IP;
 use IO::Socket::UNIX;
 use JSON::PP ();
-use POSIX qw(WNOHANG _exit setpgid);
+use POSIX qw(WNOHANG _exit);
 use Scalar::Util qw(weaken);
 use Socket qw(SOCK_STREAM);
 use Time::HiRes qw(time sleep);
 
 use FastCGIClient ();
-use TestUtil qw(spew wait_until);
+use TestProcess qw(spawn run_captured wait_pid child_pids find_program
+    find_program_quiet free_port random_hex tail_lines diag_message
+    reachable_as);
+use TestUtil qw(spew wait_until render_template);
 
 our $VERSION = '1';
 
@@ -200,8 +202,8 @@ sub start {
 	my ($self) = @_;
 	croak 'stack already started' if $self->{started};
 	$self->{started} = 1;
-	_install_signal_handlers();
-	_start_watchdog();
+	install_signal_handlers();
+	start_watchdog();
 	my $ok = eval {
 		for my $binary ($self->tenantctl_binary,
 		    $self->{tenantd} ? $self->tenantd_binary : ()) {
@@ -243,9 +245,9 @@ sub _start_database {
 	$self->_create_database;
 	# The port stays bound (not listening) until the front end starts, so
 	# no stack started meanwhile by a parallel test is given it.
-	($self->{port}, $self->{port_holder}) = _free_port();
+	($self->{port}, $self->{port_holder}) = free_port();
 	if ($self->{cdn_origin}) {
-		($self->{cdn_port}, $self->{cdn_port_holder}) = _free_port();
+		($self->{cdn_port}, $self->{cdn_port_holder}) = free_port();
 		$self->{conf}{asset_base_url} //=
 		    "http://127.0.0.1:$self->{cdn_port}/t";
 	}
@@ -257,7 +259,7 @@ sub start_database_only {
 	my ($self) = @_;
 	croak 'stack already started' if $self->{started};
 	$self->{started} = 1;
-	_install_signal_handlers();
+	install_signal_handlers();
 	eval { $self->_start_database; 1 } or do {
 		my $error = $@ || 'unknown error';
 		$self->{failed_start} = 1;
@@ -312,24 +314,11 @@ sub _prepare_service_user {
 	    "$self->{srcdir}/etc/modules.json",
 	    "$self->{builddir}/www/template.manifest", $self->tenants_dir,
 	    $self->mariadb_socket);
-	my @unreachable = grep { !_reachable_as($uid, $gid, $_) } @needed;
+	my @unreachable = grep { !reachable_as($uid, $gid, $_) } @needed;
 	die "user \"$user\" (tenantd's user in tests run as root) cannot "
 	    . "reach @unreachable; give it search permission on the parent "
 	    . "directories (./dev test does: setfacl -m u:$user:x DIR)\n"
 	    if @unreachable;
-}
-
-# Whether uid/gid can reach `path` (search permission on every parent).
-sub _reachable_as {
-	my ($uid, $gid, $path) = @_;
-	my $pid = fork // die "fork: $!\n";
-	if ($pid == 0) {
-		POSIX::setgid($gid);
-		POSIX::setuid($uid);
-		POSIX::_exit(-e $path ? 0 : 1);
-	}
-	waitpid($pid, 0);
-	return $? == 0;
 }
 
 # Hands `paths` and everything below them (files and directories a test
@@ -368,12 +357,12 @@ sub _ensure_mariadb_template {
 	    "--datadir=$building", "--tmpdir=$self->{var}", @MARIADB_COMMON_OPTIONS,
 	    ($> == 0 ? '--user=root' : ()));
 	my $log = "$self->{var}/mariadb-template.log";
-	my ($status) = _run_captured(\@command, stdout => $log, stderr => $log,
+	my ($status) = run_captured(\@command, stdout => $log, stderr => $log,
 	    timeout => 120);
 	if ($status != 0) {
 		remove_tree($building);
 		close $lock;
-		die "mariadb-install-db failed (exit $status):\n" . _tail($log, 30);
+		die "mariadb-install-db failed (exit $status):\n" . tail_lines($log, 30);
 	}
 	spew($stamp =~ s/^\Q$template\E/$building/r, $version);
 	rename $building, $template
@@ -385,7 +374,7 @@ sub _copy_template {
 	my ($self) = @_;
 	my $template = "$self->{var}/mariadb-template";
 	my $lock = _lock("$self->{var}/mariadb-template.lock", LOCK_SH);
-	my ($status) = _run_captured(['cp', '-a', $template,
+	my ($status) = run_captured(['cp', '-a', $template,
 	    "$self->{run}/mysql"], timeout => 120);
 	close $lock;
 	die "cp -a $template failed (exit $status)\n" if $status != 0;
@@ -396,7 +385,7 @@ sub _copy_template {
 sub start_mariadb {
 	my ($self) = @_;
 	die "mariadb already running\n" if $self->{pids}{mariadb};
-	my $mariadbd = _find_program('mariadbd', '/usr/sbin/mariadbd',
+	my $mariadbd = find_program('mariadbd', '/usr/sbin/mariadbd',
 	    '/usr/libexec/mariadbd', '/usr/sbin/mysqld');
 	my $run = $self->{run};
 	my @command = ($mariadbd, '--no-defaults',
@@ -408,22 +397,22 @@ sub start_mariadb {
 	    "--tmpdir=$run/tmp",
 	    @MARIADB_COMMON_OPTIONS, @MARIADB_SERVER_OPTIONS,
 	    ($> == 0 ? '--user=root' : ()));
-	$self->{pids}{mariadb} = _spawn(\@command,
+	$self->{pids}{mariadb} = spawn(\@command,
 	    stdout => "$run/mariadb.out", stderr => "$run/mariadb.out");
 	my $deadline = time + $MARIADB_START_TIMEOUT;
 	while (1) {
 		if (!$self->_alive('mariadb')) {
 			die "mariadbd exited while starting:\n"
-			    . _tail($self->log_path('mariadb'), 30);
+			    . tail_lines($self->log_path('mariadb'), 30);
 		}
-		my ($status) = _run_captured(['mariadb-admin', '--no-defaults',
+		my ($status) = run_captured(['mariadb-admin', '--no-defaults',
 		    '--user=root', '--socket=' . $self->mariadb_socket,
 		    '--connect-timeout=2', 'ping'], timeout => 10);
 		last if $status == 0;
 		if (time > $deadline) {
 			die "mariadbd did not answer within "
 			    . "${MARIADB_START_TIMEOUT}s:\n"
-			    . _tail($self->log_path('mariadb'), 30);
+			    . tail_lines($self->log_path('mariadb'), 30);
 		}
 		sleep 0.1;
 	}
@@ -446,7 +435,7 @@ sub restart_mariadb {
 
 sub _create_database {
 	my ($self) = @_;
-	$self->{db_password} = _random_hex(16);
+	$self->{db_password} = random_hex(16);
 	$self->_mariadb_root(join "\n",
 	    'CREATE DATABASE tenantd CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;',
 	    "CREATE USER 'tenantd'\@'localhost' IDENTIFIED BY '$self->{db_password}';",
@@ -458,7 +447,7 @@ sub _create_database {
 # output (tab separated, no column names).  Dies on an error.
 sub _mariadb_root {
 	my ($self, $sql, $database) = @_;
-	my ($status, $out, $err) = _run_captured(['mariadb', '--no-defaults',
+	my ($status, $out, $err) = run_captured(['mariadb', '--no-defaults',
 	    '--user=root', '--socket=' . $self->mariadb_socket,
 	    '--batch', '--skip-column-names', '--default-character-set=utf8mb4',
 	    (defined $database ? ($database) : ())],
@@ -555,7 +544,7 @@ sub _write_conf {
 
 sub _create_admin {
 	my ($self) = @_;
-	$self->{admin_password} = _random_hex(12);
+	$self->{admin_password} = random_hex(12);
 	$self->_tenantctl_or_die({ stdin => "$self->{admin_password}\n" },
 	    'user', 'add', 'admin');
 	my $out = $self->_tenantctl_or_die('token', 'create', 'admin',
@@ -572,7 +561,7 @@ sub start_tenantd {
 	my ($self, @extra) = @_;
 	die "tenantd already running\n" if $self->{pids}{tenantd};
 	my $run = $self->{run};
-	$self->{pids}{tenantd} = _spawn([$self->tenantd_binary,
+	$self->{pids}{tenantd} = spawn([$self->tenantd_binary,
 	    '-c', $self->conf_path, '-p', "$run/tenantd.pid", @extra],
 	    stdout => $self->log_path('tenantd'),
 	    stderr => $self->log_path('tenantd'), append => 1);
@@ -581,7 +570,7 @@ sub start_tenantd {
 	while (1) {
 		if (!$self->_alive('tenantd')) {
 			die "tenantd exited while starting:\n"
-			    . _tail($self->log_path('tenantd'), 40);
+			    . tail_lines($self->log_path('tenantd'), 40);
 		}
 		if (-S $self->fastcgi_socket) {
 			my $r = eval { $self->_fastcgi_request('GET',
@@ -594,7 +583,7 @@ sub start_tenantd {
 		if (time > $deadline) {
 			die "tenantd did not answer /api/healthz with 200 "
 			    . "within ${TENANTD_START_TIMEOUT}s (last: $last):\n"
-			    . _tail($self->log_path('tenantd'), 40);
+			    . tail_lines($self->log_path('tenantd'), 40);
 		}
 		sleep 0.05;
 	}
@@ -679,19 +668,19 @@ sub start_dns_server {
 	my $port = $self->{dns_port} // die "reserve_dns_port first\n";
 	$self->_stop_process('dnsmasq', 'TERM');
 	close(CORE::delete $self->{dns_socket}) if $self->{dns_socket};
-	my @command = (_find_program('dnsmasq'), '--keep-in-foreground',
+	my @command = (find_program('dnsmasq'), '--keep-in-foreground',
 	    '--conf-file=/dev/null', '--no-resolv', '--no-hosts',
 	    "--port=$port", "--listen-address=$self->{dns_address}",
 	    '--bind-interfaces',
 	    '--pid-file=', '--local=/test/', '--log-queries',
 	    '--log-facility=-', @options);
 	push @command, '--user=nobody', '--group=nogroup' if $> == 0;
-	$self->{pids}{dnsmasq} = _spawn(\@command,
+	$self->{pids}{dnsmasq} = spawn(\@command,
 	    stdout => $self->log_path('dnsmasq'),
 	    stderr => $self->log_path('dnsmasq'), append => 1);
 	my $deadline = time + 10;
 	while (1) {
-		die "dnsmasq exited:\n" . _tail($self->log_path('dnsmasq'), 20)
+		die "dnsmasq exited:\n" . tail_lines($self->log_path('dnsmasq'), 20)
 		    unless $self->_alive('dnsmasq');
 		my $probe = IO::Socket::IP->new(
 		    LocalHost => $self->{dns_address}, LocalPort => $port,
@@ -712,7 +701,7 @@ sub start_nginx {
 	my ($self) = @_;
 	die "nginx already running\n" if $self->{pids}{nginx};
 	my $run = $self->{run};
-	my $template = _render_template(
+	my $template = render_template(
 	    "$self->{srcdir}/etc/nginx/tenantd.conf.in",
 	    HTTP_LISTEN => "127.0.0.1:$self->{port}",
 	    BASE_DOMAIN_REGEX => 'localhost',
@@ -726,13 +715,13 @@ sub start_nginx {
 	spew("$run/tenantd-servers.conf", $template);
 	$self->_write_nginx_conf('nginx', 'etc/nginx/tenantd.conf.in',
 	    "$run/tenantd-servers.conf", 512);
-	my ($status, undef, $err) = _run_captured(['nginx', '-t', '-q', '-p',
+	my ($status, undef, $err) = run_captured(['nginx', '-t', '-q', '-p',
 	    "$run/nginx", '-c', "$run/nginx.conf", '-e',
 	    "$run/nginx-error.log"], timeout => 30);
 	die "nginx -t rejected the configuration:\n$err"
-	    . _tail("$run/nginx-error.log", 20) if $status != 0;
+	    . tail_lines("$run/nginx-error.log", 20) if $status != 0;
 	$self->release_port;
-	$self->{pids}{nginx} = _spawn(['nginx', '-p', "$run/nginx", '-c',
+	$self->{pids}{nginx} = spawn(['nginx', '-p', "$run/nginx", '-c',
 	    "$run/nginx.conf", '-e', "$run/nginx-error.log"],
 	    stdout => "$run/nginx.out", stderr => "$run/nginx.out");
 	$self->_wait_until_serving('nginx', $self->{port}, 'pass /api/healthz '
@@ -758,13 +747,13 @@ sub _wait_until_serving {
 	my $last = 'no answer';
 	while (1) {
 		die "$name exited while starting:\n"
-		    . join('', map { _tail($_, 20) } @logs)
+		    . join('', map { tail_lines($_, 20) } @logs)
 		    unless $self->_alive($name);
 		my ($ready, $got) = eval { $probe->() };
 		last if $ready && $self->_listens_on($port, $self->{pids}{$name});
 		$last = $@ || $got // $last;
 		die "$name did not $what within ${NGINX_START_TIMEOUT}s "
-		    . "(last: $last):\n" . _tail($logs[-1], 20)
+		    . "(last: $last):\n" . tail_lines($logs[-1], 20)
 		    if time > $deadline;
 		sleep 0.05;
 	}
@@ -823,7 +812,7 @@ EOF
 # the configuration (tenantd --print-asset-origin).
 sub asset_source {
 	my ($self) = @_;
-	my ($status, $out, $err) = _run_captured([$self->tenantd_binary, '-c',
+	my ($status, $out, $err) = run_captured([$self->tenantd_binary, '-c',
 	    $self->conf_path, '--print-asset-origin'], timeout => 30);
 	die "tenantd --print-asset-origin failed:\n$err" if $status != 0;
 	chomp $out;
@@ -841,7 +830,7 @@ sub start_cdn_origin {
 	    =~ m{^http://127\.0\.0\.1:(\d+)((?:/[A-Za-z0-9._~-]+)*)$}
 	    or die "asset_base_url is no http://127.0.0.1:<port>/... URL\n";
 	(my $prefix_regex = $prefix) =~ s/\./\\./g;
-	spew("$run/tenantd-cdn-origin.conf", _render_template(
+	spew("$run/tenantd-cdn-origin.conf", render_template(
 	    "$self->{srcdir}/etc/nginx/tenantd-cdn-origin.conf.in",
 	    CDN_LISTEN => "127.0.0.1:$port",
 	    CDN_PREFIX_REGEX => $prefix_regex,
@@ -850,12 +839,12 @@ sub start_cdn_origin {
 	    "$run/tenantd-cdn-origin.conf", 256);
 	my @command = ('nginx', '-p', "$run/cdn", '-c', "$run/cdn.conf", '-e',
 	    "$run/cdn-error.log");
-	my ($status, undef, $err) = _run_captured([@command, '-t', '-q'],
+	my ($status, undef, $err) = run_captured([@command, '-t', '-q'],
 	    timeout => 30);
 	die "nginx -t rejected the CDN origin's configuration:\n$err"
-	    . _tail("$run/cdn-error.log", 20) if $status != 0;
+	    . tail_lines("$run/cdn-error.log", 20) if $status != 0;
 	close delete $self->{cdn_port_holder} if $self->{cdn_port_holder};
-	$self->{pids}{cdn_origin} = _spawn(\@command,
+	$self->{pids}{cdn_origin} = spawn(\@command,
 	    stdout => "$run/cdn.out", stderr => "$run/cdn.out");
 	$self->_wait_until_serving('cdn_origin', $port, 'answer', sub {
 		my $r = $self->cdn_request('GET', '/', timeout => 5);
@@ -898,19 +887,6 @@ sub stop_frontend {
 	return $self->stop_nginx;
 }
 
-# Reads front end template `path`, fills in its @NAME@ fields from
-# `values` and dies when one is left over outside a comment.
-sub _render_template {
-	my ($path, %values) = @_;
-	my $text = TenantdStack->slurp($path);
-	$text =~ s/\@([A-Z_]+)\@/$values{$1} \/\/ "\@$1\@"/ge;
-	for my $line (split /\n/, $text) {
-		die "unknown placeholder in $path: $line\n"
-		    if $line !~ /^\s*#/ && $line =~ /\@[A-Z_]+\@/;
-	}
-	return $text;
-}
-
 # Renders etc/lighttpd/tenantd.conf.in and a global wrapper into the run
 # directory, starts lighttpd in the foreground (so it stays our child) and
 # waits until /api/healthz answers 200 through it.  It listens on the
@@ -924,7 +900,7 @@ sub start_lighttpd {
 	    or die "nginx_max_body '$max_body' is no size\n";
 	my $kbytes = lc $unit eq 'm' ? $number * 1024
 	    : lc $unit eq 'k' ? $number : int(($number + 1023) / 1024);
-	my $template = _render_template(
+	my $template = render_template(
 	    "$self->{srcdir}/etc/lighttpd/tenantd.conf.in",
 	    HTTP_BIND => '127.0.0.1',
 	    HTTP_PORT => $self->{port},
@@ -965,12 +941,12 @@ server.upload-dirs = ( "$run/lighttpd" )
 server.tag = "lighttpd"
 include "$run/tenantd-lighttpd.conf"
 EOF
-	my ($status, $out, $err) = _run_captured(['lighttpd', '-tt', '-f',
+	my ($status, $out, $err) = run_captured(['lighttpd', '-tt', '-f',
 	    "$run/lighttpd.conf"], timeout => 30);
 	die "lighttpd -tt rejected the configuration:\n$out$err"
-	    . _tail("$run/lighttpd-error.log", 20) if $status != 0;
+	    . tail_lines("$run/lighttpd-error.log", 20) if $status != 0;
 	$self->release_port;
-	$self->{pids}{lighttpd} = _spawn(['lighttpd', '-D', '-f',
+	$self->{pids}{lighttpd} = spawn(['lighttpd', '-D', '-f',
 	    "$run/lighttpd.conf"], stdout => "$run/lighttpd.out",
 	    stderr => "$run/lighttpd.out");
 	$self->_wait_until_serving('lighttpd', $self->{port}, 'pass '
@@ -998,9 +974,9 @@ sub start_caddy {
 	my $max_body = $self->{nginx_max_body} // '64m';
 	my ($number, $unit) = $max_body =~ /^(\d+)([kKmM]?)$/
 	    or die "nginx_max_body '$max_body' is no size\n";
-	($self->{caddy_http_port}, my $http_holder) = _free_port()
+	($self->{caddy_http_port}, my $http_holder) = free_port()
 	    unless $self->{caddy_http_port};
-	my $template = _render_template(
+	my $template = render_template(
 	    "$self->{srcdir}/etc/caddy/Caddyfile.in",
 	    HTTP_PORT => $self->{caddy_http_port},
 	    HTTPS_PORT => $self->{port},
@@ -1031,14 +1007,14 @@ sub start_caddy {
 	my @command = (@user, 'env', "HOME=$run/caddy",
 	    "XDG_DATA_HOME=$run/caddy/data", "XDG_CONFIG_HOME=$run/caddy/config",
 	    'caddy');
-	my ($status, $out, $err) = _run_captured([@command, 'validate',
+	my ($status, $out, $err) = run_captured([@command, 'validate',
 	    '--adapter', 'caddyfile', '--config', "$run/Caddyfile"],
 	    timeout => 30);
 	die "caddy validate rejected the configuration:\n$out$err"
 	    if $status != 0;
 	$self->release_port;
 	close $http_holder if $http_holder;
-	$self->{pids}{caddy} = _spawn([@command, 'run', '--adapter',
+	$self->{pids}{caddy} = spawn([@command, 'run', '--adapter',
 	    'caddyfile', '--config', "$run/Caddyfile"],
 	    stdout => "$run/caddy.out", stderr => "$run/caddy.out");
 	$self->_wait_until_serving('caddy', $self->{port}, 'pass /api/healthz '
@@ -1057,7 +1033,7 @@ sub stop_caddy {
 # then answers 503 module_unavailable).
 sub module_backend_port {
 	my ($self) = @_;
-	$self->{module_backend_port} //= _free_port();
+	$self->{module_backend_port} //= free_port();
 	return $self->{module_backend_port};
 }
 
@@ -1070,7 +1046,7 @@ sub start_module_backend {
 	my $port = $self->module_backend_port;
 	my $log = $self->log_path('module-backend');
 	spew($log, '');
-	$self->{pids}{module_backend} = _spawn([$^X,
+	$self->{pids}{module_backend} = spawn([$^X,
 	    "$self->{srcdir}/t/lib/module-backend.pl", $port, $log],
 	    stdout => "$self->{run}/module-backend.out",
 	    stderr => "$self->{run}/module-backend.out");
@@ -1079,7 +1055,7 @@ sub start_module_backend {
 	    Proto => 'tcp', Timeout => 2)) {
 		if (!$self->_alive('module_backend')) {
 			die "the module backend exited while starting:\n"
-			    . _tail("$self->{run}/module-backend.out", 20);
+			    . tail_lines("$self->{run}/module-backend.out", 20);
 		}
 		die "the module backend did not listen on port $port within "
 		    . "${NGINX_START_TIMEOUT}s\n" if time > $deadline;
@@ -1122,32 +1098,10 @@ sub runner_pids {
 }
 
 # Every live child of the tenantd master.  Sorted by pid.
-sub _master_children { _children($_[0]{pids}{tenantd}) }
+sub _master_children { child_pids($_[0]{pids}{tenantd}) }
 
 # The worker processes of the nginx master.  Sorted by pid.
-sub nginx_worker_pids { _children($_[0]{pids}{nginx}) }
-
-# Every live child of process `master` (none when it is undef).  Sorted by
-# pid.
-sub _children {
-	my ($master) = @_;
-	return () unless $master;
-	my @children;
-	opendir(my $proc, '/proc') or return ();
-	for my $entry (readdir $proc) {
-		next unless $entry =~ /^\d+$/;
-		open(my $fh, '<', "/proc/$entry/stat") or next;
-		my $stat = <$fh>;
-		close $fh;
-		next unless defined $stat;
-		# The command name is in parentheses and may itself hold ')'.
-		my $tail = substr($stat, rindex($stat, ')') + 2);
-		my ($state, $ppid) = split / /, $tail;
-		push @children, $entry if $ppid == $master && $state ne 'Z';
-	}
-	closedir $proc;
-	return sort { $a <=> $b } @children;
-}
+sub nginx_worker_pids { child_pids($_[0]{pids}{nginx}) }
 
 # --- tenantctl ------------------------------------------------------------
 
@@ -1157,7 +1111,7 @@ sub _children {
 sub tenantctl {
 	my ($self, @args) = @_;
 	my %o = ref $args[0] eq 'HASH' ? %{shift @args} : ();
-	my ($status, $out, $err) = _run_captured([$self->tenantctl_binary,
+	my ($status, $out, $err) = run_captured([$self->tenantctl_binary,
 	    '--config', $self->conf_path, @args], stdin => $o{stdin} // '',
 	    timeout => $o{timeout} // $TENANTCTL_TIMEOUT);
 	return ($status, $out, $err);
@@ -1270,7 +1224,7 @@ sub request {
 		$body = _urlencode(@{$o{form}});
 		$headers{'Content-Type'} //= 'application/x-www-form-urlencoded';
 	} elsif ($o{multipart}) {
-		my $boundary = 'tenantdstack' . _random_hex(12);
+		my $boundary = 'tenantdstack' . random_hex(12);
 		$body = _multipart($boundary, @{$o{multipart}});
 		$headers{'Content-Type'} //=
 		    "multipart/form-data; boundary=$boundary";
@@ -1397,14 +1351,22 @@ sub tls_connect {
 	my ($self, $name) = @_;
 	require IO::Socket::SSL;
 	my $is_ip = $name =~ /^[0-9.]+$/;
+	# OpenSSL's reason says only "certificate verify failed": the
+	# callback keeps which certificate failed and why.
+	my $why = '';
 	my $socket = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
 	    PeerPort => $self->{port}, Timeout => 10,
 	    SSL_hostname => $is_ip ? '' : $name,
 	    SSL_verifycn_name => $name, SSL_verifycn_scheme => 'http',
 	    SSL_verify_mode => IO::Socket::SSL::SSL_VERIFY_PEER(),
+	    SSL_verify_callback => sub {
+		my ($ok, undef, $certificate, $error) = @_;
+		$why ||= " ($error: $certificate)" if !$ok;
+		return $ok;
+	    },
 	    SSL_ca_file => $self->caddy_root_cert)
 	    or die "TLS to 127.0.0.1:$self->{port} as '$name': "
-	    . ($IO::Socket::SSL::SSL_ERROR || $@ || 'failed') . "\n";
+	    . ($IO::Socket::SSL::SSL_ERROR || $@ || 'failed') . "$why\n";
 	return $socket;
 }
 
@@ -1689,7 +1651,7 @@ sub stop {
 	$self->_diag_logs if $self->_failing;
 	return unless $self->{run};
 	if ($ENV{TENANTD_KEEP_TEST_DIRS} || $self->{keep}) {
-		_diag("kept test directory $self->{run}");
+		diag_message("kept test directory $self->{run}");
 	} else {
 		_clear_immutable($self->{run});
 		remove_tree($self->{run});
@@ -1711,7 +1673,7 @@ sub _check_sanitizer_reports {
 	return unless @reports;
 	$SANITIZER_REPORTS += @reports;
 	$self->{exit_failing} = 1;
-	_diag("sanitizer report in tenantd's log: $_") for @reports;
+	diag_message("sanitizer report in tenantd's log: $_") for @reports;
 }
 
 sub _failing {
@@ -1727,17 +1689,8 @@ sub _diag_logs {
 	for my $which (qw(tenantd nginx lighttpd module-backend mariadb)) {
 		my $path = $self->log_path($which);
 		next unless -s $path;
-		_diag("---- $which log ($path), last lines ----");
-		_diag($_) for split /\n/, _tail($path, 60);
-	}
-}
-
-sub _diag {
-	my ($message) = @_;
-	if ($INC{'Test/Builder.pm'}) {
-		Test::Builder->new->diag($message);
-	} else {
-		print STDERR "# $message\n";
+		diag_message("---- $which log ($path), last lines ----");
+		diag_message($_) for split /\n/, tail_lines($path, 60);
 	}
 }
 
@@ -1745,8 +1698,8 @@ sub _diag {
 sub _clear_immutable {
 	my ($dir) = @_;
 	return unless -d $dir;
-	_run_captured(['chattr', '-R', '-i', $dir], timeout => 30)
-	    if _find_program_quiet('chattr');
+	run_captured(['chattr', '-R', '-i', $dir], timeout => 30)
+	    if find_program_quiet('chattr');
 }
 
 sub DESTROY {
@@ -1763,7 +1716,7 @@ END {
 # the servers: the handler stops every live stack and then dies of the same
 # signal.  It does not die with an exception, because Perl may deliver the
 # signal inside a destructor, where an exception is swallowed.
-sub _install_signal_handlers {
+sub install_signal_handlers {
 	for my $signal (qw(INT TERM HUP)) {
 		next if defined $SIG{$signal} && $SIG{$signal} ne 'DEFAULT';
 		$SIG{$signal} = sub {
@@ -1781,13 +1734,13 @@ sub _install_signal_handlers {
 # no SIGALRM handler of its own.
 my $WATCHDOG_STARTED = 0;
 
-sub _start_watchdog {
+sub start_watchdog {
 	return if $WATCHDOG_STARTED++;
 	my $seconds = $ENV{TENANTD_TEST_TIMEOUT} // 900;
 	return unless $seconds =~ /^\d+$/ && $seconds > 0;
 	return if defined $SIG{ALRM} && $SIG{ALRM} ne 'DEFAULT';
 	$SIG{ALRM} = sub {
-		_diag("TenantdStack: the test ran longer than ${seconds}s "
+		diag_message("TenantdStack: the test ran longer than ${seconds}s "
 		    . '(TENANTD_TEST_TIMEOUT); stopping it');
 		_stop_all(1);
 		_exit(124);
@@ -1825,12 +1778,12 @@ sub _stop_process {
 	my $pid = $self->{pids}{$name};
 	return $self->{exit_status}{$name} unless $pid;
 	kill $signal, $pid;
-	my $status = _wait_pid($pid, $PROCESS_STOP_TIMEOUT);
+	my $status = wait_pid($pid, $PROCESS_STOP_TIMEOUT);
 	if (!defined $status) {
-		_diag("$name (pid $pid) ignored SIG$signal for "
+		diag_message("$name (pid $pid) ignored SIG$signal for "
 		    . "${PROCESS_STOP_TIMEOUT}s; killing it");
 		kill 'KILL', $pid;
-		$status = _wait_pid($pid, 10);
+		$status = wait_pid($pid, 10);
 	}
 	CORE::delete $self->{pids}{$name};
 	$self->{exit_status}{$name} = $status;
@@ -1841,94 +1794,6 @@ sub _stop_process {
 sub exit_status {
 	my ($self, $name) = @_;
 	return $self->{exit_status}{$name};
-}
-
-sub _wait_pid {
-	my ($pid, $timeout) = @_;
-	my $deadline = time + $timeout;
-	while (1) {
-		my $result = waitpid($pid, WNOHANG);
-		return $? if $result == $pid;
-		return 0 if $result < 0;
-		return undef if time > $deadline;
-		sleep 0.02;
-	}
-}
-
-# prctl(2) numbers for PR_SET_PDEATHSIG: the kernel sends the child SIGTERM
-# when the test process dies, however it dies.
-my %PRCTL_SYSCALL = (x86_64 => 157, aarch64 => 167, riscv64 => 167);
-my ($ARCH) = $Config{archname} =~ /^([^-]+)/;
-
-sub _spawn {
-	my ($command, %o) = @_;
-	my $parent = $$;
-	my $pid = fork;
-	die "fork: $!\n" unless defined $pid;
-	if ($pid == 0) {
-		eval {
-			setpgid(0, 0);
-			if (my $number = $PRCTL_SYSCALL{$ARCH // ''}) {
-				syscall($number, 1, 15, 0, 0, 0);
-			}
-			_exit(1) if getppid() != $parent;
-			_redirect(\*STDIN, '<', $o{stdin} // '/dev/null');
-			_redirect(\*STDOUT, $o{append} ? '>>' : '>',
-			    $o{stdout} // '/dev/null');
-			if (defined $o{stderr} && defined $o{stdout}
-			    && $o{stderr} eq $o{stdout}) {
-				open(STDERR, '>&', \*STDOUT) or die "dup: $!";
-			} else {
-				_redirect(\*STDERR, $o{append} ? '>>' : '>',
-				    $o{stderr} // '/dev/null');
-			}
-			{
-				no warnings q(exec);
-				exec { $command->[0] } @$command;
-			}
-			print STDERR "exec $command->[0]: $!\n";
-		};
-		print STDERR $@ if $@;
-		_exit(127);
-	}
-	return $pid;
-}
-
-sub _redirect {
-	my ($handle, $mode, $path) = @_;
-	open($handle, $mode, $path) or die "open $path: $!";
-}
-
-# Runs a command to completion with stdin from a string and stdout/stderr
-# captured (or sent to files).  Kills it after `timeout` seconds.  Returns
-# ($exit, $stdout, $stderr); $exit is 128 + signal when it was killed.
-sub _run_captured {
-	my ($command, %o) = @_;
-	my ($in_fh, $in_path) = tempfile('tenantd-stdin-' . $RANDOM_SUFFIX,
-	    TMPDIR => 1, UNLINK => 1);
-	print {$in_fh} $o{stdin} // '';
-	close $in_fh;
-	my ($out_path, $err_path) = ($o{stdout}, $o{stderr});
-	my ($out_fh, $err_fh);
-	($out_fh, $out_path) = tempfile('tenantd-out-' . $RANDOM_SUFFIX, TMPDIR => 1,
-	    UNLINK => 1) unless defined $out_path;
-	($err_fh, $err_path) = tempfile('tenantd-err-' . $RANDOM_SUFFIX, TMPDIR => 1,
-	    UNLINK => 1) unless defined $err_path;
-	my $pid = _spawn($command, stdin => $in_path, stdout => $out_path,
-	    stderr => $err_path, append => defined $o{stdout});
-	my $status = _wait_pid($pid, $o{timeout} // 60);
-	if (!defined $status) {
-		kill 'KILL', -$pid;
-		kill 'KILL', $pid;
-		$status = _wait_pid($pid, 10) // 9;
-	}
-	my $exit = $status & 127 ? 128 + ($status & 127) : $status >> 8;
-	my $out = defined $out_fh ? TenantdStack->slurp($out_path) : '';
-	my $err = defined $err_fh ? TenantdStack->slurp($err_path) : '';
-	unlink $in_path;
-	unlink $out_path if defined $out_fh;
-	unlink $err_path if defined $err_fh;
-	return ($exit, $out, $err);
 }
 
 # --- small helpers ----------------------------------------------------------
@@ -1946,48 +1811,12 @@ sub _lock {
 }
 
 sub _mariadbd_version {
-	my $mariadbd = _find_program('mariadbd', '/usr/sbin/mariadbd',
+	my $mariadbd = find_program('mariadbd', '/usr/sbin/mariadbd',
 	    '/usr/libexec/mariadbd', '/usr/sbin/mysqld');
-	my (undef, $out) = _run_captured([$mariadbd, '--no-defaults',
+	my (undef, $out) = run_captured([$mariadbd, '--no-defaults',
 	    '--version'], timeout => 30);
 	chomp $out;
 	return $out;
-}
-
-sub _find_program_quiet {
-	my (@candidates) = @_;
-	for my $candidate (@candidates) {
-		if ($candidate =~ m{/}) {
-			return $candidate if -x $candidate;
-			next;
-		}
-		for my $dir (split(/:/, $ENV{PATH} // ''), '/usr/sbin', '/sbin') {
-			return "$dir/$candidate" if -x "$dir/$candidate";
-		}
-	}
-	return undef;
-}
-
-sub _find_program {
-	my (@candidates) = @_;
-	return _find_program_quiet(@candidates)
-	    // die "none of @candidates found (install mariadb-server)\n";
-}
-
-# A free port on 127.0.0.1.  In list context the bound socket comes with
-# it, for a caller that keeps the port from other processes until it
-# closes the socket just before its server binds the port.
-sub _free_port {
-	# Without SO_REUSEADDR no other socket can bind the port while this
-	# one holds it; Perl marks the socket close-on-exec, so servers the
-	# stack starts meanwhile do not inherit it.
-	my $socket = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-	    LocalPort => 0, Proto => 'tcp', ReuseAddr => 0)
-	    or die "cannot bind 127.0.0.1:0: $@\n";
-	my $port = $socket->sockport;
-	return ($port, $socket) if wantarray;
-	close $socket;
-	return $port;
 }
 
 # Whether one of processes `pids` (or their children) holds the socket that
@@ -2005,7 +1834,7 @@ sub _listens_on {
 		}
 		close $fh;
 	}
-	for my $pid (@pids, map { _children($_) } @pids) {
+	for my $pid (@pids, map { child_pids($_) } @pids) {
 		opendir(my $dir, "/proc/$pid/fd") or next;
 		for my $fd (readdir $dir) {
 			my $link = readlink("/proc/$pid/fd/$fd") // next;
@@ -2013,22 +1842,6 @@ sub _listens_on {
 		}
 	}
 	return 0;
-}
-
-sub _random_hex {
-	my ($bytes) = @_;
-	open(my $fh, '<:raw', '/dev/urandom') or die "/dev/urandom: $!\n";
-	my $got = read($fh, my $data, $bytes);
-	close $fh;
-	die "short read from /dev/urandom\n" unless $got && $got == $bytes;
-	return unpack('H*', $data);
-}
-
-sub _tail {
-	my ($path, $lines) = @_;
-	my @all = split /\n/, TenantdStack->slurp($path);
-	splice @all, 0, @all - $lines if @all > $lines;
-	return join('', map { "  $_\n" } @all);
 }
 
 # The bytes of the file at `path`, '' when it cannot be read (TestUtil's

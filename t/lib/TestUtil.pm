@@ -3,7 +3,7 @@
 # BrowserTap.pm when it is about the browser tests), never into a copy.
 #
 #   use TestUtil qw(wait_until slurp spew write_tree which concurrently
-#       freeze_dir thaw_dir tiny_png);
+#       freeze_dir thaw_dir tiny_png render_template);
 #
 # Tests wait for a condition, never for a time: wait_until() polls a check
 # with a bound, so a slow machine only makes a test slower, and a wait
@@ -28,7 +28,7 @@ use POSIX ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(wait_until slurp spew write_tree which concurrently
-    freeze_dir thaw_dir tiny_png);
+    freeze_dir thaw_dir tiny_png render_template);
 
 # A real 1x1 PNG, so libmagic has a complete image to judge (a logo).
 sub tiny_png {
@@ -229,6 +229,20 @@ END {
 		thaw_dir($_) for keys %frozen;
 		_quietly('umount', '-l', $_) for keys %bound;
 	}
+}
+
+# Reads front end template `path` (etc/nginx/tenantd.conf.in and the
+# like), fills in its @NAME@ fields from `values` and dies when one is
+# left over outside a comment.
+sub render_template {
+	my ($path, %values) = @_;
+	my $text = slurp($path) // die "cannot read $path\n";
+	$text =~ s/\@([A-Z_]+)\@/$values{$1} \/\/ "\@$1\@"/ge;
+	for my $line (split /\n/, $text) {
+		die "unknown placeholder in $path: $line\n"
+		    if $line !~ /^\s*#/ && $line =~ /\@[A-Z_]+\@/;
+	}
+	return $text;
 }
 
 1;
