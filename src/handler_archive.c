@@ -79,7 +79,9 @@ HANDLER(handle_tenant_export)
 	    sizeof(name)) == -1 ||
 	    http_header_add(res, "Content-Type", ARCHIVE_MEDIA_TYPE) == -1 ||
 	    http_header_add(res, "Content-Disposition",
-	    "attachment; filename=\"%s\"", name) == -1) {
+	    "attachment; filename=\"%s\"", name) == -1 ||
+	    /* It holds the tenant's .env.local: kept by no cache. */
+	    http_header_add(res, "Cache-Control", "no-store") == -1) {
 		status = http_reply_result(res, STATUS_DEFAULT, RESULT_FAILED,
 		    "could not send the archive");
 		goto out;

@@ -124,6 +124,7 @@ like($r->{headers}{'content-disposition'} // '',
     qr/^attachment; filename="acme-\d{8}-\d{6}\.tar\.zst"$/,
     'with a file name');
 is($r->{headers}{'content-type'}, 'application/zstd', 'as zstd');
+is($r->{headers}{'cache-control'}, 'no-store', 'kept by no cache');
 my $archive = $r->{content};
 my @entries = entries_of($archive);
 my %entry = map { ($_->[0] => $_->[1]) } @entries;
