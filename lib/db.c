@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,6 +424,24 @@ int
 db_is_deadlock(const struct db *db)
 {
 	return db->last_errno == DB_ER_LOCK_DEADLOCK;
+}
+
+/* See db.h. */
+int
+db_run_again(struct db *db, int *runs, const char *what, ...)
+{
+	va_list	ap;
+	char	text[256];
+
+	if (!db_is_deadlock(db) || *runs >= DB_ABORTED_RUNS)
+		return 0;
+	(*runs)++;
+	va_start(ap, what);
+	vsnprintf(text, sizeof(text), what, ap);
+	va_end(ap);
+	log_info("%s aborted (%s); retrying the transaction", text,
+	    db_error(db));
+	return 1;
 }
 
 /*

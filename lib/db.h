@@ -104,6 +104,22 @@ int	db_is_duplicate(const struct db *db);	/* last error was ER_DUP_ENTRY */
 int	db_is_deadlock(const struct db *db);
 
 /*
+ * Whether a transaction that just failed is to be run again from its
+ * start: the server aborted it (db_is_deadlock()) and `*runs` (1 after
+ * the first run) is below DB_ABORTED_RUNS.  Counts the run and logs
+ * "<what> aborted (...); retrying the transaction", `what` formatted
+ * like printf.  Only for a transaction that is database work alone, or
+ * undoes what it did outside the database when it fails:
+ *
+ *	int runs = 1;
+ *	while ((rc = once(...)) == -1 && db_run_again(db, &runs, "..."))
+ *		;
+ */
+#define DB_ABORTED_RUNS	3
+int	db_run_again(struct db *db, int *runs, const char *what, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
  * Explains a failed call to an administrator: "the database is
  * unavailable" when the connection is lost (returns 1), else `what` with
  * the server's own message going to the log only (returns 0).  Callers map

@@ -26,8 +26,6 @@
 /* The payloads of a deploy job. */
 #define DEPLOY_PAYLOAD_FORCE	"{\"force\":true}"
 #define DEPLOY_PAYLOAD_NO_FORCE	"{\"force\":false}"
-/* Runs of a queueing transaction the server aborted. */
-#define DEPLOY_ENQUEUE_TRIES	3
 
 /* deploy_locked() proves its lock is still held this often. */
 #define LOCK_REFRESH_MS		2000
@@ -303,14 +301,12 @@ deploy_enqueue(struct service *svc, int64_t tenant_id, int force,
     int64_t user_id, int64_t *job_id, int *joined)
 {
 	enum result	status;
-	int		tries = 1;
+	int		runs = 1;
 
 	while ((status = enqueue_once(svc, tenant_id, force, user_id, job_id,
-	    joined)) == RESULT_DB_DOWN && db_is_deadlock(svc->db) &&
-	    tries++ < DEPLOY_ENQUEUE_TRIES)
-		log_info("queueing a deploy of tenant %lld aborted (%s); "
-		    "retrying the transaction", (long long)tenant_id,
-		    db_error(svc->db));
+	    joined)) == RESULT_DB_DOWN && db_run_again(svc->db, &runs,
+	    "queueing a deploy of tenant %lld", (long long)tenant_id))
+		;
 	if (status == RESULT_DB_DOWN)
 		log_error("could not queue a deploy of tenant %lld: %s",
 		    (long long)tenant_id, db_error(svc->db));

@@ -28,9 +28,6 @@
 #include "log.h"
 #include "validate.h"
 
-/* Runs of a claim transaction the server aborted (db_is_deadlock()). */
-#define JOB_CLAIM_TRIES			3
-
 /* The error column is VARCHAR(1000). */
 #define JOB_ERROR_MAX			1000
 
@@ -363,18 +360,15 @@ claim_load(struct db *db, const char *runner_id, int64_t only_id,
     struct job *j)
 {
 	int64_t id = only_id;
-	int rc, tries = 1;
+	int rc, runs = 1;
 
 	/*
 	 * A claim is database work only, so one that InnoDB or Galera
 	 * aborted (two runners' claims on different nodes) is run again.
 	 */
 	while ((rc = claim_one(db, runner_id, &id)) == -1 &&
-	    db_is_deadlock(db) && tries++ < JOB_CLAIM_TRIES) {
-		log_info("job claim aborted (%s); retrying the transaction",
-		    db_error(db));
+	    db_run_again(db, &runs, "job claim"))
 		id = only_id;
-	}
 	if (rc != 1)
 		return rc;
 	if ((rc = job_find(db, id, j)) == 0) {

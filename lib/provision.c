@@ -49,7 +49,6 @@
 
 #define WRITE_FAILED		"could not write the tenant folder"
 #define LOGO_NAME_MAX		32	/* the tenants.logo column */
-#define PROVISION_TRIES		3	/* runs of an aborted module change */
 #define AUDIT_DETAIL_MAX	128
 #define LOGO_LOCK_WAIT_MS	10000	/* how long a logo change waits */
 
@@ -874,13 +873,13 @@ provision_set_module(struct service *svc, int64_t id, const char *module_key,
     size_t errlen)
 {
 	enum result	status;
-	int		tries = 1;
+	int		runs = 1;
 
 	while ((status = set_module_once(svc, id, module_key, enabled,
 	    user_id, out, err, errlen)) == RESULT_DB_DOWN &&
-	    db_is_deadlock(svc->db) && tries++ < PROVISION_TRIES)
-		log_info("module change of tenant %" PRId64 " aborted; "
-		    "retrying the transaction", id);
+	    db_run_again(svc->db, &runs, "module change of tenant %" PRId64,
+	    id))
+		;
 	return status;
 }
 
