@@ -355,6 +355,12 @@ write_archive(struct export_run *run, struct service *svc,
 	if ((run->a = archive_write_new()) == NULL ||
 	    archive_write_add_filter_zstd(run->a) != ARCHIVE_OK ||
 	    archive_write_set_format_pax_restricted(run->a) != ARCHIVE_OK ||
+	    /*
+	     * No padding after the zstd stream: libarchive pads the last
+	     * block with zeros on a device or on standard output, which
+	     * no zstd reader takes for the end of the archive.
+	     */
+	    archive_write_set_bytes_in_last_block(run->a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(run->a, out_fd) != ARCHIVE_OK) {
 		write_failed(run, "the header");
 		goto out;

@@ -211,6 +211,13 @@ my ($exit, $out, $err) = $s->tenantctl('tenant', 'export', 'acme2', '-o',
 is($exit, 0, 'tenantctl tenant export') or diag $err;
 ok(-s "$WORK/acme2.tar.zst" && !-e "$WORK/acme2.tar.zst.partial",
     '... writes the file whole');
+($exit, $out, $err) = $s->tenantctl('tenant', 'export', 'acme2', '-o', '-');
+is($exit, 0, 'tenantctl tenant export -o - (standard output)') or diag $err;
+open(my $piped, '>:raw', "$WORK/piped.tar.zst") or die "open: $!";
+print {$piped} $out;
+close $piped or die "close: $!";
+is(system('zstd', '-tq', "$WORK/piped.tar.zst"), 0,
+    '... is one whole zstd stream, nothing after it');
 ($exit, $out, $err) = $s->tenantctl('tenant', 'import', "$WORK/acme2.tar.zst",
     '--as', 'acme3', '--json');
 is($exit, 0, 'tenantctl tenant import --as') or diag $err;
